@@ -1,0 +1,12 @@
+package org.icupgrade.core;
+
+import org.jspecify.annotations.Nullable;
+
+/** A call or an operation did not finish in the time it was given; its outcome is unknown. */
+public class IcTimeoutException extends IcException {
+  private static final long serialVersionUID = 1L;
+
+  public IcTimeoutException(String message, @Nullable Throwable cause) {
+    super(message, cause);
+  }
+}

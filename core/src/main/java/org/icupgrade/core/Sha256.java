@@ -1,0 +1,122 @@
+package org.icupgrade.core;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+
+/**
+ * An immutable SHA-256 digest: 32 bytes, printed as lower-case hex.
+ *
+ * <p>Equality is constant-time ({@link MessageDigest#isEqual}) because digests are compared against
+ * values an attacker may choose (a release's published checksum, a canister's reported hash), and a
+ * comparison that stops at the first differing byte leaks how many bytes matched.
+ */
+public final class Sha256 {
+  /** Length of a digest in bytes. */
+  public static final int LENGTH = 32;
+
+  private static final HexFormat HEX = HexFormat.of();
+
+  private final byte[] bytes;
+
+  private Sha256(byte[] bytes) {
+    this.bytes = bytes;
+  }
+
+  /** The digest of these bytes. */
+  public static Sha256 of(byte[] data) {
+    MessageDigest md = newDigest();
+    md.update(data);
+    return new Sha256(md.digest());
+  }
+
+  /** The digest of the remaining bytes of this buffer; the buffer's position is not changed. */
+  public static Sha256 of(ByteBuffer data) {
+    MessageDigest md = newDigest();
+    md.update(data.duplicate());
+    return new Sha256(md.digest());
+  }
+
+  /** The digest of everything the stream yields; the stream is read to its end, not closed. */
+  public static Sha256 of(InputStream in) {
+    MessageDigest md = newDigest();
+    byte[] buf = new byte[64 * 1024];
+    try {
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        md.update(buf, 0, n);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return new Sha256(md.digest());
+  }
+
+  /** Wraps 32 digest bytes (copied). */
+  public static Sha256 fromBytes(byte[] digest) {
+    if (digest.length != LENGTH) {
+      throw new IllegalArgumentException(
+          "a SHA-256 digest has 32 bytes, got " + digest.length);
+    }
+    return new Sha256(digest.clone());
+  }
+
+  /** Wraps the digest a {@link MessageDigest} for SHA-256 produced; the array is taken, not copied. */
+  public static Sha256 fromDigest(MessageDigest finished) {
+    return new Sha256(finished.digest());
+  }
+
+  /** Parses 64 hex characters, either case. */
+  public static Sha256 fromHex(String hex) {
+    String h = hex.strip();
+    if (h.length() != 2 * LENGTH) {
+      throw new IllegalArgumentException(
+          "a SHA-256 digest is 64 hex characters, got " + h.length() + ": \"" + hex + "\"");
+    }
+    try {
+      return new Sha256(HEX.parseHex(h));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("not a hex SHA-256 digest: \"" + hex + "\"", e);
+    }
+  }
+
+  /** A fresh SHA-256 {@link MessageDigest}. */
+  public static MessageDigest newDigest() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform provides SHA-256", e);
+    }
+  }
+
+  /** A copy of the 32 digest bytes. */
+  public byte[] toBytes() {
+    return bytes.clone();
+  }
+
+  /** Lower-case hex, 64 characters. */
+  public String hex() {
+    return HEX.formatHex(bytes);
+  }
+
+  /** Compares in constant time. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Sha256 s && MessageDigest.isEqual(bytes, s.bytes);
+  }
+
+  @Override
+  public int hashCode() {
+    return Arrays.hashCode(bytes);
+  }
+
+  @Override
+  public String toString() {
+    return hex();
+  }
+}

@@ -1,0 +1,19 @@
+package org.icupgrade.core;
+
+/** What an upgrade touches (seed 004's {@code UpgradeScope}). */
+public enum UpgradeScope {
+  /** The WASM module and the frontend assets. */
+  ALL,
+  /** The WASM module only; the frontend is left as it is. */
+  WASM_ONLY,
+  /** The frontend assets only; the module is left as it is. */
+  FRONTEND_ONLY;
+
+  public boolean includesWasm() {
+    return this != FRONTEND_ONLY;
+  }
+
+  public boolean includesFrontend() {
+    return this != WASM_ONLY;
+  }
+}

@@ -1,0 +1,48 @@
+package org.icupgrade.core.agent;
+
+import java.util.Optional;
+import org.icupgrade.core.CanisterRejectException;
+import org.icupgrade.core.Principal;
+import org.icupgrade.core.Sha256;
+
+/**
+ * The transport seam: sends query and update calls carrying raw Candid bytes as one identity
+ * ({@link #sender()}) and returns the reply bytes.
+ *
+ * <p>Implementations: the embedded replica (in-process, for tests and demos) and the HTTP agent in
+ * {@code candid-bindings} (a real replica or mainnet). Implementations are thread-safe; calls are
+ * synchronous and a caller who wants parallelism runs them on its own executor.
+ *
+ * <p>A rejected call throws {@link CanisterRejectException}; a call that did not get through throws
+ * {@link org.icupgrade.core.TransportException}.
+ */
+public interface Agent {
+  /** The principal calls are sent as. */
+  Principal sender();
+
+  /**
+   * A query call. {@code effectiveCanisterId} routes the call: the callee itself, or for the
+   * management canister the canister the call is about.
+   */
+  byte[] query(Principal canisterId, String method, byte[] arg, Principal effectiveCanisterId);
+
+  /** An update call, waiting for its certified reply. */
+  byte[] update(Principal canisterId, String method, byte[] arg, Principal effectiveCanisterId);
+
+  /** A query to a canister other than the management canister. */
+  default byte[] query(Principal canisterId, String method, byte[] arg) {
+    return query(canisterId, method, arg, canisterId);
+  }
+
+  /** An update to a canister other than the management canister. */
+  default byte[] update(Principal canisterId, String method, byte[] arg) {
+    return update(canisterId, method, arg, canisterId);
+  }
+
+  /**
+   * The module hash of a canister, read from the certified state tree at
+   * {@code /canister/<id>/module_hash}: public, no controller needed. Empty when no code is
+   * installed.
+   */
+  Optional<Sha256> moduleHash(Principal canisterId);
+}

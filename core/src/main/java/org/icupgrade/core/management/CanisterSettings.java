@@ -1,0 +1,174 @@
+package org.icupgrade.core.management;
+
+import java.math.BigInteger;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.icupgrade.core.Principal;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * {@code canister_settings}: every field optional; an absent field is left unchanged by
+ * {@code update_settings} and defaulted by {@code create_canister}.
+ */
+public final class CanisterSettings {
+  private static final CanisterSettings EMPTY = builder().build();
+
+  private final @Nullable List<Principal> controllers;
+  private final @Nullable BigInteger computeAllocation;
+  private final @Nullable BigInteger memoryAllocation;
+  private final @Nullable BigInteger freezingThreshold;
+  private final @Nullable BigInteger reservedCyclesLimit;
+  private final @Nullable BigInteger wasmMemoryLimit;
+  private final @Nullable BigInteger wasmMemoryThreshold;
+
+  private CanisterSettings(Builder b) {
+    this.controllers = b.controllers == null ? null : List.copyOf(b.controllers);
+    this.computeAllocation = b.computeAllocation;
+    this.memoryAllocation = b.memoryAllocation;
+    this.freezingThreshold = b.freezingThreshold;
+    this.reservedCyclesLimit = b.reservedCyclesLimit;
+    this.wasmMemoryLimit = b.wasmMemoryLimit;
+    this.wasmMemoryThreshold = b.wasmMemoryThreshold;
+  }
+
+  /** Settings with no field set. */
+  public static CanisterSettings empty() {
+    return EMPTY;
+  }
+
+  /** Settings that set only the controllers. */
+  public static CanisterSettings ofControllers(List<Principal> controllers) {
+    return builder().controllers(controllers).build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.controllers = controllers;
+    b.computeAllocation = computeAllocation;
+    b.memoryAllocation = memoryAllocation;
+    b.freezingThreshold = freezingThreshold;
+    b.reservedCyclesLimit = reservedCyclesLimit;
+    b.wasmMemoryLimit = wasmMemoryLimit;
+    b.wasmMemoryThreshold = wasmMemoryThreshold;
+    return b;
+  }
+
+  public Optional<List<Principal>> controllers() {
+    return Optional.ofNullable(controllers);
+  }
+
+  public Optional<BigInteger> computeAllocation() {
+    return Optional.ofNullable(computeAllocation);
+  }
+
+  public Optional<BigInteger> memoryAllocation() {
+    return Optional.ofNullable(memoryAllocation);
+  }
+
+  public Optional<BigInteger> freezingThreshold() {
+    return Optional.ofNullable(freezingThreshold);
+  }
+
+  public Optional<BigInteger> reservedCyclesLimit() {
+    return Optional.ofNullable(reservedCyclesLimit);
+  }
+
+  public Optional<BigInteger> wasmMemoryLimit() {
+    return Optional.ofNullable(wasmMemoryLimit);
+  }
+
+  public Optional<BigInteger> wasmMemoryThreshold() {
+    return Optional.ofNullable(wasmMemoryThreshold);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof CanisterSettings s
+        && Objects.equals(controllers, s.controllers)
+        && Objects.equals(computeAllocation, s.computeAllocation)
+        && Objects.equals(memoryAllocation, s.memoryAllocation)
+        && Objects.equals(freezingThreshold, s.freezingThreshold)
+        && Objects.equals(reservedCyclesLimit, s.reservedCyclesLimit)
+        && Objects.equals(wasmMemoryLimit, s.wasmMemoryLimit)
+        && Objects.equals(wasmMemoryThreshold, s.wasmMemoryThreshold);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(controllers, computeAllocation, memoryAllocation, freezingThreshold,
+        reservedCyclesLimit, wasmMemoryLimit, wasmMemoryThreshold);
+  }
+
+  @Override
+  public String toString() {
+    return "CanisterSettings[controllers=" + controllers + ", computeAllocation="
+        + computeAllocation + ", memoryAllocation=" + memoryAllocation + ", freezingThreshold="
+        + freezingThreshold + ", reservedCyclesLimit=" + reservedCyclesLimit
+        + ", wasmMemoryLimit=" + wasmMemoryLimit + ", wasmMemoryThreshold="
+        + wasmMemoryThreshold + "]";
+  }
+
+  /** Builds {@link CanisterSettings}; unset fields stay absent. */
+  public static final class Builder {
+    private @Nullable List<Principal> controllers;
+    private @Nullable BigInteger computeAllocation;
+    private @Nullable BigInteger memoryAllocation;
+    private @Nullable BigInteger freezingThreshold;
+    private @Nullable BigInteger reservedCyclesLimit;
+    private @Nullable BigInteger wasmMemoryLimit;
+    private @Nullable BigInteger wasmMemoryThreshold;
+
+    private Builder() {}
+
+    public Builder controllers(List<Principal> controllers) {
+      this.controllers = List.copyOf(controllers);
+      return this;
+    }
+
+    public Builder computeAllocation(BigInteger v) {
+      this.computeAllocation = nat(v, "compute_allocation");
+      return this;
+    }
+
+    public Builder memoryAllocation(BigInteger v) {
+      this.memoryAllocation = nat(v, "memory_allocation");
+      return this;
+    }
+
+    public Builder freezingThreshold(BigInteger v) {
+      this.freezingThreshold = nat(v, "freezing_threshold");
+      return this;
+    }
+
+    public Builder reservedCyclesLimit(BigInteger v) {
+      this.reservedCyclesLimit = nat(v, "reserved_cycles_limit");
+      return this;
+    }
+
+    public Builder wasmMemoryLimit(BigInteger v) {
+      this.wasmMemoryLimit = nat(v, "wasm_memory_limit");
+      return this;
+    }
+
+    public Builder wasmMemoryThreshold(BigInteger v) {
+      this.wasmMemoryThreshold = nat(v, "wasm_memory_threshold");
+      return this;
+    }
+
+    private static BigInteger nat(BigInteger v, String field) {
+      if (v.signum() < 0) {
+        throw new IllegalArgumentException(field + " is a nat and cannot be negative: " + v);
+      }
+      return v;
+    }
+
+    public CanisterSettings build() {
+      return new CanisterSettings(this);
+    }
+  }
+}
