@@ -1,0 +1,130 @@
+package org.icupgrade.core.install;
+
+import java.util.Objects;
+import java.util.Optional;
+import org.icupgrade.core.InstallMode;
+import org.icupgrade.core.Principal;
+import org.icupgrade.core.WasmModule;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What to install where: the target canister, the module, the mode, the init/upgrade argument
+ * (Candid bytes), an optional store canister for the chunks, and whether to install even when the
+ * target already runs this module.
+ */
+public final class InstallRequest {
+  private final Principal targetCanister;
+  private final WasmModule wasmModule;
+  private final InstallMode installMode;
+  private final byte[] arg;
+  private final @Nullable Principal storeCanister;
+  private final boolean force;
+
+  private InstallRequest(Builder b) {
+    this.targetCanister = b.targetCanister;
+    this.wasmModule = b.wasmModule;
+    this.installMode = b.installMode;
+    this.arg = b.arg;
+    this.storeCanister = b.storeCanister;
+    this.force = b.force;
+  }
+
+  /** A request to install {@code wasmModule} into {@code targetCanister}; mode defaults to upgrade. */
+  public static Builder builder(Principal targetCanister, WasmModule wasmModule) {
+    return new Builder(targetCanister, wasmModule);
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder(targetCanister, wasmModule);
+    b.installMode = installMode;
+    b.arg = arg;
+    b.storeCanister = storeCanister;
+    b.force = force;
+    return b;
+  }
+
+  public Principal targetCanister() {
+    return targetCanister;
+  }
+
+  public WasmModule wasmModule() {
+    return wasmModule;
+  }
+
+  public InstallMode installMode() {
+    return installMode;
+  }
+
+  /** A copy of the argument passed to {@code canister_init} / {@code canister_post_upgrade}. */
+  public byte[] arg() {
+    return arg.clone();
+  }
+
+  int argLength() {
+    return arg.length;
+  }
+
+  /** The canister whose chunk store holds the chunks; the target itself when absent. */
+  public Optional<Principal> storeCanister() {
+    return Optional.ofNullable(storeCanister);
+  }
+
+  /** Whether to upgrade even when the target already runs a module with the same hash. */
+  public boolean force() {
+    return force;
+  }
+
+  @Override
+  public String toString() {
+    return "InstallRequest[" + installMode + " " + wasmModule + " into " + targetCanister
+        + (storeCanister == null ? "" : " via store " + storeCanister)
+        + ", arg " + arg.length + " bytes" + (force ? ", forced" : "") + "]";
+  }
+
+  /** Builds an {@link InstallRequest}. */
+  public static final class Builder {
+    private final Principal targetCanister;
+    private final WasmModule wasmModule;
+    private InstallMode installMode = InstallMode.upgrade();
+    private byte[] arg = EMPTY_CANDID;
+    private @Nullable Principal storeCanister;
+    private boolean force;
+
+    /** The Candid encoding of an empty argument list, {@code ()}: what dfx sends by default. */
+    private static final byte[] EMPTY_CANDID = {'D', 'I', 'D', 'L', 0, 0};
+
+    private Builder(Principal targetCanister, WasmModule wasmModule) {
+      this.targetCanister = Objects.requireNonNull(targetCanister, "targetCanister");
+      this.wasmModule = Objects.requireNonNull(wasmModule, "wasmModule");
+    }
+
+    public Builder installMode(InstallMode installMode) {
+      this.installMode = Objects.requireNonNull(installMode, "installMode");
+      return this;
+    }
+
+    /** The argument as Candid bytes; defaults to the empty argument list {@code ()}. */
+    public Builder arg(byte[] arg) {
+      this.arg = arg.clone();
+      return this;
+    }
+
+    /**
+     * Upload the chunks to this canister's chunk store instead of the target's. The caller must
+     * control both, and both must be on the same subnet.
+     */
+    public Builder storeCanister(@Nullable Principal storeCanister) {
+      this.storeCanister = storeCanister;
+      return this;
+    }
+
+    public Builder force(boolean force) {
+      this.force = force;
+      return this;
+    }
+
+    public InstallRequest build() {
+      return new InstallRequest(this);
+    }
+  }
+}
