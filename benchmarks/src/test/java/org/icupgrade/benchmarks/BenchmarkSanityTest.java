@@ -1,0 +1,28 @@
+package org.icupgrade.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.infra.Blackhole;
+
+/** Each benchmark's library and raw variants compute the same answer. */
+class BenchmarkSanityTest {
+  static final Blackhole BH = new Blackhole(
+      "Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.");
+
+  @Test
+  void sha256_libraryAndRaw_sameDigest() throws Exception {
+    Sha256Benchmark b = new Sha256Benchmark();
+    b.size = 1024 * 1024 + 3;
+    b.setUp();
+    assertArrayEquals(b.raw(), b.library().toBytes());
+  }
+
+  @Test
+  void chunking_libraryAndRaw_sameBytesSeen() {
+    ChunkingBenchmark b = new ChunkingBenchmark();
+    b.setUp();
+    assertEquals(b.raw(BH), b.library(BH));
+  }
+}
