@@ -1,0 +1,122 @@
+package org.icupgrade.core.upgrade;
+
+import java.util.Objects;
+import java.util.Optional;
+import org.icupgrade.core.Principal;
+import org.icupgrade.core.UpgradeScope;
+import org.icupgrade.core.WasmModule;
+import org.icupgrade.core.assets.FrontendRelease;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One canister to upgrade: its id, its owner (never removed from the controllers), the scope, and
+ * what to bring it to: a module with its upgrade argument, and/or a frontend release.
+ */
+public final class UpgradeJob {
+  private final Principal canisterId;
+  private final Principal owner;
+  private final UpgradeScope scope;
+  private final @Nullable WasmModule wasmModule;
+  private final byte[] upgradeArg;
+  private final @Nullable FrontendRelease frontend;
+  private final boolean handBackRights;
+
+  private UpgradeJob(Builder b) {
+    this.canisterId = b.canisterId;
+    this.owner = b.owner;
+    this.scope = b.scope;
+    this.wasmModule = b.wasmModule;
+    this.upgradeArg = b.upgradeArg;
+    this.frontend = b.frontend;
+    this.handBackRights = b.handBackRights;
+    if (scope.includesWasm() && wasmModule == null) {
+      throw new IllegalArgumentException("scope " + scope + " needs a WASM module");
+    }
+    if (scope.includesFrontend() && frontend == null) {
+      throw new IllegalArgumentException("scope " + scope + " needs a frontend release");
+    }
+  }
+
+  public static Builder builder(Principal canisterId, Principal owner, UpgradeScope scope) {
+    return new Builder(canisterId, owner, scope);
+  }
+
+  public Principal canisterId() {
+    return canisterId;
+  }
+
+  public Principal owner() {
+    return owner;
+  }
+
+  public UpgradeScope scope() {
+    return scope;
+  }
+
+  public Optional<WasmModule> wasmModule() {
+    return Optional.ofNullable(wasmModule);
+  }
+
+  public byte[] upgradeArg() {
+    return upgradeArg.clone();
+  }
+
+  public Optional<FrontendRelease> frontend() {
+    return Optional.ofNullable(frontend);
+  }
+
+  /**
+   * Whether to revoke the upgrader's {@code Commit} and remove it from the controllers afterwards
+   * (the seed's temporary-rights dance); true by default.
+   */
+  public boolean handBackRights() {
+    return handBackRights;
+  }
+
+  @Override
+  public String toString() {
+    return "UpgradeJob[" + canisterId + ", owner " + owner + ", " + scope + "]";
+  }
+
+  /** Builds an {@link UpgradeJob}. */
+  public static final class Builder {
+    private final Principal canisterId;
+    private final Principal owner;
+    private final UpgradeScope scope;
+    private @Nullable WasmModule wasmModule;
+    private byte[] upgradeArg = {'D', 'I', 'D', 'L', 0, 0};
+    private @Nullable FrontendRelease frontend;
+    private boolean handBackRights = true;
+
+    private Builder(Principal canisterId, Principal owner, UpgradeScope scope) {
+      this.canisterId = Objects.requireNonNull(canisterId, "canisterId");
+      this.owner = Objects.requireNonNull(owner, "owner");
+      this.scope = Objects.requireNonNull(scope, "scope");
+    }
+
+    public Builder wasmModule(WasmModule wasmModule) {
+      this.wasmModule = wasmModule;
+      return this;
+    }
+
+    /** The Candid argument for {@code canister_post_upgrade}; {@code ()} by default. */
+    public Builder upgradeArg(byte[] upgradeArg) {
+      this.upgradeArg = upgradeArg.clone();
+      return this;
+    }
+
+    public Builder frontend(FrontendRelease frontend) {
+      this.frontend = frontend;
+      return this;
+    }
+
+    public Builder handBackRights(boolean handBackRights) {
+      this.handBackRights = handBackRights;
+      return this;
+    }
+
+    public UpgradeJob build() {
+      return new UpgradeJob(this);
+    }
+  }
+}
