@@ -10,8 +10,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A {@link Kind#CHANGED} key whose content type stays the same needs only the encodings whose
  * SHA-256 differs ({@link #uploadEncodings()}) and the removal of encodings the release no longer
- * has ({@link #unsetEncodings()}); when its content type changes ({@link #recreate()}) it is
- * deleted and created again with every encoding.
+ * has ({@link #unsetEncodings()}); when its content type changes, or the canister cannot overwrite
+ * a key in place (http-assets 0.2.0), it is deleted and created again with every encoding
+ * ({@link #recreate()}).
  */
 public final class AssetChange {
   /** The kind of change. */
@@ -57,7 +58,8 @@ public final class AssetChange {
    *     {@code recreate})
    * @param unsetEncodings encodings the canister has and the release does not (empty when
    *     {@code recreate})
-   * @param recreate whether the asset is deleted and created again (its content type changed)
+   * @param recreate whether the asset is deleted and created again (its content type changed, or
+   *     the canister flavour cannot overwrite in place)
    */
   public static AssetChange changed(
       ReleaseAsset asset, AssetDetails existing, List<String> uploadEncodings,

@@ -1,0 +1,103 @@
+package org.icupgrade.assets;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.icupgrade.core.Principal;
+import org.icupgrade.core.Sha256;
+import org.icupgrade.core.assets.AssetCanisterFlavor;
+import org.icupgrade.core.assets.AssetChange;
+import org.icupgrade.core.assets.AssetDetails;
+import org.icupgrade.core.assets.AssetDiff;
+import org.icupgrade.core.assets.AssetEncodingDetails;
+import org.icupgrade.core.assets.FrontendRelease;
+import org.icupgrade.core.assets.ReleaseAsset;
+import org.icupgrade.core.assets.ReleaseEncoding;
+
+/**
+ * Compares a release with what a canister lists. Pure: no calls; the syncer lists the canister and
+ * calls this.
+ *
+ * <ul>
+ *   <li>A key only the release has is {@link AssetChange.Kind#NEW}.
+ *   <li>A key both have is unchanged when its content type is the same and every encoding of the
+ *       release is on the canister with the same SHA-256 and the canister has no other encoding.
+ *       Otherwise it is {@link AssetChange.Kind#CHANGED}: the encodings whose SHA-256 differs (or
+ *       is unknown) are uploaded and the extra ones unset; if the content type changed, or the
+ *       canister is {@link AssetCanisterFlavor#HTTP_ASSETS_0_2} (which cannot overwrite in
+ *       place), the key is recreated with every encoding.
+ *   <li>A key only the canister has is {@link AssetChange.Kind#STALE}.
+ *   <li>A protected key on the canister is never changed nor deleted; a protected key only the
+ *       release has is created.
+ * </ul>
+ */
+public final class AssetDiffer {
+  private AssetDiffer() {}
+
+  /** The diff bringing {@code existing} (the canister's full listing) to {@code release}. */
+  public static AssetDiff diff(
+      Principal canisterId, FrontendRelease release, List<AssetDetails> existing,
+      Predicate<String> protectedKeys, AssetCanisterFlavor flavor) {
+    Map<String, AssetDetails> onCanister = new HashMap<>(existing.size() * 2);
+    for (AssetDetails d : existing) {
+      onCanister.put(d.key(), d);
+    }
+    List<AssetChange> changes = new ArrayList<>();
+    List<String> unchanged = new ArrayList<>();
+    List<String> kept = new ArrayList<>();
+    for (ReleaseAsset asset : release.assets()) {
+      AssetDetails current = onCanister.remove(asset.key());
+      if (current == null) {
+        changes.add(AssetChange.created(asset));
+      } else if (protectedKeys.test(asset.key())) {
+        kept.add(asset.key());
+      } else {
+        compare(asset, current, flavor).ifPresentOrElse(changes::add,
+            () -> unchanged.add(asset.key()));
+      }
+    }
+    for (AssetDetails stale : existing) {
+      if (onCanister.containsKey(stale.key())) {
+        if (protectedKeys.test(stale.key())) {
+          kept.add(stale.key());
+        } else {
+          changes.add(AssetChange.stale(stale));
+        }
+      }
+    }
+    kept.sort(FrontendRelease.KEY_ORDER);
+    return AssetDiff.of(canisterId, release, changes, unchanged, kept);
+  }
+
+  private static Optional<AssetChange> compare(
+      ReleaseAsset asset, AssetDetails current, AssetCanisterFlavor flavor) {
+    List<String> all = asset.encodings().stream().map(ReleaseEncoding::contentEncoding).toList();
+    if (!asset.contentType().equals(current.contentType())) {
+      return Optional.of(AssetChange.changed(asset, current, all, List.of(), true));
+    }
+    List<String> upload = new ArrayList<>();
+    for (ReleaseEncoding e : asset.encodings()) {
+      Optional<Sha256> there =
+          current.encoding(e.contentEncoding()).flatMap(AssetEncodingDetails::sha256);
+      if (there.isEmpty() || !there.get().equals(e.sha256())) {
+        upload.add(e.contentEncoding());
+      }
+    }
+    List<String> unset = new ArrayList<>();
+    for (AssetEncodingDetails d : current.encodings()) {
+      if (asset.encoding(d.contentEncoding()).isEmpty()) {
+        unset.add(d.contentEncoding());
+      }
+    }
+    if (upload.isEmpty() && unset.isEmpty()) {
+      return Optional.empty();
+    }
+    if (flavor == AssetCanisterFlavor.HTTP_ASSETS_0_2) {
+      return Optional.of(AssetChange.changed(asset, current, all, List.of(), true));
+    }
+    return Optional.of(AssetChange.changed(asset, current, upload, unset, false));
+  }
+}

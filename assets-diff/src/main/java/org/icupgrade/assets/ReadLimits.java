@@ -1,0 +1,42 @@
+package org.icupgrade.assets;
+
+/**
+ * Bounds on what {@link ReleaseReader} accepts, so that an archive bomb (a small tar.gz that
+ * expands to gigabytes, or millions of tiny entries) is refused instead of exhausting memory. Every
+ * entry counts, including the ones skipped ({@code ._*}, {@code .DS_Store}, directories).
+ *
+ * @param maxFileBytes largest file, in bytes (default 100 MiB)
+ * @param maxTotalBytes all entries together, in bytes (default 1 GiB)
+ * @param maxEntries number of entries (default 100,000)
+ */
+public record ReadLimits(long maxFileBytes, long maxTotalBytes, int maxEntries) {
+  /** 100 MiB per file, 1 GiB in all, 100,000 entries. */
+  public static final ReadLimits DEFAULTS = new ReadLimits(100L << 20, 1L << 30, 100_000);
+
+  public ReadLimits {
+    if (maxFileBytes < 0 || maxTotalBytes < 0 || maxEntries < 0) {
+      throw new IllegalArgumentException("read limits must not be negative: " + maxFileBytes
+          + " bytes per file, " + maxTotalBytes + " bytes in all, " + maxEntries + " entries");
+    }
+    if (maxFileBytes > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException(
+          "a file is held in one byte array, so maxFileBytes is at most about 2 GiB, got "
+              + maxFileBytes);
+    }
+  }
+
+  /** These limits with another per-file bound. */
+  public ReadLimits withMaxFileBytes(long maxFileBytes) {
+    return new ReadLimits(maxFileBytes, maxTotalBytes, maxEntries);
+  }
+
+  /** These limits with another total bound. */
+  public ReadLimits withMaxTotalBytes(long maxTotalBytes) {
+    return new ReadLimits(maxFileBytes, maxTotalBytes, maxEntries);
+  }
+
+  /** These limits with another entry count. */
+  public ReadLimits withMaxEntries(int maxEntries) {
+    return new ReadLimits(maxFileBytes, maxTotalBytes, maxEntries);
+  }
+}

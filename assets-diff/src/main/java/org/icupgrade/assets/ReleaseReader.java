@@ -1,0 +1,175 @@
+package org.icupgrade.assets;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Objects;
+import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.icupgrade.assets.internal.ReleaseCollector;
+import org.icupgrade.core.assets.FrontendRelease;
+
+/**
+ * Reads a frontend release from a tar, a tar.gz or a directory, streaming, into a {@link
+ * FrontendRelease}: one asset per regular file, keyed by its {@code /}-rooted path, with its
+ * content type (from the extension, see {@link ContentTypes}), SHA-256, and encodings
+ * ({@code identity} always, {@code gzip} for text-like types when smaller).
+ *
+ * <p>Entries that could escape the release or lie about what they are are refused with an {@link
+ * UnsafeArchiveException} naming the entry: absolute paths, {@code ..} segments, symbolic and hard
+ * links, character and block devices, FIFOs, other special entries, duplicate keys (also after
+ * {@code ./} and {@code //} are normalised away), and names that are not valid UTF-8. The {@link
+ * ReadLimits} stop archive bombs. macOS metadata ({@code ._*} Apple Double files and
+ * {@code .DS_Store}) is skipped. Directories contribute nothing.
+ *
+ * <p><b>Warning:</b> file contents are held in memory (up to {@link ReadLimits#maxTotalBytes()}
+ * plus the gzip encodings).
+ *
+ * <p>Instances are immutable and thread-safe.
+ */
+public final class ReleaseReader {
+  private static final ReleaseReader DEFAULT = new ReleaseReader(ReadLimits.DEFAULTS);
+
+  private final ReadLimits limits;
+
+  private ReleaseReader(ReadLimits limits) {
+    this.limits = Objects.requireNonNull(limits, "limits");
+  }
+
+  /** A reader with {@link ReadLimits#DEFAULTS}. */
+  public static ReleaseReader defaults() {
+    return DEFAULT;
+  }
+
+  /** A reader with these limits. */
+  public static ReleaseReader withLimits(ReadLimits limits) {
+    return new ReleaseReader(limits);
+  }
+
+  public ReadLimits limits() {
+    return limits;
+  }
+
+  /**
+   * Reads a directory, a tar or a tar.gz (recognised by the gzip magic bytes {@code 1f 8b}, not by
+   * the file name).
+   *
+   * @throws UnsafeArchiveException for a refused entry or a limit exceeded
+   * @throws UncheckedIOException when the file cannot be read or is not a valid archive
+   */
+  public FrontendRelease read(Path path) {
+    if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+      return readDirectory(path);
+    }
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(path), 64 * 1024)) {
+      in.mark(2);
+      int b0 = in.read();
+      int b1 = in.read();
+      in.reset();
+      return b0 == 0x1f && b1 == 0x8b ? readTarGz(in) : readTar(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read release " + path, e);
+    }
+  }
+
+  /** Reads a gzip-compressed tar from the stream (read to its end, not closed). */
+  public FrontendRelease readTarGz(InputStream in) {
+    try {
+      return readTar(new GZIPInputStream(in, 64 * 1024));
+    } catch (IOException e) {
+      throw new UncheckedIOException("not a gzip stream: " + e.getMessage(), e);
+    }
+  }
+
+  /** Reads a tar from the stream (read to its end, not closed). */
+  public FrontendRelease readTar(InputStream in) {
+    ReleaseCollector collector = new ReleaseCollector(limits);
+    try {
+      // UTF-8: commons-compress replaces bytes that are not UTF-8 with '?', which the collector
+      // refuses; PAX names are UTF-8 by definition.
+      TarArchiveInputStream tar = new TarArchiveInputStream(in, "UTF-8");
+      TarArchiveEntry entry;
+      while ((entry = tar.getNextEntry()) != null) {
+        String name = entry.getName();
+        collector.countEntry(name, entry.isFile() ? entry.getSize() : 0);
+        if (entry.isSymbolicLink()) {
+          throw ReleaseCollector.refuse(name, "symbolic links");
+        } else if (entry.isLink()) {
+          throw ReleaseCollector.refuse(name, "hard links");
+        } else if (entry.isCharacterDevice() || entry.isBlockDevice()) {
+          throw ReleaseCollector.refuse(name, "device files");
+        } else if (entry.isFIFO()) {
+          throw ReleaseCollector.refuse(name, "FIFOs");
+        } else if (entry.isDirectory()) {
+          collector.directory(name);
+        } else if (entry.isFile() && !entry.isSparse()) {
+          collector.file(name, entry.getSize(), tar);
+        } else {
+          throw ReleaseCollector.refuse(name, "special entries (sparse files, volume headers)");
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the release tar: " + e.getMessage(), e);
+    }
+    return collector.release();
+  }
+
+  /**
+   * Reads every regular file under {@code root}; symbolic links and special files are refused,
+   * never followed.
+   */
+  public FrontendRelease readDirectory(Path root) {
+    ReleaseCollector collector = new ReleaseCollector(limits);
+    try {
+      Files.walkFileTree(root, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+          if (!dir.equals(root)) {
+            String name = relative(root, dir);
+            collector.countEntry(name, 0);
+            collector.directory(name);
+          }
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+          String name = relative(root, file);
+          if (attrs.isSymbolicLink()) {
+            throw ReleaseCollector.refuse(name, "symbolic links");
+          }
+          if (!attrs.isRegularFile()) {
+            throw ReleaseCollector.refuse(name, "device files, FIFOs and sockets");
+          }
+          collector.countEntry(name, attrs.size());
+          try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            collector.file(name, attrs.size(), in);
+          }
+          return FileVisitResult.CONTINUE;
+        }
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read release directory " + root, e);
+    }
+    return collector.release();
+  }
+
+  private static String relative(Path root, Path p) {
+    StringBuilder sb = new StringBuilder();
+    for (Path part : root.relativize(p)) {
+      if (sb.length() > 0) {
+        sb.append('/');
+      }
+      sb.append(part);
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,414 @@
+package org.icupgrade.assets.internal;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import org.icupgrade.assets.AssetDiffer;
+import org.icupgrade.core.CanisterRejectException;
+import org.icupgrade.core.IcException;
+import org.icupgrade.core.Principal;
+import org.icupgrade.core.assets.AssetCanister;
+import org.icupgrade.core.assets.AssetCanisterFlavor;
+import org.icupgrade.core.assets.AssetChange;
+import org.icupgrade.core.assets.AssetDetails;
+import org.icupgrade.core.assets.AssetDiff;
+import org.icupgrade.core.assets.AssetSyncListener;
+import org.icupgrade.core.assets.AssetSyncer;
+import org.icupgrade.core.assets.BatchId;
+import org.icupgrade.core.assets.BatchOperation;
+import org.icupgrade.core.assets.ChunkId;
+import org.icupgrade.core.assets.CommitBatchArguments;
+import org.icupgrade.core.assets.FrontendRelease;
+import org.icupgrade.core.assets.MissingPermissionException;
+import org.icupgrade.core.assets.Permission;
+import org.icupgrade.core.assets.ReleaseAsset;
+import org.icupgrade.core.assets.ReleaseEncoding;
+import org.icupgrade.core.assets.SyncOutcome;
+import org.jspecify.annotations.Nullable;
+
+/** The {@link AssetSyncer} behind {@link org.icupgrade.assets.AssetSyncers}. Immutable. */
+public final class DefaultAssetSyncer implements AssetSyncer {
+  /**
+   * Largest chunk: the reference tool's 1,900,000 bytes, which with the Candid and request envelope
+   * stays under the 2 MiB ingress limit of application subnets.
+   */
+  public static final int MAX_CHUNK_BYTES = 1_900_000;
+
+  /**
+   * Most content carried inline as {@code last_chunk} over a whole sync: half a chunk, the reference
+   * tool's estimate of what a commit message can carry besides its operations.
+   */
+  public static final int MAX_INLINE_BYTES = MAX_CHUNK_BYTES / 2;
+
+  /** Operations per {@code commit_batch} call: the reference tool's bound on certification work. */
+  public static final int MAX_OPERATIONS_PER_COMMIT = 500;
+
+  /**
+   * Header plus inline-content bytes per {@code commit_batch} call: the reference tool keeps header
+   * bytes under 1.5 MB; we count inline content too so a call never nears the ingress limit.
+   */
+  public static final int MAX_COMMIT_BYTES = 1_500_000;
+
+  /** {@code list} returns at most this many entries per call. */
+  static final int LIST_PAGE = 100;
+
+  private final AssetCanisterFlavor flavor;
+  private final Predicate<String> protectedKeys;
+  private final Executor executor;
+  private final int maxParallelUploads;
+  private final AssetSyncListener listener;
+
+  public DefaultAssetSyncer(
+      AssetCanisterFlavor flavor, Predicate<String> protectedKeys, Executor executor,
+      int maxParallelUploads, AssetSyncListener listener) {
+    this.flavor = flavor;
+    this.protectedKeys = protectedKeys;
+    this.executor = executor;
+    this.maxParallelUploads = maxParallelUploads;
+    this.listener = listener;
+  }
+
+  @Override
+  public AssetDiff diff(AssetCanister canister, FrontendRelease release) {
+    return AssetDiffer.diff(
+        canister.canisterId(), release, listAll(canister), protectedKeys, flavor);
+  }
+
+  @Override
+  public SyncOutcome sync(AssetCanister canister, FrontendRelease release) {
+    int apiVersion = canister.apiVersion();
+    checkCommitPermission(canister, apiVersion);
+    return applyChecked(canister, diff(canister, release), apiVersion);
+  }
+
+  @Override
+  public SyncOutcome apply(AssetCanister canister, AssetDiff diff) {
+    if (!diff.canisterId().equals(canister.canisterId())) {
+      throw new IllegalArgumentException("the diff was computed against " + diff.canisterId()
+          + ", not " + canister.canisterId() + "; compute it with diff(canister, release)");
+    }
+    int apiVersion = canister.apiVersion();
+    checkCommitPermission(canister, apiVersion);
+    return applyChecked(canister, diff, apiVersion);
+  }
+
+  /**
+   * Every entry of {@code list}, page by page. A canister that ignores paging returns everything at
+   * once (a page longer than asked, or the same page again); both end the loop.
+   */
+  static List<AssetDetails> listAll(AssetCanister canister) {
+    List<AssetDetails> all = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    long start = 0;
+    while (true) {
+      List<AssetDetails> page = canister.list(start, LIST_PAGE);
+      boolean fresh = false;
+      for (AssetDetails d : page) {
+        if (seen.add(d.key())) {
+          all.add(d);
+          fresh = true;
+        }
+      }
+      if (page.size() != LIST_PAGE || !fresh) {
+        return all;
+      }
+      start += page.size();
+    }
+  }
+
+  // Canisters before api_version 1 have no permission model (only `authorize`), so there is
+  // nothing to ask; they reject an unauthorised create_batch before any upload anyway.
+  private static void checkCommitPermission(AssetCanister canister, int apiVersion) {
+    if (apiVersion < 1) {
+      return;
+    }
+    Principal caller = canister.caller();
+    List<Principal> permitted;
+    try {
+      permitted = canister.listPermitted(Permission.COMMIT);
+    } catch (CanisterRejectException e) {
+      throw new MissingPermissionException(canister.canisterId(), caller, Permission.COMMIT, e);
+    }
+    if (!permitted.contains(caller)) {
+      throw new MissingPermissionException(canister.canisterId(), caller, Permission.COMMIT, null);
+    }
+  }
+
+  private SyncOutcome applyChecked(AssetCanister canister, AssetDiff diff, int apiVersion) {
+    SyncOutcome.Builder outcome = SyncOutcome.builder(diff);
+    if (diff.isEmpty()) {
+      SyncOutcome done = outcome.build();
+      listener.syncFinished(done);
+      return done;
+    }
+    listener.syncStarted(diff);
+    boolean http = flavor == AssetCanisterFlavor.HTTP_ASSETS_0_2;
+    if (http) {
+      for (AssetChange c : diff.changes()) {
+        if (c.kind() == AssetChange.Kind.CHANGED && !c.recreate()) {
+          throw new IllegalArgumentException("the diff changes " + c.key() + " in place, which"
+              + " http-assets 0.2.0 cannot do; compute the diff with this syncer's diff()");
+        }
+      }
+    }
+    List<EncodingUpload> uploads = new ArrayList<>();
+    for (AssetChange c : diff.changes()) {
+      ReleaseAsset asset = c.asset().orElse(null);
+      if (asset == null) {
+        continue;
+      }
+      for (String name : c.uploadEncodings()) {
+        ReleaseEncoding e = asset.encoding(name).orElseThrow(() -> new IllegalArgumentException(
+            "the diff uploads encoding " + name + " of " + c.key() + " which the release lacks"));
+        uploads.add(new EncodingUpload(c.key(), e));
+      }
+    }
+    boolean needsCommit = http
+        ? diff.changes().stream().anyMatch(c -> c.kind() != AssetChange.Kind.STALE)
+        : true;
+
+    BatchId batchId = null;
+    if (needsCommit) {
+      batchId = canister.createBatch();
+      outcome.batchId(batchId);
+      try {
+        upload(canister, batchId, uploads, apiVersion, outcome);
+      } catch (RuntimeException e) {
+        dropBatch(canister, batchId, apiVersion, e);
+        throw e;
+      }
+    }
+    if (http) {
+      int deletes = 0;
+      for (AssetChange c : diff.changes()) {
+        if (c.kind() != AssetChange.Kind.NEW) {
+          canister.deleteAsset(c.key());
+          deletes++;
+          listener.assetDeleted(c.key());
+        }
+      }
+      outcome.directDeletes(deletes);
+    }
+    if (batchId != null) {
+      commit(canister, batchId, operations(diff, uploads, http), outcome);
+    }
+    SyncOutcome done = outcome.build();
+    listener.syncFinished(done);
+    return done;
+  }
+
+  private static void dropBatch(
+      AssetCanister canister, BatchId batchId, int apiVersion, RuntimeException failure) {
+    if (apiVersion < 1) {
+      return;
+    }
+    try {
+      canister.deleteBatch(batchId);
+    } catch (IcException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
+  private List<BatchOperation> operations(
+      AssetDiff diff, List<EncodingUpload> uploads, boolean http) {
+    List<BatchOperation> ops = new ArrayList<>();
+    int u = 0;
+    for (AssetChange c : diff.changes()) {
+      switch (c.kind()) {
+        case STALE -> {
+          if (!http) {
+            ops.add(new BatchOperation.DeleteAsset(c.key()));
+          }
+        }
+        case NEW, CHANGED -> {
+          ReleaseAsset asset = c.asset().orElseThrow();
+          boolean create = c.kind() == AssetChange.Kind.NEW || c.recreate();
+          if (create && !http && c.kind() == AssetChange.Kind.CHANGED) {
+            ops.add(new BatchOperation.DeleteAsset(c.key()));
+          }
+          if (create) {
+            ops.add(BatchOperation.CreateAsset.of(c.key(), asset.contentType()));
+          }
+          for (int i = 0; i < c.uploadEncodings().size(); i++) {
+            EncodingUpload up = uploads.get(u++);
+            ops.add(up.operation());
+          }
+          for (String unset : c.unsetEncodings()) {
+            ops.add(new BatchOperation.UnsetAssetContent(c.key(), unset));
+          }
+        }
+      }
+    }
+    return ops;
+  }
+
+  private void commit(
+      AssetCanister canister, BatchId batchId, List<BatchOperation> ops,
+      SyncOutcome.Builder outcome) {
+    List<List<BatchOperation>> groups = CommitSplitter.split(
+        ops, MAX_OPERATIONS_PER_COMMIT, MAX_COMMIT_BYTES);
+    if (groups.isEmpty()) {
+      // Nothing to apply, but the batch (and any chunk in it) should not wait for expiry.
+      groups = List.of(List.of());
+    }
+    int committed = 0;
+    for (int i = 0; i < groups.size(); i++) {
+      List<BatchOperation> group = groups.get(i);
+      canister.commitBatch(CommitBatchArguments.of(batchId, group));
+      committed += group.size();
+      listener.batchCommitted(i, groups.size(), group.size());
+    }
+    outcome.commitCalls(groups.size()).operationsCommitted(committed);
+  }
+
+  private void upload(
+      AssetCanister canister, BatchId batchId, List<EncodingUpload> uploads, int apiVersion,
+      SyncOutcome.Builder outcome) {
+    AtomicInteger calls = new AtomicInteger();
+    AtomicInteger chunks = new AtomicInteger();
+    AtomicLong bytes = new AtomicLong();
+    List<Runnable> tasks = new ArrayList<>();
+    List<Piece> small = new ArrayList<>();
+    for (EncodingUpload up : uploads) {
+      for (Piece p : up.pieces()) {
+        if (apiVersion >= 2 && p.length() < MAX_CHUNK_BYTES) {
+          small.add(p);
+        } else {
+          tasks.add(() -> {
+            ChunkId id = canister.createChunk(batchId, p.bytes());
+            calls.incrementAndGet();
+            chunks.incrementAndGet();
+            bytes.addAndGet(p.length());
+            p.done(id, listener);
+          });
+        }
+      }
+    }
+    long inlined = 0;
+    if (!small.isEmpty()) {
+      // Inline the smallest final pieces first: each saves its share of a call with the fewest
+      // bytes of the commit message.
+      small.sort(Comparator.comparingInt(Piece::length));
+      List<Piece> packed = new ArrayList<>();
+      for (Piece p : small) {
+        if (p.isLast() && inlined + p.length() <= MAX_INLINE_BYTES) {
+          inlined += p.length();
+          p.inline(listener);
+        } else {
+          packed.add(p);
+        }
+      }
+      for (List<Piece> group : pack(packed)) {
+        tasks.add(() -> {
+          List<byte[]> contents = new ArrayList<>(group.size());
+          long n = 0;
+          for (Piece p : group) {
+            contents.add(p.bytes());
+            n += p.length();
+          }
+          List<ChunkId> ids = canister.createChunks(batchId, contents);
+          if (ids.size() != group.size()) {
+            throw new IcException("create_chunks on " + canister.canisterId() + " returned "
+                + ids.size() + " chunk ids for " + group.size() + " chunks");
+          }
+          calls.incrementAndGet();
+          chunks.addAndGet(group.size());
+          bytes.addAndGet(n);
+          for (int i = 0; i < group.size(); i++) {
+            group.get(i).done(ids.get(i), listener);
+          }
+        });
+      }
+    }
+    runBounded(tasks);
+    outcome.chunkCalls(calls.get()).chunksUploaded(chunks.get()).bytesUploaded(bytes.get())
+        .bytesInlined(inlined);
+  }
+
+  /** First-fit decreasing into groups of at most {@link #MAX_CHUNK_BYTES} bytes. */
+  private static List<List<Piece>> pack(List<Piece> pieces) {
+    List<Piece> sorted = new ArrayList<>(pieces);
+    sorted.sort(Comparator.comparingInt(Piece::length).reversed());
+    List<List<Piece>> groups = new ArrayList<>();
+    List<Long> sizes = new ArrayList<>();
+    for (Piece p : sorted) {
+      int target = -1;
+      for (int g = 0; g < groups.size(); g++) {
+        if (sizes.get(g) + p.length() <= MAX_CHUNK_BYTES) {
+          target = g;
+          break;
+        }
+      }
+      if (target < 0) {
+        groups.add(new ArrayList<>());
+        sizes.add(0L);
+        target = groups.size() - 1;
+      }
+      groups.get(target).add(p);
+      sizes.set(target, sizes.get(target) + p.length());
+    }
+    return groups;
+  }
+
+  private void runBounded(List<Runnable> tasks) {
+    Semaphore permits = new Semaphore(maxParallelUploads);
+    AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
+    List<CompletableFuture<Void>> running = new ArrayList<>(tasks.size());
+    try {
+      for (Runnable task : tasks) {
+        permits.acquire();
+        if (failure.get() != null) {
+          permits.release();
+          break;
+        }
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        running.add(f);
+        try {
+          executor.execute(() -> {
+            try {
+              task.run();
+              f.complete(null);
+            } catch (Throwable t) {
+              failure.compareAndSet(null, t);
+              f.completeExceptionally(t);
+            } finally {
+              permits.release();
+            }
+          });
+        } catch (RejectedExecutionException e) {
+          permits.release();
+          failure.compareAndSet(null, new IcException(
+              "the upload executor refused a chunk upload; is it shut down?", e));
+          f.complete(null);
+          break;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      failure.compareAndSet(null, new IcException("interrupted while uploading chunks", e));
+    }
+    for (CompletableFuture<Void> f : running) {
+      f.handle((v, t) -> null).join();
+    }
+    Throwable t = failure.get();
+    if (t instanceof RuntimeException re) {
+      throw re;
+    }
+    if (t instanceof Error err) {
+      throw err;
+    }
+    if (t != null) {
+      throw new IcException("chunk upload failed: " + t, t);
+    }
+  }
+}

@@ -1,0 +1,191 @@
+package org.icupgrade.assets.internal;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPOutputStream;
+import org.icupgrade.assets.ContentTypes;
+import org.icupgrade.assets.ReadLimits;
+import org.icupgrade.assets.UnsafeArchiveException;
+import org.icupgrade.core.assets.FrontendRelease;
+import org.icupgrade.core.assets.ReleaseAsset;
+import org.icupgrade.core.assets.ReleaseEncoding;
+
+/**
+ * Checks entries of a release one by one, in the order they are read, and turns the accepted
+ * files into {@link ReleaseAsset}s. Not thread-safe: one instance per read.
+ */
+public final class ReleaseCollector {
+  private final ReadLimits limits;
+  private final List<ReleaseAsset> assets = new ArrayList<>();
+  private final Map<String, String> seen = new HashMap<>();
+  private long totalBytes;
+  private int entries;
+
+  public ReleaseCollector(ReadLimits limits) {
+    this.limits = limits;
+  }
+
+  /**
+   * Counts one entry of any kind against the limits. Called before anything else is done with it,
+   * so that a flood of entries is refused early.
+   */
+  public void countEntry(String name, long size) {
+    entries++;
+    if (entries > limits.maxEntries()) {
+      throw new UnsafeArchiveException(name,
+          "more than " + limits.maxEntries() + " entries (ReadLimits.maxEntries)");
+    }
+    if (size > limits.maxFileBytes()) {
+      throw new UnsafeArchiveException(name, "its " + size + " bytes exceed the limit of "
+          + limits.maxFileBytes() + " bytes per file (ReadLimits.maxFileBytes)");
+    }
+    if (size > 0) {
+      totalBytes += size;
+      if (totalBytes > limits.maxTotalBytes()) {
+        throw new UnsafeArchiveException(name, "the release exceeds the limit of "
+            + limits.maxTotalBytes() + " bytes in all (ReadLimits.maxTotalBytes)");
+      }
+    }
+  }
+
+  /**
+   * The key for an entry name, or {@code null} when the entry is to be skipped (Apple Double
+   * {@code ._*}, {@code .DS_Store}).
+   *
+   * @throws UnsafeArchiveException for an absolute name, a {@code ..} segment, a backslash, a NUL,
+   *     or a name that was not valid UTF-8
+   */
+  public static String keyFor(String name) {
+    if (name.indexOf('\uFFFD') >= 0 || name.indexOf('?') >= 0) {
+      // commons-compress puts '?' (ustar fields) or U+FFFD (PAX records) where the bytes were not
+      // UTF-8; '?' cannot be part of a URL path either, so no real asset is lost by refusing it.
+      throw new UnsafeArchiveException(name, "its name is not valid UTF-8 (or contains '?')");
+    }
+    if (name.indexOf('\0') >= 0 || name.indexOf('\\') >= 0) {
+      throw new UnsafeArchiveException(name, "its name contains a NUL or a backslash");
+    }
+    if (name.startsWith("/") || (name.length() >= 2 && name.charAt(1) == ':')) {
+      throw new UnsafeArchiveException(name, "absolute paths are not allowed");
+    }
+    StringBuilder key = new StringBuilder(name.length() + 1);
+    String last = "";
+    for (String part : name.split("/", -1)) {
+      if (part.equals("..")) {
+        throw new UnsafeArchiveException(name, "'..' would escape the release");
+      }
+      if (part.isEmpty() || part.equals(".")) {
+        continue;
+      }
+      key.append('/').append(part);
+      last = part;
+    }
+    if (last.startsWith("._") || last.equals(".DS_Store")) {
+      return null;
+    }
+    return key.length() == 0 ? "/" : key.toString();
+  }
+
+  /** Records a directory entry: checked like a file name, otherwise ignored. */
+  public void directory(String name) {
+    keyFor(name);
+  }
+
+  /** Refuses an entry of a kind a release must not have. */
+  public static UnsafeArchiveException refuse(String name, String what) {
+    return new UnsafeArchiveException(name, what + " are not allowed in a release");
+  }
+
+  /**
+   * Reads a regular file's content (exactly {@code size} bytes, or to the end when {@code size} is
+   * negative, but never more than the limits) and adds it under its key unless it is skipped.
+   */
+  public void file(String name, long size, InputStream content) {
+    String key = keyFor(name);
+    if (key == null) {
+      return;
+    }
+    if (key.equals("/")) {
+      throw new UnsafeArchiveException(name, "a file needs a name");
+    }
+    String previous = seen.putIfAbsent(key, name);
+    if (previous != null) {
+      throw new UnsafeArchiveException(name, "duplicate key " + key + " (also from \"" + previous
+          + "\")");
+    }
+    byte[] bytes = readBounded(name, size, content);
+    assets.add(toAsset(key, bytes));
+  }
+
+  private byte[] readBounded(String name, long size, InputStream in) {
+    long cap = limits.maxFileBytes();
+    ByteArrayOutputStream out = new ByteArrayOutputStream(
+        (int) Math.min(size >= 0 ? size : 8192, cap) + 1);
+    byte[] buf = new byte[64 * 1024];
+    long n = 0;
+    try {
+      int r;
+      while ((r = in.read(buf)) > 0) {
+        n += r;
+        if (n > cap) {
+          throw new UnsafeArchiveException(name, "more than " + cap
+              + " bytes per file (ReadLimits.maxFileBytes)");
+        }
+        out.write(buf, 0, r);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read release entry \"" + name + "\"", e);
+    }
+    if (size >= 0 && n != size) {
+      throw new UnsafeArchiveException(name, "it holds " + n + " bytes but declares " + size);
+    }
+    if (size < 0) {
+      countBytesOnly(name, n);
+    }
+    return out.toByteArray();
+  }
+
+  private void countBytesOnly(String name, long n) {
+    totalBytes += n;
+    if (totalBytes > limits.maxTotalBytes()) {
+      throw new UnsafeArchiveException(name, "the release exceeds the limit of "
+          + limits.maxTotalBytes() + " bytes in all (ReadLimits.maxTotalBytes)");
+    }
+  }
+
+  /** The asset for this content: identity always, gzip for text-like types when it is smaller. */
+  public static ReleaseAsset toAsset(String key, byte[] bytes) {
+    String contentType = ContentTypes.forKey(key);
+    List<ReleaseEncoding> encodings = new ArrayList<>(2);
+    encodings.add(ReleaseEncoding.of(ReleaseEncoding.IDENTITY, bytes));
+    if (bytes.length > 0 && ContentTypes.isCompressible(contentType)) {
+      byte[] gz = gzip(bytes);
+      if (gz.length < bytes.length) {
+        encodings.add(ReleaseEncoding.of(ReleaseEncoding.GZIP, gz));
+      }
+    }
+    return ReleaseAsset.of(key, contentType, encodings);
+  }
+
+  // GZIPOutputStream writes a fixed header (no name, mtime 0), so the same bytes always compress to
+  // the same gzip bytes on one JDK and a second sync finds the gzip encoding unchanged.
+  static byte[] gzip(byte[] bytes) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length / 3 + 64);
+    try (GZIPOutputStream gz = new GZIPOutputStream(out, 64 * 1024)) {
+      gz.write(bytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  /** The release of every file accepted so far. */
+  public FrontendRelease release() {
+    return FrontendRelease.of(assets);
+  }
+}
