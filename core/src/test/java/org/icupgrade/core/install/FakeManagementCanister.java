@@ -33,21 +33,21 @@ import org.jspecify.annotations.Nullable;
  * hashes, a call log and scripted failures. The rules themselves are tested against the embedded
  * replica; this fake only has to be faithful enough for the installer's control flow.
  */
-final class FakeManagementCanister implements ManagementCanister {
-  final List<String> calls = Collections.synchronizedList(new ArrayList<>());
-  final Map<Principal, Map<Sha256, byte[]>> stores = new HashMap<>();
-  final Map<Principal, Sha256> installed = new HashMap<>();
-  final Map<String, Deque<IcException>> failures = new HashMap<>();
-  final AtomicInteger concurrentUploads = new AtomicInteger();
-  final AtomicInteger maxConcurrentUploads = new AtomicInteger();
-  @Nullable Runnable duringUpload;
+public final class FakeManagementCanister implements ManagementCanister {
+  public final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+  public final Map<Principal, Map<Sha256, byte[]>> stores = new HashMap<>();
+  public final Map<Principal, Sha256> installed = new HashMap<>();
+  public final Map<String, Deque<IcException>> failures = new HashMap<>();
+  public final AtomicInteger concurrentUploads = new AtomicInteger();
+  public final AtomicInteger maxConcurrentUploads = new AtomicInteger();
+  public @Nullable Runnable duringUpload;
   /** When set, install_code installs and then loses its reply, as a dropped connection would. */
-  boolean loseInstallReply;
+  public boolean loseInstallReply;
   /** When set, moduleHash reports this instead of the truth, as a meddling controller would. */
-  @Nullable Sha256 reportedHash;
+  public @Nullable Sha256 reportedHash;
 
   /** The next calls to {@code method} fail with these, in order. */
-  synchronized void failNext(String method, IcException... errors) {
+  public synchronized void failNext(String method, IcException... errors) {
     failures.computeIfAbsent(method, m -> new ArrayDeque<>()).addAll(List.of(errors));
   }
 
@@ -63,13 +63,13 @@ final class FakeManagementCanister implements ManagementCanister {
     }
   }
 
-  long count(String method) {
+  public long count(String method) {
     synchronized (calls) {
       return calls.stream().filter(method::equals).count();
     }
   }
 
-  synchronized Map<Sha256, byte[]> store(Principal canister) {
+  public synchronized Map<Sha256, byte[]> store(Principal canister) {
     return stores.computeIfAbsent(canister, c -> Collections.synchronizedMap(new LinkedHashMap<>()));
   }
 
@@ -160,41 +160,92 @@ final class FakeManagementCanister implements ManagementCanister {
 
   @Override
   public void updateSettings(Principal canisterId, CanisterSettings settings) {
-    throw new UnsupportedOperationException();
+    enter("update_settings");
+    requireController(canisterId, "update_settings");
+    settings.controllers().ifPresent(c -> controllers.put(canisterId, List.copyOf(c)));
+  }
+
+  /** Controllers per canister; a canister absent here has only {@link #caller} as controller. */
+  public final Map<Principal, List<Principal>> controllers = new HashMap<>();
+  /** Who calls; only controllers may see the status or change settings. */
+  public Principal caller = Principal.ANONYMOUS;
+  public final Map<Principal, CanisterStatus.RunStatus> runStatus = new HashMap<>();
+  public final Map<Principal, List<Snapshot>> snapshots = new HashMap<>();
+  private final Map<SnapshotId, Sha256> snapshotModules = new HashMap<>();
+  private int nextSnapshot;
+
+  private void requireController(Principal canisterId, String method) {
+    List<Principal> c = controllers.getOrDefault(canisterId, List.of(caller));
+    if (!c.contains(caller)) {
+      throw new CanisterRejectException(RejectCode.CANISTER_ERROR,
+          "Only controllers of canister " + canisterId + " can call " + method, "IC0512",
+          Principal.MANAGEMENT_CANISTER, method);
+    }
   }
 
   @Override
   public CanisterStatus canisterStatus(Principal canisterId) {
-    throw new UnsupportedOperationException();
+    enter("canister_status");
+    requireController(canisterId, "canister_status");
+    return new CanisterStatus(
+        runStatus.getOrDefault(canisterId, CanisterStatus.RunStatus.RUNNING),
+        controllers.getOrDefault(canisterId, List.of(caller)), installed.get(canisterId),
+        BigInteger.ZERO, BigInteger.ZERO);
   }
 
   @Override
   public void startCanister(Principal canisterId) {
-    throw new UnsupportedOperationException();
+    enter("start_canister");
+    requireController(canisterId, "start_canister");
+    runStatus.put(canisterId, CanisterStatus.RunStatus.RUNNING);
   }
 
   @Override
   public void stopCanister(Principal canisterId) {
-    throw new UnsupportedOperationException();
+    enter("stop_canister");
+    requireController(canisterId, "stop_canister");
+    runStatus.put(canisterId, CanisterStatus.RunStatus.STOPPED);
   }
 
   @Override
   public Snapshot takeCanisterSnapshot(Principal canisterId, @Nullable SnapshotId replaceSnapshot) {
-    throw new UnsupportedOperationException();
+    enter("take_canister_snapshot");
+    requireController(canisterId, "take_canister_snapshot");
+    List<Snapshot> list = snapshots.computeIfAbsent(canisterId, c -> new ArrayList<>());
+    if (replaceSnapshot != null) {
+      list.removeIf(s -> s.id().equals(replaceSnapshot));
+    } else if (list.size() >= 10) {
+      throw new CanisterRejectException(RejectCode.CANISTER_ERROR,
+          "Canister " + canisterId + " has reached the maximum number of snapshots", "IC0411",
+          Principal.MANAGEMENT_CANISTER, "take_canister_snapshot");
+    }
+    Snapshot s = new Snapshot(SnapshotId.of(new byte[] {(byte) nextSnapshot}), nextSnapshot++, 1);
+    list.add(s);
+    Sha256 module = installed.get(canisterId);
+    if (module != null) {
+      snapshotModules.put(s.id(), module);
+    }
+    return s;
   }
 
   @Override
   public void loadCanisterSnapshot(Principal canisterId, SnapshotId snapshotId) {
-    throw new UnsupportedOperationException();
+    enter("load_canister_snapshot");
+    requireController(canisterId, "load_canister_snapshot");
+    installed.put(canisterId, snapshotModules.get(snapshotId));
   }
 
   @Override
   public List<Snapshot> listCanisterSnapshots(Principal canisterId) {
-    throw new UnsupportedOperationException();
+    enter("list_canister_snapshots");
+    requireController(canisterId, "list_canister_snapshots");
+    return List.copyOf(snapshots.getOrDefault(canisterId, List.of()));
   }
 
   @Override
   public void deleteCanisterSnapshot(Principal canisterId, SnapshotId snapshotId) {
-    throw new UnsupportedOperationException();
+    enter("delete_canister_snapshot");
+    requireController(canisterId, "delete_canister_snapshot");
+    snapshots.getOrDefault(canisterId, new ArrayList<>()).removeIf(s -> s.id().equals(snapshotId));
   }
 }

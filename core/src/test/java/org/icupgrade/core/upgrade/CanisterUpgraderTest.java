@@ -1,0 +1,221 @@
+package org.icupgrade.core.upgrade;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.icupgrade.core.IcException;
+import org.icupgrade.core.Principal;
+import org.icupgrade.core.Sha256;
+import org.icupgrade.core.UpgradeScope;
+import org.icupgrade.core.WasmModule;
+import org.icupgrade.core.assets.AssetCanister;
+import org.icupgrade.core.assets.AssetDiff;
+import org.icupgrade.core.assets.AssetSyncer;
+import org.icupgrade.core.assets.FrontendRelease;
+import org.icupgrade.core.assets.MissingPermissionException;
+import org.icupgrade.core.assets.Permission;
+import org.icupgrade.core.assets.SyncOutcome;
+import org.icupgrade.core.install.ChunkedWasmInstaller;
+import org.icupgrade.core.install.FakeManagementCanister;
+import org.icupgrade.core.management.CanisterStatus;
+import org.icupgrade.core.management.Snapshot;
+import org.icupgrade.core.management.SnapshotId;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class CanisterUpgraderTest {
+  static final Principal CANISTER = Principal.fromText("rrkah-fqaaa-aaaaa-aaaaq-cai");
+  static final Principal OWNER = Principal.fromBytes(new byte[] {1, 2, 3, 2});
+  static final Principal BACKEND = Principal.fromBytes(new byte[] {9, 9, 9, 2});
+
+  final FakeManagementCanister mc = new FakeManagementCanister();
+  final List<Principal> committers = new ArrayList<>();
+  final List<String> assetCalls = new ArrayList<>();
+  final Sha256 v1 = Sha256.of(new byte[] {1});
+  final WasmModule v2 = WasmModule.of(new byte[] {0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 2});
+  RuntimeException syncFailure;
+
+  @BeforeEach
+  void setUp() {
+    mc.caller = BACKEND;
+    mc.controllers.put(CANISTER, List.of(OWNER, BACKEND));
+    mc.installed.put(CANISTER, v1);
+    committers.add(BACKEND);
+  }
+
+  AssetCanister assets() {
+    return (AssetCanister) Proxy.newProxyInstance(getClass().getClassLoader(),
+        new Class<?>[] {AssetCanister.class}, (proxy, method, args) -> {
+          assetCalls.add(method.getName());
+          switch (method.getName()) {
+            case "canisterId":
+              return CANISTER;
+            case "caller":
+              return BACKEND;
+            case "listPermitted":
+              return List.copyOf(committers);
+            case "revokePermission":
+              committers.remove((Principal) args[0]);
+              return null;
+            default:
+              throw new UnsupportedOperationException(method.getName());
+          }
+        });
+  }
+
+  final AssetSyncer syncer = new AssetSyncer() {
+    @Override
+    public AssetDiff diff(AssetCanister canister, FrontendRelease release) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public SyncOutcome sync(AssetCanister canister, FrontendRelease release) {
+      assetCalls.add("sync");
+      if (syncFailure != null) {
+        throw syncFailure;
+      }
+      throw new UnsupportedOperationException("only failures are scripted here");
+    }
+
+    @Override
+    public SyncOutcome apply(AssetCanister canister, AssetDiff diff) {
+      throw new UnsupportedOperationException();
+    }
+  };
+
+  CanisterUpgrader upgrader(HealthCheck check) {
+    return CanisterUpgrader.builder(BACKEND, mc, ChunkedWasmInstaller.builder(mc).build())
+        .assets(syncer, id -> assets())
+        .healthCheck(check)
+        .build();
+  }
+
+  UpgradeJob wasmOnly() {
+    return UpgradeJob.builder(CANISTER, OWNER, UpgradeScope.WASM_ONLY).wasmModule(v2).build();
+  }
+
+  @Test
+  void upgrade_wasmOnly_installsRestartsAndHandsBackControl() {
+    UpgradeReport r = upgrader(null).upgrade(wasmOnly());
+    assertTrue(r.succeeded(), r.toString());
+    assertEquals(Optional.of(v2.hash()), r.moduleHash());
+    assertEquals(List.of(OWNER), mc.controllers.get(CANISTER));
+    assertEquals(CanisterStatus.RunStatus.RUNNING, mc.runStatus.get(CANISTER));
+    assertTrue(mc.snapshots.get(CANISTER).isEmpty(), "the snapshot is deleted afterwards");
+    assertTrue(r.rightsHandedBack());
+    assertEquals(List.of("canister_status", "stop_canister", "list_canister_snapshots",
+        "take_canister_snapshot", "module_hash", "install_code", "module_hash", "start_canister",
+        "delete_canister_snapshot", "canister_status", "update_settings", "module_hash"),
+        mc.calls);
+  }
+
+  @Test
+  void upgrade_notController_failsBeforeChangingAnything() {
+    mc.controllers.put(CANISTER, List.of(OWNER));
+    UpgradeReport r = upgrader(null).upgrade(wasmOnly());
+    assertInstanceOf(NotControllerException.class, r.failure().orElseThrow());
+    assertEquals(0, mc.count("stop_canister"));
+    assertEquals(0, mc.count("install_code"));
+    assertEquals(v1, mc.installed.get(CANISTER));
+    assertTrue(r.failure().get().getMessage().contains("--add-controller"));
+  }
+
+  @Test
+  void upgrade_healthCheckFails_snapshotLoadedBackAndRunning() {
+    UpgradeReport r = upgrader(id -> {
+      throw new IllegalStateException("get_version trapped");
+    }).upgrade(wasmOnly());
+    assertFalse(r.succeeded());
+    assertTrue(r.snapshotRestored());
+    assertEquals(v1, mc.installed.get(CANISTER));
+    assertEquals(CanisterStatus.RunStatus.RUNNING, mc.runStatus.get(CANISTER));
+    assertTrue(r.failure().orElseThrow().getMessage().contains("get_version trapped"));
+    assertEquals(List.of(OWNER), mc.controllers.get(CANISTER));
+  }
+
+  @Test
+  void upgrade_installRejected_canisterStartedAgainAndControlHandedBack() {
+    mc.failNext("install_code", new org.icupgrade.core.CanisterRejectException(
+        org.icupgrade.core.RejectCode.CANISTER_ERROR, "Canister trapped in post_upgrade",
+        "IC0503", null, "install_code"));
+    UpgradeReport r = upgrader(null).upgrade(wasmOnly());
+    assertFalse(r.succeeded());
+    assertEquals(CanisterStatus.RunStatus.RUNNING, mc.runStatus.get(CANISTER));
+    assertEquals(v1, mc.installed.get(CANISTER));
+    assertEquals(List.of(OWNER), mc.controllers.get(CANISTER));
+    assertEquals(Optional.of(v1), r.moduleHash());
+  }
+
+  @Test
+  void upgrade_frontendSyncFails_commitRevokedAndControllerRemoved() {
+    syncFailure = new IcException("commit_batch refused half-way");
+    UpgradeReport r = upgrader(null).upgrade(UpgradeJob.builder(CANISTER, OWNER, UpgradeScope.ALL)
+        .wasmModule(v2).frontend(FrontendRelease.of(List.of())).build());
+    assertFalse(r.succeeded());
+    assertTrue(r.failure().orElseThrow().getMessage().contains("half-way"));
+    assertFalse(committers.contains(BACKEND));
+    assertEquals(List.of(OWNER), mc.controllers.get(CANISTER));
+    assertTrue(r.rightsHandedBack());
+  }
+
+  @Test
+  void upgrade_missingCommit_failsBeforeStopping() {
+    committers.clear();
+    UpgradeReport r = upgrader(null).upgrade(UpgradeJob.builder(CANISTER, OWNER,
+        UpgradeScope.FRONTEND_ONLY).frontend(FrontendRelease.of(List.of())).build());
+    assertInstanceOf(MissingPermissionException.class, r.failure().orElseThrow());
+    assertEquals(0, mc.count("stop_canister"));
+    assertFalse(assetCalls.contains("sync"));
+    assertEquals(List.of(OWNER), mc.controllers.get(CANISTER));
+  }
+
+  @Test
+  void upgrade_ownerNotAController_ownerAddedBackNotDropped() {
+    mc.controllers.put(CANISTER, List.of(BACKEND));
+    UpgradeReport r = upgrader(null).upgrade(wasmOnly());
+    assertTrue(r.succeeded(), r.toString());
+    assertEquals(List.of(OWNER), mc.controllers.get(CANISTER));
+  }
+
+  @Test
+  void upgrade_tenSnapshotsExist_oldestReplaced() {
+    List<Snapshot> ten = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      ten.add(new Snapshot(SnapshotId.of(new byte[] {100, (byte) i}), 1000 + i, 1));
+    }
+    mc.snapshots.put(CANISTER, ten);
+    UpgradeReport r = upgrader(null).upgrade(wasmOnly());
+    assertTrue(r.succeeded(), r.toString());
+    List<Snapshot> left = mc.snapshots.get(CANISTER);
+    assertEquals(9, left.size());
+    assertFalse(left.stream().anyMatch(s -> s.takenAtTimestampNanos() == 1000));
+  }
+
+  @Test
+  void grantUpgradeRights_addsControllerKeepsOthersAndGrantsCommit() {
+    mc.caller = OWNER;
+    mc.controllers.put(CANISTER, List.of(OWNER));
+    committers.clear();
+    List<Principal> granted = new ArrayList<>();
+    AssetCanister assets = (AssetCanister) Proxy.newProxyInstance(getClass().getClassLoader(),
+        new Class<?>[] {AssetCanister.class}, (proxy, method, args) -> {
+          if (method.getName().equals("grantPermission") && args[1] == Permission.COMMIT) {
+            granted.add((Principal) args[0]);
+            return null;
+          }
+          throw new UnsupportedOperationException(method.getName());
+        });
+    OwnerSetup.grantUpgradeRights(mc, assets, CANISTER, BACKEND);
+    OwnerSetup.grantUpgradeRights(mc, null, CANISTER, BACKEND);
+    assertEquals(List.of(OWNER, BACKEND), mc.controllers.get(CANISTER));
+    assertEquals(List.of(BACKEND), granted);
+    assertEquals(1, mc.count("update_settings"));
+  }
+}
