@@ -1,0 +1,135 @@
+package org.icupgrade.candid.internal;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.ic4j.candid.parser.IDLArgs;
+import org.ic4j.candid.parser.IDLValue;
+import org.icupgrade.core.Principal;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A small vocabulary for Candid: type constructors, record values by field name, encoding (ours,
+ * see {@link CandidEncoder} for why) and decoding (ic4j-candid). Decoded values are read back with
+ * {@link Fields}.
+ */
+public final class Idl {
+  public static final CandidType NULL = CandidType.primitive(CandidType.NULL);
+  public static final CandidType BOOL = CandidType.primitive(CandidType.BOOL);
+  public static final CandidType NAT = CandidType.primitive(CandidType.NAT);
+  public static final CandidType NAT8 = CandidType.primitive(CandidType.NAT8);
+  public static final CandidType NAT16 = CandidType.primitive(CandidType.NAT16);
+  public static final CandidType NAT32 = CandidType.primitive(CandidType.NAT32);
+  public static final CandidType NAT64 = CandidType.primitive(CandidType.NAT64);
+  public static final CandidType INT = CandidType.primitive(CandidType.INT);
+  public static final CandidType TEXT = CandidType.primitive(CandidType.TEXT);
+  public static final CandidType PRINCIPAL = CandidType.primitive(CandidType.PRINCIPAL);
+  public static final CandidType BLOB = vec(NAT8);
+
+  private static final BigInteger TWO_64 = BigInteger.ONE.shiftLeft(64);
+
+  private Idl() {}
+
+  public static CandidType opt(CandidType inner) {
+    return CandidType.wrap(CandidType.OPT, inner);
+  }
+
+  public static CandidType vec(CandidType inner) {
+    return CandidType.wrap(CandidType.VEC, inner);
+  }
+
+  /** A record type from name/type pairs: {@code record("canister_id", PRINCIPAL, ...)}. */
+  public static CandidType record(Object... nameTypePairs) {
+    return CandidType.fields(CandidType.RECORD, nameTypePairs);
+  }
+
+  /** A variant type from name/type pairs; use {@link #NULL} for tags without payload. */
+  public static CandidType variant(Object... nameTypePairs) {
+    return CandidType.fields(CandidType.VARIANT, nameTypePairs);
+  }
+
+  /**
+   * A record value from name/value pairs, or a variant value from one name/payload pair (payload
+   * {@code null} for a tag of type null). Values: Boolean, BigInteger (nat/int), Long or BigInteger
+   * (nat64), String, our Principal, Optional (opt), byte[] (blob), List or Object[] (vec), Map.
+   */
+  public static Map<String, @Nullable Object> value(@Nullable Object... nameValuePairs) {
+    Map<String, @Nullable Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < nameValuePairs.length; i += 2) {
+      m.put((String) nameValuePairs[i], nameValuePairs[i + 1]);
+    }
+    return m;
+  }
+
+  /** Principals are encoded as they are. */
+  public static Principal principal(Principal p) {
+    return p;
+  }
+
+  /** An optional value: {@code Optional.empty()} for null. */
+  public static Optional<Object> opt(@Nullable Object value) {
+    return Optional.ofNullable(value);
+  }
+
+  /** A {@code nat64} from an unsigned value held in a BigInteger, checked for range. */
+  public static Long nat64(BigInteger value) {
+    if (value.signum() < 0 || value.compareTo(TWO_64) >= 0) {
+      throw new IllegalArgumentException("not a nat64: " + value);
+    }
+    return value.longValue();
+  }
+
+  /** Encodes one argument list. {@code valuesAndTypes} alternates value, type. */
+  public static byte[] encode(Object... valuesAndTypes) {
+    List<CandidType> types = new ArrayList<>();
+    List<Object> values = new ArrayList<>();
+    for (int i = 0; i < valuesAndTypes.length; i += 2) {
+      values.add(valuesAndTypes[i]);
+      types.add((CandidType) valuesAndTypes[i + 1]);
+    }
+    return CandidEncoder.encode(types, values);
+  }
+
+  /** The empty argument list {@code ()}. */
+  public static byte[] empty() {
+    return CandidEncoder.encode(List.of(), List.of());
+  }
+  /** Decodes an argument list into ic4j's generic values, one per argument. */
+  public static List<Object> decode(byte[] candid) {
+    if (candid.length < 4 || candid[0] != 'D' || candid[1] != 'I' || candid[2] != 'D'
+        || candid[3] != 'L') {
+      throw new IllegalArgumentException("not Candid: the bytes do not start with DIDL");
+    }
+    try {
+      List<Object> out = new ArrayList<>();
+      for (IDLValue v : IDLArgs.fromBytes(candid).getArgs()) {
+        out.add(v.getValue());
+      }
+      return out;
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("malformed Candid: " + e.getMessage(), e);
+    }
+  }
+
+  /** Decodes an argument list that must have at least one argument, and returns the first. */
+  public static Object decodeFirst(byte[] candid, String what) {
+    List<Object> args = decode(candid);
+    if (args.isEmpty()) {
+      throw new IllegalArgumentException(what + ": expected one argument, got none");
+    }
+    return args.get(0);
+  }
+
+  /** The Candid field hash of a name (Candid spec, "Records": idl_hash). */
+  public static long hash(String name) {
+    long h = 0;
+    for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
+      h = (h * 223 + (b & 0xFF)) & 0xFFFFFFFFL;
+    }
+    return h;
+  }
+}
