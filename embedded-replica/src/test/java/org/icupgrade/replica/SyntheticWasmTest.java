@@ -1,4 +1,4 @@
-package org.icupgrade.examples;
+package org.icupgrade.replica;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;

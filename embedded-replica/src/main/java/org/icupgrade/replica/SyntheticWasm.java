@@ -1,4 +1,4 @@
-package org.icupgrade.examples;
+package org.icupgrade.replica;
 
 import java.io.ByteArrayOutputStream;
 import java.util.SplittableRandom;

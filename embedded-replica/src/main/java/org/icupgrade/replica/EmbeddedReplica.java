@@ -1,0 +1,155 @@
+package org.icupgrade.replica;
+
+import java.math.BigInteger;
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.icupgrade.core.Principal;
+import org.icupgrade.core.Sha256;
+import org.icupgrade.core.agent.Agent;
+import org.icupgrade.core.management.CanisterSettings;
+import org.icupgrade.core.management.CanisterStatus;
+import org.icupgrade.replica.internal.Replica;
+
+/**
+ * An Internet Computer replica in this JVM: canisters, the management canister with the
+ * interface specification's rules and limits (controllers, the chunk store's 1 MiB chunks and 100
+ * slots, the 2 MiB ingress limit, module validation, install modes, run status, snapshots), and
+ * Java-hosted canisters. Tests, examples and users' own tests run against it when no real replica
+ * is at hand.
+ *
+ * <pre>{@code
+ * EmbeddedReplica replica = EmbeddedReplica.start();
+ * Principal canister = replica.createCanister(me);
+ * Agent agent = replica.agentFor(me);
+ * }</pre>
+ *
+ * <p><b>Warning:</b> installed WASM modules are validated and stored, and their hash is what the
+ * IC would report; their code is not executed here.
+ *
+ * <p>Thread-safe. Calls about one canister are serialized; different canisters run in parallel.
+ */
+public final class EmbeddedReplica {
+  private final Replica replica;
+
+  private EmbeddedReplica(Clock clock) {
+    this.replica = new Replica(clock);
+  }
+
+  /** A fresh replica with no canisters, on the system clock. */
+  public static EmbeddedReplica start() {
+    return new EmbeddedReplica(Clock.systemUTC());
+  }
+
+  /** A fresh replica whose time (snapshot timestamps) comes from {@code clock}. */
+  public static EmbeddedReplica start(Clock clock) {
+    return new EmbeddedReplica(Objects.requireNonNull(clock, "clock"));
+  }
+
+  /** An agent that sends calls as {@code caller}. */
+  public Agent agentFor(Principal caller) {
+    Objects.requireNonNull(caller, "caller");
+    return new Agent() {
+      @Override
+      public Principal sender() {
+        return caller;
+      }
+
+      @Override
+      public byte[] query(
+          Principal canisterId, String method, byte[] arg, Principal effectiveCanisterId) {
+        return replica.query(caller, canisterId, method, arg.clone(), effectiveCanisterId);
+      }
+
+      @Override
+      public byte[] update(
+          Principal canisterId, String method, byte[] arg, Principal effectiveCanisterId) {
+        return replica.update(caller, canisterId, method, arg.clone(), effectiveCanisterId);
+      }
+
+      @Override
+      public Optional<Sha256> moduleHash(Principal canisterId) {
+        // Spec, "Certified state tree": /canister/<id>/module_hash is readable by anyone.
+        return replica.moduleHash(canisterId);
+      }
+
+      @Override
+      public String toString() {
+        return "EmbeddedReplica agent for " + caller;
+      }
+    };
+  }
+
+  /** Creates an empty canister with these controllers (at least one) and ample cycles. */
+  public Principal createCanister(Principal... controllers) {
+    if (controllers.length == 0) {
+      throw new IllegalArgumentException("a canister needs at least one controller");
+    }
+    return replica.create(controllers[0], CanisterSettings.ofControllers(List.of(controllers)),
+        BigInteger.valueOf(100_000_000_000_000L), null);
+  }
+
+  /** Creates a canister hosting {@code code}, with these controllers. */
+  public Principal createBuiltinCanister(BuiltinCanister code, Principal... controllers) {
+    Principal id = createCanister(controllers);
+    replica.host(id, code);
+    return id;
+  }
+
+  /** Every call received so far, in order. */
+  public List<RecordedCall> calls() {
+    return replica.calls();
+  }
+
+  /** The calls received so far to {@code method}. */
+  public List<RecordedCall> calls(String method) {
+    return replica.calls().stream().filter(c -> c.method().equals(method)).toList();
+  }
+
+  /** Forgets the calls received so far. */
+  public void clearCalls() {
+    replica.clearCalls();
+  }
+
+  /**
+   * Makes the next {@code times} calls of {@code method} fail with what {@code failure} supplies
+   * (e.g. a {@code SYS_TRANSIENT} reject or a {@code TransportException}), before they change
+   * anything.
+   */
+  public void failNext(String method, int times, Supplier<RuntimeException> failure) {
+    replica.faults().add(method, times, failure);
+  }
+
+  /**
+   * Lets {@code pass} calls of {@code method} through, then makes the next {@code times} fail with
+   * what {@code failure} supplies, before they change anything.
+   */
+  public void failAfter(String method, int pass, int times, Supplier<RuntimeException> failure) {
+    replica.faults().add(method, pass, times, failure);
+  }
+
+  /** Drops the failures scripted with {@link #failNext} and {@link #failAfter} not yet thrown. */
+  public void clearFaults() {
+    replica.faults().clear();
+  }
+
+  /** The installed module's hash, empty when no code is installed. */
+  public Optional<Sha256> moduleHash(Principal canisterId) {
+    return replica.moduleHash(canisterId);
+  }
+
+  /** The hashes of the chunks in the canister's chunk store, in upload order. */
+  public List<Sha256> chunkStore(Principal canisterId) {
+    return replica.chunkStore(canisterId);
+  }
+
+  public CanisterStatus.RunStatus runStatus(Principal canisterId) {
+    return replica.runStatus(canisterId);
+  }
+
+  public List<Principal> controllers(Principal canisterId) {
+    return replica.controllers(canisterId);
+  }
+}

@@ -1,0 +1,42 @@
+package org.icupgrade.replica.internal;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.icupgrade.core.Principal;
+import org.icupgrade.core.Sha256;
+import org.icupgrade.core.management.CanisterStatus;
+import org.icupgrade.core.management.Snapshot;
+import org.icupgrade.replica.BuiltinCanister;
+import org.jspecify.annotations.Nullable;
+
+/** One canister's state. Guarded by the instance's monitor. */
+final class CanisterState {
+  final Principal id;
+  List<Principal> controllers;
+  CanisterStatus.RunStatus status = CanisterStatus.RunStatus.RUNNING;
+  /** The chunk store: chunk hash to chunk bytes, in upload order. */
+  final Map<Sha256, byte[]> chunkStore = new LinkedHashMap<>();
+  /** The installed module as installed (gzip stays gzip), or null when empty. */
+  byte @Nullable [] module;
+  @Nullable Sha256 moduleHash;
+  /** Java code hosted here instead of a WASM module. */
+  @Nullable BuiltinCanister builtin;
+  final List<SnapshotState> snapshots = new ArrayList<>();
+  long version;
+  java.math.BigInteger cycles;
+
+  CanisterState(Principal id, List<Principal> controllers, java.math.BigInteger cycles) {
+    this.id = id;
+    this.controllers = List.copyOf(controllers);
+    this.cycles = cycles;
+  }
+
+  boolean isEmpty() {
+    return module == null && builtin == null;
+  }
+
+  /** A snapshot: the module it ran when taken. */
+  record SnapshotState(Snapshot snapshot, byte @Nullable [] module, @Nullable Sha256 moduleHash) {}
+}

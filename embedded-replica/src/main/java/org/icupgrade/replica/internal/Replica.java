@@ -1,0 +1,525 @@
+package org.icupgrade.replica.internal;
+
+import java.io.ByteArrayOutputStream;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.icupgrade.candid.management.ManagementArgs;
+import org.icupgrade.candid.management.ManagementCandid;
+import org.icupgrade.core.CanisterRejectException;
+import org.icupgrade.core.InstallMode;
+import org.icupgrade.core.Principal;
+import org.icupgrade.core.RejectCode;
+import org.icupgrade.core.Sha256;
+import org.icupgrade.core.management.CanisterSettings;
+import org.icupgrade.core.management.CanisterStatus;
+import org.icupgrade.core.management.InstallChunkedCodeRequest;
+import org.icupgrade.core.management.Snapshot;
+import org.icupgrade.core.management.SnapshotId;
+import org.icupgrade.replica.BuiltinCanister;
+import org.icupgrade.replica.RecordedCall;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The replica's state machine: canisters, the management canister's methods with the interface
+ * specification's rules, and the routing of calls. Calls about one canister are serialized on its
+ * state; calls about different canisters run in parallel.
+ */
+public final class Replica {
+  /** An ingress message is at most 2 MiB on application subnets (spec, "Resource limits"). */
+  public static final int MAX_INGRESS_BYTES = 2 * 1024 * 1024;
+  /** upload_chunk takes chunks of at most 1 MiB (spec, "IC method upload_chunk"). */
+  public static final int MAX_CHUNK_SIZE = 1024 * 1024;
+  /** A chunk store holds at most 100 chunks (spec, "IC method upload_chunk"). */
+  public static final int MAX_CHUNKS = 100;
+  /** At most 10 controllers (spec, "IC method update_settings"). */
+  public static final int MAX_CONTROLLERS = 10;
+  /** At most 10 snapshots per canister (spec, "IC method take_canister_snapshot"). */
+  public static final int MAX_SNAPSHOTS = 10;
+
+  private final Map<Principal, CanisterState> canisters = new ConcurrentHashMap<>();
+  private final AtomicLong nextCanister = new AtomicLong();
+  private final AtomicLong nextSnapshot = new AtomicLong();
+  private final Clock clock;
+  private final List<RecordedCall> calls = Collections.synchronizedList(new ArrayList<>());
+  private final Faults faults = new Faults();
+
+  public Replica(Clock clock) {
+    this.clock = clock;
+  }
+
+  public Faults faults() {
+    return faults;
+  }
+
+  public List<RecordedCall> calls() {
+    synchronized (calls) {
+      return List.copyOf(calls);
+    }
+  }
+
+  public void clearCalls() {
+    calls.clear();
+  }
+
+  // ---- routing ----
+
+  public byte[] update(
+      Principal caller, Principal canisterId, String method, byte[] arg,
+      Principal effectiveCanisterId) {
+    return record(caller, canisterId, method, arg, effectiveCanisterId, false);
+  }
+
+  public byte[] query(
+      Principal caller, Principal canisterId, String method, byte[] arg,
+      Principal effectiveCanisterId) {
+    return record(caller, canisterId, method, arg, effectiveCanisterId, true);
+  }
+
+  private byte[] record(
+      Principal caller, Principal canisterId, String method, byte[] arg,
+      Principal effectiveCanisterId, boolean query) {
+    boolean rejected = true;
+    try {
+      faults.check(canisterId, method);
+      // Spec, "Request: Call": an ingress message larger than the limit is not accepted.
+      if (arg.length > MAX_INGRESS_BYTES) {
+        throw new CanisterRejectException(RejectCode.CANISTER_REJECT,
+            "Request is too large: the argument of " + method + " is " + arg.length
+                + " bytes; an ingress message is at most " + MAX_INGRESS_BYTES + " bytes",
+            "IC0504", canisterId, method);
+      }
+      byte[] reply = canisterId.isManagementCanister()
+          ? management(caller, method, arg, effectiveCanisterId, query)
+          : canister(caller, canisterId, method, arg, effectiveCanisterId, query);
+      rejected = false;
+      return reply;
+    } finally {
+      calls.add(new RecordedCall(caller, canisterId, method, effectiveCanisterId, arg.length,
+          rejected));
+    }
+  }
+
+  private byte[] canister(
+      Principal caller, Principal canisterId, String method, byte[] arg,
+      Principal effectiveCanisterId, boolean query) {
+    if (!effectiveCanisterId.equals(canisterId)) {
+      throw Rejects.badRequest(method, "effective canister id " + effectiveCanisterId
+          + " does not match the called canister " + canisterId);
+    }
+    CanisterState c = state(canisterId, method);
+    synchronized (c) {
+      if (c.status != CanisterStatus.RunStatus.RUNNING) {
+        throw new CanisterRejectException(RejectCode.CANISTER_ERROR,
+            "Canister " + canisterId + " is " + c.status.name().toLowerCase(java.util.Locale.ROOT)
+                + " and does not accept calls; start it first",
+            "IC0508", canisterId, method);
+      }
+      BuiltinCanister b = c.builtin;
+      if (b != null) {
+        BuiltinCanister.CallContext ctx =
+            new BuiltinCanister.CallContext(caller, canisterId, c.controllers.contains(caller));
+        return query ? b.query(ctx, method, arg) : b.update(ctx, method, arg);
+      }
+      if (c.module == null) {
+        throw new CanisterRejectException(RejectCode.DESTINATION_INVALID,
+            "Canister " + canisterId + " has no code installed", "IC0537", canisterId, method);
+      }
+      throw new CanisterRejectException(RejectCode.CANISTER_ERROR,
+          "Canister " + canisterId + " has no " + (query ? "query" : "update") + " method '"
+              + method + "'", "IC0536", canisterId, method);
+    }
+  }
+
+  // ---- the management canister ----
+
+  private byte[] management(
+      Principal caller, String method, byte[] arg, Principal effective, boolean query) {
+    if (query) {
+      throw Rejects.badRequest(method, "the management canister's " + method
+          + " cannot be called as a query");
+    }
+    try {
+      switch (method) {
+        case "provisional_create_canister_with_cycles": {
+          ManagementArgs.ProvisionalCreate a = ManagementCandid.decodeProvisionalCreateArgs(arg);
+          return ManagementCandid.encodeCanisterIdResult(create(caller, a.settings(),
+              a.amount() == null ? BigInteger.valueOf(100_000_000_000_000L) : a.amount(),
+              a.specifiedId()));
+        }
+        case "create_canister": {
+          ManagementArgs.CreateCanister a = ManagementCandid.decodeCreateCanisterArgs(arg);
+          return ManagementCandid.encodeCanisterIdResult(
+              create(caller, a.settings(), BigInteger.ZERO, null));
+        }
+        case "update_settings": {
+          ManagementArgs.UpdateSettings a = ManagementCandid.decodeUpdateSettingsArgs(arg);
+          updateSettings(caller, a.canisterId(), a.settings(), effective);
+          return ManagementCandid.encodeEmptyResult();
+        }
+        case "canister_status":
+          return ManagementCandid.encodeCanisterStatusResult(canisterStatus(caller,
+              about(ManagementCandid.decodeCanisterIdArgs(arg, method), effective, method)));
+        case "install_code": {
+          ManagementArgs.InstallCode a = ManagementCandid.decodeInstallCodeArgs(arg);
+          about(a.canisterId(), effective, method);
+          CanisterState c = controlled(caller, a.canisterId(), method);
+          synchronized (c) {
+            install(c, a.mode(), a.wasmModule(), method);
+          }
+          return ManagementCandid.encodeEmptyResult();
+        }
+        case "upload_chunk": {
+          ManagementArgs.UploadChunk a = ManagementCandid.decodeUploadChunkArgs(arg);
+          about(a.canisterId(), effective, method);
+          return ManagementCandid.encodeUploadChunkResult(
+              uploadChunk(caller, a.canisterId(), a.chunk()));
+        }
+        case "stored_chunks": {
+          CanisterState c = controlled(caller,
+              about(ManagementCandid.decodeCanisterIdArgs(arg, method), effective, method), method);
+          synchronized (c) {
+            return ManagementCandid.encodeStoredChunksResult(new ArrayList<>(c.chunkStore.keySet()));
+          }
+        }
+        case "clear_chunk_store": {
+          CanisterState c = controlled(caller,
+              about(ManagementCandid.decodeCanisterIdArgs(arg, method), effective, method), method);
+          synchronized (c) {
+            c.chunkStore.clear();
+          }
+          return ManagementCandid.encodeEmptyResult();
+        }
+        case "install_chunked_code": {
+          InstallChunkedCodeRequest r = ManagementCandid.decodeInstallChunkedCodeArgs(arg);
+          about(r.targetCanister(), effective, method);
+          installChunked(caller, r);
+          return ManagementCandid.encodeEmptyResult();
+        }
+        case "start_canister":
+        case "stop_canister": {
+          CanisterState c = controlled(caller,
+              about(ManagementCandid.decodeCanisterIdArgs(arg, method), effective, method), method);
+          synchronized (c) {
+            // No calls are ever in flight here, so stopping completes at once (spec, "IC method
+            // stop_canister": stopping -> stopped once no call contexts are open).
+            c.status = method.equals("start_canister")
+                ? CanisterStatus.RunStatus.RUNNING : CanisterStatus.RunStatus.STOPPED;
+          }
+          return ManagementCandid.encodeEmptyResult();
+        }
+        case "take_canister_snapshot": {
+          ManagementArgs.TakeSnapshot a = ManagementCandid.decodeTakeSnapshotArgs(arg);
+          about(a.canisterId(), effective, method);
+          return ManagementCandid.encodeSnapshotResult(
+              takeSnapshot(caller, a.canisterId(), a.replaceSnapshot()));
+        }
+        case "load_canister_snapshot": {
+          ManagementArgs.SnapshotOf a = ManagementCandid.decodeSnapshotArgs(arg, method);
+          about(a.canisterId(), effective, method);
+          loadSnapshot(caller, a.canisterId(), a.snapshotId());
+          return ManagementCandid.encodeEmptyResult();
+        }
+        case "list_canister_snapshots": {
+          CanisterState c = controlled(caller,
+              about(ManagementCandid.decodeCanisterIdArgs(arg, method), effective, method), method);
+          synchronized (c) {
+            List<Snapshot> list = new ArrayList<>();
+            c.snapshots.forEach(s -> list.add(s.snapshot()));
+            return ManagementCandid.encodeListSnapshotsResult(list);
+          }
+        }
+        case "delete_canister_snapshot": {
+          ManagementArgs.SnapshotOf a = ManagementCandid.decodeSnapshotArgs(arg, method);
+          CanisterState c = controlled(caller, about(a.canisterId(), effective, method), method);
+          synchronized (c) {
+            if (!c.snapshots.removeIf(s -> s.snapshot().id().equals(a.snapshotId()))) {
+              throw Rejects.invalid(method, "Snapshot " + a.snapshotId() + " of canister "
+                  + a.canisterId() + " not found", "IC0411");
+            }
+          }
+          return ManagementCandid.encodeEmptyResult();
+        }
+        default:
+          throw new CanisterRejectException(RejectCode.DESTINATION_INVALID,
+              "The management canister has no method '" + method + "' in this replica",
+              "IC0536", Principal.MANAGEMENT_CANISTER, method);
+      }
+    } catch (IllegalArgumentException e) {
+      throw Rejects.badRequest(method, "Error decoding the argument of " + method + ": "
+          + e.getMessage());
+    }
+  }
+
+  /** Spec, "Effective canister id": it must be the canister the call is about. */
+  private static Principal about(Principal canisterId, Principal effective, String method) {
+    if (!canisterId.equals(effective)) {
+      throw Rejects.badRequest(method, "the effective canister id " + effective
+          + " does not match canister_id " + canisterId + " of the call");
+    }
+    return canisterId;
+  }
+
+  private CanisterState state(Principal canisterId, String method) {
+    CanisterState c = canisters.get(canisterId);
+    if (c == null) {
+      throw Rejects.notFound(canisterId, method);
+    }
+    return c;
+  }
+
+  /** Only controllers may manage a canister (spec, each method: "only controllers"). */
+  private CanisterState controlled(Principal caller, Principal canisterId, String method) {
+    CanisterState c = state(canisterId, method);
+    synchronized (c) {
+      if (!c.controllers.contains(caller)) {
+        throw Rejects.notController(canisterId, caller, method);
+      }
+    }
+    return c;
+  }
+
+  public Principal create(
+      Principal caller, @Nullable CanisterSettings settings, BigInteger cycles,
+      @Nullable Principal specifiedId) {
+    List<Principal> controllers = settings == null || settings.controllers().isEmpty()
+        ? List.of(caller) // spec, "create_canister": the default controller is the caller
+        : settings.controllers().get();
+    checkControllers(controllers, "create_canister");
+    Principal id;
+    if (specifiedId != null) {
+      id = specifiedId;
+      if (canisters.containsKey(id)) {
+        throw Rejects.invalid("provisional_create_canister_with_cycles",
+            "Canister " + id + " already exists", "IC0302");
+      }
+    } else {
+      long n = nextCanister.getAndIncrement();
+      id = Principal.fromBytes(ByteBuffer.allocate(10).putLong(n).put((byte) 1).put((byte) 1)
+          .array());
+    }
+    canisters.put(id, new CanisterState(id, controllers, cycles));
+    return id;
+  }
+
+  private static void checkControllers(List<Principal> controllers, String method) {
+    if (controllers.size() > MAX_CONTROLLERS) {
+      throw Rejects.invalid(method, "Invalid settings: at most " + MAX_CONTROLLERS
+          + " controllers are allowed, got " + controllers.size(), "IC0503");
+    }
+    if (new HashSet<>(controllers).size() != controllers.size()) {
+      throw Rejects.invalid(method, "Invalid settings: a controller is listed twice", "IC0503");
+    }
+  }
+
+  private void updateSettings(
+      Principal caller, Principal canisterId, CanisterSettings settings, Principal effective) {
+    about(canisterId, effective, "update_settings");
+    CanisterState c = controlled(caller, canisterId, "update_settings");
+    synchronized (c) {
+      Optional<List<Principal>> controllers = settings.controllers();
+      if (controllers.isPresent()) {
+        checkControllers(controllers.get(), "update_settings");
+        c.controllers = List.copyOf(controllers.get());
+      }
+      c.version++;
+    }
+  }
+
+  public CanisterStatus canisterStatus(Principal caller, Principal canisterId) {
+    CanisterState c = controlled(caller, canisterId, "canister_status");
+    synchronized (c) {
+      long memory = c.module == null ? 0 : c.module.length;
+      return new CanisterStatus(c.status, c.controllers, c.moduleHash, BigInteger.valueOf(memory),
+          c.cycles);
+    }
+  }
+
+  private Sha256 uploadChunk(Principal caller, Principal canisterId, byte[] chunk) {
+    CanisterState c = controlled(caller, canisterId, "upload_chunk");
+    if (chunk.length > MAX_CHUNK_SIZE) {
+      throw Rejects.invalid("upload_chunk", "Wasm chunk is " + chunk.length
+          + " bytes; a chunk is at most " + MAX_CHUNK_SIZE + " bytes", "IC0505");
+    }
+    Sha256 hash = Sha256.of(chunk);
+    synchronized (c) {
+      // Spec, "IC method upload_chunk": uploading a chunk already stored is a no-op, even when
+      // the store is full.
+      if (c.chunkStore.containsKey(hash)) {
+        return hash;
+      }
+      if (c.chunkStore.size() >= MAX_CHUNKS) {
+        throw Rejects.invalid("upload_chunk", "Wasm chunk store of canister " + canisterId
+            + " is full (" + MAX_CHUNKS + " chunks); call clear_chunk_store first", "IC0505");
+      }
+      c.chunkStore.put(hash, chunk);
+    }
+    return hash;
+  }
+
+  private void installChunked(Principal caller, InstallChunkedCodeRequest r) {
+    String method = "install_chunked_code";
+    CanisterState target = controlled(caller, r.targetCanister(), method);
+    Principal storeId = r.storeCanister().orElse(r.targetCanister());
+    // Spec, "IC method install_chunked_code": the caller must control the store canister too.
+    CanisterState store = controlled(caller, storeId, method);
+    if (r.chunkHashes().isEmpty()) {
+      throw Rejects.invalid(method, "chunk_hashes_list is empty", "IC0505");
+    }
+    // Lock in a fixed order so that two installs cannot deadlock.
+    CanisterState first = target.id.compareTo(store.id) <= 0 ? target : store;
+    CanisterState second = first == target ? store : target;
+    synchronized (first) {
+      synchronized (second) {
+        long total = 0;
+        for (Sha256 h : r.chunkHashes()) {
+          byte[] chunk = store.chunkStore.get(h);
+          if (chunk == null) {
+            throw Rejects.invalid(method, "Chunk " + h + " is not in the chunk store of "
+                + storeId + "; upload it first", "IC0505");
+          }
+          total += chunk.length;
+        }
+        if (total > ModuleValidator.MAX_MODULE_SIZE) {
+          throw Rejects.invalid(method, "The chunks add up to " + total + " bytes, more than a"
+              + " module may have", "IC0505");
+        }
+        ByteArrayOutputStream module = new ByteArrayOutputStream((int) total);
+        for (Sha256 h : r.chunkHashes()) {
+          module.writeBytes(store.chunkStore.get(h));
+        }
+        byte[] bytes = module.toByteArray();
+        Sha256 actual = Sha256.of(bytes);
+        if (!actual.equals(r.wasmModuleHash())) {
+          throw Rejects.invalid(method, "wasm_module_hash " + r.wasmModuleHash()
+              + " does not match the hash of the concatenated chunks, " + actual, "IC0505");
+        }
+        install(target, r.mode(), bytes, method);
+      }
+    }
+  }
+
+  /** Installs into a locked canister; both install methods end here. */
+  private void install(CanisterState c, InstallMode mode, byte[] module, String method) {
+    ModuleValidator.Checked checked = ModuleValidator.check(module, method);
+    switch (mode.kind()) {
+      case INSTALL:
+        // Spec, "IC method install_code": mode install requires an empty canister.
+        if (!c.isEmpty()) {
+          throw Rejects.invalid(method, "Canister " + c.id + " is not empty: it already has a"
+              + " module; use mode reinstall or upgrade", "IC0538");
+        }
+        break;
+      case REINSTALL:
+        break;
+      case UPGRADE:
+        if (c.isEmpty()) {
+          throw Rejects.invalid(method, "Canister " + c.id + " is empty: there is nothing to"
+              + " upgrade; use mode install", "IC0537");
+        }
+        // Spec, "IC method install_code": an EOP module keeps its main memory only with
+        // wasm_memory_persistence = keep, and keep is refused for any other module.
+        boolean keep = mode.wasmMemoryPersistence()
+            .map(p -> p == InstallMode.WasmMemoryPersistence.KEEP).orElse(false);
+        if (checked.enhancedOrthogonalPersistence() && !keep) {
+          throw Rejects.invalid(method, "Missing upgrade option: enhanced orthogonal persistence"
+              + " requires the wasm_memory_persistence upgrade option to be keep", "IC0503");
+        }
+        if (!checked.enhancedOrthogonalPersistence() && keep) {
+          throw Rejects.invalid(method, "Invalid upgrade option: wasm_memory_persistence keep is"
+              + " only for modules with enhanced orthogonal persistence", "IC0503");
+        }
+        break;
+      default:
+        throw new IllegalStateException();
+    }
+    c.module = module;
+    c.moduleHash = Sha256.of(module);
+    c.version++;
+  }
+
+  private Snapshot takeSnapshot(
+      Principal caller, Principal canisterId, @Nullable SnapshotId replace) {
+    String method = "take_canister_snapshot";
+    CanisterState c = controlled(caller, canisterId, method);
+    synchronized (c) {
+      if (replace != null) {
+        if (c.snapshots.stream().noneMatch(s -> s.snapshot().id().equals(replace))) {
+          throw Rejects.invalid(method, "Snapshot " + replace + " to replace not found", "IC0411");
+        }
+      } else if (c.snapshots.size() >= MAX_SNAPSHOTS) {
+        throw Rejects.invalid(method, "Canister " + canisterId + " has reached the maximum of "
+            + MAX_SNAPSHOTS + " snapshots; replace or delete one", "IC0411");
+      }
+      byte[] idBytes = ByteBuffer.allocate(canisterId.length() + 8).put(canisterId.toBytes())
+          .putLong(nextSnapshot.getAndIncrement()).array();
+      long now = clock.instant().getEpochSecond() * 1_000_000_000L + clock.instant().getNano();
+      Snapshot s = new Snapshot(SnapshotId.of(idBytes), now,
+          c.module == null ? 0 : c.module.length);
+      if (replace != null) {
+        c.snapshots.removeIf(x -> x.snapshot().id().equals(replace));
+      }
+      c.snapshots.add(new CanisterState.SnapshotState(s, c.module, c.moduleHash));
+      return s;
+    }
+  }
+
+  private void loadSnapshot(Principal caller, Principal canisterId, SnapshotId id) {
+    String method = "load_canister_snapshot";
+    CanisterState c = controlled(caller, canisterId, method);
+    synchronized (c) {
+      CanisterState.SnapshotState s = c.snapshots.stream()
+          .filter(x -> x.snapshot().id().equals(id)).findFirst()
+          .orElseThrow(() -> Rejects.invalid(method, "Snapshot " + id + " of canister "
+              + canisterId + " not found", "IC0411"));
+      c.module = s.module();
+      c.moduleHash = s.moduleHash();
+      c.version++;
+    }
+  }
+
+  // ---- inspection ----
+
+  public Optional<Sha256> moduleHash(Principal canisterId) {
+    CanisterState c = state(canisterId, "read_state");
+    synchronized (c) {
+      return Optional.ofNullable(c.moduleHash);
+    }
+  }
+
+  public List<Sha256> chunkStore(Principal canisterId) {
+    CanisterState c = state(canisterId, "chunk_store");
+    synchronized (c) {
+      return List.copyOf(c.chunkStore.keySet());
+    }
+  }
+
+  public CanisterStatus.RunStatus runStatus(Principal canisterId) {
+    CanisterState c = state(canisterId, "status");
+    synchronized (c) {
+      return c.status;
+    }
+  }
+
+  public List<Principal> controllers(Principal canisterId) {
+    CanisterState c = state(canisterId, "controllers");
+    synchronized (c) {
+      return c.controllers;
+    }
+  }
+
+  public void host(Principal canisterId, BuiltinCanister builtin) {
+    CanisterState c = state(canisterId, "host");
+    synchronized (c) {
+      c.builtin = builtin;
+    }
+  }
+}
