@@ -110,7 +110,8 @@ public final class Idl {
         out.add(v.getValue());
       }
       return out;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | org.ic4j.candid.CandidError e) {
+      // ic4j's CandidError extends java.lang.Error; it is a decoding failure, not a JVM fault.
       throw new IllegalArgumentException("malformed Candid: " + e.getMessage(), e);
     }
   }

@@ -260,6 +260,9 @@ class ManagementCandidTest {
     IllegalArgumentException wrongShape = assertThrows(IllegalArgumentException.class,
         () -> ManagementCandid.decodeUploadChunkArgs(ManagementCandid.encodeCanisterIdArgs(CANISTER)));
     assertTrue(wrongShape.getMessage().contains("chunk"), wrongShape.getMessage());
+    byte[] trailing = java.util.Arrays.copyOf(ManagementCandid.encodeCanisterIdArgs(CANISTER), 40);
+    assertThrows(IllegalArgumentException.class,
+        () -> ManagementCandid.decodeCanisterIdArgs(trailing, "stored_chunks"));
   }
 
 

@@ -21,6 +21,8 @@ final class CanisterState {
   /** The installed module as installed (gzip stays gzip), or null when empty. */
   byte @Nullable [] module;
   @Nullable Sha256 moduleHash;
+  /** Whether the installed module declares enhanced orthogonal persistence. */
+  boolean enhancedOrthogonalPersistence;
   /** Java code hosted here instead of a WASM module. */
   @Nullable BuiltinCanister builtin;
   final List<SnapshotState> snapshots = new ArrayList<>();
@@ -38,5 +40,6 @@ final class CanisterState {
   }
 
   /** A snapshot: the module it ran when taken. */
-  record SnapshotState(Snapshot snapshot, byte @Nullable [] module, @Nullable Sha256 moduleHash) {}
+  record SnapshotState(
+      Snapshot snapshot, byte @Nullable [] module, @Nullable Sha256 moduleHash, boolean eop) {}
 }

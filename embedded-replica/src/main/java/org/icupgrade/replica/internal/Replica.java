@@ -425,11 +425,12 @@ public final class Replica {
           throw Rejects.invalid(method, "Canister " + c.id + " is empty: there is nothing to"
               + " upgrade; use mode install", "IC0537");
         }
-        // Spec, "IC method install_code": an EOP module keeps its main memory only with
-        // wasm_memory_persistence = keep, and keep is refused for any other module.
+        // Spec, "IC method install_code": a canister running an EOP module must be upgraded with
+        // wasm_memory_persistence = keep (else its main memory, its state, would be lost), and
+        // keep is refused when the new module does not declare EOP.
         boolean keep = mode.wasmMemoryPersistence()
             .map(p -> p == InstallMode.WasmMemoryPersistence.KEEP).orElse(false);
-        if (checked.enhancedOrthogonalPersistence() && !keep) {
+        if (c.enhancedOrthogonalPersistence && !keep) {
           throw Rejects.invalid(method, "Missing upgrade option: enhanced orthogonal persistence"
               + " requires the wasm_memory_persistence upgrade option to be keep", "IC0503");
         }
@@ -443,6 +444,7 @@ public final class Replica {
     }
     c.module = module;
     c.moduleHash = Sha256.of(module);
+    c.enhancedOrthogonalPersistence = checked.enhancedOrthogonalPersistence();
     c.version++;
   }
 
@@ -467,7 +469,8 @@ public final class Replica {
       if (replace != null) {
         c.snapshots.removeIf(x -> x.snapshot().id().equals(replace));
       }
-      c.snapshots.add(new CanisterState.SnapshotState(s, c.module, c.moduleHash));
+      c.snapshots.add(new CanisterState.SnapshotState(s, c.module, c.moduleHash,
+          c.enhancedOrthogonalPersistence));
       return s;
     }
   }
@@ -482,6 +485,7 @@ public final class Replica {
               + canisterId + " not found", "IC0411"));
       c.module = s.module();
       c.moduleHash = s.moduleHash();
+      c.enhancedOrthogonalPersistence = s.eop();
       c.version++;
     }
   }
