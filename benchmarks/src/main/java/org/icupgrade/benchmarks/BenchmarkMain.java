@@ -27,6 +27,9 @@ public final class BenchmarkMain {
       "Sha256Benchmark", 0.95,
       "ChunkingBenchmark", 0.95);
 
+  /** Installing a module may hold at most this many times its size in heap. */
+  static final double MAX_HEAP_RATIO = 3.0;
+
   private BenchmarkMain() {}
 
   public static void main(String[] args) throws RunnerException, CommandLineOptionException {
@@ -57,6 +60,16 @@ public final class BenchmarkMain {
       }
     }
     StringBuilder sb = new StringBuilder("library / raw throughput, same run:\n");
+    StringBuilder heap = new StringBuilder();
+    for (RunResult r : results) {
+      org.openjdk.jmh.results.Result<?> peak = r.getSecondaryResults().get("peakHeapRatio");
+      if (peak != null) {
+        double ratio = peak.getScore();
+        heap.append(String.format(Locale.ROOT, "  %-45s %6.3f  (bar %.2f)%s%n",
+            r.getParams().getBenchmark().replaceFirst(".*\\.(\\w+\\.\\w+)$", "$1"), ratio,
+            MAX_HEAP_RATIO, ratio > MAX_HEAP_RATIO ? "  ABOVE BAR" : ""));
+      }
+    }
     for (Map.Entry<String, Double> e : library.entrySet()) {
       Double base = raw.get(e.getKey());
       if (base == null) {
@@ -67,6 +80,9 @@ public final class BenchmarkMain {
       double bar = BARS.getOrDefault(cls, 0.0);
       sb.append(String.format(Locale.ROOT, "  %-45s %6.3f  (bar %.2f)%s%n", e.getKey(), ratio,
           bar, ratio < bar ? "  BELOW BAR" : ""));
+    }
+    if (heap.length() > 0) {
+      sb.append("peak heap / module size (at most the bar):\n").append(heap);
     }
     return sb.toString();
   }

@@ -25,4 +25,16 @@ class BenchmarkSanityTest {
     b.setUp();
     assertEquals(b.raw(BH), b.library(BH));
   }
+
+  @Test
+  void installHeap_installsAndMeasures() {
+    InstallHeapBenchmark b = new InstallHeapBenchmark();
+    b.module = org.icupgrade.core.WasmModule.of(Inputs.wasm(3 * 1024 * 1024 + 5));
+    InstallHeapBenchmark.Heap heap = new InstallHeapBenchmark.Heap();
+    org.icupgrade.core.install.InstallOutcome.Installed i =
+        (org.icupgrade.core.install.InstallOutcome.Installed) b.library(heap);
+    assertEquals(b.module.hash(), i.moduleHash());
+    assertEquals(4, i.chunksUploaded());
+    org.junit.jupiter.api.Assertions.assertTrue(heap.peakHeapRatio > 0);
+  }
 }

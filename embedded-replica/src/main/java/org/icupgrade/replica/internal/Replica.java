@@ -1,6 +1,5 @@
 package org.icupgrade.replica.internal;
 
-import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.time.Clock;
@@ -392,11 +391,14 @@ public final class Replica {
           throw Rejects.invalid(method, "The chunks add up to " + total + " bytes, more than a"
               + " module may have", "IC0505");
         }
-        ByteArrayOutputStream module = new ByteArrayOutputStream((int) total);
+        // One exact-size array: the module is the largest thing the replica holds.
+        byte[] bytes = new byte[(int) total];
+        int at = 0;
         for (Sha256 h : r.chunkHashes()) {
-          module.writeBytes(store.chunkStore.get(h));
+          byte[] chunk = store.chunkStore.get(h);
+          System.arraycopy(chunk, 0, bytes, at, chunk.length);
+          at += chunk.length;
         }
-        byte[] bytes = module.toByteArray();
         Sha256 actual = Sha256.of(bytes);
         if (!actual.equals(r.wasmModuleHash())) {
           throw Rejects.invalid(method, "wasm_module_hash " + r.wasmModuleHash()
