@@ -232,4 +232,26 @@ class ChunkedInstallOnReplicaTest {
         installer.install(canister, m, InstallMode.upgrade()));
     assertTrue(replica.calls().isEmpty());
   }
+
+  @Test
+  void install_storeFullOfUnrelatedChunks_stillWorks() {
+    for (int i = 0; i < 99; i++) {
+      ic.uploadChunk(canister, java.nio.ByteBuffer.wrap(new byte[] {(byte) i, 1, 2, 3}));
+    }
+    WasmModule m = module(2 * MIB + 10, 13);
+    InstallOutcome.Installed i = assertInstanceOf(InstallOutcome.Installed.class,
+        installer.install(canister, m, InstallMode.install()));
+    assertEquals(3, i.chunksUploaded());
+    assertEquals(Optional.of(m.hash()), replica.moduleHash(canister));
+    assertEquals(2, replica.calls("clear_chunk_store").size(), "cleared before and after");
+  }
+
+  @Test
+  void install_storeWithFewUnrelatedChunks_keepsThemUntilAfterInstall() {
+    ic.uploadChunk(canister, java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}));
+    WasmModule m = module(2 * MIB + 10, 14);
+    installer.install(canister, m, InstallMode.install());
+    assertEquals(1, replica.calls("clear_chunk_store").size());
+    assertEquals(Optional.of(m.hash()), replica.moduleHash(canister));
+  }
 }
