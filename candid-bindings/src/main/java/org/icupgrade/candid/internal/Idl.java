@@ -125,8 +125,14 @@ public final class Idl {
     return args.get(0);
   }
 
-  /** The Candid field hash of a name (Candid spec, "Records": idl_hash). */
+  /**
+   * The Candid field id of a name (Candid spec, "Records": idl_hash); a name of digits is the id
+   * itself, as tuple fields {@code record { text; text }} are numbered 0, 1, ...
+   */
   public static long hash(String name) {
+    if (!name.isEmpty() && name.chars().allMatch(Character::isDigit)) {
+      return Long.parseLong(name);
+    }
     long h = 0;
     for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
       h = (h * 223 + (b & 0xFF)) & 0xFFFFFFFFL;
