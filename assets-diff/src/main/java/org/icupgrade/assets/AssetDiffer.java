@@ -74,11 +74,10 @@ public final class AssetDiffer {
 
   private static Optional<AssetChange> compare(
       ReleaseAsset asset, AssetDetails current, AssetCanisterFlavor flavor) {
-    List<String> all = asset.encodings().stream().map(ReleaseEncoding::contentEncoding).toList();
     if (!asset.contentType().equals(current.contentType())) {
-      return Optional.of(AssetChange.changed(asset, current, all, List.of(), true));
+      return Optional.of(AssetChange.changed(asset, current, allEncodings(asset), List.of(), true));
     }
-    List<String> upload = new ArrayList<>();
+    List<String> upload = new ArrayList<>(1);
     for (ReleaseEncoding e : asset.encodings()) {
       Optional<Sha256> there =
           current.encoding(e.contentEncoding()).flatMap(AssetEncodingDetails::sha256);
@@ -86,9 +85,12 @@ public final class AssetDiffer {
         upload.add(e.contentEncoding());
       }
     }
-    List<String> unset = new ArrayList<>();
+    List<String> unset = List.of();
     for (AssetEncodingDetails d : current.encodings()) {
       if (asset.encoding(d.contentEncoding()).isEmpty()) {
+        if (unset.isEmpty()) {
+          unset = new ArrayList<>(1);
+        }
         unset.add(d.contentEncoding());
       }
     }
@@ -96,8 +98,12 @@ public final class AssetDiffer {
       return Optional.empty();
     }
     if (flavor == AssetCanisterFlavor.HTTP_ASSETS_0_2) {
-      return Optional.of(AssetChange.changed(asset, current, all, List.of(), true));
+      return Optional.of(AssetChange.changed(asset, current, allEncodings(asset), List.of(), true));
     }
     return Optional.of(AssetChange.changed(asset, current, upload, unset, false));
+  }
+
+  private static List<String> allEncodings(ReleaseAsset asset) {
+    return asset.encodings().stream().map(ReleaseEncoding::contentEncoding).toList();
   }
 }

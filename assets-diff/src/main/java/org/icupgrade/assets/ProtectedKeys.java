@@ -40,9 +40,26 @@ public final class ProtectedKeys implements Predicate<String> {
   /** The keys matching any of these globs. */
   public static ProtectedKeys globs(String... globs) {
     List<String> list = List.of(globs);
-    List<Pattern> patterns = list.stream().map(ProtectedKeys::compile).toList();
-    return new ProtectedKeys(list,
-        key -> patterns.stream().anyMatch(p -> p.matcher(key).matches()));
+    List<Predicate<String>> matchers = new java.util.ArrayList<>();
+    for (String glob : list) {
+      Pattern p = compile(glob);
+      int wildcard = glob.indexOf('*');
+      if (wildcard < 0 && glob.indexOf('?') < 0) {
+        matchers.add(glob::equals);
+      } else {
+        // Most keys fail the literal prefix; only those pay for the regular expression.
+        String prefix = glob.substring(0, wildcard < 0 ? glob.indexOf('?') : wildcard);
+        matchers.add(key -> key.startsWith(prefix) && p.matcher(key).matches());
+      }
+    }
+    return new ProtectedKeys(list, key -> {
+      for (Predicate<String> m : matchers) {
+        if (m.test(key)) {
+          return true;
+        }
+      }
+      return false;
+    });
   }
 
   /** The keys this predicate accepts, described as {@code description} when printed. */

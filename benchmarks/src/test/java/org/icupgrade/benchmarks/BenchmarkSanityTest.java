@@ -37,4 +37,32 @@ class BenchmarkSanityTest {
     assertEquals(4, i.chunksUploaded());
     org.junit.jupiter.api.Assertions.assertTrue(heap.peakHeapRatio > 0);
   }
+
+  @Test
+  void tarGzRead_libraryAndRaw_sameKeysAndHashes() throws Exception {
+    TarGzReadBenchmark b = new TarGzReadBenchmark();
+    b.shape = "5000-small";
+    b.setUp();
+    try {
+      java.util.Map<String, org.icupgrade.core.Sha256> raw = b.raw();
+      org.icupgrade.core.assets.FrontendRelease lib = b.library();
+      assertEquals(5000, raw.size());
+      assertEquals(raw.keySet(), new java.util.HashSet<>(lib.keys()));
+      for (org.icupgrade.core.assets.ReleaseAsset a : lib.assets()) {
+        assertEquals(raw.get(a.key()), a.sha256(), a.key());
+      }
+    } finally {
+      b.tearDown();
+    }
+  }
+
+  @Test
+  void assetDiff_libraryAndRaw_sameWork() {
+    AssetDiffBenchmark b = new AssetDiffBenchmark();
+    b.setUp();
+    org.icupgrade.core.assets.AssetDiff d = b.library();
+    assertEquals(b.raw(), d.changes().size());
+    assertEquals(500, d.changes(org.icupgrade.core.assets.AssetChange.Kind.NEW).size());
+    assertEquals(500, d.changes(org.icupgrade.core.assets.AssetChange.Kind.STALE).size());
+  }
 }

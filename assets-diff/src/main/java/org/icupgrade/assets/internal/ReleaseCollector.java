@@ -118,6 +118,16 @@ public final class ReleaseCollector {
       throw new UnsafeArchiveException(name, "duplicate key " + key + " (also from \"" + previous
           + "\")");
     }
+    if (size >= 0 && size <= limits.maxFileBytes()) {
+      // The size is known (tar headers, file attributes): read and hash in one pass, no copy.
+      try {
+        assets.add(toAsset(key, ReleaseEncoding.read(ReleaseEncoding.IDENTITY, content,
+            (int) size)));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + name + ": " + e.getMessage(), e);
+      }
+      return;
+    }
     byte[] bytes = readBounded(name, size, content);
     assets.add(toAsset(key, bytes));
   }
@@ -160,12 +170,17 @@ public final class ReleaseCollector {
 
   /** The asset for this content: identity always, gzip for text-like types when it is smaller. */
   public static ReleaseAsset toAsset(String key, byte[] bytes) {
+    return toAsset(key, ReleaseEncoding.of(ReleaseEncoding.IDENTITY, bytes));
+  }
+
+  /** The asset for {@code key}: its identity encoding, and gzip for text-like types if smaller. */
+  public static ReleaseAsset toAsset(String key, ReleaseEncoding identity) {
     String contentType = ContentTypes.forKey(key);
     List<ReleaseEncoding> encodings = new ArrayList<>(2);
-    encodings.add(ReleaseEncoding.of(ReleaseEncoding.IDENTITY, bytes));
-    if (bytes.length > 0 && ContentTypes.isCompressible(contentType)) {
-      byte[] gz = gzip(bytes);
-      if (gz.length < bytes.length) {
+    encodings.add(identity);
+    if (identity.length() > 0 && ContentTypes.isCompressible(contentType)) {
+      byte[] gz = gzip(identity);
+      if (gz.length < identity.length()) {
         encodings.add(ReleaseEncoding.of(ReleaseEncoding.GZIP, gz));
       }
     }
@@ -174,10 +189,11 @@ public final class ReleaseCollector {
 
   // GZIPOutputStream writes a fixed header (no name, mtime 0), so the same bytes always compress to
   // the same gzip bytes on one JDK and a second sync finds the gzip encoding unchanged.
-  static byte[] gzip(byte[] bytes) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length / 3 + 64);
-    try (GZIPOutputStream gz = new GZIPOutputStream(out, 64 * 1024)) {
-      gz.write(bytes);
+  static byte[] gzip(ReleaseEncoding identity) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(identity.length() / 3 + 64);
+    try (GZIPOutputStream gz = new GZIPOutputStream(out, 64 * 1024);
+        InputStream in = identity.openStream()) {
+      in.transferTo(gz);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

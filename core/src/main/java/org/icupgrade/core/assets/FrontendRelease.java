@@ -34,9 +34,27 @@ import org.icupgrade.core.Sha256;
  */
 public final class FrontendRelease {
   /** Orders keys by their UTF-8 bytes, unsigned: the order of the asset canister's {@code list}. */
-  public static final Comparator<String> KEY_ORDER =
-      (a, b) -> Arrays.compareUnsigned(
-          a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+  public static final Comparator<String> KEY_ORDER = FrontendRelease::compareUtf8;
+
+  /**
+   * Compares as the UTF-8 bytes would, without encoding: UTF-8 preserves code point order, so
+   * comparing code points gives the same answer (UTF-16 code units would not, for characters
+   * above U+FFFF against U+E000..U+FFFF).
+   */
+  private static int compareUtf8(String a, String b) {
+    int i = 0;
+    int j = 0;
+    while (i < a.length() && j < b.length()) {
+      int ca = a.codePointAt(i);
+      int cb = b.codePointAt(j);
+      if (ca != cb) {
+        return Integer.compare(ca, cb);
+      }
+      i += Character.charCount(ca);
+      j += Character.charCount(cb);
+    }
+    return Integer.compare(a.length() - i, b.length() - j);
+  }
 
   private final Map<String, ReleaseAsset> assets;
   private final Sha256 frontendHash;

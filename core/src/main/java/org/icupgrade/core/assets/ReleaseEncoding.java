@@ -24,9 +24,36 @@ public final class ReleaseEncoding {
   private final Sha256 sha256;
 
   private ReleaseEncoding(String contentEncoding, byte[] content) {
+    this(contentEncoding, content, Sha256.of(content));
+  }
+
+  private ReleaseEncoding(String contentEncoding, byte[] content, Sha256 sha256) {
     this.contentEncoding = Objects.requireNonNull(contentEncoding, "contentEncoding");
     this.content = content;
-    this.sha256 = Sha256.of(content);
+    this.sha256 = sha256;
+  }
+
+  /**
+   * Reads exactly {@code size} bytes of {@code in} into an array of its own, hashing them as they
+   * arrive: one pass over the data and no copy, for reading releases fast.
+   *
+   * @throws java.io.EOFException when the stream ends before {@code size} bytes
+   */
+  public static ReleaseEncoding read(String contentEncoding, java.io.InputStream in, int size)
+      throws java.io.IOException {
+    byte[] content = new byte[size];
+    java.security.MessageDigest md = Sha256.newDigest();
+    int off = 0;
+    while (off < size) {
+      int r = in.read(content, off, Math.min(64 * 1024, size - off));
+      if (r < 0) {
+        throw new java.io.EOFException(
+            "the stream ended after " + off + " of " + size + " bytes");
+      }
+      md.update(content, off, r);
+      off += r;
+    }
+    return new ReleaseEncoding(contentEncoding, content, Sha256.fromDigest(md));
   }
 
   /** The encoding {@code contentEncoding} with these bytes (copied). */
