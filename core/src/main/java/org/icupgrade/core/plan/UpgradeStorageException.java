@@ -1,0 +1,42 @@
+package org.icupgrade.core.plan;
+
+import org.icupgrade.core.IcException;
+import org.icupgrade.core.Principal;
+
+/** An upgrade request refused before anything was done (seed 004's {@code UpgradeStorageError}). */
+public final class UpgradeStorageException extends IcException {
+  private static final long serialVersionUID = 1L;
+
+  /** Why the request was refused. */
+  public enum Reason {
+    /** No record of this canister for this caller (strangers are not told a record exists). */
+    NOT_FOUND,
+    /** The record's owner no longer controls the canister. */
+    NOT_OWNER,
+    /** The canister is not (yet) in the Completed state, e.g. still being created. */
+    NOT_COMPLETED,
+    /** The canister already runs what the requested scope would install. */
+    NO_UPDATE_AVAILABLE,
+    /** No release has been fully downloaded and verified yet. */
+    RELEASE_NOT_READY,
+    /** An upgrade of this canister is running. */
+    ALREADY_UPGRADING
+  }
+
+  private final Reason reason;
+  private final Principal canisterId;
+
+  public UpgradeStorageException(Reason reason, Principal canisterId, String message) {
+    super(reason + ": " + message);
+    this.reason = reason;
+    this.canisterId = canisterId;
+  }
+
+  public Reason reason() {
+    return reason;
+  }
+
+  public Principal canisterId() {
+    return canisterId;
+  }
+}

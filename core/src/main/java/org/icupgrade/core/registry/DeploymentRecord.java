@@ -1,0 +1,65 @@
+package org.icupgrade.core.registry;
+
+import java.util.Objects;
+import java.util.Optional;
+import org.icupgrade.core.Principal;
+import org.icupgrade.core.Sha256;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One canister's record: id, owner, status (with the failure reason when failed), the installed
+ * WASM hash, frontend hash and release tag, and a version that every change increments (so that
+ * {@link DeploymentRegistry#replace} can refuse a stale update).
+ */
+public record DeploymentRecord(
+    Principal canisterId,
+    Principal owner,
+    DeploymentStatus status,
+    @Nullable String failureReason,
+    @Nullable Sha256 wasmHash,
+    @Nullable Sha256 frontendHash,
+    @Nullable String releaseTag,
+    long version) {
+  public DeploymentRecord {
+    Objects.requireNonNull(canisterId, "canisterId");
+    Objects.requireNonNull(owner, "owner");
+    Objects.requireNonNull(status, "status");
+    if ((status == DeploymentStatus.FAILED) != (failureReason != null)) {
+      throw new IllegalArgumentException("a failure reason goes with status FAILED, and only");
+    }
+  }
+
+  /** A new record of a canister being created. */
+  public static DeploymentRecord creating(Principal canisterId, Principal owner) {
+    return new DeploymentRecord(canisterId, owner, DeploymentStatus.CREATING, null, null, null,
+        null, 0);
+  }
+
+  public DeploymentRecord withStatus(DeploymentStatus status) {
+    return new DeploymentRecord(canisterId, owner, status, null, wasmHash, frontendHash,
+        releaseTag, version);
+  }
+
+  public DeploymentRecord failed(String reason) {
+    return new DeploymentRecord(canisterId, owner, DeploymentStatus.FAILED,
+        Objects.requireNonNull(reason), wasmHash, frontendHash, releaseTag, version);
+  }
+
+  public DeploymentRecord withInstalled(
+      @Nullable Sha256 wasmHash, @Nullable Sha256 frontendHash, @Nullable String releaseTag) {
+    return new DeploymentRecord(canisterId, owner, status, failureReason, wasmHash, frontendHash,
+        releaseTag, version);
+  }
+
+  public Optional<Sha256> installedWasmHash() {
+    return Optional.ofNullable(wasmHash);
+  }
+
+  public Optional<Sha256> installedFrontendHash() {
+    return Optional.ofNullable(frontendHash);
+  }
+
+  public Optional<String> installedReleaseTag() {
+    return Optional.ofNullable(releaseTag);
+  }
+}
