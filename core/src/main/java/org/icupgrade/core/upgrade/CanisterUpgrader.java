@@ -237,6 +237,18 @@ public final class CanisterUpgrader {
     private void handBackRights() {
       boolean ok = true;
       AssetCanister a = assets;
+      if (a == null && assetSyncer != null) {
+        // A WASM-only upgrade may still have been granted Commit (the owner's dance grants
+        // both); give it back too, if this canister answers the permission calls at all.
+        try {
+          AssetCanister candidate = assetCanisters.apply(canisterId);
+          if (candidate.listPermitted(Permission.COMMIT).contains(upgrader)) {
+            a = candidate;
+          }
+        } catch (RuntimeException e) {
+          steps.add("no asset permissions to hand back: " + e.getMessage());
+        }
+      }
       if (a != null && !upgrader.equals(job.owner())) {
         try {
           a.revokePermission(upgrader, Permission.COMMIT);

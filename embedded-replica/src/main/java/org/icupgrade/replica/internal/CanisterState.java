@@ -35,8 +35,12 @@ final class CanisterState {
     this.cycles = cycles;
   }
 
+  /**
+   * Whether no module is installed. A hosted Java canister stands beside the module slot, not in
+   * it: an asset canister hosted here can still get its (storage) module installed.
+   */
   boolean isEmpty() {
-    return module == null && builtin == null;
+    return module == null;
   }
 
   /** A snapshot: the module it ran when taken. */
