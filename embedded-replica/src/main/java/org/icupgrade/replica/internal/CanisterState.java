@@ -23,6 +23,8 @@ final class CanisterState {
   @Nullable Sha256 moduleHash;
   /** Whether the installed module declares enhanced orthogonal persistence. */
   boolean enhancedOrthogonalPersistence;
+  /** The installed module running, when it instantiated. */
+  @Nullable WasmCanister code;
   /** Java code hosted here instead of a WASM module. */
   @Nullable BuiltinCanister builtin;
   final List<SnapshotState> snapshots = new ArrayList<>();
@@ -45,5 +47,6 @@ final class CanisterState {
 
   /** A snapshot: the module it ran when taken. */
   record SnapshotState(
-      Snapshot snapshot, byte @Nullable [] module, @Nullable Sha256 moduleHash, boolean eop) {}
+      Snapshot snapshot, byte @Nullable [] module, @Nullable Sha256 moduleHash, boolean eop,
+      byte @Nullable [] stable) {}
 }

@@ -132,11 +132,65 @@ public final class Replica {
         throw new CanisterRejectException(RejectCode.DESTINATION_INVALID,
             "Canister " + canisterId + " has no code installed", "IC0537", canisterId, method);
       }
+      WasmCanister code = c.code;
+      if (code != null && code.hasMethod(method, query)) {
+        return execute(c, code, caller, method, arg, query);
+      }
+      if (code != null && query && code.hasMethod(method, false)) {
+        throw new CanisterRejectException(RejectCode.CANISTER_ERROR, "Canister " + canisterId
+            + " has no query method '" + method + "' (it is an update method)", "IC0406",
+            canisterId, method);
+      }
       throw new CanisterRejectException(RejectCode.CANISTER_ERROR,
           "Canister " + canisterId + " has no " + (query ? "query" : "update") + " method '"
               + method + "'", "IC0536", canisterId, method);
     }
   }
+
+  /** Runs a message on a canister's code (spec, "Canister interface (System API)"). */
+  private byte[] execute(
+      CanisterState c, WasmCanister code, Principal caller, String method, byte[] arg,
+      boolean query) {
+    WasmCanister.Result r;
+    try {
+      r = code.run(query ? WasmCanister.Kind.QUERY : WasmCanister.Kind.UPDATE,
+          (query ? "canister_query " : "canister_update ") + method, arg, caller, method);
+    } catch (WasmCanister.Trap t) {
+      throw WasmCanister.reject(c.id, method, t);
+    }
+    if (r.rejectMessage() != null) {
+      throw new CanisterRejectException(RejectCode.CANISTER_REJECT, r.rejectMessage(), null,
+          c.id, method);
+    }
+    return r.reply();
+  }
+
+  private WasmCanister.Environment environment(CanisterState c) {
+    return new WasmCanister.Environment() {
+      @Override
+      public Principal self() {
+        return c.id;
+      }
+
+      @Override
+      public boolean isController(Principal p) {
+        return c.controllers.contains(p);
+      }
+
+      @Override
+      public long timeNanos() {
+        java.time.Instant now = clock.instant();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+      }
+
+      @Override
+      public void debugPrint(String message) {
+        LOG.log(System.Logger.Level.DEBUG, () -> c.id + ": " + message);
+      }
+    };
+  }
+
+  private static final System.Logger LOG = System.getLogger(Replica.class.getName());
 
   // ---- the management canister ----
 
@@ -172,7 +226,7 @@ public final class Replica {
           about(a.canisterId(), effective, method);
           CanisterState c = controlled(caller, a.canisterId(), method);
           synchronized (c) {
-            install(c, a.mode(), a.wasmModule(), method);
+            install(c, a.mode(), a.wasmModule(), a.arg(), caller, method);
           }
           return ManagementCandid.encodeEmptyResult();
         }
@@ -404,13 +458,15 @@ public final class Replica {
           throw Rejects.invalid(method, "wasm_module_hash " + r.wasmModuleHash()
               + " does not match the hash of the concatenated chunks, " + actual, "IC0505");
         }
-        install(target, r.mode(), bytes, method);
+        install(target, r.mode(), bytes, r.arg(), caller, method);
       }
     }
   }
 
   /** Installs into a locked canister; both install methods end here. */
-  private void install(CanisterState c, InstallMode mode, byte[] module, String method) {
+  private void install(
+      CanisterState c, InstallMode mode, byte[] module, byte[] arg, Principal caller,
+      String method) {
     ModuleValidator.Checked checked = ModuleValidator.check(module, method);
     switch (mode.kind()) {
       case INSTALL:
@@ -444,10 +500,61 @@ public final class Replica {
       default:
         throw new IllegalStateException();
     }
+    c.code = run(c, mode, checked.wasm(), arg, caller, method);
     c.module = module;
     c.moduleHash = Sha256.of(module);
     c.enhancedOrthogonalPersistence = checked.enhancedOrthogonalPersistence();
     c.version++;
+  }
+
+  /**
+   * The lifecycle of an install (spec, "IC method install_code"): install and reinstall run the
+   * new code's canister_init with a fresh heap and empty stable memory (reinstall wipes it);
+   * upgrade runs the old code's canister_pre_upgrade (unless skip_pre_upgrade), keeps stable
+   * memory, replaces the heap and runs the new code's canister_post_upgrade. If anything traps,
+   * the install fails and the canister is exactly as before.
+   */
+  private WasmCanister run(
+      CanisterState c, InstallMode mode, byte[] wasm, byte[] arg, Principal caller,
+      String method) {
+    WasmCanister next = WasmCanister.instantiate(wasm, environment(c),
+        WasmCanister.DEFAULT_INSTRUCTION_LIMIT);
+    WasmCanister old = c.code;
+    if (mode.kind() != InstallMode.Kind.UPGRADE) {
+      hook(c, next, WasmCanister.Kind.INIT, "canister_init", arg, caller, method);
+      return next;
+    }
+    Object before = old == null ? null : old.checkpoint();
+    if (old != null && !mode.skipPreUpgrade().orElse(false)) {
+      hook(c, old, WasmCanister.Kind.PRE_UPGRADE, "canister_pre_upgrade", new byte[0], caller,
+          method);
+    }
+    if (old != null) {
+      next.restoreStable(old.stableMemory());
+    }
+    try {
+      hook(c, next, WasmCanister.Kind.POST_UPGRADE, "canister_post_upgrade", arg, caller, method);
+    } catch (CanisterRejectException e) {
+      if (old != null && before != null) {
+        old.rollback(before);
+      }
+      throw e;
+    }
+    return next;
+  }
+
+  private void hook(
+      CanisterState c, WasmCanister code, WasmCanister.Kind kind, String export, byte[] arg,
+      Principal caller, String method) {
+    if (!code.exports(export)) {
+      return;
+    }
+    try {
+      code.run(kind, export, arg, caller, export);
+    } catch (WasmCanister.Trap t) {
+      throw new CanisterRejectException(RejectCode.CANISTER_ERROR, "Error from Canister " + c.id
+          + ": Canister trapped in " + export + ": " + t.getMessage(), "IC0503", c.id, method);
+    }
   }
 
   private Snapshot takeSnapshot(
@@ -472,7 +579,7 @@ public final class Replica {
         c.snapshots.removeIf(x -> x.snapshot().id().equals(replace));
       }
       c.snapshots.add(new CanisterState.SnapshotState(s, c.module, c.moduleHash,
-          c.enhancedOrthogonalPersistence));
+          c.enhancedOrthogonalPersistence, c.code == null ? null : c.code.stableMemory().clone()));
       return s;
     }
   }
@@ -488,6 +595,17 @@ public final class Replica {
       c.module = s.module();
       c.moduleHash = s.moduleHash();
       c.enhancedOrthogonalPersistence = s.eop();
+      // The snapshot's code with its stable memory; the heap starts afresh (not kept here).
+      c.code = null;
+      if (s.module() != null) {
+        WasmCanister code = WasmCanister.instantiate(
+            ModuleValidator.check(s.module(), method).wasm(), environment(c),
+            WasmCanister.DEFAULT_INSTRUCTION_LIMIT);
+        if (s.stable() != null) {
+          code.restoreStable(s.stable());
+        }
+        c.code = code;
+      }
       c.version++;
     }
   }

@@ -1,0 +1,326 @@
+package org.icupgrade.replica.demo;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Writes WebAssembly binary modules (WebAssembly core spec, "Binary format"): function types,
+ * imports, functions with their code, one memory, globals, exports, active data segments and
+ * custom sections. Enough to write canisters by hand for tests and demos; Maven Central offers no
+ * text-format compiler that runs with the Chicory version used here.
+ */
+public final class WasmBuilder {
+  /** Value types. */
+  public static final byte I32 = 0x7f;
+  public static final byte I64 = 0x7e;
+
+  private record Import(String module, String name, int type) {}
+
+  private record Function(int type, byte[] locals, byte[] body) {}
+
+  private record Export(String name, int function) {}
+
+  private record Data(int offset, byte[] bytes) {}
+
+  private record Global(byte type, boolean mutable, long init) {}
+
+  private record Custom(String name, byte[] bytes) {}
+
+  private final List<byte[]> types = new ArrayList<>();
+  private final List<Import> imports = new ArrayList<>();
+  private final List<Function> functions = new ArrayList<>();
+  private final List<Export> exports = new ArrayList<>();
+  private final List<Data> data = new ArrayList<>();
+  private final List<Global> globals = new ArrayList<>();
+  private final List<Custom> customs = new ArrayList<>();
+  private int memoryPages = -1;
+
+  private int type(byte[] params, byte[] results) {
+    ByteArrayOutputStream t = new ByteArrayOutputStream();
+    t.write(0x60);
+    vec(t, params);
+    vec(t, results);
+    byte[] b = t.toByteArray();
+    for (int i = 0; i < types.size(); i++) {
+      if (java.util.Arrays.equals(types.get(i), b)) {
+        return i;
+      }
+    }
+    types.add(b);
+    return types.size() - 1;
+  }
+
+  /** Imports a function; returns its index. All imports must come before any function. */
+  public int importFunction(String module, String name, byte[] params, byte[] results) {
+    if (!functions.isEmpty()) {
+      throw new IllegalStateException("imports come before functions");
+    }
+    imports.add(new Import(module, name, type(params, results)));
+    return imports.size() - 1;
+  }
+
+  /** Defines a function; returns its index. {@code locals} are the extra locals' types. */
+  public int function(byte[] params, byte[] results, byte[] locals, Code body) {
+    functions.add(new Function(type(params, results), locals, body.bytes()));
+    return imports.size() + functions.size() - 1;
+  }
+
+  public WasmBuilder export(String name, int function) {
+    exports.add(new Export(name, function));
+    return this;
+  }
+
+  public WasmBuilder memory(int pages) {
+    this.memoryPages = pages;
+    return this;
+  }
+
+  /** A global initialised to {@code init}; returns its index. */
+  public int global(byte type, boolean mutable, long init) {
+    globals.add(new Global(type, mutable, init));
+    return globals.size() - 1;
+  }
+
+  public WasmBuilder data(int offset, byte[] bytes) {
+    data.add(new Data(offset, bytes.clone()));
+    return this;
+  }
+
+  public WasmBuilder custom(String name, byte[] bytes) {
+    customs.add(new Custom(name, bytes.clone()));
+    return this;
+  }
+
+  public byte[] build() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(new byte[] {0, 0x61, 0x73, 0x6d, 1, 0, 0, 0});
+    section(out, 1, types.size(), s -> types.forEach(s::writeBytes));
+    section(out, 2, imports.size(), s -> imports.forEach(i -> {
+      name(s, i.module());
+      name(s, i.name());
+      s.write(0x00);
+      leb(s, i.type());
+    }));
+    section(out, 3, functions.size(), s -> functions.forEach(f -> leb(s, f.type())));
+    if (memoryPages >= 0) {
+      section(out, 5, 1, s -> {
+        s.write(0x00);
+        leb(s, memoryPages);
+      });
+    }
+    section(out, 6, globals.size(), s -> globals.forEach(g -> {
+      s.write(g.type());
+      s.write(g.mutable() ? 1 : 0);
+      s.write(g.type() == I64 ? 0x42 : 0x41);
+      sleb(s, g.init());
+      s.write(0x0b);
+    }));
+    section(out, 7, exports.size(), s -> exports.forEach(e -> {
+      name(s, e.name());
+      s.write(0x00);
+      leb(s, e.function());
+    }));
+    section(out, 10, functions.size(), s -> functions.forEach(f -> {
+      ByteArrayOutputStream body = new ByteArrayOutputStream();
+      leb(body, f.locals().length);
+      for (byte l : f.locals()) {
+        body.write(1);
+        body.write(l);
+      }
+      body.writeBytes(f.body());
+      leb(s, body.size());
+      s.writeBytes(body.toByteArray());
+    }));
+    section(out, 11, data.size(), s -> data.forEach(d -> {
+      s.write(0x00);
+      s.write(0x41);
+      sleb(s, d.offset());
+      s.write(0x0b);
+      leb(s, d.bytes().length);
+      s.writeBytes(d.bytes());
+    }));
+    for (Custom c : customs) {
+      ByteArrayOutputStream s = new ByteArrayOutputStream();
+      name(s, c.name());
+      s.writeBytes(c.bytes());
+      out.write(0);
+      leb(out, s.size());
+      out.writeBytes(s.toByteArray());
+    }
+    return out.toByteArray();
+  }
+
+  private static void section(ByteArrayOutputStream out, int id, int count, java.util.function.Consumer<ByteArrayOutputStream> items) {
+    if (count == 0) {
+      return;
+    }
+    ByteArrayOutputStream s = new ByteArrayOutputStream();
+    leb(s, count);
+    items.accept(s);
+    out.write(id);
+    leb(out, s.size());
+    out.writeBytes(s.toByteArray());
+  }
+
+  private static void vec(ByteArrayOutputStream s, byte[] items) {
+    leb(s, items.length);
+    s.writeBytes(items);
+  }
+
+  private static void name(ByteArrayOutputStream s, String n) {
+    byte[] b = n.getBytes(StandardCharsets.UTF_8);
+    leb(s, b.length);
+    s.writeBytes(b);
+  }
+
+  static void leb(ByteArrayOutputStream out, long value) {
+    long v = value;
+    do {
+      int b = (int) (v & 0x7f);
+      v >>>= 7;
+      out.write(v != 0 ? b | 0x80 : b);
+    } while (v != 0);
+  }
+
+  static void sleb(ByteArrayOutputStream out, long value) {
+    long v = value;
+    while (true) {
+      int b = (int) (v & 0x7f);
+      v >>= 7;
+      boolean done = (v == 0 && (b & 0x40) == 0) || (v == -1 && (b & 0x40) != 0);
+      out.write(done ? b : b | 0x80);
+      if (done) {
+        return;
+      }
+    }
+  }
+
+  /** Parameter or result types. */
+  public static byte[] types(byte... t) {
+    return t;
+  }
+
+  /** A function body: instructions, ended by {@link #end()}. */
+  public static final class Code {
+    private final ByteArrayOutputStream b = new ByteArrayOutputStream();
+
+    public Code i32(int v) {
+      b.write(0x41);
+      sleb(b, v);
+      return this;
+    }
+
+    public Code i64(long v) {
+      b.write(0x42);
+      sleb(b, v);
+      return this;
+    }
+
+    public Code call(int function) {
+      b.write(0x10);
+      leb(b, function);
+      return this;
+    }
+
+    public Code localGet(int i) {
+      b.write(0x20);
+      leb(b, i);
+      return this;
+    }
+
+    public Code localSet(int i) {
+      b.write(0x21);
+      leb(b, i);
+      return this;
+    }
+
+    public Code globalGet(int i) {
+      b.write(0x23);
+      leb(b, i);
+      return this;
+    }
+
+    public Code globalSet(int i) {
+      b.write(0x24);
+      leb(b, i);
+      return this;
+    }
+
+    /** i32.load8_u at the address on the stack. */
+    public Code i32Load8u() {
+      b.writeBytes(new byte[] {0x2d, 0, 0});
+      return this;
+    }
+
+    public Code i32Store8() {
+      b.writeBytes(new byte[] {0x3a, 0, 0});
+      return this;
+    }
+
+    public Code i32Store() {
+      b.writeBytes(new byte[] {0x36, 2, 0});
+      return this;
+    }
+
+    public Code i64Load() {
+      b.writeBytes(new byte[] {0x29, 3, 0});
+      return this;
+    }
+
+    public Code i64Store() {
+      b.writeBytes(new byte[] {0x37, 3, 0});
+      return this;
+    }
+
+    public Code i32Add() {
+      b.write(0x6a);
+      return this;
+    }
+
+    public Code i64Add() {
+      b.write(0x7c);
+      return this;
+    }
+
+    public Code i32Eqz() {
+      b.write(0x45);
+      return this;
+    }
+
+    public Code drop() {
+      b.write(0x1a);
+      return this;
+    }
+
+    /** {@code if} with no result; close it with {@link #end()}. */
+    public Code ifThen() {
+      b.write(0x04);
+      b.write(0x40);
+      return this;
+    }
+
+    /** {@code loop} with no result; {@link #br(int) br 0} jumps back to its start. */
+    public Code loop() {
+      b.write(0x03);
+      b.write(0x40);
+      return this;
+    }
+
+    public Code br(int depth) {
+      b.write(0x0c);
+      leb(b, depth);
+      return this;
+    }
+
+    public Code end() {
+      b.write(0x0b);
+      return this;
+    }
+
+    byte[] bytes() {
+      return b.toByteArray();
+    }
+  }
+}

@@ -1,0 +1,427 @@
+package org.icupgrade.replica.internal;
+
+import com.dylibso.chicory.runtime.ExportFunction;
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.FunctionImport;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.Import;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.icupgrade.core.CanisterRejectException;
+import org.icupgrade.core.Principal;
+import org.icupgrade.core.RejectCode;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One canister's WASM code running in Chicory behind the ic0 system API (interface spec, "Canister
+ * interface (System API)"), with the state the IC keeps for it: the instance (heap and globals),
+ * stable memory and certified data. A message that traps leaves no trace: the state is rolled
+ * back to what it was before the message.
+ *
+ * <p>Provided: the message, caller, reply and reject functions, canister self, cycles (a fixed
+ * balance), status, version, stable memory (32- and 64-bit), time, performance counter, certified
+ * data, controllers, debug print and trap. Any other ic0 import links as a function that traps
+ * naming itself, so a module that merely imports it still installs. Inter-canister calls are not
+ * provided yet.
+ */
+final class WasmCanister {
+  /** Instructions one message may execute before it is stopped (runaway code). */
+  static final long DEFAULT_INSTRUCTION_LIMIT = 200_000_000L;
+  private static final int PAGE = 65_536;
+
+  /** What kind of entry point runs: the spec's availability table depends on it. */
+  enum Kind {
+    INIT, PRE_UPGRADE, POST_UPGRADE, UPDATE, QUERY
+  }
+
+  /** The environment a message runs in. */
+  interface Environment {
+    Principal self();
+
+    boolean isController(Principal p);
+
+    long timeNanos();
+
+    void debugPrint(String message);
+  }
+
+  /** How a message ended: a reply, a reject by the canister, or nothing (lifecycle hooks). */
+  record Result(byte @Nullable [] reply, @Nullable String rejectMessage) {}
+
+  private final WasmModule module;
+  private final Environment env;
+  private final long instructionLimit;
+  private Instance instance;
+  private byte[] stable = new byte[0];
+  private byte[] certifiedData = new byte[0];
+  private long version;
+  private @Nullable Context ctx;
+
+  /** The per-message state the system API reads and writes. */
+  private static final class Context {
+    final Kind kind;
+    final byte[] arg;
+    final Principal caller;
+    final String method;
+    final ByteArrayOutputStream reply = new ByteArrayOutputStream();
+    boolean replied;
+    @Nullable String reject;
+    long instructions;
+
+    Context(Kind kind, byte[] arg, Principal caller, String method) {
+      this.kind = kind;
+      this.arg = arg;
+      this.caller = caller;
+      this.method = method;
+    }
+  }
+
+  /** A trap: the message fails and its changes are rolled back. */
+  static final class Trap extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Trap(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private WasmCanister(WasmModule module, Environment env, long instructionLimit) {
+    this.module = module;
+    this.env = env;
+    this.instructionLimit = instructionLimit;
+    this.instance = newInstance();
+  }
+
+  /**
+   * Instantiates uncompressed WASM bytes; no entry point runs yet.
+   *
+   * @throws CanisterRejectException when the module imports from anything but ic0
+   */
+  static WasmCanister instantiate(byte[] wasm, Environment env, long instructionLimit) {
+    WasmModule m = Parser.parse(wasm);
+    for (int i = 0; i < m.importSection().importCount(); i++) {
+      Import imp = m.importSection().getImport(i);
+      if (!imp.module().equals("ic0") || imp.importType() != ExternalType.FUNCTION) {
+        throw Rejects.invalid("install_code", "Wasm module has an invalid import: "
+            + imp.module() + "." + imp.name() + " (only ic0 functions may be imported)", "IC0505");
+      }
+    }
+    return new WasmCanister(m, env, instructionLimit);
+  }
+
+  private Instance newInstance() {
+    List<HostFunction> fns = new ArrayList<>();
+    for (int i = 0; i < module.importSection().importCount(); i++) {
+      FunctionImport imp = (FunctionImport) module.importSection().getImport(i);
+      FunctionType type = module.typeSection().getType(imp.typeIndex());
+      String name = imp.name();
+      fns.add(new HostFunction("ic0", name, type, (inst, args) -> {
+        Context c = ctx;
+        if (c == null) {
+          throw new Trap("ic0." + name + " called outside of a message");
+        }
+        return system(c, name, args);
+      }));
+    }
+    return Instance.builder(module)
+        .withImportValues(ImportValues.builder().withFunctions(new ArrayList<>(fns)).build())
+        .withStart(false)
+        .withUnsafeExecutionListener((instruction, stack) -> {
+          Context c = ctx;
+          if (c != null && ++c.instructions > instructionLimit) {
+            throw new Trap("Canister exceeded the limit of " + instructionLimit
+                + " instructions for a single message execution");
+          }
+        })
+        .build();
+  }
+
+  boolean exports(String name) {
+    for (int i = 0; i < module.exportSection().exportCount(); i++) {
+      if (module.exportSection().getExport(i).name().equals(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  boolean hasMethod(String method, boolean query) {
+    return exports((query ? "canister_query " : "canister_update ") + method);
+  }
+
+  long version() {
+    return version;
+  }
+
+  /** The state a later {@link #rollback} returns to (heap, globals, stable memory). */
+  Object checkpoint() {
+    return State.of(this);
+  }
+
+  void rollback(Object checkpoint) {
+    ((State) checkpoint).restore(this);
+  }
+
+  byte[] stableMemory() {
+    return stable;
+  }
+
+  void restoreStable(byte[] bytes) {
+    stable = bytes.clone();
+  }
+
+  /**
+   * Runs an entry point; a trap rolls every change back and throws {@link Trap}. Queries are
+   * always rolled back: they change nothing.
+   */
+  Result run(Kind kind, String export, byte[] arg, Principal caller, String method) {
+    State before = State.of(this);
+    Context c = new Context(kind, arg, caller, method);
+    ctx = c;
+    try {
+      ExportFunction f;
+      try {
+        f = instance.export(export);
+      } catch (ChicoryException e) {
+        throw new Trap("the canister has no export '" + export + "'");
+      }
+      f.apply();
+      if ((kind == Kind.UPDATE || kind == Kind.QUERY) && !c.replied && c.reject == null) {
+        throw new Trap("Canister did not reply to the call");
+      }
+    } catch (Trap t) {
+      ctx = null;
+      before.restore(this);
+      throw t;
+    } catch (ChicoryException | StackOverflowError e) {
+      ctx = null;
+      before.restore(this);
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        if (root.getCause() instanceof Trap t) {
+          throw t;
+        }
+        root = root.getCause();
+      }
+      throw new Trap("Canister trapped: " + e.getMessage());
+    } finally {
+      ctx = null;
+    }
+    if (kind == Kind.QUERY) {
+      before.restore(this);
+    } else {
+      version++;
+    }
+    return new Result(c.replied ? c.reply.toByteArray() : null, c.reject);
+  }
+
+  /** What a message may change, taken before it runs. */
+  private record State(byte[] memory, long[] globalsLow, long[] globalsHigh, byte[] stable,
+      byte[] certified, int pages) {
+    static State of(WasmCanister w) {
+      Memory m = w.instance.memory();
+      int pages = m == null ? 0 : m.pages();
+      byte[] mem = m == null ? new byte[0] : m.readBytes(0, pages * PAGE);
+      int g = w.instance.globalCount();
+      long[] lo = new long[g];
+      long[] hi = new long[g];
+      for (int i = 0; i < g; i++) {
+        lo[i] = w.instance.global(i).getValueLow();
+        hi[i] = w.instance.global(i).getValueHigh();
+      }
+      return new State(mem, lo, hi, w.stable.clone(), w.certifiedData.clone(), pages);
+    }
+
+    void restore(WasmCanister w) {
+      Memory m = w.instance.memory();
+      if (m != null && m.pages() != pages) {
+        // Memory cannot shrink: start from a fresh instance and put the old contents back.
+        w.instance = w.newInstance();
+        m = w.instance.memory();
+        m.grow(pages - m.pages());
+      }
+      if (m != null) {
+        m.write(0, memory);
+      }
+      for (int i = 0; i < globalsLow.length; i++) {
+        w.instance.global(i).setValueLow(globalsLow[i]);
+        w.instance.global(i).setValueHigh(globalsHigh[i]);
+      }
+      w.stable = stable;
+      w.certifiedData = certified;
+    }
+  }
+
+  // ---- the system API ----
+
+  private long[] system(Context c, String name, long[] a) {
+    Memory mem = instance.memory();
+    switch (name) {
+      case "msg_arg_data_size":
+        requireMessage(c, name, true);
+        return i(c.arg.length);
+      case "msg_arg_data_copy":
+        requireMessage(c, name, true);
+        copyOut(mem, (int) a[0], c.arg, (int) a[1], (int) a[2], name);
+        return none();
+      case "msg_caller_size":
+        return i(c.caller.length());
+      case "msg_caller_copy":
+        copyOut(mem, (int) a[0], c.caller.toBytes(), (int) a[1], (int) a[2], name);
+        return none();
+      case "msg_method_name_size":
+        return i(c.method.getBytes(StandardCharsets.UTF_8).length);
+      case "msg_method_name_copy":
+        copyOut(mem, (int) a[0], c.method.getBytes(StandardCharsets.UTF_8), (int) a[1],
+            (int) a[2], name);
+        return none();
+      case "msg_reply_data_append":
+        requireReplyable(c, name);
+        c.reply.writeBytes(mem.readBytes((int) a[0], (int) a[1]));
+        return none();
+      case "msg_reply":
+        requireReplyable(c, name);
+        c.replied = true;
+        return none();
+      case "msg_reject":
+        requireReplyable(c, name);
+        c.reject = mem.readString((int) a[0], (int) a[1]);
+        return none();
+      case "accept_message":
+        return none();
+      case "canister_self_size":
+        return i(env.self().length());
+      case "canister_self_copy":
+        copyOut(mem, (int) a[0], env.self().toBytes(), (int) a[1], (int) a[2], name);
+        return none();
+      case "canister_cycle_balance":
+        return new long[] {100_000_000_000_000L};
+      case "canister_cycle_balance128":
+      case "canister_liquid_cycle_balance128":
+        mem.writeLong((int) a[0], 100_000_000_000_000L);
+        mem.writeLong((int) a[0] + 8, 0);
+        return none();
+      case "canister_status":
+        return i(1); // running
+      case "canister_version":
+        return new long[] {version};
+      case "time":
+        return new long[] {env.timeNanos()};
+      case "performance_counter":
+        return new long[] {c.instructions};
+      case "global_timer_set":
+        return new long[] {0};
+      case "debug_print":
+        env.debugPrint(mem.readString((int) a[0], (int) a[1]));
+        return none();
+      case "trap":
+        throw new Trap("Canister called `ic0.trap` with message: '"
+            + mem.readString((int) a[0], (int) a[1]) + "'");
+      case "certified_data_set":
+        if (a[1] > 32) {
+          throw new Trap("certified_data_set: at most 32 bytes, got " + a[1]);
+        }
+        certifiedData = mem.readBytes((int) a[0], (int) a[1]);
+        return none();
+      case "data_certificate_present":
+        return i(0);
+      case "is_controller": {
+        byte[] p = mem.readBytes((int) a[0], (int) a[1]);
+        return i(env.isController(Principal.fromBytes(p)) ? 1 : 0);
+      }
+      case "stable_size":
+        return i(stablePages());
+      case "stable64_size":
+        return new long[] {stablePages()};
+      case "stable_grow":
+        return i(growStable(a[0], 65_536 - 1));
+      case "stable64_grow":
+        return new long[] {growStable(a[0], Long.MAX_VALUE)};
+      case "stable_read":
+      case "stable64_read":
+        stableBounds(a[1], a[2], name);
+        mem.write((int) a[0], Arrays.copyOfRange(stable, (int) a[1], (int) (a[1] + a[2])));
+        return none();
+      case "stable_write":
+      case "stable64_write":
+        stableBounds(a[0], a[2], name);
+        System.arraycopy(mem.readBytes((int) a[1], (int) a[2]), 0, stable, (int) a[0],
+            (int) a[2]);
+        return none();
+      default:
+        throw new Trap("ic0." + name + " is not provided by the embedded replica");
+    }
+  }
+
+  private int stablePages() {
+    return stable.length / PAGE;
+  }
+
+  /** Grows stable memory; returns the old size in pages, or -1 when it cannot grow. */
+  private long growStable(long pages, long maxPages) {
+    long old = stablePages();
+    // Spec, "Stable memory": up to the subnet's limit; this replica holds it in one array.
+    if (pages < 0 || old + pages > maxPages || (old + pages) * PAGE > Integer.MAX_VALUE - 8) {
+      return -1;
+    }
+    stable = Arrays.copyOf(stable, (int) ((old + pages) * PAGE));
+    return old;
+  }
+
+  private void stableBounds(long offset, long size, String name) {
+    if (offset < 0 || size < 0 || offset + size > stable.length) {
+      throw new Trap("ic0." + name + ": stable memory out of bounds (offset " + offset + ", size "
+          + size + ", stable memory " + stable.length + " bytes)");
+    }
+  }
+
+  private static void copyOut(Memory mem, int dst, byte[] src, int off, int size, String name) {
+    if (off < 0 || size < 0 || off + size > src.length) {
+      throw new Trap("ic0." + name + ": out of bounds (offset " + off + ", size " + size
+          + ", length " + src.length + ")");
+    }
+    mem.write(dst, Arrays.copyOfRange(src, off, off + size));
+  }
+
+  /** Spec, "Overview of imports": the message functions exist only in messages that have them. */
+  private static void requireMessage(Context c, String name, boolean initToo) {
+    boolean ok = c.kind == Kind.UPDATE || c.kind == Kind.QUERY
+        || (initToo && (c.kind == Kind.INIT || c.kind == Kind.POST_UPGRADE));
+    if (!ok) {
+      throw new Trap("ic0." + name + " cannot be called in " + c.kind);
+    }
+  }
+
+  private static void requireReplyable(Context c, String name) {
+    if (c.kind != Kind.UPDATE && c.kind != Kind.QUERY) {
+      throw new Trap("ic0." + name + " cannot be called in " + c.kind);
+    }
+    if (c.replied || c.reject != null) {
+      throw new Trap("ic0." + name + ": the call was already replied to or rejected");
+    }
+  }
+
+  private static long[] i(long v) {
+    return new long[] {v};
+  }
+
+  private static long @Nullable [] none() {
+    return null;
+  }
+
+  static CanisterRejectException reject(Principal canisterId, String method, Trap t) {
+    return new CanisterRejectException(RejectCode.CANISTER_ERROR,
+        "Error from Canister " + canisterId + ": " + t.getMessage(), "IC0503", canisterId, method);
+  }
+
+}
