@@ -26,26 +26,42 @@ import org.icupgrade.replica.internal.Replica;
  * Agent agent = replica.agentFor(me);
  * }</pre>
  *
- * <p><b>Warning:</b> installed WASM modules are validated and stored, and their hash is what the
- * IC would report; their code is not executed here.
+ * <p>Installed WASM modules run in Chicory behind the ic0 system API (see the package
+ * {@code internal}'s {@code WasmCanister} for the functions provided). <b>Warning:</b>
+ * inter-canister calls are not provided yet: a module that calls {@code ic0.call_new} traps.
  *
  * <p>Thread-safe. Calls about one canister are serialized; different canisters run in parallel.
  */
 public final class EmbeddedReplica {
   private final Replica replica;
 
-  private EmbeddedReplica(Clock clock) {
-    this.replica = new Replica(clock);
+  /** Instructions one message may execute before it is stopped, by default. */
+  public static final long DEFAULT_INSTRUCTION_LIMIT = 200_000_000L;
+
+  private EmbeddedReplica(Clock clock, long instructionLimit) {
+    this.replica = new Replica(clock, instructionLimit);
   }
 
   /** A fresh replica with no canisters, on the system clock. */
   public static EmbeddedReplica start() {
-    return new EmbeddedReplica(Clock.systemUTC());
+    return start(Clock.systemUTC());
   }
 
-  /** A fresh replica whose time (snapshot timestamps) comes from {@code clock}. */
+  /** A fresh replica whose time ({@code ic0.time}, snapshot timestamps) comes from {@code clock}. */
   public static EmbeddedReplica start(Clock clock) {
-    return new EmbeddedReplica(Objects.requireNonNull(clock, "clock"));
+    return start(clock, DEFAULT_INSTRUCTION_LIMIT);
+  }
+
+  /**
+   * A fresh replica that stops a message after {@code instructionLimit} WASM instructions, so that
+   * runaway code is rejected instead of hanging (the IC's limits are in the billions; this
+   * interpreter is slower, so tests choose a smaller budget).
+   */
+  public static EmbeddedReplica start(Clock clock, long instructionLimit) {
+    if (instructionLimit < 1) {
+      throw new IllegalArgumentException("instructionLimit must be positive");
+    }
+    return new EmbeddedReplica(Objects.requireNonNull(clock, "clock"), instructionLimit);
   }
 
   /** An agent that sends calls as {@code caller}. */

@@ -319,6 +319,12 @@ public final class WasmBuilder {
       return this;
     }
 
+    /** Appends another sequence of instructions (without its own {@code end}). */
+    public Code append(Code other) {
+      b.writeBytes(other.bytes());
+      return this;
+    }
+
     byte[] bytes() {
       return b.toByteArray();
     }

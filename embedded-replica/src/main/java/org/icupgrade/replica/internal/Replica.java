@@ -51,8 +51,11 @@ public final class Replica {
   private final List<RecordedCall> calls = Collections.synchronizedList(new ArrayList<>());
   private final Faults faults = new Faults();
 
-  public Replica(Clock clock) {
+  private final long instructionLimit;
+
+  public Replica(Clock clock, long instructionLimit) {
     this.clock = clock;
+    this.instructionLimit = instructionLimit;
   }
 
   public Faults faults() {
@@ -518,7 +521,7 @@ public final class Replica {
       CanisterState c, InstallMode mode, byte[] wasm, byte[] arg, Principal caller,
       String method) {
     WasmCanister next = WasmCanister.instantiate(wasm, environment(c),
-        WasmCanister.DEFAULT_INSTRUCTION_LIMIT);
+        instructionLimit);
     WasmCanister old = c.code;
     if (mode.kind() != InstallMode.Kind.UPGRADE) {
       hook(c, next, WasmCanister.Kind.INIT, "canister_init", arg, caller, method);
@@ -600,7 +603,7 @@ public final class Replica {
       if (s.module() != null) {
         WasmCanister code = WasmCanister.instantiate(
             ModuleValidator.check(s.module(), method).wasm(), environment(c),
-            WasmCanister.DEFAULT_INSTRUCTION_LIMIT);
+            instructionLimit);
         if (s.stable() != null) {
           code.restoreStable(s.stable());
         }

@@ -35,8 +35,6 @@ import org.jspecify.annotations.Nullable;
  * provided yet.
  */
 final class WasmCanister {
-  /** Instructions one message may execute before it is stopped (runaway code). */
-  static final long DEFAULT_INSTRUCTION_LIMIT = 200_000_000L;
   private static final int PAGE = 65_536;
 
   /** What kind of entry point runs: the spec's availability table depends on it. */
