@@ -36,6 +36,7 @@ public final class WasmBuilder {
   private final List<Global> globals = new ArrayList<>();
   private final List<Custom> customs = new ArrayList<>();
   private int memoryPages = -1;
+  private int[] table = new int[0];
 
   private int type(byte[] params, byte[] results) {
     ByteArrayOutputStream t = new ByteArrayOutputStream();
@@ -72,6 +73,15 @@ public final class WasmBuilder {
     return this;
   }
 
+  /**
+   * A function table holding these functions at indices 0, 1, ... (callbacks of inter-canister
+   * calls are table indices).
+   */
+  public WasmBuilder table(int... functions) {
+    this.table = functions.clone();
+    return this;
+  }
+
   public WasmBuilder memory(int pages) {
     this.memoryPages = pages;
     return this;
@@ -104,6 +114,13 @@ public final class WasmBuilder {
       leb(s, i.type());
     }));
     section(out, 3, functions.size(), s -> functions.forEach(f -> leb(s, f.type())));
+    if (table.length > 0) {
+      section(out, 4, 1, s -> {
+        s.write(0x70); // funcref
+        s.write(0x00);
+        leb(s, table.length);
+      });
+    }
     if (memoryPages >= 0) {
       section(out, 5, 1, s -> {
         s.write(0x00);
@@ -122,6 +139,18 @@ public final class WasmBuilder {
       s.write(0x00);
       leb(s, e.function());
     }));
+    if (table.length > 0) {
+      section(out, 9, 1, s -> {
+        s.write(0x00); // active, table 0
+        s.write(0x41);
+        sleb(s, 0);
+        s.write(0x0b);
+        leb(s, table.length);
+        for (int f : table) {
+          leb(s, f);
+        }
+      });
+    }
     section(out, 10, functions.size(), s -> functions.forEach(f -> {
       ByteArrayOutputStream body = new ByteArrayOutputStream();
       leb(body, f.locals().length);
@@ -271,6 +300,16 @@ public final class WasmBuilder {
 
     public Code i64Store() {
       b.writeBytes(new byte[] {0x37, 3, 0});
+      return this;
+    }
+
+    public Code i32Sub() {
+      b.write(0x6b);
+      return this;
+    }
+
+    public Code i32Load() {
+      b.writeBytes(new byte[] {0x28, 2, 0});
       return this;
     }
 

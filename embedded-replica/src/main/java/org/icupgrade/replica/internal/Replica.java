@@ -139,6 +139,12 @@ public final class Replica {
       if (code != null && code.hasMethod(method, query)) {
         return execute(c, code, caller, method, arg, query);
       }
+      // Spec, "Inter-canister method calls": a canister may call a query method; it runs as
+      // an update (replicated), which for a query changes nothing.
+      if (code != null && !query && effectiveCanisterId.equals(canisterId)
+          && isCanister(caller) && code.hasMethod(method, true)) {
+        return execute(c, code, caller, method, arg, true);
+      }
       if (code != null && query && code.hasMethod(method, false)) {
         throw new CanisterRejectException(RejectCode.CANISTER_ERROR, "Canister " + canisterId
             + " has no query method '" + method + "' (it is an update method)", "IC0406",
@@ -154,18 +160,70 @@ public final class Replica {
   private byte[] execute(
       CanisterState c, WasmCanister code, Principal caller, String method, byte[] arg,
       boolean query) {
+    WasmCanister.CallContext call = new WasmCanister.CallContext();
     WasmCanister.Result r;
     try {
       r = code.run(query ? WasmCanister.Kind.QUERY : WasmCanister.Kind.UPDATE,
           (query ? "canister_query " : "canister_update ") + method, arg, caller, method);
+      call = r.context();
     } catch (WasmCanister.Trap t) {
       throw WasmCanister.reject(c.id, method, t);
     }
-    if (r.rejectMessage() != null) {
-      throw new CanisterRejectException(RejectCode.CANISTER_REJECT, r.rejectMessage(), null,
+    deliver(c, code, caller, method, call, r.calls());
+    if (call.reject != null) {
+      throw new CanisterRejectException(RejectCode.CANISTER_REJECT, call.reject, null,
           c.id, method);
     }
-    return r.reply();
+    if (!call.replied) {
+      throw new CanisterRejectException(RejectCode.CANISTER_ERROR, "Canister " + c.id
+          + " did not reply to the call", "IC0506", c.id, method);
+    }
+    return call.reply.toByteArray();
+  }
+
+  /**
+   * Delivers the calls a message made, one after the other, each followed by its reply or reject
+   * callback (and the cleanup callback when that traps), and the calls those callbacks make
+   * (spec, "Inter-canister method calls"). The caller of each call is the calling canister.
+   */
+  private void deliver(CanisterState c, WasmCanister code, Principal caller, String method,
+      WasmCanister.CallContext call, List<WasmCanister.Outgoing> calls) {
+    for (WasmCanister.Outgoing o : calls) {
+      byte[] reply = null;
+      RejectCode rejectCode = null;
+      String rejectMessage = "";
+      try {
+        reply = o.callee().isManagementCanister()
+            ? management(c.id, o.method(), o.arg(), null, false)
+            : canister(c.id, o.callee(), o.method(), o.arg(), o.callee(), false);
+      } catch (CanisterRejectException e) {
+        rejectCode = e.rejectCode();
+        rejectMessage = e.rejectMessage();
+      }
+      WasmCanister.Result r;
+      try {
+        r = reply != null
+            ? code.callback(WasmCanister.Kind.REPLY_CALLBACK, o.replyFun(), o.replyEnv(), reply,
+                0, "", caller, method, call)
+            : code.callback(WasmCanister.Kind.REJECT_CALLBACK, o.rejectFun(), o.rejectEnv(),
+                new byte[0], rejectCode.code(), rejectMessage, caller, method, call);
+      } catch (WasmCanister.Trap t) {
+        if (o.cleanupFun() >= 0) {
+          try {
+            code.callback(WasmCanister.Kind.CLEANUP, o.cleanupFun(), o.cleanupEnv(),
+                new byte[0], 0, "", caller, method, call);
+          } catch (WasmCanister.Trap ignored) {
+            // Spec: a trap in the cleanup callback is ignored; its changes roll back.
+          }
+        }
+        continue;
+      }
+      deliver(c, code, caller, method, call, r.calls());
+    }
+  }
+
+  private boolean isCanister(Principal p) {
+    return canisters.containsKey(p);
   }
 
   private WasmCanister.Environment environment(CanisterState c) {
@@ -197,8 +255,10 @@ public final class Replica {
 
   // ---- the management canister ----
 
+  /** {@code effective} is null for calls from canisters: only ingress has an effective id. */
   private byte[] management(
-      Principal caller, String method, byte[] arg, Principal effective, boolean query) {
+      Principal caller, String method, byte[] arg, @Nullable Principal effective,
+      boolean query) {
     if (query) {
       throw Rejects.badRequest(method, "the management canister's " + method
           + " cannot be called as a query");
@@ -316,8 +376,9 @@ public final class Replica {
   }
 
   /** Spec, "Effective canister id": it must be the canister the call is about. */
-  private static Principal about(Principal canisterId, Principal effective, String method) {
-    if (!canisterId.equals(effective)) {
+  private static Principal about(
+      Principal canisterId, @Nullable Principal effective, String method) {
+    if (effective != null && !canisterId.equals(effective)) {
       throw Rejects.badRequest(method, "the effective canister id " + effective
           + " does not match canister_id " + canisterId + " of the call");
     }
@@ -377,7 +438,8 @@ public final class Replica {
   }
 
   private void updateSettings(
-      Principal caller, Principal canisterId, CanisterSettings settings, Principal effective) {
+      Principal caller, Principal canisterId, CanisterSettings settings,
+      @Nullable Principal effective) {
     about(canisterId, effective, "update_settings");
     CanisterState c = controlled(caller, canisterId, "update_settings");
     synchronized (c) {

@@ -30,16 +30,37 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Provided: the message, caller, reply and reject functions, canister self, cycles (a fixed
  * balance), status, version, stable memory (32- and 64-bit), time, performance counter, certified
- * data, controllers, debug print and trap. Any other ic0 import links as a function that traps
- * naming itself, so a module that merely imports it still installs. Inter-canister calls are not
- * provided yet.
+ * data, controllers, root key, environment variables (none), call costs, debug print, trap, and
+ * inter-canister calls ({@code call_new}, {@code call_data_append}, {@code call_on_cleanup},
+ * {@code call_cycles_add128}, {@code call_with_best_effort_response}, {@code call_perform}) with
+ * reply, reject and cleanup callbacks, which the replica delivers after the message. Any other ic0
+ * import links as a function that traps naming itself, so a module that merely imports it still
+ * installs.
  */
 final class WasmCanister {
   private static final int PAGE = 65_536;
 
   /** What kind of entry point runs: the spec's availability table depends on it. */
   enum Kind {
-    INIT, PRE_UPGRADE, POST_UPGRADE, UPDATE, QUERY
+    INIT, PRE_UPGRADE, POST_UPGRADE, UPDATE, QUERY, REPLY_CALLBACK, REJECT_CALLBACK, CLEANUP
+  }
+
+  /** A call this canister made with {@code call_new} ... {@code call_perform}. */
+  record Outgoing(Principal callee, String method, byte[] arg, int replyFun, int replyEnv,
+      int rejectFun, int rejectEnv, int cleanupFun, int cleanupEnv) {}
+
+  /**
+   * The call context of one incoming call: its reply, shared by the method and the callbacks of
+   * the calls it made (spec, "Call contexts").
+   */
+  static final class CallContext {
+    final ByteArrayOutputStream reply = new ByteArrayOutputStream();
+    boolean replied;
+    @Nullable String reject;
+
+    boolean answered() {
+      return replied || reject != null;
+    }
   }
 
   /** The environment a message runs in. */
@@ -53,8 +74,8 @@ final class WasmCanister {
     void debugPrint(String message);
   }
 
-  /** How a message ended: a reply, a reject by the canister, or nothing (lifecycle hooks). */
-  record Result(byte @Nullable [] reply, @Nullable String rejectMessage) {}
+  /** How a message ended: a reply, a reject by the canister, or nothing yet; and calls made. */
+  record Result(CallContext context, List<Outgoing> calls) {}
 
   private final WasmModule module;
   private final Environment env;
@@ -71,16 +92,22 @@ final class WasmCanister {
     final byte[] arg;
     final Principal caller;
     final String method;
-    final ByteArrayOutputStream reply = new ByteArrayOutputStream();
-    boolean replied;
-    @Nullable String reject;
+    final CallContext call;
+    int rejectCode;
+    String rejectMessage = "";
     long instructions;
+    final List<Outgoing> outgoing = new ArrayList<>();
+    @Nullable Principal newCallee;
+    String newMethod = "";
+    ByteArrayOutputStream newArg = new ByteArrayOutputStream();
+    int[] newCallbacks = new int[6];
 
-    Context(Kind kind, byte[] arg, Principal caller, String method) {
+    Context(Kind kind, byte[] arg, Principal caller, String method, CallContext call) {
       this.kind = kind;
       this.arg = arg;
       this.caller = caller;
       this.method = method;
+      this.call = call;
     }
   }
 
@@ -183,18 +210,41 @@ final class WasmCanister {
    * always rolled back: they change nothing.
    */
   Result run(Kind kind, String export, byte[] arg, Principal caller, String method) {
+    return run(kind, export, arg, caller, method, new CallContext(), -1, 0, 0, "");
+  }
+
+  /** Runs a callback (reply, reject or cleanup) of a call made from {@code call}. */
+  Result callback(Kind kind, int function, int env, byte[] data, int rejectCode,
+      String rejectMessage, Principal caller, String method, CallContext call) {
+    return run(kind, "", data, caller, method, call, function, env, rejectCode, rejectMessage);
+  }
+
+  private Result run(Kind kind, String export, byte[] arg, Principal caller, String method,
+      CallContext call, int function, int env, int rejectCode, String rejectMessage) {
     State before = State.of(this);
-    Context c = new Context(kind, arg, caller, method);
+    Context c = new Context(kind, arg, caller, method, call);
+    c.rejectCode = rejectCode;
+    c.rejectMessage = rejectMessage;
     ctx = c;
     try {
-      ExportFunction f;
-      try {
-        f = instance.export(export);
-      } catch (ChicoryException e) {
-        throw new Trap("the canister has no export '" + export + "'");
+      if (function >= 0) {
+        int f;
+        try {
+          f = instance.table(0).requiredRef(function);
+        } catch (RuntimeException e) {
+          throw new Trap("callback " + function + " is not in the function table");
+        }
+        instance.getMachine().call(f, new long[] {env});
+      } else {
+        ExportFunction f;
+        try {
+          f = instance.export(export);
+        } catch (ChicoryException e) {
+          throw new Trap("the canister has no export '" + export + "'");
+        }
+        f.apply();
       }
-      f.apply();
-      if ((kind == Kind.UPDATE || kind == Kind.QUERY) && !c.replied && c.reject == null) {
+      if (kind == Kind.QUERY && !call.answered()) {
         throw new Trap("Canister did not reply to the call");
       }
     } catch (Trap t) {
@@ -220,7 +270,7 @@ final class WasmCanister {
     } else {
       version++;
     }
-    return new Result(c.replied ? c.reply.toByteArray() : null, c.reject);
+    return new Result(call, List.copyOf(c.outgoing));
   }
 
   /** What a message may change, taken before it runs. */
@@ -285,16 +335,71 @@ final class WasmCanister {
         return none();
       case "msg_reply_data_append":
         requireReplyable(c, name);
-        c.reply.writeBytes(mem.readBytes((int) a[0], (int) a[1]));
+        c.call.reply.writeBytes(mem.readBytes((int) a[0], (int) a[1]));
         return none();
       case "msg_reply":
         requireReplyable(c, name);
-        c.replied = true;
+        c.call.replied = true;
         return none();
       case "msg_reject":
         requireReplyable(c, name);
-        c.reject = mem.readString((int) a[0], (int) a[1]);
+        c.call.reject = mem.readString((int) a[0], (int) a[1]);
         return none();
+      case "msg_reject_code":
+        return i(c.kind == Kind.REJECT_CALLBACK ? c.rejectCode : 0);
+      case "msg_reject_msg_size":
+        requireKind(c, name, Kind.REJECT_CALLBACK);
+        return i(c.rejectMessage.getBytes(StandardCharsets.UTF_8).length);
+      case "msg_reject_msg_copy":
+        requireKind(c, name, Kind.REJECT_CALLBACK);
+        copyOut(mem, (int) a[0], c.rejectMessage.getBytes(StandardCharsets.UTF_8), (int) a[1],
+            (int) a[2], name);
+        return none();
+      case "root_key_size":
+        return i(ROOT_KEY.length);
+      case "root_key_copy":
+        copyOut(mem, (int) a[0], ROOT_KEY, (int) a[1], (int) a[2], name);
+        return none();
+      case "env_var_count":
+        return i(0);
+      case "cost_call":
+        // Spec, "Cycles cost": a base fee plus a fee per byte of method name and payload.
+        writeCycles(mem, (int) a[2], 260_000L + 1_000L * (a[0] + a[1]));
+        return none();
+      case "cost_create_canister":
+        writeCycles(mem, (int) a[0], 500_000_000_000L);
+        return none();
+      case "call_new": {
+        requireCalling(c, name);
+        c.newCallee = Principal.fromBytes(mem.readBytes((int) a[0], (int) a[1]));
+        c.newMethod = mem.readString((int) a[2], (int) a[3]);
+        c.newArg = new ByteArrayOutputStream();
+        c.newCallbacks = new int[] {(int) a[4], (int) a[5], (int) a[6], (int) a[7], -1, 0};
+        return none();
+      }
+      case "call_data_append":
+        requirePending(c, name);
+        c.newArg.writeBytes(mem.readBytes((int) a[0], (int) a[1]));
+        return none();
+      case "call_on_cleanup":
+        requirePending(c, name);
+        c.newCallbacks[4] = (int) a[0];
+        c.newCallbacks[5] = (int) a[1];
+        return none();
+      case "call_cycles_add":
+      case "call_cycles_add128":
+      case "call_with_best_effort_response":
+        // No cycle accounting or deadlines in this replica; the call goes out as is.
+        requirePending(c, name);
+        return none();
+      case "call_perform": {
+        requirePending(c, name);
+        int[] cb = c.newCallbacks;
+        c.outgoing.add(new Outgoing(c.newCallee, c.newMethod, c.newArg.toByteArray(), cb[0],
+            cb[1], cb[2], cb[3], cb[4], cb[5]));
+        c.newCallee = null;
+        return i(0);
+      }
       case "accept_message":
         return none();
       case "canister_self_size":
@@ -393,7 +498,7 @@ final class WasmCanister {
 
   /** Spec, "Overview of imports": the message functions exist only in messages that have them. */
   private static void requireMessage(Context c, String name, boolean initToo) {
-    boolean ok = c.kind == Kind.UPDATE || c.kind == Kind.QUERY
+    boolean ok = c.kind == Kind.UPDATE || c.kind == Kind.QUERY || c.kind == Kind.REPLY_CALLBACK
         || (initToo && (c.kind == Kind.INIT || c.kind == Kind.POST_UPGRADE));
     if (!ok) {
       throw new Trap("ic0." + name + " cannot be called in " + c.kind);
@@ -401,12 +506,53 @@ final class WasmCanister {
   }
 
   private static void requireReplyable(Context c, String name) {
-    if (c.kind != Kind.UPDATE && c.kind != Kind.QUERY) {
+    if (c.kind != Kind.UPDATE && c.kind != Kind.QUERY && c.kind != Kind.REPLY_CALLBACK
+        && c.kind != Kind.REJECT_CALLBACK) {
       throw new Trap("ic0." + name + " cannot be called in " + c.kind);
     }
-    if (c.replied || c.reject != null) {
+    if (c.call.answered()) {
       throw new Trap("ic0." + name + ": the call was already replied to or rejected");
     }
+  }
+
+  private static void requireKind(Context c, String name, Kind kind) {
+    if (c.kind != kind) {
+      throw new Trap("ic0." + name + " cannot be called in " + c.kind);
+    }
+  }
+
+  /** Spec, "Inter-canister method calls": updates and callbacks may call, queries may not. */
+  private static void requireCalling(Context c, String name) {
+    if (c.kind != Kind.UPDATE && c.kind != Kind.REPLY_CALLBACK
+        && c.kind != Kind.REJECT_CALLBACK) {
+      throw new Trap("ic0." + name + " cannot be called in " + c.kind);
+    }
+  }
+
+  private static void requirePending(Context c, String name) {
+    requireCalling(c, name);
+    if (c.newCallee == null) {
+      throw new Trap("ic0." + name + " called without a call under construction (call_new)");
+    }
+  }
+
+  private static void writeCycles(Memory mem, int dst, long cycles) {
+    mem.writeLong(dst, cycles);
+    mem.writeLong(dst + 8, 0);
+  }
+
+  /** The root key this replica reports (a BLS public key's DER prefix and a fixed body). */
+  static final byte[] ROOT_KEY = rootKey();
+
+  private static byte[] rootKey() {
+    byte[] k = new byte[133];
+    byte[] prefix = java.util.HexFormat.of()
+        .parseHex("308182301d060d2b0601040182dc7c0503010201060c2b0601040182dc7c05030201036100");
+    System.arraycopy(prefix, 0, k, 0, prefix.length);
+    for (int i = prefix.length; i < k.length; i++) {
+      k[i] = (byte) i;
+    }
+    return k;
   }
 
   private static long[] i(long v) {
