@@ -362,6 +362,25 @@ final class WasmCanister {
         return none();
       case "env_var_count":
         return i(0);
+      case "env_var_name_exists":
+        return i(0);
+      case "env_var_name_size":
+      case "env_var_name_copy":
+      case "env_var_value_size":
+      case "env_var_value_copy":
+        throw new Trap("ic0." + name + ": this canister has no environment variables");
+      case "data_certificate_size":
+      case "data_certificate_copy":
+        throw new Trap("ic0." + name + ": no data certificate is present (only non-replicated"
+            + " queries have one; check data_certificate_present first)");
+      case "cost_http_request":
+        writeCycles(mem, (int) a[2], 49_140_000L + 5_200L * a[0] + 10_400L * a[1]);
+        return none();
+      case "cost_sign_with_ecdsa":
+      case "cost_sign_with_schnorr":
+      case "cost_vetkd_derive_key":
+        writeCycles(mem, (int) a[3], 26_153_846_153L);
+        return i(0);
       case "cost_call":
         // Spec, "Cycles cost": a base fee plus a fee per byte of method name and payload.
         writeCycles(mem, (int) a[2], 260_000L + 1_000L * (a[0] + a[1]));

@@ -316,6 +316,35 @@ class StorageDeployerOnReplicaTest {
   }
 
   @Test
+  void trappingPostUpgrade_v1KeepsRunningAndRecordFailed() throws IOException {
+    Sha256 frontendV1 = record().frontendHash();
+    // v2 whose post_upgrade traps
+    org.icupgrade.replica.demo.WasmBuilder w = new org.icupgrade.replica.demo.WasmBuilder();
+    int trap = w.importFunction("ic0", "trap",
+        org.icupgrade.replica.demo.WasmBuilder.types(org.icupgrade.replica.demo.WasmBuilder.I32,
+            org.icupgrade.replica.demo.WasmBuilder.I32),
+        org.icupgrade.replica.demo.WasmBuilder.types());
+    w.export("canister_post_upgrade", w.function(org.icupgrade.replica.demo.WasmBuilder.types(),
+        org.icupgrade.replica.demo.WasmBuilder.types(),
+        org.icupgrade.replica.demo.WasmBuilder.types(),
+        new org.icupgrade.replica.demo.WasmBuilder.Code().i32(0).i32(4).call(trap).end()));
+    w.data(0, "boom".getBytes(StandardCharsets.UTF_8)).memory(1);
+    publish("v2.0.0", w.build(), frontendV2());
+    catalog.refresh();
+    ownerGrantsRights();
+    deployer().upgradeStorage(OWNER, storage, UpgradeScope.ALL);
+    DeploymentRecord r = record();
+    assertEquals(DeploymentStatus.FAILED, r.status());
+    assertTrue(r.failureReason().contains("canister_post_upgrade"), r.failureReason());
+    assertEquals(Optional.of(Sha256.of(WASM_V1)), replica.moduleHash(storage));
+    assertEquals(Sha256.of(WASM_V1), r.wasmHash());
+    assertEquals(frontendV1, r.frontendHash(), "the frontend was not synced");
+    assertEquals(org.icupgrade.core.management.CanisterStatus.RunStatus.RUNNING,
+        replica.runStatus(storage));
+    assertRightsHandedBack();
+  }
+
+  @Test
   void backendNotController_recordFailedWithWhatToDo() throws IOException {
     publish("v2.0.0", WASM_V2, frontendV2());
     catalog.refresh();
