@@ -2,6 +2,7 @@ package org.icupgrade.replica;
 
 import java.io.ByteArrayOutputStream;
 import java.util.SplittableRandom;
+import org.icupgrade.core.internal.Leb128;
 
 /**
  * Builds valid WebAssembly modules of a chosen size: one linear memory and one active data segment
@@ -39,12 +40,9 @@ public final class SyntheticWasm {
   }
 
   private static int lebLength(int value) {
-    int n = 1;
-    for (int v = value >>> 7; v != 0; v >>>= 7) {
-      n++;
-    }
-    return n;
+    return Leb128.unsignedLength(value);
   }
+
 
   private static byte[] build(int payload, long seed, int pagesPadding) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(payload + 64);
@@ -78,17 +76,11 @@ public final class SyntheticWasm {
   }
 
   private static void leb(ByteArrayOutputStream out, int value) {
-    leb(out, value, 0);
+    Leb128.writeUnsigned(out, value);
   }
 
   /** Unsigned LEB128 of {@code value}, made {@code padding} bytes longer than needed. */
   private static void leb(ByteArrayOutputStream out, int value, int padding) {
-    int total = lebLength(value) + padding;
-    int v = value;
-    for (int i = 0; i < total; i++) {
-      int b = v & 0x7f;
-      v >>>= 7;
-      out.write(i < total - 1 ? b | 0x80 : b);
-    }
+    Leb128.writeUnsigned(out, value, padding);
   }
 }

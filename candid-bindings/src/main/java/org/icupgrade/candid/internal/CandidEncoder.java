@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.icupgrade.core.Principal;
+import org.icupgrade.core.internal.Leb128;
 
 /**
  * Writes the Candid binary format (Candid spec, "Binary format"): the magic {@code DIDL}, the
@@ -197,25 +198,11 @@ final class CandidEncoder {
   }
 
   static void leb(ByteArrayOutputStream out, long value) {
-    long v = value;
-    do {
-      int b = (int) (v & 0x7f);
-      v >>>= 7;
-      out.write(v != 0 ? b | 0x80 : b);
-    } while (v != 0);
+    Leb128.writeUnsigned(out, value);
   }
 
   static void sleb(ByteArrayOutputStream out, long value) {
-    long v = value;
-    while (true) {
-      int b = (int) (v & 0x7f);
-      v >>= 7;
-      boolean done = (v == 0 && (b & 0x40) == 0) || (v == -1 && (b & 0x40) != 0);
-      out.write(done ? b : b | 0x80);
-      if (done) {
-        return;
-      }
-    }
+    Leb128.writeSigned(out, value);
   }
 
   private static void lebBig(ByteArrayOutputStream out, BigInteger value) {

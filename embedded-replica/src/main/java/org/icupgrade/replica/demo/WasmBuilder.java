@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.icupgrade.core.internal.Leb128;
 
 /**
  * Writes WebAssembly binary modules (WebAssembly core spec, "Binary format"): function types,
@@ -205,25 +206,11 @@ public final class WasmBuilder {
   }
 
   static void leb(ByteArrayOutputStream out, long value) {
-    long v = value;
-    do {
-      int b = (int) (v & 0x7f);
-      v >>>= 7;
-      out.write(v != 0 ? b | 0x80 : b);
-    } while (v != 0);
+    Leb128.writeUnsigned(out, value);
   }
 
   static void sleb(ByteArrayOutputStream out, long value) {
-    long v = value;
-    while (true) {
-      int b = (int) (v & 0x7f);
-      v >>= 7;
-      boolean done = (v == 0 && (b & 0x40) == 0) || (v == -1 && (b & 0x40) != 0);
-      out.write(done ? b : b | 0x80);
-      if (done) {
-        return;
-      }
-    }
+    Leb128.writeSigned(out, value);
   }
 
   /** Parameter or result types. */
