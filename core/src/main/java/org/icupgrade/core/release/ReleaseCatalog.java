@@ -40,6 +40,7 @@ public final class ReleaseCatalog {
   private final String wasmAsset;
   private final String frontendAsset;
   private final FrontendReader frontendReader;
+  private final boolean includePrereleases;
   private final AtomicReference<@Nullable ReleaseArtifacts> current = new AtomicReference<>();
   private final AtomicReference<@Nullable RuntimeException> lastFailure = new AtomicReference<>();
 
@@ -48,6 +49,7 @@ public final class ReleaseCatalog {
     this.wasmAsset = Objects.requireNonNull(b.wasmAsset, "wasmAsset");
     this.frontendAsset = Objects.requireNonNull(b.frontendAsset, "frontendAsset");
     this.frontendReader = Objects.requireNonNull(b.frontendReader, "frontendReader");
+    this.includePrereleases = b.includePrereleases;
   }
 
   public static Builder builder(ReleaseSource source) {
@@ -70,7 +72,9 @@ public final class ReleaseCatalog {
    * fails, keeping the previous release.
    */
   public synchronized Optional<ReleaseArtifacts> refresh() {
-    Optional<Release> latest = source.latest();
+    Optional<Release> latest = includePrereleases
+        ? source.releases().stream().filter(r -> !r.draft()).findFirst()
+        : source.latest();
     if (latest.isEmpty()) {
       return current();
     }
@@ -159,6 +163,7 @@ public final class ReleaseCatalog {
     private @Nullable String wasmAsset;
     private @Nullable String frontendAsset;
     private @Nullable FrontendReader frontendReader;
+    private boolean includePrereleases;
 
     private Builder(ReleaseSource source) {
       this.source = Objects.requireNonNull(source, "source");
@@ -174,6 +179,12 @@ public final class ReleaseCatalog {
     public Builder frontendAsset(String name, FrontendReader reader) {
       this.frontendAsset = name;
       this.frontendReader = reader;
+      return this;
+    }
+
+    /** Whether prereleases count as the latest release; drafts never do. Off by default. */
+    public Builder includePrereleases(boolean includePrereleases) {
+      this.includePrereleases = includePrereleases;
       return this;
     }
 

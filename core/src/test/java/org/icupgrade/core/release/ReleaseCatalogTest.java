@@ -71,6 +71,16 @@ class ReleaseCatalogTest {
   }
 
   @Test
+  void refresh_prereleasesIncludedWhenAsked() throws IOException {
+    release("v1.9.0", WASM_V1, "one");
+    release("v2.0.0-rc1", WASM_V2, "rc");
+    ReleaseCatalog c = ReleaseCatalog.builder(new DirectoryReleaseSource(root))
+        .wasmAsset("storage.wasm").frontendAsset("frontend.tar", READER)
+        .includePrereleases(true).build();
+    assertEquals("v2.0.0-rc1", c.refresh().orElseThrow().tag());
+  }
+
+  @Test
   void refresh_tamperedDownload_refusedAndPreviousKept() throws IOException {
     release("v1.0.0", WASM_V1, "one");
     ReleaseCatalog c = catalog();

@@ -596,6 +596,9 @@ public final class Replica {
     }
     if (old != null) {
       next.restoreStable(old.stableMemory());
+      if (mode.wasmMemoryPersistence().orElse(null) == InstallMode.WasmMemoryPersistence.KEEP) {
+        next.keepMainMemoryOf(old);
+      }
     }
     try {
       hook(c, next, WasmCanister.Kind.POST_UPGRADE, "canister_post_upgrade", arg, caller, method);

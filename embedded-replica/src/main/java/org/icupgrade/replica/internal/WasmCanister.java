@@ -206,6 +206,22 @@ final class WasmCanister {
   }
 
   /**
+   * Takes over {@code old}'s main memory, as an upgrade with {@code wasm_memory_persistence =
+   * keep} does for enhanced orthogonal persistence (spec, "IC method install_code").
+   */
+  void keepMainMemoryOf(WasmCanister old) {
+    Memory from = old.instance.memory();
+    Memory to = instance.memory();
+    if (from == null || to == null) {
+      return;
+    }
+    if (to.pages() < from.pages()) {
+      to.grow(from.pages() - to.pages());
+    }
+    to.write(0, from.readBytes(0, from.pages() * PAGE));
+  }
+
+  /**
    * Runs an entry point; a trap rolls every change back and throws {@link Trap}. Queries are
    * always rolled back: they change nothing.
    */

@@ -232,6 +232,31 @@ class LifecycleTest {
     assertTrue(e.rejectMessage().contains("ic0.in_replicated_execution"), e.getMessage());
   }
 
+  /** A counter kept in main memory, in a module declaring enhanced orthogonal persistence. */
+  static byte[] eopCounter(String marker) {
+    WasmBuilder w = new WasmBuilder();
+    int append = w.importFunction("ic0", "msg_reply_data_append", types(I32, I32), types());
+    int reply = w.importFunction("ic0", "msg_reply", types(), types());
+    w.export("canister_update inc", w.function(types(), types(), types(), new Code()
+        .i32(100).i32(100).i32Load().i32(1).i32Add().i32Store()
+        .i32(100).i32(4).call(append).call(reply).end()));
+    w.data(200, marker.getBytes(StandardCharsets.UTF_8));
+    w.memory(1);
+    w.custom("icp:private enhanced-orthogonal-persistence", new byte[0]);
+    return w.build();
+  }
+
+  @Test
+  void upgradeWithKeep_enhancedOrthogonalPersistenceKeepsMainMemory() {
+    ic.installCode(canister, InstallMode.install(), ByteBuffer.wrap(eopCounter("a")), NONE);
+    agent.update(canister, "inc", NONE);
+    agent.update(canister, "inc", NONE);
+    ic.installCode(canister, InstallMode.upgrade().withWasmMemoryPersistence(
+        InstallMode.WasmMemoryPersistence.KEEP), ByteBuffer.wrap(eopCounter("b")), NONE);
+    byte[] r = agent.update(canister, "inc", NONE);
+    assertEquals(3, ByteBuffer.wrap(r).order(ByteOrder.LITTLE_ENDIAN).getInt());
+  }
+
   @Test
   void importFromAnotherModule_refusedAtInstall() {
     WasmBuilder w = new WasmBuilder();
