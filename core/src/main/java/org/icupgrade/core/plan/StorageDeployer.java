@@ -130,28 +130,42 @@ public final class StorageDeployer {
         UpgradeJob.builder(started.canisterId(), started.owner(), scopeOf(plan));
     plan.installs().ifPresent(job::wasmModule);
     plan.syncs().ifPresent(job::frontend);
+    // The record follows the upgrade: UpgradingWasm, then UpgradingFrontend once the module is
+    // in, so that owners polling listStorages see where it stands.
+    java.util.concurrent.atomic.AtomicReference<DeploymentRecord> current =
+        new java.util.concurrent.atomic.AtomicReference<>(started);
     UpgradeReport report;
     try {
-      report = upgrader.upgrade(job.build());
+      report = upgrader.upgrade(job.build(), new org.icupgrade.core.upgrade.UpgradeListener() {
+        @Override
+        public void stepStarted(Principal id, Step step) {
+          DeploymentRecord now = current.get();
+          if (step == Step.FRONTEND && now.status() != DeploymentStatus.UPGRADING_FRONTEND) {
+            registry.replace(now, now.withStatus(DeploymentStatus.UPGRADING_FRONTEND))
+                .ifPresent(current::set);
+          }
+        }
+      });
     } catch (RuntimeException e) {
-      registry.replace(started, started.failed("upgrade crashed: " + e));
+      registry.replace(current.get(), current.get().failed("upgrade crashed: " + e));
       return;
     }
-    Sha256 wasm = report.moduleHash().orElse(started.wasmHash());
+    DeploymentRecord latest = current.get();
+    Sha256 wasm = report.moduleHash().orElse(latest.wasmHash());
     boolean frontendSynced = report.syncOutcome().isPresent();
     Sha256 frontend = frontendSynced && report.succeeded()
-        ? plan.syncs().map(f -> f.frontendHash()).orElse(started.frontendHash())
-        : started.frontendHash();
+        ? plan.syncs().map(f -> f.frontendHash()).orElse(latest.frontendHash())
+        : latest.frontendHash();
     boolean wasmCurrent = plan.installs().map(m -> m.hash().equals(wasm)).orElse(true);
-    String tag = report.succeeded() ? plan.releaseTag() : started.releaseTag();
-    DeploymentRecord next = started.withInstalled(wasm, frontend, tag);
+    String tag = report.succeeded() ? plan.releaseTag() : latest.releaseTag();
+    DeploymentRecord next = latest.withInstalled(wasm, frontend, tag);
     if (report.succeeded() && wasmCurrent) {
       next = next.withStatus(DeploymentStatus.COMPLETED);
     } else {
       next = next.failed(report.failure().map(Throwable::getMessage)
           .orElse("the module hash read back is not the release's"));
     }
-    registry.replace(started, next);
+    registry.replace(latest, next);
   }
 
   /** The scope the job needs: only the parts that differ. */

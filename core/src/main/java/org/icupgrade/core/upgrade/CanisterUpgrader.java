@@ -80,7 +80,12 @@ public final class CanisterUpgrader {
 
   /** Runs the upgrade; never throws for what the IC or the canister did, see the report. */
   public UpgradeReport upgrade(UpgradeJob job) {
-    Run run = new Run(job);
+    return upgrade(job, UpgradeListener.NONE);
+  }
+
+  /** Runs the upgrade, telling {@code listener} as each part begins. */
+  public UpgradeReport upgrade(UpgradeJob job, UpgradeListener listener) {
+    Run run = new Run(job, listener);
     run.execute();
     return run.report();
   }
@@ -97,9 +102,12 @@ public final class CanisterUpgrader {
     boolean rightsHandedBack;
     @Nullable AssetCanister assets;
 
-    Run(UpgradeJob job) {
+    final UpgradeListener listener;
+
+    Run(UpgradeJob job, UpgradeListener listener) {
       this.job = job;
       this.canisterId = job.canisterId();
+      this.listener = listener;
     }
 
     void execute() {
@@ -111,13 +119,16 @@ public final class CanisterUpgrader {
           }
           assets = assetCanisters.apply(canisterId);
         }
+        listener.stepStarted(canisterId, UpgradeListener.Step.PREFLIGHT);
         CanisterStatus status = preflight();
         Optional<WasmModule> module = job.wasmModule();
         if (module.isPresent()) {
+          listener.stepStarted(canisterId, UpgradeListener.Step.WASM);
           upgradeWasm(module.get(), status);
         }
         Optional<FrontendRelease> frontend = job.frontend();
         if (frontend.isPresent() && assets != null && assetSyncer != null) {
+          listener.stepStarted(canisterId, UpgradeListener.Step.FRONTEND);
           syncOutcome = assetSyncer.sync(assets, frontend.get());
           steps.add("frontend synced: " + syncOutcome.diff().counts());
         }
@@ -127,6 +138,7 @@ public final class CanisterUpgrader {
         fail(new IcException("upgrade of " + canisterId + " failed: " + e.getMessage(), e));
       } finally {
         if (job.handBackRights()) {
+          listener.stepStarted(canisterId, UpgradeListener.Step.HAND_BACK);
           handBackRights();
         }
         try {

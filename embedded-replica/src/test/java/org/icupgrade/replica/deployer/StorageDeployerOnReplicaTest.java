@@ -256,6 +256,24 @@ class StorageDeployerOnReplicaTest {
   }
 
   @Test
+  void fullUpgrade_recordPassesThroughUpgradingFrontend() throws IOException {
+    publish("v2.0.0", WASM_V2, frontendV2());
+    catalog.refresh();
+    ownerGrantsRights();
+    List<DeploymentStatus> seen = new ArrayList<>();
+    replica.failNext("create_batch", 1, () -> {
+      // the frontend part begins with create_batch: record what an owner polling would see
+      seen.add(record().status());
+      return new CanisterRejectException(RejectCode.SYS_TRANSIENT, "busy, try again", null,
+          storage, "create_batch");
+    });
+    deployer().upgradeStorage(OWNER, storage, UpgradeScope.ALL);
+    assertEquals(List.of(DeploymentStatus.UPGRADING_FRONTEND), seen);
+    assertEquals(DeploymentStatus.FAILED, record().status());
+    assertTrue(record().failureReason().contains("busy"), record().failureReason());
+  }
+
+  @Test
   void row9_wasmOnlyUpgrade_frontendHashUnchanged() throws IOException {
     FrontendRelease f1 = catalog.current().orElseThrow().frontend();
     publish("v2.0.0", WASM_V2, frontendV2());
