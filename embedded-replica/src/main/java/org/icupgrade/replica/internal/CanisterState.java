@@ -48,5 +48,5 @@ final class CanisterState {
   /** A snapshot: the module it ran when taken. */
   record SnapshotState(
       Snapshot snapshot, byte @Nullable [] module, @Nullable Sha256 moduleHash, boolean eop,
-      byte @Nullable [] stable) {}
+      @Nullable Object codeState) {}
 }

@@ -647,7 +647,7 @@ public final class Replica {
         c.snapshots.removeIf(x -> x.snapshot().id().equals(replace));
       }
       c.snapshots.add(new CanisterState.SnapshotState(s, c.module, c.moduleHash,
-          c.enhancedOrthogonalPersistence, c.code == null ? null : c.code.stableMemory().clone()));
+          c.enhancedOrthogonalPersistence, c.code == null ? null : c.code.checkpoint()));
       return s;
     }
   }
@@ -663,14 +663,15 @@ public final class Replica {
       c.module = s.module();
       c.moduleHash = s.moduleHash();
       c.enhancedOrthogonalPersistence = s.eop();
-      // The snapshot's code with its stable memory; the heap starts afresh (not kept here).
+      // Spec, "IC method load_canister_snapshot": the module, heap, globals and stable memory
+      // come back exactly as they were when the snapshot was taken.
       c.code = null;
       if (s.module() != null) {
         WasmCanister code = WasmCanister.instantiate(
             ModuleValidator.check(s.module(), method).wasm(), environment(c),
             instructionLimit);
-        if (s.stable() != null) {
-          code.restoreStable(s.stable());
+        if (s.codeState() != null) {
+          code.rollback(s.codeState());
         }
         c.code = code;
       }

@@ -321,8 +321,9 @@ final class WasmCanister {
         w.instance.global(i).setValueLow(globalsLow[i]);
         w.instance.global(i).setValueHigh(globalsHigh[i]);
       }
-      w.stable = stable;
-      w.certifiedData = certified;
+      // Copies: a snapshot's state may be restored more than once.
+      w.stable = stable.clone();
+      w.certifiedData = certified.clone();
     }
   }
 

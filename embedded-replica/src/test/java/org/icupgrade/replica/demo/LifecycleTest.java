@@ -258,6 +258,25 @@ class LifecycleTest {
   }
 
   @Test
+  void snapshot_loadRestoresHeapAndStableMemory() {
+    install(InstallMode.install(), Spec.plain("a"), NONE);
+    call("inc");
+    call("inc");
+    agent.update(canister, "save", NONE);
+    org.icupgrade.core.management.Snapshot snap = ic.takeCanisterSnapshot(canister, null);
+    call("inc");
+    install(InstallMode.reinstall(), Spec.plain("b"), NONE);
+    assertEquals(0, stablePages());
+    ic.loadCanisterSnapshot(canister, snap.id());
+    assertEquals(1, stablePages());
+    assertEquals(3, call("inc"), "the heap is back as it was: count 2, now 3");
+    agent.update(canister, "save", NONE);
+    // a second load finds the snapshot unchanged by what happened after the first
+    ic.loadCanisterSnapshot(canister, snap.id());
+    assertEquals(3, call("inc"));
+  }
+
+  @Test
   void importFromAnotherModule_refusedAtInstall() {
     WasmBuilder w = new WasmBuilder();
     w.importFunction("env", "abort", types(), types());
