@@ -114,6 +114,14 @@ public final class EmbeddedReplica {
     return id;
   }
 
+  /**
+   * Fires the global timers that are due on the replica's clock (advance a test clock, then
+   * tick); returns how many ran. Timers do not fire by themselves: tests stay deterministic.
+   */
+  public int tick() {
+    return replica.tick();
+  }
+
   /** Every call received so far, in order. */
   public List<RecordedCall> calls() {
     return replica.calls();

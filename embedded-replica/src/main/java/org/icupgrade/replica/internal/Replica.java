@@ -709,6 +709,36 @@ public final class Replica {
     }
   }
 
+  /**
+   * Runs the global timers that are due on the replica's clock (spec, "Global timer"): each
+   * canister's {@code canister_global_timer}, with the calls it makes. A trap rolls the timer's
+   * changes back. Returns how many timers ran.
+   */
+  public int tick() {
+    int ran = 0;
+    java.time.Instant now = clock.instant();
+    long nanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    for (CanisterState c : List.copyOf(canisters.values())) {
+      synchronized (c) {
+        WasmCanister code = c.code;
+        if (code == null || c.status != CanisterStatus.RunStatus.RUNNING
+            || !code.takeDueTimer(nanos)) {
+          continue;
+        }
+        ran++;
+        try {
+          WasmCanister.Result r = code.run(WasmCanister.Kind.TIMER, "canister_global_timer",
+              new byte[0], c.id, "canister_global_timer");
+          deliver(c, code, c.id, "canister_global_timer", r.context(), r.calls());
+        } catch (WasmCanister.Trap t) {
+          LOG.log(System.Logger.Level.DEBUG, () -> c.id + ": global timer trapped: "
+              + t.getMessage());
+        }
+      }
+    }
+    return ran;
+  }
+
   public void host(Principal canisterId, BuiltinCanister builtin) {
     CanisterState c = state(canisterId, "host");
     synchronized (c) {

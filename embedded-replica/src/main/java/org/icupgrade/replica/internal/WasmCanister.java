@@ -42,7 +42,8 @@ final class WasmCanister {
 
   /** What kind of entry point runs: the spec's availability table depends on it. */
   enum Kind {
-    INIT, PRE_UPGRADE, POST_UPGRADE, UPDATE, QUERY, REPLY_CALLBACK, REJECT_CALLBACK, CLEANUP
+    INIT, PRE_UPGRADE, POST_UPGRADE, UPDATE, QUERY, REPLY_CALLBACK, REJECT_CALLBACK, CLEANUP,
+    TIMER
   }
 
   /** A call this canister made with {@code call_new} ... {@code call_perform}. */
@@ -84,6 +85,8 @@ final class WasmCanister {
   private byte[] stable = new byte[0];
   private byte[] certifiedData = new byte[0];
   private long version;
+  /** The global timer's deadline in nanoseconds since the epoch; 0 when inactive. */
+  private long timerDeadline;
   private @Nullable Context ctx;
 
   /** The per-message state the system API reads and writes. */
@@ -186,6 +189,19 @@ final class WasmCanister {
 
   long version() {
     return version;
+  }
+
+  /**
+   * Whether the global timer is due at {@code nowNanos}; if so it is deactivated (spec: the
+   * timer fires once and must be set again).
+   */
+  boolean takeDueTimer(long nowNanos) {
+    if (timerDeadline != 0 && Long.compareUnsigned(nowNanos, timerDeadline) >= 0
+        && exports("canister_global_timer")) {
+      timerDeadline = 0;
+      return true;
+    }
+    return false;
   }
 
   /** The state a later {@link #rollback} returns to (heap, globals, stable memory). */
@@ -458,8 +474,12 @@ final class WasmCanister {
         return new long[] {env.timeNanos()};
       case "performance_counter":
         return new long[] {c.instructions};
-      case "global_timer_set":
-        return new long[] {0};
+      case "global_timer_set": {
+        // Spec, "Global timer": set the deadline (0 deactivates), return the previous one.
+        long previous = timerDeadline;
+        timerDeadline = a[0];
+        return new long[] {previous};
+      }
       case "debug_print":
         env.debugPrint(mem.readString((int) a[0], (int) a[1]));
         return none();
@@ -560,7 +580,7 @@ final class WasmCanister {
   /** Spec, "Inter-canister method calls": updates and callbacks may call, queries may not. */
   private static void requireCalling(Context c, String name) {
     if (c.kind != Kind.UPDATE && c.kind != Kind.REPLY_CALLBACK
-        && c.kind != Kind.REJECT_CALLBACK) {
+        && c.kind != Kind.REJECT_CALLBACK && c.kind != Kind.TIMER) {
       throw new Trap("ic0." + name + " cannot be called in " + c.kind);
     }
   }

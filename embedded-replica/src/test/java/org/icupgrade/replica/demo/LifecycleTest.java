@@ -277,6 +277,62 @@ class LifecycleTest {
   }
 
   @Test
+  void globalTimer_firesOnceWhenDue() {
+    MutableClock clock = new MutableClock();
+    EmbeddedReplica r = EmbeddedReplica.start(clock, 2_000_000);
+    Principal id = r.createCanister(ME);
+    Agent a = r.agentFor(ME);
+    WasmBuilder w = new WasmBuilder();
+    int setTimer = w.importFunction("ic0", "global_timer_set", types(I64), types(I64));
+    int time = w.importFunction("ic0", "time", types(), types(I64));
+    int append = w.importFunction("ic0", "msg_reply_data_append", types(I32, I32), types());
+    int reply = w.importFunction("ic0", "msg_reply", types(), types());
+    int fired = w.global(I64, true, 0);
+    // arm: the timer at now + 10 s; fired: replies how often the timer ran
+    w.export("canister_update arm", w.function(types(), types(), types(), new Code()
+        .call(time).i64(10_000_000_000L).i64Add().call(setTimer).drop()
+        .i32(0).i32(0).call(append).call(reply).end()));
+    w.export("canister_global_timer", w.function(types(), types(), types(), new Code()
+        .globalGet(fired).i64(1).i64Add().globalSet(fired).end()));
+    w.export("canister_query fired", w.function(types(), types(), types(), new Code()
+        .i32(0).globalGet(fired).i64Store().i32(0).i32(8).call(append).call(reply).end()));
+    w.memory(1);
+    CandidManagementCanister.over(a).installCode(id, InstallMode.install(),
+        ByteBuffer.wrap(w.build()), NONE);
+    a.update(id, "arm", NONE);
+    assertEquals(0, r.tick(), "not due yet");
+    clock.advance(java.time.Duration.ofSeconds(11));
+    assertEquals(1, r.tick());
+    assertEquals(0, r.tick(), "a timer fires once");
+    byte[] count = a.query(id, "fired", NONE);
+    assertEquals(1, ByteBuffer.wrap(count).order(ByteOrder.LITTLE_ENDIAN).getLong());
+  }
+
+  /** A clock the test moves. */
+  static final class MutableClock extends Clock {
+    java.time.Instant now = java.time.Instant.parse("2026-11-24T12:00:00Z");
+
+    void advance(java.time.Duration d) {
+      now = now.plus(d);
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public java.time.Instant instant() {
+      return now;
+    }
+  }
+
+  @Test
   void importFromAnotherModule_refusedAtInstall() {
     WasmBuilder w = new WasmBuilder();
     w.importFunction("env", "abort", types(), types());
