@@ -101,16 +101,22 @@ class HttpAgentTest {
     assertFalse(r.isTransient());
   }
 
-  @Test
-  void build_fetchRootKeyFromServerAnswering503_retryableTransportError() throws IOException {
+  /** A local server answering every request under {@code path} with {@code status}. */
+  static HttpServer answering(String path, int status, String text) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/api/v2/status", ex -> {
-      byte[] body = "overloaded".getBytes(StandardCharsets.UTF_8);
-      ex.sendResponseHeaders(503, body.length);
+    server.createContext(path, ex -> {
+      byte[] body = text.getBytes(StandardCharsets.UTF_8);
+      ex.sendResponseHeaders(status, body.length);
       ex.getResponseBody().write(body);
       ex.close();
     });
     server.start();
+    return server;
+  }
+
+  @Test
+  void build_fetchRootKeyFromServerAnswering503_retryableTransportError() throws IOException {
+    HttpServer server = answering("/api/v2/status", 503, "overloaded");
     try {
       URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
       IcException e = assertThrows(IcException.class, () ->
@@ -124,14 +130,7 @@ class HttpAgentTest {
 
   @Test
   void query_serverAnswers400_nonRetryableTransportError() throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/api/v2/canister/", ex -> {
-      byte[] body = "bad request".getBytes(StandardCharsets.UTF_8);
-      ex.sendResponseHeaders(400, body.length);
-      ex.getResponseBody().write(body);
-      ex.close();
-    });
-    server.start();
+    HttpServer server = answering("/api/v2/canister/", 400, "bad request");
     try {
       URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
       HttpAgent agent = HttpAgent.builder(url).timeout(Duration.ofSeconds(5)).build();
