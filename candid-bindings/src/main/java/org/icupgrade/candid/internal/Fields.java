@@ -6,12 +6,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.ic4j.candid.types.Label;
 import org.icupgrade.core.Principal;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Reads a decoded Candid record (or variant) by field name, converting ic4j's generic values to
+ * Reads a decoded Candid record (or variant) by field name, converting {@link CandidDecoder}'s generic values to
  * ours, and failing with a message naming the field when it is missing or of the wrong kind.
  * Fields not asked for are ignored, as Candid subtyping allows.
  */
@@ -35,21 +34,11 @@ public final class Fields {
   private @Nullable Object raw(String name) {
     long id = Idl.hash(name);
     for (Map.Entry<?, ?> e : fields.entrySet()) {
-      Object k = e.getKey();
-      long kid = k instanceof Label l ? labelId(l) : ((Number) k).longValue();
-      if (kid == id) {
+      if (((Number) e.getKey()).longValue() == id) {
         return e.getValue();
       }
     }
     return null;
-  }
-
-  private static long labelId(Label l) {
-    Long id = l.getId();
-    if (id != null) {
-      return id;
-    }
-    return Idl.hash(String.valueOf(l.getValue()));
   }
 
   /** What this record is, for messages: e.g. {@code update_settings_args.settings}. */
@@ -88,11 +77,14 @@ public final class Fields {
   }
 
   public boolean bool(String name) {
-    Object v = required(name);
+    return boolOf(required(name), what + "." + name);
+  }
+
+  public static boolean boolOf(@Nullable Object v, String what) {
     if (v instanceof Boolean b) {
       return b;
     }
-    throw new IllegalArgumentException(what + "." + name + ": expected bool, got " + describe(v));
+    throw new IllegalArgumentException(what + ": expected bool, got " + describe(v));
   }
 
   public String text(String name) {
@@ -116,7 +108,8 @@ public final class Fields {
     if (v instanceof Optional<?> o) {
       return o.map(x -> (Object) x);
     }
-    throw new IllegalArgumentException(what + "." + name + ": expected opt, got " + describe(v));
+    // Candid spec, "opt" coercion: a value of the inner type where an opt is expected is Some.
+    return Optional.of(v);
   }
 
   public List<Object> vec(String name) {
@@ -143,7 +136,7 @@ public final class Fields {
       throw new IllegalArgumentException(what + ": expected a variant, got " + describe(value));
     }
     Object k = m.keySet().iterator().next();
-    long id = k instanceof Label l ? labelId(l) : ((Number) k).longValue();
+    long id = ((Number) k).longValue();
     for (String t : tags) {
       if (Idl.hash(t) == id) {
         return t;
@@ -154,8 +147,8 @@ public final class Fields {
   }
 
   public static Principal principalOf(Object v, String what) {
-    if (v instanceof org.ic4j.types.Principal p) {
-      return Principal.fromBytes(p.getValue());
+    if (v instanceof Principal p) {
+      return p;
     }
     throw new IllegalArgumentException(what + ": expected principal, got " + describe(v));
   }
@@ -163,16 +156,6 @@ public final class Fields {
   public static byte[] blobOf(Object v, String what) {
     if (v instanceof byte[] b) {
       return b;
-    }
-    if (v instanceof Byte[] b) {
-      byte[] out = new byte[b.length];
-      for (int i = 0; i < b.length; i++) {
-        out[i] = b[i];
-      }
-      return out;
-    }
-    if (v instanceof Object[] a && a.length == 0) {
-      return new byte[0];
     }
     throw new IllegalArgumentException(what + ": expected blob, got " + describe(v));
   }
@@ -187,7 +170,7 @@ public final class Fields {
     throw new IllegalArgumentException(what + ": expected nat, got " + describe(v));
   }
 
-  /** ic4j hands a {@code nat64} over as a signed {@code long}; read it as unsigned. */
+  /** The decoder hands a {@code nat64} over as a {@code long} with the same bits; read it unsigned. */
   public static BigInteger nat64Of(Object v, String what) {
     if (v instanceof Long l) {
       return new BigInteger(Long.toUnsignedString(l));

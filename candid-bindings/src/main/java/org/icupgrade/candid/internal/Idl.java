@@ -7,15 +7,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.ic4j.candid.parser.IDLArgs;
-import org.ic4j.candid.parser.IDLValue;
 import org.icupgrade.core.Principal;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A small vocabulary for Candid: type constructors, record values by field name, encoding (ours,
- * see {@link CandidEncoder} for why) and decoding (ic4j-candid). Decoded values are read back with
- * {@link Fields}.
+ * A small vocabulary for Candid: type constructors, record values by field name, encoding and
+ * decoding (ours: see {@link CandidEncoder} and {@link CandidDecoder} for why not ic4j-candid's).
+ * Decoded values are read back with {@link Fields}.
  */
 public final class Idl {
   public static final CandidType NULL = CandidType.primitive(CandidType.NULL);
@@ -98,27 +96,17 @@ public final class Idl {
   public static byte[] empty() {
     return CandidEncoder.encode(List.of(), List.of());
   }
-  /** Decodes an argument list into ic4j's generic values, one per argument. */
-  public static List<Object> decode(byte[] candid) {
-    if (candid.length < 4 || candid[0] != 'D' || candid[1] != 'I' || candid[2] != 'D'
-        || candid[3] != 'L') {
-      throw new IllegalArgumentException("not Candid: the bytes do not start with DIDL");
-    }
-    try {
-      List<Object> out = new ArrayList<>();
-      for (IDLValue v : IDLArgs.fromBytes(candid).getArgs()) {
-        out.add(v.getValue());
-      }
-      return out;
-    } catch (RuntimeException | org.ic4j.candid.CandidError e) {
-      // ic4j's CandidError extends java.lang.Error; it is a decoding failure, not a JVM fault.
-      throw new IllegalArgumentException("malformed Candid: " + e.getMessage(), e);
-    }
+  /**
+   * Decodes an argument list into generic values, one per argument (see {@link CandidDecoder});
+   * malformed bytes throw {@link IllegalArgumentException}.
+   */
+  public static List<@Nullable Object> decode(byte[] candid) {
+    return CandidDecoder.decode(candid);
   }
 
   /** Decodes an argument list that must have at least one argument, and returns the first. */
-  public static Object decodeFirst(byte[] candid, String what) {
-    List<Object> args = decode(candid);
+  public static @Nullable Object decodeFirst(byte[] candid, String what) {
+    List<@Nullable Object> args = decode(candid);
     if (args.isEmpty()) {
       throw new IllegalArgumentException(what + ": expected one argument, got none");
     }

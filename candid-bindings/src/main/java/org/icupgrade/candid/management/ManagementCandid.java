@@ -465,7 +465,8 @@ public final class ManagementCandid {
       Fields options = Fields.of(o.get(), what + ".mode.upgrade");
       Optional<Object> skip = options.opt("skip_pre_upgrade");
       if (skip.isPresent()) {
-        upgrade = upgrade.withSkipPreUpgrade((Boolean) skip.get());
+        upgrade = upgrade.withSkipPreUpgrade(
+            Fields.boolOf(skip.get(), what + ".mode.upgrade.skip_pre_upgrade"));
       }
       Optional<Object> persistence = options.opt("wasm_memory_persistence");
       if (persistence.isPresent()) {

@@ -1,0 +1,433 @@
+package org.icupgrade.candid.internal;
+
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.icupgrade.core.Principal;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reads the Candid binary format (Candid spec, "Binary format" / "Deserialisation") into generic
+ * values that {@link Fields} reads by field name: records and variants as maps from field id
+ * ({@code Long}) to value, {@code opt} as {@link Optional}, {@code blob} as {@code byte[]}, other
+ * vectors as {@link List}, {@code nat}/{@code int} as {@link BigInteger}, {@code nat64} as the
+ * {@code long} with the same bits, {@code principal} as core's {@link Principal}.
+ *
+ * <p>Why not ic4j-candid's decoder, which the bindings used first: it allocates whatever a vector's
+ * declared length asks for before reading it, so eleven malformed bytes claiming a 1 GiB blob end in
+ * {@link OutOfMemoryError} (the embedded replica decodes whatever its callers send); and it boxes
+ * every byte of a blob, which made a 1 MiB {@code upload_chunk} take about 45 ms to decode. Here
+ * every length is checked against the bytes that remain, and blobs are one array copy. ic4j stays
+ * in the tests as an independent reader of what {@link CandidEncoder} writes.
+ *
+ * <p>Every failure is an {@link IllegalArgumentException}; the whole input must be consumed.
+ */
+final class CandidDecoder {
+  // Type opcodes not in CandidType (Candid spec, "Types").
+  private static final int INT8 = -9;
+  private static final int INT16 = -10;
+  private static final int INT32 = -11;
+  private static final int INT64 = -12;
+  private static final int FLOAT32 = -13;
+  private static final int FLOAT64 = -14;
+  private static final int RESERVED = -16;
+  private static final int EMPTY = -17;
+  private static final int FUNC = -22;
+  private static final int SERVICE = -23;
+
+  /**
+   * Values of a zero-width type ({@code null}, {@code reserved}, a record of those) take no bytes,
+   * so their count in a vector cannot be checked against the input; the spec leaves the bound to
+   * the decoder ("a decoder may limit ..."). No IC interface sends more than a handful.
+   */
+  private static final long MAX_ZERO_WIDTH_ELEMENTS = 1_000_000;
+  /** Nesting bound; a recursive type such as {@code type t = record { t }} would never end. */
+  private static final int MAX_DEPTH = 512;
+
+  /** One type table entry: its opcode, and for opt/vec the inner type, for record/variant fields. */
+  private record Entry(int opcode, int inner, long[] ids, int[] types) {}
+
+  private final byte[] in;
+  private int pos;
+  private Entry[] table = new Entry[0];
+
+  private CandidDecoder(byte[] in) {
+    this.in = in;
+  }
+
+  static List<@Nullable Object> decode(byte[] candid) {
+    CandidDecoder d = new CandidDecoder(candid);
+    try {
+      return d.message();
+    } catch (IndexOutOfBoundsException e) {
+      throw new IllegalArgumentException("malformed Candid: the bytes end in the middle of a value",
+          e);
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException("malformed Candid: a number does not fit: "
+          + e.getMessage(), e);
+    }
+  }
+
+  private List<@Nullable Object> message() {
+    if (in.length < 4 || in[0] != 'D' || in[1] != 'I' || in[2] != 'D' || in[3] != 'L') {
+      throw malformed("the bytes do not start with DIDL");
+    }
+    pos = 4;
+    int n = count(1);
+    table = new Entry[n];
+    for (int i = 0; i < n; i++) {
+      table[i] = entry(n);
+    }
+    int argc = count(1);
+    int[] args = new int[argc];
+    for (int i = 0; i < argc; i++) {
+      args[i] = typeRef(n);
+    }
+    List<@Nullable Object> out = new ArrayList<>(argc);
+    for (int t : args) {
+      out.add(value(t, 0));
+    }
+    if (pos != in.length) {
+      throw malformed((in.length - pos) + " bytes left after the last value");
+    }
+    return out;
+  }
+
+  private Entry entry(int tableSize) {
+    int opcode = (int) sleb();
+    switch (opcode) {
+      case CandidType.OPT:
+      case CandidType.VEC:
+        return new Entry(opcode, typeRef(tableSize), new long[0], new int[0]);
+      case CandidType.RECORD:
+      case CandidType.VARIANT: {
+        int n = count(2);
+        long[] ids = new long[n];
+        int[] types = new int[n];
+        for (int i = 0; i < n; i++) {
+          ids[i] = leb();
+          if (ids[i] > 0xFFFF_FFFFL || (i > 0 && ids[i] <= ids[i - 1])) {
+            // Candid spec: field ids are 32-bit and strictly increasing in the type table.
+            throw malformed("field ids out of order or too large in a record or variant type");
+          }
+          types[i] = typeRef(tableSize);
+        }
+        return new Entry(opcode, 0, ids, types);
+      }
+      case FUNC: {
+        int args = count(1);
+        for (int i = 0; i < args; i++) {
+          typeRef(tableSize);
+        }
+        int results = count(1);
+        for (int i = 0; i < results; i++) {
+          typeRef(tableSize);
+        }
+        skip(count(1));
+        return new Entry(opcode, 0, new long[0], new int[0]);
+      }
+      case SERVICE: {
+        int methods = count(2);
+        for (int i = 0; i < methods; i++) {
+          skip(count(1));
+          typeRef(tableSize);
+        }
+        return new Entry(opcode, 0, new long[0], new int[0]);
+      }
+      default:
+        throw malformed("type table entry with opcode " + opcode
+            + " is not a composite type this decoder knows");
+    }
+  }
+
+  /** A type reference: a primitive opcode (negative) or an index into the table. */
+  private int typeRef(int tableSize) {
+    long t = sleb();
+    boolean composite = t <= CandidType.OPT && t >= SERVICE; // only valid inside the table
+    if (t >= tableSize || t < CandidType.PRINCIPAL || composite) {
+      throw malformed("type reference " + t + " is neither a primitive type nor a table index");
+    }
+    return (int) t;
+  }
+
+  private @Nullable Object value(int type, int depth) {
+    if (depth > MAX_DEPTH) {
+      throw malformed("values nested deeper than " + MAX_DEPTH);
+    }
+    if (type >= 0) {
+      return composite(table[type], depth);
+    }
+    switch (type) {
+      case CandidType.NULL:
+      case RESERVED:
+        return null;
+      case CandidType.BOOL: {
+        int b = in[pos++];
+        if (b != 0 && b != 1) {
+          throw malformed("a bool is 0 or 1, got " + b);
+        }
+        return b == 1;
+      }
+      case CandidType.NAT:
+        return lebBig();
+      case CandidType.INT:
+        return slebBig();
+      case CandidType.NAT8:
+        return in[pos++] & 0xFF;
+      case CandidType.NAT16:
+        return (int) littleEndian(2);
+      case CandidType.NAT32:
+        return littleEndian(4);
+      case CandidType.NAT64:
+      case INT64:
+        return littleEndian(8);
+      case INT8:
+        return (byte) in[pos++];
+      case INT16:
+        return (short) littleEndian(2);
+      case INT32:
+        return (int) littleEndian(4);
+      case FLOAT32:
+        return Float.intBitsToFloat((int) littleEndian(4));
+      case FLOAT64:
+        return Double.longBitsToDouble(littleEndian(8));
+      case CandidType.TEXT:
+        return text();
+      case CandidType.PRINCIPAL:
+        return principal();
+      case EMPTY:
+        throw malformed("a value of type empty cannot exist");
+      default:
+        throw malformed("unknown primitive type " + type);
+    }
+  }
+
+  private @Nullable Object composite(Entry e, int depth) {
+    switch (e.opcode) {
+      case CandidType.OPT: {
+        int flag = in[pos++];
+        if (flag == 0) {
+          return Optional.empty();
+        }
+        if (flag != 1) {
+          throw malformed("an opt starts with 0 or 1, got " + flag);
+        }
+        return Optional.ofNullable(value(e.inner, depth + 1));
+      }
+      case CandidType.VEC: {
+        long n = leb();
+        if (e.inner == CandidType.NAT8) {
+          int len = checkedLength(n, 1);
+          byte[] blob = Arrays.copyOfRange(in, pos, pos + len);
+          pos += len;
+          return blob;
+        }
+        int len = checkedLength(n, minWidth(e.inner, 0));
+        List<@Nullable Object> items = new ArrayList<>(Math.min(len, 1024));
+        for (int i = 0; i < len; i++) {
+          items.add(value(e.inner, depth + 1));
+        }
+        return items;
+      }
+      case CandidType.RECORD: {
+        Map<Long, @Nullable Object> fields = new LinkedHashMap<>();
+        for (int i = 0; i < e.ids.length; i++) {
+          fields.put(e.ids[i], value(e.types[i], depth + 1));
+        }
+        return fields;
+      }
+      case CandidType.VARIANT: {
+        long tag = leb();
+        if (tag >= e.ids.length) {
+          throw malformed("variant tag index " + tag + " of " + e.ids.length);
+        }
+        Map<Long, @Nullable Object> v = new LinkedHashMap<>();
+        v.put(e.ids[(int) tag], value(e.types[(int) tag], depth + 1));
+        return v;
+      }
+      case FUNC: {
+        reference("func");
+        Principal service = principal();
+        String method = text();
+        return service + "." + method;
+      }
+      case SERVICE:
+        return principal();
+      default:
+        throw new IllegalStateException("table entry " + e.opcode);
+    }
+  }
+
+  /** The fewest bytes a value of the type takes: 0 for null, reserved and records of those. */
+  private int minWidth(int type, int depth) {
+    if (type < 0) {
+      return type == CandidType.NULL || type == RESERVED ? 0 : 1;
+    }
+    Entry e = table[type];
+    if (e.opcode != CandidType.RECORD) {
+      return 1;
+    }
+    if (depth > 32) {
+      return 0; // a record nested this deep (or recursive) is treated as zero-width: bounded below
+    }
+    for (int t : e.types) {
+      if (minWidth(t, depth + 1) > 0) {
+        return 1;
+      }
+    }
+    return 0;
+  }
+
+  private int checkedLength(long n, int minWidth) {
+    long remaining = in.length - pos;
+    if (minWidth > 0 ? n > remaining : n > MAX_ZERO_WIDTH_ELEMENTS) {
+      throw malformed("a vector claims " + Long.toUnsignedString(n)
+          + " elements but only " + remaining + " bytes remain");
+    }
+    return (int) n;
+  }
+
+  private String text() {
+    int len = checkedLength(leb(), 1);
+    ByteBuffer bytes = ByteBuffer.wrap(in, pos, len);
+    pos += len;
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(bytes).toString();
+    } catch (CharacterCodingException e) {
+      throw malformed("text is not valid UTF-8");
+    }
+  }
+
+  private Principal principal() {
+    reference("principal");
+    int len = checkedLength(leb(), 1);
+    if (len > Principal.MAX_LENGTH) {
+      throw malformed("a principal has at most " + Principal.MAX_LENGTH + " bytes, got " + len);
+    }
+    byte[] id = Arrays.copyOfRange(in, pos, pos + len);
+    pos += len;
+    return Principal.fromBytes(id);
+  }
+
+  private void reference(String what) {
+    int flag = in[pos++];
+    if (flag != 1) {
+      throw malformed("an opaque " + what + " reference (flag " + flag + ") cannot be read");
+    }
+  }
+
+  private void skip(int n) {
+    if (n > in.length - pos) {
+      throw malformed("the bytes end in the middle of a type");
+    }
+    pos += n;
+  }
+
+  /** A count in the type table or argument list: at most one entry per remaining byte. */
+  private int count(int minBytesEach) {
+    long n = leb();
+    if (n > (in.length - pos) / minBytesEach + 1) {
+      throw malformed("a count of " + Long.toUnsignedString(n) + " exceeds the input");
+    }
+    return (int) n;
+  }
+
+  private long littleEndian(int bytes) {
+    if (bytes > in.length - pos) {
+      throw new IndexOutOfBoundsException();
+    }
+    long v = 0;
+    for (int i = 0; i < bytes; i++) {
+      v |= (in[pos++] & 0xFFL) << (8 * i);
+    }
+    return v;
+  }
+
+  /** An unsigned LEB128 that must fit 64 bits (lengths, counts, ids, tags). */
+  private long leb() {
+    long v = 0;
+    for (int shift = 0; ; shift += 7) {
+      int b = in[pos++];
+      if (shift == 63 && (b & 0x7F) != 0 || shift > 63) {
+        // Lengths, counts, ids and tags beyond 2^63 can never match the input anyway.
+        throw malformed("a LEB128 length or index is too large");
+      }
+      v |= (long) (b & 0x7F) << shift;
+      if ((b & 0x80) == 0) {
+        return v;
+      }
+    }
+  }
+
+  /** A signed LEB128 that must fit 64 bits (type opcodes and references). */
+  private long sleb() {
+    long v = 0;
+    int shift = 0;
+    int b;
+    do {
+      if (shift > 63) {
+        throw malformed("a SLEB128 type does not fit 64 bits");
+      }
+      b = in[pos++];
+      v |= (long) (b & 0x7F) << shift;
+      shift += 7;
+    } while ((b & 0x80) != 0);
+    if (shift < 64 && (b & 0x40) != 0) {
+      v |= -1L << shift;
+    }
+    return v;
+  }
+
+  private BigInteger lebBig() {
+    int start = pos;
+    while ((in[pos] & 0x80) != 0) {
+      pos++;
+    }
+    pos++;
+    int groups = pos - start;
+    if (groups <= 9) {
+      long v = 0;
+      for (int i = 0; i < groups; i++) {
+        v |= (long) (in[start + i] & 0x7F) << (7 * i);
+      }
+      return BigInteger.valueOf(v);
+    }
+    // Pack the 7-bit groups into a big-endian magnitude in one pass (no quadratic shifting).
+    byte[] magnitude = new byte[(7 * groups + 7) / 8 + 1];
+    for (int i = 0; i < groups; i++) {
+      int group = in[start + i] & 0x7F;
+      for (int bit = 0; bit < 7; bit++) {
+        if ((group & (1 << bit)) != 0) {
+          int at = 7 * i + bit;
+          magnitude[magnitude.length - 1 - at / 8] |= (byte) (1 << (at % 8));
+        }
+      }
+    }
+    return new BigInteger(1, magnitude);
+  }
+
+  private BigInteger slebBig() {
+    int start = pos;
+    BigInteger v = lebBig();
+    int bits = 7 * (pos - start);
+    if ((in[pos - 1] & 0x40) != 0) {
+      v = v.subtract(BigInteger.ONE.shiftLeft(bits));
+    }
+    return v;
+  }
+
+  private IllegalArgumentException malformed(String why) {
+    return new IllegalArgumentException("malformed Candid at byte " + pos + ": " + why);
+  }
+}
