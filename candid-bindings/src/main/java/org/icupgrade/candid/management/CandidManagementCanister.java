@@ -20,7 +20,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * The {@link ManagementCanister} port over any {@link Agent}: every call is an update call to
  * {@code aaaaa-aa} with the Candid encoding of {@link ManagementCandid}, routed with the canister
- * it is about as the effective canister id (interface spec, "Effective canister id").
+ * it is about as the effective canister id (interface spec, "Effective canister id"): the
+ * {@code canister_id} argument, {@code target_canister} for {@code install_chunked_code}.
+ * {@code canister_status} and {@code stored_chunks} are update calls too, as dfx makes them
+ * ({@code ic.did} declares neither as a query).
+ * {@link #moduleHash} is the agent's certified read of the state tree, open to anyone.
  *
  * <pre>{@code
  * ManagementCanister ic = CandidManagementCanister.over(agent);
@@ -42,9 +46,17 @@ public final class CandidManagementCanister implements ManagementCanister {
     return agent.update(Principal.MANAGEMENT_CANISTER, method, arg, effectiveCanisterId);
   }
 
+  /** A call whose reply is {@code ()}: the reply is still checked to be Candid. */
+  private void callForNothing(String method, byte[] arg, Principal effectiveCanisterId) {
+    ManagementCandid.decodeEmptyResult(call(method, arg, effectiveCanisterId), method);
+  }
+
   /**
-   * {@code create_canister} is for canisters; an ingress message needs an effective canister id,
-   * which the spec lets be any principal for this method: the sender's own is used.
+   * <b>Warning:</b> the interface spec ("IC method create_canister") says this method cannot be
+   * called by ingress messages, so a real replica rejects it from an HTTP agent; it is here for
+   * agents that act as a canister (the embedded replica's inter-canister path) and for
+   * completeness. The call still needs an effective canister id, and none names a canister yet: the
+   * sender's own principal is used, as for {@code provisional_create_canister_with_cycles}.
    */
   @Override
   public Principal createCanister(CanisterSettings settings) {
@@ -52,6 +64,11 @@ public final class CandidManagementCanister implements ManagementCanister {
         ManagementCandid.encodeCreateCanisterArgs(settings), agent.sender()));
   }
 
+  /**
+   * The effective canister id is {@code specifiedId} when given (the call must reach the subnet
+   * whose range holds it), otherwise the sender's principal: the spec ("Effective canister id")
+   * accepts any principal for this method.
+   */
   @Override
   public Principal provisionalCreateCanisterWithCycles(
       @Nullable BigInteger amount, CanisterSettings settings, @Nullable Principal specifiedId) {
@@ -62,7 +79,8 @@ public final class CandidManagementCanister implements ManagementCanister {
 
   @Override
   public void updateSettings(Principal canisterId, CanisterSettings settings) {
-    call("update_settings", ManagementCandid.encodeUpdateSettingsArgs(canisterId, settings),
+    callForNothing("update_settings",
+        ManagementCandid.encodeUpdateSettingsArgs(canisterId, settings),
         canisterId);
   }
 
@@ -73,8 +91,9 @@ public final class CandidManagementCanister implements ManagementCanister {
   }
 
   @Override
-  public void installCode(Principal canisterId, InstallMode mode, ByteBuffer wasmModule, byte[] arg) {
-    call("install_code",
+  public void installCode(
+      Principal canisterId, InstallMode mode, ByteBuffer wasmModule, byte[] arg) {
+    callForNothing("install_code",
         ManagementCandid.encodeInstallCodeArgs(canisterId, mode, wasmModule, arg), canisterId);
   }
 
@@ -92,23 +111,24 @@ public final class CandidManagementCanister implements ManagementCanister {
 
   @Override
   public void clearChunkStore(Principal canisterId) {
-    call("clear_chunk_store", ManagementCandid.encodeCanisterIdArgs(canisterId), canisterId);
+    callForNothing("clear_chunk_store", ManagementCandid.encodeCanisterIdArgs(canisterId),
+        canisterId);
   }
 
   @Override
   public void installChunkedCode(InstallChunkedCodeRequest request) {
-    call("install_chunked_code", ManagementCandid.encodeInstallChunkedCodeArgs(request),
+    callForNothing("install_chunked_code", ManagementCandid.encodeInstallChunkedCodeArgs(request),
         request.targetCanister());
   }
 
   @Override
   public void startCanister(Principal canisterId) {
-    call("start_canister", ManagementCandid.encodeCanisterIdArgs(canisterId), canisterId);
+    callForNothing("start_canister", ManagementCandid.encodeCanisterIdArgs(canisterId), canisterId);
   }
 
   @Override
   public void stopCanister(Principal canisterId) {
-    call("stop_canister", ManagementCandid.encodeCanisterIdArgs(canisterId), canisterId);
+    callForNothing("stop_canister", ManagementCandid.encodeCanisterIdArgs(canisterId), canisterId);
   }
 
   @Override
@@ -119,7 +139,7 @@ public final class CandidManagementCanister implements ManagementCanister {
 
   @Override
   public void loadCanisterSnapshot(Principal canisterId, SnapshotId snapshotId) {
-    call("load_canister_snapshot",
+    callForNothing("load_canister_snapshot",
         ManagementCandid.encodeLoadSnapshotArgs(canisterId, snapshotId), canisterId);
   }
 
@@ -131,7 +151,7 @@ public final class CandidManagementCanister implements ManagementCanister {
 
   @Override
   public void deleteCanisterSnapshot(Principal canisterId, SnapshotId snapshotId) {
-    call("delete_canister_snapshot",
+    callForNothing("delete_canister_snapshot",
         ManagementCandid.encodeDeleteSnapshotArgs(canisterId, snapshotId), canisterId);
   }
 

@@ -42,7 +42,52 @@ import org.jspecify.annotations.Nullable;
  * <p>Decoding ignores record fields it does not model and treats absent {@code opt} fields as
  * {@code null}, as Candid subtyping allows (a real replica's {@code canister_status} carries more
  * than we read). Malformed bytes throw {@link IllegalArgumentException} naming what was wrong.
- * {@code sender_canister_version} is never sent: it is for calls made by canisters.
+ * {@code sender_canister_version} is never sent (it is for calls made by canisters) and is ignored
+ * when decoding.
+ *
+ * <table>
+ * <caption>The functions of each method</caption>
+ * <tr><th>method</th><th>arguments</th><th>reply</th></tr>
+ * <tr><td>create_canister</td>
+ *   <td>{@link #encodeCreateCanisterArgs}, {@link #decodeCreateCanisterArgs}</td>
+ *   <td>{@link #encodeCanisterIdResult}, {@link #decodeCanisterIdResult}</td></tr>
+ * <tr><td>provisional_create_canister_with_cycles</td>
+ *   <td>{@link #encodeProvisionalCreateArgs}, {@link #decodeProvisionalCreateArgs}</td>
+ *   <td>{@link #encodeCanisterIdResult}, {@link #decodeCanisterIdResult}</td></tr>
+ * <tr><td>update_settings</td>
+ *   <td>{@link #encodeUpdateSettingsArgs}, {@link #decodeUpdateSettingsArgs}</td>
+ *   <td>{@link #encodeEmptyResult}, {@link #decodeEmptyResult}</td></tr>
+ * <tr><td>canister_status</td>
+ *   <td>{@link #encodeCanisterIdArgs}, {@link #decodeCanisterIdArgs}</td>
+ *   <td>{@link #encodeCanisterStatusResult}, {@link #decodeCanisterStatusResult}</td></tr>
+ * <tr><td>install_code</td>
+ *   <td>{@link #encodeInstallCodeArgs}, {@link #decodeInstallCodeArgs}</td>
+ *   <td>{@link #encodeEmptyResult}, {@link #decodeEmptyResult}</td></tr>
+ * <tr><td>upload_chunk</td>
+ *   <td>{@link #encodeUploadChunkArgs}, {@link #decodeUploadChunkArgs}</td>
+ *   <td>{@link #encodeUploadChunkResult}, {@link #decodeUploadChunkResult}</td></tr>
+ * <tr><td>stored_chunks</td>
+ *   <td>{@link #encodeCanisterIdArgs}, {@link #decodeCanisterIdArgs}</td>
+ *   <td>{@link #encodeStoredChunksResult}, {@link #decodeStoredChunksResult}</td></tr>
+ * <tr><td>clear_chunk_store, start_canister, stop_canister</td>
+ *   <td>{@link #encodeCanisterIdArgs}, {@link #decodeCanisterIdArgs}</td>
+ *   <td>{@link #encodeEmptyResult}, {@link #decodeEmptyResult}</td></tr>
+ * <tr><td>install_chunked_code</td>
+ *   <td>{@link #encodeInstallChunkedCodeArgs}, {@link #decodeInstallChunkedCodeArgs}</td>
+ *   <td>{@link #encodeEmptyResult}, {@link #decodeEmptyResult}</td></tr>
+ * <tr><td>take_canister_snapshot</td>
+ *   <td>{@link #encodeTakeSnapshotArgs}, {@link #decodeTakeSnapshotArgs}</td>
+ *   <td>{@link #encodeSnapshotResult}, {@link #decodeSnapshotResult}</td></tr>
+ * <tr><td>load_canister_snapshot</td>
+ *   <td>{@link #encodeLoadSnapshotArgs}, {@link #decodeSnapshotArgs}</td>
+ *   <td>{@link #encodeEmptyResult}, {@link #decodeEmptyResult}</td></tr>
+ * <tr><td>list_canister_snapshots</td>
+ *   <td>{@link #encodeCanisterIdArgs}, {@link #decodeCanisterIdArgs}</td>
+ *   <td>{@link #encodeListSnapshotsResult}, {@link #decodeListSnapshotsResult}</td></tr>
+ * <tr><td>delete_canister_snapshot</td>
+ *   <td>{@link #encodeDeleteSnapshotArgs}, {@link #decodeSnapshotArgs}</td>
+ *   <td>{@link #encodeEmptyResult}, {@link #decodeEmptyResult}</td></tr>
+ * </table>
  */
 public final class ManagementCandid {
   private ManagementCandid() {}
@@ -186,6 +231,20 @@ public final class ManagementCandid {
     return Idl.empty();
   }
 
+  /**
+   * Checks the reply of a method that returns {@code ()}: it must be well-formed Candid; values
+   * beyond none are ignored, as Candid subtyping allows a reply to carry more than is expected.
+   *
+   * @throws IllegalArgumentException when the bytes are not Candid
+   */
+  public static void decodeEmptyResult(byte[] candid, String method) {
+    try {
+      Idl.decode(candid);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(method + " reply: " + e.getMessage(), e);
+    }
+  }
+
   // ---- update_settings ----
 
   public static byte[] encodeUpdateSettingsArgs(Principal canisterId, CanisterSettings settings) {
@@ -305,7 +364,8 @@ public final class ManagementCandid {
 
   public static List<Sha256> decodeStoredChunksResult(byte[] candid) {
     List<Sha256> out = new ArrayList<>();
-    for (Object o : Fields.vecOf(Idl.decodeFirst(candid, "stored_chunks"), "stored_chunks_result")) {
+    Object result = Idl.decodeFirst(candid, "stored_chunks");
+    for (Object o : Fields.vecOf(result, "stored_chunks_result")) {
       out.add(hashOf(o, "stored_chunks_result[]"));
     }
     return out;
@@ -384,7 +444,7 @@ public final class ManagementCandid {
         "snapshot_id", snapshotId.toBytes()), DELETE_SNAPSHOT_ARGS);
   }
 
-  /** Decodes the arguments of {@code load_canister_snapshot} or {@code delete_canister_snapshot}. */
+  /** The arguments of {@code load_canister_snapshot} or {@code delete_canister_snapshot}. */
   public static ManagementArgs.SnapshotOf decodeSnapshotArgs(byte[] candid, String method) {
     Fields f = Fields.of(Idl.decodeFirst(candid, method), method + "_args");
     return new ManagementArgs.SnapshotOf(
