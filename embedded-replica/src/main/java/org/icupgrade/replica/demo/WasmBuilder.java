@@ -37,6 +37,7 @@ public final class WasmBuilder {
   private final List<Global> globals = new ArrayList<>();
   private final List<Custom> customs = new ArrayList<>();
   private int memoryPages = -1;
+  private int start = -1;
   private int[] table = new int[0];
 
   private int type(byte[] params, byte[] results) {
@@ -80,6 +81,12 @@ public final class WasmBuilder {
    */
   public WasmBuilder table(int... functions) {
     this.table = functions.clone();
+    return this;
+  }
+
+  /** Makes {@code function} (no parameters, no results) the module's {@code (start)} function. */
+  public WasmBuilder start(int function) {
+    this.start = function;
     return this;
   }
 
@@ -140,6 +147,13 @@ public final class WasmBuilder {
       s.write(0x00);
       leb(s, e.function());
     }));
+    if (start >= 0) {
+      ByteArrayOutputStream s = new ByteArrayOutputStream();
+      leb(s, start);
+      out.write(8);
+      leb(out, s.size());
+      out.writeBytes(s.toByteArray());
+    }
     if (table.length > 0) {
       section(out, 9, 1, s -> {
         s.write(0x00); // active, table 0

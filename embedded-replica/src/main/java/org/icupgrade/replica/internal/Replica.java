@@ -245,6 +245,11 @@ public final class Replica {
       }
 
       @Override
+      public boolean isCanister(Principal p) {
+        return Replica.this.isCanister(p);
+      }
+
+      @Override
       public void debugPrint(String message) {
         LOG.log(System.Logger.Level.DEBUG, () -> c.id + ": " + message);
       }
@@ -586,6 +591,7 @@ public final class Replica {
         instructionLimit);
     WasmCanister old = c.code;
     if (mode.kind() != InstallMode.Kind.UPGRADE) {
+      start(c, next, caller, method);
       hook(c, next, WasmCanister.Kind.INIT, "canister_init", arg, caller, method);
       return next;
     }
@@ -596,11 +602,13 @@ public final class Replica {
     }
     if (old != null) {
       next.restoreStable(old.stableMemory());
-      if (mode.wasmMemoryPersistence().orElse(null) == InstallMode.WasmMemoryPersistence.KEEP) {
-        next.keepMainMemoryOf(old);
-      }
     }
     try {
+      start(c, next, caller, method);
+      if (old != null
+          && mode.wasmMemoryPersistence().orElse(null) == InstallMode.WasmMemoryPersistence.KEEP) {
+        next.keepMainMemoryOf(old);
+      }
       hook(c, next, WasmCanister.Kind.POST_UPGRADE, "canister_post_upgrade", arg, caller, method);
     } catch (CanisterRejectException e) {
       if (old != null && before != null) {
@@ -609,6 +617,17 @@ public final class Replica {
       throw e;
     }
     return next;
+  }
+
+  /** Runs the new module's (start) function, which comes before init and post_upgrade. */
+  private static void start(CanisterState c, WasmCanister code, Principal caller, String method) {
+    try {
+      code.start(caller);
+    } catch (WasmCanister.Trap t) {
+      throw new CanisterRejectException(RejectCode.CANISTER_ERROR, "Error from Canister " + c.id
+          + ": Canister trapped in the (start) function: " + t.getMessage(), "IC0503", c.id,
+          method);
+    }
   }
 
   private void hook(

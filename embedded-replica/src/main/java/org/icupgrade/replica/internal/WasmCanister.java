@@ -42,7 +42,7 @@ final class WasmCanister {
 
   /** What kind of entry point runs: the spec's availability table depends on it. */
   enum Kind {
-    INIT, PRE_UPGRADE, POST_UPGRADE, UPDATE, QUERY, REPLY_CALLBACK, REJECT_CALLBACK, CLEANUP,
+    START, INIT, PRE_UPGRADE, POST_UPGRADE, UPDATE, QUERY, REPLY_CALLBACK, REJECT_CALLBACK, CLEANUP,
     TIMER
   }
 
@@ -73,6 +73,11 @@ final class WasmCanister {
     long timeNanos();
 
     void debugPrint(String message);
+
+    /** Whether {@code p} is a canister on this replica (rather than a user). */
+    default boolean isCanister(Principal p) {
+      return false;
+    }
   }
 
   /** How a message ended: a reply, a reject by the canister, or nothing yet; and calls made. */
@@ -88,6 +93,8 @@ final class WasmCanister {
   /** The global timer's deadline in nanoseconds since the epoch; 0 when inactive. */
   private long timerDeadline;
   private @Nullable Context ctx;
+  /** Whether {@link #start} has initialized {@link #instance}. */
+  private boolean started;
 
   /** The per-message state the system API reads and writes. */
   private static final class Context {
@@ -143,6 +150,16 @@ final class WasmCanister {
         throw Rejects.invalid("install_code", "Wasm module has an invalid import: "
             + imp.module() + "." + imp.name() + " (only ic0 functions may be imported)", "IC0505");
       }
+      // Spec, "Overview of imports": each ic0 function has one type; the IC refuses a module
+      // that imports it with another (rebuild against the toolchain's current ic0 bindings).
+      SystemApi.Function known = SystemApi.lookup(imp.name());
+      FunctionType declared = m.typeSection().getType(((FunctionImport) imp).typeIndex());
+      if (known != null && !known.type().equals(declared)) {
+        throw Rejects.invalid("install_code", "Wasm module has an invalid import: ic0."
+            + imp.name() + " is imported with type " + SystemApi.render(declared)
+            + " but the interface spec gives it type " + SystemApi.render(known.type()),
+            "IC0505");
+      }
     }
     return new WasmCanister(m, env, instructionLimit);
   }
@@ -158,12 +175,29 @@ final class WasmCanister {
         if (c == null) {
           throw new Trap("ic0." + name + " called outside of a message");
         }
-        return system(c, name, args);
+        // Spec, "Overview of imports": a system call from an entry point it is not listed for
+        // traps.
+        if (!SystemApi.callable(name, c.kind)) {
+          throw new Trap("Canister violated contract: ic0." + name + " cannot be called from "
+              + SystemApi.entryPoint(c.kind));
+        }
+        try {
+          return system(c, name, args);
+        } catch (Trap | ChicoryException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          // Bad arguments (a principal too long, a size out of range) trap, as on the IC.
+          throw new Trap("ic0." + name + ": " + e.getMessage());
+        }
       }));
     }
     return Instance.builder(module)
         .withImportValues(ImportValues.builder().withFunctions(new ArrayList<>(fns)).build())
         .withStart(false)
+        // Data segments, element segments and the (start) function come later, in
+        // initialize(): the start function may already use stable memory (spec: functions
+        // marked s), which an upgrade carries over only after instantiation.
+        .withInitialize(false)
         .withUnsafeExecutionListener((instruction, stack) -> {
           Context c = ctx;
           if (c != null && ++c.instructions > instructionLimit) {
@@ -172,6 +206,40 @@ final class WasmCanister {
           }
         })
         .build();
+  }
+
+  /**
+   * Initializes the instance (data and element segments) and runs the module's {@code (start)}
+   * function, which the IC runs when it instantiates the module, before {@code canister_init} or
+   * {@code canister_post_upgrade}; only the system calls the spec marks {@code s} are available to
+   * it. Does nothing the second time.
+   *
+   * @throws Trap when the start function traps; the instance must then be discarded
+   */
+  void start(Principal caller) {
+    if (!started) {
+      initialize(instance, caller);
+      started = true;
+    }
+  }
+
+  private void initialize(Instance inst, Principal caller) {
+    Context previous = ctx;
+    ctx = new Context(Kind.START, new byte[0], caller, "(start)", new CallContext());
+    try {
+      inst.initialize(false);
+    } catch (Trap t) {
+      throw t;
+    } catch (RuntimeException | StackOverflowError e) {
+      for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+        if (t instanceof Trap trap) {
+          throw trap;
+        }
+      }
+      throw new Trap("Canister trapped: " + e.getMessage());
+    } finally {
+      ctx = previous;
+    }
   }
 
   boolean exports(String name) {
@@ -253,6 +321,7 @@ final class WasmCanister {
 
   private Result run(Kind kind, String export, byte[] arg, Principal caller, String method,
       CallContext call, int function, int env, int rejectCode, String rejectMessage) {
+    start(caller);
     State before = State.of(this);
     Context c = new Context(kind, arg, caller, method, call);
     c.rejectCode = rejectCode;
@@ -294,6 +363,12 @@ final class WasmCanister {
         root = root.getCause();
       }
       throw new Trap("Canister trapped: " + e.getMessage());
+    } catch (RuntimeException e) {
+      // Whatever else goes wrong inside the message is the message's failure, not the replica's:
+      // it rolls back like a trap.
+      ctx = null;
+      before.restore(this);
+      throw new Trap("Canister trapped: " + e);
     } finally {
       ctx = null;
     }
@@ -323,10 +398,12 @@ final class WasmCanister {
     }
 
     void restore(WasmCanister w) {
+      w.start(Principal.MANAGEMENT_CANISTER);
       Memory m = w.instance.memory();
       if (m != null && m.pages() != pages) {
         // Memory cannot shrink: start from a fresh instance and put the old contents back.
         w.instance = w.newInstance();
+        w.initialize(w.instance, Principal.MANAGEMENT_CANISTER);
         m = w.instance.memory();
         m.grow(pages - m.pages());
       }
@@ -376,10 +453,34 @@ final class WasmCanister {
         return none();
       case "msg_reject":
         requireReplyable(c, name);
-        c.call.reject = mem.readString((int) a[0], (int) a[1]);
+        c.call.reject = utf8(mem, a[0], a[1], name);
         return none();
       case "msg_reject_code":
         return i(c.kind == Kind.REJECT_CALLBACK ? c.rejectCode : 0);
+      case "msg_deadline":
+        // Spec, "Method arguments": 0 means no deadline; every call here waits for its answer.
+        return new long[] {0};
+      case "msg_cycles_available":
+      case "msg_cycles_refunded":
+      case "msg_cycles_accept":
+        // No cycles travel with calls in this replica, so none are available or refunded.
+        return new long[] {0};
+      case "msg_cycles_available128":
+      case "msg_cycles_refunded128":
+        writeCycles(mem, (int) a[0], 0);
+        return none();
+      case "msg_cycles_accept128":
+        writeCycles(mem, (int) a[2], 0);
+        return none();
+      case "subnet_self_size":
+        return i(SUBNET.length);
+      case "subnet_self_copy":
+        copyOut(mem, (int) a[0], SUBNET, (int) a[1], (int) a[2], name);
+        return none();
+      case "in_replicated_execution":
+        // Spec, "Replicated and Non-Replicated execution mode": queries from users run on one
+        // node; everything else here is as if replicated.
+        return i(c.kind == Kind.QUERY && !isCanister(c.caller) ? 0 : 1);
       case "msg_reject_msg_size":
         requireKind(c, name, Kind.REJECT_CALLBACK);
         return i(c.rejectMessage.getBytes(StandardCharsets.UTF_8).length);
@@ -424,7 +525,7 @@ final class WasmCanister {
       case "call_new": {
         requireCalling(c, name);
         c.newCallee = Principal.fromBytes(mem.readBytes((int) a[0], (int) a[1]));
-        c.newMethod = mem.readString((int) a[2], (int) a[3]);
+        c.newMethod = utf8(mem, a[2], a[3], name);
         c.newArg = new ByteArrayOutputStream();
         c.newCallbacks = new int[] {(int) a[4], (int) a[5], (int) a[6], (int) a[7], -1, 0};
         return none();
@@ -591,6 +692,27 @@ final class WasmCanister {
       throw new Trap("ic0." + name + " called without a call under construction (call_new)");
     }
   }
+
+  private boolean isCanister(Principal p) {
+    return env.isCanister(p);
+  }
+
+  /** Reads text the spec requires to be UTF-8 (a reject message, a method name); else traps. */
+  private static String utf8(Memory mem, long src, long size, String name) {
+    byte[] bytes = mem.readBytes((int) src, (int) size);
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new Trap("ic0." + name + ": the text at " + src + " (" + size
+          + " bytes) is not valid UTF-8");
+    }
+  }
+
+  /** The id of the one subnet this replica simulates (an opaque id, as the IC's are). */
+  static final byte[] SUBNET = {(byte) 0xd1, 0x5e, 0x1b, 0x5a, 0x7e, 0x00, 0x01, 0x02};
 
   private static void writeCycles(Memory mem, int dst, long cycles) {
     mem.writeLong(dst, cycles);

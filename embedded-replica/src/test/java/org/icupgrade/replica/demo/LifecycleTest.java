@@ -62,7 +62,7 @@ class LifecycleTest {
     int stableRead = w.importFunction("ic0", "stable_read", types(I32, I32, I32), types());
     int stableWrite = w.importFunction("ic0", "stable_write", types(I32, I32, I32), types());
     int trap = w.importFunction("ic0", "trap", types(I32, I32), types());
-    int future = w.importFunction("ic0", "in_replicated_execution", types(), types(I32));
+    int future = w.importFunction("ic0", "cycles_burn128", types(I64, I64, I32), types());
     int count = w.global(I64, true, 0);
     byte[] msg = ("trapped on purpose " + s.marker()).getBytes(StandardCharsets.UTF_8);
     w.data(512, msg);
@@ -86,7 +86,7 @@ class LifecycleTest {
     w.export("canister_update spin", w.function(types(), types(), types(), new Code()
         .loop().br(0).end().end()));
     w.export("canister_update future", w.function(types(), types(), types(), new Code()
-        .call(future).drop().end()));
+        .i64(0).i64(1).i32(0).call(future).end()));
     // canister_init keeps its argument at 2048, its length in the byte at 4096.
     Code init = new Code().i32(4096).call(argSize).i32Store8()
         .i32(2048).i32(0).call(argSize).call(argCopy);
@@ -229,7 +229,7 @@ class LifecycleTest {
     install(InstallMode.install(), Spec.plain("a"), NONE);
     CanisterRejectException e = assertThrows(CanisterRejectException.class,
         () -> agent.update(canister, "future", NONE));
-    assertTrue(e.rejectMessage().contains("ic0.in_replicated_execution"), e.getMessage());
+    assertTrue(e.rejectMessage().contains("ic0.cycles_burn128"), e.getMessage());
   }
 
   /** A counter kept in main memory, in a module declaring enhanced orthogonal persistence. */
