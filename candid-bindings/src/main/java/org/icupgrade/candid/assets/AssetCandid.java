@@ -461,22 +461,45 @@ public final class AssetCandid {
 
   // ---- http_request ----
 
-  /** An HTTP request as the boundary node hands it to the canister. */
-  public record HttpRequest(String method, String url, List<HeaderField> headers, byte[] body) {}
+  /**
+   * An HTTP request as the HTTP gateway hands it to the canister.
+   *
+   * @param certificateVersion {@code certificate_version}: the response certification version the
+   *     gateway verifies; gateways send 2, and the newest DFINITY canisters refuse anything else
+   */
+  public record HttpRequest(
+      String method, String url, List<HeaderField> headers, byte[] body,
+      @Nullable Integer certificateVersion) {
+    /** A request as current HTTP gateways send it ({@code certificate_version = opt 2}). */
+    public HttpRequest(String method, String url, List<HeaderField> headers, byte[] body) {
+      this(method, url, headers, body, 2);
+    }
+  }
 
-  /** An HTTP response as the canister returns it. */
-  public record HttpResponse(int statusCode, List<HeaderField> headers, byte[] body) {}
+  /** An HTTP response as the canister returns it (streaming is not used by this binding). */
+  public record HttpResponse(int statusCode, List<HeaderField> headers, byte[] body) {
+    /** The first header called {@code name}, compared without case, as HTTP does. */
+    public Optional<String> header(String name) {
+      for (HeaderField h : headers) {
+        if (h.name().equalsIgnoreCase(name)) {
+          return Optional.of(h.value());
+        }
+      }
+      return Optional.empty();
+    }
+  }
 
   public static byte[] encodeHttpRequest(HttpRequest r) {
     return Idl.encode(value("method", r.method(), "url", r.url(),
         "headers", headersValue(r.headers()), "body", r.body(),
-        "certificate_version", Optional.empty()), HTTP_REQUEST);
+        "certificate_version", Optional.ofNullable(r.certificateVersion())), HTTP_REQUEST);
   }
 
   public static HttpRequest decodeHttpRequest(byte[] candid) {
     Fields f = Fields.of(Idl.decodeFirst(candid, "http_request"), "http_request");
     return new HttpRequest(f.text("method"), f.text("url"), headersOf(f.vec("headers")),
-        f.blob("body"));
+        f.blob("body"), f.opt("certificate_version")
+            .map(v -> Fields.natOf(v, "certificate_version").intValueExact()).orElse(null));
   }
 
   public static byte[] encodeHttpResponse(HttpResponse r) {

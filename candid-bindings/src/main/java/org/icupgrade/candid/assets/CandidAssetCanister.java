@@ -18,8 +18,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link AssetCanister} port over any {@link Agent}, with the Candid of {@link AssetCandid}.
- * Reads ({@code api_version}, {@code list}, {@code get}, {@code get_chunk},
- * {@code list_permitted}) are query calls; everything that changes the canister is an update.
+ * {@code api_version}, {@code list}, {@code get} and {@code get_chunk} are query calls, as both
+ * {@code assetstorage.did} and http-assets 0.2.0 declare them; {@code list_permitted} is an update
+ * call because both declare it without {@code query}, and the IC refuses a query call to an update
+ * method.
  */
 public final class CandidAssetCanister implements AssetCanister {
   private final Agent agent;
@@ -131,6 +133,6 @@ public final class CandidAssetCanister implements AssetCanister {
   @Override
   public List<Principal> listPermitted(Permission permission) {
     return AssetCandid.decodePrincipals(
-        query("list_permitted", AssetCandid.encodeListPermittedArgs(permission)));
+        update("list_permitted", AssetCandid.encodeListPermittedArgs(permission)));
   }
 }
