@@ -10,6 +10,9 @@ import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
+import org.icupgrade.candid.internal.CandidType;
+import org.icupgrade.candid.internal.Idl;
 import org.icupgrade.core.InstallMode;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
@@ -265,5 +268,148 @@ class ManagementCandidTest {
         () -> ManagementCandid.decodeCanisterIdArgs(trailing, "stored_chunks"));
   }
 
+  /**
+   * A replica newer than our ic.did adds fields (here: a text at the top, one in settings, one in
+   * memory_metrics) and may drop ones we do not read; the status still decodes.
+   */
+  @Test
+  void decodeCanisterStatusResult_extraAndMissingFields_readsWhatItModels() {
+    CandidType settings = Idl.record(
+        "controllers", Idl.vec(Idl.PRINCIPAL),
+        "environment_variables", Idl.vec(Idl.record("name", Idl.TEXT, "value", Idl.TEXT)),
+        "freezing_threshold", Idl.NAT);
+    CandidType reply = Idl.record(
+        "status", Idl.variant("running", Idl.NULL, "stopping", Idl.NULL, "stopped", Idl.NULL),
+        "settings", settings,
+        "module_hash", Idl.opt(Idl.BLOB),
+        "memory_size", Idl.NAT,
+        "memory_metrics", Idl.record("wasm_memory_size", Idl.NAT, "future_metric", Idl.NAT),
+        "cycles", Idl.NAT,
+        "ready_for_migration", Idl.BOOL,
+        "version", Idl.NAT64);
+    byte[] candid = Idl.encode(Idl.value(
+        "status", Idl.value("stopped", null),
+        "settings", Idl.value(
+            "controllers", List.of(CANISTER),
+            "environment_variables", List.of(Idl.value("name", "A", "value", "1")),
+            "freezing_threshold", BigInteger.TEN),
+        "module_hash", Optional.of(filled(0x55)),
+        "memory_size", BigInteger.valueOf(4096),
+        "memory_metrics", Idl.value("wasm_memory_size", BigInteger.ONE,
+            "future_metric", BigInteger.TWO),
+        "cycles", BigInteger.ONE.shiftLeft(80),
+        "ready_for_migration", true,
+        "version", -1L), reply);
+    CanisterStatus s = ManagementCandid.decodeCanisterStatusResult(candid);
+    assertEquals(CanisterStatus.RunStatus.STOPPED, s.status());
+    assertEquals(List.of(CANISTER), s.controllers());
+    assertEquals(Sha256.fromBytes(filled(0x55)), s.moduleHash().orElseThrow());
+    assertEquals(BigInteger.valueOf(4096), s.memorySize());
+    assertEquals(BigInteger.ONE.shiftLeft(80), s.cycles());
+  }
 
+  @Test
+  void decodeCanisterStatusResult_moduleHashFieldAbsent_noModule() {
+    CandidType reply = Idl.record(
+        "status", Idl.variant("running", Idl.NULL, "stopping", Idl.NULL, "stopped", Idl.NULL),
+        "settings", Idl.record("controllers", Idl.vec(Idl.PRINCIPAL)),
+        "memory_size", Idl.NAT, "cycles", Idl.NAT);
+    byte[] candid = Idl.encode(Idl.value(
+        "status", Idl.value("running", null),
+        "settings", Idl.value("controllers", List.of()),
+        "memory_size", BigInteger.ZERO, "cycles", BigInteger.ZERO), reply);
+    assertTrue(ManagementCandid.decodeCanisterStatusResult(candid).moduleHash().isEmpty());
+  }
+
+  /** A canister caller sends sender_canister_version; its nat64 is read past, whatever its value. */
+  @ParameterizedTest
+  @MethodSource("nat64Boundaries")
+  void decodeInstallCodeArgs_senderCanisterVersionAtNat64Boundary_decodes(BigInteger version) {
+    CandidType type = Idl.record("mode", ManagementCandid.INSTALL_MODE, "canister_id", Idl.PRINCIPAL,
+        "wasm_module", Idl.BLOB, "arg", Idl.BLOB, "sender_canister_version", Idl.opt(Idl.NAT64));
+    byte[] candid = Idl.encode(Idl.value("mode", Idl.value("install", null),
+        "canister_id", CANISTER, "wasm_module", new byte[] {0, 0x61, 0x73, 0x6d},
+        "arg", new byte[0], "sender_canister_version", Optional.of(Idl.nat64(version))), type);
+    String hex = HEX.formatHex(candid);
+    // The last 8 bytes are the nat64, little-endian: 2^63 is 00..80, 2^64-1 is ff..ff.
+    assertEquals(String.format("%016x", version.longValue()),
+        HEX.formatHex(reverse(HEX.parseHex(hex.substring(hex.length() - 16)))));
+    ManagementArgs.InstallCode d = ManagementCandid.decodeInstallCodeArgs(candid);
+    assertEquals(InstallMode.install(), d.mode());
+    assertEquals(CANISTER, d.canisterId());
+  }
+
+  static List<BigInteger> nat64Boundaries() {
+    BigInteger two63 = BigInteger.ONE.shiftLeft(63);
+    return List.of(BigInteger.ZERO, two63.subtract(BigInteger.ONE), two63,
+        BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE));
+  }
+
+  static byte[] reverse(byte[] b) {
+    byte[] r = new byte[b.length];
+    for (int i = 0; i < b.length; i++) {
+      r[i] = b[b.length - 1 - i];
+    }
+    return r;
+  }
+
+  @ParameterizedTest
+  @MethodSource("nat64Boundaries")
+  void snapshotResult_nat64Boundaries_roundTripUnsigned(BigInteger n) {
+    Snapshot s = new Snapshot(SnapshotId.of(new byte[] {1}), n.longValue(), n.longValue());
+    Snapshot d = ManagementCandid.decodeSnapshotResult(ManagementCandid.encodeSnapshotResult(s));
+    assertEquals(n.toString(), Long.toUnsignedString(d.takenAtTimestampNanos()));
+    assertEquals(n.toString(), Long.toUnsignedString(d.totalSize()));
+  }
+
+  @Test
+  void decodeEmptyResult_emptyOrLonger_accepted_garbage_rejected() {
+    ManagementCandid.decodeEmptyResult(ManagementCandid.encodeEmptyResult(), "start_canister");
+    // Subtyping: a reply with a value where () is expected is fine.
+    ManagementCandid.decodeEmptyResult(
+        ManagementCandid.encodeCanisterIdResult(CANISTER), "start_canister");
+    assertEquals("4449444c0000", HEX.formatHex(ManagementCandid.encodeEmptyResult()));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ManagementCandid.decodeEmptyResult(new byte[] {'D', 'I', 'D', 'L', 5},
+            "stop_canister"));
+    assertTrue(e.getMessage().startsWith("stop_canister reply"), e.getMessage());
+  }
+
+  /** Every prefix of a real install_chunked_code argument is rejected with a clear error. */
+  @Test
+  void decodeInstallChunkedCodeArgs_everyTruncation_illegalArgument() {
+    byte[] full = hex(INSTALL_CHUNKED_VECTOR);
+    for (int n = 0; n < full.length; n++) {
+      byte[] cut = java.util.Arrays.copyOf(full, n);
+      assertThrows(IllegalArgumentException.class,
+          () -> ManagementCandid.decodeInstallChunkedCodeArgs(cut), "prefix " + n);
+    }
+  }
+
+  @Test
+  void decodeInstallChunkedCodeArgs_shortModuleHash_namesTheField() {
+    byte[] candid = Idl.encode(Idl.value(
+        "mode", Idl.value("install", null), "target_canister", CANISTER,
+        "store_canister", Optional.empty(), "chunk_hashes_list", List.of(),
+        "wasm_module_hash", new byte[] {1, 2}, "arg", new byte[0],
+        "sender_canister_version", Optional.empty()), ManagementCandid.INSTALL_CHUNKED_CODE_ARGS);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ManagementCandid.decodeInstallChunkedCodeArgs(candid));
+    assertTrue(e.getMessage().contains("wasm_module_hash"), e.getMessage());
+  }
+
+  @Test
+  void decodeInstallCodeArgs_skipPreUpgradeNotABool_illegalArgumentNotClassCast() {
+    CandidType badMode = Idl.variant("install", Idl.NULL, "reinstall", Idl.NULL,
+        "upgrade", Idl.opt(Idl.record("skip_pre_upgrade", Idl.opt(Idl.NAT))));
+    CandidType type = Idl.record("mode", badMode, "canister_id", Idl.PRINCIPAL,
+        "wasm_module", Idl.BLOB, "arg", Idl.BLOB);
+    byte[] candid = Idl.encode(Idl.value(
+        "mode", Idl.value("upgrade", Optional.of(Idl.value("skip_pre_upgrade",
+            Optional.of(BigInteger.ONE)))),
+        "canister_id", CANISTER, "wasm_module", new byte[0], "arg", new byte[0]), type);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ManagementCandid.decodeInstallCodeArgs(candid));
+    assertTrue(e.getMessage().contains("skip_pre_upgrade"), e.getMessage());
+  }
 }
