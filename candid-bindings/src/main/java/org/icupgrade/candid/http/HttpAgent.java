@@ -56,9 +56,19 @@ import org.jspecify.annotations.Nullable;
  * logged or put in messages.
  */
 public final class HttpAgent implements Agent {
+  /**
+   * ic4j's REPLICA_ERROR text, "code {0}, message: \"{1}\"": {0} is the numeric reject code for an
+   * update (request_status) but the name of ic4j's RejectCode enum for a query ("CanisterReject").
+   */
   private static final Pattern REPLICA_ERROR =
-      Pattern.compile("code (\\d+), message: \"(.*)\"", Pattern.DOTALL);
+      Pattern.compile("code (\\w+), message: \"(.*)\"", Pattern.DOTALL);
   private static final Pattern ERROR_CODE = Pattern.compile("\\b(IC\\d{4})\\b");
+
+  /**
+   * The IC mainnet's API boundary nodes. Its root key is built into ic4j, so a mainnet agent never
+   * needs {@link Builder#fetchRootKey}.
+   */
+  public static final URI MAINNET = URI.create("https://icp-api.io");
 
   private final org.ic4j.agent.Agent agent;
   private final Principal sender;
@@ -148,7 +158,7 @@ public final class HttpAgent implements Agent {
           RejectCode code = RejectCode.SYS_FATAL;
           String text = message;
           if (m.find()) {
-            code = RejectCode.of(Integer.parseInt(m.group(1)));
+            code = rejectCode(m.group(1));
             text = m.group(2);
           }
           Matcher ec = ERROR_CODE.matcher(text);
@@ -166,6 +176,26 @@ public final class HttpAgent implements Agent {
       }
     }
     return new TransportException(method + " on " + canisterId + ": " + t, false, t);
+  }
+
+  /** A reject code as ic4j prints it: a number, or its (package-private) enum's name for queries. */
+  private static RejectCode rejectCode(String printed) {
+    switch (printed) {
+      case "SysFatal":
+        return RejectCode.SYS_FATAL;
+      case "SysTransient":
+        return RejectCode.SYS_TRANSIENT;
+      case "DestinationInvalid":
+        return RejectCode.DESTINATION_INVALID;
+      case "CanisterReject":
+        return RejectCode.CANISTER_REJECT;
+      case "CanisterError":
+        return RejectCode.CANISTER_ERROR;
+      default:
+        return printed.chars().allMatch(Character::isDigit) && printed.length() < 9
+            ? RejectCode.of(Integer.parseInt(printed))
+            : RejectCode.SYS_FATAL;
+    }
   }
 
   private static org.ic4j.types.Principal ic4j(Principal p) {

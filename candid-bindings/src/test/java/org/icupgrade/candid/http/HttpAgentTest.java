@@ -101,6 +101,42 @@ class HttpAgentTest {
     assertFalse(r.isTransient());
   }
 
+  /** ic4j formats a query's reject code with its enum's name, not the number. */
+  @Test
+  void translate_queryRejectWithEnumName_becomesCanisterRejectWithCode() {
+    AgentError e = AgentError.create(AgentError.AgentErrorCode.REPLICA_ERROR,
+        "CanisterReject", "no such method"); // the name ic4j's (package-private) enum prints
+    CanisterRejectException r =
+        assertInstanceOf(CanisterRejectException.class, HttpAgent.translate(e, "greet", CANISTER));
+    assertEquals(RejectCode.CANISTER_REJECT, r.rejectCode());
+    assertEquals("no such method", r.rejectMessage());
+  }
+
+  @Test
+  void translate_transientReject_isTransient() {
+    AgentError e = AgentError.create(AgentError.AgentErrorCode.REPLICA_ERROR, 2,
+        "canister queue full");
+    CanisterRejectException r =
+        assertInstanceOf(CanisterRejectException.class, HttpAgent.translate(e, "greet", CANISTER));
+    assertEquals(RejectCode.SYS_TRANSIENT, r.rejectCode());
+    assertTrue(r.isTransient());
+  }
+
+  @Test
+  void translate_timeout_becomesIcTimeout() {
+    AgentError e = AgentError.create(AgentError.AgentErrorCode.TIMEOUT_WAITING_FOR_RESPONSE);
+    assertInstanceOf(org.icupgrade.core.IcTimeoutException.class,
+        HttpAgent.translate(e, "install_code", CANISTER));
+  }
+
+  @Test
+  void translate_certificateFailure_notRetryable() {
+    AgentError e = AgentError.create(AgentError.AgentErrorCode.CERTIFICATE_VERIFICATION_FAILED);
+    TransportException t = assertInstanceOf(TransportException.class,
+        HttpAgent.translate(e, "read_state", CANISTER));
+    assertFalse(t.isTransient());
+  }
+
   /** A local server answering every request under {@code path} with {@code status}. */
   static HttpServer answering(String path, int status, String text) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
