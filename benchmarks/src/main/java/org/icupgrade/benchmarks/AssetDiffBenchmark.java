@@ -29,10 +29,21 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Diffing a release of 10,000 assets against a canister listing (10% changed, 5% new, 5% stale):
- * {@link AssetDiffer#diff} against the hash-map comparison of key to SHA-256 a person would write
- * by hand. The library does more (content types, every encoding, protected keys, the unset list,
- * a sorted and printable result), so its bar is 0.5 of the bare comparison; what matters is that
- * 10,000 assets diff in milliseconds, far below one canister call.
+ * {@link AssetDiffer#diff} against the hash-map comparison a person would write by hand.
+ *
+ * <ul>
+ *   <li>{@code raw()}: a map of key to identity SHA-256 from the listing; each release key is
+ *       removed from it and is new (absent) or changed (other hash); the keys left are stale.
+ *       Three lists of keys come out.
+ *   <li>{@code library()}: additionally compares content types and every encoding (not only
+ *       identity), finds encodings to unset, checks each key against the protected-key rules,
+ *       builds an {@link org.icupgrade.core.assets.AssetChange} per change and sorts the 2,000
+ *       changes in the canister's key order, so that the diff can be printed and applied.
+ * </ul>
+ *
+ * <p>That is several times the work per key, so the bar is 0.5 of the bare comparison rather than
+ * 0.9: what matters is that 10,000 assets diff in about a millisecond (one run on 2 shared cores:
+ * 0.8 ms, against 0.47 ms raw, ratio 0.6), far below the cost of one canister call.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -78,20 +89,28 @@ public class AssetDiffBenchmark {
         AssetCanisterFlavor.DFINITY);
   }
 
-  /** Changed + new keys to upload, and stale keys to delete. */
+  /** The keys to create, to overwrite and to delete, as the hand-written comparison finds them. */
+  record RawDiff(List<String> created, List<String> changed, List<String> stale) {}
+
+  /**
+   * Key to identity SHA-256 of the listing in a hash map; each release key removed from it is new
+   * (absent) or changed (other hash); what is left is stale.
+   */
   @Benchmark
-  public int raw() {
+  public RawDiff raw() {
     Map<String, Sha256> have = new HashMap<>(listing.size() * 2);
     for (AssetDetails d : listing) {
       have.put(d.key(), d.encoding("identity").flatMap(AssetEncodingDetails::sha256).orElse(null));
     }
-    int work = 0;
+    List<String> created = new ArrayList<>();
+    List<String> changed = new ArrayList<>();
     for (ReleaseAsset a : release.assets()) {
-      Sha256 h = have.remove(a.key());
-      if (h == null || !h.equals(a.sha256())) {
-        work++;
+      if (!have.containsKey(a.key())) {
+        created.add(a.key());
+      } else if (!a.sha256().equals(have.remove(a.key()))) {
+        changed.add(a.key());
       }
     }
-    return work + have.size();
+    return new RawDiff(created, changed, new ArrayList<>(have.keySet()));
   }
 }

@@ -18,6 +18,33 @@ final class Inputs {
     return b;
   }
 
+  private static final String[] WORDS = {
+    "function", "return", "const", "let", "var", "if", "else", "for", "while", "class",
+    "export", "import", "default", "from", "this", "new", "null", "true", "false", "await",
+    "async", "div", "span", "margin", "padding", "color", "width", "height", "display", "flex",
+    "{", "}", "(", ")", ";", "=", "=>", ".", ",", ":", "\"value\"", "0", "1", "px", "\n"
+  };
+
+  /**
+   * ASCII that looks like minified web source (keywords and punctuation chosen at random): it
+   * compresses with gzip to roughly a third, as real JavaScript and CSS do.
+   */
+  static byte[] text(int size, long seed) {
+    byte[] b = new byte[size];
+    SplittableRandom r = new SplittableRandom(seed);
+    int i = 0;
+    while (i < size) {
+      String w = WORDS[r.nextInt(WORDS.length)];
+      for (int j = 0; j < w.length() && i < size; j++) {
+        b[i++] = (byte) w.charAt(j);
+      }
+      if (i < size) {
+        b[i++] = ' ';
+      }
+    }
+    return b;
+  }
+
   /** Random bytes behind a WASM header, so that {@code WasmModule} accepts them. */
   static byte[] wasm(int size) {
     byte[] b = bytes(size, 7);

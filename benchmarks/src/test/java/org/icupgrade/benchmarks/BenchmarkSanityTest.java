@@ -2,6 +2,20 @@ package org.icupgrade.benchmarks;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.icupgrade.core.Sha256;
+import org.icupgrade.core.assets.AssetChange;
+import org.icupgrade.core.assets.AssetDiff;
+import org.icupgrade.core.assets.FrontendRelease;
+import org.icupgrade.core.assets.ReleaseAsset;
+import org.icupgrade.core.assets.ReleaseEncoding;
 
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.infra.Blackhole;
@@ -39,30 +53,64 @@ class BenchmarkSanityTest {
   }
 
   @Test
-  void tarGzRead_libraryAndRaw_sameKeysAndHashes() throws Exception {
+  void tarGzRead_small_libraryAndRawSameKeysAndHashes() throws Exception {
     TarGzReadBenchmark b = new TarGzReadBenchmark();
     b.shape = "5000-small";
     b.setUp();
     try {
-      java.util.Map<String, org.icupgrade.core.Sha256> raw = b.raw();
-      org.icupgrade.core.assets.FrontendRelease lib = b.library();
-      assertEquals(5000, raw.size());
-      assertEquals(raw.keySet(), new java.util.HashSet<>(lib.keys()));
-      for (org.icupgrade.core.assets.ReleaseAsset a : lib.assets()) {
-        assertEquals(raw.get(a.key()), a.sha256(), a.key());
+      TarGzReadBenchmark.RawRead raw = b.raw();
+      FrontendRelease lib = b.library();
+      assertEquals(TarGzReadBenchmark.SMALL_FILES, raw.identity().size());
+      assertEquals(raw.identity().keySet(), new HashSet<>(lib.keys()));
+      Map<String, Sha256> libGzip = new HashMap<>();
+      for (ReleaseAsset a : lib.assets()) {
+        assertEquals(raw.identity().get(a.key()), a.sha256(), a.key());
+        a.encoding(ReleaseEncoding.GZIP).ifPresent(e -> libGzip.put(a.key(), e.sha256()));
       }
+      // Every text file (half of them) shrinks, so both sides gzip the same 2,500 files.
+      assertEquals(TarGzReadBenchmark.SMALL_FILES / 2, raw.gzip().size());
+      assertEquals(raw.gzip(), libGzip);
+      assertEquals(raw.identity(), b.rawWithoutGzip().identity());
+      assertTrue(b.rawWithoutGzip().gzip().isEmpty());
     } finally {
       b.tearDown();
     }
   }
 
   @Test
-  void assetDiff_libraryAndRaw_sameWork() {
+  void tarGzRead_big_libraryAndRawSameHash() throws Exception {
+    TarGzReadBenchmark b = new TarGzReadBenchmark();
+    b.shape = "one-64MiB";
+    b.setUp();
+    try {
+      TarGzReadBenchmark.RawRead raw = b.raw();
+      FrontendRelease lib = b.library();
+      assertEquals(List.of("/big.bin"), lib.keys());
+      assertEquals(Sha256.of(Inputs.bytes(64 * 1024 * 1024, 5)), raw.identity().get("/big.bin"));
+      assertEquals(raw.identity().get("/big.bin"), lib.assets().get(0).sha256());
+      assertEquals(1, lib.assets().get(0).encodings().size());
+      assertTrue(raw.gzip().isEmpty());
+    } finally {
+      b.tearDown();
+    }
+  }
+
+  @Test
+  void assetDiff_libraryAndRaw_sameCreatedChangedStaleKeys() {
     AssetDiffBenchmark b = new AssetDiffBenchmark();
     b.setUp();
-    org.icupgrade.core.assets.AssetDiff d = b.library();
-    assertEquals(b.raw(), d.changes().size());
-    assertEquals(500, d.changes(org.icupgrade.core.assets.AssetChange.Kind.NEW).size());
-    assertEquals(500, d.changes(org.icupgrade.core.assets.AssetChange.Kind.STALE).size());
+    AssetDiff d = b.library();
+    AssetDiffBenchmark.RawDiff raw = b.raw();
+    assertEquals(500, raw.created().size());
+    assertEquals(1000, raw.changed().size());
+    assertEquals(500, raw.stale().size());
+    assertEquals(new HashSet<>(raw.created()), keys(d, AssetChange.Kind.NEW));
+    assertEquals(new HashSet<>(raw.changed()), keys(d, AssetChange.Kind.CHANGED));
+    assertEquals(new HashSet<>(raw.stale()), keys(d, AssetChange.Kind.STALE));
+    assertEquals(2000, d.changes().size());
+  }
+
+  private static Set<String> keys(AssetDiff d, AssetChange.Kind kind) {
+    return d.changes(kind).stream().map(AssetChange::key).collect(Collectors.toSet());
   }
 }
