@@ -217,12 +217,13 @@ public final class HttpAgent implements Agent {
     String text = Files.readString(pem, StandardCharsets.US_ASCII);
     try {
       if (text.contains("BEGIN EC PRIVATE KEY")) {
-        return Secp256k1Identity.fromPEMFile(reader(text));
+        return Secp256k1Identity.fromKeyPair(secp256k1KeyPair(text));
       }
       if (text.contains("BEGIN PRIVATE KEY")) {
         return BasicIdentity.fromKeyPair(ed25519KeyPair(text));
       }
-    } catch (RuntimeException | AgentError e) {
+    } catch (RuntimeException | AgentError | org.ic4j.agent.identity.PemError e) {
+      // (ic4j's PemError extends java.lang.Error, yet it only means "not a key we can read".)
       // The cause is dropped on purpose: parser messages may quote key material.
       throw new IllegalArgumentException("cannot read the identity in " + pem
           + ": not an Ed25519 or secp256k1 private key in PEM form (" + e.getClass().getSimpleName()
@@ -234,6 +235,32 @@ public final class HttpAgent implements Agent {
 
   private static Reader reader(String text) {
     return new StringReader(text);
+  }
+
+  /**
+   * The secp256k1 key pair of a SEC1 PEM ({@code BEGIN EC PRIVATE KEY}). dfx writes an
+   * {@code EC PARAMETERS} block first, which ic4j's own reader takes for the key and fails on; it
+   * is skipped here.
+   */
+  private static java.security.KeyPair secp256k1KeyPair(String pem) {
+    try (org.bouncycastle.openssl.PEMParser parser = new org.bouncycastle.openssl.PEMParser(
+        reader(pem))) {
+      for (Object o = parser.readObject(); o != null; o = parser.readObject()) {
+        if (o instanceof org.bouncycastle.openssl.PEMKeyPair kp) {
+          org.bouncycastle.asn1.ASN1Encodable curve =
+              kp.getPrivateKeyInfo().getPrivateKeyAlgorithm().getParameters();
+          if (!org.bouncycastle.asn1.sec.SECObjectIdentifiers.secp256k1.equals(curve)) {
+            throw new IllegalArgumentException("an EC key on another curve than secp256k1");
+          }
+          return new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter()
+              .setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider())
+              .getKeyPair(kp);
+        }
+      }
+      throw new IllegalArgumentException("no EC private key");
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not a readable secp256k1 key", null);
+    }
   }
 
   /**

@@ -79,6 +79,43 @@ class HttpAgentTest {
     assertEquals(selfAuthenticating(kp.getPublic().getEncoded()), agent.sender());
   }
 
+  /** dfx writes secp256k1 identities with an EC PARAMETERS block before the key. */
+  @Test
+  void readIdentity_secp256k1WithEcParametersBlock_senderIsSelfAuthenticating(@TempDir Path dir)
+      throws Exception {
+    Security.addProvider(new BouncyCastleProvider());
+    KeyPairGenerator g = KeyPairGenerator.getInstance("EC", "BC");
+    g.initialize(new ECGenParameterSpec("secp256k1"));
+    KeyPair kp = g.generateKeyPair();
+    StringWriter w = new StringWriter();
+    try (JcaPEMWriter pw = new JcaPEMWriter(w)) {
+      pw.writeObject(kp);
+    }
+    // OID 1.3.132.0.10 (secp256k1), DER: 06 05 2b 81 04 00 0a.
+    String pem = "-----BEGIN EC PARAMETERS-----\nBgUrgQQACg==\n-----END EC PARAMETERS-----\n" + w;
+    Path file = dir.resolve("identity.pem");
+    Files.writeString(file, pem);
+    HttpAgent agent = HttpAgent.builder(URI.create("http://127.0.0.1:1")).identity(file).build();
+    assertEquals(selfAuthenticating(kp.getPublic().getEncoded()), agent.sender());
+  }
+
+  @Test
+  void readIdentity_ecKeyOnP256_rejectedNamingTheFile(@TempDir Path dir) throws Exception {
+    Security.addProvider(new BouncyCastleProvider());
+    KeyPairGenerator g = KeyPairGenerator.getInstance("EC", "BC");
+    g.initialize(new ECGenParameterSpec("secp256r1"));
+    StringWriter w = new StringWriter();
+    try (JcaPEMWriter pw = new JcaPEMWriter(w)) {
+      pw.writeObject(g.generateKeyPair());
+    }
+    Path file = dir.resolve("p256.pem");
+    Files.writeString(file, w.toString());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> HttpAgent.readIdentity(file));
+    assertTrue(e.getMessage().contains("p256.pem"), e.getMessage());
+    assertFalse(e.getMessage().contains("PRIVATE KEY-----"), e.getMessage());
+  }
+
   @Test
   void readIdentity_notAKey_errorNamesFileNotContent(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("secret.txt");
