@@ -61,6 +61,27 @@ class HttpAgentTest {
     assertEquals(selfAuthenticating(kp.getPublic().getEncoded()), agent.sender());
   }
 
+  /** dfx writes Ed25519 keys as PKCS#8 v2 (OneAsymmetricKey) carrying the public key too. */
+  @Test
+  void readIdentity_ed25519Pkcs8WithPublicKey_senderIsSelfAuthenticating(@TempDir Path dir)
+      throws Exception {
+    KeyPair kp = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    org.bouncycastle.asn1.pkcs.PrivateKeyInfo v1 =
+        org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(kp.getPrivate().getEncoded());
+    byte[] rawPublic = org.bouncycastle.asn1.x509.SubjectPublicKeyInfo
+        .getInstance(kp.getPublic().getEncoded()).getPublicKeyData().getBytes();
+    org.bouncycastle.asn1.pkcs.PrivateKeyInfo v2 = new org.bouncycastle.asn1.pkcs.PrivateKeyInfo(
+        v1.getPrivateKeyAlgorithm(), v1.parsePrivateKey(), null, rawPublic);
+    String pem = "-----BEGIN PRIVATE KEY-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+            .encodeToString(v2.getEncoded())
+        + "\n-----END PRIVATE KEY-----\n";
+    Path file = dir.resolve("identity.pem");
+    Files.writeString(file, pem);
+    HttpAgent agent = HttpAgent.builder(URI.create("http://127.0.0.1:1")).identity(file).build();
+    assertEquals(selfAuthenticating(kp.getPublic().getEncoded()), agent.sender());
+  }
+
   @Test
   void readIdentity_secp256k1EcPrivateKey_senderIsSelfAuthenticating(@TempDir Path dir)
       throws Exception {
