@@ -1,4 +1,4 @@
-/** Candid plumbing over ic4j-candid shared by the bindings; no API promise. */
+/** Candid plumbing shared by the bindings (our own encoder and decoder); no API promise. */
 @NullMarked
 package org.icupgrade.candid.internal;
 
