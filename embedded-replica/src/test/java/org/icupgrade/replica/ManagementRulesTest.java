@@ -237,8 +237,16 @@ class ManagementRulesTest {
   }
 
   @Test
-  void createCanister_defaultControllerIsCaller() {
-    Principal created = ic.createCanister(CanisterSettings.empty());
+  void provisionalCreateCanister_defaultControllerIsCaller() {
+    Principal created = ic.provisionalCreateCanisterWithCycles(null, CanisterSettings.empty(),
+        null);
     assertEquals(List.of(ME), replica.controllers(created));
+  }
+
+  @Test
+  void createCanister_viaIngress_rejected() {
+    // Spec, "IC method create_canister": only canisters may call it.
+    CanisterRejectException e = rejected(() -> ic.createCanister(CanisterSettings.empty()));
+    assertTrue(e.rejectMessage().contains("only be called by canisters"), e.getMessage());
   }
 }

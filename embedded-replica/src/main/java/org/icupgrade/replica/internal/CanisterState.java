@@ -45,8 +45,8 @@ final class CanisterState {
     return module == null;
   }
 
-  /** A snapshot: the module it ran when taken. */
+  /** A snapshot: the module it ran, its memories and its chunk store when taken. */
   record SnapshotState(
       Snapshot snapshot, byte @Nullable [] module, @Nullable Sha256 moduleHash, boolean eop,
-      @Nullable Object codeState) {}
+      @Nullable Object codeState, Map<Sha256, byte[]> chunkStore) {}
 }

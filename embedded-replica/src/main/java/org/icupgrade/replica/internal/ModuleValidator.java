@@ -1,103 +1,252 @@
 package org.icupgrade.replica.internal;
 
 import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.Export;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.FunctionImport;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.Import;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Checks a module the way the IC does before installing it, and answers what the install needs
- * to know about it (whether it declares enhanced orthogonal persistence).
+ * Checks a module the way the IC does before installing it (interface spec, "Canister module
+ * format" and "WebAssembly module requirements"), and answers what the install needs to know
+ * about it (whether it declares enhanced orthogonal persistence).
  */
 final class ModuleValidator {
   /**
-   * Largest WASM module, uncompressed (interface spec, "Resource limits": the Wasm module, once
+   * Largest WASM module, uncompressed (the IC's resource limits: a Wasm module, once
    * decompressed, may be up to 100 MiB).
    */
   static final int MAX_MODULE_SIZE = 100 * 1024 * 1024;
-  /** At most 16 custom sections (interface spec, "WebAssembly module requirements"). */
+  /**
+   * At most 16 exported custom sections, those whose names start with {@code icp:} (spec,
+   * "WebAssembly module requirements"). Other custom sections (name, producers, debug
+   * information) are not counted.
+   */
   static final int MAX_CUSTOM_SECTIONS = 16;
-  /** Custom sections at most 1 MiB in total (same section). */
+  /**
+   * The exported custom sections take at most 1 MiB: the names after {@code icp:public } or
+   * {@code icp:private } plus the contents (same section).
+   */
   static final int MAX_CUSTOM_SECTIONS_SIZE = 1024 * 1024;
+  /** At most 50,000 functions (same section). */
+  static final int MAX_FUNCTIONS = 50_000;
+  /** At most 1,000 globals (same section). */
+  static final int MAX_GLOBALS = 1_000;
+  /** At most 1,000 exported update, query and composite query methods (same section). */
+  static final int MAX_METHODS = 1_000;
+  /** Their names take at most 20,000 bytes together (same section). */
+  static final int MAX_METHOD_NAMES_SIZE = 20_000;
   /** The custom section by which a Motoko module declares enhanced orthogonal persistence. */
   static final String EOP_SECTION = "icp:private enhanced-orthogonal-persistence";
 
+  private static final String PUBLIC = "icp:public ";
+  private static final String PRIVATE = "icp:private ";
+  /** Spec, "Entry points": the only other canister_ exports, all of type () -> (). */
+  private static final Set<String> SYSTEM_EXPORTS = Set.of("canister_init",
+      "canister_inspect_message", "canister_pre_upgrade", "canister_post_upgrade",
+      "canister_heartbeat", "canister_on_low_wasm_memory", "canister_global_timer");
+  private static final String[] METHOD_PREFIXES = {
+      "canister_update ", "canister_query ", "canister_composite_query "};
+
   private ModuleValidator() {}
 
-  /** What validation learned about a module. */
+  /** What validation learned about a module: its uncompressed bytes and whether it is EOP. */
   record Checked(byte[] wasm, boolean enhancedOrthogonalPersistence) {}
 
+  /**
+   * Validates {@code module} as installed (raw or gzip) for {@code method}; throws the IC's
+   * rejection ({@code CANISTER_ERROR}, {@code IC0505}) when it would not install.
+   */
   static Checked check(byte[] module, String method) {
     if (module.length == 0) {
-      throw Rejects.invalid(method, "Wasm module is empty: it has no bytes", "IC0505");
+      throw invalid(method, "Wasm module is empty: it has no bytes");
     }
     byte[] wasm = module;
-    // A module may be gzip-compressed; the IC recognises it by the gzip magic (interface spec,
-    // "IC method install_code": "the wasm_module field may be gzip-compressed").
+    // Spec, "Canister module format": a module starting with 1f 8b 08 is a gzip stream whose
+    // content is parsed as the WebAssembly binary.
     if (module.length >= 3 && (module[0] & 0xFF) == 0x1f && (module[1] & 0xFF) == 0x8b
         && module[2] == 0x08) {
       wasm = gunzip(module, method);
     }
     if (wasm.length > MAX_MODULE_SIZE) {
-      throw Rejects.invalid(method, "Wasm module is " + wasm.length + " bytes uncompressed;"
-          + " the limit is " + MAX_MODULE_SIZE, "IC0505");
+      throw invalid(method, "Wasm module is " + wasm.length + " bytes uncompressed; the limit"
+          + " is " + MAX_MODULE_SIZE);
     }
-    if (wasm.length < 8 || wasm[0] != 0 || wasm[1] != 0x61 || wasm[2] != 0x73 || wasm[3] != 0x6d) {
-      throw Rejects.invalid(method, "Wasm module is not valid: it does not start with the"
-          + " WebAssembly magic \\0asm", "IC0505");
+    // Spec, "IC method install_code": a raw module starts with \0asm.
+    if (wasm.length < 8 || wasm[0] != 0 || wasm[1] != 0x61 || wasm[2] != 0x73
+        || wasm[3] != 0x6d) {
+      throw invalid(method, "Wasm module is not valid: it does not start with the WebAssembly"
+          + " magic \\0asm (nor with the gzip magic 1f 8b 08)");
     }
+    WasmModule parsed;
     try {
-      Parser.parse(wasm);
+      parsed = Parser.parse(wasm);
     } catch (RuntimeException e) {
-      throw Rejects.invalid(method, "Wasm module could not be decoded: " + e.getMessage(),
-          "IC0505");
+      throw invalid(method, "Wasm module could not be decoded: " + e.getMessage());
     }
-    // Custom sections, counted and measured from the raw section headers (id 0, then a LEB128
-    // size, then the name): the limits are on their bytes as they stand in the module.
-    int customCount = 0;
-    long customSize = 0;
+    boolean eop = checkCustomSections(wasm, method);
+    checkDeclarations(parsed, method);
+    checkExports(parsed, method);
+    return new Checked(wasm, eop);
+  }
+
+  /**
+   * Spec, "WebAssembly module requirements": custom sections named {@code icp:...} must be
+   * {@code icp:public <name>} or {@code icp:private <name>}, no name both public and private, at
+   * most 16 of them, at most 1 MiB of names and contents. Read from the raw section headers,
+   * since the limits are on the bytes as they stand in the module; the module has already
+   * parsed, so the headers are well formed. Returns whether the module declares EOP.
+   */
+  private static boolean checkCustomSections(byte[] wasm, String method) {
+    int count = 0;
+    long size = 0;
     boolean eop = false;
-    int pos = 8;
-    while (pos < wasm.length) {
-      int id = wasm[pos++] & 0xFF;
-      long size = 0;
-      int shift = 0;
-      int b;
-      do {
-        b = wasm[pos++] & 0xFF;
-        size |= (long) (b & 0x7f) << shift;
-        shift += 7;
-      } while ((b & 0x80) != 0);
+    Set<String> publicNames = new HashSet<>();
+    Set<String> privateNames = new HashSet<>();
+    int[] pos = {8};
+    while (pos[0] < wasm.length) {
+      int id = wasm[pos[0]++] & 0xFF;
+      long sectionSize = readUnsigned(wasm, pos);
+      int end = (int) (pos[0] + sectionSize);
       if (id == 0) {
-        int p = pos;
-        int nameLen = 0;
-        shift = 0;
-        do {
-          b = wasm[p++] & 0xFF;
-          nameLen |= (b & 0x7f) << shift;
-          shift += 7;
-        } while ((b & 0x80) != 0);
-        String name = new String(wasm, p, nameLen, java.nio.charset.StandardCharsets.UTF_8);
-        if (!name.equals("name")) {
-          // The "name" section is debug information, not one of the canister's custom sections.
-          customCount++;
-          customSize += size;
+        int nameLength = (int) readUnsigned(wasm, pos);
+        String name = new String(wasm, pos[0], nameLength, StandardCharsets.UTF_8);
+        long contentLength = end - (pos[0] + nameLength);
+        if (name.startsWith("icp:")) {
+          String exported;
+          if (name.startsWith(PUBLIC)) {
+            exported = name.substring(PUBLIC.length());
+            publicNames.add(exported);
+          } else if (name.startsWith(PRIVATE)) {
+            exported = name.substring(PRIVATE.length());
+            privateNames.add(exported);
+          } else {
+            throw invalid(method, "Wasm module has an invalid custom section '" + name
+                + "': names starting with icp: must be 'icp:public <name>' or"
+                + " 'icp:private <name>'");
+          }
+          if (publicNames.contains(exported) && privateNames.contains(exported)) {
+            throw invalid(method, "Wasm module has both 'icp:public " + exported + "' and"
+                + " 'icp:private " + exported + "'; a custom section is public or private");
+          }
+          count++;
+          size += exported.getBytes(StandardCharsets.UTF_8).length + contentLength;
           eop |= name.equals(EOP_SECTION);
         }
       }
-      pos += (int) size;
+      pos[0] = end;
     }
-    if (customCount > MAX_CUSTOM_SECTIONS) {
-      throw Rejects.invalid(method, "Wasm module has " + customCount + " custom sections; at most "
-          + MAX_CUSTOM_SECTIONS + " are allowed", "IC0505");
+    if (count > MAX_CUSTOM_SECTIONS) {
+      throw invalid(method, "Wasm module has " + count + " exported custom sections (icp:public"
+          + " or icp:private); at most " + MAX_CUSTOM_SECTIONS + " are allowed");
     }
-    if (customSize > MAX_CUSTOM_SECTIONS_SIZE) {
-      throw Rejects.invalid(method, "Wasm module's custom sections take " + customSize
-          + " bytes; at most " + MAX_CUSTOM_SECTIONS_SIZE + " are allowed", "IC0505");
+    if (size > MAX_CUSTOM_SECTIONS_SIZE) {
+      throw invalid(method, "Wasm module's exported custom sections take " + size + " bytes;"
+          + " at most " + MAX_CUSTOM_SECTIONS_SIZE + " are allowed");
     }
-    return new Checked(wasm, eop);
+    return eop;
+  }
+
+  /** Spec, "WebAssembly module requirements": one memory, 50,000 functions, 1,000 globals. */
+  private static void checkDeclarations(WasmModule m, String method) {
+    int memories = m.importSection().count(ExternalType.MEMORY)
+        + m.memorySection().map(s -> s.memoryCount()).orElse(0);
+    if (memories > 1) {
+      throw invalid(method, "Wasm module declares " + memories + " memories; a canister may"
+          + " declare (import or define) at most one");
+    }
+    if (m.functionSection().functionCount() > MAX_FUNCTIONS) {
+      throw invalid(method, "Wasm module declares " + m.functionSection().functionCount()
+          + " functions; at most " + MAX_FUNCTIONS + " are allowed");
+    }
+    if (m.globalSection().globalCount() > MAX_GLOBALS) {
+      throw invalid(method, "Wasm module declares " + m.globalSection().globalCount()
+          + " globals; at most " + MAX_GLOBALS + " are allowed");
+    }
+  }
+
+  /**
+   * Spec, "WebAssembly module requirements" and "Entry points": the canister_ exports are the
+   * listed system entry points and {@code canister_update|query|composite_query <name>}, all of
+   * type {@code () -> ()}; a method name is exported once (formal model, "Code installation":
+   * update, query and composite query names are disjoint); at most 1,000 methods with at most
+   * 20,000 bytes of names.
+   */
+  private static void checkExports(WasmModule m, String method) {
+    Set<String> methods = new HashSet<>();
+    long namesSize = 0;
+    for (int i = 0; i < m.exportSection().exportCount(); i++) {
+      Export e = m.exportSection().getExport(i);
+      if (e.exportType() != ExternalType.FUNCTION || !e.name().startsWith("canister_")) {
+        continue;
+      }
+      String methodName = null;
+      for (String prefix : METHOD_PREFIXES) {
+        if (e.name().startsWith(prefix)) {
+          methodName = e.name().substring(prefix.length());
+        }
+      }
+      if (methodName == null && !SYSTEM_EXPORTS.contains(e.name())) {
+        throw invalid(method, "Wasm module exports an invalid function '" + e.name()
+            + "': the only canister_ exports are the system entry points and"
+            + " 'canister_update|canister_query|canister_composite_query <name>'");
+      }
+      if (!FunctionType.empty().equals(functionType(m, e.index()))) {
+        throw invalid(method, "Wasm module exports '" + e.name() + "' with type "
+            + functionType(m, e.index()) + "; entry points must have type () -> ()");
+      }
+      if (methodName != null) {
+        if (!methods.add(methodName)) {
+          throw invalid(method, "Wasm module exports the method '" + methodName + "' more"
+              + " than once (as update, query or composite query)");
+        }
+        namesSize += methodName.getBytes(StandardCharsets.UTF_8).length;
+      }
+    }
+    if (methods.size() > MAX_METHODS) {
+      throw invalid(method, "Wasm module exports " + methods.size() + " methods; at most "
+          + MAX_METHODS + " are allowed");
+    }
+    if (namesSize > MAX_METHOD_NAMES_SIZE) {
+      throw invalid(method, "Wasm module's exported method names take " + namesSize
+          + " bytes; at most " + MAX_METHOD_NAMES_SIZE + " are allowed");
+    }
+  }
+
+  private static FunctionType functionType(WasmModule m, int function) {
+    int imported = 0;
+    for (int i = 0; i < m.importSection().importCount(); i++) {
+      Import imp = m.importSection().getImport(i);
+      if (imp.importType() == ExternalType.FUNCTION) {
+        if (imported == function) {
+          return m.typeSection().getType(((FunctionImport) imp).typeIndex());
+        }
+        imported++;
+      }
+    }
+    return m.typeSection().getType(m.functionSection().getFunctionType(function - imported));
+  }
+
+  private static long readUnsigned(byte[] bytes, int[] pos) {
+    long value = 0;
+    int shift = 0;
+    int b;
+    do {
+      b = bytes[pos[0]++] & 0xFF;
+      value |= (long) (b & 0x7f) << shift;
+      shift += 7;
+    } while ((b & 0x80) != 0);
+    return value;
   }
 
   private static byte[] gunzip(byte[] gz, String method) {
@@ -108,14 +257,19 @@ final class ModuleValidator {
       while ((n = in.read(buf)) > 0) {
         // Stop a gzip bomb at the limit instead of inflating it whole.
         if (out.size() + n > MAX_MODULE_SIZE) {
-          throw Rejects.invalid(method, "Wasm module decompresses to more than "
-              + MAX_MODULE_SIZE + " bytes", "IC0505");
+          throw invalid(method, "Wasm module decompresses to more than " + MAX_MODULE_SIZE
+              + " bytes");
         }
         out.write(buf, 0, n);
       }
       return out.toByteArray();
     } catch (IOException e) {
-      throw Rejects.invalid(method, "Wasm module is not valid gzip: " + e.getMessage(), "IC0505");
+      throw invalid(method, "Wasm module is not valid gzip: " + e.getMessage());
     }
+  }
+
+  private static org.icupgrade.core.CanisterRejectException invalid(String method, String why) {
+    // IC0505: the IC's error code for an invalid Wasm module (a CANISTER_ERROR).
+    return Rejects.invalid(method, why, "IC0505");
   }
 }

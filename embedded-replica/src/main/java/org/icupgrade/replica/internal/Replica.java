@@ -277,6 +277,14 @@ public final class Replica {
               a.specifiedId()));
         }
         case "create_canister": {
+          // Spec, "IC method create_canister": it can only be called by canisters, not by
+          // ingress messages (users create canisters through a canister such as the cycles
+          // ledger, or provisionally on a development instance).
+          if (effective != null) {
+            throw Rejects.badRequest(method, "create_canister can only be called by canisters,"
+                + " not by ingress messages; use provisional_create_canister_with_cycles on a"
+                + " development instance or create the canister through a canister");
+          }
           ManagementArgs.CreateCanister a = ManagementCandid.decodeCreateCanisterArgs(arg);
           return ManagementCandid.encodeCanisterIdResult(
               create(caller, a.settings(), BigInteger.ZERO, null));
@@ -289,6 +297,28 @@ public final class Replica {
         case "canister_status":
           return ManagementCandid.encodeCanisterStatusResult(canisterStatus(caller,
               about(ManagementCandid.decodeCanisterIdArgs(arg, method), effective, method)));
+        case "uninstall_code": {
+          CanisterState c = controlled(caller,
+              about(ManagementCandid.decodeCanisterIdArgs(arg, method), effective, method), method);
+          synchronized (c) {
+            uninstall(c);
+          }
+          return ManagementCandid.encodeEmptyResult();
+        }
+        case "delete_canister": {
+          CanisterState c = controlled(caller,
+              about(ManagementCandid.decodeCanisterIdArgs(arg, method), effective, method), method);
+          synchronized (c) {
+            // Spec, "IC method delete_canister": only a stopped canister can be deleted; its
+            // snapshots and chunk store go with it and its id is never reused.
+            if (c.status != CanisterStatus.RunStatus.STOPPED) {
+              throw Rejects.invalid(method, "Canister " + c.id + " must be stopped before it is"
+                  + " deleted; call stop_canister first", "IC0510");
+            }
+            canisters.remove(c.id);
+          }
+          return ManagementCandid.encodeEmptyResult();
+        }
         case "install_code": {
           ManagementArgs.InstallCode a = ManagementCandid.decodeInstallCodeArgs(arg);
           about(a.canisterId(), effective, method);
@@ -305,14 +335,14 @@ public final class Replica {
               uploadChunk(caller, a.canisterId(), a.chunk()));
         }
         case "stored_chunks": {
-          CanisterState c = controlled(caller,
+          CanisterState c = controlledOrSelf(caller,
               about(ManagementCandid.decodeCanisterIdArgs(arg, method), effective, method), method);
           synchronized (c) {
             return ManagementCandid.encodeStoredChunksResult(new ArrayList<>(c.chunkStore.keySet()));
           }
         }
         case "clear_chunk_store": {
-          CanisterState c = controlled(caller,
+          CanisterState c = controlledOrSelf(caller,
               about(ManagementCandid.decodeCanisterIdArgs(arg, method), effective, method), method);
           synchronized (c) {
             c.chunkStore.clear();
@@ -409,6 +439,16 @@ public final class Replica {
     return c;
   }
 
+  /**
+   * Controllers and the canister itself (spec, formal model, "Upload Chunk", "Clear chunk store",
+   * "List stored chunks", "Canister status": {@code M.caller ∈ S.controllers[A.canister_id] ∪
+   * {A.canister_id}}).
+   */
+  private CanisterState controlledOrSelf(Principal caller, Principal canisterId, String method) {
+    return caller.equals(canisterId) ? state(canisterId, method)
+        : controlled(caller, canisterId, method);
+  }
+
   public Principal create(
       Principal caller, @Nullable CanisterSettings settings, BigInteger cycles,
       @Nullable Principal specifiedId) {
@@ -458,7 +498,7 @@ public final class Replica {
   }
 
   public CanisterStatus canisterStatus(Principal caller, Principal canisterId) {
-    CanisterState c = controlled(caller, canisterId, "canister_status");
+    CanisterState c = controlledOrSelf(caller, canisterId, "canister_status");
     synchronized (c) {
       long memory = c.module == null ? 0 : c.module.length;
       return new CanisterStatus(c.status, c.controllers, c.moduleHash, BigInteger.valueOf(memory),
@@ -467,7 +507,7 @@ public final class Replica {
   }
 
   private Sha256 uploadChunk(Principal caller, Principal canisterId, byte[] chunk) {
-    CanisterState c = controlled(caller, canisterId, "upload_chunk");
+    CanisterState c = controlledOrSelf(caller, canisterId, "upload_chunk");
     if (chunk.length > MAX_CHUNK_SIZE) {
       throw Rejects.invalid("upload_chunk", "Wasm chunk is " + chunk.length
           + " bytes; a chunk is at most " + MAX_CHUNK_SIZE + " bytes", "IC0505");
@@ -492,8 +532,9 @@ public final class Replica {
     String method = "install_chunked_code";
     CanisterState target = controlled(caller, r.targetCanister(), method);
     Principal storeId = r.storeCanister().orElse(r.targetCanister());
-    // Spec, "IC method install_chunked_code": the caller must control the store canister too.
-    CanisterState store = controlled(caller, storeId, method);
+    // Spec, "IC method install_chunked_code": the caller must also be a controller of the store
+    // canister, or the store canister itself.
+    CanisterState store = controlledOrSelf(caller, storeId, method);
     if (r.chunkHashes().isEmpty()) {
       throw Rejects.invalid(method, "chunk_hashes_list is empty", "IC0505");
     }
@@ -553,14 +594,15 @@ public final class Replica {
           throw Rejects.invalid(method, "Canister " + c.id + " is empty: there is nothing to"
               + " upgrade; use mode install", "IC0537");
         }
-        // Spec, "IC method install_code": a canister running an EOP module must be upgraded with
-        // wasm_memory_persistence = keep (else its main memory, its state, would be lost), and
-        // keep is refused when the new module does not declare EOP.
+        // Spec, formal model, "Code upgrade": a canister running an EOP module must be upgraded
+        // with wasm_memory_persistence set (keep, or replace to drop its main memory knowingly),
+        // and keep is refused when the new module does not declare EOP.
         boolean keep = mode.wasmMemoryPersistence()
             .map(p -> p == InstallMode.WasmMemoryPersistence.KEEP).orElse(false);
-        if (c.enhancedOrthogonalPersistence && !keep) {
+        if (c.enhancedOrthogonalPersistence && mode.wasmMemoryPersistence().isEmpty()) {
           throw Rejects.invalid(method, "Missing upgrade option: enhanced orthogonal persistence"
-              + " requires the wasm_memory_persistence upgrade option to be keep", "IC0503");
+              + " requires the wasm_memory_persistence upgrade option: keep to keep the main"
+              + " memory (usual), or replace to drop it", "IC0503");
         }
         if (!checked.enhancedOrthogonalPersistence() && keep) {
           throw Rejects.invalid(method, "Invalid upgrade option: wasm_memory_persistence keep is"
@@ -644,6 +686,19 @@ public final class Replica {
     }
   }
 
+  /**
+   * Spec, formal model, "Code uninstallation": the canister becomes empty and its chunk store is
+   * cleared; controllers, run status, cycles and snapshots stay.
+   */
+  private static void uninstall(CanisterState c) {
+    c.module = null;
+    c.moduleHash = null;
+    c.enhancedOrthogonalPersistence = false;
+    c.code = null;
+    c.chunkStore.clear();
+    c.version++;
+  }
+
   private Snapshot takeSnapshot(
       Principal caller, Principal canisterId, @Nullable SnapshotId replace) {
     String method = "take_canister_snapshot";
@@ -665,8 +720,11 @@ public final class Replica {
       if (replace != null) {
         c.snapshots.removeIf(x -> x.snapshot().id().equals(replace));
       }
+      // Spec, "IC method take_canister_snapshot": a snapshot holds the Wasm binary, memories and
+      // the chunk store. The chunks are immutable arrays: the snapshot shares them.
       c.snapshots.add(new CanisterState.SnapshotState(s, c.module, c.moduleHash,
-          c.enhancedOrthogonalPersistence, c.code == null ? null : c.code.checkpoint()));
+          c.enhancedOrthogonalPersistence, c.code == null ? null : c.code.checkpoint(),
+          new java.util.LinkedHashMap<>(c.chunkStore)));
       return s;
     }
   }
@@ -682,6 +740,9 @@ public final class Replica {
       c.module = s.module();
       c.moduleHash = s.moduleHash();
       c.enhancedOrthogonalPersistence = s.eop();
+      // Spec, formal model, "Load canister snapshot": chunk_store = Snapshot.chunk_store.
+      c.chunkStore.clear();
+      c.chunkStore.putAll(s.chunkStore());
       // Spec, "IC method load_canister_snapshot": the module, heap, globals and stable memory
       // come back exactly as they were when the snapshot was taken.
       c.code = null;
