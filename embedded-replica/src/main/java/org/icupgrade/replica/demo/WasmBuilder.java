@@ -334,6 +334,20 @@ public final class WasmBuilder {
       return this;
     }
 
+    /** {@code memory.size}: pushes the memory's size in pages. */
+    public Code memorySize() {
+      b.write(0x3f);
+      b.write(0x00);
+      return this;
+    }
+
+    /** {@code memory.grow}: pops a page count, pushes the old size (or -1). */
+    public Code memoryGrow() {
+      b.write(0x40);
+      b.write(0x00);
+      return this;
+    }
+
     /** {@code if} with no result; close it with {@link #end()}. */
     public Code ifThen() {
       b.write(0x04);

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.RejectCode;
@@ -198,6 +199,7 @@ final class WasmCanister {
         // initialize(): the start function may already use stable memory (spec: functions
         // marked s), which an upgrade carries over only after instantiation.
         .withInitialize(false)
+        .withMemoryFactory(JournaledMemory::new)
         .withUnsafeExecutionListener((instruction, stack) -> {
           Context c = ctx;
           if (c != null && ++c.instructions > instructionLimit) {
@@ -322,7 +324,7 @@ final class WasmCanister {
   private Result run(Kind kind, String export, byte[] arg, Principal caller, String method,
       CallContext call, int function, int env, int rejectCode, String rejectMessage) {
     start(caller);
-    State before = State.of(this);
+    Journal before = Journal.begin(this, call);
     Context c = new Context(kind, arg, caller, method, call);
     c.rejectCode = rejectCode;
     c.rejectMessage = rejectMessage;
@@ -350,11 +352,11 @@ final class WasmCanister {
       }
     } catch (Trap t) {
       ctx = null;
-      before.restore(this);
+      before.undo(this);
       throw t;
     } catch (ChicoryException | StackOverflowError e) {
       ctx = null;
-      before.restore(this);
+      before.undo(this);
       Throwable root = e;
       while (root.getCause() != null && root.getCause() != root) {
         if (root.getCause() instanceof Trap t) {
@@ -367,18 +369,126 @@ final class WasmCanister {
       // Whatever else goes wrong inside the message is the message's failure, not the replica's:
       // it rolls back like a trap.
       ctx = null;
-      before.restore(this);
+      before.undo(this);
       throw new Trap("Canister trapped: " + e);
     } finally {
       ctx = null;
     }
     if (kind == Kind.QUERY) {
-      before.restore(this);
+      // A query changes nothing (spec, "Query call"), but its answer stands.
+      before.undoKeepingAnswer(this);
     } else {
+      before.commit(this);
       version++;
     }
     return new Result(call, List.copyOf(c.outgoing));
   }
+
+  /**
+   * What one message may change, recorded so that a trap can undo it: the pages of main and
+   * stable memory it writes (saved on first write, see {@link JournaledMemory}), the globals,
+   * certified data, the global timer and its call's reply. Cost grows with what the message
+   * writes, not with the canister's size.
+   */
+  private static final class Journal {
+    private final long[] globalsLow;
+    private final long[] globalsHigh;
+    private final byte[] certified;
+    private final long timerDeadline;
+    private final int stableLength;
+    private final CallContext call;
+    private final boolean replied;
+    private final @Nullable String reject;
+    private final byte[] reply;
+
+    private Journal(WasmCanister w, CallContext call) {
+      int g = w.instance.globalCount();
+      globalsLow = new long[g];
+      globalsHigh = new long[g];
+      for (int i = 0; i < g; i++) {
+        globalsLow[i] = w.instance.global(i).getValueLow();
+        globalsHigh[i] = w.instance.global(i).getValueHigh();
+      }
+      certified = w.certifiedData; // replaced, never written in place
+      timerDeadline = w.timerDeadline;
+      stableLength = w.stable.length;
+      this.call = call;
+      replied = call.replied;
+      reject = call.reject;
+      reply = call.reply.toByteArray();
+    }
+
+    static Journal begin(WasmCanister w, CallContext call) {
+      Journal j = new Journal(w, call);
+      JournaledMemory m = w.heap();
+      if (m != null) {
+        m.begin();
+      }
+      w.stableSaved = new java.util.HashMap<>();
+      w.stableLengthAtBegin = w.stable.length;
+      return j;
+    }
+
+    void commit(WasmCanister w) {
+      JournaledMemory m = w.heap();
+      if (m != null) {
+        m.commit();
+      }
+      w.stableSaved = null;
+    }
+
+    void undo(WasmCanister w) {
+      undoKeepingAnswer(w);
+      call.replied = replied;
+      call.reject = reject;
+      call.reply.reset();
+      call.reply.writeBytes(reply);
+    }
+
+    void undoKeepingAnswer(WasmCanister w) {
+      JournaledMemory m = w.heap();
+      if (m != null) {
+        m.undo();
+      }
+      Map<Integer, byte[]> pages = w.stableSaved;
+      w.stableSaved = null;
+      if (pages != null) {
+        for (Map.Entry<Integer, byte[]> e : pages.entrySet()) {
+          System.arraycopy(e.getValue(), 0, w.stable, e.getKey() * PAGE, PAGE);
+        }
+      }
+      if (w.stable.length != stableLength) {
+        w.stable = Arrays.copyOf(w.stable, stableLength);
+      }
+      for (int i = 0; i < globalsLow.length; i++) {
+        w.instance.global(i).setValueLow(globalsLow[i]);
+        w.instance.global(i).setValueHigh(globalsHigh[i]);
+      }
+      w.certifiedData = certified;
+      w.timerDeadline = timerDeadline;
+    }
+  }
+
+  private @Nullable JournaledMemory heap() {
+    return (JournaledMemory) instance.memory();
+  }
+
+  /** Saves the stable memory pages {@code [offset, offset + size)} before a message writes them. */
+  private void touchStable(long offset, long size) {
+    Map<Integer, byte[]> saved = stableSaved;
+    if (saved == null || size <= 0) {
+      return;
+    }
+    long last = Math.min((offset + size - 1) / PAGE, (long) stableLengthAtBegin / PAGE - 1);
+    for (long p = offset / PAGE; p <= last; p++) {
+      int page = (int) p;
+      saved.computeIfAbsent(page, k -> Arrays.copyOfRange(stable, k * PAGE, (k + 1) * PAGE));
+    }
+  }
+
+  /** Stable memory pages saved by the running message; null outside a message. */
+  private @Nullable Map<Integer, byte[]> stableSaved;
+  private int stableLengthAtBegin;
 
   /** What a message may change, taken before it runs. */
   private record State(byte[] memory, long[] globalsLow, long[] globalsHigh, byte[] stable,
@@ -400,15 +510,8 @@ final class WasmCanister {
     void restore(WasmCanister w) {
       w.start(Principal.MANAGEMENT_CANISTER);
       Memory m = w.instance.memory();
-      if (m != null && m.pages() != pages) {
-        // Memory cannot shrink: start from a fresh instance and put the old contents back.
-        w.instance = w.newInstance();
-        w.initialize(w.instance, Principal.MANAGEMENT_CANISTER);
-        m = w.instance.memory();
-        m.grow(pages - m.pages());
-      }
       if (m != null) {
-        m.write(0, memory);
+        ((JournaledMemory) m).replaceContents(pages, memory);
       }
       for (int i = 0; i < globalsLow.length; i++) {
         w.instance.global(i).setValueLow(globalsLow[i]);
@@ -615,6 +718,7 @@ final class WasmCanister {
       case "stable_write":
       case "stable64_write":
         stableBounds(a[0], a[2], name);
+        touchStable(a[0], a[2]);
         System.arraycopy(mem.readBytes((int) a[1], (int) a[2]), 0, stable, (int) a[0],
             (int) a[2]);
         return none();

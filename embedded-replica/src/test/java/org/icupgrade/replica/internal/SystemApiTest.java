@@ -138,6 +138,28 @@ class SystemApiTest {
   }
 
   @Test
+  void trap_afterMemoryGrow_memorySizeAndPagesBack() {
+    WasmBuilder w = new WasmBuilder();
+    int append = w.importFunction("ic0", "msg_reply_data_append", types(I32, I32), types());
+    int reply = w.importFunction("ic0", "msg_reply", types(), types());
+    int trap = w.importFunction("ic0", "trap", types(I32, I32), types());
+    // grow by 2 pages, write into a new page and into byte 0, then trap.
+    w.export("canister_update grow_then_trap", w.function(types(), types(), types(), new Code()
+        .i32(2).memoryGrow().drop()
+        .i32(65_536 + 5).i32(9).i32Store8()
+        .i32(0).i32(9).i32Store8()
+        .i32(0).i32(0).call(trap).end()));
+    // replies <pages><byte 0>
+    w.export("canister_query look", w.function(types(), types(), types(), new Code()
+        .i32(1).memorySize().i32Store8().i32(0).i32(2).call(append).call(reply).end()));
+    w.memory(1);
+    install(w.build());
+    assertThrows(CanisterRejectException.class,
+        () -> agent.update(canister, "grow_then_trap", NONE));
+    assertArrayEquals(new byte[] {0, 1}, agent.query(canister, "look", NONE));
+  }
+
+  @Test
   void startFunction_runsBeforeInit() {
     WasmBuilder w = new WasmBuilder();
     int append = w.importFunction("ic0", "msg_reply_data_append", types(I32, I32), types());
