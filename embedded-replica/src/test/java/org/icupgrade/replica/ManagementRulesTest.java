@@ -249,4 +249,84 @@ class ManagementRulesTest {
     CanisterRejectException e = rejected(() -> ic.createCanister(CanisterSettings.empty()));
     assertTrue(e.rejectMessage().contains("only be called by canisters"), e.getMessage());
   }
+
+  @Test
+  void upgrade_enhancedOrthogonalPersistenceWithReplace_accepted() {
+    // Spec, formal model, "Code upgrade": an EOP canister needs the option set; replace drops
+    // the main memory knowingly, also towards a module without EOP.
+    ic.installCode(canister, InstallMode.install(), ByteBuffer.wrap(eopModule()), new byte[0]);
+    ic.installCode(canister, InstallMode.upgrade()
+        .withWasmMemoryPersistence(InstallMode.WasmMemoryPersistence.REPLACE), wasm(100),
+        new byte[0]);
+    assertEquals(Optional.of(Sha256.of(wasm(100))), replica.moduleHash(canister));
+  }
+
+  @Test
+  void loadSnapshot_restoresTheChunkStoreOfTheSnapshot() {
+    ic.installCode(canister, InstallMode.install(), wasm(100), new byte[0]);
+    Sha256 kept = ic.uploadChunk(canister, ByteBuffer.wrap(new byte[] {1}));
+    Snapshot s = ic.takeCanisterSnapshot(canister, null);
+    ic.clearChunkStore(canister);
+    ic.uploadChunk(canister, ByteBuffer.wrap(new byte[] {2}));
+    ic.loadCanisterSnapshot(canister, s.id());
+    assertEquals(List.of(kept), ic.storedChunks(canister));
+  }
+
+  @Test
+  void uninstallCode_emptiesCanisterAndChunkStore_keepsControllersAndSnapshots() {
+    ic.installCode(canister, InstallMode.install(), wasm(100), new byte[0]);
+    ic.takeCanisterSnapshot(canister, null);
+    ic.uploadChunk(canister, ByteBuffer.wrap(new byte[] {1}));
+    replica.agentFor(ME).update(Principal.MANAGEMENT_CANISTER, "uninstall_code",
+        ManagementCandid.encodeCanisterIdArgs(canister), canister);
+    assertEquals(Optional.empty(), replica.moduleHash(canister));
+    assertEquals(List.of(), replica.chunkStore(canister));
+    assertEquals(List.of(ME), replica.controllers(canister));
+    assertEquals(1, ic.listCanisterSnapshots(canister).size());
+    // empty again: install is the mode that fits
+    ic.installCode(canister, InstallMode.install(), wasm(200), new byte[0]);
+  }
+
+  @Test
+  void uninstallCode_nonController_rejectedNothingChanges() {
+    ic.installCode(canister, InstallMode.install(), wasm(100), new byte[0]);
+    CanisterRejectException e = rejected(() -> replica.agentFor(OTHER).update(
+        Principal.MANAGEMENT_CANISTER, "uninstall_code",
+        ManagementCandid.encodeCanisterIdArgs(canister), canister));
+    assertEquals(Optional.of("IC0512"), e.errorCode());
+    assertEquals(Optional.of(Sha256.of(wasm(100))), replica.moduleHash(canister));
+  }
+
+  @Test
+  void deleteCanister_running_rejected_stopped_deleted() {
+    byte[] arg = ManagementCandid.encodeCanisterIdArgs(canister);
+    CanisterRejectException running = rejected(() -> replica.agentFor(ME).update(
+        Principal.MANAGEMENT_CANISTER, "delete_canister", arg, canister));
+    assertTrue(running.rejectMessage().contains("stopped"), running.getMessage());
+    ic.stopCanister(canister);
+    replica.agentFor(ME).update(Principal.MANAGEMENT_CANISTER, "delete_canister", arg, canister);
+    assertEquals(RejectCode.DESTINATION_INVALID,
+        rejected(() -> ic.canisterStatus(canister)).rejectCode());
+  }
+
+  @Test
+  void installCode_seventeenIcpCustomSections_rejectedNothingInstalled() {
+    org.icupgrade.replica.demo.WasmBuilder w = new org.icupgrade.replica.demo.WasmBuilder();
+    for (int i = 0; i < 17; i++) {
+      w.custom("icp:public s" + i, new byte[0]);
+    }
+    CanisterRejectException e = rejected(() -> ic.installCode(canister, InstallMode.install(),
+        ByteBuffer.wrap(w.build()), new byte[0]));
+    assertEquals(Optional.of("IC0505"), e.errorCode());
+    assertEquals(Optional.empty(), replica.moduleHash(canister));
+  }
+
+  @Test
+  void installCode_largeDebugCustomSection_accepted() {
+    // Not an icp: section: outside the 1 MiB custom section budget.
+    byte[] module = new org.icupgrade.replica.demo.WasmBuilder()
+        .custom(".debug_info", new byte[MIB + MIB / 2]).build();
+    ic.installCode(canister, InstallMode.install(), ByteBuffer.wrap(module), new byte[0]);
+    assertEquals(Optional.of(Sha256.of(module)), replica.moduleHash(canister));
+  }
 }
