@@ -329,4 +329,11 @@ class ManagementRulesTest {
     ic.installCode(canister, InstallMode.install(), ByteBuffer.wrap(module), new byte[0]);
     assertEquals(Optional.of(Sha256.of(module)), replica.moduleHash(canister));
   }
+
+  @Test
+  void takeSnapshot_emptyCanister_rejected() {
+    CanisterRejectException e = rejected(() -> ic.takeCanisterSnapshot(canister, null));
+    assertTrue(e.rejectMessage().contains("empty"), e.getMessage());
+    assertTrue(ic.listCanisterSnapshots(canister).isEmpty());
+  }
 }

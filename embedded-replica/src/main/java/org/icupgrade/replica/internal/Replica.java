@@ -704,6 +704,12 @@ public final class Replica {
     String method = "take_canister_snapshot";
     CanisterState c = controlled(caller, canisterId, method);
     synchronized (c) {
+      // Spec, formal model, "Take canister snapshot": the snapshot holds the canister's
+      // wasm_state and raw_module, which an empty canister does not have; the IC refuses.
+      if (c.isEmpty()) {
+        throw Rejects.invalid(method, "Canister " + canisterId + " is empty: there is no code or"
+            + " state to take a snapshot of; install code first", "IC0537");
+      }
       if (replace != null) {
         if (c.snapshots.stream().noneMatch(s -> s.snapshot().id().equals(replace))) {
           throw Rejects.invalid(method, "Snapshot " + replace + " to replace not found", "IC0411");
