@@ -336,4 +336,10 @@ class ManagementRulesTest {
     assertTrue(e.rejectMessage().contains("empty"), e.getMessage());
     assertTrue(ic.listCanisterSnapshots(canister).isEmpty());
   }
+
+  @Test
+  void updateSettings_controllerListedTwice_keptOnce() {
+    ic.updateSettings(canister, CanisterSettings.ofControllers(List.of(ME, OTHER, ME)));
+    assertEquals(List.of(ME, OTHER), replica.controllers(canister));
+  }
 }

@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -455,7 +455,7 @@ public final class Replica {
     List<Principal> controllers = settings == null || settings.controllers().isEmpty()
         ? List.of(caller) // spec, "create_canister": the default controller is the caller
         : settings.controllers().get();
-    checkControllers(controllers, "create_canister");
+    controllers = checkControllers(controllers, "create_canister");
     Principal id;
     if (specifiedId != null) {
       id = specifiedId;
@@ -472,14 +472,17 @@ public final class Replica {
     return id;
   }
 
-  private static void checkControllers(List<Principal> controllers, String method) {
+  /**
+   * Spec, "IC method create_canister": controllers is "a list of at most 10 principals"; the
+   * list is taken as a set (the formal model tests membership only), so a principal listed twice
+   * is one controller, as on the IC, rather than an error.
+   */
+  private static List<Principal> checkControllers(List<Principal> controllers, String method) {
     if (controllers.size() > MAX_CONTROLLERS) {
       throw Rejects.invalid(method, "Invalid settings: at most " + MAX_CONTROLLERS
           + " controllers are allowed, got " + controllers.size(), "IC0503");
     }
-    if (new HashSet<>(controllers).size() != controllers.size()) {
-      throw Rejects.invalid(method, "Invalid settings: a controller is listed twice", "IC0503");
-    }
+    return List.copyOf(new LinkedHashSet<>(controllers));
   }
 
   private void updateSettings(
@@ -490,8 +493,7 @@ public final class Replica {
     synchronized (c) {
       Optional<List<Principal>> controllers = settings.controllers();
       if (controllers.isPresent()) {
-        checkControllers(controllers.get(), "update_settings");
-        c.controllers = List.copyOf(controllers.get());
+        c.controllers = checkControllers(controllers.get(), "update_settings");
       }
       c.version++;
     }
