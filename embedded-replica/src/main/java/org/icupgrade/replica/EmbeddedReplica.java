@@ -27,8 +27,10 @@ import org.icupgrade.replica.internal.Replica;
  * }</pre>
  *
  * <p>Installed WASM modules run in Chicory behind the ic0 system API (see the package
- * {@code internal}'s {@code WasmCanister} for the functions provided). <b>Warning:</b>
- * inter-canister calls are not provided yet: a module that calls {@code ic0.call_new} traps.
+ * {@code internal}'s {@code WasmCanister} for the functions provided), including calls to other
+ * canisters and to the management canister. Calls through {@link #agentFor} are ingress
+ * messages: the management canister's canister-only methods ({@code create_canister}) refuse
+ * them, as the IC does; canister code may call them.
  *
  * <p>Thread-safe. Calls about one canister are serialized; different canisters run in parallel.
  */
@@ -169,10 +171,12 @@ public final class EmbeddedReplica {
     return replica.chunkStore(canisterId);
   }
 
+  /** Whether the canister is running, stopping or stopped. */
   public CanisterStatus.RunStatus runStatus(Principal canisterId) {
     return replica.runStatus(canisterId);
   }
 
+  /** The canister's controllers, in the order they were set. */
   public List<Principal> controllers(Principal canisterId) {
     return replica.controllers(canisterId);
   }
