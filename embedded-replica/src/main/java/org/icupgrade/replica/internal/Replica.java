@@ -118,6 +118,27 @@ public final class Replica {
           + " does not match the called canister " + canisterId);
     }
     CanisterState c = state(canisterId, method);
+    if (c.builtin == null) {
+      synchronized (wasmExecution) {
+        return canister(c, caller, canisterId, method, arg, effectiveCanisterId, query);
+      }
+    }
+    return canister(c, caller, canisterId, method, arg, effectiveCanisterId, query);
+  }
+
+  /**
+   * Held while canister code runs. A canister's calls to other canisters are delivered while it
+   * is locked, so with per-canister locks alone two canisters calling each other from two threads
+   * would wait for each other forever. Canister code therefore runs one message at a time
+   * replica-wide, which also keeps each canister's messages one at a time in order (spec,
+   * "Abstract behavior": a canister executes one message at a time). Built-in canisters call no
+   * one and keep their own locks.
+   */
+  private final Object wasmExecution = new Object();
+
+  private byte[] canister(
+      CanisterState c, Principal caller, Principal canisterId, String method, byte[] arg,
+      Principal effectiveCanisterId, boolean query) {
     synchronized (c) {
       if (c.status != CanisterStatus.RunStatus.RUNNING) {
         throw new CanisterRejectException(RejectCode.CANISTER_ERROR,
@@ -807,24 +828,31 @@ public final class Replica {
     java.time.Instant now = clock.instant();
     long nanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
     for (CanisterState c : List.copyOf(canisters.values())) {
-      synchronized (c) {
-        WasmCanister code = c.code;
-        if (code == null || c.status != CanisterStatus.RunStatus.RUNNING
-            || !code.takeDueTimer(nanos)) {
-          continue;
-        }
-        ran++;
-        try {
-          WasmCanister.Result r = code.run(WasmCanister.Kind.TIMER, "canister_global_timer",
-              new byte[0], c.id, "canister_global_timer");
-          deliver(c, code, c.id, "canister_global_timer", r.context(), r.calls());
-        } catch (WasmCanister.Trap t) {
-          LOG.log(System.Logger.Level.DEBUG, () -> c.id + ": global timer trapped: "
-              + t.getMessage());
-        }
+      synchronized (wasmExecution) {
+        ran += fireTimer(c, nanos);
       }
     }
     return ran;
+  }
+
+  /** Runs {@code c}'s global timer if it is due; returns 1 if it ran, else 0. */
+  private int fireTimer(CanisterState c, long nanos) {
+    synchronized (c) {
+      WasmCanister code = c.code;
+      if (code == null || c.status != CanisterStatus.RunStatus.RUNNING
+          || !code.takeDueTimer(nanos)) {
+        return 0;
+      }
+      try {
+        WasmCanister.Result r = code.run(WasmCanister.Kind.TIMER, "canister_global_timer",
+            new byte[0], c.id, "canister_global_timer");
+        deliver(c, code, c.id, "canister_global_timer", r.context(), r.calls());
+      } catch (WasmCanister.Trap t) {
+        LOG.log(System.Logger.Level.DEBUG, () -> c.id + ": global timer trapped: "
+            + t.getMessage());
+      }
+      return 1;
+    }
   }
 
   public void host(Principal canisterId, BuiltinCanister builtin) {
