@@ -9,7 +9,6 @@ import org.icupgrade.core.IcException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
 import org.icupgrade.core.UpgradeScope;
-import org.icupgrade.core.management.CanisterStatus;
 import org.icupgrade.core.management.ManagementCanister;
 import org.icupgrade.core.registry.DeploymentRecord;
 import org.icupgrade.core.registry.DeploymentRegistry;
@@ -36,19 +35,20 @@ import org.jspecify.annotations.Nullable;
  */
 public final class StorageDeployer {
   private final DeploymentRegistry registry;
-  private final ReleaseCatalog catalog;
   private final CanisterUpgrader upgrader;
   private final Executor executor;
   private final UpgradePlanner planner;
-  private final @Nullable ManagementCanister managementCanister;
 
   private StorageDeployer(Builder b) {
     this.registry = b.registry;
-    this.catalog = b.catalog;
     this.upgrader = b.upgrader;
     this.executor = b.executor;
-    this.planner = UpgradePlanner.over(registry, catalog);
-    this.managementCanister = b.managementCanister;
+    UpgradePlanner.Builder pb = UpgradePlanner.builder(registry, b.catalog);
+    ManagementCanister mc = b.managementCanister;
+    if (mc != null) {
+      pb.ownerCheck(id -> mc.canisterStatus(id).controllers());
+    }
+    this.planner = pb.build();
   }
 
   public static Builder builder(
@@ -90,7 +90,6 @@ public final class StorageDeployer {
         .orElseThrow(() -> new UpgradeStorageException(UpgradeStorageException.Reason.NOT_FOUND,
             canisterId, "no record of canister " + canisterId + " for " + caller));
     UpgradePlan plan = planner.plan(record, scope);
-    checkOwnerControls(record);
     DeploymentStatus running = plan.installs().isPresent()
         ? DeploymentStatus.UPGRADING_WASM : DeploymentStatus.UPGRADING_FRONTEND;
     DeploymentRecord started = registry.replace(record, record.withStatus(running))
@@ -103,25 +102,6 @@ public final class StorageDeployer {
       registry.replace(started, started.failed("the upgrade executor refused the job"));
       throw new IcException("could not start the upgrade of " + canisterId
           + ": the executor refused it", e);
-    }
-  }
-
-  /** The owner must still control the canister, if the deployer can see its controllers. */
-  private void checkOwnerControls(DeploymentRecord record) {
-    ManagementCanister mc = managementCanister;
-    if (mc == null) {
-      return;
-    }
-    CanisterStatus status;
-    try {
-      status = mc.canisterStatus(record.canisterId());
-    } catch (IcException e) {
-      // Not a controller yet: the upgrade's preflight reports that, with what to do.
-      return;
-    }
-    if (!status.controllers().contains(record.owner())) {
-      throw new UpgradeStorageException(UpgradeStorageException.Reason.NOT_OWNER,
-          record.canisterId(), record.owner() + " no longer controls " + record.canisterId());
     }
   }
 

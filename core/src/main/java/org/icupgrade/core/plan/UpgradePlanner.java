@@ -1,103 +1,125 @@
 package org.icupgrade.core.plan;
 
-import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import org.icupgrade.core.Principal;
+import org.icupgrade.core.Sha256;
 import org.icupgrade.core.UpgradeScope;
+import org.icupgrade.core.plan.internal.DefaultUpgradePlanner;
 import org.icupgrade.core.registry.DeploymentRecord;
 import org.icupgrade.core.registry.DeploymentRegistry;
-import org.icupgrade.core.registry.DeploymentStatus;
-import org.icupgrade.core.release.ReleaseArtifacts;
 import org.icupgrade.core.release.ReleaseCatalog;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Compares what each deployed canister runs (its record's WASM hash, frontend hash and release
- * tag) with the latest release of the catalog, and says what an upgrade of a scope will do.
- * Immutable and thread-safe.
+ * Update detection (seed 004): compares what each deployed canister runs, by its record's WASM
+ * hash, frontend hash and release tag (or the canister's live module hash, when given one), with
+ * the latest release of a {@link ReleaseCatalog}, and says what an upgrade of a scope will do.
+ *
+ * <pre>{@code
+ * UpgradePlanner planner = UpgradePlanner.builder(registry, catalog)
+ *     .liveModuleHash(agent::moduleHash)   // optional: trust the canister, not the record
+ *     .build();
+ * planner.listStorages(owner);             // each record with its UpdateInfo
+ * UpgradePlan plan = planner.plan(owner, canisterId, UpgradeScope.ALL);
+ * }</pre>
+ *
+ * <p>Refusals are one exception type, {@link UpgradeStorageException}, whose
+ * {@link UpgradeStorageException#reason() reason} is seed 004's {@code UpgradeStorageError};
+ * {@link #plan} documents which reasons it raises, checked in this order: {@code NOT_FOUND},
+ * {@code ALREADY_UPGRADING}, {@code NOT_COMPLETED}, {@code NOT_OWNER}, {@code RELEASE_NOT_READY},
+ * {@code NO_UPDATE_AVAILABLE}. Planning changes nothing: starting the upgrade (and winning the
+ * registry's compare-and-set) is the orchestrator's job.
+ *
+ * <p>Implementations are immutable and thread-safe.
  */
-public final class UpgradePlanner {
-  private final DeploymentRegistry registry;
-  private final ReleaseCatalog catalog;
-
-  private UpgradePlanner(DeploymentRegistry registry, ReleaseCatalog catalog) {
-    this.registry = registry;
-    this.catalog = catalog;
-  }
-
-  public static UpgradePlanner over(DeploymentRegistry registry, ReleaseCatalog catalog) {
-    return new UpgradePlanner(Objects.requireNonNull(registry), Objects.requireNonNull(catalog));
-  }
-
+public interface UpgradePlanner {
   /**
-   * The update information of any canister this deployer created, for any caller (seed 004:
-   * a public query, so that a canister's own frontend can show an update badge). Empty when there
-   * is no record.
+   * Seed 004's {@code checkStorageUpdate}, for any caller (a canister's own frontend shows an
+   * update badge with it): the update information of a canister this deployer has a record of,
+   * or empty when it has none. Before any release is ready, the available fields are empty and
+   * nothing is reported as available.
    */
-  public Optional<UpdateInfo> checkStorageUpdate(Principal canisterId) {
-    return registry.find(canisterId).map(r -> info(r, catalog.current().orElse(null)));
-  }
-
-  /** The caller's canisters, each with its update information once completed. */
-  public List<StorageInfo> listStorages(Principal caller) {
-    ReleaseArtifacts latest = catalog.current().orElse(null);
-    List<StorageInfo> out = new ArrayList<>();
-    for (DeploymentRecord r : registry.byOwner(caller)) {
-      boolean settled = r.status() == DeploymentStatus.COMPLETED
-          || r.status() == DeploymentStatus.FAILED;
-      out.add(new StorageInfo(r, settled && latest != null ? info(r, latest) : null));
-    }
-    return out;
-  }
+  Optional<UpdateInfo> checkStorageUpdate(Principal canisterId);
 
   /**
-   * What upgrading {@code canisterId} with {@code scope} will do, for its owner.
+   * Seed 004's {@code listStorages}: the caller's records, ordered by canister id, each with its
+   * update information when the record is settled ({@code COMPLETED} or {@code FAILED}) and a
+   * release is ready; creating and upgrading records carry none.
+   */
+  List<StorageInfo> listStorages(Principal caller);
+
+  /**
+   * What upgrading {@code canisterId} with {@code scope} will do, for {@code caller}: the module
+   * to install when the scope includes the WASM and it differs, the frontend to sync when the
+   * scope includes the frontend and it differs.
    *
-   * @throws UpgradeStorageException NOT_FOUND, NOT_COMPLETED, ALREADY_UPGRADING,
-   *     RELEASE_NOT_READY or NO_UPDATE_AVAILABLE
+   * @throws UpgradeStorageException with reason {@code NOT_FOUND} (no record of this canister
+   *     for this caller: a stranger is not told that the record exists, as in the seed),
+   *     {@code ALREADY_UPGRADING}, {@code NOT_COMPLETED} (still being created; a {@code FAILED}
+   *     record may be retried), {@code NOT_OWNER} (the record's owner no longer controls the
+   *     canister; checked only with {@link Builder#ownerCheck}), {@code RELEASE_NOT_READY} or
+   *     {@code NO_UPDATE_AVAILABLE} (nothing differs within {@code scope})
    */
-  public UpgradePlan plan(Principal caller, Principal canisterId, UpgradeScope scope) {
-    DeploymentRecord r = registry.find(canisterId)
-        .filter(x -> x.owner().equals(caller))
-        .orElseThrow(() -> new UpgradeStorageException(UpgradeStorageException.Reason.NOT_FOUND,
-            canisterId, "no record of canister " + canisterId + " for " + caller));
-    return plan(r, scope);
+  UpgradePlan plan(Principal caller, Principal canisterId, UpgradeScope scope);
+
+  /**
+   * {@link #plan(Principal, Principal, UpgradeScope)} for an orchestrator that has read the
+   * record already (and will compare-and-set against exactly that version); the caller has
+   * checked ownership, so {@code NOT_FOUND} is not raised.
+   */
+  UpgradePlan plan(DeploymentRecord record, UpgradeScope scope);
+
+  /** A planner comparing records with the catalog's latest release, with no live lookups. */
+  static UpgradePlanner over(DeploymentRegistry registry, ReleaseCatalog catalog) {
+    return builder(registry, catalog).build();
   }
 
-  UpgradePlan plan(DeploymentRecord r, UpgradeScope scope) {
-    Principal canisterId = r.canisterId();
-    if (r.status().isUpgrading()) {
-      throw new UpgradeStorageException(UpgradeStorageException.Reason.ALREADY_UPGRADING,
-          canisterId, "an upgrade of " + canisterId + " is running (" + r.status() + ")");
-    }
-    // A failed upgrade may be retried: the record says what the canister runs.
-    if (r.status() != DeploymentStatus.COMPLETED && r.status() != DeploymentStatus.FAILED) {
-      throw new UpgradeStorageException(UpgradeStorageException.Reason.NOT_COMPLETED, canisterId,
-          canisterId + " is " + r.status() + "; wait until its creation completes");
-    }
-    ReleaseArtifacts latest = catalog.current().orElseThrow(() -> new UpgradeStorageException(
-        UpgradeStorageException.Reason.RELEASE_NOT_READY, canisterId,
-        "no release has been downloaded and verified yet; refresh the release catalog"));
-    UpdateInfo info = info(r, latest);
-    boolean wasm = scope.includesWasm() && info.wasmUpdateAvailable();
-    boolean frontend = scope.includesFrontend() && info.frontendUpdateAvailable();
-    if (!wasm && !frontend) {
-      throw new UpgradeStorageException(UpgradeStorageException.Reason.NO_UPDATE_AVAILABLE,
-          canisterId, canisterId + " already runs what " + latest.tag() + " offers for " + scope);
-    }
-    return new UpgradePlan(canisterId, scope, latest.tag(), wasm ? latest.wasmModule() : null,
-        frontend ? latest.frontend() : null);
+  /** Starts configuring a planner over {@code registry} and {@code catalog}. */
+  static Builder builder(DeploymentRegistry registry, ReleaseCatalog catalog) {
+    return new Builder(registry, catalog);
   }
 
-  static UpdateInfo info(DeploymentRecord r, @org.jspecify.annotations.Nullable ReleaseArtifacts latest) {
-    if (latest == null) {
-      return new UpdateInfo(r.wasmHash(), null, r.releaseTag(), null, false, false,
-          r.frontendHash(), null);
+  /** Configures an {@link UpgradePlanner}. */
+  final class Builder {
+    private final DeploymentRegistry registry;
+    private final ReleaseCatalog catalog;
+    private @Nullable Function<Principal, Optional<Sha256>> liveModuleHash;
+    private @Nullable Function<Principal, ? extends Collection<Principal>> controllersOf;
+
+    private Builder(DeploymentRegistry registry, ReleaseCatalog catalog) {
+      this.registry = Objects.requireNonNull(registry, "registry");
+      this.catalog = Objects.requireNonNull(catalog, "catalog");
     }
-    return new UpdateInfo(r.wasmHash(), latest.wasmHash(), r.releaseTag(), latest.tag(),
-        !latest.wasmHash().equals(r.wasmHash()),
-        !latest.frontendHash().equals(r.frontendHash()),
-        r.frontendHash(), latest.frontendHash());
+
+    /**
+     * Reads a canister's installed module hash live (for instance {@code agent::moduleHash},
+     * which anyone may read from the certified state tree) instead of trusting the record: a
+     * canister upgraded behind the deployer's back then shows the right answer. Empty means no
+     * module is installed. Its failures propagate.
+     */
+    public Builder liveModuleHash(Function<Principal, Optional<Sha256>> liveModuleHash) {
+      this.liveModuleHash = Objects.requireNonNull(liveModuleHash, "liveModuleHash");
+      return this;
+    }
+
+    /**
+     * Reads a canister's controllers (for instance from {@code canister_status}) so that
+     * {@link UpgradePlanner#plan} refuses with {@code NOT_OWNER} when the record's owner no
+     * longer controls the canister. {@code canister_status} is for controllers only: when the
+     * lookup fails with an {@link org.icupgrade.core.IcException} (the deployer is not a
+     * controller yet) the check is skipped, and the upgrade's own preflight reports it.
+     */
+    public Builder ownerCheck(Function<Principal, ? extends Collection<Principal>> controllersOf) {
+      this.controllersOf = Objects.requireNonNull(controllersOf, "controllersOf");
+      return this;
+    }
+
+    public UpgradePlanner build() {
+      return new DefaultUpgradePlanner(registry, catalog, liveModuleHash, controllersOf);
+    }
   }
 }

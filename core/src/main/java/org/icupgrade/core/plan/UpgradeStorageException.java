@@ -2,8 +2,13 @@ package org.icupgrade.core.plan;
 
 import org.icupgrade.core.IcException;
 import org.icupgrade.core.Principal;
+import org.jspecify.annotations.Nullable;
 
-/** An upgrade request refused before anything was done (seed 004's {@code UpgradeStorageError}). */
+/**
+ * An upgrade request refused before anything was done: seed 004's {@code UpgradeStorageError},
+ * one exception type whose {@link #reason()} is the seed's variant, so a service can map it back
+ * to its own API ({@code switch (e.reason())}). The message says what to do.
+ */
 public final class UpgradeStorageException extends IcException {
   private static final long serialVersionUID = 1L;
 
@@ -27,11 +32,23 @@ public final class UpgradeStorageException extends IcException {
   private final Principal canisterId;
 
   public UpgradeStorageException(Reason reason, Principal canisterId, String message) {
-    super(reason + ": " + message);
+    this(reason, canisterId, message, null);
+  }
+
+  public UpgradeStorageException(
+      Reason reason, Principal canisterId, String message, @Nullable Throwable cause) {
+    super(reason + ": " + message, cause);
     this.reason = reason;
     this.canisterId = canisterId;
   }
 
+  /** Only {@code RELEASE_NOT_READY} and {@code ALREADY_UPGRADING} may pass by themselves. */
+  @Override
+  public boolean isTransient() {
+    return reason == Reason.RELEASE_NOT_READY || reason == Reason.ALREADY_UPGRADING;
+  }
+
+  /** Which of seed 004's errors this is. */
   public Reason reason() {
     return reason;
   }

@@ -7,9 +7,11 @@ import org.icupgrade.core.Sha256;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One canister's record: id, owner, status (with the failure reason when failed), the installed
- * WASM hash, frontend hash and release tag, and a version that every change increments (so that
- * {@link DeploymentRegistry#replace} can refuse a stale update).
+ * One canister's record (seed 004's {@code StorageCreationRecord}): canister id, owner, status
+ * (with the reason when {@link DeploymentStatus#FAILED}), the installed WASM hash, frontend hash
+ * and release tag, and a version that every stored change increments, so that
+ * {@link DeploymentRegistry#replace} can refuse a stale change. Immutable; the {@code with...}
+ * methods return changed copies with the same version, which the registry then increments.
  */
 public record DeploymentRecord(
     Principal canisterId,
@@ -35,18 +37,27 @@ public record DeploymentRecord(
         null, 0);
   }
 
+  /** This record with {@code status} (not FAILED: use {@link #failed}), the reason cleared. */
   public DeploymentRecord withStatus(DeploymentStatus status) {
     return new DeploymentRecord(canisterId, owner, status, null, wasmHash, frontendHash,
         releaseTag, version);
   }
 
+  /** This record FAILED, with a reason for its owner (what failed, what to do). */
   public DeploymentRecord failed(String reason) {
     return new DeploymentRecord(canisterId, owner, DeploymentStatus.FAILED,
         Objects.requireNonNull(reason), wasmHash, frontendHash, releaseTag, version);
   }
 
+  /** This record with what the canister now runs. */
   public DeploymentRecord withInstalled(
       @Nullable Sha256 wasmHash, @Nullable Sha256 frontendHash, @Nullable String releaseTag) {
+    return new DeploymentRecord(canisterId, owner, status, failureReason, wasmHash, frontendHash,
+        releaseTag, version);
+  }
+
+  /** This record with {@code version}; registries use it when they store a change. */
+  public DeploymentRecord withVersion(long version) {
     return new DeploymentRecord(canisterId, owner, status, failureReason, wasmHash, frontendHash,
         releaseTag, version);
   }

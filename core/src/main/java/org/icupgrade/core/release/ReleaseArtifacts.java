@@ -1,28 +1,48 @@
 package org.icupgrade.core.release;
 
+import java.time.Instant;
 import java.util.Objects;
 import org.icupgrade.core.Sha256;
 import org.icupgrade.core.WasmModule;
 import org.icupgrade.core.assets.FrontendRelease;
 
 /**
- * A release downloaded and verified: its tag, the WASM module exactly as it will be installed, and
- * the frontend. The hashes are the ones a canister reports for them (module hash) and the frontend
- * hash of {@link FrontendRelease}.
+ * A release downloaded and verified, ready to install: its tag, the WASM module exactly as it will
+ * be installed (so {@link #wasmHash()} is the module hash a canister reports after installing
+ * it, compressed bytes included), and the frontend with its {@linkplain #frontendHash() frontend
+ * hash}. Immutable.
  */
 public final class ReleaseArtifacts {
-  private final String tag;
+  private final Release release;
   private final WasmModule wasmModule;
   private final FrontendRelease frontend;
+  private final Instant downloadedAt;
 
-  public ReleaseArtifacts(String tag, WasmModule wasmModule, FrontendRelease frontend) {
-    this.tag = Objects.requireNonNull(tag, "tag");
+  private ReleaseArtifacts(
+      Release release, WasmModule wasmModule, FrontendRelease frontend, Instant downloadedAt) {
+    this.release = Objects.requireNonNull(release, "release");
     this.wasmModule = Objects.requireNonNull(wasmModule, "wasmModule");
     this.frontend = Objects.requireNonNull(frontend, "frontend");
+    this.downloadedAt = Objects.requireNonNull(downloadedAt, "downloadedAt");
   }
 
+  /**
+   * The artifacts of {@code release}; the {@link ReleaseCatalog} makes them after verifying the
+   * downloads, tests may make them directly.
+   */
+  public static ReleaseArtifacts of(
+      Release release, WasmModule wasmModule, FrontendRelease frontend, Instant downloadedAt) {
+    return new ReleaseArtifacts(release, wasmModule, frontend, downloadedAt);
+  }
+
+  /** The release's tag. */
   public String tag() {
-    return tag;
+    return release.tag();
+  }
+
+  /** The release as its source listed it. */
+  public Release release() {
+    return release;
   }
 
   public WasmModule wasmModule() {
@@ -33,17 +53,24 @@ public final class ReleaseArtifacts {
     return frontend;
   }
 
+  /** The SHA-256 of the module's bytes as installed: what {@code module_hash} will read. */
   public Sha256 wasmHash() {
     return wasmModule.hash();
   }
 
+  /** The frontend hash of {@link #frontend()} (see {@link FrontendRelease}). */
   public Sha256 frontendHash() {
     return frontend.frontendHash();
   }
 
+  /** When the catalog finished downloading and verifying the release, by its clock. */
+  public Instant downloadedAt() {
+    return downloadedAt;
+  }
+
   @Override
   public String toString() {
-    return "ReleaseArtifacts[" + tag + ", wasm " + wasmHash() + ", frontend " + frontendHash()
+    return "ReleaseArtifacts[" + tag() + ", wasm " + wasmHash() + ", frontend " + frontendHash()
         + "]";
   }
 }

@@ -47,10 +47,10 @@ import org.icupgrade.core.plan.StorageInfo;
 import org.icupgrade.core.plan.UpdateInfo;
 import org.icupgrade.core.plan.UpgradeStorageException;
 import org.icupgrade.core.registry.DeploymentRecord;
+import org.icupgrade.core.registry.DeploymentRegistry;
 import org.icupgrade.core.registry.DeploymentStatus;
-import org.icupgrade.core.registry.InMemoryRegistry;
-import org.icupgrade.core.release.DirectoryReleaseSource;
 import org.icupgrade.core.release.ReleaseCatalog;
+import org.icupgrade.core.release.ReleaseSource;
 import org.icupgrade.core.upgrade.CanisterUpgrader;
 import org.icupgrade.core.upgrade.HealthCheck;
 import org.icupgrade.core.upgrade.OwnerSetup;
@@ -72,7 +72,7 @@ class StorageDeployerOnReplicaTest {
 
   @TempDir Path releases;
   final EmbeddedReplica replica = EmbeddedReplica.start();
-  final InMemoryRegistry registry = new InMemoryRegistry();
+  final DeploymentRegistry registry = DeploymentRegistry.inMemory();
   final AssetSyncer syncer = AssetSyncers.builder().flavor(AssetCanisterFlavor.DFINITY)
       .protectedKeys(ProtectedKeys.storageDefaults()).build();
   ReleaseCatalog catalog;
@@ -122,7 +122,7 @@ class StorageDeployerOnReplicaTest {
   @BeforeEach
   void deployV1() throws IOException {
     publish("v1.0.0", WASM_V1, frontendV1());
-    catalog = ReleaseCatalog.builder(new DirectoryReleaseSource(releases))
+    catalog = ReleaseCatalog.builder(ReleaseSource.directory(releases))
         .wasmAsset("storage.wasm").frontendAsset("frontend.tar", ReleaseReader.defaults()::read)
         .build();
     catalog.refresh();
@@ -386,7 +386,7 @@ class StorageDeployerOnReplicaTest {
 
   @Test
   void releaseNotReady_refused() throws IOException {
-    ReleaseCatalog empty = ReleaseCatalog.builder(new DirectoryReleaseSource(releases))
+    ReleaseCatalog empty = ReleaseCatalog.builder(ReleaseSource.directory(releases))
         .wasmAsset("storage.wasm").frontendAsset("frontend.tar", ReleaseReader.defaults()::read)
         .build();
     catalog = empty;

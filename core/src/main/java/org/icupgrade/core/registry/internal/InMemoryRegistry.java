@@ -1,4 +1,4 @@
-package org.icupgrade.core.registry;
+package org.icupgrade.core.registry.internal;
 
 import java.util.Comparator;
 import java.util.List;
@@ -6,8 +6,10 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.icupgrade.core.Principal;
+import org.icupgrade.core.registry.DeploymentRecord;
+import org.icupgrade.core.registry.DeploymentRegistry;
 
-/** A {@link DeploymentRegistry} in memory: for tests and for services that keep no history. */
+/** {@link DeploymentRegistry#inMemory()}: compare-and-set through {@link ConcurrentMap#replace}. */
 public final class InMemoryRegistry implements DeploymentRegistry {
   private final ConcurrentMap<Principal, DeploymentRecord> records = new ConcurrentHashMap<>();
 
@@ -32,11 +34,16 @@ public final class InMemoryRegistry implements DeploymentRegistry {
 
   @Override
   public Optional<DeploymentRecord> replace(DeploymentRecord expected, DeploymentRecord next) {
-    DeploymentRecord stored = new DeploymentRecord(next.canisterId(), next.owner(), next.status(),
-        next.failureReason(), next.wasmHash(), next.frontendHash(), next.releaseTag(),
-        expected.version() + 1);
-    boolean swapped = records.computeIfPresent(expected.canisterId(),
-        (id, current) -> current.version() == expected.version() ? stored : current) == stored;
-    return swapped ? Optional.of(stored) : Optional.empty();
+    Checks.sameCanister(expected, next);
+    DeploymentRecord stored = next.withVersion(expected.version() + 1);
+    boolean[] swapped = {false};
+    records.computeIfPresent(expected.canisterId(), (id, current) -> {
+      if (current.version() != expected.version()) {
+        return current;
+      }
+      swapped[0] = true;
+      return stored;
+    });
+    return swapped[0] ? Optional.of(stored) : Optional.empty();
   }
 }

@@ -1,4 +1,4 @@
-package org.icupgrade.core.registry;
+package org.icupgrade.core.registry.internal;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -12,13 +12,12 @@ import javax.sql.DataSource;
 import org.icupgrade.core.IcException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
+import org.icupgrade.core.registry.DeploymentRecord;
+import org.icupgrade.core.registry.DeploymentRegistry;
+import org.icupgrade.core.registry.DeploymentStatus;
 import org.jspecify.annotations.Nullable;
 
-/**
- * A {@link DeploymentRegistry} in a SQL database through JDBC: one table, created if absent,
- * records surviving restarts. {@link #replace} is an {@code UPDATE ... WHERE version = ?}, so
- * two processes sharing the database cannot both start an upgrade of one canister.
- */
+/** {@link DeploymentRegistry#jdbc}: its Javadoc says what it promises. */
 public final class JdbcRegistry implements DeploymentRegistry {
   private static final String TABLE = "icupgrade_deployment";
   private static final String COLUMNS = "canister_id, owner, status, failure_reason, wasm_hash,"
@@ -71,6 +70,7 @@ public final class JdbcRegistry implements DeploymentRegistry {
 
   @Override
   public Optional<DeploymentRecord> replace(DeploymentRecord expected, DeploymentRecord next) {
+    Checks.sameCanister(expected, next);
     long version = expected.version() + 1;
     try (Connection c = dataSource.getConnection();
         PreparedStatement s = c.prepareStatement("UPDATE " + TABLE + " SET owner = ?,"
@@ -88,9 +88,7 @@ public final class JdbcRegistry implements DeploymentRegistry {
       if (s.executeUpdate() != 1) {
         return Optional.empty();
       }
-      return Optional.of(new DeploymentRecord(next.canisterId(), next.owner(), next.status(),
-          next.failureReason(), next.wasmHash(), next.frontendHash(), next.releaseTag(),
-          version));
+      return Optional.of(next.withVersion(version));
     } catch (SQLException e) {
       throw failure("update the record of " + expected.canisterId(), e);
     }
@@ -135,7 +133,8 @@ public final class JdbcRegistry implements DeploymentRegistry {
   }
 
   private static IcException failure(String what, SQLException e) {
-    return new IcException("could not " + what + " in the deployment registry: " + e.getMessage(),
-        e);
+    return new IcException("could not " + what + " in the deployment registry (" + e.getMessage()
+        + "): check that the database is reachable and the user may create and write the table "
+        + TABLE, e);
   }
 }
