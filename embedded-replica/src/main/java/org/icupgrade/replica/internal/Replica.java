@@ -158,6 +158,9 @@ public final class Replica {
       }
       WasmCanister code = c.code;
       if (code != null && code.hasMethod(method, query)) {
+        if (!query && !isCanister(caller)) {
+          inspect(c, code, caller, method, arg);
+        }
         return execute(c, code, caller, method, arg, query);
       }
       // Spec, "Inter-canister method calls": a canister may call a query method; it runs as
@@ -174,6 +177,27 @@ public final class Replica {
       throw new CanisterRejectException(RejectCode.CANISTER_ERROR,
           "Canister " + canisterId + " has no " + (query ? "query" : "update") + " method '"
               + method + "'", "IC0536", canisterId, method);
+    }
+  }
+
+  /**
+   * Asks the canister whether it accepts an ingress update call (spec, "Ingress message
+   * inspection"); not for queries, calls from canisters or calls to the management canister.
+   */
+  private static void inspect(
+      CanisterState c, WasmCanister code, Principal caller, String method, byte[] arg) {
+    boolean accepted;
+    try {
+      accepted = code.inspect(method, arg, caller);
+    } catch (WasmCanister.Trap t) {
+      throw new CanisterRejectException(RejectCode.CANISTER_REJECT, "Canister " + c.id
+          + " rejected the message in canister_inspect_message: " + t.getMessage(), "IC0406",
+          c.id, method);
+    }
+    if (!accepted) {
+      throw new CanisterRejectException(RejectCode.CANISTER_REJECT, "Canister " + c.id
+          + " rejected the message: canister_inspect_message did not call ic0.accept_message",
+          "IC0406", c.id, method);
     }
   }
 

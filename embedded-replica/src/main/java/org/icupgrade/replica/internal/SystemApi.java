@@ -18,8 +18,8 @@ import org.jspecify.annotations.Nullable;
  * list traps, as on the IC.
  *
  * <p>Chicory has no 64-bit memories, so the spec's pointer type {@code I} is always {@code i32}.
- * The composite-query and inspect-message contexts ({@code CQ CRy CRt CC F}) never occur here:
- * the replica runs neither composite queries nor {@code canister_inspect_message}.
+ * The composite-query contexts ({@code CQ CRy CRt CC}) never occur here: the replica runs no
+ * composite queries.
  */
 final class SystemApi {
   private SystemApi() {}
@@ -121,6 +121,8 @@ final class SystemApi {
     switch (kind) {
       case START:
         return "the (start) function";
+      case INSPECT:
+        return "canister_inspect_message";
       case INIT:
         return "canister_init";
       case PRE_UPGRADE:
@@ -229,8 +231,10 @@ final class SystemApi {
         case "CRy":
         case "CRt":
         case "CC":
+          break; // composite queries are not run by this replica
         case "F":
-          break; // composite queries and inspect_message are not run by this replica
+          kinds.add(Kind.INSPECT);
+          break;
         default:
           throw new IllegalArgumentException(l);
       }

@@ -43,7 +43,7 @@ final class WasmCanister {
 
   /** What kind of entry point runs: the spec's availability table depends on it. */
   enum Kind {
-    START, INIT, PRE_UPGRADE, POST_UPGRADE, UPDATE, QUERY, REPLY_CALLBACK, REJECT_CALLBACK, CLEANUP,
+    START, INSPECT, INIT, PRE_UPGRADE, POST_UPGRADE, UPDATE, QUERY, REPLY_CALLBACK, REJECT_CALLBACK, CLEANUP,
     TIMER
   }
 
@@ -107,6 +107,7 @@ final class WasmCanister {
     int rejectCode;
     String rejectMessage = "";
     long instructions;
+    boolean accepted;
     final List<Outgoing> outgoing = new ArrayList<>();
     @Nullable Principal newCallee;
     String newMethod = "";
@@ -313,6 +314,40 @@ final class WasmCanister {
    */
   Result run(Kind kind, String export, byte[] arg, Principal caller, String method) {
     return run(kind, export, arg, caller, method, new CallContext(), -1, 0, 0, "");
+  }
+
+  /**
+   * Runs {@code canister_inspect_message} for an ingress update call to {@code method}, if the
+   * module exports it (spec, "Ingress message inspection"): the call may go ahead when it calls
+   * {@code ic0.accept_message} and does not trap. Its changes are discarded, like a query's.
+   *
+   * @throws Trap when it traps
+   * @return whether the message was accepted
+   */
+  boolean inspect(String method, byte[] arg, Principal caller) {
+    if (!exports("canister_inspect_message")) {
+      return true;
+    }
+    start(caller);
+    Journal before = Journal.begin(this, new CallContext());
+    Context c = new Context(Kind.INSPECT, arg, caller, method, new CallContext());
+    ctx = c;
+    try {
+      instance.export("canister_inspect_message").apply();
+    } catch (Trap t) {
+      throw t;
+    } catch (ChicoryException | StackOverflowError e) {
+      for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+        if (t instanceof Trap trap) {
+          throw trap;
+        }
+      }
+      throw new Trap("Canister trapped: " + e.getMessage());
+    } finally {
+      ctx = null;
+      before.undo(this);
+    }
+    return c.accepted;
   }
 
   /** Runs a callback (reply, reject or cleanup) of a call made from {@code call}. */
@@ -657,6 +692,11 @@ final class WasmCanister {
         return i(0);
       }
       case "accept_message":
+        // Spec, "Ingress message inspection": traps if invoked twice.
+        if (c.accepted) {
+          throw new Trap("ic0.accept_message called twice");
+        }
+        c.accepted = true;
         return none();
       case "canister_self_size":
         return i(env.self().length());

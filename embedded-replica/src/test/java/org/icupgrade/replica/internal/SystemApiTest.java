@@ -159,6 +159,57 @@ class SystemApiTest {
     assertArrayEquals(new byte[] {0, 1}, agent.query(canister, "look", NONE));
   }
 
+  /**
+   * {@code canister_inspect_message} accepts only method "yes" (by its name's first byte) and
+   * counts its runs in a global that {@code runs} replies.
+   */
+  static byte[] inspecting() {
+    WasmBuilder w = new WasmBuilder();
+    int append = w.importFunction("ic0", "msg_reply_data_append", types(I32, I32), types());
+    int reply = w.importFunction("ic0", "msg_reply", types(), types());
+    int nameSize = w.importFunction("ic0", "msg_method_name_size", types(), types(I32));
+    int nameCopy = w.importFunction("ic0", "msg_method_name_copy", types(I32, I32, I32),
+        types());
+    int accept = w.importFunction("ic0", "accept_message", types(), types());
+    int runs = w.global(I32, true, 0);
+    w.export("canister_inspect_message", w.function(types(), types(), types(), new Code()
+        .globalGet(runs).i32(1).i32Add().globalSet(runs)
+        .i32(100).i32(0).call(nameSize).call(nameCopy)
+        .i32(100).i32Load8u().i32('y').i32Sub().i32Eqz().ifThen().call(accept).end()
+        .end()));
+    Code ok = new Code().i32(0).i32(0).call(append).call(reply).end();
+    w.export("canister_update yes", w.function(types(), types(), types(), ok));
+    w.export("canister_update no", w.function(types(), types(), types(), ok));
+    replyGlobal(w, runs, append, reply);
+    w.memory(1);
+    return w.build();
+  }
+
+  @Test
+  void inspectMessage_acceptsByMethodName_changesNothing() {
+    install(inspecting());
+    assertArrayEquals(new byte[0], agent.update(canister, "yes", NONE));
+    CanisterRejectException e = assertThrows(CanisterRejectException.class,
+        () -> agent.update(canister, "no", NONE));
+    assertEquals(RejectCode.CANISTER_REJECT, e.rejectCode());
+    assertTrue(e.rejectMessage().contains("did not call ic0.accept_message"), e.getMessage());
+    assertArrayEquals(new byte[] {0}, agent.query(canister, "g", NONE));
+  }
+
+  @Test
+  void msgMethodName_outsideInspectMessage_traps() {
+    WasmBuilder w = new WasmBuilder();
+    int nameSize = w.importFunction("ic0", "msg_method_name_size", types(), types(I32));
+    w.export("canister_update m", w.function(types(), types(), types(), new Code()
+        .call(nameSize).drop().end()));
+    w.memory(1);
+    install(w.build());
+    CanisterRejectException e = assertThrows(CanisterRejectException.class,
+        () -> agent.update(canister, "m", NONE));
+    assertTrue(e.rejectMessage().contains(
+        "ic0.msg_method_name_size cannot be called from an update method"), e.getMessage());
+  }
+
   @Test
   void startFunction_runsBeforeInit() {
     WasmBuilder w = new WasmBuilder();
