@@ -84,7 +84,7 @@ class ChunkedInstallOnReplicaTest {
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {5, 60})
+  @ValueSource(ints = {5, 60, 100})
   void install_multiMiB_chunkedAndProven(int mib) {
     WasmModule m = module(mib * MIB, 3);
     InstallOutcome.Installed i = assertInstanceOf(InstallOutcome.Installed.class,
