@@ -152,13 +152,13 @@ public final class GitHubReleaseSource implements ReleaseSource {
     return urls == null ? null : urls.get(name);
   }
 
-  private HttpRequest request(URI uri, String accept, boolean api) {
+  private HttpRequest request(URI uri, String accept, boolean toApi) {
     HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout)
         .header("Accept", accept)
         .header("User-Agent", "icupgrade")
         .header("X-GitHub-Api-Version", "2022-11-28");
     // The token goes to the API host only: never to the storage host a download redirects to.
-    if (api && token != null && apiHost.equals(uri.getAuthority())
+    if (toApi && token != null && apiHost.equals(uri.getAuthority())
         && Objects.equals(URI.create(api).getScheme(), uri.getScheme())) {
       b.header("Authorization", "Bearer " + token);
     }
