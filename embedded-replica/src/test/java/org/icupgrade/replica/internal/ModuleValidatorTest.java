@@ -217,6 +217,19 @@ class ModuleValidatorTest {
   }
 
   @Test
+  void check_codeSectionOver11MiB_refusedBeforeParsing() {
+    int size = 11 * 1024 * 1024 + 1;
+    byte[] module = new byte[8 + 1 + 4 + size];
+    System.arraycopy(MINIMAL, 0, module, 0, 8);
+    module[8] = 10; // code section, its size as a 4-byte LEB128
+    module[9] = (byte) (0x80 | (size & 0x7f));
+    module[10] = (byte) (0x80 | ((size >> 7) & 0x7f));
+    module[11] = (byte) (0x80 | ((size >> 14) & 0x7f));
+    module[12] = (byte) ((size >> 21) & 0x7f);
+    assertTrue(refused(module).rejectMessage().contains("code section size of 11534337"));
+  }
+
+  @Test
   void check_twoMemories_refused() {
     // memory section: two memories of one page each
     byte[] module = {0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 5, 2, 0, 1, 0, 1};
