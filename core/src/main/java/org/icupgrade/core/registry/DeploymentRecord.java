@@ -22,12 +22,21 @@ public record DeploymentRecord(
     @Nullable Sha256 frontendHash,
     @Nullable String releaseTag,
     long version) {
+  /**
+   * Failure reasons are cut to this many characters (ending in an ellipsis), so that every
+   * registry stores exactly what it was given: the JDBC registry's column holds 4,000.
+   */
+  public static final int MAX_REASON_LENGTH = 4000;
+
   public DeploymentRecord {
     Objects.requireNonNull(canisterId, "canisterId");
     Objects.requireNonNull(owner, "owner");
     Objects.requireNonNull(status, "status");
     if ((status == DeploymentStatus.FAILED) != (failureReason != null)) {
       throw new IllegalArgumentException("a failure reason goes with status FAILED, and only");
+    }
+    if (failureReason != null && failureReason.length() > MAX_REASON_LENGTH) {
+      failureReason = failureReason.substring(0, MAX_REASON_LENGTH - 1) + "\u2026";
     }
   }
 

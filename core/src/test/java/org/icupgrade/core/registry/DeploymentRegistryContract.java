@@ -113,6 +113,28 @@ abstract class DeploymentRegistryContract {
   }
 
   @Test
+  void replace_longFailureReason_storedAsCut() {
+    DeploymentRegistry r = registry();
+    DeploymentRecord c = r.insert(completed(CANISTER));
+    DeploymentRecord failed = r.replace(c, c.failed("x".repeat(10_000))).orElseThrow();
+    assertEquals(DeploymentRecord.MAX_REASON_LENGTH, failed.failureReason().length());
+    assertEquals(failed, r.find(CANISTER).orElseThrow());
+  }
+
+  @Test
+  void byOwner_manyCanisters_orderedAsPrincipals() {
+    DeploymentRegistry r = registry();
+    List<Principal> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      Principal id = Principal.fromBytes(new byte[] {(byte) (i * 37), (byte) i, 1});
+      ids.add(id);
+      r.insert(completed(id));
+    }
+    assertEquals(ids.stream().sorted().toList(),
+        r.byOwner(OWNER).stream().map(DeploymentRecord::canisterId).toList());
+  }
+
+  @Test
   void replace_nullHashesAndTag_roundTrip() {
     DeploymentRegistry r = registry();
     DeploymentRecord c = r.insert(DeploymentRecord.creating(CANISTER, OWNER));

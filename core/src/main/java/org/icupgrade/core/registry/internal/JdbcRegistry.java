@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
@@ -48,8 +49,11 @@ public final class JdbcRegistry implements DeploymentRegistry {
 
   @Override
   public List<DeploymentRecord> byOwner(Principal owner) {
-    return query("SELECT " + COLUMNS + " FROM " + TABLE + " WHERE owner = ? ORDER BY canister_id",
-        owner.toText());
+    // Sorted here, not by SQL: the text form does not order as principals do.
+    List<DeploymentRecord> out = new ArrayList<>(
+        query("SELECT " + COLUMNS + " FROM " + TABLE + " WHERE owner = ?", owner.toText()));
+    out.sort(Comparator.comparing(DeploymentRecord::canisterId));
+    return out;
   }
 
   @Override
