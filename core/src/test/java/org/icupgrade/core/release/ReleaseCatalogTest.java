@@ -227,6 +227,24 @@ class ReleaseCatalogTest {
   }
 
   @Test
+  void refresh_frontendReaderRefusesArchive_previousKept() throws IOException {
+    release("v1.0.0", WASM_V1, "one");
+    FrontendReader picky = archive -> {
+      FrontendRelease f = READER.read(archive);
+      if (f.frontendHash().equals(frontendHash("corrupt"))) {
+        throw new IntegrityException("not a tar archive");
+      }
+      return f;
+    };
+    ReleaseCatalog c = ReleaseCatalog.builder(ReleaseSource.directory(root))
+        .wasmAsset("storage.wasm").frontendAsset("frontend.tar", picky).build();
+    c.refresh();
+    release("v1.1.0", WASM_V2, "corrupt");
+    assertThrows(IntegrityException.class, c::refresh);
+    assertEquals("v1.0.0", c.require().tag());
+  }
+
+  @Test
   void require_afterFailedFirstRefresh_notReadyCarriesTheCause() {
     sourceDown = true;
     ReleaseCatalog c = catalog();
