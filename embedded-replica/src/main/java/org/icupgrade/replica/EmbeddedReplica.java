@@ -156,6 +156,19 @@ public final class EmbeddedReplica {
     replica.faults().add(method, pass, times, failure);
   }
 
+  /**
+   * Makes the next {@code times} calls of {@code method} about {@code canisterId} fail with what
+   * {@code failure} supplies, before they change anything; calls about other canisters go
+   * through. A call is about its effective canister id: the called canister, or for the
+   * management canister the canister named in the call (the target of
+   * {@code install_chunked_code}).
+   */
+  public void failNext(
+      String method, Principal canisterId, int times, Supplier<RuntimeException> failure) {
+    replica.faults().add(method, Objects.requireNonNull(canisterId, "canisterId"), 0, times,
+        failure);
+  }
+
   /** Drops the failures scripted with {@link #failNext} and {@link #failAfter} not yet thrown. */
   public void clearFaults() {
     replica.faults().clear();

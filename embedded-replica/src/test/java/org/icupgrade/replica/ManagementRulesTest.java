@@ -342,4 +342,19 @@ class ManagementRulesTest {
     ic.updateSettings(canister, CanisterSettings.ofControllers(List.of(ME, OTHER, ME)));
     assertEquals(List.of(ME, OTHER), replica.controllers(canister));
   }
+
+  @Test
+  void failNext_forOneCanister_failsOnlyItsCallsBeforeAnyChange() {
+    Principal b = replica.createCanister(ME);
+    replica.failNext("upload_chunk", canister, 1, () -> new CanisterRejectException(
+        RejectCode.SYS_TRANSIENT, "injected", null, Principal.MANAGEMENT_CANISTER,
+        "upload_chunk"));
+    ic.uploadChunk(b, ByteBuffer.wrap(new byte[] {1}));
+    CanisterRejectException e = rejected(() -> ic.uploadChunk(canister,
+        ByteBuffer.wrap(new byte[] {1})));
+    assertEquals(RejectCode.SYS_TRANSIENT, e.rejectCode());
+    assertTrue(replica.chunkStore(canister).isEmpty());
+    ic.uploadChunk(canister, ByteBuffer.wrap(new byte[] {1}));
+    assertEquals(1, replica.chunkStore(canister).size());
+  }
 }

@@ -91,7 +91,7 @@ public final class Replica {
       Principal effectiveCanisterId, boolean query) {
     boolean rejected = true;
     try {
-      faults.check(canisterId, method);
+      faults.check(effectiveCanisterId, method);
       // Spec, "Request: Call": an ingress message larger than the limit is not accepted.
       if (arg.length > MAX_INGRESS_BYTES) {
         throw new CanisterRejectException(RejectCode.CANISTER_REJECT,
