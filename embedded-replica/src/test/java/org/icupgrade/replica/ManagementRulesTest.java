@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.zip.GZIPOutputStream;
 import org.icupgrade.candid.management.CandidManagementCanister;
-import org.icupgrade.candid.management.ManagementCandid;
+import org.icupgrade.candid.internal.ManagementCandid;
 import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.InstallMode;
 import org.icupgrade.core.Principal;

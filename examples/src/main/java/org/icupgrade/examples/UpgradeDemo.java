@@ -11,7 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
-import org.icupgrade.candid.http.HttpAgent;
+import org.icupgrade.http.HttpAgent;
 import org.icupgrade.candid.management.CandidManagementCanister;
 import org.icupgrade.core.InstallMode;
 import org.icupgrade.core.Principal;

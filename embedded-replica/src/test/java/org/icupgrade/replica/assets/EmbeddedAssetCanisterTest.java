@@ -14,7 +14,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import org.icupgrade.candid.assets.AssetCandid;
+import org.icupgrade.candid.internal.AssetCandid;
 import org.icupgrade.candid.assets.CandidAssetCanister;
 import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.Principal;

@@ -12,7 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.icupgrade.candid.management.CandidManagementCanister;
-import org.icupgrade.candid.management.ManagementCandid;
+import org.icupgrade.candid.internal.ManagementCandid;
 import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.InstallMode;
 import org.icupgrade.core.Principal;

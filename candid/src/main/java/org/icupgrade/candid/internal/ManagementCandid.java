@@ -1,0 +1,584 @@
+package org.icupgrade.candid.internal;
+
+import static org.icupgrade.candid.internal.Idl.BLOB;
+import static org.icupgrade.candid.internal.Idl.BOOL;
+import static org.icupgrade.candid.internal.Idl.NAT;
+import static org.icupgrade.candid.internal.Idl.NAT64;
+import static org.icupgrade.candid.internal.Idl.NULL;
+import static org.icupgrade.candid.internal.Idl.PRINCIPAL;
+import static org.icupgrade.candid.internal.Idl.opt;
+import static org.icupgrade.candid.internal.Idl.principal;
+import static org.icupgrade.candid.internal.Idl.record;
+import static org.icupgrade.candid.internal.Idl.value;
+import static org.icupgrade.candid.internal.Idl.variant;
+import static org.icupgrade.candid.internal.Idl.vec;
+
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.icupgrade.candid.internal.CandidType;
+import org.icupgrade.candid.internal.Fields;
+import org.icupgrade.candid.internal.Idl;
+import org.icupgrade.core.InstallMode;
+import org.icupgrade.core.Principal;
+import org.icupgrade.core.Sha256;
+import org.icupgrade.core.management.CanisterSettings;
+import org.icupgrade.core.management.CanisterStatus;
+import org.icupgrade.core.management.InstallChunkedCodeRequest;
+import org.icupgrade.core.management.Snapshot;
+import org.icupgrade.core.management.SnapshotId;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Candid encoding and decoding of the management canister methods, exactly as {@code ic.did}
+ * declares them: {@code encodeXxxArgs} / {@code decodeXxxArgs} for the arguments and
+ * {@code encodeXxxResult} / {@code decodeXxxResult} for the replies. The client side
+ * ({@link CandidManagementCanister}) uses one half, the embedded replica the other.
+ *
+ * <p>Decoding ignores record fields it does not model and treats absent {@code opt} fields as
+ * {@code null}, as Candid subtyping allows (a real replica's {@code canister_status} carries more
+ * than we read). Malformed bytes throw {@link IllegalArgumentException} naming what was wrong.
+ * {@code sender_canister_version} is never sent (it is for calls made by canisters) and is ignored
+ * when decoding.
+ *
+ * <table>
+ * <caption>The functions of each method</caption>
+ * <tr><th>method</th><th>arguments</th><th>reply</th></tr>
+ * <tr><td>create_canister</td>
+ *   <td>{@link #encodeCreateCanisterArgs}, {@link #decodeCreateCanisterArgs}</td>
+ *   <td>{@link #encodeCanisterIdResult}, {@link #decodeCanisterIdResult}</td></tr>
+ * <tr><td>provisional_create_canister_with_cycles</td>
+ *   <td>{@link #encodeProvisionalCreateArgs}, {@link #decodeProvisionalCreateArgs}</td>
+ *   <td>{@link #encodeCanisterIdResult}, {@link #decodeCanisterIdResult}</td></tr>
+ * <tr><td>update_settings</td>
+ *   <td>{@link #encodeUpdateSettingsArgs}, {@link #decodeUpdateSettingsArgs}</td>
+ *   <td>{@link #encodeEmptyResult}, {@link #decodeEmptyResult}</td></tr>
+ * <tr><td>canister_status</td>
+ *   <td>{@link #encodeCanisterIdArgs}, {@link #decodeCanisterIdArgs}</td>
+ *   <td>{@link #encodeCanisterStatusResult}, {@link #decodeCanisterStatusResult}</td></tr>
+ * <tr><td>install_code</td>
+ *   <td>{@link #encodeInstallCodeArgs}, {@link #decodeInstallCodeArgs}</td>
+ *   <td>{@link #encodeEmptyResult}, {@link #decodeEmptyResult}</td></tr>
+ * <tr><td>upload_chunk</td>
+ *   <td>{@link #encodeUploadChunkArgs}, {@link #decodeUploadChunkArgs}</td>
+ *   <td>{@link #encodeUploadChunkResult}, {@link #decodeUploadChunkResult}</td></tr>
+ * <tr><td>stored_chunks</td>
+ *   <td>{@link #encodeCanisterIdArgs}, {@link #decodeCanisterIdArgs}</td>
+ *   <td>{@link #encodeStoredChunksResult}, {@link #decodeStoredChunksResult}</td></tr>
+ * <tr><td>clear_chunk_store, start_canister, stop_canister</td>
+ *   <td>{@link #encodeCanisterIdArgs}, {@link #decodeCanisterIdArgs}</td>
+ *   <td>{@link #encodeEmptyResult}, {@link #decodeEmptyResult}</td></tr>
+ * <tr><td>install_chunked_code</td>
+ *   <td>{@link #encodeInstallChunkedCodeArgs}, {@link #decodeInstallChunkedCodeArgs}</td>
+ *   <td>{@link #encodeEmptyResult}, {@link #decodeEmptyResult}</td></tr>
+ * <tr><td>take_canister_snapshot</td>
+ *   <td>{@link #encodeTakeSnapshotArgs}, {@link #decodeTakeSnapshotArgs}</td>
+ *   <td>{@link #encodeSnapshotResult}, {@link #decodeSnapshotResult}</td></tr>
+ * <tr><td>load_canister_snapshot</td>
+ *   <td>{@link #encodeLoadSnapshotArgs}, {@link #decodeSnapshotArgs}</td>
+ *   <td>{@link #encodeEmptyResult}, {@link #decodeEmptyResult}</td></tr>
+ * <tr><td>list_canister_snapshots</td>
+ *   <td>{@link #encodeCanisterIdArgs}, {@link #decodeCanisterIdArgs}</td>
+ *   <td>{@link #encodeListSnapshotsResult}, {@link #decodeListSnapshotsResult}</td></tr>
+ * <tr><td>delete_canister_snapshot</td>
+ *   <td>{@link #encodeDeleteSnapshotArgs}, {@link #decodeSnapshotArgs}</td>
+ *   <td>{@link #encodeEmptyResult}, {@link #decodeEmptyResult}</td></tr>
+ * </table>
+ */
+public final class ManagementCandid {
+  private ManagementCandid() {}
+
+  // ---- types, as in ic.did ----
+
+  static final CandidType LOG_VISIBILITY =
+      variant("controllers", NULL, "public", NULL, "allowed_viewers", vec(PRINCIPAL));
+  static final CandidType CANISTER_SETTINGS = record(
+      "controllers", opt(vec(PRINCIPAL)),
+      "compute_allocation", opt(NAT),
+      "memory_allocation", opt(NAT),
+      "freezing_threshold", opt(NAT),
+      "reserved_cycles_limit", opt(NAT),
+      "log_visibility", opt(LOG_VISIBILITY),
+      "wasm_memory_limit", opt(NAT),
+      "wasm_memory_threshold", opt(NAT));
+  static final CandidType DEFINITE_CANISTER_SETTINGS = record(
+      "controllers", vec(PRINCIPAL),
+      "compute_allocation", NAT,
+      "memory_allocation", NAT,
+      "freezing_threshold", NAT,
+      "reserved_cycles_limit", NAT,
+      "log_visibility", LOG_VISIBILITY,
+      "wasm_memory_limit", NAT,
+      "wasm_memory_threshold", NAT);
+  static final CandidType INSTALL_MODE = variant(
+      "install", NULL,
+      "reinstall", NULL,
+      "upgrade", opt(record(
+          "skip_pre_upgrade", opt(BOOL),
+          "wasm_memory_persistence", opt(variant("keep", NULL, "replace", NULL)))));
+  static final CandidType CANISTER_ID_ARGS = record("canister_id", PRINCIPAL);
+  static final CandidType CREATE_CANISTER_ARGS = record(
+      "settings", opt(CANISTER_SETTINGS), "sender_canister_version", opt(NAT64));
+  static final CandidType PROVISIONAL_CREATE_ARGS = record(
+      "amount", opt(NAT),
+      "settings", opt(CANISTER_SETTINGS),
+      "specified_id", opt(PRINCIPAL),
+      "sender_canister_version", opt(NAT64));
+  static final CandidType UPDATE_SETTINGS_ARGS = record(
+      "canister_id", PRINCIPAL, "settings", CANISTER_SETTINGS,
+      "sender_canister_version", opt(NAT64));
+  static final CandidType UPLOAD_CHUNK_ARGS = record("canister_id", PRINCIPAL, "chunk", BLOB);
+  static final CandidType CHUNK_HASH = record("hash", BLOB);
+  static final CandidType INSTALL_CODE_ARGS = record(
+      "mode", INSTALL_MODE,
+      "canister_id", PRINCIPAL,
+      "wasm_module", BLOB,
+      "arg", BLOB,
+      "sender_canister_version", opt(NAT64));
+  static final CandidType INSTALL_CHUNKED_CODE_ARGS = record(
+      "mode", INSTALL_MODE,
+      "target_canister", PRINCIPAL,
+      "store_canister", opt(PRINCIPAL),
+      "chunk_hashes_list", vec(CHUNK_HASH),
+      "wasm_module_hash", BLOB,
+      "arg", BLOB,
+      "sender_canister_version", opt(NAT64));
+  static final CandidType CANISTER_STATUS_RESULT = record(
+      "status", variant("running", NULL, "stopping", NULL, "stopped", NULL),
+      "settings", DEFINITE_CANISTER_SETTINGS,
+      "module_hash", opt(BLOB),
+      "memory_size", NAT,
+      "memory_metrics", record(
+          "wasm_memory_size", NAT, "stable_memory_size", NAT, "global_memory_size", NAT,
+          "wasm_binary_size", NAT, "custom_sections_size", NAT, "canister_history_size", NAT,
+          "wasm_chunk_store_size", NAT, "snapshots_size", NAT),
+      "cycles", NAT,
+      "reserved_cycles", NAT,
+      "idle_cycles_burned_per_day", NAT,
+      "query_stats", record(
+          "num_calls_total", NAT, "num_instructions_total", NAT,
+          "request_payload_bytes_total", NAT, "response_payload_bytes_total", NAT));
+  static final CandidType SNAPSHOT =
+      record("id", BLOB, "taken_at_timestamp", NAT64, "total_size", NAT64);
+  static final CandidType TAKE_SNAPSHOT_ARGS =
+      record("canister_id", PRINCIPAL, "replace_snapshot", opt(BLOB));
+  static final CandidType LOAD_SNAPSHOT_ARGS = record(
+      "canister_id", PRINCIPAL, "snapshot_id", BLOB, "sender_canister_version", opt(NAT64));
+  static final CandidType DELETE_SNAPSHOT_ARGS =
+      record("canister_id", PRINCIPAL, "snapshot_id", BLOB);
+
+  // ---- create_canister / provisional_create_canister_with_cycles ----
+
+  public static byte[] encodeCreateCanisterArgs(@Nullable CanisterSettings settings) {
+    return Idl.encode(value(
+        "settings", Idl.opt(settings == null ? null : settingsValue(settings)),
+        "sender_canister_version", Optional.empty()), CREATE_CANISTER_ARGS);
+  }
+
+  public static ManagementArgs.CreateCanister decodeCreateCanisterArgs(byte[] candid) {
+    Fields f = Fields.of(Idl.decodeFirst(candid, "create_canister"), "create_canister_args");
+    return new ManagementArgs.CreateCanister(
+        f.opt("settings").map(s -> settingsOf(s, "create_canister_args.settings")).orElse(null));
+  }
+
+  public static byte[] encodeProvisionalCreateArgs(
+      @Nullable BigInteger amount, @Nullable CanisterSettings settings,
+      @Nullable Principal specifiedId) {
+    return Idl.encode(value(
+        "amount", Idl.opt(amount),
+        "settings", Idl.opt(settings == null ? null : settingsValue(settings)),
+        "specified_id", Idl.opt(specifiedId == null ? null : principal(specifiedId)),
+        "sender_canister_version", Optional.empty()), PROVISIONAL_CREATE_ARGS);
+  }
+
+  public static ManagementArgs.ProvisionalCreate decodeProvisionalCreateArgs(byte[] candid) {
+    String what = "provisional_create_canister_with_cycles_args";
+    Fields f = Fields.of(Idl.decodeFirst(candid, what), what);
+    return new ManagementArgs.ProvisionalCreate(
+        f.opt("amount").map(a -> Fields.natOf(a, what + ".amount")).orElse(null),
+        f.opt("settings").map(s -> settingsOf(s, what + ".settings")).orElse(null),
+        f.opt("specified_id").map(p -> Fields.principalOf(p, what + ".specified_id"))
+            .orElse(null));
+  }
+
+  /** The reply of both create methods: {@code record { canister_id }}. */
+  public static byte[] encodeCanisterIdResult(Principal canisterId) {
+    return Idl.encode(value("canister_id", principal(canisterId)), CANISTER_ID_ARGS);
+  }
+
+  public static Principal decodeCanisterIdResult(byte[] candid) {
+    return Fields.of(Idl.decodeFirst(candid, "create_canister_result"), "create_canister_result")
+        .principal("canister_id");
+  }
+
+  // ---- the record { canister_id } arguments: canister_status, stored_chunks, clear_chunk_store,
+  //      start_canister, stop_canister, list_canister_snapshots ----
+
+  public static byte[] encodeCanisterIdArgs(Principal canisterId) {
+    return Idl.encode(value("canister_id", principal(canisterId)), CANISTER_ID_ARGS);
+  }
+
+  public static Principal decodeCanisterIdArgs(byte[] candid, String method) {
+    return Fields.of(Idl.decodeFirst(candid, method), method + "_args").principal("canister_id");
+  }
+
+  /** The reply {@code ()} of the methods that return nothing. */
+  public static byte[] encodeEmptyResult() {
+    return Idl.empty();
+  }
+
+  /**
+   * Checks the reply of a method that returns {@code ()}: it must be well-formed Candid; values
+   * beyond none are ignored, as Candid subtyping allows a reply to carry more than is expected.
+   *
+   * @throws IllegalArgumentException when the bytes are not Candid
+   */
+  public static void decodeEmptyResult(byte[] candid, String method) {
+    try {
+      Idl.decode(candid);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(method + " reply: " + e.getMessage(), e);
+    }
+  }
+
+  // ---- update_settings ----
+
+  public static byte[] encodeUpdateSettingsArgs(Principal canisterId, CanisterSettings settings) {
+    return Idl.encode(value(
+        "canister_id", principal(canisterId),
+        "settings", settingsValue(settings),
+        "sender_canister_version", Optional.empty()), UPDATE_SETTINGS_ARGS);
+  }
+
+  public static ManagementArgs.UpdateSettings decodeUpdateSettingsArgs(byte[] candid) {
+    Fields f = Fields.of(Idl.decodeFirst(candid, "update_settings"), "update_settings_args");
+    return new ManagementArgs.UpdateSettings(f.principal("canister_id"),
+        settingsOf(f.record("settings")));
+  }
+
+  // ---- canister_status ----
+
+  public static byte[] encodeCanisterStatusResult(CanisterStatus status) {
+    List<Object> controllers = new ArrayList<>();
+    for (Principal p : status.controllers()) {
+      controllers.add(principal(p));
+    }
+    BigInteger zero = BigInteger.ZERO;
+    return Idl.encode(value(
+        "status", value(status.status().name().toLowerCase(Locale.ROOT), null),
+        "settings", value(
+            "controllers", controllers.toArray(),
+            "compute_allocation", zero,
+            "memory_allocation", zero,
+            "freezing_threshold", BigInteger.valueOf(2_592_000),
+            "reserved_cycles_limit", BigInteger.valueOf(5_000_000_000_000L),
+            "log_visibility", value("controllers", null),
+            "wasm_memory_limit", BigInteger.valueOf(3L << 30),
+            "wasm_memory_threshold", zero),
+        "module_hash", Idl.opt(status.moduleHash().map(Sha256::toBytes).orElse(null)),
+        "memory_size", status.memorySize(),
+        "memory_metrics", value(
+            "wasm_memory_size", zero, "stable_memory_size", zero, "global_memory_size", zero,
+            "wasm_binary_size", zero, "custom_sections_size", zero,
+            "canister_history_size", zero, "wasm_chunk_store_size", zero,
+            "snapshots_size", zero),
+        "cycles", status.cycles(),
+        "reserved_cycles", zero,
+        "idle_cycles_burned_per_day", zero,
+        "query_stats", value(
+            "num_calls_total", zero, "num_instructions_total", zero,
+            "request_payload_bytes_total", zero, "response_payload_bytes_total", zero)),
+        CANISTER_STATUS_RESULT);
+  }
+
+  public static CanisterStatus decodeCanisterStatusResult(byte[] candid) {
+    String what = "canister_status_result";
+    Fields f = Fields.of(Idl.decodeFirst(candid, "canister_status"), what);
+    String status = f.variant("status", "running", "stopping", "stopped");
+    List<Principal> controllers = new ArrayList<>();
+    for (Object p : f.record("settings").vec("controllers")) {
+      controllers.add(Fields.principalOf(p, what + ".settings.controllers"));
+    }
+    Sha256 moduleHash = f.opt("module_hash")
+        .map(b -> Sha256.fromBytes(Fields.blobOf(b, what + ".module_hash"))).orElse(null);
+    return new CanisterStatus(CanisterStatus.RunStatus.valueOf(status.toUpperCase(Locale.ROOT)),
+        controllers, moduleHash, f.nat("memory_size"), f.nat("cycles"));
+  }
+
+  // ---- install_code ----
+
+  public static byte[] encodeInstallCodeArgs(
+      Principal canisterId, InstallMode mode, ByteBuffer wasmModule, byte[] arg) {
+    byte[] module = new byte[wasmModule.remaining()];
+    wasmModule.duplicate().get(module);
+    return Idl.encode(value(
+        "mode", modeValue(mode),
+        "canister_id", principal(canisterId),
+        "wasm_module", module,
+        "arg", arg,
+        "sender_canister_version", Optional.empty()), INSTALL_CODE_ARGS);
+  }
+
+  public static ManagementArgs.InstallCode decodeInstallCodeArgs(byte[] candid) {
+    String what = "install_code_args";
+    Fields f = Fields.of(Idl.decodeFirst(candid, "install_code"), what);
+    return new ManagementArgs.InstallCode(f.principal("canister_id"),
+        modeOf(f, what), f.blob("wasm_module"), f.blob("arg"));
+  }
+
+  // ---- upload_chunk / stored_chunks ----
+
+  public static byte[] encodeUploadChunkArgs(Principal canisterId, ByteBuffer chunk) {
+    byte[] bytes = new byte[chunk.remaining()];
+    chunk.duplicate().get(bytes);
+    return Idl.encode(value("canister_id", principal(canisterId), "chunk", bytes),
+        UPLOAD_CHUNK_ARGS);
+  }
+
+  public static ManagementArgs.UploadChunk decodeUploadChunkArgs(byte[] candid) {
+    Fields f = Fields.of(Idl.decodeFirst(candid, "upload_chunk"), "upload_chunk_args");
+    return new ManagementArgs.UploadChunk(f.principal("canister_id"), f.blob("chunk"));
+  }
+
+  /** {@code upload_chunk_result = chunk_hash = record { hash : blob }}. */
+  public static byte[] encodeUploadChunkResult(Sha256 hash) {
+    return Idl.encode(value("hash", hash.toBytes()), CHUNK_HASH);
+  }
+
+  public static Sha256 decodeUploadChunkResult(byte[] candid) {
+    return hashOf(Idl.decodeFirst(candid, "upload_chunk"), "upload_chunk_result");
+  }
+
+  /** {@code stored_chunks_result = vec chunk_hash}. */
+  public static byte[] encodeStoredChunksResult(List<Sha256> hashes) {
+    Object[] items = new Object[hashes.size()];
+    for (int i = 0; i < items.length; i++) {
+      items[i] = value("hash", hashes.get(i).toBytes());
+    }
+    return Idl.encode(items, vec(CHUNK_HASH));
+  }
+
+  public static List<Sha256> decodeStoredChunksResult(byte[] candid) {
+    List<Sha256> out = new ArrayList<>();
+    Object result = Idl.decodeFirst(candid, "stored_chunks");
+    for (Object o : Fields.vecOf(result, "stored_chunks_result")) {
+      out.add(hashOf(o, "stored_chunks_result[]"));
+    }
+    return out;
+  }
+
+  // ---- install_chunked_code ----
+
+  public static byte[] encodeInstallChunkedCodeArgs(InstallChunkedCodeRequest r) {
+    Object[] hashes = new Object[r.chunkHashes().size()];
+    for (int i = 0; i < hashes.length; i++) {
+      hashes[i] = value("hash", r.chunkHashes().get(i).toBytes());
+    }
+    return Idl.encode(value(
+        "mode", modeValue(r.mode()),
+        "target_canister", principal(r.targetCanister()),
+        "store_canister", Idl.opt(r.storeCanister().map(Idl::principal).orElse(null)),
+        "chunk_hashes_list", hashes,
+        "wasm_module_hash", r.wasmModuleHash().toBytes(),
+        "arg", r.arg(),
+        "sender_canister_version", Optional.empty()), INSTALL_CHUNKED_CODE_ARGS);
+  }
+
+  public static InstallChunkedCodeRequest decodeInstallChunkedCodeArgs(byte[] candid) {
+    String what = "install_chunked_code_args";
+    Fields f = Fields.of(Idl.decodeFirst(candid, "install_chunked_code"), what);
+    List<Sha256> hashes = new ArrayList<>();
+    for (Object o : f.vec("chunk_hashes_list")) {
+      hashes.add(hashOf(o, what + ".chunk_hashes_list[]"));
+    }
+    byte[] moduleHash = f.blob("wasm_module_hash");
+    if (moduleHash.length != Sha256.LENGTH) {
+      throw new IllegalArgumentException(
+          what + ".wasm_module_hash: expected 32 bytes, got " + moduleHash.length);
+    }
+    return new InstallChunkedCodeRequest(modeOf(f, what), f.principal("target_canister"),
+        f.opt("store_canister").map(p -> Fields.principalOf(p, what + ".store_canister"))
+            .orElse(null),
+        hashes, Sha256.fromBytes(moduleHash), f.blob("arg"));
+  }
+
+  // ---- snapshots ----
+
+  public static byte[] encodeTakeSnapshotArgs(
+      Principal canisterId, @Nullable SnapshotId replaceSnapshot) {
+    return Idl.encode(value(
+        "canister_id", principal(canisterId),
+        "replace_snapshot", Idl.opt(replaceSnapshot == null ? null : replaceSnapshot.toBytes())),
+        TAKE_SNAPSHOT_ARGS);
+  }
+
+  public static ManagementArgs.TakeSnapshot decodeTakeSnapshotArgs(byte[] candid) {
+    String what = "take_canister_snapshot_args";
+    Fields f = Fields.of(Idl.decodeFirst(candid, "take_canister_snapshot"), what);
+    return new ManagementArgs.TakeSnapshot(f.principal("canister_id"),
+        f.opt("replace_snapshot").map(b -> SnapshotId.of(Fields.blobOf(b, what))).orElse(null));
+  }
+
+  public static byte[] encodeSnapshotResult(Snapshot s) {
+    return Idl.encode(snapshotValue(s), SNAPSHOT);
+  }
+
+  public static Snapshot decodeSnapshotResult(byte[] candid) {
+    return snapshotOf(Idl.decodeFirst(candid, "take_canister_snapshot"));
+  }
+
+  public static byte[] encodeLoadSnapshotArgs(Principal canisterId, SnapshotId snapshotId) {
+    return Idl.encode(value(
+        "canister_id", principal(canisterId),
+        "snapshot_id", snapshotId.toBytes(),
+        "sender_canister_version", Optional.empty()), LOAD_SNAPSHOT_ARGS);
+  }
+
+  public static byte[] encodeDeleteSnapshotArgs(Principal canisterId, SnapshotId snapshotId) {
+    return Idl.encode(value(
+        "canister_id", principal(canisterId),
+        "snapshot_id", snapshotId.toBytes()), DELETE_SNAPSHOT_ARGS);
+  }
+
+  /** The arguments of {@code load_canister_snapshot} or {@code delete_canister_snapshot}. */
+  public static ManagementArgs.SnapshotOf decodeSnapshotArgs(byte[] candid, String method) {
+    Fields f = Fields.of(Idl.decodeFirst(candid, method), method + "_args");
+    return new ManagementArgs.SnapshotOf(
+        f.principal("canister_id"), SnapshotId.of(f.blob("snapshot_id")));
+  }
+
+  public static byte[] encodeListSnapshotsResult(List<Snapshot> snapshots) {
+    Object[] items = new Object[snapshots.size()];
+    for (int i = 0; i < items.length; i++) {
+      items[i] = snapshotValue(snapshots.get(i));
+    }
+    return Idl.encode(items, vec(SNAPSHOT));
+  }
+
+  public static List<Snapshot> decodeListSnapshotsResult(byte[] candid) {
+    List<Snapshot> out = new ArrayList<>();
+    for (Object o : Fields.vecOf(Idl.decodeFirst(candid, "list_canister_snapshots"),
+        "list_canister_snapshots_result")) {
+      out.add(snapshotOf(o));
+    }
+    return out;
+  }
+
+  // ---- shared pieces ----
+
+  private static Map<String, @Nullable Object> snapshotValue(Snapshot s) {
+    return value(
+        "id", s.id().toBytes(),
+        "taken_at_timestamp", s.takenAtTimestampNanos(),
+        "total_size", s.totalSize());
+  }
+
+  private static Snapshot snapshotOf(Object o) {
+    Fields f = Fields.of(o, "snapshot");
+    return new Snapshot(SnapshotId.of(f.blob("id")), f.nat64("taken_at_timestamp").longValue(),
+        f.nat64("total_size").longValue());
+  }
+
+  private static Sha256 hashOf(Object o, String what) {
+    byte[] h = Fields.of(o, what).blob("hash");
+    if (h.length != Sha256.LENGTH) {
+      throw new IllegalArgumentException(what + ".hash: expected 32 bytes, got " + h.length);
+    }
+    return Sha256.fromBytes(h);
+  }
+
+  private static Map<String, @Nullable Object> modeValue(InstallMode mode) {
+    switch (mode.kind()) {
+      case INSTALL:
+        return value("install", null);
+      case REINSTALL:
+        return value("reinstall", null);
+      default:
+        if (!mode.hasUpgradeOptions()) {
+          return value("upgrade", Optional.empty());
+        }
+        return value("upgrade", Optional.of(value(
+            "skip_pre_upgrade", Idl.opt(mode.skipPreUpgrade().orElse(null)),
+            "wasm_memory_persistence", Idl.opt(mode.wasmMemoryPersistence()
+                .map(p -> value(p == InstallMode.WasmMemoryPersistence.KEEP ? "keep" : "replace",
+                    null))
+                .orElse(null)))));
+    }
+  }
+
+  private static InstallMode modeOf(Fields args, String what) {
+    Fields mode = args.record("mode");
+    String tag = mode.tag("install", "reinstall", "upgrade");
+    if (tag.equals("install")) {
+      return InstallMode.install();
+    }
+    if (tag.equals("reinstall")) {
+      return InstallMode.reinstall();
+    }
+    InstallMode upgrade = InstallMode.upgrade();
+    Object payload = mode.payload();
+    if (payload instanceof Optional<?> o && o.isPresent()) {
+      Fields options = Fields.of(o.get(), what + ".mode.upgrade");
+      Optional<Object> skip = options.opt("skip_pre_upgrade");
+      if (skip.isPresent()) {
+        upgrade = upgrade.withSkipPreUpgrade(
+            Fields.boolOf(skip.get(), what + ".mode.upgrade.skip_pre_upgrade"));
+      }
+      Optional<Object> persistence = options.opt("wasm_memory_persistence");
+      if (persistence.isPresent()) {
+        String p = Fields.tagOf(persistence.get(), what + ".mode.upgrade.wasm_memory_persistence",
+            "keep", "replace");
+        upgrade = upgrade.withWasmMemoryPersistence(p.equals("keep")
+            ? InstallMode.WasmMemoryPersistence.KEEP
+            : InstallMode.WasmMemoryPersistence.REPLACE);
+      }
+    }
+    return upgrade;
+  }
+
+  private static Map<String, @Nullable Object> settingsValue(CanisterSettings s) {
+    return value(
+        "controllers", Idl.opt(s.controllers().map(cs -> {
+          Object[] arr = new Object[cs.size()];
+          for (int i = 0; i < arr.length; i++) {
+            arr[i] = principal(cs.get(i));
+          }
+          return (Object) arr;
+        }).orElse(null)),
+        "compute_allocation", Idl.opt(s.computeAllocation().orElse(null)),
+        "memory_allocation", Idl.opt(s.memoryAllocation().orElse(null)),
+        "freezing_threshold", Idl.opt(s.freezingThreshold().orElse(null)),
+        "reserved_cycles_limit", Idl.opt(s.reservedCyclesLimit().orElse(null)),
+        "log_visibility", Optional.empty(),
+        "wasm_memory_limit", Idl.opt(s.wasmMemoryLimit().orElse(null)),
+        "wasm_memory_threshold", Idl.opt(s.wasmMemoryThreshold().orElse(null)));
+  }
+
+  private static CanisterSettings settingsOf(Object o, String what) {
+    return settingsOf(Fields.of(o, what));
+  }
+
+  private static CanisterSettings settingsOf(Fields f) {
+    String what = f.toString();
+    CanisterSettings.Builder b = CanisterSettings.builder();
+    Optional<Object> controllers = f.opt("controllers");
+    if (controllers.isPresent()) {
+      List<Principal> ps = new ArrayList<>();
+      for (Object p : Fields.vecOf(controllers.get(), what + ".controllers")) {
+        ps.add(Fields.principalOf(p, what + ".controllers[]"));
+      }
+      b.controllers(ps);
+    }
+    f.opt("compute_allocation").ifPresent(v -> b.computeAllocation(Fields.natOf(v, what)));
+    f.opt("memory_allocation").ifPresent(v -> b.memoryAllocation(Fields.natOf(v, what)));
+    f.opt("freezing_threshold").ifPresent(v -> b.freezingThreshold(Fields.natOf(v, what)));
+    f.opt("reserved_cycles_limit").ifPresent(v -> b.reservedCyclesLimit(Fields.natOf(v, what)));
+    f.opt("wasm_memory_limit").ifPresent(v -> b.wasmMemoryLimit(Fields.natOf(v, what)));
+    f.opt("wasm_memory_threshold").ifPresent(v -> b.wasmMemoryThreshold(Fields.natOf(v, what)));
+    return b.build();
+  }
+}

@@ -1,5 +1,0 @@
-/** The record a deployer keeps per canister it created: owner, status, hashes, release tag. */
-@NullMarked
-package org.icupgrade.core.registry;
-
-import org.jspecify.annotations.NullMarked;

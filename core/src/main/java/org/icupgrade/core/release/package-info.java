@@ -1,8 +1,0 @@
-/**
- * Where releases come from (GitHub Releases, a local directory), and the catalog that keeps the
- * latest fully downloaded and verified one.
- */
-@NullMarked
-package org.icupgrade.core.release;
-
-import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,189 @@
+package org.icupgrade.deployer.plan;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.icupgrade.core.IcException;
+import org.icupgrade.core.Principal;
+import org.icupgrade.core.Sha256;
+import org.icupgrade.core.UpgradeScope;
+import org.icupgrade.core.management.ManagementCanister;
+import org.icupgrade.deployer.registry.DeploymentRecord;
+import org.icupgrade.deployer.registry.DeploymentRegistry;
+import org.icupgrade.deployer.registry.DeploymentStatus;
+import org.icupgrade.deployer.release.ReleaseCatalog;
+import org.icupgrade.core.upgrade.CanisterUpgrader;
+import org.icupgrade.core.upgrade.UpgradeJob;
+import org.icupgrade.core.upgrade.UpgradeReport;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Seed 004's storage deployer as a library service: owners ask it to upgrade one of the canisters
+ * it deployed, by scope, after adding it as a controller and granting it {@code Commit} (see
+ * {@link org.icupgrade.core.upgrade.OwnerSetup}). The request is checked at once
+ * ({@link UpgradeStorageException} with the seed's reasons); the upgrade itself runs on the
+ * executor, and its progress is visible by polling {@link #listStorages}: the record goes
+ * {@code UpgradingWasm} or {@code UpgradingFrontend}, then {@code Completed} with the new hashes
+ * and tag, or {@code Failed} with the reason.
+ *
+ * <pre>{@code
+ * StorageDeployer deployer = StorageDeployer.builder(registry, catalog, upgrader, executor).build();
+ * deployer.upgradeStorage(owner, canisterId, UpgradeScope.ALL);
+ * }</pre>
+ */
+public final class StorageDeployer {
+  private final DeploymentRegistry registry;
+  private final CanisterUpgrader upgrader;
+  private final Executor executor;
+  private final UpgradePlanner planner;
+
+  private StorageDeployer(Builder b) {
+    this.registry = b.registry;
+    this.upgrader = b.upgrader;
+    this.executor = b.executor;
+    UpgradePlanner.Builder pb = UpgradePlanner.builder(registry, b.catalog);
+    ManagementCanister mc = b.managementCanister;
+    if (mc != null) {
+      pb.ownerCheck(id -> mc.canisterStatus(id).controllers());
+    }
+    this.planner = pb.build();
+  }
+
+  public static Builder builder(
+      DeploymentRegistry registry, ReleaseCatalog catalog, CanisterUpgrader upgrader,
+      Executor executor) {
+    return new Builder(registry, catalog, upgrader, executor);
+  }
+
+  public UpgradePlanner planner() {
+    return planner;
+  }
+
+  /** Seed 004's {@code checkStorageUpdate}: for any caller. */
+  public Optional<UpdateInfo> checkStorageUpdate(Principal canisterId) {
+    return planner.checkStorageUpdate(canisterId);
+  }
+
+  /** Seed 004's {@code listStorages}: the caller's canisters with their update information. */
+  public List<StorageInfo> listStorages(Principal caller) {
+    return planner.listStorages(caller);
+  }
+
+  /** Records a canister this deployer created (status Creating, or Completed with what it runs). */
+  public DeploymentRecord register(DeploymentRecord record) {
+    return registry.insert(record);
+  }
+
+  /**
+   * Starts an upgrade of {@code canisterId} for its owner {@code caller}; returns once it is
+   * accepted and running in the background.
+   *
+   * @throws UpgradeStorageException NOT_FOUND (no record for this canister and caller), NOT_OWNER
+   *     (the owner no longer controls the canister), NOT_COMPLETED, NO_UPDATE_AVAILABLE (for this
+   *     scope), RELEASE_NOT_READY, ALREADY_UPGRADING
+   */
+  public void upgradeStorage(Principal caller, Principal canisterId, UpgradeScope scope) {
+    DeploymentRecord record = registry.find(canisterId)
+        .filter(r -> r.owner().equals(caller))
+        .orElseThrow(() -> new UpgradeStorageException(UpgradeStorageException.Reason.NOT_FOUND,
+            canisterId, "no record of canister " + canisterId + " for " + caller));
+    UpgradePlan plan = planner.plan(record, scope);
+    DeploymentStatus running = plan.installs().isPresent()
+        ? DeploymentStatus.UPGRADING_WASM : DeploymentStatus.UPGRADING_FRONTEND;
+    DeploymentRecord started = registry.replace(record, record.withStatus(running))
+        .orElseThrow(() -> new UpgradeStorageException(
+            UpgradeStorageException.Reason.ALREADY_UPGRADING, canisterId,
+            "another request for " + canisterId + " came first"));
+    try {
+      executor.execute(() -> run(started, plan));
+    } catch (RejectedExecutionException e) {
+      registry.replace(started, started.failed("the upgrade executor refused the job"));
+      throw new IcException("could not start the upgrade of " + canisterId
+          + ": the executor refused it", e);
+    }
+  }
+
+  private void run(DeploymentRecord started, UpgradePlan plan) {
+    UpgradeJob.Builder job =
+        UpgradeJob.builder(started.canisterId(), started.owner(), scopeOf(plan));
+    plan.installs().ifPresent(job::wasmModule);
+    plan.syncs().ifPresent(job::frontend);
+    // The record follows the upgrade: UpgradingWasm, then UpgradingFrontend once the module is
+    // in, so that owners polling listStorages see where it stands.
+    java.util.concurrent.atomic.AtomicReference<DeploymentRecord> current =
+        new java.util.concurrent.atomic.AtomicReference<>(started);
+    UpgradeReport report;
+    try {
+      report = upgrader.upgrade(job.build(), new org.icupgrade.core.upgrade.UpgradeListener() {
+        @Override
+        public void stepStarted(Principal id, Step step) {
+          DeploymentRecord now = current.get();
+          if (step == Step.FRONTEND && now.status() != DeploymentStatus.UPGRADING_FRONTEND) {
+            registry.replace(now, now.withStatus(DeploymentStatus.UPGRADING_FRONTEND))
+                .ifPresent(current::set);
+          }
+        }
+      });
+    } catch (RuntimeException e) {
+      registry.replace(current.get(), current.get().failed("upgrade crashed: " + e));
+      return;
+    }
+    DeploymentRecord latest = current.get();
+    Sha256 wasm = report.moduleHash().orElse(latest.wasmHash());
+    boolean frontendSynced = report.syncOutcome().isPresent();
+    Sha256 frontend = frontendSynced && report.succeeded()
+        ? plan.syncs().map(f -> f.frontendHash()).orElse(latest.frontendHash())
+        : latest.frontendHash();
+    boolean wasmCurrent = plan.installs().map(m -> m.hash().equals(wasm)).orElse(true);
+    String tag = report.succeeded() ? plan.releaseTag() : latest.releaseTag();
+    DeploymentRecord next = latest.withInstalled(wasm, frontend, tag);
+    if (report.succeeded() && wasmCurrent) {
+      next = next.withStatus(DeploymentStatus.COMPLETED);
+    } else {
+      next = next.failed(report.failure().map(Throwable::getMessage)
+          .orElse("the module hash read back is not the release's"));
+    }
+    registry.replace(latest, next);
+  }
+
+  /** The scope the job needs: only the parts that differ. */
+  private static UpgradeScope scopeOf(UpgradePlan plan) {
+    if (plan.installs().isPresent() && plan.syncs().isPresent()) {
+      return UpgradeScope.ALL;
+    }
+    return plan.installs().isPresent() ? UpgradeScope.WASM_ONLY : UpgradeScope.FRONTEND_ONLY;
+  }
+
+  /** Configures a {@link StorageDeployer}. */
+  public static final class Builder {
+    private final DeploymentRegistry registry;
+    private final ReleaseCatalog catalog;
+    private final CanisterUpgrader upgrader;
+    private final Executor executor;
+    private @Nullable ManagementCanister managementCanister;
+
+    private Builder(
+        DeploymentRegistry registry, ReleaseCatalog catalog, CanisterUpgrader upgrader,
+        Executor executor) {
+      this.registry = Objects.requireNonNull(registry, "registry");
+      this.catalog = Objects.requireNonNull(catalog, "catalog");
+      this.upgrader = Objects.requireNonNull(upgrader, "upgrader");
+      this.executor = Objects.requireNonNull(executor, "executor");
+    }
+
+    /**
+     * The deployer's view of the management canister, to refuse upgrades the record's owner no
+     * longer controls (NOT_OWNER) before starting them.
+     */
+    public Builder ownerCheck(ManagementCanister managementCanister) {
+      this.managementCanister = managementCanister;
+      return this;
+    }
+
+    public StorageDeployer build() {
+      return new StorageDeployer(this);
+    }
+  }
+}

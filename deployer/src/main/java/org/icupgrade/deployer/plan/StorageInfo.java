@@ -1,0 +1,16 @@
+package org.icupgrade.deployer.plan;
+
+import java.util.Optional;
+import org.icupgrade.deployer.registry.DeploymentRecord;
+import org.jspecify.annotations.Nullable;
+
+/** A canister's record with its update information (seed 004's {@code StorageInfo}). */
+public record StorageInfo(DeploymentRecord record, @Nullable UpdateInfo updateInfo) {
+  /**
+   * The update information: present when the record is settled (completed or failed) and a
+   * release is ready, even if nothing differs; empty while creating or upgrading.
+   */
+  public Optional<UpdateInfo> updateAvailable() {
+    return Optional.ofNullable(updateInfo);
+  }
+}

@@ -1,0 +1,36 @@
+package org.icupgrade.deployer.plan;
+
+import java.util.Optional;
+import org.icupgrade.core.Principal;
+import org.icupgrade.core.UpgradeScope;
+import org.icupgrade.core.WasmModule;
+import org.icupgrade.core.assets.FrontendRelease;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What an upgrade of a scope will do: the module it will install (when the scope includes the
+ * WASM and it differs) and the frontend it will sync (when the scope includes the frontend and it
+ * differs), to which release.
+ */
+public record UpgradePlan(
+    Principal canisterId,
+    UpgradeScope scope,
+    String releaseTag,
+    @Nullable WasmModule wasmModule,
+    @Nullable FrontendRelease frontend) {
+
+  public Optional<WasmModule> installs() {
+    return Optional.ofNullable(wasmModule);
+  }
+
+  public Optional<FrontendRelease> syncs() {
+    return Optional.ofNullable(frontend);
+  }
+
+  @Override
+  public String toString() {
+    return "upgrade " + canisterId + " (" + scope + ") to " + releaseTag + ": "
+        + (wasmModule == null ? "WASM unchanged" : "install " + wasmModule.hash()) + ", "
+        + (frontend == null ? "frontend unchanged" : "sync frontend " + frontend.frontendHash());
+  }
+}

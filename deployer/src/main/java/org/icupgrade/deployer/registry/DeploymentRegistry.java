@@ -1,0 +1,61 @@
+package org.icupgrade.deployer.registry;
+
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.icupgrade.core.Principal;
+import org.icupgrade.deployer.registry.internal.InMemoryRegistry;
+import org.icupgrade.deployer.registry.internal.JdbcRegistry;
+
+/**
+ * Where a deployer keeps one {@link DeploymentRecord} per canister it created. Two
+ * implementations come with the library: {@link #inMemory()} and {@link #jdbc(DataSource)}.
+ *
+ * <p>Every method is atomic and thread-safe. Changes go through {@link #replace}, a
+ * compare-and-set on the record's version: this is what keeps two upgrade requests for one
+ * canister from both starting, within one process and, with the JDBC registry, across processes
+ * sharing a database.
+ */
+public interface DeploymentRegistry {
+  /** The record of {@code canisterId}, if there is one. */
+  Optional<DeploymentRecord> find(Principal canisterId);
+
+  /** The records of {@code owner}, ordered by canister id. */
+  List<DeploymentRecord> byOwner(Principal owner);
+
+  /**
+   * Adds a record, as it is given (its version included).
+   *
+   * @throws IllegalStateException when the canister already has one
+   */
+  DeploymentRecord insert(DeploymentRecord record);
+
+  /**
+   * Compare-and-set: replaces the stored record by {@code next} if it is still {@code expected}
+   * (same canister, same version), and returns what is stored now ({@code next} with the version
+   * incremented). Returns empty, changing nothing, when another change came first or there is no
+   * record: the caller re-reads and decides again.
+   *
+   * @throws IllegalArgumentException when {@code next} is another canister's record
+   */
+  Optional<DeploymentRecord> replace(DeploymentRecord expected, DeploymentRecord next);
+
+  /** A registry in memory: for tests, and for services that keep no records across restarts. */
+  static DeploymentRegistry inMemory() {
+    return new InMemoryRegistry();
+  }
+
+  /**
+   * A registry in a SQL database through plain JDBC: one table, {@code icupgrade_deployment},
+   * created if absent, so records survive restarts. {@link #replace} is one
+   * {@code UPDATE ... WHERE canister_id = ? AND version = ?}, atomic in any SQL database, so
+   * processes sharing the database cannot both start an upgrade of one canister. Tested against
+   * H2; the SQL is portable (VARCHAR, CHAR, BIGINT).
+   *
+   * @param dataSource the caller's, who owns its pooling and closes it
+   * @throws org.icupgrade.core.IcException when the table cannot be created
+   */
+  static DeploymentRegistry jdbc(DataSource dataSource) {
+    return new JdbcRegistry(dataSource);
+  }
+}

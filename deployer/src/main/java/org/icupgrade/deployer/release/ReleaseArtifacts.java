@@ -1,0 +1,76 @@
+package org.icupgrade.deployer.release;
+
+import java.time.Instant;
+import java.util.Objects;
+import org.icupgrade.core.Sha256;
+import org.icupgrade.core.WasmModule;
+import org.icupgrade.core.assets.FrontendRelease;
+
+/**
+ * A release downloaded and verified, ready to install: its tag, the WASM module exactly as it will
+ * be installed (so {@link #wasmHash()} is the module hash a canister reports after installing
+ * it, compressed bytes included), and the frontend with its {@linkplain #frontendHash() frontend
+ * hash}. Immutable.
+ */
+public final class ReleaseArtifacts {
+  private final Release release;
+  private final WasmModule wasmModule;
+  private final FrontendRelease frontend;
+  private final Instant downloadedAt;
+
+  private ReleaseArtifacts(
+      Release release, WasmModule wasmModule, FrontendRelease frontend, Instant downloadedAt) {
+    this.release = Objects.requireNonNull(release, "release");
+    this.wasmModule = Objects.requireNonNull(wasmModule, "wasmModule");
+    this.frontend = Objects.requireNonNull(frontend, "frontend");
+    this.downloadedAt = Objects.requireNonNull(downloadedAt, "downloadedAt");
+  }
+
+  /**
+   * The artifacts of {@code release}; the {@link ReleaseCatalog} makes them after verifying the
+   * downloads, tests may make them directly.
+   */
+  public static ReleaseArtifacts of(
+      Release release, WasmModule wasmModule, FrontendRelease frontend, Instant downloadedAt) {
+    return new ReleaseArtifacts(release, wasmModule, frontend, downloadedAt);
+  }
+
+  /** The release's tag. */
+  public String tag() {
+    return release.tag();
+  }
+
+  /** The release as its source listed it. */
+  public Release release() {
+    return release;
+  }
+
+  public WasmModule wasmModule() {
+    return wasmModule;
+  }
+
+  public FrontendRelease frontend() {
+    return frontend;
+  }
+
+  /** The SHA-256 of the module's bytes as installed: what {@code module_hash} will read. */
+  public Sha256 wasmHash() {
+    return wasmModule.hash();
+  }
+
+  /** The frontend hash of {@link #frontend()} (see {@link FrontendRelease}). */
+  public Sha256 frontendHash() {
+    return frontend.frontendHash();
+  }
+
+  /** When the catalog finished downloading and verifying the release, by its clock. */
+  public Instant downloadedAt() {
+    return downloadedAt;
+  }
+
+  @Override
+  public String toString() {
+    return "ReleaseArtifacts[" + tag() + ", wasm " + wasmHash() + ", frontend " + frontendHash()
+        + "]";
+  }
+}

@@ -1,0 +1,21 @@
+package org.icupgrade.deployer.release;
+
+import org.icupgrade.core.IcException;
+import org.jspecify.annotations.Nullable;
+
+/** A release source could not be read or refused the request; the message says what to do. */
+public final class ReleaseSourceException extends IcException {
+  private static final long serialVersionUID = 1L;
+
+  private final boolean retryable;
+
+  public ReleaseSourceException(String message, boolean retryable, @Nullable Throwable cause) {
+    super(message, cause);
+    this.retryable = retryable;
+  }
+
+  @Override
+  public boolean isTransient() {
+    return retryable;
+  }
+}

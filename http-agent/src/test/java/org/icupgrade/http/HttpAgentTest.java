@@ -1,0 +1,258 @@
+package org.icupgrade.http;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
+import java.security.Security;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.ic4j.agent.AgentError;
+import org.ic4j.agent.identity.Identity;
+import org.icupgrade.core.CanisterRejectException;
+import org.icupgrade.core.IcException;
+import org.icupgrade.core.Principal;
+import org.icupgrade.core.RejectCode;
+import org.icupgrade.core.TransportException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HttpAgentTest {
+  static final Principal CANISTER = Principal.fromText("rrkah-fqaaa-aaaaa-aaaaq-cai");
+
+  /** Spec, "Principals": a self-authenticating id is SHA-224 of the DER public key, then 0x02. */
+  static Principal selfAuthenticating(byte[] derPublicKey) throws Exception {
+    byte[] h = MessageDigest.getInstance("SHA-224").digest(derPublicKey);
+    byte[] id = Arrays.copyOf(h, h.length + 1);
+    id[h.length] = 0x02;
+    return Principal.fromBytes(id);
+  }
+
+  @Test
+  void readIdentity_ed25519Pkcs8_senderIsSelfAuthenticating(@TempDir Path dir) throws Exception {
+    KeyPair kp = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    String pem = "-----BEGIN PRIVATE KEY-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+            .encodeToString(kp.getPrivate().getEncoded())
+        + "\n-----END PRIVATE KEY-----\n";
+    Path file = dir.resolve("identity.pem");
+    Files.writeString(file, pem);
+    Identity id = HttpAgent.readIdentity(file);
+    HttpAgent agent = HttpAgent.builder(URI.create("http://127.0.0.1:1")).identity(id).build();
+    assertEquals(selfAuthenticating(kp.getPublic().getEncoded()), agent.sender());
+  }
+
+  /** dfx writes Ed25519 keys as PKCS#8 v2 (OneAsymmetricKey) carrying the public key too. */
+  @Test
+  void readIdentity_ed25519Pkcs8WithPublicKey_senderIsSelfAuthenticating(@TempDir Path dir)
+      throws Exception {
+    KeyPair kp = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    org.bouncycastle.asn1.pkcs.PrivateKeyInfo v1 =
+        org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(kp.getPrivate().getEncoded());
+    byte[] rawPublic = org.bouncycastle.asn1.x509.SubjectPublicKeyInfo
+        .getInstance(kp.getPublic().getEncoded()).getPublicKeyData().getBytes();
+    org.bouncycastle.asn1.pkcs.PrivateKeyInfo v2 = new org.bouncycastle.asn1.pkcs.PrivateKeyInfo(
+        v1.getPrivateKeyAlgorithm(), v1.parsePrivateKey(), null, rawPublic);
+    String pem = "-----BEGIN PRIVATE KEY-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+            .encodeToString(v2.getEncoded())
+        + "\n-----END PRIVATE KEY-----\n";
+    Path file = dir.resolve("identity.pem");
+    Files.writeString(file, pem);
+    HttpAgent agent = HttpAgent.builder(URI.create("http://127.0.0.1:1")).identity(file).build();
+    assertEquals(selfAuthenticating(kp.getPublic().getEncoded()), agent.sender());
+  }
+
+  @Test
+  void readIdentity_secp256k1EcPrivateKey_senderIsSelfAuthenticating(@TempDir Path dir)
+      throws Exception {
+    Security.addProvider(new BouncyCastleProvider());
+    KeyPairGenerator g = KeyPairGenerator.getInstance("EC", "BC");
+    g.initialize(new ECGenParameterSpec("secp256k1"));
+    KeyPair kp = g.generateKeyPair();
+    StringWriter w = new StringWriter();
+    try (JcaPEMWriter pw = new JcaPEMWriter(w)) {
+      pw.writeObject(kp);
+    }
+    assertTrue(w.toString().contains("BEGIN EC PRIVATE KEY"));
+    Path file = dir.resolve("identity.pem");
+    Files.writeString(file, w.toString());
+    HttpAgent agent = HttpAgent.builder(URI.create("http://127.0.0.1:1")).identity(file).build();
+    assertEquals(selfAuthenticating(kp.getPublic().getEncoded()), agent.sender());
+  }
+
+  /** dfx writes secp256k1 identities with an EC PARAMETERS block before the key. */
+  @Test
+  void readIdentity_secp256k1WithEcParametersBlock_senderIsSelfAuthenticating(@TempDir Path dir)
+      throws Exception {
+    Security.addProvider(new BouncyCastleProvider());
+    KeyPairGenerator g = KeyPairGenerator.getInstance("EC", "BC");
+    g.initialize(new ECGenParameterSpec("secp256k1"));
+    KeyPair kp = g.generateKeyPair();
+    StringWriter w = new StringWriter();
+    try (JcaPEMWriter pw = new JcaPEMWriter(w)) {
+      pw.writeObject(kp);
+    }
+    // OID 1.3.132.0.10 (secp256k1), DER: 06 05 2b 81 04 00 0a.
+    String pem = "-----BEGIN EC PARAMETERS-----\nBgUrgQQACg==\n-----END EC PARAMETERS-----\n" + w;
+    Path file = dir.resolve("identity.pem");
+    Files.writeString(file, pem);
+    HttpAgent agent = HttpAgent.builder(URI.create("http://127.0.0.1:1")).identity(file).build();
+    assertEquals(selfAuthenticating(kp.getPublic().getEncoded()), agent.sender());
+  }
+
+  @Test
+  void readIdentity_ecKeyOnP256_rejectedNamingTheFile(@TempDir Path dir) throws Exception {
+    Security.addProvider(new BouncyCastleProvider());
+    KeyPairGenerator g = KeyPairGenerator.getInstance("EC", "BC");
+    g.initialize(new ECGenParameterSpec("secp256r1"));
+    StringWriter w = new StringWriter();
+    try (JcaPEMWriter pw = new JcaPEMWriter(w)) {
+      pw.writeObject(g.generateKeyPair());
+    }
+    Path file = dir.resolve("p256.pem");
+    Files.writeString(file, w.toString());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> HttpAgent.readIdentity(file));
+    assertTrue(e.getMessage().contains("p256.pem"), e.getMessage());
+    assertFalse(e.getMessage().contains("PRIVATE KEY-----"), e.getMessage());
+  }
+
+  @Test
+  void readIdentity_notAKey_errorNamesFileNotContent(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("secret.txt");
+    Files.writeString(file, "hunter2 is my password");
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> HttpAgent.readIdentity(file));
+    assertTrue(e.getMessage().contains("secret.txt"));
+    assertFalse(e.getMessage().contains("hunter2"));
+  }
+
+  @Test
+  void translate_replicaReject_becomesCanisterRejectWithCodes() {
+    AgentError e = AgentError.create(AgentError.AgentErrorCode.REPLICA_ERROR, 5,
+        "Error from Canister rrkah-fqaaa-aaaaa-aaaaq-cai: Canister called `ic0.trap` (IC0503)");
+    IcException t = HttpAgent.translate(e, "greet", CANISTER);
+    CanisterRejectException r = assertInstanceOf(CanisterRejectException.class, t);
+    assertEquals(RejectCode.CANISTER_ERROR, r.rejectCode());
+    assertEquals("IC0503", r.errorCode().orElseThrow());
+    assertTrue(r.rejectMessage().contains("ic0.trap"));
+    assertFalse(r.isTransient());
+  }
+
+  /** ic4j formats a query's reject code with its enum's name, not the number. */
+  @Test
+  void translate_queryRejectWithEnumName_becomesCanisterRejectWithCode() {
+    AgentError e = AgentError.create(AgentError.AgentErrorCode.REPLICA_ERROR,
+        "CanisterReject", "no such method"); // the name ic4j's (package-private) enum prints
+    CanisterRejectException r =
+        assertInstanceOf(CanisterRejectException.class, HttpAgent.translate(e, "greet", CANISTER));
+    assertEquals(RejectCode.CANISTER_REJECT, r.rejectCode());
+    assertEquals("no such method", r.rejectMessage());
+  }
+
+  @Test
+  void translate_transientReject_isTransient() {
+    AgentError e = AgentError.create(AgentError.AgentErrorCode.REPLICA_ERROR, 2,
+        "canister queue full");
+    CanisterRejectException r =
+        assertInstanceOf(CanisterRejectException.class, HttpAgent.translate(e, "greet", CANISTER));
+    assertEquals(RejectCode.SYS_TRANSIENT, r.rejectCode());
+    assertTrue(r.isTransient());
+  }
+
+  @Test
+  void translate_timeout_becomesIcTimeout() {
+    AgentError e = AgentError.create(AgentError.AgentErrorCode.TIMEOUT_WAITING_FOR_RESPONSE);
+    assertInstanceOf(org.icupgrade.core.IcTimeoutException.class,
+        HttpAgent.translate(e, "install_code", CANISTER));
+  }
+
+  @Test
+  void translate_certificateFailure_notRetryable() {
+    AgentError e = AgentError.create(AgentError.AgentErrorCode.CERTIFICATE_VERIFICATION_FAILED);
+    TransportException t = assertInstanceOf(TransportException.class,
+        HttpAgent.translate(e, "read_state", CANISTER));
+    assertFalse(t.isTransient());
+  }
+
+  /** A local server answering every request under {@code path} with {@code status}. */
+  static HttpServer answering(String path, int status, String text) throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(path, ex -> {
+      byte[] body = text.getBytes(StandardCharsets.UTF_8);
+      ex.sendResponseHeaders(status, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+    });
+    server.start();
+    return server;
+  }
+
+  @Test
+  void build_fetchRootKeyFromServerAnswering503_retryableTransportError() throws IOException {
+    HttpServer server = answering("/api/v2/status", 503, "overloaded");
+    try {
+      URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+      IcException e = assertThrows(IcException.class, () ->
+          HttpAgent.builder(url).fetchRootKey(true).timeout(Duration.ofSeconds(5)).build());
+      assertTrue(e.isTransient(), e.toString());
+      assertTrue(e.getMessage().contains("503"), e.getMessage());
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
+  void query_serverAnswers400_nonRetryableTransportError() throws IOException {
+    HttpServer server = answering("/api/v2/canister/", 400, "bad request");
+    try {
+      URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+      HttpAgent agent = HttpAgent.builder(url).timeout(Duration.ofSeconds(5)).build();
+      TransportException e = assertThrows(TransportException.class,
+          () -> agent.query(CANISTER, "greet", new byte[] {'D', 'I', 'D', 'L', 0, 0}));
+      assertFalse(e.isTransient());
+      assertTrue(e.getMessage().contains("400"), e.getMessage());
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
+  void update_nothingListening_retryableTransportError() throws IOException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    HttpAgent agent = HttpAgent.builder(URI.create("http://127.0.0.1:" + port))
+        .timeout(Duration.ofSeconds(5)).build();
+    TransportException e = assertThrows(TransportException.class,
+        () -> agent.update(CANISTER, "increment", new byte[] {'D', 'I', 'D', 'L', 0, 0}));
+    assertTrue(e.isTransient());
+  }
+
+  @Test
+  void sender_anonymousByDefault() {
+    assertArrayEquals(Principal.ANONYMOUS.toBytes(),
+        HttpAgent.builder(URI.create("http://127.0.0.1:1")).build().sender().toBytes());
+  }
+}
