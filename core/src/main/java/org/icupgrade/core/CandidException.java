@@ -1,5 +1,6 @@
 package org.icupgrade.core;
 
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -41,13 +42,13 @@ public final class CandidException extends IcException {
     return sb.append(": ").append(detail).toString();
   }
 
-  /** The method whose message failed to decode, where known; {@code null} otherwise. */
-  public @Nullable String method() {
-    return method;
+  /** The method whose message failed to decode, where known. */
+  public Optional<String> method() {
+    return Optional.ofNullable(method);
   }
 
-  /** The field path where decoding failed, where known; {@code null} otherwise. */
-  public @Nullable String field() {
-    return field;
+  /** The field path where decoding failed, where known. */
+  public Optional<String> field() {
+    return Optional.ofNullable(field);
   }
 }
