@@ -1,6 +1,8 @@
 package org.icupgrade.assets;
 
 import java.util.Objects;
+import org.icupgrade.core.calls.RetryPolicy;
+import org.icupgrade.core.calls.UploadEngine;
 import java.util.concurrent.Executor;
 import java.util.function.Predicate;
 import org.icupgrade.assets.internal.DefaultAssetSyncer;
@@ -40,6 +42,26 @@ import org.icupgrade.core.assets.AssetSyncer;
 public final class AssetSyncers {
   private AssetSyncers() {}
 
+  /**
+   * A builder with {@code syncer}'s configuration, to derive a variant (another listener, another
+   * flavour).
+   *
+   * @throws IllegalArgumentException when {@code syncer} was not built by {@link #builder()}
+   */
+  public static Builder newBuilder(AssetSyncer syncer) {
+    if (!(syncer instanceof DefaultAssetSyncer d)) {
+      throw new IllegalArgumentException("not a syncer built by AssetSyncers: " + syncer);
+    }
+    Builder b = new Builder();
+    b.flavor = d.flavor();
+    b.protectedKeys = d.protectedKeys();
+    b.executor = d.uploadEngine().executor();
+    b.maxParallelUploads = d.uploadEngine().maxInFlight();
+    b.listener = d.listener();
+    b.retryPolicy = d.uploadEngine().retryPolicy();
+    return b;
+  }
+
   /** A builder with the defaults: DFINITY flavour, nothing protected, uploads one at a time. */
   public static Builder builder() {
     return new Builder();
@@ -52,6 +74,7 @@ public final class AssetSyncers {
     private Executor executor = Runnable::run;
     private int maxParallelUploads = 1;
     private AssetSyncListener listener = AssetSyncListener.NONE;
+    private RetryPolicy retryPolicy = RetryPolicy.defaults();
 
     private Builder() {}
 
@@ -89,13 +112,25 @@ public final class AssetSyncers {
       return this;
     }
 
+    /** Who hears the sync's progress; by default nobody. */
     public Builder listener(AssetSyncListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
       return this;
     }
 
+    /**
+     * How every asset canister call of a sync is repeated after transient failures (default
+     * {@link RetryPolicy#defaults()}).
+     */
+    public Builder retryPolicy(RetryPolicy retryPolicy) {
+      this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+      return this;
+    }
+
+    /** An immutable, thread-safe syncer. */
     public AssetSyncer build() {
-      return new DefaultAssetSyncer(flavor, protectedKeys, executor, maxParallelUploads, listener);
+      return new DefaultAssetSyncer(flavor, protectedKeys,
+          UploadEngine.of(executor, maxParallelUploads, retryPolicy), listener);
     }
   }
 }

@@ -19,10 +19,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.icupgrade.assets.internal.ReleaseCollector;
 import org.icupgrade.core.CanisterRejectException;
+import org.icupgrade.core.RejectCode;
+import org.icupgrade.core.TransportException;
+import org.icupgrade.core.calls.RetryPolicy;
 import org.icupgrade.core.assets.AssetCanisterFlavor;
 import org.icupgrade.core.assets.AssetChange;
 import org.icupgrade.core.assets.AssetDiff;
-import org.icupgrade.core.assets.AssetSyncListener;
+import org.icupgrade.core.assets.AssetSyncEvent;
 import org.icupgrade.core.assets.AssetSyncer;
 import org.icupgrade.core.assets.FrontendRelease;
 import org.icupgrade.core.assets.MissingPermissionException;
@@ -282,10 +285,9 @@ class AssetSyncerTest {
     List<String> uploaded = Collections.synchronizedList(new ArrayList<>());
     try {
       AssetSyncer syncer = AssetSyncers.builder().uploadExecutor(pool, 3)
-          .listener(new AssetSyncListener() {
-            @Override
-            public void assetUploaded(String key, String contentEncoding, long bytes) {
-              uploaded.add(key + "#" + contentEncoding);
+          .listener(event -> {
+            if (event instanceof AssetSyncEvent.AssetUploaded u) {
+              uploaded.add(u.key() + "#" + u.contentEncoding());
             }
           }).build();
       SyncOutcome outcome = syncer.sync(canister, release);
@@ -314,5 +316,41 @@ class AssetSyncerTest {
     assertEquals(List.of("gzip"), outcome.diff().changes().get(0).unsetEncodings());
     assertEquals(0, outcome.chunksUploaded());
     assertEquals(null, canister.content("/a.txt", "gzip"));
+  }
+
+  @Test
+  void sync_transientFailures_retriedByThePolicy() {
+    FakeAssetCanister canister = FakeAssetCanister.dfinity();
+    List<String> retried = Collections.synchronizedList(new ArrayList<>());
+    AssetSyncer syncer = AssetSyncers.builder()
+        .retryPolicy(RetryPolicy.defaults().withSleeper(d -> {}))
+        .listener(event -> {
+          if (event instanceof AssetSyncEvent.Retrying r) {
+            retried.add(r.method());
+          }
+        }).build();
+    canister.failNext("create_batch", new TransportException("connection reset", true, null));
+    canister.failNext("commit_batch", new CanisterRejectException(
+        RejectCode.SYS_TRANSIENT, "queue full", null, canister.canisterId(), "commit_batch"));
+
+    SyncOutcome outcome = syncer.sync(canister, Releases.of(Map.of("/index.html", "<p>hi</p>")));
+
+    assertEquals(List.of("create_batch", "commit_batch"), retried);
+    assertTrue(outcome.operationsCommitted() > 0);
+    assertTrue(canister.content("/index.html", "identity") != null);
+  }
+
+  @Test
+  void newBuilder_keepsConfigurationAndChangesListener() {
+    List<AssetSyncEvent> events = Collections.synchronizedList(new ArrayList<>());
+    AssetSyncer derived = AssetSyncers.newBuilder(AssetSyncers.builder()
+        .flavor(AssetCanisterFlavor.HTTP_ASSETS_0_2).build()).listener(events::add).build();
+    FakeAssetCanister canister = FakeAssetCanister.httpAssets();
+    derived.sync(canister, Releases.of(Map.of("/a.txt", "a")));
+    derived.sync(canister, Releases.of(Map.of("/b.txt", "b")));
+    // The http-assets flavour was kept: the stale /a.txt went by a direct delete_asset.
+    assertTrue(events.contains(new AssetSyncEvent.AssetDeleted("/a.txt")), events.toString());
+    AssetSyncer foreign = org.mockito.Mockito.mock(AssetSyncer.class);
+    assertThrows(IllegalArgumentException.class, () -> AssetSyncers.newBuilder(foreign));
   }
 }

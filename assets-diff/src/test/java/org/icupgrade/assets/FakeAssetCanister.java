@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.icupgrade.core.CanisterRejectException;
+import org.icupgrade.core.IcException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.RejectCode;
 import org.icupgrade.core.Sha256;
@@ -67,6 +68,8 @@ final class FakeAssetCanister implements AssetCanister {
   private long nextBatch = 1;
   private long nextChunk = 1;
   boolean rejectListPermitted;
+  /** Failures to throw, by method, before the call does anything (the call did not run). */
+  private final Map<String, java.util.ArrayDeque<IcException>> failures = new HashMap<>();
 
   final AtomicInteger createBatchCalls = new AtomicInteger();
   final AtomicInteger createChunkCalls = new AtomicInteger();
@@ -105,6 +108,19 @@ final class FakeAssetCanister implements AssetCanister {
     FakeAssetCanister c = new FakeAssetCanister(AssetCanisterFlavor.DFINITY, apiVersion, CALLER);
     c.permitted.get(Permission.COMMIT).add(CALLER);
     return c;
+  }
+
+  /** The next calls of {@code method} throw these, one each, before doing anything. */
+  synchronized void failNext(String method, IcException... errors) {
+    failures.computeIfAbsent(method, m -> new java.util.ArrayDeque<>()).addAll(List.of(errors));
+  }
+
+  private void maybeFail(String method) {
+    java.util.ArrayDeque<IcException> q = failures.get(method);
+    IcException e = q == null ? null : q.poll();
+    if (e != null) {
+      throw e;
+    }
   }
 
   /** Every call that changes the canister's state, counted. */
@@ -177,6 +193,7 @@ final class FakeAssetCanister implements AssetCanister {
 
   @Override
   public synchronized List<AssetDetails> list(long start, long length) {
+    maybeFail("list");
     listCalls.incrementAndGet();
     List<AssetDetails> page = new ArrayList<>();
     long end = start + Math.min(length, 100);
@@ -220,6 +237,7 @@ final class FakeAssetCanister implements AssetCanister {
 
   @Override
   public synchronized BatchId createBatch() {
+    maybeFail("create_batch");
     requireCommit("create_batch");
     createBatchCalls.incrementAndGet();
     BatchId id = BatchId.of(nextBatch++);
@@ -229,6 +247,7 @@ final class FakeAssetCanister implements AssetCanister {
 
   @Override
   public synchronized ChunkId createChunk(BatchId batchId, byte[] content) {
+    maybeFail("create_chunk");
     requireCommit("create_chunk");
     if (!batches.contains(batchId.value())) {
       throw reject("create_chunk", "batch not found");
@@ -242,6 +261,7 @@ final class FakeAssetCanister implements AssetCanister {
 
   @Override
   public synchronized List<ChunkId> createChunks(BatchId batchId, List<byte[]> contents) {
+    maybeFail("create_chunks");
     if (apiVersion < 2) {
       throw reject("create_chunks", "Canister has no update method 'create_chunks'");
     }
@@ -262,6 +282,7 @@ final class FakeAssetCanister implements AssetCanister {
 
   @Override
   public synchronized void commitBatch(CommitBatchArguments arguments) {
+    maybeFail("commit_batch");
     requireCommit("commit_batch");
     commitCalls.incrementAndGet();
     commitBatchIds.add(arguments.batchId());
@@ -351,6 +372,7 @@ final class FakeAssetCanister implements AssetCanister {
 
   @Override
   public synchronized void deleteAsset(String key) {
+    maybeFail("delete_asset");
     requireCommit("delete_asset");
     deleteAssetCalls.incrementAndGet();
     assets.remove(key);

@@ -9,4 +9,14 @@ public class IcTimeoutException extends IcException {
   public IcTimeoutException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
+
+  /**
+   * True: waiting longer or asking again may succeed. The call may have run, so a caller repeats
+   * it only when running twice is harmless or after checking its effect (see
+   * {@link org.icupgrade.core.calls.RetryPolicy}).
+   */
+  @Override
+  public boolean isTransient() {
+    return true;
+  }
 }

@@ -23,7 +23,7 @@ import org.icupgrade.core.WasmModule;
 import org.icupgrade.core.install.ChunkedWasmInstaller;
 import org.icupgrade.core.install.InstallOutcome;
 import org.icupgrade.core.install.InstallRequest;
-import org.icupgrade.core.install.RetryPolicy;
+import org.icupgrade.core.calls.RetryPolicy;
 import org.icupgrade.core.management.InstallChunkedCodeRequest;
 import org.icupgrade.core.management.ManagementCanister;
 import org.junit.jupiter.api.Test;
@@ -40,7 +40,8 @@ class ChunkedInstallOnReplicaTest {
   final ManagementCanister ic = CandidManagementCanister.over(replica.agentFor(ME));
   final List<Duration> slept = new ArrayList<>();
   final ChunkedWasmInstaller installer =
-      ChunkedWasmInstaller.builder(ic).sleeper(slept::add).build();
+      ChunkedWasmInstaller.builder(ic)
+          .retryPolicy(RetryPolicy.defaults().withSleeper(slept::add)).build();
   final Principal canister = replica.createCanister(ME);
 
   static WasmModule module(int size, long seed) {

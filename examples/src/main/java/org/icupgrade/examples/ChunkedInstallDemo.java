@@ -8,6 +8,7 @@ import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
 import org.icupgrade.core.WasmModule;
 import org.icupgrade.core.install.ChunkedWasmInstaller;
+import org.icupgrade.core.install.InstallEvent;
 import org.icupgrade.core.install.InstallListener;
 import org.icupgrade.core.install.InstallOutcome;
 import org.icupgrade.core.install.InstallRequest;
@@ -73,12 +74,12 @@ public final class ChunkedInstallDemo {
     if (outcome instanceof InstallOutcome.Installed i) {
       out.printf(Locale.ROOT, "   installed %s: %s, %d chunks uploaded, %d skipped, %,d bytes,"
               + " %d calls, module hash %s verified%n",
-          i.chunked() ? "chunked" : "in one message", i.targetCanister(), i.chunksUploaded(),
+          i.chunked() ? "chunked" : "in one message", i.canisterId(), i.chunksUploaded(),
           i.chunksSkipped(), i.bytesUploaded(), i.callsMade(),
           i.moduleHash().hex().substring(0, 16) + "…");
     } else if (outcome instanceof InstallOutcome.AlreadyCurrent c) {
       out.printf(Locale.ROOT, "   already current: %s runs %s; nothing uploaded (%d call)%n",
-          c.targetCanister(), c.moduleHash().hex().substring(0, 16) + "…", c.callsMade());
+          c.canisterId(), c.moduleHash().hex().substring(0, 16) + "…", c.callsMade());
     }
   }
 
@@ -91,22 +92,19 @@ public final class ChunkedInstallDemo {
     }
 
     @Override
-    public void installStarted(InstallRequest request, boolean chunked, int chunkCount) {
-      out.println(chunked
-          ? "   " + request.installMode() + " through the chunk store, " + chunkCount + " chunks"
-          : "   " + request.installMode() + " in a single install_code message");
-    }
-
-    @Override
-    public void chunkSkipped(int index, Sha256 hash) {
-      out.printf(Locale.ROOT, "   chunk %2d already stored   %s%n", index,
-          hash.hex().substring(0, 16));
-    }
-
-    @Override
-    public void chunkUploaded(int index, Sha256 hash, int size, int uploaded, int toUpload) {
-      out.printf(Locale.ROOT, "   chunk %2d uploaded %,9d bytes  %s  (%d/%d)%n", index, size,
-          hash.hex().substring(0, 16), uploaded, toUpload);
+    public void onEvent(InstallEvent event) {
+      if (event instanceof InstallEvent.Started s) {
+        out.println(s.chunked()
+            ? "   " + s.request().installMode() + " through the chunk store, " + s.chunkCount()
+                + " chunks"
+            : "   " + s.request().installMode() + " in a single install_code message");
+      } else if (event instanceof InstallEvent.ChunkSkipped c) {
+        out.printf(Locale.ROOT, "   chunk %2d already stored   %s%n", c.index(),
+            c.hash().hex().substring(0, 16));
+      } else if (event instanceof InstallEvent.ChunkUploaded u) {
+        out.printf(Locale.ROOT, "   chunk %2d uploaded %,9d bytes  %s  (%d/%d)%n", u.index(),
+            u.size(), u.hash().hex().substring(0, 16), u.uploaded(), u.toUpload());
+      }
     }
   }
 }

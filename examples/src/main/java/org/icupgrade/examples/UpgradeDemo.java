@@ -19,7 +19,7 @@ import org.icupgrade.core.Sha256;
 import org.icupgrade.core.WasmModule;
 import org.icupgrade.core.agent.Agent;
 import org.icupgrade.core.install.ChunkedWasmInstaller;
-import org.icupgrade.core.install.InstallListener;
+import org.icupgrade.core.install.InstallEvent;
 import org.icupgrade.core.install.InstallOutcome;
 import org.icupgrade.core.install.InstallRequest;
 import org.icupgrade.core.management.CanisterSettings;
@@ -97,20 +97,16 @@ public final class UpgradeDemo {
     out.println("Controller " + controller + " on " + where);
     out.println("Created target canister " + target);
     ChunkedWasmInstaller installer = ChunkedWasmInstaller.builder(ic)
-        .listener(new InstallListener() {
-          @Override
-          public void installStarted(InstallRequest request, boolean chunked, int chunkCount) {
-            out.println(chunked
-                ? "  " + request.installMode() + " through the chunk store: " + chunkCount
-                    + " chunks, wasm_module_hash " + request.wasmModule().hash().hex()
-                    .substring(0, 16) + "…"
-                : "  " + request.installMode() + " in one install_code message");
-          }
-
-          @Override
-          public void chunkUploaded(int index, Sha256 hash, int size, int uploaded, int toUpload) {
-            out.printf(Locale.ROOT, "  upload_chunk %d/%d: %,9d bytes, hash %s…%n", uploaded,
-                toUpload, size, hash.hex().substring(0, 16));
+        .listener(event -> {
+          if (event instanceof InstallEvent.Started s) {
+            out.println(s.chunked()
+                ? "  " + s.request().installMode() + " through the chunk store: "
+                    + s.chunkCount() + " chunks, wasm_module_hash "
+                    + s.request().wasmModule().hash().hex().substring(0, 16) + "…"
+                : "  " + s.request().installMode() + " in one install_code message");
+          } else if (event instanceof InstallEvent.ChunkUploaded u) {
+            out.printf(Locale.ROOT, "  upload_chunk %d/%d: %,9d bytes, hash %s…%n", u.uploaded(),
+                u.toUpload(), u.size(), u.hash().hex().substring(0, 16));
           }
         }).build();
 

@@ -1,17 +1,17 @@
 package org.icupgrade.assets.internal;
 
+import java.util.function.Supplier;
+import org.icupgrade.core.calls.RetryListener;
+import org.icupgrade.core.calls.RetryPolicy;
+import org.icupgrade.core.calls.UploadEngine;
+import org.icupgrade.core.assets.AssetSyncEvent;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.icupgrade.assets.AssetDiffer;
 import org.icupgrade.core.CanisterRejectException;
@@ -64,29 +64,68 @@ public final class DefaultAssetSyncer implements AssetSyncer {
 
   private final AssetCanisterFlavor flavor;
   private final Predicate<String> protectedKeys;
-  private final Executor executor;
-  private final int maxParallelUploads;
+  private final UploadEngine uploads;
+  private final AssetSyncListener userListener;
+  /** The user's listener, called one event at a time whichever thread reports. */
   private final AssetSyncListener listener;
+  private final RetryPolicy retryPolicy;
+  private final RetryListener retryListener;
 
   public DefaultAssetSyncer(
-      AssetCanisterFlavor flavor, Predicate<String> protectedKeys, Executor executor,
-      int maxParallelUploads, AssetSyncListener listener) {
+      AssetCanisterFlavor flavor, Predicate<String> protectedKeys, UploadEngine uploads,
+      AssetSyncListener listener) {
     this.flavor = flavor;
     this.protectedKeys = protectedKeys;
-    this.executor = executor;
-    this.maxParallelUploads = maxParallelUploads;
-    this.listener = listener;
+    this.uploads = uploads;
+    this.userListener = listener;
+    Object lock = new Object();
+    this.listener = event -> {
+      synchronized (lock) {
+        listener.onEvent(event);
+      }
+    };
+    this.retryPolicy = uploads.retryPolicy();
+    this.retryListener = (method, attempt, delay, failure) ->
+        this.listener.onEvent(new AssetSyncEvent.Retrying(method, attempt, delay, failure));
+  }
+
+  public AssetCanisterFlavor flavor() {
+    return flavor;
+  }
+
+  public Predicate<String> protectedKeys() {
+    return protectedKeys;
+  }
+
+  public UploadEngine uploadEngine() {
+    return uploads;
+  }
+
+  public AssetSyncListener listener() {
+    return userListener;
+  }
+
+  /** Every IC call of a sync, repeated after transient failures by the one policy. */
+  private <T extends @Nullable Object> T ic(String method, Supplier<T> call) {
+    return retryPolicy.call(method, call, retryListener);
+  }
+
+  private void ic(String method, Runnable call) {
+    retryPolicy.call(method, () -> {
+      call.run();
+      return null;
+    }, retryListener);
   }
 
   @Override
   public AssetDiff diff(AssetCanister canister, FrontendRelease release) {
     return AssetDiffer.diff(
-        canister.canisterId(), release, listAll(canister), protectedKeys, flavor);
+        canister.canisterId(), release, listAll(canister, this::ic), protectedKeys, flavor);
   }
 
   @Override
   public SyncOutcome sync(AssetCanister canister, FrontendRelease release) {
-    int apiVersion = canister.apiVersion();
+    int apiVersion = ic("api_version", canister::apiVersion);
     checkCommitPermission(canister, apiVersion);
     return applyChecked(canister, diff(canister, release), apiVersion);
   }
@@ -97,7 +136,7 @@ public final class DefaultAssetSyncer implements AssetSyncer {
       throw new IllegalArgumentException("the diff was computed against " + diff.canisterId()
           + ", not " + canister.canisterId() + "; compute it with diff(canister, release)");
     }
-    int apiVersion = canister.apiVersion();
+    int apiVersion = ic("api_version", canister::apiVersion);
     checkCommitPermission(canister, apiVersion);
     return applyChecked(canister, diff, apiVersion);
   }
@@ -106,12 +145,27 @@ public final class DefaultAssetSyncer implements AssetSyncer {
    * Every entry of {@code list}, page by page. A canister that ignores paging returns everything at
    * once (a page longer than asked, or the same page again); both end the loop.
    */
+  /** How a call is made: directly, or through a retry policy. */
+  interface Caller {
+    <T extends @Nullable Object> T call(String method, Supplier<T> call);
+  }
+
   static List<AssetDetails> listAll(AssetCanister canister) {
+    return listAll(canister, new Caller() {
+      @Override
+      public <T extends @Nullable Object> T call(String method, Supplier<T> call) {
+        return call.get();
+      }
+    });
+  }
+
+  static List<AssetDetails> listAll(AssetCanister canister, Caller caller) {
     List<AssetDetails> all = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     long start = 0;
     while (true) {
-      List<AssetDetails> page = canister.list(start, LIST_PAGE);
+      long from = start;
+      List<AssetDetails> page = caller.call("list", () -> canister.list(from, LIST_PAGE));
       boolean fresh = false;
       for (AssetDetails d : page) {
         if (seen.add(d.key())) {
@@ -128,14 +182,14 @@ public final class DefaultAssetSyncer implements AssetSyncer {
 
   // Canisters before api_version 1 have no permission model (only `authorize`), so there is
   // nothing to ask; they reject an unauthorised create_batch before any upload anyway.
-  private static void checkCommitPermission(AssetCanister canister, int apiVersion) {
+  private void checkCommitPermission(AssetCanister canister, int apiVersion) {
     if (apiVersion < 1) {
       return;
     }
     Principal caller = canister.caller();
     List<Principal> permitted;
     try {
-      permitted = canister.listPermitted(Permission.COMMIT);
+      permitted = ic("list_permitted", () -> canister.listPermitted(Permission.COMMIT));
     } catch (CanisterRejectException e) {
       throw new MissingPermissionException(canister.canisterId(), caller, Permission.COMMIT, e);
     }
@@ -148,10 +202,10 @@ public final class DefaultAssetSyncer implements AssetSyncer {
     SyncOutcome.Builder outcome = SyncOutcome.builder(diff);
     if (diff.isEmpty()) {
       SyncOutcome done = outcome.build();
-      listener.syncFinished(done);
+      listener.onEvent(new AssetSyncEvent.Finished(done));
       return done;
     }
-    listener.syncStarted(diff);
+    listener.onEvent(new AssetSyncEvent.Started(diff));
     boolean http = flavor == AssetCanisterFlavor.HTTP_ASSETS_0_2;
     if (http) {
       for (AssetChange c : diff.changes()) {
@@ -179,7 +233,7 @@ public final class DefaultAssetSyncer implements AssetSyncer {
 
     BatchId batchId = null;
     if (needsCommit) {
-      batchId = canister.createBatch();
+      batchId = ic("create_batch", canister::createBatch);
       outcome.batchId(batchId);
       try {
         upload(canister, batchId, uploads, apiVersion, outcome);
@@ -192,9 +246,9 @@ public final class DefaultAssetSyncer implements AssetSyncer {
       int deletes = 0;
       for (AssetChange c : diff.changes()) {
         if (c.kind() != AssetChange.Kind.NEW) {
-          canister.deleteAsset(c.key());
+          ic("delete_asset", () -> canister.deleteAsset(c.key()));
           deletes++;
-          listener.assetDeleted(c.key());
+          listener.onEvent(new AssetSyncEvent.AssetDeleted(c.key()));
         }
       }
       outcome.directDeletes(deletes);
@@ -203,17 +257,17 @@ public final class DefaultAssetSyncer implements AssetSyncer {
       commit(canister, batchId, operations(diff, uploads, http), outcome);
     }
     SyncOutcome done = outcome.build();
-    listener.syncFinished(done);
+    listener.onEvent(new AssetSyncEvent.Finished(done));
     return done;
   }
 
-  private static void dropBatch(
+  private void dropBatch(
       AssetCanister canister, BatchId batchId, int apiVersion, RuntimeException failure) {
     if (apiVersion < 1) {
       return;
     }
     try {
-      canister.deleteBatch(batchId);
+      ic("delete_batch", () -> canister.deleteBatch(batchId));
     } catch (IcException e) {
       failure.addSuppressed(e);
     }
@@ -264,9 +318,10 @@ public final class DefaultAssetSyncer implements AssetSyncer {
     int committed = 0;
     for (int i = 0; i < groups.size(); i++) {
       List<BatchOperation> group = groups.get(i);
-      canister.commitBatch(CommitBatchArguments.of(batchId, group));
+      CommitBatchArguments args = CommitBatchArguments.of(batchId, group);
+      ic("commit_batch", () -> canister.commitBatch(args));
       committed += group.size();
-      listener.batchCommitted(i, groups.size(), group.size());
+      listener.onEvent(new AssetSyncEvent.BatchCommitted(i, groups.size(), group.size()));
     }
     outcome.commitCalls(groups.size()).operationsCommitted(committed);
   }
@@ -277,29 +332,23 @@ public final class DefaultAssetSyncer implements AssetSyncer {
     AtomicInteger calls = new AtomicInteger();
     AtomicInteger chunks = new AtomicInteger();
     AtomicLong bytes = new AtomicLong();
-    List<Runnable> tasks = new ArrayList<>();
+    List<Piece> single = new ArrayList<>();
     List<Piece> small = new ArrayList<>();
     for (EncodingUpload up : uploads) {
       for (Piece p : up.pieces()) {
         if (apiVersion >= 2 && p.length() < MAX_CHUNK_BYTES) {
           small.add(p);
         } else {
-          tasks.add(() -> {
-            ChunkId id = canister.createChunk(batchId, p.bytes());
-            calls.incrementAndGet();
-            chunks.incrementAndGet();
-            bytes.addAndGet(p.length());
-            p.done(id, listener);
-          });
+          single.add(p);
         }
       }
     }
     long inlined = 0;
+    List<Piece> packed = new ArrayList<>();
     if (!small.isEmpty()) {
       // Inline the smallest final pieces first: each saves its share of a call with the fewest
       // bytes of the commit message.
       small.sort(Comparator.comparingInt(Piece::length));
-      List<Piece> packed = new ArrayList<>();
       for (Piece p : small) {
         if (p.isLast() && inlined + p.length() <= MAX_INLINE_BYTES) {
           inlined += p.length();
@@ -308,29 +357,33 @@ public final class DefaultAssetSyncer implements AssetSyncer {
           packed.add(p);
         }
       }
-      for (List<Piece> group : pack(packed)) {
-        tasks.add(() -> {
-          List<byte[]> contents = new ArrayList<>(group.size());
-          long n = 0;
-          for (Piece p : group) {
-            contents.add(p.bytes());
-            n += p.length();
-          }
-          List<ChunkId> ids = canister.createChunks(batchId, contents);
-          if (ids.size() != group.size()) {
-            throw new IcException("create_chunks on " + canister.canisterId() + " returned "
-                + ids.size() + " chunk ids for " + group.size() + " chunks");
-          }
-          calls.incrementAndGet();
-          chunks.addAndGet(group.size());
-          bytes.addAndGet(n);
-          for (int i = 0; i < group.size(); i++) {
-            group.get(i).done(ids.get(i), listener);
-          }
-        });
-      }
     }
-    runBounded(tasks);
+    this.uploads.run("create_chunk", single, p -> {
+      calls.incrementAndGet();
+      ChunkId id = canister.createChunk(batchId, p.bytes());
+      chunks.incrementAndGet();
+      bytes.addAndGet(p.length());
+      p.done(id, listener);
+    }, UploadEngine.Progress.none(), retryListener);
+    this.uploads.run("create_chunks", pack(packed), group -> {
+      List<byte[]> contents = new ArrayList<>(group.size());
+      long n = 0;
+      for (Piece p : group) {
+        contents.add(p.bytes());
+        n += p.length();
+      }
+      calls.incrementAndGet();
+      List<ChunkId> ids = canister.createChunks(batchId, contents);
+      if (ids.size() != group.size()) {
+        throw new IcException("create_chunks on " + canister.canisterId() + " returned "
+            + ids.size() + " chunk ids for " + group.size() + " chunks");
+      }
+      chunks.addAndGet(group.size());
+      bytes.addAndGet(n);
+      for (int k = 0; k < group.size(); k++) {
+        group.get(k).done(ids.get(k), listener);
+      }
+    }, UploadEngine.Progress.none(), retryListener);
     outcome.chunkCalls(calls.get()).chunksUploaded(chunks.get()).bytesUploaded(bytes.get())
         .bytesInlined(inlined);
   }
@@ -358,57 +411,5 @@ public final class DefaultAssetSyncer implements AssetSyncer {
       sizes.set(target, sizes.get(target) + p.length());
     }
     return groups;
-  }
-
-  private void runBounded(List<Runnable> tasks) {
-    Semaphore permits = new Semaphore(maxParallelUploads);
-    AtomicReference<@Nullable Throwable> failure = new AtomicReference<>();
-    List<CompletableFuture<Void>> running = new ArrayList<>(tasks.size());
-    try {
-      for (Runnable task : tasks) {
-        permits.acquire();
-        if (failure.get() != null) {
-          permits.release();
-          break;
-        }
-        CompletableFuture<Void> f = new CompletableFuture<>();
-        running.add(f);
-        try {
-          executor.execute(() -> {
-            try {
-              task.run();
-              f.complete(null);
-            } catch (Throwable t) {
-              failure.compareAndSet(null, t);
-              f.completeExceptionally(t);
-            } finally {
-              permits.release();
-            }
-          });
-        } catch (RejectedExecutionException e) {
-          permits.release();
-          failure.compareAndSet(null, new IcException(
-              "the upload executor refused a chunk upload; is it shut down?", e));
-          f.complete(null);
-          break;
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      failure.compareAndSet(null, new IcException("interrupted while uploading chunks", e));
-    }
-    for (CompletableFuture<Void> f : running) {
-      f.handle((v, t) -> null).join();
-    }
-    Throwable t = failure.get();
-    if (t instanceof RuntimeException re) {
-      throw re;
-    }
-    if (t instanceof Error err) {
-      throw err;
-    }
-    if (t != null) {
-      throw new IcException("chunk upload failed: " + t, t);
-    }
   }
 }

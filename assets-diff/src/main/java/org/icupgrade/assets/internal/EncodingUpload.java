@@ -3,6 +3,7 @@ package org.icupgrade.assets.internal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.icupgrade.core.assets.AssetSyncEvent;
 import org.icupgrade.core.assets.AssetSyncListener;
 import org.icupgrade.core.assets.BatchOperation;
 import org.icupgrade.core.assets.ChunkId;
@@ -56,7 +57,8 @@ final class EncodingUpload {
 
   private void finishOne(AssetSyncListener listener) {
     if (pending.decrementAndGet() == 0) {
-      listener.assetUploaded(key, encoding.contentEncoding(), encoding.length());
+      listener.onEvent(new AssetSyncEvent.AssetUploaded(
+          key, encoding.contentEncoding(), encoding.length()));
     }
   }
 

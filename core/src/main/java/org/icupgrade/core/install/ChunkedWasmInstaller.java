@@ -5,6 +5,8 @@ import java.util.concurrent.Executor;
 import org.icupgrade.core.InstallMode;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.WasmModule;
+import org.icupgrade.core.calls.RetryPolicy;
+import org.icupgrade.core.calls.UploadEngine;
 import org.icupgrade.core.install.internal.DefaultChunkedWasmInstaller;
 import org.icupgrade.core.management.ManagementCanister;
 
@@ -38,9 +40,10 @@ public interface ChunkedWasmInstaller {
   /** A chunk store holds at most this many chunks (interface spec, "upload_chunk"). */
   int MAX_CHUNKS = 100;
 
-  /** Installs with the default argument {@code ()} into {@code targetCanister}. */
-  default InstallOutcome install(Principal targetCanister, WasmModule wasmModule, InstallMode mode) {
-    return install(InstallRequest.builder(targetCanister, wasmModule).installMode(mode).build());
+  /** Installs with the default argument {@code ()} into {@code canisterId}. */
+  default InstallOutcome install(
+      Principal canisterId, WasmModule wasmModule, InstallMode installMode) {
+    return install(InstallRequest.builder(canisterId, wasmModule).installMode(installMode).build());
   }
 
   /**
@@ -59,6 +62,12 @@ public interface ChunkedWasmInstaller {
    */
   InstallOutcome install(InstallRequest request);
 
+  /**
+   * A builder with this installer's configuration, to derive a variant (another listener, another
+   * executor) that shares nothing mutable with this one.
+   */
+  Builder newBuilder();
+
   /** A builder over this management canister port. */
   static Builder builder(ManagementCanister managementCanister) {
     return new Builder(managementCanister);
@@ -66,20 +75,27 @@ public interface ChunkedWasmInstaller {
 
   /** Configures a {@link ChunkedWasmInstaller}. */
   final class Builder {
-    private final ManagementCanister managementCanister;
+    private ManagementCanister managementCanister;
     private Executor executor = Runnable::run;
     private int maxParallelUploads = 1;
     private InstallListener listener = InstallListener.NONE;
     private RetryPolicy retryPolicy = RetryPolicy.defaults();
-    private Sleeper sleeper = Sleeper.SYSTEM;
 
     private Builder(ManagementCanister managementCanister) {
       this.managementCanister = Objects.requireNonNull(managementCanister, "managementCanister");
     }
 
+    /** The management canister port to install through. */
+    public Builder managementCanister(ManagementCanister managementCanister) {
+      this.managementCanister = Objects.requireNonNull(managementCanister, "managementCanister");
+      return this;
+    }
+
     /**
      * Uploads chunks on {@code executor}, at most {@code maxParallelUploads} at a time. By default
      * chunks are uploaded one after the other on the calling thread.
+     *
+     * @throws IllegalArgumentException when {@code maxParallelUploads < 1}
      */
     public Builder uploadExecutor(Executor executor, int maxParallelUploads) {
       if (maxParallelUploads < 1) {
@@ -91,25 +107,26 @@ public interface ChunkedWasmInstaller {
       return this;
     }
 
+    /** Who hears the install's progress; by default nobody. */
     public Builder listener(InstallListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
       return this;
     }
 
+    /**
+     * How every call of an install is repeated after transient failures (default
+     * {@link RetryPolicy#defaults()}); tests give one {@link RetryPolicy#withSleeper with a sleeper}
+     * that does not sleep.
+     */
     public Builder retryPolicy(RetryPolicy retryPolicy) {
       this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
       return this;
     }
 
-    /** How to wait between retries; tests pass one that records instead of sleeping. */
-    public Builder sleeper(Sleeper sleeper) {
-      this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
-      return this;
-    }
-
+    /** An immutable, thread-safe installer. */
     public ChunkedWasmInstaller build() {
-      return new DefaultChunkedWasmInstaller(
-          managementCanister, executor, maxParallelUploads, listener, retryPolicy, sleeper);
+      return new DefaultChunkedWasmInstaller(managementCanister,
+          UploadEngine.of(executor, maxParallelUploads, retryPolicy), listener);
     }
   }
 }

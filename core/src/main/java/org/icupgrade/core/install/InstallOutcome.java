@@ -9,7 +9,7 @@ import org.icupgrade.core.Sha256;
  */
 public sealed interface InstallOutcome {
   /** The target canister. */
-  Principal targetCanister();
+  Principal canisterId();
 
   /** The module hash the canister runs now. */
   Sha256 moduleHash();
@@ -25,7 +25,7 @@ public sealed interface InstallOutcome {
    * @param chunkStoreCleared whether {@code clear_chunk_store} succeeded afterwards
    */
   record Installed(
-      Principal targetCanister,
+      Principal canisterId,
       Sha256 moduleHash,
       boolean chunked,
       int callsMade,
@@ -36,6 +36,6 @@ public sealed interface InstallOutcome {
       implements InstallOutcome {}
 
   /** Nothing was sent: the canister already runs a module with this hash (upgrade, not forced). */
-  record AlreadyCurrent(Principal targetCanister, Sha256 moduleHash, int callsMade)
+  record AlreadyCurrent(Principal canisterId, Sha256 moduleHash, int callsMade)
       implements InstallOutcome {}
 }

@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * target already runs this module.
  */
 public final class InstallRequest {
-  private final Principal targetCanister;
+  private final Principal canisterId;
   private final WasmModule wasmModule;
   private final InstallMode installMode;
   private final byte[] arg;
@@ -21,7 +21,7 @@ public final class InstallRequest {
   private final boolean force;
 
   private InstallRequest(Builder b) {
-    this.targetCanister = b.targetCanister;
+    this.canisterId = b.canisterId;
     this.wasmModule = b.wasmModule;
     this.installMode = b.installMode;
     this.arg = b.arg;
@@ -29,13 +29,13 @@ public final class InstallRequest {
     this.force = b.force;
   }
 
-  /** A request to install {@code wasmModule} into {@code targetCanister}; mode defaults to upgrade. */
-  public static Builder builder(Principal targetCanister, WasmModule wasmModule) {
-    return new Builder(targetCanister, wasmModule);
+  /** A request to install {@code wasmModule} into {@code canisterId}; mode defaults to upgrade. */
+  public static Builder builder(Principal canisterId, WasmModule wasmModule) {
+    return new Builder(canisterId, wasmModule);
   }
 
   public Builder toBuilder() {
-    Builder b = new Builder(targetCanister, wasmModule);
+    Builder b = new Builder(canisterId, wasmModule);
     b.installMode = installMode;
     b.arg = arg;
     b.storeCanister = storeCanister;
@@ -43,8 +43,8 @@ public final class InstallRequest {
     return b;
   }
 
-  public Principal targetCanister() {
-    return targetCanister;
+  public Principal canisterId() {
+    return canisterId;
   }
 
   public WasmModule wasmModule() {
@@ -76,14 +76,14 @@ public final class InstallRequest {
 
   @Override
   public String toString() {
-    return "InstallRequest[" + installMode + " " + wasmModule + " into " + targetCanister
+    return "InstallRequest[" + installMode + " " + wasmModule + " into " + canisterId
         + (storeCanister == null ? "" : " via store " + storeCanister)
         + ", arg " + arg.length + " bytes" + (force ? ", forced" : "") + "]";
   }
 
   /** Builds an {@link InstallRequest}. */
   public static final class Builder {
-    private final Principal targetCanister;
+    private final Principal canisterId;
     private final WasmModule wasmModule;
     private InstallMode installMode = InstallMode.upgrade();
     private byte[] arg = EMPTY_CANDID;
@@ -93,8 +93,8 @@ public final class InstallRequest {
     /** The Candid encoding of an empty argument list, {@code ()}: what dfx sends by default. */
     private static final byte[] EMPTY_CANDID = {'D', 'I', 'D', 'L', 0, 0};
 
-    private Builder(Principal targetCanister, WasmModule wasmModule) {
-      this.targetCanister = Objects.requireNonNull(targetCanister, "targetCanister");
+    private Builder(Principal canisterId, WasmModule wasmModule) {
+      this.canisterId = Objects.requireNonNull(canisterId, "canisterId");
       this.wasmModule = Objects.requireNonNull(wasmModule, "wasmModule");
     }
 

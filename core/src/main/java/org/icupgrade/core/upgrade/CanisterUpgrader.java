@@ -6,6 +6,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import org.icupgrade.core.calls.RetryListener;
+import org.icupgrade.core.calls.RetryPolicy;
 import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.IcException;
 import org.icupgrade.core.InstallMode;
@@ -59,6 +62,7 @@ public final class CanisterUpgrader {
   private final Function<Principal, AssetCanister> assetCanisters;
   private final Principal upgrader;
   private final @Nullable HealthCheck healthCheck;
+  private final RetryPolicy retryPolicy;
 
   private CanisterUpgrader(Builder b) {
     this.managementCanister = b.managementCanister;
@@ -67,6 +71,17 @@ public final class CanisterUpgrader {
     this.assetCanisters = b.assetCanisters;
     this.upgrader = b.upgrader;
     this.healthCheck = b.healthCheck;
+    this.retryPolicy = b.retryPolicy;
+  }
+
+  /** A builder with this upgrader's configuration, to derive a variant. */
+  public Builder newBuilder() {
+    Builder b = new Builder(upgrader, managementCanister, installer);
+    b.assetSyncer = assetSyncer;
+    b.assetCanisters = assetCanisters;
+    b.healthCheck = healthCheck;
+    b.retryPolicy = retryPolicy;
+    return b;
   }
 
   /**
@@ -110,6 +125,18 @@ public final class CanisterUpgrader {
       this.listener = listener;
     }
 
+    /** Every IC call of the upgrade, repeated after transient failures by the one policy. */
+    private <T extends @Nullable Object> T ic(String method, Supplier<T> call) {
+      return retryPolicy.call(method, call, RetryListener.NONE);
+    }
+
+    private void ic(String method, Runnable call) {
+      retryPolicy.call(method, () -> {
+        call.run();
+        return null;
+      }, RetryListener.NONE);
+    }
+
     void execute() {
       try {
         if (job.scope().includesFrontend()) {
@@ -142,7 +169,8 @@ public final class CanisterUpgrader {
           handBackRights();
         }
         try {
-          moduleHash = managementCanister.moduleHash(canisterId).orElse(null);
+          moduleHash =
+              ic("module_hash", () -> managementCanister.moduleHash(canisterId)).orElse(null);
         } catch (IcException e) {
           steps.add("module hash could not be read back: " + e.getMessage());
         }
@@ -152,7 +180,7 @@ public final class CanisterUpgrader {
     private CanisterStatus preflight() {
       CanisterStatus status;
       try {
-        status = managementCanister.canisterStatus(canisterId);
+        status = ic("canister_status", () -> managementCanister.canisterStatus(canisterId));
       } catch (CanisterRejectException e) {
         if (e.rejectCode() == RejectCode.DESTINATION_INVALID) {
           throw e;
@@ -164,7 +192,7 @@ public final class CanisterUpgrader {
       if (a != null) {
         List<Principal> committers;
         try {
-          committers = a.listPermitted(Permission.COMMIT);
+          committers = ic("list_permitted", () -> a.listPermitted(Permission.COMMIT));
         } catch (CanisterRejectException e) {
           throw new MissingPermissionException(canisterId, upgrader, Permission.COMMIT, e);
         }
@@ -177,7 +205,7 @@ public final class CanisterUpgrader {
     }
 
     private void upgradeWasm(WasmModule module, CanisterStatus status) {
-      managementCanister.stopCanister(canisterId);
+      ic("stop_canister", () -> managementCanister.stopCanister(canisterId));
       steps.add("stopped (was " + status.status().name().toLowerCase(java.util.Locale.ROOT) + ")");
       Snapshot snapshot = takeSnapshot();
       steps.add("snapshot " + snapshot.id() + " taken");
@@ -193,7 +221,7 @@ public final class CanisterUpgrader {
           steps.add("installed: " + describe(installOutcome));
         } finally {
           // A canister left stopped is an outage: start it whatever the install did.
-          managementCanister.startCanister(canisterId);
+          ic("start_canister", () -> managementCanister.startCanister(canisterId));
           steps.add("started");
         }
         HealthCheck check = healthCheck;
@@ -204,9 +232,10 @@ public final class CanisterUpgrader {
           } catch (RuntimeException unhealthy) {
             steps.add("health check failed: " + unhealthy.getMessage());
             keepSnapshot = true;
-            managementCanister.stopCanister(canisterId);
-            managementCanister.loadCanisterSnapshot(canisterId, snapshot.id());
-            managementCanister.startCanister(canisterId);
+            ic("stop_canister", () -> managementCanister.stopCanister(canisterId));
+            ic("load_canister_snapshot",
+                () -> managementCanister.loadCanisterSnapshot(canisterId, snapshot.id()));
+            ic("start_canister", () -> managementCanister.startCanister(canisterId));
             snapshotRestored = true;
             keepSnapshot = false;
             steps.add("snapshot " + snapshot.id() + " loaded back and canister started");
@@ -225,21 +254,25 @@ public final class CanisterUpgrader {
     }
 
     private Snapshot takeSnapshot() {
-      List<Snapshot> existing = managementCanister.listCanisterSnapshots(canisterId);
+      List<Snapshot> existing = ic("list_canister_snapshots",
+          () -> managementCanister.listCanisterSnapshots(canisterId));
       if (existing.size() >= MAX_SNAPSHOTS) {
         Snapshot oldest = existing.stream()
             .min(Comparator.comparingLong(s -> s.takenAtTimestampNanos() ^ Long.MIN_VALUE))
             .orElseThrow();
         steps.add("all " + MAX_SNAPSHOTS + " snapshot slots taken: replacing the oldest, "
             + oldest.id());
-        return managementCanister.takeCanisterSnapshot(canisterId, oldest.id());
+        return ic("take_canister_snapshot",
+            () -> managementCanister.takeCanisterSnapshot(canisterId, oldest.id()));
       }
-      return managementCanister.takeCanisterSnapshot(canisterId, null);
+      return ic("take_canister_snapshot",
+          () -> managementCanister.takeCanisterSnapshot(canisterId, null));
     }
 
     private void deleteSnapshot(Snapshot snapshot) {
       try {
-        managementCanister.deleteCanisterSnapshot(canisterId, snapshot.id());
+        ic("delete_canister_snapshot",
+            () -> managementCanister.deleteCanisterSnapshot(canisterId, snapshot.id()));
         steps.add("snapshot " + snapshot.id() + " deleted");
       } catch (IcException e) {
         steps.add("snapshot " + snapshot.id() + " could not be deleted: " + e.getMessage());
@@ -254,7 +287,8 @@ public final class CanisterUpgrader {
         // both); give it back too, if this canister answers the permission calls at all.
         try {
           AssetCanister candidate = assetCanisters.apply(canisterId);
-          if (candidate.listPermitted(Permission.COMMIT).contains(upgrader)) {
+          if (ic("list_permitted", () -> candidate.listPermitted(Permission.COMMIT))
+              .contains(upgrader)) {
             a = candidate;
           }
         } catch (RuntimeException e) {
@@ -262,8 +296,9 @@ public final class CanisterUpgrader {
         }
       }
       if (a != null && !upgrader.equals(job.owner())) {
+        AssetCanister holder = a;
         try {
-          a.revokePermission(upgrader, Permission.COMMIT);
+          ic("revoke_permission", () -> holder.revokePermission(upgrader, Permission.COMMIT));
           steps.add("Commit revoked from " + upgrader);
         } catch (IcException e) {
           ok = false;
@@ -274,13 +309,15 @@ public final class CanisterUpgrader {
       if (!upgrader.equals(job.owner())) {
         try {
           List<Principal> controllers =
-              new ArrayList<>(managementCanister.canisterStatus(canisterId).controllers());
+              new ArrayList<>(ic("canister_status",
+                  () -> managementCanister.canisterStatus(canisterId)).controllers());
           controllers.remove(upgrader);
           if (!controllers.contains(job.owner())) {
             controllers.add(job.owner());
             steps.add("owner " + job.owner() + " was not a controller: added back");
           }
-          managementCanister.updateSettings(canisterId, CanisterSettings.ofControllers(controllers));
+          ic("update_settings", () -> managementCanister.updateSettings(
+              canisterId, CanisterSettings.ofControllers(controllers)));
           steps.add("removed " + upgrader + " from the controllers, now " + controllers);
         } catch (IcException e) {
           ok = false;
@@ -326,6 +363,7 @@ public final class CanisterUpgrader {
       throw new IllegalStateException("no asset canisters configured");
     };
     private @Nullable HealthCheck healthCheck;
+    private RetryPolicy retryPolicy = RetryPolicy.defaults();
 
     private Builder(
         Principal upgrader, ManagementCanister managementCanister, ChunkedWasmInstaller installer) {
@@ -347,6 +385,17 @@ public final class CanisterUpgrader {
       return this;
     }
 
+    /**
+     * How every management and asset canister call of an upgrade is repeated after transient
+     * failures; by default {@link RetryPolicy#defaults()}. The install's own calls follow the
+     * installer's policy.
+     */
+    public Builder retryPolicy(RetryPolicy retryPolicy) {
+      this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+      return this;
+    }
+
+    /** An immutable, thread-safe upgrader. */
     public CanisterUpgrader build() {
       return new CanisterUpgrader(this);
     }

@@ -2,9 +2,11 @@ package org.icupgrade.core.upgrade;
 
 import org.icupgrade.core.Principal;
 
-/** Hears which part of an upgrade begins, e.g. to show progress. No-op defaults. */
+/** Hears which part of an upgrade begins, e.g. to show progress; a lambda will do. */
+@FunctionalInterface
 public interface UpgradeListener {
-  UpgradeListener NONE = new UpgradeListener() {};
+  /** A listener that ignores everything. */
+  UpgradeListener NONE = (canisterId, step) -> {};
 
   /** The parts of an upgrade, in order. */
   enum Step {
@@ -14,5 +16,6 @@ public interface UpgradeListener {
     HAND_BACK
   }
 
-  default void stepStarted(Principal canisterId, Step step) {}
+  /** {@code step} of the upgrade of {@code canisterId} begins. */
+  void stepStarted(Principal canisterId, Step step);
 }

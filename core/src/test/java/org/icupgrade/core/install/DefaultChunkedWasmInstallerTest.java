@@ -21,6 +21,7 @@ import org.icupgrade.core.RejectCode;
 import org.icupgrade.core.Sha256;
 import org.icupgrade.core.TransportException;
 import org.icupgrade.core.WasmModule;
+import org.icupgrade.core.calls.RetryPolicy;
 import org.junit.jupiter.api.Test;
 
 class DefaultChunkedWasmInstallerTest {
@@ -43,7 +44,8 @@ class DefaultChunkedWasmInstallerTest {
   }
 
   ChunkedWasmInstaller installer() {
-    return ChunkedWasmInstaller.builder(mc).sleeper(slept::add).build();
+    return ChunkedWasmInstaller.builder(mc)
+        .retryPolicy(RetryPolicy.defaults().withSleeper(slept::add)).build();
   }
 
   @Test
@@ -217,10 +219,9 @@ class DefaultChunkedWasmInstallerTest {
     WasmModule m = module(2 * WasmModule.CHUNK_SIZE, 6);
     List<Integer> cleared = new ArrayList<>();
     InstallOutcome out = ChunkedWasmInstaller.builder(mc)
-        .listener(new InstallListener() {
-          @Override
-          public void chunkStoreCleared(int unrelatedChunks) {
-            cleared.add(unrelatedChunks);
+        .listener(event -> {
+          if (event instanceof InstallEvent.ChunkStoreCleared c) {
+            cleared.add(c.unrelatedChunks());
           }
         })
         .build()
@@ -272,5 +273,51 @@ class DefaultChunkedWasmInstallerTest {
     IntegrityException e = assertThrows(IntegrityException.class,
         () -> installer().install(TARGET, m, InstallMode.install()));
     assertTrue(e.getMessage().contains(m.hash().hex()), e.getMessage());
+  }
+
+  @Test
+  void install_parallelUploads_progressCountsInOrder() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      // Uploads finish in a scrambled order; the counts reported must still be 1, 2, 3, ...
+      mc.duringUpload = () -> {
+        try {
+          Thread.sleep((long) (Math.random() * 5));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      };
+      List<Integer> counts = Collections.synchronizedList(new ArrayList<>());
+      WasmModule m = module(16 * WasmModule.CHUNK_SIZE, 9);
+      ChunkedWasmInstaller.builder(mc).uploadExecutor(pool, 4)
+          .listener(event -> {
+            if (event instanceof InstallEvent.ChunkUploaded u) {
+              counts.add(u.uploaded());
+              assertEquals(16, u.toUpload());
+            }
+          })
+          .build()
+          .install(TARGET, m, InstallMode.install());
+      List<Integer> expected = new ArrayList<>();
+      for (int i = 1; i <= 16; i++) {
+        expected.add(i);
+      }
+      assertEquals(expected, counts);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void newBuilder_derivesVariantWithSameConfiguration() {
+    List<InstallEvent> events = Collections.synchronizedList(new ArrayList<>());
+    ChunkedWasmInstaller base = installer();
+    ChunkedWasmInstaller variant = base.newBuilder().listener(events::add).build();
+    mc.failNext("module_hash", new TransportException("reset", true, null));
+    variant.install(TARGET, module(1000, 2), InstallMode.install());
+    // The variant kept the base's retry policy (its sleeper) and has its own listener.
+    assertEquals(1, slept.size());
+    assertInstanceOf(InstallEvent.Retrying.class, events.get(0));
+    assertInstanceOf(InstallEvent.Finished.class, events.get(events.size() - 1));
   }
 }

@@ -264,7 +264,8 @@ class StorageDeployerOnReplicaTest {
     replica.failNext("create_batch", 1, () -> {
       // the frontend part begins with create_batch: record what an owner polling would see
       seen.add(record().status());
-      return new CanisterRejectException(RejectCode.SYS_TRANSIENT, "busy, try again", null,
+      // Permanent: a transient reject would be retried by the syncer's policy and succeed.
+      return new CanisterRejectException(RejectCode.CANISTER_REJECT, "busy, go away", null,
           storage, "create_batch");
     });
     deployer().upgradeStorage(OWNER, storage, UpgradeScope.ALL);

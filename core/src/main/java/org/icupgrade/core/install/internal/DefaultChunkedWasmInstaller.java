@@ -1,6 +1,5 @@
 package org.icupgrade.core.install.internal;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -8,12 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.icupgrade.core.IcException;
@@ -21,18 +16,18 @@ import org.icupgrade.core.InstallMode;
 import org.icupgrade.core.IntegrityException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
-import org.icupgrade.core.TransportException;
 import org.icupgrade.core.WasmChunk;
 import org.icupgrade.core.WasmModule;
+import org.icupgrade.core.calls.RetryListener;
+import org.icupgrade.core.calls.RetryPolicy;
+import org.icupgrade.core.calls.UploadEngine;
 import org.icupgrade.core.install.ChunkedWasmInstaller;
+import org.icupgrade.core.install.InstallEvent;
 import org.icupgrade.core.install.InstallListener;
 import org.icupgrade.core.install.InstallOutcome;
 import org.icupgrade.core.install.InstallRequest;
-import org.icupgrade.core.install.RetryPolicy;
-import org.icupgrade.core.install.Sleeper;
 import org.icupgrade.core.management.InstallChunkedCodeRequest;
 import org.icupgrade.core.management.ManagementCanister;
-import org.jspecify.annotations.Nullable;
 
 /** The {@link ChunkedWasmInstaller} over a {@link ManagementCanister} port. */
 public final class DefaultChunkedWasmInstaller implements ChunkedWasmInstaller {
@@ -43,25 +38,42 @@ public final class DefaultChunkedWasmInstaller implements ChunkedWasmInstaller {
   private static final int CHUNKED_MESSAGE_OVERHEAD = 16 * 1024;
 
   private final ManagementCanister managementCanister;
-  private final Executor executor;
-  private final int maxParallelUploads;
+  private final UploadEngine uploads;
   private final InstallListener listener;
   private final RetryPolicy retryPolicy;
-  private final Sleeper sleeper;
+  private final RetryListener retryListener;
 
   public DefaultChunkedWasmInstaller(
-      ManagementCanister managementCanister,
-      Executor executor,
-      int maxParallelUploads,
-      InstallListener listener,
-      RetryPolicy retryPolicy,
-      Sleeper sleeper) {
+      ManagementCanister managementCanister, UploadEngine uploads, InstallListener listener) {
     this.managementCanister = managementCanister;
-    this.executor = executor;
-    this.maxParallelUploads = maxParallelUploads;
+    this.uploads = uploads;
     this.listener = listener;
-    this.retryPolicy = retryPolicy;
-    this.sleeper = sleeper;
+    this.retryPolicy = uploads.retryPolicy();
+    this.retryListener = (method, attempt, delay, failure) ->
+        listener.onEvent(new InstallEvent.Retrying(method, attempt, delay, failure));
+  }
+
+  /** The port this installer calls. */
+  public ManagementCanister managementCanister() {
+    return managementCanister;
+  }
+
+  /** The engine chunks are uploaded with (its executor, bound and retry policy). */
+  public UploadEngine uploadEngine() {
+    return uploads;
+  }
+
+  /** The listener every install reports to. */
+  public InstallListener listener() {
+    return listener;
+  }
+
+  @Override
+  public ChunkedWasmInstaller.Builder newBuilder() {
+    return ChunkedWasmInstaller.builder(managementCanister)
+        .uploadExecutor(uploads.executor(), uploads.maxInFlight())
+        .retryPolicy(retryPolicy)
+        .listener(listener);
   }
 
   @Override
@@ -82,7 +94,7 @@ public final class DefaultChunkedWasmInstaller implements ChunkedWasmInstaller {
 
     Run(InstallRequest request) {
       this.request = request;
-      this.target = request.targetCanister();
+      this.target = request.canisterId();
       this.module = request.wasmModule();
       this.moduleHash = module.hash();
     }
@@ -109,10 +121,10 @@ public final class DefaultChunkedWasmInstaller implements ChunkedWasmInstaller {
           && !request.force()
           && before.equals(Optional.of(moduleHash))) {
         InstallOutcome outcome = new InstallOutcome.AlreadyCurrent(target, moduleHash, calls.get());
-        listener.installFinished(outcome);
+        listener.onEvent(new InstallEvent.Finished(outcome));
         return outcome;
       }
-      listener.installStarted(request, chunked, chunks.size());
+      listener.onEvent(new InstallEvent.Started(request, chunked, chunks.size()));
       // A repeated install after a transport failure would upgrade twice if the first one went
       // through; the module hash tells, unless the canister already ran this very module.
       BooleanSupplier landed = before.equals(Optional.of(moduleHash))
@@ -136,7 +148,7 @@ public final class DefaultChunkedWasmInstaller implements ChunkedWasmInstaller {
       InstallOutcome outcome = new InstallOutcome.Installed(
           target, moduleHash, chunked, calls.get(), bytesUploaded.get(), chunksUploaded.get(),
           chunksSkipped, cleared || !chunked);
-      listener.installFinished(outcome);
+      listener.onEvent(new InstallEvent.Finished(outcome));
       return outcome;
     }
 
@@ -163,13 +175,13 @@ public final class DefaultChunkedWasmInstaller implements ChunkedWasmInstaller {
           managementCanister.clearChunkStore(store);
           return null;
         });
-        listener.chunkStoreCleared(unrelated);
+        listener.onEvent(new InstallEvent.ChunkStoreCleared(unrelated));
         missing = new ArrayList<>(distinct.values());
       } else {
         for (WasmChunk c : distinct.values()) {
           if (stored.contains(c.hash())) {
             chunksSkipped++;
-            listener.chunkSkipped(c.index(), c.hash());
+            listener.onEvent(new InstallEvent.ChunkSkipped(c.index(), c.hash()));
           }
         }
       }
@@ -208,59 +220,18 @@ public final class DefaultChunkedWasmInstaller implements ChunkedWasmInstaller {
     }
 
     private void upload(Principal store, List<WasmChunk> missing) {
-      if (missing.isEmpty()) {
-        return;
-      }
-      int workers = Math.min(maxParallelUploads, missing.size());
-      AtomicInteger next = new AtomicInteger();
-      AtomicReference<@Nullable RuntimeException> failure = new AtomicReference<>();
-      CountDownLatch finished = new CountDownLatch(workers);
-      Runnable worker = () -> {
-        try {
-          int i;
-          while (failure.get() == null && (i = next.getAndIncrement()) < missing.size()) {
-            uploadOne(store, missing.get(i), missing.size());
-          }
-        } catch (RuntimeException e) {
-          failure.compareAndSet(null, e);
-        } finally {
-          finished.countDown();
+      uploads.run("upload_chunk", missing, chunk -> {
+        calls.incrementAndGet();
+        Sha256 returned = managementCanister.uploadChunk(store, chunk.content());
+        if (!returned.equals(chunk.hash())) {
+          throw new IntegrityException(
+              "upload_chunk of chunk " + chunk.index() + " returned hash " + returned
+                  + ", expected " + chunk.hash() + ": the chunk was altered on the way");
         }
-      };
-      for (int w = 0; w < workers; w++) {
-        try {
-          executor.execute(worker);
-        } catch (RejectedExecutionException e) {
-          failure.compareAndSet(null, new IcException("the upload executor refused a task", e));
-          for (int rest = w; rest < workers; rest++) {
-            finished.countDown();
-          }
-          break;
-        }
-      }
-      try {
-        finished.await();
-      } catch (InterruptedException e) {
-        failure.compareAndSet(null, new IcException("interrupted while uploading chunks", e));
-        Thread.currentThread().interrupt();
-      }
-      RuntimeException f = failure.get();
-      if (f != null) {
-        throw f;
-      }
-    }
-
-    private void uploadOne(Principal store, WasmChunk chunk, int toUpload) {
-      Sha256 returned = call("upload_chunk",
-          () -> managementCanister.uploadChunk(store, chunk.content()));
-      if (!returned.equals(chunk.hash())) {
-        throw new IntegrityException(
-            "upload_chunk of chunk " + chunk.index() + " returned hash " + returned + ", expected "
-                + chunk.hash() + ": the chunk was altered on the way");
-      }
-      bytesUploaded.addAndGet(chunk.size());
-      int done = chunksUploaded.incrementAndGet();
-      listener.chunkUploaded(chunk.index(), chunk.hash(), chunk.size(), done, toUpload);
+        bytesUploaded.addAndGet(chunk.size());
+        chunksUploaded.incrementAndGet();
+      }, (chunk, done, total) -> listener.onEvent(new InstallEvent.ChunkUploaded(
+          chunk.index(), chunk.hash(), chunk.size(), done, total)), retryListener);
     }
 
     private void callInstall(String method, Runnable install, BooleanSupplier landed) {
@@ -271,40 +242,24 @@ public final class DefaultChunkedWasmInstaller implements ChunkedWasmInstaller {
     }
 
     private <T> T call(String method, Supplier<T> call) {
-      return call(method, call, () -> false);
+      return retryPolicy.call(method, () -> {
+        calls.incrementAndGet();
+        return call.get();
+      }, retryListener);
     }
 
     /**
-     * Makes a call, repeating it after transient failures as the policy allows. Before a repetition
-     * that follows a transport failure (whose call may have been executed), {@code alreadyDone}
-     * is asked, and when it says so the call is not repeated.
+     * Makes a call whose repetition would install twice: after a failure that leaves its outcome
+     * unknown, {@code alreadyDone} (the module hash) decides whether it is repeated.
      */
-    private <T> @Nullable T call(String method, Supplier<T> call, BooleanSupplier alreadyDone) {
-      for (int attempt = 1; ; attempt++) {
+    private void call(String method, Supplier<?> call, BooleanSupplier alreadyDone) {
+      retryPolicy.call(method, () -> {
         calls.incrementAndGet();
-        try {
-          return call.get();
-        } catch (IcException e) {
-          if (!e.isTransient() || attempt >= retryPolicy.maxAttempts()) {
-            throw e;
-          }
-          Duration delay = retryPolicy.delayBefore(attempt + 1);
-          listener.retrying(method, attempt, delay.toMillis(), e);
-          try {
-            sleeper.sleep(delay);
-          } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-            e.addSuppressed(ie);
-            throw e;
-          }
-          if (e instanceof TransportException) {
-            calls.incrementAndGet();
-            if (alreadyDone.getAsBoolean()) {
-              return null;
-            }
-          }
-        }
-      }
+        return call.get();
+      }, () -> {
+        calls.incrementAndGet();
+        return alreadyDone.getAsBoolean();
+      }, retryListener);
     }
   }
 }

@@ -1,4 +1,4 @@
-package org.icupgrade.core.install;
+package org.icupgrade.core.calls;
 
 import java.time.Duration;
 
