@@ -3,7 +3,6 @@ package org.icupgrade.assets;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -63,7 +62,7 @@ public final class ReleaseReader {
    * the file name).
    *
    * @throws UnsafeArchiveException for a refused entry or a limit exceeded
-   * @throws UncheckedIOException when the file cannot be read or is not a valid archive
+   * @throws ReleaseReadException when the file cannot be read or is not a valid archive
    */
   public FrontendRelease read(Path path) {
     if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
@@ -76,7 +75,7 @@ public final class ReleaseReader {
       in.reset();
       return b0 == 0x1f && b1 == 0x8b ? readTarGz(in) : readTar(in);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read release " + path, e);
+      throw new ReleaseReadException("cannot read release " + path, e);
     }
   }
 
@@ -85,7 +84,7 @@ public final class ReleaseReader {
     try {
       return readTar(new GZIPInputStream(in, 64 * 1024));
     } catch (IOException e) {
-      throw new UncheckedIOException("not a gzip stream: " + e.getMessage(), e);
+      throw new ReleaseReadException("not a gzip stream: " + e.getMessage(), e);
     }
   }
 
@@ -117,7 +116,7 @@ public final class ReleaseReader {
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the release tar: " + e.getMessage(), e);
+      throw new ReleaseReadException("cannot read the release tar: " + e.getMessage(), e);
     }
     return collector.release();
   }
@@ -157,7 +156,7 @@ public final class ReleaseReader {
         }
       });
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read release directory " + root, e);
+      throw new ReleaseReadException("cannot read release directory " + root, e);
     }
     return collector.release();
   }

@@ -310,4 +310,20 @@ class ReleaseReaderTest {
         org.icupgrade.assets.internal.ReleaseCollector.toAsset("/a.txt", text.clone())
             .encodings());
   }
+
+  @Test
+  void read_corruptGzipOrMissingFile_releaseReadExceptionUnderTheRoot() throws IOException {
+    Path corrupt = dir.resolve("corrupt.tar.gz");
+    // gzip magic, then garbage: the gzip reader fails mid-header.
+    Files.write(corrupt, new byte[] {0x1f, (byte) 0x8b, 8, 0, 1, 2, 3});
+    ReleaseReadException e = assertThrows(ReleaseReadException.class,
+        () -> ReleaseReader.defaults().read(corrupt));
+    assertTrue(e instanceof org.icupgrade.core.IcException);
+    assertTrue(e.getMessage().contains("corrupt.tar.gz") || e.getMessage().contains("gzip"),
+        e.getMessage());
+    Path missing = dir.resolve("missing.tar.gz");
+    ReleaseReadException m = assertThrows(ReleaseReadException.class,
+        () -> ReleaseReader.defaults().read(missing));
+    assertTrue(m.getMessage().contains("missing.tar.gz"), m.getMessage());
+  }
 }

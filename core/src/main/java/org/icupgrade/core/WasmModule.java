@@ -3,7 +3,6 @@ package org.icupgrade.core;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -167,7 +166,7 @@ public final class WasmModule {
       in.transferTo(out);
       return out.toByteArray();
     } catch (IOException e) {
-      throw new UncheckedIOException("corrupt gzip in WASM module", e);
+      throw new IntegrityException("corrupt gzip in WASM module: " + e.getMessage());
     }
   }
 

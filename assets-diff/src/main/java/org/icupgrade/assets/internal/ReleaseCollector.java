@@ -3,7 +3,6 @@ package org.icupgrade.assets.internal;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -11,6 +10,7 @@ import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import org.icupgrade.assets.ContentTypes;
 import org.icupgrade.assets.ReadLimits;
+import org.icupgrade.assets.ReleaseReadException;
 import org.icupgrade.assets.UnsafeArchiveException;
 import org.icupgrade.core.assets.FrontendRelease;
 import org.icupgrade.core.assets.ReleaseAsset;
@@ -124,7 +124,7 @@ public final class ReleaseCollector {
         assets.add(toAsset(key, ReleaseEncoding.read(ReleaseEncoding.IDENTITY, content,
             (int) size)));
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + name + ": " + e.getMessage(), e);
+        throw new ReleaseReadException("cannot read " + name + ": " + e.getMessage(), e);
       }
       return;
     }
@@ -149,7 +149,7 @@ public final class ReleaseCollector {
         out.write(buf, 0, r);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read release entry \"" + name + "\"", e);
+      throw new ReleaseReadException("cannot read release entry \"" + name + "\"", e);
     }
     if (size >= 0 && n != size) {
       throw new UnsafeArchiveException(name, "it holds " + n + " bytes but declares " + size);
@@ -195,7 +195,7 @@ public final class ReleaseCollector {
         InputStream in = identity.openStream()) {
       in.transferTo(gz);
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new ReleaseReadException("cannot read the release: " + e.getMessage(), e);
     }
     return out.toByteArray();
   }
