@@ -90,7 +90,7 @@ public final class StorageDeployer {
         .orElseThrow(() -> new UpgradeStorageException(UpgradeStorageException.Reason.NOT_FOUND,
             canisterId, "no record of canister " + canisterId + " for " + caller));
     UpgradePlan plan = planner.plan(record, scope);
-    DeploymentStatus running = plan.installs().isPresent()
+    DeploymentStatus running = plan.wasmModule().isPresent()
         ? DeploymentStatus.UPGRADING_WASM : DeploymentStatus.UPGRADING_FRONTEND;
     DeploymentRecord started = registry.replace(record, record.withStatus(running))
         .orElseThrow(() -> new UpgradeStorageException(
@@ -108,8 +108,8 @@ public final class StorageDeployer {
   private void run(DeploymentRecord started, UpgradePlan plan) {
     UpgradeJob.Builder job =
         UpgradeJob.builder(started.canisterId(), started.owner(), scopeOf(plan));
-    plan.installs().ifPresent(job::wasmModule);
-    plan.syncs().ifPresent(job::frontend);
+    plan.wasmModule().ifPresent(job::wasmModule);
+    plan.frontend().ifPresent(job::frontend);
     // The record follows the upgrade: UpgradingWasm, then UpgradingFrontend once the module is
     // in, so that owners polling listStorages see where it stands.
     java.util.concurrent.atomic.AtomicReference<DeploymentRecord> current =
@@ -131,13 +131,13 @@ public final class StorageDeployer {
       return;
     }
     DeploymentRecord latest = current.get();
-    Sha256 wasm = report.moduleHash().orElse(latest.wasmHash());
+    Sha256 wasm = report.moduleHash().orElse(latest.wasmHash().orElse(null));
     boolean frontendSynced = report.syncOutcome().isPresent();
     Sha256 frontend = frontendSynced && report.succeeded()
-        ? plan.syncs().map(f -> f.frontendHash()).orElse(latest.frontendHash())
-        : latest.frontendHash();
-    boolean wasmCurrent = plan.installs().map(m -> m.hash().equals(wasm)).orElse(true);
-    String tag = report.succeeded() ? plan.releaseTag() : latest.releaseTag();
+        ? plan.frontend().map(f -> f.frontendHash()).orElse(latest.frontendHash().orElse(null))
+        : latest.frontendHash().orElse(null);
+    boolean wasmCurrent = plan.wasmModule().map(m -> m.hash().equals(wasm)).orElse(true);
+    String tag = report.succeeded() ? plan.releaseTag() : latest.releaseTag().orElse(null);
     DeploymentRecord next = latest.withInstalled(wasm, frontend, tag);
     if (report.succeeded() && wasmCurrent) {
       next = next.withStatus(DeploymentStatus.COMPLETED);
@@ -150,10 +150,10 @@ public final class StorageDeployer {
 
   /** The scope the job needs: only the parts that differ. */
   private static UpgradeScope scopeOf(UpgradePlan plan) {
-    if (plan.installs().isPresent() && plan.syncs().isPresent()) {
+    if (plan.wasmModule().isPresent() && plan.frontend().isPresent()) {
       return UpgradeScope.ALL;
     }
-    return plan.installs().isPresent() ? UpgradeScope.WASM_ONLY : UpgradeScope.FRONTEND_ONLY;
+    return plan.wasmModule().isPresent() ? UpgradeScope.WASM_ONLY : UpgradeScope.FRONTEND_ONLY;
   }
 
   /** Configures a {@link StorageDeployer}. */

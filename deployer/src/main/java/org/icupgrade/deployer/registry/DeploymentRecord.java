@@ -7,43 +7,103 @@ import org.icupgrade.core.Sha256;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One canister's record (seed 004's {@code StorageCreationRecord}): canister id, owner, status
- * (with the reason when {@link DeploymentStatus#FAILED}), the installed WASM hash, frontend hash
- * and release tag, and a version that every stored change increments, so that
- * {@link DeploymentRegistry#replace} can refuse a stale change. Immutable; the {@code with...}
- * methods return changed copies with the same version, which the registry then increments.
+ * One canister's deployment record: canister id, owner, status (with the reason when
+ * {@link DeploymentStatus#FAILED}), the installed WASM hash, frontend hash and release tag, and a
+ * version that every stored change increments, so that {@link DeploymentRegistry#replace} can
+ * refuse a stale change. Immutable; the {@code with...} methods return changed copies with the
+ * same version, which the registry then increments.
  */
-public record DeploymentRecord(
-    Principal canisterId,
-    Principal owner,
-    DeploymentStatus status,
-    @Nullable String failureReason,
-    @Nullable Sha256 wasmHash,
-    @Nullable Sha256 frontendHash,
-    @Nullable String releaseTag,
-    long version) {
+public final class DeploymentRecord {
   /**
    * Failure reasons are cut to this many characters (ending in an ellipsis), so that every
    * registry stores exactly what it was given: the JDBC registry's column holds 4,000.
    */
   public static final int MAX_REASON_LENGTH = 4000;
 
-  public DeploymentRecord {
-    Objects.requireNonNull(canisterId, "canisterId");
-    Objects.requireNonNull(owner, "owner");
-    Objects.requireNonNull(status, "status");
+  private final Principal canisterId;
+  private final Principal owner;
+  private final DeploymentStatus status;
+  private final @Nullable String failureReason;
+  private final @Nullable Sha256 wasmHash;
+  private final @Nullable Sha256 frontendHash;
+  private final @Nullable String releaseTag;
+  private final long version;
+
+  /**
+   * A record as a registry stores it.
+   *
+   * @throws IllegalArgumentException when a failure reason is given without status FAILED or
+   *     FAILED comes without one
+   */
+  public DeploymentRecord(
+      Principal canisterId,
+      Principal owner,
+      DeploymentStatus status,
+      @Nullable String failureReason,
+      @Nullable Sha256 wasmHash,
+      @Nullable Sha256 frontendHash,
+      @Nullable String releaseTag,
+      long version) {
+    this.canisterId = Objects.requireNonNull(canisterId, "canisterId");
+    this.owner = Objects.requireNonNull(owner, "owner");
+    this.status = Objects.requireNonNull(status, "status");
     if ((status == DeploymentStatus.FAILED) != (failureReason != null)) {
       throw new IllegalArgumentException("a failure reason goes with status FAILED, and only");
     }
     if (failureReason != null && failureReason.length() > MAX_REASON_LENGTH) {
       failureReason = failureReason.substring(0, MAX_REASON_LENGTH - 1) + "\u2026";
     }
+    this.failureReason = failureReason;
+    this.wasmHash = wasmHash;
+    this.frontendHash = frontendHash;
+    this.releaseTag = releaseTag;
+    this.version = version;
   }
 
   /** A new record of a canister being created. */
   public static DeploymentRecord creating(Principal canisterId, Principal owner) {
     return new DeploymentRecord(canisterId, owner, DeploymentStatus.CREATING, null, null, null,
         null, 0);
+  }
+
+  /** The canister this record is about. */
+  public Principal canisterId() {
+    return canisterId;
+  }
+
+  /** The owner: the principal the canister was deployed for, who must stay its controller. */
+  public Principal owner() {
+    return owner;
+  }
+
+  /** Where the canister's deployment stands. */
+  public DeploymentStatus status() {
+    return status;
+  }
+
+  /** Why the last operation failed, for its owner; present exactly when the status is FAILED. */
+  public Optional<String> failureReason() {
+    return Optional.ofNullable(failureReason);
+  }
+
+  /** The hash of the module the canister runs, when known. */
+  public Optional<Sha256> wasmHash() {
+    return Optional.ofNullable(wasmHash);
+  }
+
+  /** The hash of the frontend the canister serves, when known. */
+  public Optional<Sha256> frontendHash() {
+    return Optional.ofNullable(frontendHash);
+  }
+
+  /** The tag of the release the canister runs, when known. */
+  public Optional<String> releaseTag() {
+    return Optional.ofNullable(releaseTag);
+  }
+
+  /** The number of stored changes before this one; a registry refuses a change of a stale one. */
+  public long version() {
+    return version;
   }
 
   /** This record with {@code status} (not FAILED: use {@link #failed}), the reason cleared. */
@@ -71,15 +131,30 @@ public record DeploymentRecord(
         releaseTag, version);
   }
 
-  public Optional<Sha256> installedWasmHash() {
-    return Optional.ofNullable(wasmHash);
+  @Override
+  public boolean equals(@Nullable Object o) {
+    return o instanceof DeploymentRecord r
+        && canisterId.equals(r.canisterId)
+        && owner.equals(r.owner)
+        && status == r.status
+        && Objects.equals(failureReason, r.failureReason)
+        && Objects.equals(wasmHash, r.wasmHash)
+        && Objects.equals(frontendHash, r.frontendHash)
+        && Objects.equals(releaseTag, r.releaseTag)
+        && version == r.version;
   }
 
-  public Optional<Sha256> installedFrontendHash() {
-    return Optional.ofNullable(frontendHash);
+  @Override
+  public int hashCode() {
+    return Objects.hash(canisterId, owner, status, failureReason, wasmHash, frontendHash,
+        releaseTag, version);
   }
 
-  public Optional<String> installedReleaseTag() {
-    return Optional.ofNullable(releaseTag);
+  @Override
+  public String toString() {
+    return "DeploymentRecord[canisterId=" + canisterId + ", owner=" + owner + ", status=" + status
+        + (failureReason == null ? "" : ", failureReason=" + failureReason)
+        + ", wasmHash=" + wasmHash + ", frontendHash=" + frontendHash + ", releaseTag="
+        + releaseTag + ", version=" + version + "]";
   }
 }

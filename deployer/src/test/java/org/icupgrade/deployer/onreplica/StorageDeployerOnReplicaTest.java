@@ -178,7 +178,7 @@ class StorageDeployerOnReplicaTest {
     UpdateInfo info = deployer().checkStorageUpdate(storage).orElseThrow();
     assertFalse(info.wasmUpdateAvailable());
     assertFalse(info.frontendUpdateAvailable());
-    assertEquals("v1.0.0", info.availableReleaseTag());
+    assertEquals("v1.0.0", info.availableReleaseTag().orElse(null));
   }
 
   @Test
@@ -203,7 +203,7 @@ class StorageDeployerOnReplicaTest {
     UpdateInfo info = deployer().checkStorageUpdate(storage).orElseThrow();
     assertTrue(info.frontendUpdateAvailable());
     assertFalse(info.wasmUpdateAvailable());
-    assertEquals("v1.1.0", info.availableReleaseTag());
+    assertEquals("v1.1.0", info.availableReleaseTag().orElse(null));
   }
 
   @Test
@@ -220,9 +220,9 @@ class StorageDeployerOnReplicaTest {
     ownerGrantsRights();
     deployer().upgradeStorage(OWNER, storage, UpgradeScope.FRONTEND_ONLY);
     DeploymentRecord r = record();
-    assertEquals(DeploymentStatus.COMPLETED, r.status(), String.valueOf(r.failureReason()));
-    assertEquals(catalog.current().orElseThrow().frontendHash(), r.frontendHash());
-    assertEquals("v1.1.0", r.releaseTag());
+    assertEquals(DeploymentStatus.COMPLETED, r.status(), String.valueOf(r.failureReason().orElse(null)));
+    assertEquals(catalog.current().orElseThrow().frontendHash(), r.frontendHash().orElse(null));
+    assertEquals("v1.1.0", r.releaseTag().orElse(null));
     List<String> keys = assets(OWNER).list(0, 100).stream().map(AssetDetails::key).toList();
     assertFalse(keys.contains("/old.css"));
     assertRightsHandedBack();
@@ -234,7 +234,7 @@ class StorageDeployerOnReplicaTest {
     catalog.refresh();
     List<StorageInfo> list = deployer().listStorages(OWNER);
     assertEquals(1, list.size());
-    UpdateInfo info = list.get(0).updateAvailable().orElseThrow();
+    UpdateInfo info = list.get(0).updateInfo().orElseThrow();
     assertTrue(info.wasmUpdateAvailable() && info.frontendUpdateAvailable());
     assertTrue(deployer().listStorages(STRANGER).isEmpty());
   }
@@ -246,10 +246,10 @@ class StorageDeployerOnReplicaTest {
     ownerGrantsRights();
     deployer().upgradeStorage(OWNER, storage, UpgradeScope.ALL);
     DeploymentRecord r = record();
-    assertEquals(DeploymentStatus.COMPLETED, r.status(), String.valueOf(r.failureReason()));
-    assertEquals(Sha256.of(WASM_V2), r.wasmHash());
-    assertEquals(catalog.current().orElseThrow().frontendHash(), r.frontendHash());
-    assertEquals("v2.0.0", r.releaseTag());
+    assertEquals(DeploymentStatus.COMPLETED, r.status(), String.valueOf(r.failureReason().orElse(null)));
+    assertEquals(Sha256.of(WASM_V2), r.wasmHash().orElse(null));
+    assertEquals(catalog.current().orElseThrow().frontendHash(), r.frontendHash().orElse(null));
+    assertEquals("v2.0.0", r.releaseTag().orElse(null));
     assertEquals(Optional.of(Sha256.of(WASM_V2)), replica.moduleHash(storage));
     assertRightsHandedBack();
     assertFalse(deployer().checkStorageUpdate(storage).orElseThrow().updateAvailable());
@@ -271,7 +271,7 @@ class StorageDeployerOnReplicaTest {
     deployer().upgradeStorage(OWNER, storage, UpgradeScope.ALL);
     assertEquals(List.of(DeploymentStatus.UPGRADING_FRONTEND), seen);
     assertEquals(DeploymentStatus.FAILED, record().status());
-    assertTrue(record().failureReason().contains("busy"), record().failureReason());
+    assertTrue(record().failureReason().orElse(null).contains("busy"), record().failureReason().orElse(null));
   }
 
   @Test
@@ -282,9 +282,9 @@ class StorageDeployerOnReplicaTest {
     ownerGrantsRights();
     deployer().upgradeStorage(OWNER, storage, UpgradeScope.WASM_ONLY);
     DeploymentRecord r = record();
-    assertEquals(DeploymentStatus.COMPLETED, r.status(), String.valueOf(r.failureReason()));
-    assertEquals(Sha256.of(WASM_V2), r.wasmHash());
-    assertEquals(f1.frontendHash(), r.frontendHash());
+    assertEquals(DeploymentStatus.COMPLETED, r.status(), String.valueOf(r.failureReason().orElse(null)));
+    assertEquals(Sha256.of(WASM_V2), r.wasmHash().orElse(null));
+    assertEquals(f1.frontendHash(), r.frontendHash().orElse(null));
     assertTrue(deployer().checkStorageUpdate(storage).orElseThrow().frontendUpdateAvailable());
     assertRightsHandedBack();
   }
@@ -312,8 +312,8 @@ class StorageDeployerOnReplicaTest {
     deployer().upgradeStorage(OWNER, storage, UpgradeScope.ALL);
     DeploymentRecord r = record();
     assertEquals(DeploymentStatus.FAILED, r.status());
-    assertTrue(r.failureReason().contains("out of cycles"), r.failureReason());
-    assertEquals(Sha256.of(WASM_V2), r.wasmHash(), "the record says what runs");
+    assertTrue(r.failureReason().orElse(null).contains("out of cycles"), r.failureReason().orElse(null));
+    assertEquals(Sha256.of(WASM_V2), r.wasmHash().orElse(null), "the record says what runs");
     assertRightsHandedBack();
   }
 
@@ -328,15 +328,15 @@ class StorageDeployerOnReplicaTest {
     deployer().upgradeStorage(OWNER, storage, UpgradeScope.WASM_ONLY);
     DeploymentRecord r = record();
     assertEquals(DeploymentStatus.FAILED, r.status());
-    assertTrue(r.failureReason().contains("snapshot"), r.failureReason());
+    assertTrue(r.failureReason().orElse(null).contains("snapshot"), r.failureReason().orElse(null));
     assertEquals(Optional.of(Sha256.of(WASM_V1)), replica.moduleHash(storage));
-    assertEquals(Sha256.of(WASM_V1), r.wasmHash());
+    assertEquals(Sha256.of(WASM_V1), r.wasmHash().orElse(null));
     assertRightsHandedBack();
   }
 
   @Test
   void trappingPostUpgrade_v1KeepsRunningAndRecordFailed() throws IOException {
-    Sha256 frontendV1 = record().frontendHash();
+    Sha256 frontendV1 = record().frontendHash().orElse(null);
     // v2 whose post_upgrade traps
     org.icupgrade.replica.demo.WasmBuilder w = new org.icupgrade.replica.demo.WasmBuilder();
     int trap = w.importFunction("ic0", "trap",
@@ -354,10 +354,10 @@ class StorageDeployerOnReplicaTest {
     deployer().upgradeStorage(OWNER, storage, UpgradeScope.ALL);
     DeploymentRecord r = record();
     assertEquals(DeploymentStatus.FAILED, r.status());
-    assertTrue(r.failureReason().contains("canister_post_upgrade"), r.failureReason());
+    assertTrue(r.failureReason().orElse(null).contains("canister_post_upgrade"), r.failureReason().orElse(null));
     assertEquals(Optional.of(Sha256.of(WASM_V1)), replica.moduleHash(storage));
-    assertEquals(Sha256.of(WASM_V1), r.wasmHash());
-    assertEquals(frontendV1, r.frontendHash(), "the frontend was not synced");
+    assertEquals(Sha256.of(WASM_V1), r.wasmHash().orElse(null));
+    assertEquals(frontendV1, r.frontendHash().orElse(null), "the frontend was not synced");
     assertEquals(org.icupgrade.core.management.CanisterStatus.RunStatus.RUNNING,
         replica.runStatus(storage));
     assertRightsHandedBack();
@@ -370,7 +370,7 @@ class StorageDeployerOnReplicaTest {
     deployer().upgradeStorage(OWNER, storage, UpgradeScope.WASM_ONLY);
     DeploymentRecord r = record();
     assertEquals(DeploymentStatus.FAILED, r.status());
-    assertTrue(r.failureReason().contains("add-controller"), r.failureReason());
+    assertTrue(r.failureReason().orElse(null).contains("add-controller"), r.failureReason().orElse(null));
     assertEquals(Optional.of(Sha256.of(WASM_V1)), replica.moduleHash(storage));
   }
 

@@ -118,10 +118,10 @@ class UpgradePlannerTest {
     assertFalse(info.wasmUpdateAvailable());
     assertFalse(info.frontendUpdateAvailable());
     assertFalse(info.updateAvailable());
-    assertEquals(Sha256.of(WASM_V1), info.currentWasmHash());
-    assertEquals(Sha256.of(WASM_V1), info.availableWasmHash());
-    assertEquals("v1.0.0", info.currentReleaseTag());
-    assertEquals("v1.0.0", info.availableReleaseTag());
+    assertEquals(Sha256.of(WASM_V1), info.currentWasmHash().orElse(null));
+    assertEquals(Sha256.of(WASM_V1), info.availableWasmHash().orElse(null));
+    assertEquals("v1.0.0", info.currentReleaseTag().orElse(null));
+    assertEquals("v1.0.0", info.availableReleaseTag().orElse(null));
   }
 
   // Seed row 2
@@ -156,9 +156,9 @@ class UpgradePlannerTest {
     UpdateInfo info = planner.checkStorageUpdate(STORAGE).orElseThrow();
     assertFalse(info.wasmUpdateAvailable());
     assertTrue(info.frontendUpdateAvailable());
-    assertEquals("v1.1.0", info.availableReleaseTag());
-    assertEquals(frontend("<h1>v2</h1>").frontendHash(), info.availableFrontendHash());
-    assertEquals(frontend("<h1>v1</h1>").frontendHash(), info.currentFrontendHash());
+    assertEquals("v1.1.0", info.availableReleaseTag().orElse(null));
+    assertEquals(frontend("<h1>v2</h1>").frontendHash(), info.availableFrontendHash().orElse(null));
+    assertEquals(frontend("<h1>v1</h1>").frontendHash(), info.currentFrontendHash().orElse(null));
   }
 
   @Test
@@ -167,11 +167,11 @@ class UpgradePlannerTest {
     assertEquals(Reason.NO_UPDATE_AVAILABLE,
         refused(() -> planner.plan(OWNER, STORAGE, UpgradeScope.WASM_ONLY)));
     UpgradePlan all = planner.plan(OWNER, STORAGE, UpgradeScope.ALL);
-    assertEquals(Optional.empty(), all.installs());
-    assertEquals(frontend("<h1>v2</h1>"), all.syncs().orElseThrow());
+    assertEquals(Optional.empty(), all.wasmModule());
+    assertEquals(frontend("<h1>v2</h1>"), all.frontend().orElseThrow());
     assertEquals("v1.1.0", all.releaseTag());
     UpgradePlan frontendOnly = planner.plan(OWNER, STORAGE, UpgradeScope.FRONTEND_ONLY);
-    assertTrue(frontendOnly.syncs().isPresent());
+    assertTrue(frontendOnly.frontend().isPresent());
   }
 
   // Seed row 5: no caller at all
@@ -192,10 +192,10 @@ class UpgradePlannerTest {
     assertEquals(2, list.size());
     StorageInfo completed = list.stream().filter(s -> s.record().canisterId().equals(STORAGE))
         .findFirst().orElseThrow();
-    assertTrue(completed.updateAvailable().orElseThrow().wasmUpdateAvailable());
+    assertTrue(completed.updateInfo().orElseThrow().wasmUpdateAvailable());
     StorageInfo inCreation = list.stream().filter(s -> s.record().canisterId().equals(creating))
         .findFirst().orElseThrow();
-    assertEquals(Optional.empty(), inCreation.updateAvailable());
+    assertEquals(Optional.empty(), inCreation.updateInfo());
     assertEquals(List.of(), planner.listStorages(STRANGER));
   }
 
@@ -207,11 +207,11 @@ class UpgradePlannerTest {
     assertTrue(info.wasmUpdateAvailable());
     assertTrue(info.frontendUpdateAvailable());
     UpgradePlan all = planner.plan(OWNER, STORAGE, UpgradeScope.ALL);
-    assertEquals(Sha256.of(WASM_V2), all.installs().orElseThrow().hash());
-    assertTrue(all.syncs().isPresent());
+    assertEquals(Sha256.of(WASM_V2), all.wasmModule().orElseThrow().hash());
+    assertTrue(all.frontend().isPresent());
     UpgradePlan wasmOnly = planner.plan(OWNER, STORAGE, UpgradeScope.WASM_ONLY);
-    assertEquals(Sha256.of(WASM_V2), wasmOnly.installs().orElseThrow().hash());
-    assertEquals(Optional.empty(), wasmOnly.syncs());
+    assertEquals(Sha256.of(WASM_V2), wasmOnly.wasmModule().orElseThrow().hash());
+    assertEquals(Optional.empty(), wasmOnly.frontend());
   }
 
   @Test
@@ -222,7 +222,7 @@ class UpgradePlannerTest {
     assertFalse(info.frontendUpdateAvailable());
     assertEquals(Reason.NO_UPDATE_AVAILABLE,
         refused(() -> planner.plan(OWNER, STORAGE, UpgradeScope.FRONTEND_ONLY)));
-    assertEquals(Optional.empty(), planner.plan(OWNER, STORAGE, UpgradeScope.ALL).syncs());
+    assertEquals(Optional.empty(), planner.plan(OWNER, STORAGE, UpgradeScope.ALL).frontend());
   }
 
   // Seed row 10
@@ -249,7 +249,7 @@ class UpgradePlannerTest {
     publishAndRefresh("v2.0.0", WASM_V2, "<h1>v1</h1>");
     DeploymentRecord r = registry.find(STORAGE).orElseThrow();
     registry.replace(r, r.failed("post_upgrade trapped")).orElseThrow();
-    assertTrue(planner.plan(OWNER, STORAGE, UpgradeScope.WASM_ONLY).installs().isPresent());
+    assertTrue(planner.plan(OWNER, STORAGE, UpgradeScope.WASM_ONLY).wasmModule().isPresent());
   }
 
   @Test
@@ -262,9 +262,9 @@ class UpgradePlannerTest {
     assertEquals(Reason.RELEASE_NOT_READY, e.reason());
     assertTrue(e.isTransient());
     UpdateInfo info = p.checkStorageUpdate(STORAGE).orElseThrow();
-    assertNull(info.availableWasmHash());
+    assertNull(info.availableWasmHash().orElse(null));
     assertFalse(info.updateAvailable());
-    assertEquals(Optional.empty(), p.listStorages(OWNER).get(0).updateAvailable());
+    assertEquals(Optional.empty(), p.listStorages(OWNER).get(0).updateInfo());
   }
 
   @Test
@@ -277,7 +277,7 @@ class UpgradePlannerTest {
         refused(() -> checked.plan(OWNER, STORAGE, UpgradeScope.ALL)));
     UpgradePlanner stillOwner = UpgradePlanner.builder(registry, catalog)
         .ownerCheck(id -> List.of(OWNER, backend)).build();
-    assertTrue(stillOwner.plan(OWNER, STORAGE, UpgradeScope.ALL).installs().isPresent());
+    assertTrue(stillOwner.plan(OWNER, STORAGE, UpgradeScope.ALL).wasmModule().isPresent());
   }
 
   @Test
@@ -286,7 +286,7 @@ class UpgradePlannerTest {
     UpgradePlanner p = UpgradePlanner.builder(registry, catalog).ownerCheck(id -> {
       throw new IcException("only controllers may call canister_status");
     }).build();
-    assertTrue(p.plan(OWNER, STORAGE, UpgradeScope.ALL).installs().isPresent());
+    assertTrue(p.plan(OWNER, STORAGE, UpgradeScope.ALL).wasmModule().isPresent());
   }
 
   @Test
@@ -296,7 +296,7 @@ class UpgradePlannerTest {
     UpgradePlanner live = UpgradePlanner.builder(registry, catalog)
         .liveModuleHash(id -> Optional.of(Sha256.of(WASM_V2))).build();
     UpdateInfo info = live.checkStorageUpdate(STORAGE).orElseThrow();
-    assertEquals(Sha256.of(WASM_V2), info.currentWasmHash());
+    assertEquals(Sha256.of(WASM_V2), info.currentWasmHash().orElse(null));
     assertFalse(info.wasmUpdateAvailable());
     assertEquals(Reason.NO_UPDATE_AVAILABLE,
         refused(() -> live.plan(OWNER, STORAGE, UpgradeScope.WASM_ONLY)));
@@ -312,6 +312,6 @@ class UpgradePlannerTest {
     DeploymentRecord r = registry.find(STORAGE).orElseThrow();
     UpgradePlan plan = planner.plan(r, UpgradeScope.ALL);
     assertEquals(STORAGE, plan.canisterId());
-    assertSame(catalog.require().wasmModule(), plan.installs().orElseThrow());
+    assertSame(catalog.require().wasmModule(), plan.wasmModule().orElseThrow());
   }
 }

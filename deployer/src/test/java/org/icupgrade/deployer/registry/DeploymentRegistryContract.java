@@ -105,10 +105,10 @@ abstract class DeploymentRegistryContract {
     DeploymentRegistry r = registry();
     DeploymentRecord c = r.insert(completed(CANISTER));
     DeploymentRecord failed = r.replace(c, c.failed("post_upgrade trapped")).orElseThrow();
-    assertEquals("post_upgrade trapped", r.find(CANISTER).orElseThrow().failureReason());
+    assertEquals("post_upgrade trapped", r.find(CANISTER).orElseThrow().failureReason().orElseThrow());
     DeploymentRecord back =
         r.replace(failed, failed.withStatus(DeploymentStatus.COMPLETED)).orElseThrow();
-    assertEquals(null, back.failureReason());
+    assertEquals(Optional.empty(), back.failureReason());
     assertEquals(back, r.find(CANISTER).orElseThrow());
   }
 
@@ -117,7 +117,7 @@ abstract class DeploymentRegistryContract {
     DeploymentRegistry r = registry();
     DeploymentRecord c = r.insert(completed(CANISTER));
     DeploymentRecord failed = r.replace(c, c.failed("x".repeat(10_000))).orElseThrow();
-    assertEquals(DeploymentRecord.MAX_REASON_LENGTH, failed.failureReason().length());
+    assertEquals(DeploymentRecord.MAX_REASON_LENGTH, failed.failureReason().orElseThrow().length());
     assertEquals(failed, r.find(CANISTER).orElseThrow());
   }
 
@@ -139,7 +139,7 @@ abstract class DeploymentRegistryContract {
     DeploymentRegistry r = registry();
     DeploymentRecord c = r.insert(DeploymentRecord.creating(CANISTER, OWNER));
     assertEquals(c, r.find(CANISTER).orElseThrow());
-    assertEquals(Optional.empty(), c.installedWasmHash());
+    assertEquals(Optional.empty(), c.wasmHash());
   }
 
   /**

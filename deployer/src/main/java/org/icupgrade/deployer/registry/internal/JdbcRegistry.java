@@ -82,10 +82,10 @@ public final class JdbcRegistry implements DeploymentRegistry {
             + " release_tag = ?, version = ? WHERE canister_id = ? AND version = ?")) {
       s.setString(1, next.owner().toText());
       s.setString(2, next.status().name());
-      s.setString(3, next.failureReason());
-      s.setString(4, hex(next.wasmHash()));
-      s.setString(5, hex(next.frontendHash()));
-      s.setString(6, next.releaseTag());
+      s.setString(3, next.failureReason().orElse(null));
+      s.setString(4, hex(next.wasmHash().orElse(null)));
+      s.setString(5, hex(next.frontendHash().orElse(null)));
+      s.setString(6, next.releaseTag().orElse(null));
       s.setLong(7, version);
       s.setString(8, expected.canisterId().toText());
       s.setLong(9, expected.version());
@@ -121,10 +121,10 @@ public final class JdbcRegistry implements DeploymentRegistry {
     s.setString(1, r.canisterId().toText());
     s.setString(2, r.owner().toText());
     s.setString(3, r.status().name());
-    s.setString(4, r.failureReason());
-    s.setString(5, hex(r.wasmHash()));
-    s.setString(6, hex(r.frontendHash()));
-    s.setString(7, r.releaseTag());
+    s.setString(4, r.failureReason().orElse(null));
+    s.setString(5, hex(r.wasmHash().orElse(null)));
+    s.setString(6, hex(r.frontendHash().orElse(null)));
+    s.setString(7, r.releaseTag().orElse(null));
     s.setLong(8, version);
   }
 
