@@ -211,10 +211,19 @@ public final class HttpAgent implements Agent {
    * Reads a PEM identity as dfx writes it: Ed25519 ({@code BEGIN PRIVATE KEY}, PKCS#8) or
    * secp256k1 ({@code BEGIN EC PRIVATE KEY}).
    *
-   * @throws IllegalArgumentException naming the file (never its content) when it is neither
+   * @throws IdentityException naming the file (never its content) when it cannot be read or holds
+   *     neither
    */
-  public static Identity readIdentity(Path pem) throws IOException {
-    String text = Files.readString(pem, StandardCharsets.US_ASCII);
+  public static Identity readIdentity(Path pem) {
+    String text;
+    try {
+      text = Files.readString(pem, StandardCharsets.US_ASCII);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new IdentityException(pem, "no identity file at " + pem
+          + ": export one with `dfx identity export <name>` or give the path of identity.pem", e);
+    } catch (IOException e) {
+      throw new IdentityException(pem, "cannot read the identity file " + pem + ": " + e, e);
+    }
     try {
       if (text.contains("BEGIN EC PRIVATE KEY")) {
         return Secp256k1Identity.fromKeyPair(secp256k1KeyPair(text));
@@ -225,12 +234,13 @@ public final class HttpAgent implements Agent {
     } catch (RuntimeException | AgentError | org.ic4j.agent.identity.PemError e) {
       // (ic4j's PemError extends java.lang.Error, yet it only means "not a key we can read".)
       // The cause is dropped on purpose: parser messages may quote key material.
-      throw new IllegalArgumentException("cannot read the identity in " + pem
+      throw new IdentityException(pem, "cannot read the identity in " + pem
           + ": not an Ed25519 or secp256k1 private key in PEM form (" + e.getClass().getSimpleName()
           + ")", null);
     }
-    throw new IllegalArgumentException("cannot read the identity in " + pem + ": expected a PEM"
-        + " private key (BEGIN PRIVATE KEY for Ed25519, BEGIN EC PRIVATE KEY for secp256k1)");
+    throw new IdentityException(pem, "cannot read the identity in " + pem + ": expected a PEM"
+        + " private key (BEGIN PRIVATE KEY for Ed25519, BEGIN EC PRIVATE KEY for secp256k1)",
+        null);
   }
 
   private static Reader reader(String text) {
@@ -313,8 +323,12 @@ public final class HttpAgent implements Agent {
       return this;
     }
 
-    /** Signs as the identity in this PEM file (see {@link HttpAgent#readIdentity}). */
-    public Builder identity(Path pemFile) throws IOException {
+    /**
+     * Signs as the identity in this PEM file (see {@link HttpAgent#readIdentity}).
+     *
+     * @throws IdentityException when the file is missing, unreadable or holds no usable key
+     */
+    public Builder identity(Path pemFile) {
       return identity(readIdentity(pemFile));
     }
 

@@ -131,8 +131,8 @@ class HttpAgentTest {
     }
     Path file = dir.resolve("p256.pem");
     Files.writeString(file, w.toString());
-    IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> HttpAgent.readIdentity(file));
+    IdentityException e =
+        assertThrows(IdentityException.class, () -> HttpAgent.readIdentity(file));
     assertTrue(e.getMessage().contains("p256.pem"), e.getMessage());
     assertFalse(e.getMessage().contains("PRIVATE KEY-----"), e.getMessage());
   }
@@ -141,8 +141,8 @@ class HttpAgentTest {
   void readIdentity_notAKey_errorNamesFileNotContent(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("secret.txt");
     Files.writeString(file, "hunter2 is my password");
-    IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> HttpAgent.readIdentity(file));
+    IdentityException e =
+        assertThrows(IdentityException.class, () -> HttpAgent.readIdentity(file));
     assertTrue(e.getMessage().contains("secret.txt"));
     assertFalse(e.getMessage().contains("hunter2"));
   }
@@ -254,5 +254,14 @@ class HttpAgentTest {
   void sender_anonymousByDefault() {
     assertArrayEquals(Principal.ANONYMOUS.toBytes(),
         HttpAgent.builder(URI.create("http://127.0.0.1:1")).build().sender().toBytes());
+  }
+
+  @Test
+  void identity_missingFile_uncheckedErrorNamingThePath(@TempDir Path dir) {
+    Path missing = dir.resolve("nobody/identity.pem");
+    IdentityException e = assertThrows(IdentityException.class,
+        () -> HttpAgent.builder(URI.create("http://127.0.0.1:4943")).identity(missing));
+    assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
+    assertEquals(missing, e.file());
   }
 }

@@ -16,6 +16,7 @@ import org.icupgrade.deployer.registry.DeploymentStatus;
 import org.icupgrade.deployer.release.ReleaseCatalog;
 import org.icupgrade.core.upgrade.CanisterUpgrader;
 import org.icupgrade.core.upgrade.UpgradeJob;
+import org.icupgrade.core.upgrade.UpgradeListener;
 import org.icupgrade.core.upgrade.UpgradeReport;
 import org.jspecify.annotations.Nullable;
 
@@ -85,10 +86,7 @@ public final class StorageDeployer {
    *     scope), RELEASE_NOT_READY, ALREADY_UPGRADING
    */
   public void upgradeStorage(Principal caller, Principal canisterId, UpgradeScope scope) {
-    DeploymentRecord record = registry.find(canisterId)
-        .filter(r -> r.owner().equals(caller))
-        .orElseThrow(() -> new UpgradeStorageException(UpgradeStorageException.Reason.NOT_FOUND,
-            canisterId, "no record of canister " + canisterId + " for " + caller));
+    DeploymentRecord record = planner.recordOf(caller, canisterId);
     UpgradePlan plan = planner.plan(record, scope);
     DeploymentStatus running = plan.wasmModule().isPresent()
         ? DeploymentStatus.UPGRADING_WASM : DeploymentStatus.UPGRADING_FRONTEND;
@@ -116,14 +114,12 @@ public final class StorageDeployer {
         new java.util.concurrent.atomic.AtomicReference<>(started);
     UpgradeReport report;
     try {
-      report = upgrader.upgrade(job.build(), new org.icupgrade.core.upgrade.UpgradeListener() {
-        @Override
-        public void stepStarted(Principal id, Step step) {
-          DeploymentRecord now = current.get();
-          if (step == Step.FRONTEND && now.status() != DeploymentStatus.UPGRADING_FRONTEND) {
-            registry.replace(now, now.withStatus(DeploymentStatus.UPGRADING_FRONTEND))
-                .ifPresent(current::set);
-          }
+      report = upgrader.upgrade(job.build(), (id, step) -> {
+        DeploymentRecord now = current.get();
+        if (step == UpgradeListener.Step.FRONTEND
+            && now.status() != DeploymentStatus.UPGRADING_FRONTEND) {
+          registry.replace(now, now.withStatus(DeploymentStatus.UPGRADING_FRONTEND))
+              .ifPresent(current::set);
         }
       });
     } catch (RuntimeException e) {

@@ -38,6 +38,14 @@ import org.jspecify.annotations.Nullable;
  */
 public interface UpgradePlanner {
   /**
+   * The record of {@code caller}'s canister {@code canisterId}.
+   *
+   * @throws UpgradeStorageException with reason {@code NOT_FOUND} when there is no record of this
+   *     canister, or it belongs to someone else (a stranger learns nothing about it)
+   */
+  DeploymentRecord recordOf(Principal caller, Principal canisterId);
+
+  /**
    * Seed 004's {@code checkStorageUpdate}, for any caller (a canister's own frontend shows an
    * update badge with it): the update information of a canister this deployer has a record of,
    * or empty when it has none. Before any release is ready, the available fields are empty and

@@ -9,10 +9,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The releases of a GitHub repository as a {@link ReleaseSource}, over GitHub's REST API with the
- * JDK's HTTP client.
+ * JDK's HTTP client; configured through {@link ReleaseSource#gitHub}, its one entry point.
  *
  * <pre>{@code
- * ReleaseSource source = GitHubReleases.builder("owner", "repo")
+ * ReleaseSource source = ReleaseSource.gitHub("owner", "repo")
  *     .token(System.getenv("GITHUB_TOKEN"))   // optional: private repositories, higher rate limit
  *     .build();
  * }</pre>
@@ -37,7 +37,7 @@ public final class GitHubReleases {
   private GitHubReleases() {}
 
   /** Starts configuring the source of {@code owner/repo} on github.com. */
-  public static Builder builder(String owner, String repo) {
+  static Builder builder(String owner, String repo) {
     return new Builder(owner, repo);
   }
 

@@ -55,13 +55,17 @@ public final class DefaultUpgradePlanner implements UpgradePlanner {
   }
 
   @Override
-  public UpgradePlan plan(Principal caller, Principal canisterId, UpgradeScope scope) {
-    DeploymentRecord r = registry.find(canisterId)
+  public DeploymentRecord recordOf(Principal caller, Principal canisterId) {
+    return registry.find(canisterId)
         .filter(x -> x.owner().equals(caller))
         .orElseThrow(() -> new UpgradeStorageException(Reason.NOT_FOUND, canisterId,
             "there is no record of canister " + canisterId + " for " + caller
                 + ": only the owner who deployed it through this deployer may upgrade it"));
-    return plan(r, scope);
+  }
+
+  @Override
+  public UpgradePlan plan(Principal caller, Principal canisterId, UpgradeScope scope) {
+    return plan(recordOf(caller, canisterId), scope);
   }
 
   @Override

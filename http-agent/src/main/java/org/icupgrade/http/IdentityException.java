@@ -1,0 +1,26 @@
+package org.icupgrade.http;
+
+import java.nio.file.Path;
+import org.icupgrade.core.IcException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An identity file cannot be used: it is missing or unreadable, or it holds no private key that
+ * can sign IC requests (Ed25519 or secp256k1 in PEM form). The message names the file, never its
+ * content.
+ */
+public final class IdentityException extends IcException {
+  private static final long serialVersionUID = 1L;
+
+  private final transient Path file;
+
+  public IdentityException(Path file, String message, @Nullable Throwable cause) {
+    super(message, cause);
+    this.file = file;
+  }
+
+  /** The identity file that could not be used. */
+  public Path file() {
+    return file;
+  }
+}
