@@ -53,7 +53,9 @@ public final class Idl {
   /**
    * A record value from name/value pairs, or a variant value from one name/payload pair (payload
    * {@code null} for a tag of type null). Values: Boolean, BigInteger (nat/int), Long or BigInteger
-   * (nat64), String, our Principal, Optional (opt), byte[] (blob), List or Object[] (vec), Map.
+   * (nat64), String, our Principal, Optional (opt), byte[] or ByteBuffer (blob: a buffer's
+   * remaining bytes, read without moving its position; either is copied once, into the message),
+   * List or Object[] (vec), Map.
    */
   public static Map<String, @Nullable Object> value(@Nullable Object... nameValuePairs) {
     Map<String, @Nullable Object> m = new LinkedHashMap<>();
@@ -81,7 +83,13 @@ public final class Idl {
     return value.longValue();
   }
 
-  /** Encodes one argument list. {@code valuesAndTypes} alternates value, type. */
+  /**
+   * Encodes one argument list. {@code valuesAndTypes} alternates value, type.
+   *
+   * @throws IllegalArgumentException when a value does not fit its type (a negative nat, a record
+   *     value without one of the type's fields, a Java object of the wrong class): the values are
+   *     the caller's own, so that is a programming error, not a malformed message
+   */
   public static byte[] encode(Object... valuesAndTypes) {
     List<CandidType> types = new ArrayList<>();
     List<Object> values = new ArrayList<>();

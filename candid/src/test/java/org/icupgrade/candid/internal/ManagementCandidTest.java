@@ -58,6 +58,54 @@ class ManagementCandidTest {
   }
 
   /**
+   * A 1 MiB chunk, the most {@code upload_chunk} takes, has the layout of the hand-worked vector
+   * above with a three-byte length (1048576 = LEB128 80 80 40); the blob comes from the buffer's
+   * remaining bytes whatever kind of buffer it is, and the buffer's position is not moved.
+   */
+  @Test
+  void encodeUploadChunkArgs_oneMebibyte_byteExactFromAnyBuffer() {
+    int mib = 1 << 20;
+    byte[] chunk = new byte[mib];
+    for (int i = 0; i < mib; i++) {
+      chunk[i] = (byte) (i * 31 + (i >>> 8));
+    }
+    byte[] head = hex("4449444c 02 6c02 ed8c8bae04 01 b3c4b1f204 68 6d7b 0100 808040");
+    byte[] tail = hex("01 0a 00000000000000010101");
+    byte[] expected = new byte[head.length + mib + tail.length];
+    System.arraycopy(head, 0, expected, 0, head.length);
+    System.arraycopy(chunk, 0, expected, head.length, mib);
+    System.arraycopy(tail, 0, expected, head.length + mib, tail.length);
+
+    ByteBuffer direct = ByteBuffer.allocateDirect(mib);
+    direct.put(chunk).flip();
+    byte[] padded = new byte[mib + 10];
+    System.arraycopy(chunk, 0, padded, 7, mib);
+    ByteBuffer window = ByteBuffer.wrap(padded, 7, mib); // position 7, limit 7 + 1 MiB
+    for (ByteBuffer b : List.of(ByteBuffer.wrap(chunk), direct, window,
+        ByteBuffer.wrap(chunk).asReadOnlyBuffer(), window.slice())) {
+      int position = b.position();
+      byte[] actual = ManagementCandid.encodeUploadChunkArgs(CANISTER, b);
+      assertEquals(expected.length, actual.length, b.toString());
+      assertTrue(java.util.Arrays.equals(expected, actual), "bytes differ for " + b);
+      assertEquals(position, b.position(), "the buffer's position is left alone");
+      assertEquals(mib, b.remaining());
+    }
+    ManagementArgs.UploadChunk decoded = ManagementCandid.decodeUploadChunkArgs(expected);
+    assertArrayEquals(chunk, decoded.chunk());
+  }
+
+  @Test
+  void encodeInstallCodeArgs_moduleFromABufferWindow_onlyItsRemainingBytes() {
+    byte[] padded = {9, 9, 0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 9};
+    ByteBuffer module = ByteBuffer.wrap(padded, 2, 8);
+    ManagementArgs.InstallCode d = ManagementCandid.decodeInstallCodeArgs(
+        ManagementCandid.encodeInstallCodeArgs(CANISTER, InstallMode.install(), module,
+            new byte[] {7}));
+    assertArrayEquals(new byte[] {0, 0x61, 0x73, 0x6d, 1, 0, 0, 0}, d.wasmModule());
+    assertEquals(2, module.position());
+  }
+
+  /**
    * {@code install_chunked_code} with an upgrade carrying both options and a store canister, worked
    * out from the Candid specification (see {@link #INSTALL_CHUNKED_VECTOR}); the vector is decoded
    * (by ic4j) and the encoder must produce it byte for byte.
