@@ -2,6 +2,7 @@ package org.icupgrade.candid.assets;
 
 import java.util.List;
 import java.util.Objects;
+import org.icupgrade.core.CandidException;
 import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.RejectCode;
@@ -23,6 +24,9 @@ import org.icupgrade.candid.internal.AssetCandid;
  * {@code assetstorage.did} and http-assets 0.2.0 declare them; {@code list_permitted} is an update
  * call because both declare it without {@code query}, and the IC refuses a query call to an update
  * method.
+ *
+ * <p>A reply that is not the Candid its method returns throws core's {@link CandidException}
+ * (an {@code IcException}, never transient) naming the method and the field.
  */
 public final class CandidAssetCanister implements AssetCanister {
   private final Agent agent;
@@ -89,7 +93,8 @@ public final class CandidAssetCanister implements AssetCanister {
 
   @Override
   public BatchId createBatch() {
-    return AssetCandid.decodeBatchIdRecord(update("create_batch", AssetCandid.encodeEmptyRecord()));
+    return AssetCandid.decodeCreateBatchResult(
+        update("create_batch", AssetCandid.encodeEmptyRecord()));
   }
 
   @Override

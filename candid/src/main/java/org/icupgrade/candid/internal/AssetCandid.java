@@ -17,12 +17,11 @@ import static org.icupgrade.candid.internal.Idl.vec;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.icupgrade.candid.internal.CandidType;
-import org.icupgrade.candid.internal.Fields;
-import org.icupgrade.candid.internal.Idl;
+import org.icupgrade.core.CandidException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
 import org.icupgrade.core.assets.AssetDetails;
@@ -41,6 +40,11 @@ import org.jspecify.annotations.Nullable;
  * Candid encoding and decoding of the asset canister methods ({@code assetstorage.did} of the
  * DFINITY SDK, as the certified-assets canister declares it), both directions: the client side
  * ({@link CandidAssetCanister}) and the embedded replica's asset canister use the same types.
+ *
+ * <p>Errors as in {@link ManagementCandid}: a message that cannot be read as its type throws core's
+ * {@link CandidException} naming the message ({@code get reply}, {@code commit_batch argument})
+ * and where known the field ({@code operations[2].SetAssetContent.sha256}); encoding a value of
+ * ours that does not fit its type throws {@link IllegalArgumentException}.
  */
 public final class AssetCandid {
   private AssetCandid() {}
@@ -101,8 +105,9 @@ public final class AssetCandid {
     return Idl.encode(v, NAT16);
   }
 
+  /** The reply of {@code api_version}. */
   public static int decodeNat16(byte[] candid) {
-    return Fields.natOf(Idl.decodeFirst(candid, "nat16"), "nat16").intValueExact();
+    return Idl.decodeFirst(candid, "api_version reply").natInt();
   }
 
   // ---- list ----
@@ -114,14 +119,15 @@ public final class AssetCandid {
 
   /** {@code [start, length]}; absent fields are 0 and unlimited (-1). */
   public static long[] decodeListArgs(byte[] candid) {
-    List<Object> args = Idl.decode(candid);
+    String method = "list argument";
+    List<@Nullable Object> args = Idl.decode(candid, method);
     if (args.isEmpty()) {
       return new long[] {0, -1};
     }
-    Fields f = Fields.of(args.get(0), "list_args");
+    Fields f = Decoded.of(args.get(0), method).record();
     return new long[] {
-      f.opt("start").map(v -> Fields.natOf(v, "start").longValueExact()).orElse(0L),
-      f.opt("length").map(v -> Fields.natOf(v, "length").longValueExact()).orElse(-1L)};
+      f.opt("start").map(Decoded::natLong).orElse(0L),
+      f.opt("length").map(Decoded::natLong).orElse(-1L)};
   }
 
   public static byte[] encodeListResult(List<AssetDetails> assets) {
@@ -141,16 +147,17 @@ public final class AssetCandid {
     return Idl.encode(items, vec(ASSET_DETAILS));
   }
 
+  /** The length is a nat this library holds in a long, so never negative: core's one check. */
   public static List<AssetDetails> decodeListResult(byte[] candid) {
     List<AssetDetails> out = new ArrayList<>();
-    for (Object o : Fields.vecOf(Idl.decodeFirst(candid, "list"), "list_result")) {
-      Fields f = Fields.of(o, "asset_details");
+    for (Decoded o : Idl.decodeFirst(candid, "list reply").vec()) {
+      Fields f = o.record();
       List<AssetEncodingDetails> encs = new ArrayList<>();
-      for (Object e : f.vec("encodings")) {
-        Fields ef = Fields.of(e, "asset_encoding_details");
+      for (Decoded e : f.vec("encodings")) {
+        Fields ef = e.record();
         encs.add(AssetEncodingDetails.of(ef.text("content_encoding"),
-            ef.opt("sha256").map(b -> Sha256.fromBytes(Fields.blobOf(b, "sha256"))).orElse(null),
-            ef.nat("length").longValueExact(), ef.nat("modified").longValue()));
+            ef.opt("sha256").map(Decoded::sha256).orElse(null),
+            ef.natLong("length"), ef.get("modified").integerLong()));
       }
       out.add(AssetDetails.of(f.text("key"), f.text("content_type"), encs));
     }
@@ -165,10 +172,10 @@ public final class AssetCandid {
 
   /** {@code (key, accept_encodings)}. */
   public static Map.Entry<String, List<String>> decodeGetArgs(byte[] candid) {
-    Fields f = Fields.of(Idl.decodeFirst(candid, "get"), "get_args");
+    Fields f = Fields.of(candid, "get argument");
     List<String> enc = new ArrayList<>();
-    for (Object o : f.vec("accept_encodings")) {
-      enc.add((String) o);
+    for (Decoded o : f.vec("accept_encodings")) {
+      enc.add(o.text());
     }
     return Map.entry(f.text("key"), enc);
   }
@@ -180,11 +187,17 @@ public final class AssetCandid {
         "total_length", BigInteger.valueOf(a.totalLength())), ENCODED_ASSET);
   }
 
+  /** A {@code total_length} under the content's length is refused (core's check) at that field. */
   public static EncodedAsset decodeGetResult(byte[] candid) {
-    Fields f = Fields.of(Idl.decodeFirst(candid, "get"), "get_result");
-    return EncodedAsset.of(f.blob("content"), f.text("content_type"), f.text("content_encoding"),
-        f.opt("sha256").map(b -> Sha256.fromBytes(Fields.blobOf(b, "sha256"))).orElse(null),
-        f.nat("total_length").longValueExact());
+    Fields f = Fields.of(candid, "get reply");
+    byte[] content = f.blob("content");
+    String contentType = f.text("content_type");
+    String contentEncoding = f.text("content_encoding");
+    Sha256 sha256 = f.opt("sha256").map(Decoded::sha256).orElse(null);
+    Decoded total = f.get("total_length");
+    long totalLength = total.natLong();
+    return total.build(
+        () -> EncodedAsset.of(content, contentType, contentEncoding, sha256, totalLength));
   }
 
   /** The arguments of {@code get_chunk}. */
@@ -197,18 +210,18 @@ public final class AssetCandid {
   }
 
   public static GetChunkArgs decodeGetChunkArgs(byte[] candid) {
-    Fields f = Fields.of(Idl.decodeFirst(candid, "get_chunk"), "get_chunk_args");
-    return new GetChunkArgs(f.text("key"), f.text("content_encoding"),
-        f.nat("index").longValueExact(),
-        f.opt("sha256").map(b -> Sha256.fromBytes(Fields.blobOf(b, "sha256"))).orElse(null));
+    Fields f = Fields.of(candid, "get_chunk argument");
+    return new GetChunkArgs(f.text("key"), f.text("content_encoding"), f.natLong("index"),
+        f.opt("sha256").map(Decoded::sha256).orElse(null));
   }
 
   public static byte[] encodeContentResult(byte[] content) {
     return Idl.encode(value("content", content), record("content", BLOB));
   }
 
+  /** The reply of {@code get_chunk}. */
   public static byte[] decodeContentResult(byte[] candid) {
-    return Fields.of(Idl.decodeFirst(candid, "get_chunk"), "get_chunk_result").blob("content");
+    return Fields.of(candid, "get_chunk reply").blob("content");
   }
 
   // ---- batches and chunks ----
@@ -217,8 +230,14 @@ public final class AssetCandid {
     return Idl.encode(value("batch_id", id.value()), BATCH_ID_RECORD);
   }
 
+  /** The argument of {@code delete_batch}. */
   public static BatchId decodeBatchIdRecord(byte[] candid) {
-    return new BatchId(Fields.of(Idl.decodeFirst(candid, "batch_id"), "batch").nat("batch_id"));
+    return new BatchId(Fields.of(candid, "delete_batch argument").nat("batch_id"));
+  }
+
+  /** The reply of {@code create_batch}, the same {@code record { batch_id : nat }}. */
+  public static BatchId decodeCreateBatchResult(byte[] candid) {
+    return new BatchId(Fields.of(candid, "create_batch reply").nat("batch_id"));
   }
 
   public static byte[] encodeCreateChunkArgs(BatchId batchId, byte[] content) {
@@ -227,7 +246,7 @@ public final class AssetCandid {
 
   /** {@code (batch_id, content)}. */
   public static Map.Entry<BatchId, byte[]> decodeCreateChunkArgs(byte[] candid) {
-    Fields f = Fields.of(Idl.decodeFirst(candid, "create_chunk"), "create_chunk_args");
+    Fields f = Fields.of(candid, "create_chunk argument");
     return Map.entry(new BatchId(f.nat("batch_id")), f.blob("content"));
   }
 
@@ -236,8 +255,7 @@ public final class AssetCandid {
   }
 
   public static ChunkId decodeCreateChunkResult(byte[] candid) {
-    return new ChunkId(Fields.of(Idl.decodeFirst(candid, "create_chunk"), "create_chunk_result")
-        .nat("chunk_id"));
+    return new ChunkId(Fields.of(candid, "create_chunk reply").nat("chunk_id"));
   }
 
   public static byte[] encodeCreateChunksArgs(BatchId batchId, List<byte[]> contents) {
@@ -245,10 +263,10 @@ public final class AssetCandid {
   }
 
   public static Map.Entry<BatchId, List<byte[]>> decodeCreateChunksArgs(byte[] candid) {
-    Fields f = Fields.of(Idl.decodeFirst(candid, "create_chunks"), "create_chunks_args");
+    Fields f = Fields.of(candid, "create_chunks argument");
     List<byte[]> contents = new ArrayList<>();
-    for (Object o : f.vec("content")) {
-      contents.add(Fields.blobOf(o, "content[]"));
+    for (Decoded o : f.vec("content")) {
+      contents.add(o.blob());
     }
     return Map.entry(new BatchId(f.nat("batch_id")), contents);
   }
@@ -261,9 +279,8 @@ public final class AssetCandid {
 
   public static List<ChunkId> decodeCreateChunksResult(byte[] candid) {
     List<ChunkId> out = new ArrayList<>();
-    for (Object o : Fields.of(Idl.decodeFirst(candid, "create_chunks"), "create_chunks_result")
-        .vec("chunk_ids")) {
-      out.add(new ChunkId(Fields.natOf(o, "chunk_ids[]")));
+    for (Decoded o : Fields.of(candid, "create_chunks reply").vec("chunk_ids")) {
+      out.add(new ChunkId(o.nat()));
     }
     return out;
   }
@@ -279,9 +296,9 @@ public final class AssetCandid {
   }
 
   public static CommitBatchArguments decodeCommitBatchArgs(byte[] candid) {
-    Fields f = Fields.of(Idl.decodeFirst(candid, "commit_batch"), "commit_batch_args");
+    Fields f = Fields.of(candid, "commit_batch argument");
     List<BatchOperation> ops = new ArrayList<>();
-    for (Object o : f.vec("operations")) {
+    for (Decoded o : f.vec("operations")) {
       ops.add(operationOf(o));
     }
     return CommitBatchArguments.of(new BatchId(f.nat("batch_id")), ops);
@@ -341,69 +358,75 @@ public final class AssetCandid {
     return out;
   }
 
-  private static List<HeaderField> headersOf(Object o) {
+  private static List<HeaderField> headersOf(Decoded d) {
     List<HeaderField> out = new ArrayList<>();
-    for (Object h : Fields.vecOf(o, "headers")) {
-      Fields f = Fields.of(h, "header_field");
+    for (Decoded h : d.vec()) {
+      Fields f = h.record();
       out.add(new HeaderField(f.text("0"), f.text("1")));
     }
     return out;
   }
 
-  private static BatchOperation operationOf(Object o) {
-    String tag = Fields.tagOf(o, "batch_operation", "CreateAsset", "SetAssetContent",
-        "SetAssetProperties", "UnsetAssetContent", "DeleteAsset", "Clear");
-    Object payload = Fields.of(o, "batch_operation").payload();
-    switch (tag) {
+  /**
+   * {@code max_age} is a nat64 this library holds in a long: one from 2^63 is refused here, not
+   * by the builder's check for a negative value.
+   */
+  private static BatchOperation operationOf(Decoded o) {
+    Decoded.Variant v = o.variant("CreateAsset", "SetAssetContent", "SetAssetProperties",
+        "UnsetAssetContent", "DeleteAsset", "Clear");
+    Decoded payload = v.payload();
+    switch (v.tag()) {
       case "CreateAsset": {
-        Fields f = Fields.of(payload, "CreateAsset");
+        Fields f = payload.record();
         BatchOperation.CreateAsset.Builder b =
             BatchOperation.CreateAsset.builder(f.text("key"), f.text("content_type"));
-        f.opt("max_age").ifPresent(v -> b.maxAge(Fields.nat64Of(v, "max_age").longValue()));
-        f.opt("headers").ifPresent(v -> b.headers(headersOf(v)));
-        f.opt("enable_aliasing").ifPresent(v -> b.enableAliasing((Boolean) v));
-        f.opt("allow_raw_access").ifPresent(v -> b.allowRawAccess((Boolean) v));
+        f.opt("max_age").ifPresent(a -> b.maxAge(a.natLong()));
+        f.opt("headers").ifPresent(h -> b.headers(headersOf(h)));
+        f.opt("enable_aliasing").ifPresent(e -> b.enableAliasing(e.bool()));
+        f.opt("allow_raw_access").ifPresent(r -> b.allowRawAccess(r.bool()));
         return b.build();
       }
       case "SetAssetContent": {
-        Fields f = Fields.of(payload, "SetAssetContent");
+        Fields f = payload.record();
         List<ChunkId> ids = new ArrayList<>();
-        for (Object id : f.vec("chunk_ids")) {
-          ids.add(new ChunkId(Fields.natOf(id, "chunk_ids[]")));
+        for (Decoded id : f.vec("chunk_ids")) {
+          ids.add(new ChunkId(id.nat()));
         }
-        return BatchOperation.SetAssetContent.of(f.text("key"), f.text("content_encoding"), ids,
-            f.opt("last_chunk").map(b -> Fields.blobOf(b, "last_chunk")).orElse(null),
-            f.opt("sha256").map(b -> Sha256.fromBytes(Fields.blobOf(b, "sha256"))).orElse(null));
+        String key = f.text("key");
+        String encoding = f.text("content_encoding");
+        byte[] lastChunk = f.opt("last_chunk").map(Decoded::blob).orElse(null);
+        Sha256 sha256 = f.opt("sha256").map(Decoded::sha256).orElse(null);
+        // Core refuses an encoding with neither chunk ids nor a last chunk.
+        return payload.build(
+            () -> BatchOperation.SetAssetContent.of(key, encoding, ids, lastChunk, sha256));
       }
       case "UnsetAssetContent": {
-        Fields f = Fields.of(payload, "UnsetAssetContent");
+        Fields f = payload.record();
         return new BatchOperation.UnsetAssetContent(f.text("key"), f.text("content_encoding"));
       }
       case "DeleteAsset":
-        return new BatchOperation.DeleteAsset(Fields.of(payload, "DeleteAsset").text("key"));
+        return new BatchOperation.DeleteAsset(payload.record().text("key"));
       case "Clear":
         return new BatchOperation.Clear();
       default: {
-        Fields f = Fields.of(payload, "SetAssetProperties");
+        Fields f = payload.record();
         return BatchOperation.SetAssetProperties.of(f.text("key"),
-            updateOf(f.opt("max_age"), v -> Fields.nat64Of(v, "max_age").longValue()),
+            updateOf(f.opt("max_age"), Decoded::natLong),
             updateOf(f.opt("headers"), AssetCandid::headersOf),
-            updateOf(f.opt("allow_raw_access"), v -> (Boolean) v),
-            updateOf(f.opt("is_aliased"), v -> (Boolean) v));
+            updateOf(f.opt("allow_raw_access"), Decoded::bool),
+            updateOf(f.opt("is_aliased"), Decoded::bool));
       }
     }
   }
 
+  /** {@code opt opt T}: absent keeps, {@code opt null} clears, {@code opt opt v} sets. */
   private static <T> PropertyUpdate<T> updateOf(
-      Optional<Object> outer, java.util.function.Function<Object, T> read) {
+      Optional<Decoded> outer, java.util.function.Function<Decoded, T> read) {
     if (outer.isEmpty()) {
       return PropertyUpdate.keep();
     }
-    Object inner = outer.get();
-    if (inner instanceof Optional<?> o) {
-      return o.isPresent() ? PropertyUpdate.set(read.apply(o.get())) : PropertyUpdate.clear();
-    }
-    return PropertyUpdate.set(read.apply(inner));
+    Optional<Decoded> inner = outer.get().opt();
+    return inner.isPresent() ? PropertyUpdate.set(read.apply(inner.get())) : PropertyUpdate.clear();
   }
 
   // ---- delete / permissions ----
@@ -412,8 +435,9 @@ public final class AssetCandid {
     return Idl.encode(value("key", key), DELETE_ASSET);
   }
 
+  /** The argument of {@code delete_asset}. */
   public static String decodeKeyRecord(byte[] candid) {
-    return Fields.of(Idl.decodeFirst(candid, "key"), "key_args").text("key");
+    return Fields.of(candid, "delete_asset argument").text("key");
   }
 
   /** grant_permission uses {@code to_principal}, revoke_permission {@code of_principal}. */
@@ -422,9 +446,18 @@ public final class AssetCandid {
         record(principalField, PRINCIPAL, "permission", PERMISSION));
   }
 
+  /**
+   * The argument of {@code grant_permission} ({@code to_principal}) or {@code revoke_permission}
+   * ({@code of_principal}).
+   */
   public static Map.Entry<Principal, Permission> decodePermissionArgs(
       byte[] candid, String principalField) {
-    Fields f = Fields.of(Idl.decodeFirst(candid, "permission"), "permission_args");
+    String method = switch (principalField) {
+      case "to_principal" -> "grant_permission argument";
+      case "of_principal" -> "revoke_permission argument";
+      default -> "permission argument";
+    };
+    Fields f = Fields.of(candid, method);
     return Map.entry(f.principal(principalField), permissionOf(f));
   }
 
@@ -434,17 +467,17 @@ public final class AssetCandid {
   }
 
   public static Permission decodeListPermittedArgs(byte[] candid) {
-    return permissionOf(Fields.of(Idl.decodeFirst(candid, "list_permitted"), "list_permitted"));
+    return permissionOf(Fields.of(candid, "list_permitted argument"));
   }
 
+  private static final Permission[] PERMISSIONS = Permission.values();
+  private static final String[] PERMISSION_TAGS =
+      Arrays.stream(PERMISSIONS).map(Permission::candidName).toArray(String[]::new);
+
+  /** A tag that names no {@link Permission} is a CandidException at {@code permission}. */
   private static Permission permissionOf(Fields f) {
-    String tag = f.variant("permission", "Commit", "ManagePermissions", "Prepare");
-    for (Permission p : Permission.values()) {
-      if (p.candidName().equals(tag)) {
-        return p;
-      }
-    }
-    throw new IllegalArgumentException("unknown permission " + tag);
+    String tag = f.variant("permission", PERMISSION_TAGS);
+    return PERMISSIONS[Arrays.asList(PERMISSION_TAGS).indexOf(tag)];
   }
 
   public static byte[] encodePrincipals(List<Principal> ps) {
@@ -453,8 +486,8 @@ public final class AssetCandid {
 
   public static List<Principal> decodePrincipals(byte[] candid) {
     List<Principal> out = new ArrayList<>();
-    for (Object o : Fields.vecOf(Idl.decodeFirst(candid, "list_permitted"), "principals")) {
-      out.add(Fields.principalOf(o, "principal"));
+    for (Decoded o : Idl.decodeFirst(candid, "list_permitted reply").vec()) {
+      out.add(o.principal());
     }
     return out;
   }
@@ -496,10 +529,9 @@ public final class AssetCandid {
   }
 
   public static HttpRequest decodeHttpRequest(byte[] candid) {
-    Fields f = Fields.of(Idl.decodeFirst(candid, "http_request"), "http_request");
-    return new HttpRequest(f.text("method"), f.text("url"), headersOf(f.vec("headers")),
-        f.blob("body"), f.opt("certificate_version")
-            .map(v -> Fields.natOf(v, "certificate_version").intValueExact()).orElse(null));
+    Fields f = Fields.of(candid, "http_request argument");
+    return new HttpRequest(f.text("method"), f.text("url"), headersOf(f.get("headers")),
+        f.blob("body"), f.opt("certificate_version").map(Decoded::natInt).orElse(null));
   }
 
   public static byte[] encodeHttpResponse(HttpResponse r) {
@@ -508,8 +540,8 @@ public final class AssetCandid {
   }
 
   public static HttpResponse decodeHttpResponse(byte[] candid) {
-    Fields f = Fields.of(Idl.decodeFirst(candid, "http_request"), "http_response");
-    return new HttpResponse(f.nat("status_code").intValueExact(), headersOf(f.vec("headers")),
+    Fields f = Fields.of(candid, "http_request reply");
+    return new HttpResponse(f.natInt("status_code"), headersOf(f.get("headers")),
         f.blob("body"));
   }
 }

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.icupgrade.core.CandidException;
 import org.icupgrade.core.Principal;
 import org.jspecify.annotations.Nullable;
 
@@ -28,7 +29,10 @@ import org.jspecify.annotations.Nullable;
  * every length is checked against the bytes that remain, and blobs are one array copy. ic4j stays
  * in the tests as an independent reader of what {@link CandidEncoder} writes.
  *
- * <p>Every failure is an {@link IllegalArgumentException}; the whole input must be consumed.
+ * <p>Every failure is a {@link CandidException} naming the message and the byte where reading
+ * stopped; the whole input must be consumed. Reading past the end is checked before each read, so
+ * no {@link IndexOutOfBoundsException} is caught and mistaken for a short message: one would be a
+ * bug here, and propagates as one.
  */
 final class CandidDecoder {
   // Type opcodes not in CandidType (Candid spec, "Types").
@@ -56,24 +60,23 @@ final class CandidDecoder {
   private record Entry(int opcode, int inner, long[] ids, int[] types) {}
 
   private final byte[] in;
+  private final @Nullable String method;
   private int pos;
   private Entry[] table = new Entry[0];
 
-  private CandidDecoder(byte[] in) {
+  private CandidDecoder(byte[] in, @Nullable String method) {
     this.in = in;
+    this.method = method;
   }
 
-  static List<@Nullable Object> decode(byte[] candid) {
-    CandidDecoder d = new CandidDecoder(candid);
-    try {
-      return d.message();
-    } catch (IndexOutOfBoundsException e) {
-      throw new IllegalArgumentException("malformed Candid: the bytes end in the middle of a value",
-          e);
-    } catch (ArithmeticException e) {
-      throw new IllegalArgumentException("malformed Candid: a number does not fit: "
-          + e.getMessage(), e);
-    }
+  /**
+   * The values of a message, one per argument.
+   *
+   * @param method what the message is, for errors ({@code upload_chunk argument}), or null
+   * @throws CandidException when the bytes are not Candid
+   */
+  static List<@Nullable Object> decode(byte[] candid, @Nullable String method) {
+    return new CandidDecoder(candid, method).message();
   }
 
   private List<@Nullable Object> message() {
@@ -102,7 +105,9 @@ final class CandidDecoder {
   }
 
   private Entry entry(int tableSize) {
-    int opcode = (int) sleb();
+    long op = sleb();
+    // Every composite opcode is small; a cast of a larger value could alias one.
+    int opcode = op >= SERVICE && op <= CandidType.OPT ? (int) op : 0;
     switch (opcode) {
       case CandidType.OPT:
       case CandidType.VEC:
@@ -143,7 +148,7 @@ final class CandidDecoder {
         return new Entry(opcode, 0, new long[0], new int[0]);
       }
       default:
-        throw malformed("type table entry with opcode " + opcode
+        throw malformed("type table entry with opcode " + op
             + " is not a composite type this decoder knows");
     }
   }
@@ -170,7 +175,7 @@ final class CandidDecoder {
       case RESERVED:
         return null;
       case CandidType.BOOL: {
-        int b = in[pos++];
+        int b = u8();
         if (b != 0 && b != 1) {
           throw malformed("a bool is 0 or 1, got " + b);
         }
@@ -181,7 +186,7 @@ final class CandidDecoder {
       case CandidType.INT:
         return slebBig();
       case CandidType.NAT8:
-        return in[pos++] & 0xFF;
+        return u8() & 0xFF;
       case CandidType.NAT16:
         return (int) littleEndian(2);
       case CandidType.NAT32:
@@ -190,7 +195,7 @@ final class CandidDecoder {
       case INT64:
         return littleEndian(8);
       case INT8:
-        return (byte) in[pos++];
+        return (byte) u8();
       case INT16:
         return (short) littleEndian(2);
       case INT32:
@@ -213,7 +218,7 @@ final class CandidDecoder {
   private @Nullable Object composite(Entry e, int depth) {
     switch (e.opcode) {
       case CandidType.OPT: {
-        int flag = in[pos++];
+        int flag = u8();
         if (flag == 0) {
           return Optional.empty();
         }
@@ -321,7 +326,7 @@ final class CandidDecoder {
   }
 
   private void reference(String what) {
-    int flag = in[pos++];
+    int flag = u8();
     if (flag != 1) {
       throw malformed("an opaque " + what + " reference (flag " + flag + ") cannot be read");
     }
@@ -343,9 +348,21 @@ final class CandidDecoder {
     return (int) n;
   }
 
+  /** The next byte, as a signed Java byte; the end of the input is a malformed message. */
+  private int u8() {
+    if (pos >= in.length) {
+      throw truncated();
+    }
+    return in[pos++];
+  }
+
+  private CandidException truncated() {
+    return malformed("the bytes end in the middle of a value");
+  }
+
   private long littleEndian(int bytes) {
     if (bytes > in.length - pos) {
-      throw new IndexOutOfBoundsException();
+      throw truncated();
     }
     long v = 0;
     for (int i = 0; i < bytes; i++) {
@@ -358,7 +375,7 @@ final class CandidDecoder {
   private long leb() {
     long v = 0;
     for (int shift = 0; ; shift += 7) {
-      int b = in[pos++];
+      int b = u8();
       if (shift == 63 && (b & 0x7F) != 0 || shift > 63) {
         // Lengths, counts, ids and tags beyond 2^63 can never match the input anyway.
         throw malformed("a LEB128 length or index is too large");
@@ -379,7 +396,7 @@ final class CandidDecoder {
       if (shift > 63) {
         throw malformed("a SLEB128 type does not fit 64 bits");
       }
-      b = in[pos++];
+      b = u8();
       v |= (long) (b & 0x7F) << shift;
       shift += 7;
     } while ((b & 0x80) != 0);
@@ -391,10 +408,9 @@ final class CandidDecoder {
 
   private BigInteger lebBig() {
     int start = pos;
-    while ((in[pos] & 0x80) != 0) {
-      pos++;
+    while ((u8() & 0x80) != 0) {
+      // every byte but the last has the continuation bit
     }
-    pos++;
     int groups = pos - start;
     if (groups <= 9) {
       long v = 0;
@@ -427,7 +443,7 @@ final class CandidDecoder {
     return v;
   }
 
-  private IllegalArgumentException malformed(String why) {
-    return new IllegalArgumentException("malformed Candid at byte " + pos + ": " + why);
+  private CandidException malformed(String why) {
+    return new CandidException(method, null, "at byte " + pos + ": " + why, null);
   }
 }

@@ -2,9 +2,10 @@ package org.icupgrade.candid.internal;
 
 import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,60 +22,101 @@ import org.icupgrade.core.internal.Leb128;
  * always sends the first tag: {@code install} goes out as {@code reinstall}. Decoding with ic4j
  * is correct and is what the bindings use. Writing also skips ic4j's per-byte boxing of blobs,
  * which matters for 1 MiB chunks.
+ *
+ * <p>Blobs are copied once, from the caller's {@code byte[]} or {@link ByteBuffer} straight into
+ * the message: everything else (the header, the type table, the other values: a few dozen bytes
+ * for a chunk upload) is written to a small buffer first, with the place of each blob noted, and
+ * the message is allocated at its exact size once the blobs' lengths are known.
+ *
+ * <p>The values are what we build, so a value that does not fit its type (a negative
+ * {@code nat}, a record value without one of the type's fields, a variant value naming no tag of
+ * the type, a Java object of the wrong class) is a programming error: it throws
+ * {@link IllegalArgumentException}, never {@code CandidException}, which is for messages read.
  */
 final class CandidEncoder {
-  private final List<byte[]> table = new ArrayList<>();
-  private final Map<CandidType, Integer> indices = new LinkedHashMap<>();
-  private final ByteArrayOutputStream values;
+  /** The largest message: a Java array's length (the JDK refuses the last few indices). */
+  private static final long MAX_MESSAGE = Integer.MAX_VALUE - 8;
 
-  private CandidEncoder(int expectedSize) {
-    this.values = new ByteArrayOutputStream(expectedSize);
+  /** A {@link ByteArrayOutputStream} whose bytes are copied out without {@code toByteArray}. */
+  private static final class Small extends ByteArrayOutputStream {
+    Small(int size) {
+      super(size);
+    }
+
+    void copy(int from, int to, byte[] dst, int at) {
+      System.arraycopy(buf, from, dst, at, to - from);
+    }
   }
 
+  /** A blob to write at {@code at} of the small bytes: {@code length} bytes of its source. */
+  private record Splice(int at, Object source, int offset, int length) {}
+
+  private final List<byte[]> table = new ArrayList<>();
+  private final Map<CandidType, Integer> indices = new HashMap<>();
+  private final Small values = new Small(64);
+  private final List<Splice> blobs = new ArrayList<>();
+  private long blobBytes;
+
+  private CandidEncoder() {}
+
   static byte[] encode(List<CandidType> types, List<Object> args) {
-    CandidEncoder e = new CandidEncoder(estimate(args));
-    ByteArrayOutputStream argTypes = new ByteArrayOutputStream();
-    leb(argTypes, types.size());
-    for (int i = 0; i < types.size(); i++) {
-      sleb(argTypes, e.typeRef(types.get(i)));
-      e.value(types.get(i), args.get(i));
+    if (types.size() != args.size()) {
+      throw new IllegalArgumentException(
+          types.size() + " argument types for " + args.size() + " values");
     }
-    ByteArrayOutputStream out =
-        new ByteArrayOutputStream(64 * e.table.size() + argTypes.size() + e.values.size());
+    CandidEncoder e = new CandidEncoder();
+    int[] refs = new int[types.size()];
+    for (int i = 0; i < refs.length; i++) {
+      refs[i] = e.typeRef(types.get(i));
+    }
+    // The header goes first in the small bytes, then the values with their blobs noted.
+    Small out = e.values;
     out.writeBytes(new byte[] {'D', 'I', 'D', 'L'});
     leb(out, e.table.size());
     for (byte[] entry : e.table) {
       out.writeBytes(entry);
     }
-    try {
-      argTypes.writeTo(out);
-      e.values.writeTo(out);
-    } catch (java.io.IOException impossible) {
-      throw new java.io.UncheckedIOException(impossible);
+    leb(out, refs.length);
+    for (int ref : refs) {
+      sleb(out, ref);
     }
-    return out.toByteArray();
+    for (int i = 0; i < refs.length; i++) {
+      e.value(types.get(i), args.get(i));
+    }
+    return e.assemble();
   }
 
-  private static int estimate(List<Object> args) {
-    int n = 64;
-    for (Object a : args) {
-      n += sizeHint(a);
+  /** The message: the small bytes with each blob copied in at its place. */
+  private byte[] assemble() {
+    long total = values.size() + blobBytes;
+    if (total > MAX_MESSAGE) {
+      throw new IllegalArgumentException(
+          "a Candid message of " + total + " bytes does not fit a Java array");
     }
-    return n;
-  }
-
-  private static int sizeHint(Object o) {
-    if (o instanceof byte[] b) {
-      return b.length + 8;
-    }
-    if (o instanceof Map<?, ?> m) {
-      int n = 0;
-      for (Object v : m.values()) {
-        n += v == null ? 1 : sizeHint(v);
+    byte[] message = new byte[(int) total];
+    int from = 0;
+    int to = 0;
+    for (Splice s : blobs) {
+      values.copy(from, s.at(), message, to);
+      to += s.at() - from;
+      from = s.at();
+      if (s.source() instanceof byte[] array) {
+        System.arraycopy(array, s.offset(), message, to, s.length());
+      } else {
+        // An absolute bulk get: the buffer's position is left alone.
+        ((ByteBuffer) s.source()).get(s.offset(), message, to, s.length());
       }
-      return n;
+      to += s.length();
     }
-    return 16;
+    values.copy(from, values.size(), message, to);
+    return message;
+  }
+
+  /** Notes a blob's bytes for {@link #assemble}, after its length prefix. */
+  private void blob(Object source, int offset, int length) {
+    leb(values, length);
+    blobs.add(new Splice(values.size(), source, offset, length));
+    blobBytes += length;
   }
 
   /** The type's reference: its opcode if primitive, else its index in the table (added once). */
@@ -111,39 +153,40 @@ final class CandidEncoder {
       case CandidType.NULL:
         return;
       case CandidType.BOOL:
-        values.write(((Boolean) v) ? 1 : 0);
+        values.write(as(Boolean.class, v, "bool") ? 1 : 0);
         return;
       case CandidType.NAT:
-        lebBig(values, (BigInteger) v);
+        lebBig(values, as(BigInteger.class, v, "nat"));
         return;
       case CandidType.INT:
-        slebBig(values, (BigInteger) v);
+        slebBig(values, as(BigInteger.class, v, "int"));
         return;
       case CandidType.NAT8:
-        values.write(((Number) v).intValue());
+        values.write(as(Number.class, v, "nat8").intValue());
         return;
       case CandidType.NAT16:
-        littleEndian(((Number) v).longValue(), 2);
+        littleEndian(as(Number.class, v, "nat16").longValue(), 2);
         return;
       case CandidType.NAT32:
-        littleEndian(((Number) v).longValue(), 4);
+        littleEndian(as(Number.class, v, "nat32").longValue(), 4);
         return;
       case CandidType.NAT64:
-        littleEndian(v instanceof BigInteger b ? Idl.nat64(b) : ((Number) v).longValue(), 8);
+        littleEndian(v instanceof BigInteger b ? Idl.nat64(b)
+            : as(Number.class, v, "nat64").longValue(), 8);
         return;
       case CandidType.TEXT:
-        byte[] utf8 = ((String) v).getBytes(StandardCharsets.UTF_8);
+        byte[] utf8 = as(String.class, v, "text").getBytes(StandardCharsets.UTF_8);
         leb(values, utf8.length);
         values.writeBytes(utf8);
         return;
       case CandidType.PRINCIPAL:
-        byte[] id = ((Principal) v).toBytes();
+        byte[] id = as(Principal.class, v, "principal").toBytes();
         values.write(1);
         leb(values, id.length);
         values.writeBytes(id);
         return;
       case CandidType.OPT:
-        Optional<?> o = (Optional<?>) v;
+        Optional<?> o = as(Optional.class, v, "opt");
         if (o.isEmpty()) {
           values.write(0);
         } else {
@@ -152,19 +195,22 @@ final class CandidEncoder {
         }
         return;
       case CandidType.VEC:
-        if (t.isBlob() && v instanceof byte[] blob) {
-          leb(values, blob.length);
-          values.writeBytes(blob);
+        if (t.isBlob() && v instanceof byte[] array) {
+          blob(array, 0, array.length);
           return;
         }
-        List<?> items = v instanceof Object[] a ? List.of(a) : (List<?>) v;
+        if (t.isBlob() && v instanceof ByteBuffer buffer) {
+          blob(buffer, buffer.position(), buffer.remaining());
+          return;
+        }
+        List<?> items = v instanceof Object[] a ? List.of(a) : as(List.class, v, "vec");
         leb(values, items.size());
         for (Object item : items) {
           value(t.inner, item);
         }
         return;
       case CandidType.RECORD:
-        Map<?, ?> rec = (Map<?, ?>) v;
+        Map<?, ?> rec = as(Map.class, v, "record");
         for (CandidType.Field f : t.fields) {
           if (!rec.containsKey(f.name())) {
             throw new IllegalArgumentException("record value lacks field " + f.name());
@@ -173,7 +219,7 @@ final class CandidEncoder {
         }
         return;
       case CandidType.VARIANT:
-        Map<?, ?> var = (Map<?, ?>) v;
+        Map<?, ?> var = as(Map.class, v, "variant");
         if (var.size() != 1) {
           throw new IllegalArgumentException("a variant value has exactly one tag, got " + var);
         }
@@ -189,6 +235,15 @@ final class CandidEncoder {
       default:
         throw new IllegalStateException("unsupported Candid type " + t.opcode);
     }
+  }
+
+  /** The value as the class the type's values are given as; otherwise the caller's error. */
+  private static <T> T as(Class<T> type, Object v, String candid) {
+    if (!type.isInstance(v)) {
+      throw new IllegalArgumentException("a " + candid + " value is given as "
+          + type.getSimpleName() + ", got " + (v == null ? "null" : v.getClass().getName()));
+    }
+    return type.cast(v);
   }
 
   private void littleEndian(long v, int bytes) {

@@ -1,197 +1,135 @@
 package org.icupgrade.candid.internal;
 
 import java.math.BigInteger;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.icupgrade.core.CandidException;
 import org.icupgrade.core.Principal;
+import org.icupgrade.core.Sha256;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Reads a decoded Candid record (or variant) by field name, converting {@link CandidDecoder}'s generic values to
- * ours, and failing with a message naming the field when it is missing or of the wrong kind.
- * Fields not asked for are ignored, as Candid subtyping allows.
+ * A decoded Candid record read by field name. A missing field, or one of the wrong type, throws a
+ * {@link CandidException} naming the message and the field path (see {@link Decoded}). Fields not
+ * asked for are ignored, as Candid subtyping allows.
  */
 public final class Fields {
   private final Map<?, ?> fields;
-  private final String what;
+  private final Decoded self;
 
-  private Fields(Map<?, ?> fields, String what) {
+  Fields(Map<?, ?> fields, Decoded self) {
     this.fields = fields;
-    this.what = what;
+    this.self = self;
   }
 
-  /** Wraps a decoded record or variant value. */
-  public static Fields of(@Nullable Object value, String what) {
-    if (!(value instanceof Map<?, ?> m)) {
-      throw new IllegalArgumentException(what + ": expected a record, got " + describe(value));
-    }
-    return new Fields(m, what);
+  /**
+   * Decodes a message whose first value is a record.
+   *
+   * @param method what the message is, for errors: {@code upload_chunk argument}
+   * @throws CandidException when the bytes are not Candid, carry no value, or the first is not a
+   *     record
+   */
+  public static Fields of(byte[] candid, String method) {
+    return Idl.decodeFirst(candid, method).record();
   }
 
   private @Nullable Object raw(String name) {
     long id = Idl.hash(name);
     for (Map.Entry<?, ?> e : fields.entrySet()) {
-      if (((Number) e.getKey()).longValue() == id) {
+      if (e.getKey() instanceof Long k && k == id) {
         return e.getValue();
       }
     }
     return null;
   }
 
-  /** What this record is, for messages: e.g. {@code update_settings_args.settings}. */
+  /** This record as a value, for errors about the record as a whole. */
+  public Decoded self() {
+    return self;
+  }
+
   @Override
   public String toString() {
-    return what;
+    return self.method() + (self.field() == null ? "" : " at " + self.field());
   }
 
   public boolean has(String name) {
     return raw(name) != null;
   }
 
-  private Object required(String name) {
+  /** A field that must be there. */
+  public Decoded get(String name) {
     Object v = raw(name);
     if (v == null) {
-      throw new IllegalArgumentException(what + ": missing field " + name);
+      // A field of type null decodes as null too; no field read by name has that type.
+      throw self.error("missing field " + name);
     }
-    return v;
+    return self.field(name, v);
+  }
+
+  /** An {@code opt} field: empty when absent or {@code null} (Candid opt subtyping). */
+  public Optional<Decoded> opt(String name) {
+    Object v = raw(name);
+    return v == null ? Optional.empty() : self.field(name, v).opt();
   }
 
   public Principal principal(String name) {
-    return principalOf(required(name), what + "." + name);
+    return get(name).principal();
   }
 
   public byte[] blob(String name) {
-    return blobOf(required(name), what + "." + name);
+    return get(name).blob();
+  }
+
+  public Sha256 sha256(String name) {
+    return get(name).sha256();
   }
 
   public BigInteger nat(String name) {
-    return natOf(required(name), what + "." + name);
+    return get(name).nat();
+  }
+
+  public long natLong(String name) {
+    return get(name).natLong();
+  }
+
+  public int natInt(String name) {
+    return get(name).natInt();
+  }
+
+  public BigInteger integer(String name) {
+    return get(name).integer();
   }
 
   /** A {@code nat64} as its unsigned value. */
   public BigInteger nat64(String name) {
-    return nat64Of(required(name), what + "." + name);
+    return get(name).nat64();
+  }
+
+  /** A {@code nat64} as the {@code long} with the same bits. */
+  public long nat64Bits(String name) {
+    return get(name).nat64Bits();
   }
 
   public boolean bool(String name) {
-    return boolOf(required(name), what + "." + name);
-  }
-
-  public static boolean boolOf(@Nullable Object v, String what) {
-    if (v instanceof Boolean b) {
-      return b;
-    }
-    throw new IllegalArgumentException(what + ": expected bool, got " + describe(v));
+    return get(name).bool();
   }
 
   public String text(String name) {
-    Object v = required(name);
-    if (v instanceof String s) {
-      return s;
-    }
-    throw new IllegalArgumentException(what + "." + name + ": expected text, got " + describe(v));
+    return get(name).text();
   }
 
   public Fields record(String name) {
-    return of(required(name), what + "." + name);
+    return get(name).record();
   }
 
-  /** An {@code opt} field: empty when absent or {@code null} (Candid opt subtyping). */
-  public Optional<Object> opt(String name) {
-    Object v = raw(name);
-    if (v == null) {
-      return Optional.empty();
-    }
-    if (v instanceof Optional<?> o) {
-      return o.map(x -> (Object) x);
-    }
-    // Candid spec, "opt" coercion: a value of the inner type where an opt is expected is Some.
-    return Optional.of(v);
-  }
-
-  public List<Object> vec(String name) {
-    return vecOf(required(name), what + "." + name);
+  public List<Decoded> vec(String name) {
+    return get(name).vec();
   }
 
   /** The tag of a variant field, among {@code tags}. */
   public String variant(String name, String... tags) {
-    return tagOf(required(name), what + "." + name, tags);
-  }
-
-  /** The payload of the variant's tag. */
-  public @Nullable Object payload() {
-    return fields.values().iterator().next();
-  }
-
-  /** The tag of this value, read as a variant, among {@code tags}. */
-  public String tag(String... tags) {
-    return tagOf(fields, what, tags);
-  }
-
-  public static String tagOf(Object value, String what, String... tags) {
-    if (!(value instanceof Map<?, ?> m) || m.size() != 1) {
-      throw new IllegalArgumentException(what + ": expected a variant, got " + describe(value));
-    }
-    Object k = m.keySet().iterator().next();
-    long id = ((Number) k).longValue();
-    for (String t : tags) {
-      if (Idl.hash(t) == id) {
-        return t;
-      }
-    }
-    throw new IllegalArgumentException(
-        what + ": unknown variant tag " + k + ", expected one of " + Arrays.toString(tags));
-  }
-
-  public static Principal principalOf(Object v, String what) {
-    if (v instanceof Principal p) {
-      return p;
-    }
-    throw new IllegalArgumentException(what + ": expected principal, got " + describe(v));
-  }
-
-  public static byte[] blobOf(Object v, String what) {
-    if (v instanceof byte[] b) {
-      return b;
-    }
-    throw new IllegalArgumentException(what + ": expected blob, got " + describe(v));
-  }
-
-  public static BigInteger natOf(Object v, String what) {
-    if (v instanceof BigInteger b) {
-      return b;
-    }
-    if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
-      return BigInteger.valueOf(((Number) v).longValue());
-    }
-    throw new IllegalArgumentException(what + ": expected nat, got " + describe(v));
-  }
-
-  /** The decoder hands a {@code nat64} over as a {@code long} with the same bits; read it unsigned. */
-  public static BigInteger nat64Of(Object v, String what) {
-    if (v instanceof Long l) {
-      return new BigInteger(Long.toUnsignedString(l));
-    }
-    if (v instanceof BigInteger b) {
-      return b;
-    }
-    throw new IllegalArgumentException(what + ": expected nat64, got " + describe(v));
-  }
-
-  public static List<Object> vecOf(Object v, String what) {
-    if (v instanceof Object[] a) {
-      return new ArrayList<>(Arrays.asList(a));
-    }
-    if (v instanceof List<?> l) {
-      return new ArrayList<>(l);
-    }
-    throw new IllegalArgumentException(what + ": expected vec, got " + describe(v));
-  }
-
-  private static String describe(@Nullable Object v) {
-    return v == null ? "nothing" : v.getClass().getSimpleName();
+    return get(name).variant(tags).tag();
   }
 }

@@ -7,13 +7,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.icupgrade.core.CandidException;
 import org.icupgrade.core.Principal;
 import org.jspecify.annotations.Nullable;
 
 /**
  * A small vocabulary for Candid: type constructors, record values by field name, encoding and
  * decoding (ours: see {@link CandidEncoder} and {@link CandidDecoder} for why not ic4j-candid's).
- * Decoded values are read back with {@link Fields}.
+ * Decoded values are read back with {@link Decoded} and {@link Fields}.
+ *
+ * <p>Two kinds of failure: a message that cannot be read as what it must be throws
+ * {@code CandidException} (core's, an {@code IcException}), naming the message and where known
+ * the field; a value of ours that does not fit its type when encoding throws
+ * {@link IllegalArgumentException}, a programming error.
  */
 public final class Idl {
   public static final CandidType NULL = CandidType.primitive(CandidType.NULL);
@@ -53,7 +59,9 @@ public final class Idl {
   /**
    * A record value from name/value pairs, or a variant value from one name/payload pair (payload
    * {@code null} for a tag of type null). Values: Boolean, BigInteger (nat/int), Long or BigInteger
-   * (nat64), String, our Principal, Optional (opt), byte[] (blob), List or Object[] (vec), Map.
+   * (nat64), String, our Principal, Optional (opt), byte[] or ByteBuffer (blob: a buffer's
+   * remaining bytes, read without moving its position; either is copied once, into the message),
+   * List or Object[] (vec), Map.
    */
   public static Map<String, @Nullable Object> value(@Nullable Object... nameValuePairs) {
     Map<String, @Nullable Object> m = new LinkedHashMap<>();
@@ -81,7 +89,13 @@ public final class Idl {
     return value.longValue();
   }
 
-  /** Encodes one argument list. {@code valuesAndTypes} alternates value, type. */
+  /**
+   * Encodes one argument list. {@code valuesAndTypes} alternates value, type.
+   *
+   * @throws IllegalArgumentException when a value does not fit its type (a negative nat, a record
+   *     value without one of the type's fields, a Java object of the wrong class): the values are
+   *     the caller's own, so that is a programming error, not a malformed message
+   */
   public static byte[] encode(Object... valuesAndTypes) {
     List<CandidType> types = new ArrayList<>();
     List<Object> values = new ArrayList<>();
@@ -97,20 +111,33 @@ public final class Idl {
     return CandidEncoder.encode(List.of(), List.of());
   }
   /**
-   * Decodes an argument list into generic values, one per argument (see {@link CandidDecoder});
-   * malformed bytes throw {@link IllegalArgumentException}.
+   * Decodes an argument list into generic values, one per argument (see {@link CandidDecoder}).
+   *
+   * @param method what the message is, for errors: {@code upload_chunk argument}
+   * @throws CandidException when the bytes are not Candid
    */
-  public static List<@Nullable Object> decode(byte[] candid) {
-    return CandidDecoder.decode(candid);
+  public static List<@Nullable Object> decode(byte[] candid, String method) {
+    return CandidDecoder.decode(candid, method);
   }
 
-  /** Decodes an argument list that must have at least one argument, and returns the first. */
-  public static @Nullable Object decodeFirst(byte[] candid, String what) {
-    List<@Nullable Object> args = decode(candid);
+  /** {@link #decode(byte[], String)} of a message nobody named (tests, tools). */
+  public static List<@Nullable Object> decode(byte[] candid) {
+    return CandidDecoder.decode(candid, null);
+  }
+
+  /**
+   * Decodes an argument list that must have at least one value, and returns the first; values
+   * beyond are ignored, as Candid subtyping allows.
+   *
+   * @param method what the message is, for errors: {@code upload_chunk argument}
+   * @throws CandidException when the bytes are not Candid or carry no value
+   */
+  public static Decoded decodeFirst(byte[] candid, String method) {
+    List<@Nullable Object> args = decode(candid, method);
     if (args.isEmpty()) {
-      throw new IllegalArgumentException(what + ": expected one argument, got none");
+      throw new CandidException(method, null, "expected a value, got none", null);
     }
-    return args.get(0);
+    return Decoded.of(args.get(0), method);
   }
 
   /**

@@ -20,9 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import org.icupgrade.candid.internal.CandidType;
-import org.icupgrade.candid.internal.Fields;
-import org.icupgrade.candid.internal.Idl;
+import org.icupgrade.core.CandidException;
 import org.icupgrade.core.InstallMode;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
@@ -41,7 +39,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Decoding ignores record fields it does not model and treats absent {@code opt} fields as
  * {@code null}, as Candid subtyping allows (a real replica's {@code canister_status} carries more
- * than we read). Malformed bytes throw {@link IllegalArgumentException} naming what was wrong.
+ * than we read). A message that cannot be read as its type (bytes that are not Candid, a missing
+ * field, a value of the wrong type, a number out of range, a hash that is not 32 bytes) throws
+ * core's {@link CandidException}, never transient, naming the message ({@code canister_status
+ * reply}, {@code upload_chunk argument}) and where known the field ({@code settings.controllers}).
+ * Encoding a value of ours that does not fit its type (a negative nat) throws
+ * {@link IllegalArgumentException}: a programming error, see {@link Idl#encode}.
  * {@code sender_canister_version} is never sent (it is for calls made by canisters) and is ignored
  * when decoding.
  *
@@ -180,9 +183,9 @@ public final class ManagementCandid {
   }
 
   public static ManagementArgs.CreateCanister decodeCreateCanisterArgs(byte[] candid) {
-    Fields f = Fields.of(Idl.decodeFirst(candid, "create_canister"), "create_canister_args");
+    Fields f = Fields.of(candid, "create_canister argument");
     return new ManagementArgs.CreateCanister(
-        f.opt("settings").map(s -> settingsOf(s, "create_canister_args.settings")).orElse(null));
+        f.opt("settings").map(s -> settingsOf(s.record())).orElse(null));
   }
 
   public static byte[] encodeProvisionalCreateArgs(
@@ -196,13 +199,11 @@ public final class ManagementCandid {
   }
 
   public static ManagementArgs.ProvisionalCreate decodeProvisionalCreateArgs(byte[] candid) {
-    String what = "provisional_create_canister_with_cycles_args";
-    Fields f = Fields.of(Idl.decodeFirst(candid, what), what);
+    Fields f = Fields.of(candid, "provisional_create_canister_with_cycles argument");
     return new ManagementArgs.ProvisionalCreate(
-        f.opt("amount").map(a -> Fields.natOf(a, what + ".amount")).orElse(null),
-        f.opt("settings").map(s -> settingsOf(s, what + ".settings")).orElse(null),
-        f.opt("specified_id").map(p -> Fields.principalOf(p, what + ".specified_id"))
-            .orElse(null));
+        f.opt("amount").map(Decoded::nat).orElse(null),
+        f.opt("settings").map(s -> settingsOf(s.record())).orElse(null),
+        f.opt("specified_id").map(Decoded::principal).orElse(null));
   }
 
   /** The reply of both create methods: {@code record { canister_id }}. */
@@ -210,9 +211,14 @@ public final class ManagementCandid {
     return Idl.encode(value("canister_id", principal(canisterId)), CANISTER_ID_ARGS);
   }
 
+  /** The reply of {@code create_canister}; see {@link #decodeCanisterIdResult(byte[], String)}. */
   public static Principal decodeCanisterIdResult(byte[] candid) {
-    return Fields.of(Idl.decodeFirst(candid, "create_canister_result"), "create_canister_result")
-        .principal("canister_id");
+    return decodeCanisterIdResult(candid, "create_canister");
+  }
+
+  /** The reply {@code record { canister_id }} of {@code method}, named so in errors. */
+  public static Principal decodeCanisterIdResult(byte[] candid, String method) {
+    return Fields.of(candid, method + " reply").principal("canister_id");
   }
 
   // ---- the record { canister_id } arguments: canister_status, stored_chunks, clear_chunk_store,
@@ -223,7 +229,7 @@ public final class ManagementCandid {
   }
 
   public static Principal decodeCanisterIdArgs(byte[] candid, String method) {
-    return Fields.of(Idl.decodeFirst(candid, method), method + "_args").principal("canister_id");
+    return Fields.of(candid, method + " argument").principal("canister_id");
   }
 
   /** The reply {@code ()} of the methods that return nothing. */
@@ -235,14 +241,10 @@ public final class ManagementCandid {
    * Checks the reply of a method that returns {@code ()}: it must be well-formed Candid; values
    * beyond none are ignored, as Candid subtyping allows a reply to carry more than is expected.
    *
-   * @throws IllegalArgumentException when the bytes are not Candid
+   * @throws CandidException when the bytes are not Candid
    */
   public static void decodeEmptyResult(byte[] candid, String method) {
-    try {
-      Idl.decode(candid);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(method + " reply: " + e.getMessage(), e);
-    }
+    Idl.decode(candid, method + " reply");
   }
 
   // ---- update_settings ----
@@ -255,7 +257,7 @@ public final class ManagementCandid {
   }
 
   public static ManagementArgs.UpdateSettings decodeUpdateSettingsArgs(byte[] candid) {
-    Fields f = Fields.of(Idl.decodeFirst(candid, "update_settings"), "update_settings_args");
+    Fields f = Fields.of(candid, "update_settings argument");
     return new ManagementArgs.UpdateSettings(f.principal("canister_id"),
         settingsOf(f.record("settings")));
   }
@@ -296,51 +298,53 @@ public final class ManagementCandid {
   }
 
   public static CanisterStatus decodeCanisterStatusResult(byte[] candid) {
-    String what = "canister_status_result";
-    Fields f = Fields.of(Idl.decodeFirst(candid, "canister_status"), what);
+    Fields f = Fields.of(candid, "canister_status reply");
     String status = f.variant("status", "running", "stopping", "stopped");
     List<Principal> controllers = new ArrayList<>();
-    for (Object p : f.record("settings").vec("controllers")) {
-      controllers.add(Fields.principalOf(p, what + ".settings.controllers"));
+    for (Decoded p : f.record("settings").vec("controllers")) {
+      controllers.add(p.principal());
     }
-    Sha256 moduleHash = f.opt("module_hash")
-        .map(b -> Sha256.fromBytes(Fields.blobOf(b, what + ".module_hash"))).orElse(null);
+    Sha256 moduleHash = f.opt("module_hash").map(Decoded::sha256).orElse(null);
     return new CanisterStatus(CanisterStatus.RunStatus.valueOf(status.toUpperCase(Locale.ROOT)),
         controllers, moduleHash, f.nat("memory_size"), f.nat("cycles"));
   }
 
   // ---- install_code ----
 
+  /**
+   * The module's remaining bytes are copied once, straight into the message; its position is left
+   * alone.
+   */
   public static byte[] encodeInstallCodeArgs(
       Principal canisterId, InstallMode mode, ByteBuffer wasmModule, byte[] arg) {
-    byte[] module = new byte[wasmModule.remaining()];
-    wasmModule.duplicate().get(module);
     return Idl.encode(value(
         "mode", modeValue(mode),
         "canister_id", principal(canisterId),
-        "wasm_module", module,
+        "wasm_module", wasmModule,
         "arg", arg,
         "sender_canister_version", Optional.empty()), INSTALL_CODE_ARGS);
   }
 
   public static ManagementArgs.InstallCode decodeInstallCodeArgs(byte[] candid) {
-    String what = "install_code_args";
-    Fields f = Fields.of(Idl.decodeFirst(candid, "install_code"), what);
+    Fields f = Fields.of(candid, "install_code argument");
     return new ManagementArgs.InstallCode(f.principal("canister_id"),
-        modeOf(f, what), f.blob("wasm_module"), f.blob("arg"));
+        modeOf(f.get("mode")), f.blob("wasm_module"), f.blob("arg"));
   }
 
   // ---- upload_chunk / stored_chunks ----
 
+  /**
+   * The chunk's remaining bytes are copied once, straight into the message (a 1 MiB chunk makes a
+   * message of 1 MiB and 38 bytes, and nothing else of that size is allocated); its position is
+   * left alone.
+   */
   public static byte[] encodeUploadChunkArgs(Principal canisterId, ByteBuffer chunk) {
-    byte[] bytes = new byte[chunk.remaining()];
-    chunk.duplicate().get(bytes);
-    return Idl.encode(value("canister_id", principal(canisterId), "chunk", bytes),
+    return Idl.encode(value("canister_id", principal(canisterId), "chunk", chunk),
         UPLOAD_CHUNK_ARGS);
   }
 
   public static ManagementArgs.UploadChunk decodeUploadChunkArgs(byte[] candid) {
-    Fields f = Fields.of(Idl.decodeFirst(candid, "upload_chunk"), "upload_chunk_args");
+    Fields f = Fields.of(candid, "upload_chunk argument");
     return new ManagementArgs.UploadChunk(f.principal("canister_id"), f.blob("chunk"));
   }
 
@@ -350,7 +354,7 @@ public final class ManagementCandid {
   }
 
   public static Sha256 decodeUploadChunkResult(byte[] candid) {
-    return hashOf(Idl.decodeFirst(candid, "upload_chunk"), "upload_chunk_result");
+    return Fields.of(candid, "upload_chunk reply").sha256("hash");
   }
 
   /** {@code stored_chunks_result = vec chunk_hash}. */
@@ -364,9 +368,8 @@ public final class ManagementCandid {
 
   public static List<Sha256> decodeStoredChunksResult(byte[] candid) {
     List<Sha256> out = new ArrayList<>();
-    Object result = Idl.decodeFirst(candid, "stored_chunks");
-    for (Object o : Fields.vecOf(result, "stored_chunks_result")) {
-      out.add(hashOf(o, "stored_chunks_result[]"));
+    for (Decoded h : Idl.decodeFirst(candid, "stored_chunks reply").vec()) {
+      out.add(h.record().sha256("hash"));
     }
     return out;
   }
@@ -389,21 +392,15 @@ public final class ManagementCandid {
   }
 
   public static InstallChunkedCodeRequest decodeInstallChunkedCodeArgs(byte[] candid) {
-    String what = "install_chunked_code_args";
-    Fields f = Fields.of(Idl.decodeFirst(candid, "install_chunked_code"), what);
+    Fields f = Fields.of(candid, "install_chunked_code argument");
     List<Sha256> hashes = new ArrayList<>();
-    for (Object o : f.vec("chunk_hashes_list")) {
-      hashes.add(hashOf(o, what + ".chunk_hashes_list[]"));
+    for (Decoded h : f.vec("chunk_hashes_list")) {
+      hashes.add(h.record().sha256("hash"));
     }
-    byte[] moduleHash = f.blob("wasm_module_hash");
-    if (moduleHash.length != Sha256.LENGTH) {
-      throw new IllegalArgumentException(
-          what + ".wasm_module_hash: expected 32 bytes, got " + moduleHash.length);
-    }
-    return new InstallChunkedCodeRequest(modeOf(f, what), f.principal("target_canister"),
-        f.opt("store_canister").map(p -> Fields.principalOf(p, what + ".store_canister"))
-            .orElse(null),
-        hashes, Sha256.fromBytes(moduleHash), f.blob("arg"));
+    Sha256 moduleHash = f.sha256("wasm_module_hash");
+    return new InstallChunkedCodeRequest(modeOf(f.get("mode")), f.principal("target_canister"),
+        f.opt("store_canister").map(Decoded::principal).orElse(null),
+        hashes, moduleHash, f.blob("arg"));
   }
 
   // ---- snapshots ----
@@ -417,10 +414,9 @@ public final class ManagementCandid {
   }
 
   public static ManagementArgs.TakeSnapshot decodeTakeSnapshotArgs(byte[] candid) {
-    String what = "take_canister_snapshot_args";
-    Fields f = Fields.of(Idl.decodeFirst(candid, "take_canister_snapshot"), what);
+    Fields f = Fields.of(candid, "take_canister_snapshot argument");
     return new ManagementArgs.TakeSnapshot(f.principal("canister_id"),
-        f.opt("replace_snapshot").map(b -> SnapshotId.of(Fields.blobOf(b, what))).orElse(null));
+        f.opt("replace_snapshot").map(b -> SnapshotId.of(b.blob())).orElse(null));
   }
 
   public static byte[] encodeSnapshotResult(Snapshot s) {
@@ -428,7 +424,7 @@ public final class ManagementCandid {
   }
 
   public static Snapshot decodeSnapshotResult(byte[] candid) {
-    return snapshotOf(Idl.decodeFirst(candid, "take_canister_snapshot"));
+    return snapshotOf(Fields.of(candid, "take_canister_snapshot reply"));
   }
 
   public static byte[] encodeLoadSnapshotArgs(Principal canisterId, SnapshotId snapshotId) {
@@ -446,7 +442,7 @@ public final class ManagementCandid {
 
   /** The arguments of {@code load_canister_snapshot} or {@code delete_canister_snapshot}. */
   public static ManagementArgs.SnapshotOf decodeSnapshotArgs(byte[] candid, String method) {
-    Fields f = Fields.of(Idl.decodeFirst(candid, method), method + "_args");
+    Fields f = Fields.of(candid, method + " argument");
     return new ManagementArgs.SnapshotOf(
         f.principal("canister_id"), SnapshotId.of(f.blob("snapshot_id")));
   }
@@ -461,9 +457,8 @@ public final class ManagementCandid {
 
   public static List<Snapshot> decodeListSnapshotsResult(byte[] candid) {
     List<Snapshot> out = new ArrayList<>();
-    for (Object o : Fields.vecOf(Idl.decodeFirst(candid, "list_canister_snapshots"),
-        "list_canister_snapshots_result")) {
-      out.add(snapshotOf(o));
+    for (Decoded s : Idl.decodeFirst(candid, "list_canister_snapshots reply").vec()) {
+      out.add(snapshotOf(s.record()));
     }
     return out;
   }
@@ -477,18 +472,9 @@ public final class ManagementCandid {
         "total_size", s.totalSize());
   }
 
-  private static Snapshot snapshotOf(Object o) {
-    Fields f = Fields.of(o, "snapshot");
-    return new Snapshot(SnapshotId.of(f.blob("id")), f.nat64("taken_at_timestamp").longValue(),
-        f.nat64("total_size").longValue());
-  }
-
-  private static Sha256 hashOf(Object o, String what) {
-    byte[] h = Fields.of(o, what).blob("hash");
-    if (h.length != Sha256.LENGTH) {
-      throw new IllegalArgumentException(what + ".hash: expected 32 bytes, got " + h.length);
-    }
-    return Sha256.fromBytes(h);
+  private static Snapshot snapshotOf(Fields f) {
+    return new Snapshot(SnapshotId.of(f.blob("id")), f.nat64Bits("taken_at_timestamp"),
+        f.nat64Bits("total_size"));
   }
 
   private static Map<String, @Nullable Object> modeValue(InstallMode mode) {
@@ -510,28 +496,26 @@ public final class ManagementCandid {
     }
   }
 
-  private static InstallMode modeOf(Fields args, String what) {
-    Fields mode = args.record("mode");
-    String tag = mode.tag("install", "reinstall", "upgrade");
-    if (tag.equals("install")) {
+  private static InstallMode modeOf(Decoded mode) {
+    Decoded.Variant v = mode.variant("install", "reinstall", "upgrade");
+    if (v.tag().equals("install")) {
       return InstallMode.install();
     }
-    if (tag.equals("reinstall")) {
+    if (v.tag().equals("reinstall")) {
       return InstallMode.reinstall();
     }
     InstallMode upgrade = InstallMode.upgrade();
-    Object payload = mode.payload();
-    if (payload instanceof Optional<?> o && o.isPresent()) {
-      Fields options = Fields.of(o.get(), what + ".mode.upgrade");
-      Optional<Object> skip = options.opt("skip_pre_upgrade");
+    // upgrade : opt record { ... }; an older ic.did's payload-less upgrade decodes as null.
+    Optional<Decoded> payload = v.payload().opt();
+    if (payload.isPresent()) {
+      Fields options = payload.get().record();
+      Optional<Decoded> skip = options.opt("skip_pre_upgrade");
       if (skip.isPresent()) {
-        upgrade = upgrade.withSkipPreUpgrade(
-            Fields.boolOf(skip.get(), what + ".mode.upgrade.skip_pre_upgrade"));
+        upgrade = upgrade.withSkipPreUpgrade(skip.get().bool());
       }
-      Optional<Object> persistence = options.opt("wasm_memory_persistence");
+      Optional<Decoded> persistence = options.opt("wasm_memory_persistence");
       if (persistence.isPresent()) {
-        String p = Fields.tagOf(persistence.get(), what + ".mode.upgrade.wasm_memory_persistence",
-            "keep", "replace");
+        String p = persistence.get().variant("keep", "replace").tag();
         upgrade = upgrade.withWasmMemoryPersistence(p.equals("keep")
             ? InstallMode.WasmMemoryPersistence.KEEP
             : InstallMode.WasmMemoryPersistence.REPLACE);
@@ -558,27 +542,23 @@ public final class ManagementCandid {
         "wasm_memory_threshold", Idl.opt(s.wasmMemoryThreshold().orElse(null)));
   }
 
-  private static CanisterSettings settingsOf(Object o, String what) {
-    return settingsOf(Fields.of(o, what));
-  }
-
+  /** The builder's one check, a negative nat, cannot fail: {@link Decoded#nat} never is. */
   private static CanisterSettings settingsOf(Fields f) {
-    String what = f.toString();
     CanisterSettings.Builder b = CanisterSettings.builder();
-    Optional<Object> controllers = f.opt("controllers");
+    Optional<Decoded> controllers = f.opt("controllers");
     if (controllers.isPresent()) {
       List<Principal> ps = new ArrayList<>();
-      for (Object p : Fields.vecOf(controllers.get(), what + ".controllers")) {
-        ps.add(Fields.principalOf(p, what + ".controllers[]"));
+      for (Decoded p : controllers.get().vec()) {
+        ps.add(p.principal());
       }
       b.controllers(ps);
     }
-    f.opt("compute_allocation").ifPresent(v -> b.computeAllocation(Fields.natOf(v, what)));
-    f.opt("memory_allocation").ifPresent(v -> b.memoryAllocation(Fields.natOf(v, what)));
-    f.opt("freezing_threshold").ifPresent(v -> b.freezingThreshold(Fields.natOf(v, what)));
-    f.opt("reserved_cycles_limit").ifPresent(v -> b.reservedCyclesLimit(Fields.natOf(v, what)));
-    f.opt("wasm_memory_limit").ifPresent(v -> b.wasmMemoryLimit(Fields.natOf(v, what)));
-    f.opt("wasm_memory_threshold").ifPresent(v -> b.wasmMemoryThreshold(Fields.natOf(v, what)));
+    f.opt("compute_allocation").ifPresent(v -> b.computeAllocation(v.nat()));
+    f.opt("memory_allocation").ifPresent(v -> b.memoryAllocation(v.nat()));
+    f.opt("freezing_threshold").ifPresent(v -> b.freezingThreshold(v.nat()));
+    f.opt("reserved_cycles_limit").ifPresent(v -> b.reservedCyclesLimit(v.nat()));
+    f.opt("wasm_memory_limit").ifPresent(v -> b.wasmMemoryLimit(v.nat()));
+    f.opt("wasm_memory_threshold").ifPresent(v -> b.wasmMemoryThreshold(v.nat()));
     return b.build();
   }
 }

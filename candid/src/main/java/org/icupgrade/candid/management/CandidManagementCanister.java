@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.icupgrade.core.CandidException;
 import org.icupgrade.core.InstallMode;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
@@ -26,6 +27,11 @@ import org.icupgrade.candid.internal.ManagementCandid;
  * {@code canister_status} and {@code stored_chunks} are update calls too, as dfx makes them
  * ({@code ic.did} declares neither as a query).
  * {@link #moduleHash} is the agent's certified read of the state tree, open to anyone.
+ *
+ * <p>A reply that is not the Candid its method returns throws core's {@link CandidException}
+ * (an {@code IcException}, never transient) naming the method and the field, such as
+ * {@code canister_status reply} at {@code settings.controllers}; the agent's own failures pass
+ * through as the agent raised them.
  *
  * <pre>{@code
  * ManagementCanister ic = CandidManagementCanister.over(agent);
@@ -62,7 +68,7 @@ public final class CandidManagementCanister implements ManagementCanister {
   @Override
   public Principal createCanister(CanisterSettings settings) {
     return ManagementCandid.decodeCanisterIdResult(call("create_canister",
-        ManagementCandid.encodeCreateCanisterArgs(settings), agent.sender()));
+        ManagementCandid.encodeCreateCanisterArgs(settings), agent.sender()), "create_canister");
   }
 
   /**
@@ -73,9 +79,10 @@ public final class CandidManagementCanister implements ManagementCanister {
   @Override
   public Principal provisionalCreateCanisterWithCycles(
       @Nullable BigInteger amount, CanisterSettings settings, @Nullable Principal specifiedId) {
-    return ManagementCandid.decodeCanisterIdResult(call("provisional_create_canister_with_cycles",
+    String method = "provisional_create_canister_with_cycles";
+    return ManagementCandid.decodeCanisterIdResult(call(method,
         ManagementCandid.encodeProvisionalCreateArgs(amount, settings, specifiedId),
-        specifiedId != null ? specifiedId : agent.sender()));
+        specifiedId != null ? specifiedId : agent.sender()), method);
   }
 
   @Override

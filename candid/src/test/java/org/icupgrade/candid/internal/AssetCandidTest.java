@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import org.icupgrade.core.CandidException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
 import org.icupgrade.core.assets.AssetDetails;
@@ -227,8 +230,104 @@ class AssetCandidTest {
   @Test
   void grantArgs_readWithTheRevokeFieldName_refused() {
     byte[] grant = AssetCandid.encodePermissionArgs("to_principal", ALICE, Permission.COMMIT);
-    assertThrows(IllegalArgumentException.class,
+    CandidException e = assertThrows(CandidException.class,
         () -> AssetCandid.decodePermissionArgs(grant, "of_principal"));
+    assertEquals(Optional.of("revoke_permission argument"), e.method());
+    assertTrue(e.getMessage().contains("missing field of_principal"), e.getMessage());
+  }
+
+  @Test
+  void permissionArgs_unknownTag_candidExceptionAtPermission() {
+    CandidType wrong = Idl.record("permission", Idl.variant("Commit", Idl.NULL, "Manage", Idl.NULL));
+    byte[] candid = Idl.encode(Idl.value("permission", Idl.value("Manage", null)), wrong);
+    CandidException e = assertThrows(CandidException.class,
+        () -> AssetCandid.decodeListPermittedArgs(candid));
+    assertEquals(Optional.of("list_permitted argument"), e.method());
+    assertEquals(Optional.of("permission"), e.field());
+    assertTrue(e.getMessage().contains("unknown variant tag"), e.getMessage());
+  }
+
+  /** Each operation's failure names its index and kind; core's own checks become CandidException. */
+  @Test
+  void decodeCommitBatchArgs_invalidOperations_candidExceptionNamingTheOperation() {
+    CandidType setContent = Idl.record("key", Idl.TEXT, "content_encoding", Idl.TEXT,
+        "chunk_ids", Idl.vec(Idl.NAT));
+    CandidType createAsset = Idl.record("key", Idl.TEXT, "content_type", Idl.TEXT,
+        "max_age", Idl.opt(Idl.NAT64), "enable_aliasing", Idl.opt(Idl.NAT));
+    CandidType type = Idl.record("batch_id", Idl.NAT, "operations", Idl.vec(
+        Idl.variant("SetAssetContent", setContent, "CreateAsset", createAsset)));
+    byte[] noContent = Idl.encode(Idl.value("batch_id", BigInteger.ONE, "operations", List.of(
+        Idl.value("CreateAsset", Idl.value("key", "/a", "content_type", "text/plain",
+            "max_age", Optional.empty(), "enable_aliasing", Optional.empty())),
+        Idl.value("SetAssetContent", Idl.value("key", "/a", "content_encoding", "identity",
+            "chunk_ids", List.of()))
+    )), type);
+    CandidException e = assertThrows(CandidException.class,
+        () -> AssetCandid.decodeCommitBatchArgs(noContent));
+    assertEquals(Optional.of("commit_batch argument"), e.method());
+    assertEquals(Optional.of("operations[1].SetAssetContent"), e.field());
+    assertTrue(e.getMessage().contains("at least one chunk id"), e.getMessage());
+    assertTrue(e.getCause() instanceof IllegalArgumentException, "core's check is the cause");
+
+    byte[] maxAge = Idl.encode(Idl.value("batch_id", BigInteger.ONE, "operations", List.of(
+        Idl.value("CreateAsset", Idl.value("key", "/a", "content_type", "text/plain",
+            "max_age", Optional.of(Long.MIN_VALUE), "enable_aliasing", Optional.empty())))),
+        type);
+    CandidException age = assertThrows(CandidException.class,
+        () -> AssetCandid.decodeCommitBatchArgs(maxAge));
+    assertEquals(Optional.of("operations[0].CreateAsset.max_age"), age.field());
+    assertTrue(age.getMessage().contains("9223372036854775808"), age.getMessage());
+
+    byte[] aliasing = Idl.encode(Idl.value("batch_id", BigInteger.ONE, "operations", List.of(
+        Idl.value("CreateAsset", Idl.value("key", "/a", "content_type", "text/plain",
+            "max_age", Optional.empty(), "enable_aliasing", Optional.of(BigInteger.ONE))))),
+        type);
+    CandidException bool = assertThrows(CandidException.class,
+        () -> AssetCandid.decodeCommitBatchArgs(aliasing));
+    assertEquals(Optional.of("operations[0].CreateAsset.enable_aliasing"), bool.field());
+  }
+
+  @Test
+  void decodeGetArgs_encodingNotText_candidExceptionNotClassCast() {
+    byte[] candid = Idl.encode(Idl.value("key", "/", "accept_encodings", List.of(BigInteger.ONE)),
+        Idl.record("key", Idl.TEXT, "accept_encodings", Idl.vec(Idl.NAT)));
+    CandidException e = assertThrows(CandidException.class,
+        () -> AssetCandid.decodeGetArgs(candid));
+    assertEquals(Optional.of("get argument"), e.method());
+    assertEquals(Optional.of("accept_encodings[0]"), e.field());
+  }
+
+  @Test
+  void decodeGetResult_totalLengthUnderTheContent_candidExceptionAtTotalLength() {
+    byte[] candid = AssetCandid.encodeGetResult(
+        EncodedAsset.of(new byte[] {1, 2, 3}, "text/plain", "identity", null, 3));
+    byte[] shorter = Idl.encode(Idl.value("content", new byte[] {1, 2, 3},
+        "content_type", "text/plain", "content_encoding", "identity", "sha256", Optional.empty(),
+        "total_length", BigInteger.TWO), AssetCandid.ENCODED_ASSET);
+    assertEquals(3, AssetCandid.decodeGetResult(candid).totalLength());
+    CandidException e = assertThrows(CandidException.class,
+        () -> AssetCandid.decodeGetResult(shorter));
+    assertEquals(Optional.of("get reply"), e.method());
+    assertEquals(Optional.of("total_length"), e.field());
+  }
+
+  @Test
+  void decodeListResult_lengthBeyondALong_candidExceptionNotArithmetic() {
+    byte[] candid = Idl.encode(new Object[] {Idl.value("key", "/a", "content_type", "x",
+        "encodings", List.of(Idl.value("content_encoding", "identity", "sha256", Optional.empty(),
+            "length", BigInteger.ONE.shiftLeft(63), "modified", BigInteger.ZERO)))},
+        Idl.vec(AssetCandid.ASSET_DETAILS));
+    CandidException e = assertThrows(CandidException.class,
+        () -> AssetCandid.decodeListResult(candid));
+    assertEquals(Optional.of("list reply"), e.method());
+    assertEquals(Optional.of("[0].encodings[0].length"), e.field());
+  }
+
+  @Test
+  void decodeNat16_notANumber_candidExceptionNamingApiVersion() {
+    CandidException e = assertThrows(CandidException.class,
+        () -> AssetCandid.decodeNat16(Idl.encode("2", Idl.TEXT)));
+    assertEquals(Optional.of("api_version reply"), e.method());
   }
 
   @Test

@@ -15,6 +15,7 @@ import static org.icupgrade.candid.internal.Idl.variant;
 import static org.icupgrade.candid.internal.Idl.vec;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.ic4j.candid.parser.IDLArgs;
 import org.ic4j.candid.parser.IDLValue;
+import org.icupgrade.core.CandidException;
 import org.icupgrade.core.Principal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -61,16 +63,16 @@ class CandidDecoderTest {
 
   @Test
   void decode_encodedSample_everyValueBack() {
-    Fields f = Fields.of(Idl.decodeFirst(Idl.encode(sample(), SAMPLE), "sample"), "sample");
+    Fields f = Fields.of(Idl.encode(sample(), SAMPLE), "sample");
     assertEquals(BigInteger.ONE.shiftLeft(100), f.nat("n"));
-    assertEquals(BigInteger.valueOf(-129), f.nat("i"));
+    assertEquals(BigInteger.valueOf(-129), f.integer("i"));
     assertEquals("grüße", f.text("t"));
     assertTrue(f.bool("b"));
     assertEquals(CANISTER, f.principal("p"));
     assertArrayEquals(new byte[] {0, (byte) 0xFF}, f.blob("blob"));
-    assertEquals(TWO_64_MINUS_1, Fields.nat64Of(f.opt("o").orElseThrow(), "o"));
-    List<Object> v = f.vec("v");
-    assertEquals(BigInteger.valueOf(300), Fields.of(v.get(1), "v[1]").nat("x"));
+    assertEquals(TWO_64_MINUS_1, f.opt("o").orElseThrow().nat64());
+    List<Decoded> v = f.vec("v");
+    assertEquals(BigInteger.valueOf(300), v.get(1).record().nat("x"));
     assertEquals("c", f.variant("tag", "a", "b", "c"));
   }
 
@@ -98,7 +100,7 @@ class CandidDecoderTest {
       le[i] = n.shiftRight(8 * i).byteValue();
     }
     assertEquals("4449444c000178" + HEX.formatHex(le), HEX.formatHex(encoded));
-    assertEquals(n, Fields.nat64Of(Idl.decodeFirst(encoded, "nat64"), "nat64"));
+    assertEquals(n, Idl.decodeFirst(encoded, "nat64").nat64());
   }
 
   @Test
@@ -117,24 +119,25 @@ class CandidDecoderTest {
 
   /** Eleven bytes that claim a 1 GiB blob: ic4j-candid 0.7.2 throws OutOfMemoryError here. */
   @Test
-  void decode_blobClaimingOneGibibyte_illegalArgumentWithoutAllocating() {
+  void decode_blobClaimingOneGibibyte_candidExceptionWithoutAllocating() {
     byte[] claim = hex("4449444c 016d7b 0100 8080808004 010203");
-    IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> Idl.decode(claim));
+    CandidException e = assertThrows(CandidException.class, () -> Idl.decode(claim, "m reply"));
     assertTrue(e.getMessage().contains("1073741824"), e.getMessage());
+    assertEquals(Optional.of("m reply"), e.method());
+    assertFalse(e.isTransient());
   }
 
   @Test
   void decode_vecOfNullWithHugeCount_rejected() {
     // vec null takes no bytes per element; the count alone must be bounded.
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(CandidException.class,
         () -> Idl.decode(hex("4449444c 016d7f 0100 ffffffff0f")));
   }
 
   @Test
   void decode_recursiveRecordWithoutEnd_rejectedNotStackOverflow() {
     // type 0 = record { 0 : type 0 }: a value would nest forever.
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(CandidException.class,
         () -> Idl.decode(hex("4449444c 016c010000 0100")));
   }
 
@@ -155,26 +158,91 @@ class CandidDecoderTest {
       "4449444c00016f",                   // a value of type empty (-17)
       "4449444c01 55 0100",               // unknown type opcode -43
       "4449444c000178 ffffffff",          // nat64 cut short
-      "4449444c00017d 80808080"})         // nat without its last byte
-  void decode_malformed_illegalArgument(String bytes) {
-    assertThrows(IllegalArgumentException.class, () -> Idl.decode(hex(bytes)));
+      "4449444c00017d 80808080",          // nat without its last byte
+      "4449444c00017c 80",                // int without its last byte
+      "4449444c 01 ecffffff6f00 0100",    // record {} under opcode -2^32 - 20 (-20 as an int)
+      "4449444c 01 6c01 0071 0100 05"})   // text of 5 bytes, none there
+  void decode_malformed_candidExceptionNamingTheMethod(String bytes) {
+    CandidException e =
+        assertThrows(CandidException.class, () -> Idl.decode(hex(bytes), "probe argument"));
+    assertEquals(Optional.of("probe argument"), e.method());
+    assertTrue(e.getMessage().startsWith("malformed Candid in probe argument: at byte "),
+        e.getMessage());
   }
 
   @Test
-  void decode_everyTruncationOfASample_illegalArgument() {
+  void decode_everyTruncationOfASample_candidException() {
     byte[] full = Idl.encode(sample(), SAMPLE);
     for (int n = 0; n < full.length; n++) {
       byte[] cut = Arrays.copyOf(full, n);
-      assertThrows(IllegalArgumentException.class, () -> Idl.decode(cut), "prefix " + n);
+      assertThrows(CandidException.class, () -> Idl.decode(cut), "prefix " + n);
     }
+  }
+
+  /** Reading a value as a type it does not have names the message and the field path. */
+  @Test
+  void fields_wrongTypeOrMissing_candidExceptionNamingMethodAndField() {
+    Fields f = Fields.of(Idl.encode(sample(), SAMPLE), "sample reply");
+    CandidException wrong = assertThrows(CandidException.class, () -> f.principal("t"));
+    assertEquals(Optional.of("sample reply"), wrong.method());
+    assertEquals(Optional.of("t"), wrong.field());
+    assertTrue(wrong.getMessage().contains("expected principal, got text"), wrong.getMessage());
+    CandidException nested =
+        assertThrows(CandidException.class, () -> f.vec("v").get(1).record().text("x"));
+    assertEquals(Optional.of("v[1].x"), nested.field());
+    CandidException missing = assertThrows(CandidException.class, () -> f.record("v"));
+    assertEquals(Optional.of("v"), missing.field());
+    CandidException absent = assertThrows(CandidException.class, () -> f.nat("absent"));
+    assertEquals(Optional.empty(), absent.field(), "the record itself lacks it");
+    assertTrue(absent.getMessage().contains("missing field absent"), absent.getMessage());
+    CandidException tag =
+        assertThrows(CandidException.class, () -> f.variant("tag", "a", "b"));
+    assertEquals(Optional.of("tag"), tag.field());
+    assertTrue(tag.getMessage().contains("unknown variant tag 99"), tag.getMessage());
+  }
+
+  @Test
+  void numbers_outOfRangeOrNegative_candidExceptionNotArithmetic() {
+    Fields f = Fields.of(Idl.encode(sample(), SAMPLE), "sample reply");
+    CandidException big = assertThrows(CandidException.class, () -> f.natLong("n"));
+    assertEquals(Optional.of("n"), big.field());
+    assertTrue(big.getMessage().contains("out of range"), big.getMessage());
+    assertThrows(CandidException.class, () -> f.natInt("n"));
+    assertThrows(CandidException.class, () -> f.nat64("n"));
+    CandidException negative = assertThrows(CandidException.class, () -> f.nat("i"));
+    assertTrue(negative.getMessage().contains("negative"), negative.getMessage());
+    // nat64 2^64 - 1 is a nat, but not one this library holds in a long.
+    assertEquals(TWO_64_MINUS_1, f.opt("o").orElseThrow().nat());
+    assertThrows(CandidException.class, () -> f.opt("o").orElseThrow().natLong());
+    assertEquals(-1L, f.opt("o").orElseThrow().nat64Bits());
+    assertEquals(-129L, f.get("i").integerLong());
+  }
+
+  @Test
+  void decodeFirst_noValue_candidException() {
+    CandidException e =
+        assertThrows(CandidException.class, () -> Idl.decodeFirst(Idl.empty(), "get reply"));
+    assertEquals(Optional.of("get reply"), e.method());
+  }
+
+  /** Encoding a value that does not fit its type is the caller's bug: IllegalArgumentException. */
+  @Test
+  void encode_valueNotFittingItsType_illegalArgument() {
+    assertThrows(IllegalArgumentException.class,
+        () -> Idl.encode(BigInteger.valueOf(-1), NAT));
+    assertThrows(IllegalArgumentException.class,
+        () -> Idl.encode(value("n", BigInteger.ONE), record("n", NAT, "m", NAT)));
+    assertThrows(IllegalArgumentException.class, () -> Idl.encode("text", NAT));
+    assertThrows(IllegalArgumentException.class,
+        () -> Idl.encode(value("d", null), variant("a", NULL, "b", NULL)));
   }
 
   @Test
   void fieldsOpt_valueOfInnerType_isSome() {
     // Candid's opt coercion: a sender may give a plain nat where the receiver expects opt nat.
-    Fields f = Fields.of(Idl.decodeFirst(
-        Idl.encode(value("amount", BigInteger.TEN), record("amount", NAT)), "r"), "r");
-    assertEquals(Optional.of(BigInteger.TEN), f.opt("amount"));
+    Fields f = Fields.of(
+        Idl.encode(value("amount", BigInteger.TEN), record("amount", NAT)), "r");
+    assertEquals(Optional.of(BigInteger.TEN), f.opt("amount").map(Decoded::nat));
     assertEquals(Optional.empty(), f.opt("absent"));
   }
 

@@ -2,6 +2,8 @@ package org.icupgrade.candid.management;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +14,8 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import org.icupgrade.core.CandidException;
+import org.icupgrade.core.IcException;
 import org.icupgrade.core.InstallMode;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
@@ -23,6 +27,7 @@ import org.icupgrade.core.management.ManagementCanister;
 import org.icupgrade.core.management.Snapshot;
 import org.icupgrade.core.management.SnapshotId;
 import org.junit.jupiter.api.Test;
+import org.icupgrade.candid.internal.Idl;
 import org.icupgrade.candid.internal.ManagementCandid;
 
 class CandidManagementCanisterTest {
@@ -183,11 +188,53 @@ class CandidManagementCanisterTest {
   }
 
   @Test
-  void startCanister_replyNotCandid_illegalArgumentNamingTheMethod() {
+  void startCanister_replyNotCandid_candidExceptionNamingTheMethod() {
     ScriptedAgent agent = new ScriptedAgent().reply(new byte[] {1, 2});
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+    CandidException e = assertThrows(CandidException.class,
         () -> CandidManagementCanister.over(agent).startCanister(TARGET));
     assertTrue(e.getMessage().contains("start_canister"), e.getMessage());
+    assertEquals(Optional.of("start_canister reply"), e.method());
+  }
+
+  /**
+   * Garbage from the agent reaches the caller as an IcException a retry loop sees, never
+   * transient (the same bytes fail the same way), naming the method and the field.
+   */
+  @Test
+  void canisterStatus_garbageReply_nonTransientIcExceptionNamingMethodAndField() {
+    ScriptedAgent agent = new ScriptedAgent().reply(new byte[] {'D', 'I', 'D', 'L', 0, 1, 0x7e, 7});
+    ManagementCanister ic = CandidManagementCanister.over(agent);
+    IcException e = assertThrows(IcException.class, () -> ic.canisterStatus(TARGET));
+    CandidException c = assertInstanceOf(CandidException.class, e);
+    assertFalse(c.isTransient());
+    assertEquals(Optional.of("canister_status reply"), c.method());
+    assertTrue(c.getMessage().contains("a bool is 0 or 1"), c.getMessage());
+
+    // Well-formed Candid of the wrong shape: the field is named too.
+    agent.reply(ManagementCandid.encodeCanisterIdResult(TARGET));
+    CandidException shape = assertThrows(CandidException.class, () -> ic.canisterStatus(TARGET));
+    assertEquals(Optional.of("canister_status reply"), shape.method());
+    assertTrue(shape.getMessage().contains("missing field"), shape.getMessage());
+    assertFalse(shape.isTransient());
+  }
+
+  @Test
+  void uploadChunk_replyHashOfWrongLength_candidExceptionAtHash() {
+    ScriptedAgent agent = new ScriptedAgent().reply(Idl.encode(
+        Idl.value("hash", new byte[] {1, 2, 3}), Idl.record("hash", Idl.BLOB)));
+    CandidException e = assertThrows(CandidException.class, () -> CandidManagementCanister
+        .over(agent).uploadChunk(STORE, ByteBuffer.wrap(new byte[] {1})));
+    assertEquals(Optional.of("upload_chunk reply"), e.method());
+    assertEquals(Optional.of("hash"), e.field());
+    assertFalse(e.isTransient());
+  }
+
+  @Test
+  void provisionalCreate_replyWithoutCanisterId_namesTheMethod() {
+    ScriptedAgent agent = new ScriptedAgent().reply(ManagementCandid.encodeEmptyResult());
+    CandidException e = assertThrows(CandidException.class, () -> CandidManagementCanister
+        .over(agent).provisionalCreateCanisterWithCycles(null, CanisterSettings.empty(), null));
+    assertEquals(Optional.of("provisional_create_canister_with_cycles reply"), e.method());
   }
 
   @Test

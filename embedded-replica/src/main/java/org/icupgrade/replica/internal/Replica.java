@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.icupgrade.candid.internal.ManagementArgs;
 import org.icupgrade.candid.internal.ManagementCandid;
+import org.icupgrade.core.CandidException;
 import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.InstallMode;
 import org.icupgrade.core.Principal;
@@ -449,7 +450,7 @@ public final class Replica {
               "The management canister has no method '" + method + "' in this replica",
               "IC0536", Principal.MANAGEMENT_CANISTER, method);
       }
-    } catch (IllegalArgumentException e) {
+    } catch (CandidException e) {
       throw Rejects.badRequest(method, "Error decoding the argument of " + method + ": "
           + e.getMessage());
     }

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.icupgrade.candid.internal.AssetCandid;
+import org.icupgrade.core.CandidException;
 import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.RejectCode;
@@ -141,7 +142,7 @@ public final class AssetCanisterCode implements BuiltinCanister {
         default:
           throw noMethod(ctx, method, true);
       }
-    } catch (IllegalArgumentException e) {
+    } catch (CandidException e) {
       throw decodeError(method, e);
     }
   }
@@ -221,7 +222,7 @@ public final class AssetCanisterCode implements BuiltinCanister {
         default:
           throw noMethod(ctx, method, false);
       }
-    } catch (IllegalArgumentException e) {
+    } catch (CandidException e) {
       throw decodeError(method, e);
     }
   }
@@ -235,8 +236,8 @@ public final class AssetCanisterCode implements BuiltinCanister {
   /** http-assets 0.2.0 names the third permission {@code Manage}, not {@code ManagePermissions}. */
   private void checkPermissionName(Permission p) {
     if (!dfinity() && p == Permission.MANAGE_PERMISSIONS) {
-      throw new IllegalArgumentException("unknown variant tag ManagePermissions: http-assets"
-          + " 0.2.0's Permission is variant { Commit; Manage; Prepare }");
+      throw new CandidException(null, "permission", "unknown variant tag ManagePermissions:"
+          + " http-assets 0.2.0's Permission is variant { Commit; Manage; Prepare }", null);
     }
   }
 
@@ -248,7 +249,7 @@ public final class AssetCanisterCode implements BuiltinCanister {
         ctx.canisterId(), method);
   }
 
-  private CanisterRejectException decodeError(String method, IllegalArgumentException e) {
+  private CanisterRejectException decodeError(String method, CandidException e) {
     return trap(method, "failed to decode call arguments: " + e.getMessage());
   }
 

@@ -1,0 +1,299 @@
+package org.icupgrade.candid.internal;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.icupgrade.core.CandidException;
+import org.icupgrade.core.Principal;
+import org.icupgrade.core.Sha256;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One value of a decoded Candid message, with where it is: the message (such as
+ * {@code canister_status reply}) and the field path (such as {@code settings.controllers[2]}).
+ * Reading it as a type it does not have throws a {@link CandidException} naming both, so every
+ * decoder of {@link ManagementCandid} and {@link AssetCandid} fails one way, and never with a
+ * {@link ClassCastException}: the value's class is checked before it is used.
+ *
+ * <p>Numbers: {@link CandidDecoder} gives {@code nat} and {@code int} as {@link BigInteger},
+ * {@code nat8}/{@code nat16} as {@code Integer}, {@code nat32} as {@code Long}, and the 64-bit
+ * types as the {@code long} with the same bits (it does not tell {@code nat64} from {@code int64}),
+ * so a {@code Long} is read unsigned where a {@code nat} is expected and signed where an
+ * {@code int} is.
+ */
+public final class Decoded {
+  private static final BigInteger TWO_64 = BigInteger.ONE.shiftLeft(64);
+  private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
+  private static final BigInteger LONG_MIN = BigInteger.valueOf(Long.MIN_VALUE);
+  private static final BigInteger INT_MAX = BigInteger.valueOf(Integer.MAX_VALUE);
+
+  /** A variant value: its tag, among those asked for, and its payload. */
+  public record Variant(String tag, Decoded payload) {}
+
+  private final @Nullable Object raw;
+  private final String method;
+  private final String path;
+
+  private Decoded(@Nullable Object raw, String method, String path) {
+    this.raw = raw;
+    this.method = method;
+    this.path = path;
+  }
+
+  /**
+   * The top value of a message.
+   *
+   * @param method what the message is, for errors: {@code upload_chunk argument},
+   *     {@code canister_status reply}
+   */
+  public static Decoded of(@Nullable Object raw, String method) {
+    return new Decoded(raw, method, "");
+  }
+
+  /** The value of field {@code name} of this record or variant. */
+  Decoded field(String name, @Nullable Object value) {
+    return new Decoded(value, method, path.isEmpty() ? name : path + "." + name);
+  }
+
+  private Decoded element(int index, @Nullable Object value) {
+    return new Decoded(value, method, path + "[" + index + "]");
+  }
+
+  /** The message this value is in, such as {@code canister_status reply}. */
+  public String method() {
+    return method;
+  }
+
+  /** The field path, such as {@code settings.controllers}; {@code null} for the top value. */
+  public @Nullable String field() {
+    return path.isEmpty() ? null : path;
+  }
+
+  /** The error "this value is wrong because {@code detail}", naming the message and field. */
+  public CandidException error(String detail) {
+    return new CandidException(method, field(), detail, null);
+  }
+
+  private CandidException expected(String what) {
+    return error("expected " + what + ", got " + describe(raw));
+  }
+
+  public Fields record() {
+    if (raw instanceof Map<?, ?> m) {
+      return new Fields(m, this);
+    }
+    throw expected("a record");
+  }
+
+  /** This value read as a variant whose tag is one of {@code tags}. */
+  public Variant variant(String... tags) {
+    if (!(raw instanceof Map<?, ?> m) || m.size() != 1) {
+      throw expected("a variant");
+    }
+    Map.Entry<?, ?> e = m.entrySet().iterator().next();
+    if (e.getKey() instanceof Long id) {
+      for (String t : tags) {
+        if (Idl.hash(t) == id) {
+          return new Variant(t, field(t, e.getValue()));
+        }
+      }
+    }
+    throw error("unknown variant tag " + e.getKey() + ", expected one of " + Arrays.toString(tags));
+  }
+
+  public boolean bool() {
+    if (raw instanceof Boolean b) {
+      return b;
+    }
+    throw expected("bool");
+  }
+
+  public String text() {
+    if (raw instanceof String s) {
+      return s;
+    }
+    throw expected("text");
+  }
+
+  public Principal principal() {
+    if (raw instanceof Principal p) {
+      return p;
+    }
+    throw expected("principal");
+  }
+
+  /** A {@code blob}: the decoder's own array, not copied. */
+  public byte[] blob() {
+    if (raw instanceof byte[] b) {
+      return b;
+    }
+    throw expected("blob");
+  }
+
+  /** A {@code blob} that must be a SHA-256 digest: exactly 32 bytes. */
+  public Sha256 sha256() {
+    byte[] b = blob();
+    if (b.length != Sha256.LENGTH) {
+      throw error("expected a " + Sha256.LENGTH + "-byte SHA-256 digest, got " + b.length
+          + " bytes");
+    }
+    return Sha256.fromBytes(b);
+  }
+
+  /** A {@code nat} (or a narrower unsigned number): never negative. */
+  public BigInteger nat() {
+    if (raw instanceof BigInteger b) {
+      if (b.signum() < 0) {
+        throw error("expected nat, got the negative int " + b);
+      }
+      return b;
+    }
+    if (raw instanceof Long l) {
+      return l >= 0 ? BigInteger.valueOf(l) : new BigInteger(Long.toUnsignedString(l));
+    }
+    if (raw instanceof Integer || raw instanceof Short || raw instanceof Byte) {
+      long v = ((Number) raw).longValue();
+      if (v < 0) {
+        throw error("expected nat, got the negative number " + v);
+      }
+      return BigInteger.valueOf(v);
+    }
+    throw expected("nat");
+  }
+
+  /** A {@code nat} that this library holds in a {@code long}: at most 2^63 - 1. */
+  public long natLong() {
+    BigInteger n = nat();
+    if (n.compareTo(LONG_MAX) > 0) {
+      throw error("the number " + n + " is out of range (at most " + Long.MAX_VALUE + ")");
+    }
+    return n.longValue();
+  }
+
+  /** A {@code nat} (or {@code nat16}) that this library holds in an {@code int}. */
+  public int natInt() {
+    BigInteger n = nat();
+    if (n.compareTo(INT_MAX) > 0) {
+      throw error("the number " + n + " is out of range (at most " + Integer.MAX_VALUE + ")");
+    }
+    return n.intValue();
+  }
+
+  /** A {@code nat64} as its unsigned value. */
+  public BigInteger nat64() {
+    BigInteger n = nat();
+    if (n.compareTo(TWO_64) >= 0) {
+      throw error("the number " + n + " is out of range for a nat64");
+    }
+    return n;
+  }
+
+  /** A {@code nat64} as the {@code long} with the same bits (values from 2^63 are negative). */
+  public long nat64Bits() {
+    return nat64().longValue();
+  }
+
+  /** An {@code int} (or any integer type, a {@code Long} read signed). */
+  public BigInteger integer() {
+    if (raw instanceof BigInteger b) {
+      return b;
+    }
+    if (raw instanceof Long || raw instanceof Integer || raw instanceof Short
+        || raw instanceof Byte) {
+      return BigInteger.valueOf(((Number) raw).longValue());
+    }
+    throw expected("int");
+  }
+
+  /** An {@code int} that this library holds in a {@code long}. */
+  public long integerLong() {
+    BigInteger n = integer();
+    if (n.compareTo(LONG_MAX) > 0 || n.compareTo(LONG_MIN) < 0) {
+      throw error("the number " + n + " is out of range for a 64-bit long");
+    }
+    return n.longValue();
+  }
+
+  /** A {@code vec} of anything but {@code nat8} (that is a {@link #blob}). */
+  public List<Decoded> vec() {
+    List<?> items;
+    if (raw instanceof List<?> l) {
+      items = l;
+    } else if (raw instanceof Object[] a) {
+      items = Arrays.asList(a);
+    } else {
+      throw expected("vec");
+    }
+    List<Decoded> out = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      out.add(element(i, items.get(i)));
+    }
+    return out;
+  }
+
+  /**
+   * An {@code opt}: empty for {@code null}, absent or {@code opt} without a value; a value of the
+   * inner type where an {@code opt} is expected is that value (Candid spec, "opt" coercion).
+   */
+  public Optional<Decoded> opt() {
+    if (raw == null) {
+      return Optional.empty();
+    }
+    if (raw instanceof Optional<?> o) {
+      return o.map(v -> new Decoded(v, method, path));
+    }
+    return Optional.of(this);
+  }
+
+  /**
+   * Makes a core value from what was read here. Core's value types check their arguments and throw
+   * {@link IllegalArgumentException} naming what is wrong (an asset encoding without content, a
+   * total length under the content's); read from a message, that is the message's fault, so that
+   * one exception, from that one call, becomes a {@link CandidException} at this field.
+   */
+  public <T> T build(Supplier<T> factory) {
+    try {
+      return factory.get();
+    } catch (IllegalArgumentException e) {
+      throw new CandidException(method, field(), e.getMessage(), e);
+    }
+  }
+
+  private static String describe(@Nullable Object v) {
+    if (v == null) {
+      return "null";
+    }
+    if (v instanceof Boolean) {
+      return "bool";
+    }
+    if (v instanceof BigInteger) {
+      return "nat or int";
+    }
+    if (v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte) {
+      return "a fixed-width integer";
+    }
+    if (v instanceof String) {
+      return "text";
+    }
+    if (v instanceof Principal) {
+      return "principal";
+    }
+    if (v instanceof byte[]) {
+      return "blob";
+    }
+    if (v instanceof List<?> || v instanceof Object[]) {
+      return "vec";
+    }
+    if (v instanceof Optional<?>) {
+      return "opt";
+    }
+    if (v instanceof Map<?, ?> m) {
+      return "a record or variant with " + m.size() + " fields";
+    }
+    return v.getClass().getSimpleName();
+  }
+}
