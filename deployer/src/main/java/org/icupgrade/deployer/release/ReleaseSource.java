@@ -71,6 +71,6 @@ public interface ReleaseSource {
 
   /** The releases of the GitHub repository {@code owner/repo}; see {@link GitHubReleases}. */
   static GitHubReleases.Builder gitHub(String owner, String repo) {
-    return ReleaseSource.gitHub(owner, repo);
+    return GitHubReleases.builder(owner, repo);
   }
 }
