@@ -18,13 +18,9 @@ import org.icupgrade.core.assets.ReleaseAsset;
 import org.icupgrade.core.assets.ReleaseEncoding;
 
 import org.junit.jupiter.api.Test;
-import org.openjdk.jmh.infra.Blackhole;
 
 /** Each benchmark's library and raw variants compute the same answer. */
 class BenchmarkSanityTest {
-  static final Blackhole BH = new Blackhole(
-      "Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.");
-
   @Test
   void sha256_libraryAndRaw_sameDigest() throws Exception {
     Sha256Benchmark b = new Sha256Benchmark();
@@ -34,10 +30,20 @@ class BenchmarkSanityTest {
   }
 
   @Test
-  void chunking_libraryAndRaw_sameBytesSeen() {
+  void chunking_libraryAndRaw_sameChunkHashes() {
     ChunkingBenchmark b = new ChunkingBenchmark();
+    b.size = 3 * 1024 * 1024 + 5;
     b.setUp();
-    assertEquals(b.raw(BH), b.library(BH));
+    List<Sha256> library = b.library();
+    List<Sha256> raw = b.raw().stream().map(Sha256::fromBytes).toList();
+    assertEquals(4, library.size());
+    assertEquals(raw, library);
+    int mib = org.icupgrade.core.WasmModule.CHUNK_SIZE;
+    assertEquals(Sha256.of(java.util.Arrays.copyOfRange(b.bytes, mib, 2 * mib)), library.get(1));
+    assertEquals(Sha256.of(java.util.Arrays.copyOfRange(b.bytes, 3 * mib, 3 * mib + 5)),
+        library.get(3));
+    // Each call cuts and hashes afresh: nothing is cached between operations.
+    assertEquals(library, b.library());
   }
 
   @Test
