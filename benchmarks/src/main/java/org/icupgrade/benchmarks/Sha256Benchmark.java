@@ -17,8 +17,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * SHA-256 through {@link Sha256} against the raw {@link MessageDigest} on the same bytes, from 1 KiB
- * to 100 MiB (the largest module a chunk store holds).
+ * SHA-256 through {@link Sha256} against the raw {@link MessageDigest} on the same bytes, from
+ * 1 KiB to 100 MiB (the largest module a chunk store holds).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
