@@ -34,7 +34,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * {@code -rf json} and the rest reach JMH unchanged. A regex that selects nothing is one line on
  * the error stream and exit code 1; an option JMH refuses is JMH's message and exit code 2.
  *
- * <p>After a run, the report (on standard output, after JMH's own summary) has up to two parts:
+ * <p>After a run, the report (on standard output, after JMH's own summary) has up to three parts:
  *
  * <ul>
  *   <li><b>library / raw</b>: for every benchmark class and parameter set that ran both its
@@ -45,11 +45,18 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *       is missing instead of a ratio.
  *   <li><b>peak heap / module size</b>: {@link InstallHeapBenchmark}'s counter, at most
  *       {@link #MAX_HEAP_RATIO}.
+ *   <li><b>end to end</b>: each benchmark that records {@link E2eCounters} (the embedded-replica
+ *       benchmarks {@link InstallE2eBenchmark}, {@link AssetSyncE2eBenchmark} and {@link
+ *       FleetE2eBenchmark}), per operation: {@code time} (JMH's score), {@code calls} (query and
+ *       update calls sent), {@code reads} (certified state reads of a module hash), {@code MiB
+ *       sent} (Candid argument bytes), {@code MiB recv} (reply bytes), and for a fleet {@code
+ *       calls/can}, the calls per canister. JMH's own table shows these counters summed over all
+ *       measured operations, with {@code ops}, their number, beside them; this table divides.
  * </ul>
  *
  * <p>Examples: {@code -l}; {@code -f 1 -wi 1 -i 1 -w 1s -r 1s Chunking} (a quick look at one
- * class); {@code -prof gc Sha256} (bytes allocated per operation, as
- * {@code gc.alloc.rate.norm}).
+ * class); {@code -f 1 -wi 1 -i 3 E2e} (the end-to-end benchmarks only); {@code E2e -prof gc}
+ * (bytes allocated per install or sync, as {@code gc.alloc.rate.norm}).
  */
 public final class BenchmarkMain {
   /** The least ratio of raw throughput the library must keep, by benchmark class. */
@@ -181,8 +188,9 @@ public final class BenchmarkMain {
     StringBuilder sb = new StringBuilder();
     ratios(rows, sb);
     heap(rows, sb);
+    endToEnd(rows, sb);
     if (sb.length() == 0) {
-      sb.append("No library/raw pair or heap result among the benchmarks run;"
+      sb.append("No library/raw pair, heap or end-to-end result among the benchmarks run;"
           + " JMH's table above is the whole report.\n");
     }
     return sb.toString();
@@ -238,5 +246,37 @@ public final class BenchmarkMain {
     }
   }
 
+  private static void endToEnd(List<Row> rows, StringBuilder sb) {
+    StringBuilder e2e = new StringBuilder();
+    for (Row row : rows) {
+      Map<String, Result> secondary = row.result().getSecondaryResults();
+      Result<?> ops = secondary.get("ops");
+      Result<?> calls = secondary.get("calls");
+      if (ops == null || calls == null || ops.getScore() <= 0) {
+        continue;
+      }
+      double n = ops.getScore();
+      Result<?> primary = row.result().getPrimaryResult();
+      String canisters = row.result().getParams().getParamsKeys().contains("canisters")
+          ? row.result().getParams().getParam("canisters") : null;
+      String perCanister = canisters == null ? "" : String.format(Locale.ROOT, " %9.1f",
+          calls.getScore() / n / Integer.parseInt(canisters));
+      e2e.append(String.format(Locale.ROOT, "  %-45s %10.1f %-5s %7.1f %6.1f %10.3f %9.3f%s%n",
+          row.key() + " " + row.method(), primary.getScore(), primary.getScoreUnit(),
+          calls.getScore() / n, score(secondary, "stateReads") / n,
+          score(secondary, "argBytes") / n / (1 << 20),
+          score(secondary, "replyBytes") / n / (1 << 20), perCanister));
+    }
+    if (e2e.length() > 0) {
+      sb.append("end to end on the embedded replica, per operation:\n")
+          .append(String.format(Locale.ROOT, "  %-45s %16s %7s %6s %10s %9s %9s%n",
+              "benchmark", "time", "calls", "reads", "MiB sent", "MiB recv", "calls/can"))
+          .append(e2e);
+    }
+  }
 
+  private static double score(Map<String, Result> secondary, String name) {
+    Result<?> r = secondary.get(name);
+    return r == null ? 0 : r.getScore();
+  }
 }

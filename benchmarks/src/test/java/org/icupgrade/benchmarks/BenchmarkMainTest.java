@@ -103,4 +103,19 @@ class BenchmarkMainTest {
     assertTrue(o.out().matches("(?s).*\\n  Sha256Benchmark size=1024 +no ratio: raw\\(\\) did not"
         + " run, only library\\(\\)\\n.*"), o.out());
   }
+
+  @Test
+  void runOfAnEndToEndBenchmark_reportDividesTheCountersByTheOperations() {
+    // Two measured upgrades of a fleet of two canisters, in this JVM.
+    Outcome o = run("-f", "0", "-wi", "0", "-i", "2", "-p", "canisters=2", "FleetE2eBenchmark");
+    assertEquals(0, o.status(), o.err());
+    assertTrue(o.out().contains("end to end on the embedded replica, per operation:"), o.out());
+    // JMH's table: totals over both operations.
+    assertTrue(o.out().matches(
+        "(?s).*\\nFleetE2eBenchmark\\.upgradeFleet:calls +2 +ss +2 +24\\.000 +#\\n.*"), o.out());
+    // The report: per operation, 12 calls and 4 reads, 6 calls per canister.
+    assertTrue(o.out().matches("(?s).*\\n  FleetE2eBenchmark canisters=2 upgradeFleet"
+        + " +[0-9.]+ ms/op +12\\.0 +4\\.0 +4\\.[0-9]{3} +0\\.000 +6\\.0\\n.*"), o.out());
+    assertFalse(o.out().contains("library / raw"), o.out());
+  }
 }
