@@ -85,7 +85,9 @@ public final class BenchmarkMain {
     CommandLineOptions options;
     try {
       options = new CommandLineOptions(args);
-    } catch (CommandLineOptionException e) {
+    } catch (CommandLineOptionException | IllegalArgumentException | IllegalStateException e) {
+      // JMH reports most bad values as CommandLineOptionException, a bad -bm as an
+      // IllegalStateException.
       err.println("Error parsing command line:");
       err.println(" " + e.getMessage());
       err.println("Run with -h for the options.");
@@ -129,7 +131,8 @@ public final class BenchmarkMain {
           + "; run with -l to list them.");
       return 1;
     } catch (ProfilersFailedException e) {
-      err.println("A profiler cannot run: " + messages(e));
+      err.println("A profiler cannot run: "
+          + messages(e.getCause() != null ? e.getCause() : e) + " (list them with -lprof)");
       return 1;
     } catch (RunnerException e) {
       err.println("The run failed: " + messages(e));
@@ -149,17 +152,15 @@ public final class BenchmarkMain {
         : "the regexes '" + String.join("', '", includes) + "'";
   }
 
-  /** The message of {@code e} and of its causes, on one line. */
+  /** The message of {@code e} and of its causes, on one line, each said once. */
   private static String messages(Throwable e) {
     StringBuilder sb = new StringBuilder();
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (sb.length() > 0) {
-        sb.append(": ");
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String m = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+      if (sb.indexOf(m) >= 0) {
+        continue;
       }
-      sb.append(t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName());
-      if (t.getCause() == t) {
-        break;
-      }
+      sb.append(sb.length() > 0 ? ": " : "").append(m);
     }
     return sb.toString();
   }

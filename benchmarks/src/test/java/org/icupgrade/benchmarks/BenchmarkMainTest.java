@@ -94,6 +94,24 @@ class BenchmarkMainTest {
   }
 
   @Test
+  void badBenchmarkMode_jmhMessageWithoutStackTrace() {
+    Outcome o = run("-bm", "fastest");
+    assertEquals(2, o.status());
+    assertTrue(o.err().contains("Unable to parse benchmark mode: \"fastest\""), o.err());
+    assertFalse(o.err().contains("\tat "), o.err());
+  }
+
+  @Test
+  void unknownProfiler_oneMessageAndNonZero() {
+    Outcome o = run("-prof", "no.such.Profiler", "Sha256Benchmark");
+    assertEquals(1, o.status());
+    assertTrue(o.err().startsWith("A profiler cannot run: "), o.err());
+    assertTrue(o.err().contains("no.such.Profiler"), o.err());
+    assertFalse(o.err().contains("\tat "), o.err());
+    assertFalse(o.out().contains("# Run progress"), o.out());
+  }
+
+  @Test
   void runOfOneSide_reportNamesTheMissingSide() {
     // In this JVM (-f 0), one short iteration of the library side of the smallest size.
     Outcome o = run("-f", "0", "-wi", "0", "-i", "1", "-r", "100ms", "-p", "size=1024",
