@@ -3,11 +3,13 @@ package org.icupgrade.benchmarks;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.NoBenchmarksException;
@@ -179,6 +181,22 @@ public final class BenchmarkMain {
       String key = cls + (params.isEmpty() ? "" : " " + String.join(",", params));
       return new Row(cls, method, key, r);
     }
+
+    /**
+     * Whether this row's class has a benchmark method {@code name}: a lone {@code library()} is
+     * half a pair only when its class also has a {@code raw()} (not {@link InstallHeapBenchmark}).
+     * A class that cannot be loaded here is taken to have it.
+     */
+    boolean classHas(String name) {
+      String bench = result.getParams().getBenchmark();
+      try {
+        Class<?> c = Class.forName(bench.substring(0, bench.lastIndexOf('.')));
+        return Arrays.stream(c.getMethods())
+            .anyMatch(m -> m.getName().equals(name) && m.isAnnotationPresent(Benchmark.class));
+      } catch (ClassNotFoundException | LinkageError e) {
+        return true;
+      }
+    }
   }
 
   static String report(Collection<RunResult> results) {
@@ -202,9 +220,9 @@ public final class BenchmarkMain {
     Map<String, Double> raw = new LinkedHashMap<>();
     for (Row row : rows) {
       double score = row.result().getPrimaryResult().getScore();
-      if (row.method().equals("library")) {
+      if (row.method().equals("library") && row.classHas("raw")) {
         library.put(row.key(), score);
-      } else if (row.method().equals("raw")) {
+      } else if (row.method().equals("raw") && row.classHas("library")) {
         raw.put(row.key(), score);
       }
     }

@@ -123,6 +123,16 @@ class BenchmarkMainTest {
   }
 
   @Test
+  void runOfABenchmarkWithoutRawSide_noPairToReport() {
+    // InstallHeapBenchmark has a library() and no raw(): not half a pair. One install, here.
+    Outcome o = run("-f", "0", "-wi", "0", "-i", "1", "InstallHeapBenchmark");
+    assertEquals(0, o.status(), o.err());
+    assertFalse(o.out().contains("no ratio"), o.out());
+    assertFalse(o.out().contains("library / raw"), o.out());
+    assertTrue(o.out().contains("peak heap / module size (at most the bar):"), o.out());
+  }
+
+  @Test
   void runOfAnEndToEndBenchmark_reportDividesTheCountersByTheOperations() {
     // Two measured upgrades of a fleet of two canisters, in this JVM.
     Outcome o = run("-f", "0", "-wi", "0", "-i", "2", "-p", "canisters=2", "FleetE2eBenchmark");
