@@ -1,25 +1,64 @@
 package org.icupgrade.benchmarks;
 
+import java.io.IOException;
+import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.NoBenchmarksException;
+import org.openjdk.jmh.runner.ProfilersFailedException;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
 import org.openjdk.jmh.runner.options.CommandLineOptionException;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
-import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
- * Runs the benchmarks (JMH command-line options apply: a regex to select, {@code -f}, {@code -wi},
- * {@code -i}, {@code -prof gc}) and prints, for every benchmark class and parameter set, the
- * library's throughput as a ratio of the raw baseline measured in the same run: {@code library()}
- * against {@code raw()}. Each class states its bar; a ratio below it is marked.
+ * The benchmark jar's entry point: JMH's own command line, then a report read from the results.
  *
- * <pre>java -jar benchmarks/target/benchmarks.jar [JMH options]</pre>
+ * <pre>
+ * java -jar benchmarks/target/benchmarks.jar [JMH options] [regex...]
+ * </pre>
+ *
+ * <p>Every JMH option works as with JMH's own {@code Main}: {@code -h} prints the help, {@code -l}
+ * lists the benchmarks (those the regexes select, if any), {@code -lp} lists them with their
+ * parameters, {@code -lprof} and {@code -lrf} list profilers and result formats, and each of these
+ * exits without running anything; otherwise the regexes select benchmarks and {@code -f},
+ * {@code -wi}, {@code -i}, {@code -w}, {@code -r}, {@code -p size=...}, {@code -prof gc},
+ * {@code -rf json} and the rest reach JMH unchanged. A regex that selects nothing is one line on
+ * the error stream and exit code 1; an option JMH refuses is JMH's message and exit code 2.
+ *
+ * <p>After a run, the report (on standard output, after JMH's own summary) has up to three parts:
+ *
+ * <ul>
+ *   <li><b>library / raw</b>: for every benchmark class and parameter set that ran both its
+ *       {@code library()} and its {@code raw()} method, the library's throughput as a ratio of the
+ *       raw baseline measured in the same run, against the class's bar in {@link #BARS} (a ratio
+ *       below it is marked {@code BELOW BAR}). When a selection ran only one side of a pair (a
+ *       regex such as {@code Chunking.*library}, or a side that failed), the line says which side
+ *       is missing instead of a ratio.
+ *   <li><b>peak heap / module size</b>: {@link InstallHeapBenchmark}'s counter, at most
+ *       {@link #MAX_HEAP_RATIO}.
+ *   <li><b>end to end</b>: each benchmark that records {@link E2eCounters} (the embedded-replica
+ *       benchmarks {@link InstallE2eBenchmark}, {@link AssetSyncE2eBenchmark} and {@link
+ *       FleetE2eBenchmark}), per operation: {@code time} (JMH's score), {@code calls} (query and
+ *       update calls sent), {@code reads} (certified state reads of a module hash), {@code MiB
+ *       sent} (Candid argument bytes), {@code MiB recv} (reply bytes), and for a fleet {@code
+ *       calls/can}, the calls per canister. JMH's own table shows these counters summed over all
+ *       measured operations, with {@code ops}, their number, beside them; this table divides.
+ * </ul>
+ *
+ * <p>Examples: {@code -l}; {@code -f 1 -wi 1 -i 1 -w 1s -r 1s Chunking} (a quick look at one
+ * class); {@code -f 1 -wi 1 -i 3 E2e} (the end-to-end benchmarks only); {@code E2e -prof gc}
+ * (bytes allocated per install or sync, as {@code gc.alloc.rate.norm}).
  */
 public final class BenchmarkMain {
   /** The least ratio of raw throughput the library must keep, by benchmark class. */
@@ -34,17 +73,103 @@ public final class BenchmarkMain {
 
   private BenchmarkMain() {}
 
-  public static void main(String[] args) throws RunnerException, CommandLineOptionException {
-    Options options = new CommandLineOptions(args);
-    Collection<RunResult> results = new Runner(options).run();
-    System.out.println();
-    System.out.println(report(results));
+  public static void main(String[] args) {
+    int status = run(args, System.out, System.err);
+    System.out.flush();
+    System.exit(status);
   }
 
-  static String report(Collection<RunResult> results) {
-    Map<String, Double> library = new LinkedHashMap<>();
-    Map<String, Double> raw = new LinkedHashMap<>();
-    for (RunResult r : results) {
+  /**
+   * Does what the command line asks, printing to {@code out} and {@code err}; returns the exit
+   * code: 0 when done, 1 when no benchmark matched or the run failed, 2 for a bad command line.
+   */
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    CommandLineOptions options;
+    try {
+      options = new CommandLineOptions(args);
+    } catch (CommandLineOptionException | IllegalArgumentException | IllegalStateException e) {
+      // JMH reports most bad values as CommandLineOptionException, a bad -bm as an
+      // IllegalStateException.
+      err.println("Error parsing command line:");
+      err.println(" " + e.getMessage());
+      err.println("Run with -h for the options.");
+      return 2;
+    }
+    try {
+      if (options.shouldHelp()) {
+        options.showHelp();
+        return 0;
+      }
+      if (options.shouldListProfilers()) {
+        options.listProfilers();
+        return 0;
+      }
+      if (options.shouldListResultFormats()) {
+        options.listResultFormats();
+        return 0;
+      }
+    } catch (IOException e) {
+      err.println("Cannot print the help: " + e.getMessage());
+      return 1;
+    }
+    // JMH writes to the -o file when one is given, else to our stream.
+    Runner runner = options.getOutput().hasValue()
+        ? new Runner(options)
+        : new Runner(options, OutputFormatFactory.createFormatInstance(
+            out, options.verbosity().orElse(VerboseMode.NORMAL)));
+    if (options.shouldList()) {
+      runner.list();
+      return 0;
+    }
+    if (options.shouldListWithParams()) {
+      runner.listWithParams(options);
+      return 0;
+    }
+    Collection<RunResult> results;
+    try {
+      results = runner.run();
+    } catch (NoBenchmarksException e) {
+      err.println("No benchmark matches " + describe(options.getIncludes())
+          + "; run with -l to list them.");
+      return 1;
+    } catch (ProfilersFailedException e) {
+      err.println("A profiler cannot run: "
+          + messages(e.getCause() != null ? e.getCause() : e) + " (list them with -lprof)");
+      return 1;
+    } catch (RunnerException e) {
+      err.println("The run failed: " + messages(e));
+      return 1;
+    }
+    out.println();
+    out.print(report(results));
+    return 0;
+  }
+
+  private static String describe(List<String> includes) {
+    if (includes.isEmpty()) {
+      return "(no benchmark in the jar)";
+    }
+    return includes.size() == 1
+        ? "the regex '" + includes.get(0) + "'"
+        : "the regexes '" + String.join("', '", includes) + "'";
+  }
+
+  /** The message of {@code e} and of its causes, on one line, each said once. */
+  private static String messages(Throwable e) {
+    StringBuilder sb = new StringBuilder();
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String m = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+      if (sb.indexOf(m) >= 0) {
+        continue;
+      }
+      sb.append(sb.length() > 0 ? ": " : "").append(m);
+    }
+    return sb.toString();
+  }
+
+  /** One benchmark method's result, by class and parameter set. */
+  private record Row(String cls, String method, String key, RunResult result) {
+    static Row of(RunResult r) {
       String bench = r.getParams().getBenchmark();
       int dot = bench.lastIndexOf('.');
       String method = bench.substring(dot + 1);
@@ -54,38 +179,123 @@ public final class BenchmarkMain {
         params.add(k + "=" + r.getParams().getParam(k));
       }
       String key = cls + (params.isEmpty() ? "" : " " + String.join(",", params));
-      double score = r.getPrimaryResult().getScore();
-      if (method.equals("library")) {
-        library.put(key, score);
-      } else if (method.equals("raw")) {
-        raw.put(key, score);
+      return new Row(cls, method, key, r);
+    }
+
+    /**
+     * Whether this row's class has a benchmark method {@code name}: a lone {@code library()} is
+     * half a pair only when its class also has a {@code raw()} (not {@link InstallHeapBenchmark}).
+     * A class that cannot be loaded here is taken to have it.
+     */
+    boolean classHas(String name) {
+      String bench = result.getParams().getBenchmark();
+      try {
+        Class<?> c = Class.forName(bench.substring(0, bench.lastIndexOf('.')));
+        return Arrays.stream(c.getMethods())
+            .anyMatch(m -> m.getName().equals(name) && m.isAnnotationPresent(Benchmark.class));
+      } catch (ClassNotFoundException | LinkageError e) {
+        return true;
       }
     }
-    StringBuilder sb = new StringBuilder("library / raw throughput, same run:\n");
+  }
+
+  static String report(Collection<RunResult> results) {
+    if (results.isEmpty()) {
+      return "No results: every selected benchmark failed (see JMH's output above).\n";
+    }
+    List<Row> rows = results.stream().map(Row::of).toList();
+    StringBuilder sb = new StringBuilder();
+    ratios(rows, sb);
+    heap(rows, sb);
+    endToEnd(rows, sb);
+    if (sb.length() == 0) {
+      sb.append("No library/raw pair, heap or end-to-end result among the benchmarks run;"
+          + " JMH's table above is the whole report.\n");
+    }
+    return sb.toString();
+  }
+
+  private static void ratios(List<Row> rows, StringBuilder sb) {
+    Map<String, Double> library = new LinkedHashMap<>();
+    Map<String, Double> raw = new LinkedHashMap<>();
+    for (Row row : rows) {
+      double score = row.result().getPrimaryResult().getScore();
+      if (row.method().equals("library") && row.classHas("raw")) {
+        library.put(row.key(), score);
+      } else if (row.method().equals("raw") && row.classHas("library")) {
+        raw.put(row.key(), score);
+      }
+    }
+    List<String> keys = new ArrayList<>(library.keySet());
+    raw.keySet().stream().filter(k -> !library.containsKey(k)).forEach(keys::add);
+    if (keys.isEmpty()) {
+      return;
+    }
+    sb.append("library / raw throughput, same run:\n");
+    for (String key : keys) {
+      Double lib = library.get(key);
+      Double base = raw.get(key);
+      if (lib == null || base == null) {
+        String ran = lib == null ? "raw" : "library";
+        String missing = lib == null ? "library" : "raw";
+        sb.append(String.format(Locale.ROOT, "  %-45s no ratio: %s() did not run, only %s()%n",
+            key, missing, ran));
+        continue;
+      }
+      double ratio = lib / base;
+      double bar = BARS.getOrDefault(key.split(" ")[0], 0.0);
+      sb.append(String.format(Locale.ROOT, "  %-45s %6.3f  (bar %.2f)%s%n", key, ratio, bar,
+          ratio < bar ? "  BELOW BAR" : ""));
+    }
+  }
+
+  private static void heap(List<Row> rows, StringBuilder sb) {
     StringBuilder heap = new StringBuilder();
-    for (RunResult r : results) {
-      org.openjdk.jmh.results.Result<?> peak = r.getSecondaryResults().get("peakHeapRatio");
+    for (Row row : rows) {
+      Result<?> peak = row.result().getSecondaryResults().get("peakHeapRatio");
       if (peak != null) {
         double ratio = peak.getScore();
         heap.append(String.format(Locale.ROOT, "  %-45s %6.3f  (bar %.2f)%s%n",
-            r.getParams().getBenchmark().replaceFirst(".*\\.(\\w+\\.\\w+)$", "$1"), ratio,
-            MAX_HEAP_RATIO, ratio > MAX_HEAP_RATIO ? "  ABOVE BAR" : ""));
+            row.cls() + "." + row.method(), ratio, MAX_HEAP_RATIO,
+            ratio > MAX_HEAP_RATIO ? "  ABOVE BAR" : ""));
       }
-    }
-    for (Map.Entry<String, Double> e : library.entrySet()) {
-      Double base = raw.get(e.getKey());
-      if (base == null) {
-        continue;
-      }
-      double ratio = e.getValue() / base;
-      String cls = e.getKey().split(" ")[0];
-      double bar = BARS.getOrDefault(cls, 0.0);
-      sb.append(String.format(Locale.ROOT, "  %-45s %6.3f  (bar %.2f)%s%n", e.getKey(), ratio,
-          bar, ratio < bar ? "  BELOW BAR" : ""));
     }
     if (heap.length() > 0) {
       sb.append("peak heap / module size (at most the bar):\n").append(heap);
     }
-    return sb.toString();
+  }
+
+  private static void endToEnd(List<Row> rows, StringBuilder sb) {
+    StringBuilder e2e = new StringBuilder();
+    for (Row row : rows) {
+      Map<String, Result> secondary = row.result().getSecondaryResults();
+      Result<?> ops = secondary.get("ops");
+      Result<?> calls = secondary.get("calls");
+      if (ops == null || calls == null || ops.getScore() <= 0) {
+        continue;
+      }
+      double n = ops.getScore();
+      Result<?> primary = row.result().getPrimaryResult();
+      String canisters = row.result().getParams().getParamsKeys().contains("canisters")
+          ? row.result().getParams().getParam("canisters") : null;
+      String perCanister = canisters == null ? "" : String.format(Locale.ROOT, " %9.1f",
+          calls.getScore() / n / Integer.parseInt(canisters));
+      e2e.append(String.format(Locale.ROOT, "  %-45s %10.1f %-5s %7.1f %6.1f %10.3f %9.3f%s%n",
+          row.key() + " " + row.method(), primary.getScore(), primary.getScoreUnit(),
+          calls.getScore() / n, score(secondary, "stateReads") / n,
+          score(secondary, "argBytes") / n / (1 << 20),
+          score(secondary, "replyBytes") / n / (1 << 20), perCanister));
+    }
+    if (e2e.length() > 0) {
+      sb.append("end to end on the embedded replica, per operation:\n")
+          .append(String.format(Locale.ROOT, "  %-45s %16s %7s %6s %10s %9s %9s%n",
+              "benchmark", "time", "calls", "reads", "MiB sent", "MiB recv", "calls/can"))
+          .append(e2e);
+    }
+  }
+
+  private static double score(Map<String, Result> secondary, String name) {
+    Result<?> r = secondary.get(name);
+    return r == null ? 0 : r.getScore();
   }
 }

@@ -53,9 +53,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *       SHA-256; then sorts the keys and computes the frontend hash over all of them.
  *   <li>{@code raw()}: inflates and untars; reads the content into an array while hashing it; for
  *       the four text extensions gzips it with {@link GZIPOutputStream} (with the reader's 64 KiB
- *       buffer) and, when smaller, hashes the gzip bytes. No checks, no sorting, no frontend hash. This is like with like: the reader
- *       cannot be told to skip the gzip encodings (every release it reads is meant to be served),
- *       so the baseline does the same compression by hand.
+ *       buffer) and, when smaller, hashes the gzip bytes. No checks, no sorting, no frontend hash.
+ *       This is like with like: the reader cannot be told to skip the gzip encodings (every
+ *       release it reads is meant to be served), so the baseline does the same compression by
+ *       hand.
  *   <li>{@code rawWithoutGzip()}: the raw read without the gzip step, to show what the gzip
  *       encodings cost in all (not held to a bar; for {@code one-64MiB}, a binary file, it is the
  *       same work as {@code raw()}). On {@code 5000-small} the gzip step is about two thirds of
@@ -72,12 +73,17 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = "-Xmx1g")
 public class TarGzReadBenchmark {
   static final int SMALL_FILES = 5000;
+  static final int BIG_BYTES = 64 * 1024 * 1024;
   private static final String[] TEXT = {"js", "css", "html", "json"};
   private static final String[] BINARY = {"bin", "png", "woff2"};
   private static final Set<String> RAW_TEXT_EXTENSIONS = Set.of(TEXT);
 
   @Param({"5000-small", "one-64MiB"})
   public String shape = "5000-small";
+
+  /** Files of the small shape, and bytes of the big one: the shapes' sizes, smaller in tests. */
+  int smallFiles = SMALL_FILES;
+  int bigBytes = BIG_BYTES;
 
   Path archive = Path.of("");
 
@@ -87,7 +93,7 @@ public class TarGzReadBenchmark {
   @Setup
   public void setUp() throws IOException {
     archive = Files.createTempFile("release", ".tar.gz");
-    write(archive, shape);
+    write(archive, shape, smallFiles, bigBytes);
   }
 
   @TearDown
@@ -95,15 +101,15 @@ public class TarGzReadBenchmark {
     Files.deleteIfExists(archive);
   }
 
-  static void write(Path file, String shape) throws IOException {
+  static void write(Path file, String shape, int smallFiles, int bigBytes) throws IOException {
     try (OutputStream out = Files.newOutputStream(file);
         GZIPOutputStream gz = new GZIPOutputStream(out, 64 * 1024);
         TarArchiveOutputStream tar = new TarArchiveOutputStream(gz)) {
       tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
       if (shape.equals("one-64MiB")) {
-        add(tar, "big.bin", Inputs.bytes(64 * 1024 * 1024, 5));
+        add(tar, "big.bin", Inputs.bytes(bigBytes, 5));
       } else {
-        for (int i = 0; i < SMALL_FILES; i++) {
+        for (int i = 0; i < smallFiles; i++) {
           int size = 200 + (i * 37) % 3801;
           if (i % 2 == 0) {
             add(tar, String.format("assets/f%04d.%s", i, TEXT[(i / 2) % TEXT.length]),

@@ -18,13 +18,9 @@ import org.icupgrade.core.assets.ReleaseAsset;
 import org.icupgrade.core.assets.ReleaseEncoding;
 
 import org.junit.jupiter.api.Test;
-import org.openjdk.jmh.infra.Blackhole;
 
 /** Each benchmark's library and raw variants compute the same answer. */
 class BenchmarkSanityTest {
-  static final Blackhole BH = new Blackhole(
-      "Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.");
-
   @Test
   void sha256_libraryAndRaw_sameDigest() throws Exception {
     Sha256Benchmark b = new Sha256Benchmark();
@@ -34,10 +30,20 @@ class BenchmarkSanityTest {
   }
 
   @Test
-  void chunking_libraryAndRaw_sameBytesSeen() {
+  void chunking_libraryAndRaw_sameChunkHashes() {
     ChunkingBenchmark b = new ChunkingBenchmark();
+    b.size = 3 * 1024 * 1024 + 5;
     b.setUp();
-    assertEquals(b.raw(BH), b.library(BH));
+    List<Sha256> library = b.library();
+    List<Sha256> raw = b.raw().stream().map(Sha256::fromBytes).toList();
+    assertEquals(4, library.size());
+    assertEquals(raw, library);
+    int mib = org.icupgrade.core.WasmModule.CHUNK_SIZE;
+    assertEquals(Sha256.of(java.util.Arrays.copyOfRange(b.bytes, mib, 2 * mib)), library.get(1));
+    assertEquals(Sha256.of(java.util.Arrays.copyOfRange(b.bytes, 3 * mib, 3 * mib + 5)),
+        library.get(3));
+    // Each call cuts and hashes afresh: nothing is cached between operations.
+    assertEquals(library, b.library());
   }
 
   @Test
@@ -56,19 +62,20 @@ class BenchmarkSanityTest {
   void tarGzRead_small_libraryAndRawSameKeysAndHashes() throws Exception {
     TarGzReadBenchmark b = new TarGzReadBenchmark();
     b.shape = "5000-small";
+    b.smallFiles = 500;
     b.setUp();
     try {
       TarGzReadBenchmark.RawRead raw = b.raw();
       FrontendRelease lib = b.library();
-      assertEquals(TarGzReadBenchmark.SMALL_FILES, raw.identity().size());
+      assertEquals(500, raw.identity().size());
       assertEquals(raw.identity().keySet(), new HashSet<>(lib.keys()));
       Map<String, Sha256> libGzip = new HashMap<>();
       for (ReleaseAsset a : lib.assets()) {
         assertEquals(raw.identity().get(a.key()), a.sha256(), a.key());
         a.encoding(ReleaseEncoding.GZIP).ifPresent(e -> libGzip.put(a.key(), e.sha256()));
       }
-      // Every text file (half of them) shrinks, so both sides gzip the same 2,500 files.
-      assertEquals(TarGzReadBenchmark.SMALL_FILES / 2, raw.gzip().size());
+      // Every text file (half of them) shrinks, so both sides gzip the same 250 files.
+      assertEquals(250, raw.gzip().size());
       assertEquals(raw.gzip(), libGzip);
       assertEquals(raw.identity(), b.rawWithoutGzip().identity());
       assertTrue(b.rawWithoutGzip().gzip().isEmpty());
@@ -81,12 +88,13 @@ class BenchmarkSanityTest {
   void tarGzRead_big_libraryAndRawSameHash() throws Exception {
     TarGzReadBenchmark b = new TarGzReadBenchmark();
     b.shape = "one-64MiB";
+    b.bigBytes = 8 * 1024 * 1024 + 3;
     b.setUp();
     try {
       TarGzReadBenchmark.RawRead raw = b.raw();
       FrontendRelease lib = b.library();
       assertEquals(List.of("/big.bin"), lib.keys());
-      assertEquals(Sha256.of(Inputs.bytes(64 * 1024 * 1024, 5)), raw.identity().get("/big.bin"));
+      assertEquals(Sha256.of(Inputs.bytes(b.bigBytes, 5)), raw.identity().get("/big.bin"));
       assertEquals(raw.identity().get("/big.bin"), lib.assets().get(0).sha256());
       assertEquals(1, lib.assets().get(0).encodings().size());
       assertTrue(raw.gzip().isEmpty());

@@ -1,0 +1,88 @@
+package org.icupgrade.benchmarks;
+
+import java.util.concurrent.TimeUnit;
+import org.icupgrade.candid.management.CandidManagementCanister;
+import org.icupgrade.core.InstallMode;
+import org.icupgrade.core.Principal;
+import org.icupgrade.core.WasmModule;
+import org.icupgrade.core.install.ChunkedWasmInstaller;
+import org.icupgrade.core.install.InstallOutcome;
+import org.icupgrade.replica.EmbeddedReplica;
+import org.icupgrade.replica.SyntheticWasm;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * End to end: a chunked install of a module (5 MiB, 100 MiB) into an empty canister of the
+ * embedded replica, through {@link ChunkedWasmInstaller} over {@link CandidManagementCanister}
+ * over the replica's agent, so that every call is Candid-encoded, checked by the replica's
+ * management canister (controllers, chunk store limits, the 2 MiB ingress limit), decoded, and
+ * the module is validated and instantiated in the WASM interpreter.
+ *
+ * <p>One operation is one {@code install} call: the module hash, the chunk hashes, {@code
+ * stored_chunks}, one {@code upload_chunk} per MiB, {@code install_chunked_code}, {@code
+ * clear_chunk_store}, and the module-hash reads before and after. Time is per operation
+ * ({@code SingleShotTime}); {@link E2eCounters} counts the calls, state reads and bytes through a
+ * {@link CountingAgent} in front of the replica's agent.
+ *
+ * <p>Before each operation (outside the time) a fresh replica with an empty canister is started,
+ * the module is made afresh from its bytes (so its hash is not cached from the last operation),
+ * and the last replica is collected, so that installs do not pile canisters up in the heap.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 2)
+@Measurement(iterations = 5)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+public class InstallE2eBenchmark {
+  static final Principal ME = Principal.fromBytes(new byte[] {1, 1, 1, 2});
+
+  /** Module size in bytes. */
+  @Param({"5242880", "104857600"})
+  public int size = 5 * 1024 * 1024;
+
+  byte[] wasm = new byte[0];
+  WasmModule module = WasmModule.of(Inputs.wasm(8));
+  EmbeddedReplica replica = EmbeddedReplica.start();
+  Principal canister = ME;
+  CountingAgent agent = new CountingAgent(replica.agentFor(ME));
+  ChunkedWasmInstaller installer =
+      ChunkedWasmInstaller.builder(CandidManagementCanister.over(agent)).build();
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    wasm = SyntheticWasm.ofSize(size, 1);
+  }
+
+  /** A fresh replica with one empty canister, and the module made afresh from its bytes. */
+  @Setup(Level.Invocation)
+  public void freshReplica() {
+    replica = EmbeddedReplica.start();
+    module = WasmModule.of(wasm);
+    System.gc();
+    canister = replica.createCanister(ME);
+    agent = new CountingAgent(replica.agentFor(ME));
+    installer = ChunkedWasmInstaller.builder(CandidManagementCanister.over(agent)).build();
+  }
+
+  @Benchmark
+  public InstallOutcome install(E2eCounters counters) {
+    InstallOutcome outcome = installer.install(canister, module, InstallMode.install());
+    if (!(outcome instanceof InstallOutcome.Installed i) || !i.chunked()) {
+      throw new IllegalStateException("expected a chunked install, got " + outcome);
+    }
+    agent.counts().addTo(counters);
+    return outcome;
+  }
+}
