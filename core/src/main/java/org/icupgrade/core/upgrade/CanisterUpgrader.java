@@ -1,7 +1,6 @@
 package org.icupgrade.core.upgrade;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -29,6 +28,7 @@ import org.icupgrade.core.management.CanisterSettings;
 import org.icupgrade.core.management.CanisterStatus;
 import org.icupgrade.core.management.ManagementCanister;
 import org.icupgrade.core.management.Snapshot;
+import org.icupgrade.core.management.SnapshotId;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -54,6 +54,7 @@ import org.jspecify.annotations.Nullable;
  * not run two upgrades of the same canister at once (the storage deployer's registry prevents it).
  */
 public final class CanisterUpgrader {
+  /** Snapshots a canister may hold (interface spec, "take_canister_snapshot"). */
   private static final int MAX_SNAPSHOTS = 10;
 
   private final ManagementCanister managementCanister;
@@ -115,6 +116,8 @@ public final class CanisterUpgrader {
     @Nullable Sha256 moduleHash;
     boolean snapshotRestored;
     boolean rightsHandedBack;
+    /** The ports call as someone other than {@code upgrader}: nothing can be handed back. */
+    boolean callerUnknown;
     @Nullable AssetCanister assets;
 
     final UpgradeListener listener;
@@ -182,10 +185,24 @@ public final class CanisterUpgrader {
       try {
         status = ic("canister_status", () -> managementCanister.canisterStatus(canisterId));
       } catch (CanisterRejectException e) {
-        if (e.rejectCode() == RejectCode.DESTINATION_INVALID) {
+        // Only the canister's verdict means "not a controller"; a system failure (the retries
+        // used up on SYS_TRANSIENT, a SYS_FATAL) or a missing canister is passed on as it is.
+        if (e.rejectCode() == RejectCode.DESTINATION_INVALID
+            || e.rejectCode() == RejectCode.SYS_FATAL
+            || e.rejectCode() == RejectCode.SYS_TRANSIENT
+            || e.rejectCode() == RejectCode.SYS_UNKNOWN) {
           throw e;
         }
         throw new NotControllerException(canisterId, upgrader, e);
+      }
+      if (!status.controllers().contains(upgrader)) {
+        callerUnknown = true;
+        // canister_status answered, so whoever the port calls as is a controller, but it is not
+        // the principal this upgrader was built for: handing back would remove the wrong one.
+        throw new IcException("the management canister port answers canister_status of "
+            + canisterId + ", but " + upgrader + ", the principal this upgrader was built for,"
+            + " is not among its controllers " + status.controllers() + ": build the upgrader"
+            + " with the principal its ports call as");
       }
       steps.add("preflight: " + upgrader + " is a controller of " + canisterId);
       AssetCanister a = assets;
@@ -201,14 +218,32 @@ public final class CanisterUpgrader {
         }
         steps.add("preflight: " + upgrader + " holds Commit");
       }
+      if (job.wasmModule().isPresent() && job.takeSnapshot()) {
+        List<Snapshot> existing = ic("list_canister_snapshots",
+            () -> managementCanister.listCanisterSnapshots(canisterId));
+        if (existing.size() >= MAX_SNAPSHOTS) {
+          // The snapshots are the owner's: replacing one would lose their data.
+          throw new IcException("all " + MAX_SNAPSHOTS + " snapshot slots of " + canisterId
+              + " are taken, and the upgrade never replaces a snapshot it did not take: delete"
+              + " one (delete_canister_snapshot), or upgrade without a snapshot"
+              + " (UpgradeJob.Builder.takeSnapshot(false))");
+        }
+      }
       return status;
     }
 
     private void upgradeWasm(WasmModule module, CanisterStatus status) {
+      // The canister is brought back to the run status it had: a stopped one stays stopped.
+      boolean wasRunning = status.status() != CanisterStatus.RunStatus.STOPPED;
       ic("stop_canister", () -> managementCanister.stopCanister(canisterId));
       steps.add("stopped (was " + status.status().name().toLowerCase(java.util.Locale.ROOT) + ")");
-      Snapshot snapshot = takeSnapshot();
-      steps.add("snapshot " + snapshot.id() + " taken");
+      Snapshot snapshot = job.takeSnapshot()
+          ? ic("take_canister_snapshot",
+              () -> managementCanister.takeCanisterSnapshot(canisterId, null))
+          : null;
+      if (snapshot != null) {
+        steps.add("snapshot " + snapshot.id() + " taken");
+      }
       // The snapshot is deleted at the end, unless restoring from it failed half-way: then it is
       // the way back, for a person to load.
       boolean keepSnapshot = false;
@@ -221,20 +256,30 @@ public final class CanisterUpgrader {
           steps.add("installed: " + describe(installOutcome));
         } finally {
           // A canister left stopped is an outage: start it whatever the install did.
-          ic("start_canister", () -> managementCanister.startCanister(canisterId));
-          steps.add("started");
+          if (wasRunning) {
+            ic("start_canister", () -> managementCanister.startCanister(canisterId));
+            steps.add("started");
+          } else {
+            steps.add("left stopped, as it was");
+          }
         }
         HealthCheck check = healthCheck;
-        if (check != null && installOutcome instanceof InstallOutcome.Installed) {
-          try {
-            check.check(canisterId);
+        if (check != null && wasRunning && installOutcome instanceof InstallOutcome.Installed) {
+          Throwable unhealthy = healthFailure(check);
+          if (unhealthy == null) {
             steps.add("health check passed");
-          } catch (RuntimeException unhealthy) {
+          } else {
             steps.add("health check failed: " + unhealthy.getMessage());
+            if (snapshot == null) {
+              throw new IcException("the health check failed after upgrading " + canisterId
+                  + " to " + module.hash() + ", and no snapshot was taken to roll back to: "
+                  + unhealthy.getMessage(), unhealthy);
+            }
             keepSnapshot = true;
+            SnapshotId id = snapshot.id();
             ic("stop_canister", () -> managementCanister.stopCanister(canisterId));
             ic("load_canister_snapshot",
-                () -> managementCanister.loadCanisterSnapshot(canisterId, snapshot.id()));
+                () -> managementCanister.loadCanisterSnapshot(canisterId, id));
             ic("start_canister", () -> managementCanister.startCanister(canisterId));
             snapshotRestored = true;
             keepSnapshot = false;
@@ -245,28 +290,27 @@ public final class CanisterUpgrader {
           }
         }
       } finally {
-        if (keepSnapshot) {
-          steps.add("snapshot " + snapshot.id() + " kept: restoring it did not finish");
-        } else {
-          deleteSnapshot(snapshot);
+        if (snapshot != null) {
+          if (keepSnapshot) {
+            steps.add("snapshot " + snapshot.id() + " kept: restoring it did not finish");
+          } else {
+            deleteSnapshot(snapshot);
+          }
         }
       }
     }
 
-    private Snapshot takeSnapshot() {
-      List<Snapshot> existing = ic("list_canister_snapshots",
-          () -> managementCanister.listCanisterSnapshots(canisterId));
-      if (existing.size() >= MAX_SNAPSHOTS) {
-        Snapshot oldest = existing.stream()
-            .min(Comparator.comparingLong(s -> s.takenAtTimestampNanos() ^ Long.MIN_VALUE))
-            .orElseThrow();
-        steps.add("all " + MAX_SNAPSHOTS + " snapshot slots taken: replacing the oldest, "
-            + oldest.id());
-        return ic("take_canister_snapshot",
-            () -> managementCanister.takeCanisterSnapshot(canisterId, oldest.id()));
+    /**
+     * Runs the health check; a transient failure is repeated by the retry policy before the
+     * module is judged, and anything else thrown, an {@code Error} too, is unhealthy.
+     */
+    private @Nullable Throwable healthFailure(HealthCheck check) {
+      try {
+        ic("health_check", () -> check.check(canisterId));
+        return null;
+      } catch (RuntimeException | Error e) {
+        return e;
       }
-      return ic("take_canister_snapshot",
-          () -> managementCanister.takeCanisterSnapshot(canisterId, null));
     }
 
     private void deleteSnapshot(Snapshot snapshot) {
@@ -280,6 +324,11 @@ public final class CanisterUpgrader {
     }
 
     private void handBackRights() {
+      if (callerUnknown) {
+        rightsHandedBack = false;
+        steps.add("rights not handed back: the ports call as a controller other than " + upgrader);
+        return;
+      }
       boolean ok = true;
       AssetCanister a = assets;
       if (a == null && assetSyncer != null) {

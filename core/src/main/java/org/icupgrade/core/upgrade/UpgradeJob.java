@@ -20,6 +20,7 @@ public final class UpgradeJob {
   private final byte[] upgradeArg;
   private final @Nullable FrontendRelease frontend;
   private final boolean handBackRights;
+  private final boolean takeSnapshot;
 
   private UpgradeJob(Builder b) {
     this.canisterId = b.canisterId;
@@ -29,6 +30,15 @@ public final class UpgradeJob {
     this.upgradeArg = b.upgradeArg;
     this.frontend = b.frontend;
     this.handBackRights = b.handBackRights;
+    this.takeSnapshot = b.takeSnapshot;
+    if (!scope.includesWasm() && wasmModule != null) {
+      throw new IllegalArgumentException("scope " + scope + " installs no module, yet the job"
+          + " names one: build it with a scope that includes the WASM, or without the module");
+    }
+    if (!scope.includesFrontend() && frontend != null) {
+      throw new IllegalArgumentException("scope " + scope + " syncs no frontend, yet the job"
+          + " names one: build it with a scope that includes the frontend, or without it");
+    }
     if (scope.includesWasm() && wasmModule == null) {
       throw new IllegalArgumentException("scope " + scope + " needs a WASM module");
     }
@@ -69,6 +79,14 @@ public final class UpgradeJob {
    * Whether to revoke the upgrader's {@code Commit} and remove it from the controllers afterwards
    * (the seed's temporary-rights dance); true by default.
    */
+  /**
+   * Whether a snapshot is taken before installing, to roll back to when the install or the health
+   * check fails; true unless the caller opted out.
+   */
+  public boolean takeSnapshot() {
+    return takeSnapshot;
+  }
+
   public boolean handBackRights() {
     return handBackRights;
   }
@@ -87,6 +105,7 @@ public final class UpgradeJob {
     private byte[] upgradeArg = {'D', 'I', 'D', 'L', 0, 0};
     private @Nullable FrontendRelease frontend;
     private boolean handBackRights = true;
+    private boolean takeSnapshot = true;
 
     private Builder(Principal canisterId, Principal owner, UpgradeScope scope) {
       this.canisterId = Objects.requireNonNull(canisterId, "canisterId");
@@ -115,6 +134,23 @@ public final class UpgradeJob {
       return this;
     }
 
+    /**
+     * Whether to take a snapshot before installing (default true). Without one, a failed health
+     * check cannot be rolled back; with one, the upgrade needs a free snapshot slot, since it
+     * never replaces or deletes a snapshot it did not take.
+     */
+    public Builder takeSnapshot(boolean takeSnapshot) {
+      this.takeSnapshot = takeSnapshot;
+      return this;
+    }
+
+    /**
+     * The job.
+     *
+     * @throws IllegalArgumentException when its parts contradict its scope: a module without the
+     *     WASM in scope, a frontend without the frontend in scope, or a part the scope needs
+     *     missing
+     */
     public UpgradeJob build() {
       return new UpgradeJob(this);
     }

@@ -21,6 +21,7 @@ import org.icupgrade.core.assets.FrontendRelease;
 import org.icupgrade.core.assets.MissingPermissionException;
 import org.icupgrade.core.assets.Permission;
 import org.icupgrade.core.assets.SyncOutcome;
+import org.icupgrade.core.calls.RetryPolicy;
 import org.icupgrade.core.install.ChunkedWasmInstaller;
 import org.icupgrade.core.install.FakeManagementCanister;
 import org.icupgrade.core.management.CanisterStatus;
@@ -90,10 +91,19 @@ class CanisterUpgraderTest {
     }
   };
 
+  static RetryPolicy noSleep() {
+    return RetryPolicy.defaults().withSleeper(d -> {});
+  }
+
+  ChunkedWasmInstaller installer() {
+    return ChunkedWasmInstaller.builder(mc).retryPolicy(noSleep()).build();
+  }
+
   CanisterUpgrader upgrader(HealthCheck check) {
-    return CanisterUpgrader.builder(BACKEND, mc, ChunkedWasmInstaller.builder(mc).build())
+    return CanisterUpgrader.builder(BACKEND, mc, installer())
         .assets(syncer, id -> assets())
         .healthCheck(check)
+        .retryPolicy(noSleep())
         .build();
   }
 
@@ -110,7 +120,7 @@ class CanisterUpgraderTest {
     assertEquals(CanisterStatus.RunStatus.RUNNING, mc.runStatus.get(CANISTER));
     assertTrue(mc.snapshots.get(CANISTER).isEmpty(), "the snapshot is deleted afterwards");
     assertTrue(r.rightsHandedBack());
-    assertEquals(List.of("canister_status", "stop_canister", "list_canister_snapshots",
+    assertEquals(List.of("canister_status", "list_canister_snapshots", "stop_canister",
         "take_canister_snapshot", "module_hash", "install_code", "module_hash", "start_canister",
         "delete_canister_snapshot", "canister_status", "update_settings", "module_hash"),
         mc.calls);
@@ -185,17 +195,105 @@ class CanisterUpgraderTest {
   }
 
   @Test
-  void upgrade_tenSnapshotsExist_oldestReplaced() {
+  void upgrade_tenSnapshotsOfTheOwner_untouchedAndFailsBeforeStopping() {
     List<Snapshot> ten = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
       ten.add(new Snapshot(SnapshotId.of(new byte[] {100, (byte) i}), 1000 + i, 1));
     }
-    mc.snapshots.put(CANISTER, ten);
+    mc.snapshots.put(CANISTER, new ArrayList<>(ten));
     UpgradeReport r = upgrader(null).upgrade(wasmOnly());
+    assertFalse(r.succeeded());
+    assertTrue(r.failure().orElseThrow().getMessage().contains("takeSnapshot(false)"),
+        r.failure().get().getMessage());
+    assertEquals(ten, mc.snapshots.get(CANISTER), "the owner's snapshots are untouched");
+    assertEquals(0, mc.count("stop_canister"));
+    assertEquals(0, mc.count("take_canister_snapshot"));
+    assertEquals(v1, mc.installed.get(CANISTER));
+    assertEquals(List.of(OWNER), mc.controllers.get(CANISTER), "rights handed back");
+  }
+
+  @Test
+  void upgrade_tenSnapshotsAndSnapshotOptedOut_upgradesWithoutOne() {
+    List<Snapshot> ten = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      ten.add(new Snapshot(SnapshotId.of(new byte[] {100, (byte) i}), 1000 + i, 1));
+    }
+    mc.snapshots.put(CANISTER, new ArrayList<>(ten));
+    UpgradeReport r = upgrader(null).upgrade(UpgradeJob.builder(CANISTER, OWNER,
+        UpgradeScope.WASM_ONLY).wasmModule(v2).takeSnapshot(false).build());
     assertTrue(r.succeeded(), r.toString());
-    List<Snapshot> left = mc.snapshots.get(CANISTER);
-    assertEquals(9, left.size());
-    assertFalse(left.stream().anyMatch(s -> s.takenAtTimestampNanos() == 1000));
+    assertEquals(ten, mc.snapshots.get(CANISTER));
+    assertEquals(v2.hash(), mc.installed.get(CANISTER));
+  }
+
+  @Test
+  void upgrade_stoppedCanister_staysStopped() {
+    mc.runStatus.put(CANISTER, CanisterStatus.RunStatus.STOPPED);
+    UpgradeReport r = upgrader(id -> {
+      throw new AssertionError("a stopped canister answers no health query");
+    }).upgrade(wasmOnly());
+    assertTrue(r.succeeded(), r.toString());
+    assertEquals(CanisterStatus.RunStatus.STOPPED, mc.runStatus.get(CANISTER));
+    assertEquals(0, mc.count("start_canister"));
+    assertEquals(v2.hash(), mc.installed.get(CANISTER));
+  }
+
+  @Test
+  void upgrade_healthCheckThrowsError_unhealthyAndRolledBack() {
+    UpgradeReport r = upgrader(id -> {
+      throw new StackOverflowError("deep");
+    }).upgrade(wasmOnly());
+    assertFalse(r.succeeded());
+    assertTrue(r.snapshotRestored());
+    assertEquals(v1, mc.installed.get(CANISTER));
+    assertEquals(CanisterStatus.RunStatus.RUNNING, mc.runStatus.get(CANISTER));
+  }
+
+  @Test
+  void upgrade_transientHealthFailure_retriedBeforeJudging() {
+    int[] calls = {0};
+    UpgradeReport r = upgrader(id -> {
+      if (calls[0]++ == 0) {
+        throw new org.icupgrade.core.TransportException("connection reset", true, null);
+      }
+    }).upgrade(wasmOnly());
+    assertTrue(r.succeeded(), r.toString());
+    assertEquals(2, calls[0]);
+    assertEquals(v2.hash(), mc.installed.get(CANISTER));
+  }
+
+  @Test
+  void upgrade_statusRejectedBySystem_notReportedAsNotController() {
+    mc.failNext("canister_status", new org.icupgrade.core.CanisterRejectException(
+        org.icupgrade.core.RejectCode.SYS_FATAL, "subnet unavailable", null, CANISTER,
+        "canister_status"));
+    UpgradeReport r = upgrader(null).upgrade(wasmOnly());
+    IcException f = r.failure().orElseThrow();
+    assertFalse(f instanceof NotControllerException, f.toString());
+    assertTrue(f.getMessage().contains("subnet unavailable"), f.getMessage());
+    assertEquals(0, mc.count("stop_canister"));
+  }
+
+  @Test
+  void upgrade_upgraderPrincipalNotTheCaller_caughtInPreflight() {
+    Principal wrong = Principal.fromBytes(new byte[] {7, 7, 7, 2});
+    UpgradeReport r = CanisterUpgrader.builder(wrong, mc, installer())
+        .retryPolicy(noSleep()).build().upgrade(wasmOnly());
+    assertFalse(r.succeeded());
+    assertTrue(r.failure().orElseThrow().getMessage().contains("is not among its controllers"),
+        r.failure().get().getMessage());
+    assertEquals(0, mc.count("stop_canister"));
+    assertFalse(r.rightsHandedBack(), "the backend still holds its rights: not a success");
+  }
+
+  @Test
+  void job_partsContradictingScope_refusedWhenBuilt() {
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> UpgradeJob.builder(CANISTER, OWNER, UpgradeScope.FRONTEND_ONLY)
+            .frontend(FrontendRelease.of(List.of())).wasmModule(v2).build());
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> UpgradeJob.builder(CANISTER, OWNER, UpgradeScope.WASM_ONLY)
+            .wasmModule(v2).frontend(FrontendRelease.of(List.of())).build());
   }
 
   @Test
