@@ -7,9 +7,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.icupgrade.candid.internal.ManagementArgs;
 import org.icupgrade.candid.internal.ManagementCandid;
@@ -44,18 +42,16 @@ public final class Replica {
   /** At most 10 snapshots per canister (spec, "IC method take_canister_snapshot"). */
   public static final int MAX_SNAPSHOTS = 10;
 
-  private final Map<Principal, CanisterState> canisters = new ConcurrentHashMap<>();
+  private static final System.Logger LOG = System.getLogger(Replica.class.getName());
+
+  private final Canisters canisters;
   private final AtomicLong nextCanister = new AtomicLong();
   private final AtomicLong nextSnapshot = new AtomicLong();
-  private final Clock clock;
   private final List<RecordedCall> calls = Collections.synchronizedList(new ArrayList<>());
   private final Faults faults = new Faults();
 
-  private final long instructionLimit;
-
   public Replica(Clock clock, long instructionLimit) {
-    this.clock = clock;
-    this.instructionLimit = instructionLimit;
+    this.canisters = new Canisters(clock, instructionLimit);
   }
 
   public Faults faults() {
@@ -117,7 +113,7 @@ public final class Replica {
       throw Rejects.badRequest(method, "effective canister id " + effectiveCanisterId
           + " does not match the called canister " + canisterId);
     }
-    CanisterState c = state(canisterId, method);
+    CanisterState c = canisters.state(canisterId, method);
     if (c.builtin == null) {
       synchronized (wasmExecution) {
         return canister(c, caller, canisterId, method, arg, effectiveCanisterId, query);
@@ -158,7 +154,7 @@ public final class Replica {
       }
       WasmCanister code = c.code;
       if (code != null && code.hasMethod(method, query)) {
-        if (!query && !isCanister(caller)) {
+        if (!query && !canisters.isCanister(caller)) {
           inspect(c, code, caller, method, arg);
         }
         return execute(c, code, caller, method, arg, query);
@@ -166,7 +162,7 @@ public final class Replica {
       // Spec, "Inter-canister method calls": a canister may call a query method; it runs as
       // an update (replicated), which for a query changes nothing.
       if (code != null && !query && effectiveCanisterId.equals(canisterId)
-          && isCanister(caller) && code.hasMethod(method, true)) {
+          && canisters.isCanister(caller) && code.hasMethod(method, true)) {
         return execute(c, code, caller, method, arg, true);
       }
       if (code != null && query && code.hasMethod(method, false)) {
@@ -267,41 +263,6 @@ public final class Replica {
     }
   }
 
-  private boolean isCanister(Principal p) {
-    return canisters.containsKey(p);
-  }
-
-  private WasmCanister.Environment environment(CanisterState c) {
-    return new WasmCanister.Environment() {
-      @Override
-      public Principal self() {
-        return c.id;
-      }
-
-      @Override
-      public boolean isController(Principal p) {
-        return c.controllers.contains(p);
-      }
-
-      @Override
-      public long timeNanos() {
-        java.time.Instant now = clock.instant();
-        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-      }
-
-      @Override
-      public boolean isCanister(Principal p) {
-        return Replica.this.isCanister(p);
-      }
-
-      @Override
-      public void debugPrint(String message) {
-        LOG.log(System.Logger.Level.DEBUG, () -> c.id + ": " + message);
-      }
-    };
-  }
-
-  private static final System.Logger LOG = System.getLogger(Replica.class.getName());
 
   // ---- the management canister ----
 
@@ -343,7 +304,7 @@ public final class Replica {
           return ManagementCandid.encodeCanisterStatusResult(canisterStatus(caller,
               about(ManagementCandid.decodeCanisterIdArgs(arg, method), effective, method)));
         case "uninstall_code": {
-          CanisterState c = controlled(caller,
+          CanisterState c = canisters.controlled(caller,
               about(ManagementCandid.decodeCanisterIdArgs(arg, method), effective, method), method);
           synchronized (c) {
             uninstall(c);
@@ -351,7 +312,7 @@ public final class Replica {
           return ManagementCandid.encodeEmptyResult();
         }
         case "delete_canister": {
-          CanisterState c = controlled(caller,
+          CanisterState c = canisters.controlled(caller,
               about(ManagementCandid.decodeCanisterIdArgs(arg, method), effective, method), method);
           synchronized (c) {
             // Spec, "IC method delete_canister": only a stopped canister can be deleted; its
@@ -367,7 +328,7 @@ public final class Replica {
         case "install_code": {
           ManagementArgs.InstallCode a = ManagementCandid.decodeInstallCodeArgs(arg);
           about(a.canisterId(), effective, method);
-          CanisterState c = controlled(caller, a.canisterId(), method);
+          CanisterState c = canisters.controlled(caller, a.canisterId(), method);
           synchronized (c) {
             install(c, a.mode(), a.wasmModule(), a.arg(), caller, method);
           }
@@ -380,14 +341,14 @@ public final class Replica {
               uploadChunk(caller, a.canisterId(), a.chunk()));
         }
         case "stored_chunks": {
-          CanisterState c = controlledOrSelf(caller,
+          CanisterState c = canisters.controlledOrSelf(caller,
               about(ManagementCandid.decodeCanisterIdArgs(arg, method), effective, method), method);
           synchronized (c) {
             return ManagementCandid.encodeStoredChunksResult(new ArrayList<>(c.chunkStore.keySet()));
           }
         }
         case "clear_chunk_store": {
-          CanisterState c = controlledOrSelf(caller,
+          CanisterState c = canisters.controlledOrSelf(caller,
               about(ManagementCandid.decodeCanisterIdArgs(arg, method), effective, method), method);
           synchronized (c) {
             c.chunkStore.clear();
@@ -402,7 +363,7 @@ public final class Replica {
         }
         case "start_canister":
         case "stop_canister": {
-          CanisterState c = controlled(caller,
+          CanisterState c = canisters.controlled(caller,
               about(ManagementCandid.decodeCanisterIdArgs(arg, method), effective, method), method);
           synchronized (c) {
             // No calls are ever in flight here, so stopping completes at once (spec, "IC method
@@ -425,7 +386,7 @@ public final class Replica {
           return ManagementCandid.encodeEmptyResult();
         }
         case "list_canister_snapshots": {
-          CanisterState c = controlled(caller,
+          CanisterState c = canisters.controlled(caller,
               about(ManagementCandid.decodeCanisterIdArgs(arg, method), effective, method), method);
           synchronized (c) {
             List<Snapshot> list = new ArrayList<>();
@@ -435,7 +396,7 @@ public final class Replica {
         }
         case "delete_canister_snapshot": {
           ManagementArgs.SnapshotOf a = ManagementCandid.decodeSnapshotArgs(arg, method);
-          CanisterState c = controlled(caller, about(a.canisterId(), effective, method), method);
+          CanisterState c = canisters.controlled(caller, about(a.canisterId(), effective, method), method);
           synchronized (c) {
             if (!c.snapshots.removeIf(s -> s.snapshot().id().equals(a.snapshotId()))) {
               throw Rejects.invalid(method, "Snapshot " + a.snapshotId() + " of canister "
@@ -465,35 +426,6 @@ public final class Replica {
     return canisterId;
   }
 
-  private CanisterState state(Principal canisterId, String method) {
-    CanisterState c = canisters.get(canisterId);
-    if (c == null) {
-      throw Rejects.notFound(canisterId, method);
-    }
-    return c;
-  }
-
-  /** Only controllers may manage a canister (spec, each method: "only controllers"). */
-  private CanisterState controlled(Principal caller, Principal canisterId, String method) {
-    CanisterState c = state(canisterId, method);
-    synchronized (c) {
-      if (!c.controllers.contains(caller)) {
-        throw Rejects.notController(canisterId, caller, method);
-      }
-    }
-    return c;
-  }
-
-  /**
-   * Controllers and the canister itself (spec, formal model, "Upload Chunk", "Clear chunk store",
-   * "List stored chunks", "Canister status": {@code M.caller ∈ S.controllers[A.canister_id] ∪
-   * {A.canister_id}}).
-   */
-  private CanisterState controlledOrSelf(Principal caller, Principal canisterId, String method) {
-    return caller.equals(canisterId) ? state(canisterId, method)
-        : controlled(caller, canisterId, method);
-  }
-
   public Principal create(
       Principal caller, @Nullable CanisterSettings settings, BigInteger cycles,
       @Nullable Principal specifiedId) {
@@ -504,7 +436,7 @@ public final class Replica {
     Principal id;
     if (specifiedId != null) {
       id = specifiedId;
-      if (canisters.containsKey(id)) {
+      if (canisters.contains(id)) {
         throw Rejects.invalid("provisional_create_canister_with_cycles",
             "Canister " + id + " already exists", "IC0302");
       }
@@ -513,7 +445,7 @@ public final class Replica {
       id = Principal.fromBytes(ByteBuffer.allocate(10).putLong(n).put((byte) 1).put((byte) 1)
           .array());
     }
-    canisters.put(id, new CanisterState(id, controllers, cycles));
+    canisters.add(new CanisterState(id, controllers, cycles));
     return id;
   }
 
@@ -534,7 +466,7 @@ public final class Replica {
       Principal caller, Principal canisterId, CanisterSettings settings,
       @Nullable Principal effective) {
     about(canisterId, effective, "update_settings");
-    CanisterState c = controlled(caller, canisterId, "update_settings");
+    CanisterState c = canisters.controlled(caller, canisterId, "update_settings");
     synchronized (c) {
       Optional<List<Principal>> controllers = settings.controllers();
       if (controllers.isPresent()) {
@@ -545,7 +477,7 @@ public final class Replica {
   }
 
   public CanisterStatus canisterStatus(Principal caller, Principal canisterId) {
-    CanisterState c = controlledOrSelf(caller, canisterId, "canister_status");
+    CanisterState c = canisters.controlledOrSelf(caller, canisterId, "canister_status");
     synchronized (c) {
       long memory = c.module == null ? 0 : c.module.length;
       return new CanisterStatus(c.status, c.controllers, c.moduleHash, BigInteger.valueOf(memory),
@@ -554,7 +486,7 @@ public final class Replica {
   }
 
   private Sha256 uploadChunk(Principal caller, Principal canisterId, byte[] chunk) {
-    CanisterState c = controlledOrSelf(caller, canisterId, "upload_chunk");
+    CanisterState c = canisters.controlledOrSelf(caller, canisterId, "upload_chunk");
     if (chunk.length > MAX_CHUNK_SIZE) {
       throw Rejects.invalid("upload_chunk", "Wasm chunk is " + chunk.length
           + " bytes; a chunk is at most " + MAX_CHUNK_SIZE + " bytes", "IC0505");
@@ -577,11 +509,11 @@ public final class Replica {
 
   private void installChunked(Principal caller, InstallChunkedCodeRequest r) {
     String method = "install_chunked_code";
-    CanisterState target = controlled(caller, r.targetCanister(), method);
+    CanisterState target = canisters.controlled(caller, r.targetCanister(), method);
     Principal storeId = r.storeCanister().orElse(r.targetCanister());
     // Spec, "IC method install_chunked_code": the caller must also be a controller of the store
     // canister, or the store canister itself.
-    CanisterState store = controlledOrSelf(caller, storeId, method);
+    CanisterState store = canisters.controlledOrSelf(caller, storeId, method);
     if (r.chunkHashes().isEmpty()) {
       throw Rejects.invalid(method, "chunk_hashes_list is empty", "IC0505");
     }
@@ -676,8 +608,7 @@ public final class Replica {
   private WasmCanister run(
       CanisterState c, InstallMode mode, byte[] wasm, byte[] arg, Principal caller,
       String method) {
-    WasmCanister next = WasmCanister.instantiate(wasm, environment(c),
-        instructionLimit);
+    WasmCanister next = canisters.instantiate(c, wasm);
     WasmCanister old = c.code;
     if (mode.kind() != InstallMode.Kind.UPGRADE) {
       start(c, next, caller, method);
@@ -749,7 +680,7 @@ public final class Replica {
   private Snapshot takeSnapshot(
       Principal caller, Principal canisterId, @Nullable SnapshotId replace) {
     String method = "take_canister_snapshot";
-    CanisterState c = controlled(caller, canisterId, method);
+    CanisterState c = canisters.controlled(caller, canisterId, method);
     synchronized (c) {
       // Spec, formal model, "Take canister snapshot": the snapshot holds the canister's
       // wasm_state and raw_module, which an empty canister does not have; the IC refuses.
@@ -767,7 +698,8 @@ public final class Replica {
       }
       byte[] idBytes = ByteBuffer.allocate(canisterId.length() + 8).put(canisterId.toBytes())
           .putLong(nextSnapshot.getAndIncrement()).array();
-      long now = clock.instant().getEpochSecond() * 1_000_000_000L + clock.instant().getNano();
+      long now = canisters.clock().instant().getEpochSecond() * 1_000_000_000L
+          + canisters.clock().instant().getNano();
       Snapshot s = new Snapshot(SnapshotId.of(idBytes), now,
           c.module == null ? 0 : c.module.length);
       if (replace != null) {
@@ -784,7 +716,7 @@ public final class Replica {
 
   private void loadSnapshot(Principal caller, Principal canisterId, SnapshotId id) {
     String method = "load_canister_snapshot";
-    CanisterState c = controlled(caller, canisterId, method);
+    CanisterState c = canisters.controlled(caller, canisterId, method);
     synchronized (c) {
       CanisterState.SnapshotState s = c.snapshots.stream()
           .filter(x -> x.snapshot().id().equals(id)).findFirst()
@@ -800,9 +732,8 @@ public final class Replica {
       // come back exactly as they were when the snapshot was taken.
       c.code = null;
       if (s.module() != null) {
-        WasmCanister code = WasmCanister.instantiate(
-            ModuleValidator.check(s.module(), method).wasm(), environment(c),
-            instructionLimit);
+        WasmCanister code = canisters.instantiate(c,
+            ModuleValidator.check(s.module(), method).wasm());
         if (s.codeState() != null) {
           code.rollback(s.codeState());
         }
@@ -815,28 +746,28 @@ public final class Replica {
   // ---- inspection ----
 
   public Optional<Sha256> moduleHash(Principal canisterId) {
-    CanisterState c = state(canisterId, "read_state");
+    CanisterState c = canisters.state(canisterId, "read_state");
     synchronized (c) {
       return Optional.ofNullable(c.moduleHash);
     }
   }
 
   public List<Sha256> chunkStore(Principal canisterId) {
-    CanisterState c = state(canisterId, "chunk_store");
+    CanisterState c = canisters.state(canisterId, "chunk_store");
     synchronized (c) {
       return List.copyOf(c.chunkStore.keySet());
     }
   }
 
   public CanisterStatus.RunStatus runStatus(Principal canisterId) {
-    CanisterState c = state(canisterId, "status");
+    CanisterState c = canisters.state(canisterId, "status");
     synchronized (c) {
       return c.status;
     }
   }
 
   public List<Principal> controllers(Principal canisterId) {
-    CanisterState c = state(canisterId, "controllers");
+    CanisterState c = canisters.state(canisterId, "controllers");
     synchronized (c) {
       return c.controllers;
     }
@@ -849,9 +780,8 @@ public final class Replica {
    */
   public int tick() {
     int ran = 0;
-    java.time.Instant now = clock.instant();
-    long nanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
-    for (CanisterState c : List.copyOf(canisters.values())) {
+    long nanos = canisters.nowNanos();
+    for (CanisterState c : canisters.all()) {
       synchronized (wasmExecution) {
         ran += fireTimer(c, nanos);
       }
@@ -880,7 +810,7 @@ public final class Replica {
   }
 
   public void host(Principal canisterId, BuiltinCanister builtin) {
-    CanisterState c = state(canisterId, "host");
+    CanisterState c = canisters.state(canisterId, "host");
     synchronized (c) {
       c.builtin = builtin;
     }
