@@ -87,9 +87,9 @@ final class CanisterLifecycle {
   }
 
   byte[] updateSettings(ManagementCall call) {
-    ManagementArgs.UpdateSettings a = ManagementCandid.decodeUpdateSettingsArgs(call.arg());
-    call.about(a.canisterId());
-    CanisterState c = canisters.controlled(call.caller(), a.canisterId(), "update_settings");
+    ManagementArgs.UpdateSettings a = call.decode(ManagementCandid::decodeUpdateSettingsArgs,
+        ManagementArgs.UpdateSettings::canisterId);
+    CanisterState c = call.controlled(a.canisterId());
     synchronized (c) {
       Optional<List<Principal>> controllers = a.settings().controllers();
       if (controllers.isPresent()) {
@@ -123,7 +123,7 @@ final class CanisterLifecycle {
   }
 
   private byte[] setRunStatus(ManagementCall call, CanisterStatus.RunStatus status) {
-    CanisterState c = canisters.controlled(call.caller(), call.canisterIdArg(), call.method());
+    CanisterState c = call.controlled(call.canisterIdArg());
     synchronized (c) {
       // No calls are ever in flight here, so stopping completes at once (spec, "IC method
       // stop_canister": stopping -> stopped once no call contexts are open).
@@ -133,7 +133,7 @@ final class CanisterLifecycle {
   }
 
   byte[] deleteCanister(ManagementCall call) {
-    CanisterState c = canisters.controlled(call.caller(), call.canisterIdArg(), call.method());
+    CanisterState c = call.controlled(call.canisterIdArg());
     synchronized (c) {
       // Spec, "IC method delete_canister": only a stopped canister can be deleted; its
       // snapshots and chunk store go with it and its id is never reused.

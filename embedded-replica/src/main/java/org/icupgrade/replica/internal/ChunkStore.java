@@ -18,21 +18,16 @@ final class ChunkStore {
   /** A chunk store holds at most 100 chunks (spec, "IC method upload_chunk"). */
   static final int MAX_CHUNKS = 100;
 
-  private final Canisters canisters;
+  private ChunkStore() {}
 
-  ChunkStore(Canisters canisters) {
-    this.canisters = canisters;
+  static byte[] uploadChunk(ManagementCall call) {
+    ManagementArgs.UploadChunk a = call.decode(ManagementCandid::decodeUploadChunkArgs,
+        ManagementArgs.UploadChunk::canisterId);
+    return ManagementCandid.encodeUploadChunkResult(upload(call, a.canisterId(), a.chunk()));
   }
 
-  byte[] uploadChunk(ManagementCall call) {
-    ManagementArgs.UploadChunk a = ManagementCandid.decodeUploadChunkArgs(call.arg());
-    call.about(a.canisterId());
-    return ManagementCandid.encodeUploadChunkResult(
-        upload(call.caller(), a.canisterId(), a.chunk()));
-  }
-
-  private Sha256 upload(Principal caller, Principal canisterId, byte[] chunk) {
-    CanisterState c = canisters.controlledOrSelf(caller, canisterId, "upload_chunk");
+  private static Sha256 upload(ManagementCall call, Principal canisterId, byte[] chunk) {
+    CanisterState c = call.controlledOrSelf(canisterId);
     if (chunk.length > MAX_CHUNK_SIZE) {
       throw Rejects.invalid("upload_chunk", "Wasm chunk is " + chunk.length
           + " bytes; a chunk is at most " + MAX_CHUNK_SIZE + " bytes", "IC0505");
@@ -53,17 +48,15 @@ final class ChunkStore {
     return hash;
   }
 
-  byte[] storedChunks(ManagementCall call) {
-    CanisterState c =
-        canisters.controlledOrSelf(call.caller(), call.canisterIdArg(), call.method());
+  static byte[] storedChunks(ManagementCall call) {
+    CanisterState c = call.controlledOrSelf(call.canisterIdArg());
     synchronized (c) {
       return ManagementCandid.encodeStoredChunksResult(new ArrayList<>(c.chunkStore.keySet()));
     }
   }
 
-  byte[] clearChunkStore(ManagementCall call) {
-    CanisterState c =
-        canisters.controlledOrSelf(call.caller(), call.canisterIdArg(), call.method());
+  static byte[] clearChunkStore(ManagementCall call) {
+    CanisterState c = call.controlledOrSelf(call.canisterIdArg());
     synchronized (c) {
       c.chunkStore.clear();
     }

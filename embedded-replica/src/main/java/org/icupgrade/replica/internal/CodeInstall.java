@@ -15,36 +15,31 @@ import org.icupgrade.core.management.InstallChunkedCodeRequest;
  * modes' rules and the lifecycle hooks an install runs.
  */
 final class CodeInstall {
-  private final Canisters canisters;
+  private CodeInstall() {}
 
-  CodeInstall(Canisters canisters) {
-    this.canisters = canisters;
-  }
-
-  byte[] installCode(ManagementCall call) {
-    ManagementArgs.InstallCode a = ManagementCandid.decodeInstallCodeArgs(call.arg());
-    call.about(a.canisterId());
-    CanisterState c = canisters.controlled(call.caller(), a.canisterId(), call.method());
+  static byte[] installCode(ManagementCall call) {
+    ManagementArgs.InstallCode a = call.decode(ManagementCandid::decodeInstallCodeArgs,
+        ManagementArgs.InstallCode::canisterId);
+    CanisterState c = call.controlled(a.canisterId());
     synchronized (c) {
-      install(c, a.mode(), a.wasmModule(), a.arg(), call.caller(), call.method());
+      install(call, c, a.mode(), a.wasmModule(), a.arg());
     }
     return ManagementCandid.encodeEmptyResult();
   }
 
-  byte[] installChunkedCode(ManagementCall call) {
-    InstallChunkedCodeRequest r = ManagementCandid.decodeInstallChunkedCodeArgs(call.arg());
-    call.about(r.targetCanister());
-    installChunked(call.caller(), r);
+  static byte[] installChunkedCode(ManagementCall call) {
+    InstallChunkedCodeRequest r = call.decode(ManagementCandid::decodeInstallChunkedCodeArgs,
+        InstallChunkedCodeRequest::targetCanister);
+    installChunked(call, r);
     return ManagementCandid.encodeEmptyResult();
   }
 
-  private void installChunked(Principal caller, InstallChunkedCodeRequest r) {
-    String method = "install_chunked_code";
-    CanisterState target = canisters.controlled(caller, r.targetCanister(), method);
-    Principal storeId = r.storeCanister().orElse(r.targetCanister());
+  private static void installChunked(ManagementCall call, InstallChunkedCodeRequest r) {
+    String method = call.method();
+    CanisterState target = call.controlled(r.targetCanister());
     // Spec, "IC method install_chunked_code": the caller must also be a controller of the store
     // canister, or the store canister itself.
-    CanisterState store = canisters.controlledOrSelf(caller, storeId, method);
+    CanisterState store = call.controlledOrSelf(r.storeCanister().orElse(r.targetCanister()));
     if (r.chunkHashes().isEmpty()) {
       throw Rejects.invalid(method, "chunk_hashes_list is empty", "IC0505");
     }
@@ -59,13 +54,13 @@ final class CodeInstall {
           throw Rejects.invalid(method, "wasm_module_hash " + r.wasmModuleHash()
               + " does not match the hash of the concatenated chunks, " + actual, "IC0505");
         }
-        install(target, r.mode(), bytes, r.arg(), caller, method);
+        install(call, target, r.mode(), bytes, r.arg());
       }
     }
   }
 
-  byte[] uninstallCode(ManagementCall call) {
-    CanisterState c = canisters.controlled(call.caller(), call.canisterIdArg(), call.method());
+  static byte[] uninstallCode(ManagementCall call) {
+    CanisterState c = call.controlled(call.canisterIdArg());
     synchronized (c) {
       uninstall(c);
     }
@@ -73,9 +68,9 @@ final class CodeInstall {
   }
 
   /** Installs into a locked canister; both install methods end here. */
-  private void install(
-      CanisterState c, InstallMode mode, byte[] module, byte[] arg, Principal caller,
-      String method) {
+  private static void install(
+      ManagementCall call, CanisterState c, InstallMode mode, byte[] module, byte[] arg) {
+    String method = call.method();
     ModuleValidator.Checked checked = ModuleValidator.check(module, method);
     switch (mode.kind()) {
       case INSTALL:
@@ -110,7 +105,7 @@ final class CodeInstall {
       default:
         throw new IllegalStateException();
     }
-    c.code = run(c, mode, checked.wasm(), arg, caller, method);
+    c.code = run(call, c, mode, checked.wasm(), arg);
     c.module = module;
     c.moduleHash = Sha256.of(module);
     c.enhancedOrthogonalPersistence = checked.enhancedOrthogonalPersistence();
@@ -124,10 +119,11 @@ final class CodeInstall {
    * memory, replaces the heap and runs the new code's canister_post_upgrade. If anything traps,
    * the install fails and the canister is exactly as before.
    */
-  private WasmCanister run(
-      CanisterState c, InstallMode mode, byte[] wasm, byte[] arg, Principal caller,
-      String method) {
-    WasmCanister next = canisters.instantiate(c, wasm);
+  private static WasmCanister run(
+      ManagementCall call, CanisterState c, InstallMode mode, byte[] wasm, byte[] arg) {
+    Principal caller = call.caller();
+    String method = call.method();
+    WasmCanister next = call.canisters().instantiate(c, wasm);
     WasmCanister old = c.code;
     if (mode.kind() != InstallMode.Kind.UPGRADE) {
       start(c, next, caller, method);

@@ -19,11 +19,11 @@ final class ManagementCanister {
     byte[] call(ManagementCall call);
   }
 
+  private final Canisters canisters;
   private final Map<String, Method> methods;
 
-  ManagementCanister(
-      CanisterLifecycle lifecycle, CodeInstall install, ChunkStore chunkStore,
-      Snapshots snapshots) {
+  ManagementCanister(Canisters canisters, CanisterLifecycle lifecycle, Snapshots snapshots) {
+    this.canisters = canisters;
     Map<String, Method> m = new HashMap<>();
     m.put("provisional_create_canister_with_cycles", lifecycle::provisionalCreate);
     m.put("create_canister", lifecycle::createCanister);
@@ -33,18 +33,18 @@ final class ManagementCanister {
     m.put("stop_canister", lifecycle::stopCanister);
     m.put("delete_canister", lifecycle::deleteCanister);
 
-    m.put("install_code", install::installCode);
-    m.put("install_chunked_code", install::installChunkedCode);
-    m.put("uninstall_code", install::uninstallCode);
+    m.put("install_code", CodeInstall::installCode);
+    m.put("install_chunked_code", CodeInstall::installChunkedCode);
+    m.put("uninstall_code", CodeInstall::uninstallCode);
 
-    m.put("upload_chunk", chunkStore::uploadChunk);
-    m.put("stored_chunks", chunkStore::storedChunks);
-    m.put("clear_chunk_store", chunkStore::clearChunkStore);
+    m.put("upload_chunk", ChunkStore::uploadChunk);
+    m.put("stored_chunks", ChunkStore::storedChunks);
+    m.put("clear_chunk_store", ChunkStore::clearChunkStore);
 
     m.put("take_canister_snapshot", snapshots::take);
-    m.put("load_canister_snapshot", snapshots::load);
-    m.put("list_canister_snapshots", snapshots::list);
-    m.put("delete_canister_snapshot", snapshots::delete);
+    m.put("load_canister_snapshot", Snapshots::load);
+    m.put("list_canister_snapshots", Snapshots::list);
+    m.put("delete_canister_snapshot", Snapshots::delete);
     this.methods = Map.copyOf(m);
   }
 
@@ -63,7 +63,7 @@ final class ManagementCanister {
             "The management canister has no method '" + method + "' in this replica",
             "IC0536", Principal.MANAGEMENT_CANISTER, method);
       }
-      return m.call(new ManagementCall(caller, method, arg, effective));
+      return m.call(new ManagementCall(canisters, caller, method, arg, effective));
     } catch (IllegalArgumentException e) {
       throw Rejects.badRequest(method, "Error decoding the argument of " + method + ": "
           + e.getMessage());

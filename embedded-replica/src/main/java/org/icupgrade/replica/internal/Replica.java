@@ -36,8 +36,7 @@ public final class Replica {
   public Replica(Clock clock, long instructionLimit) {
     this.canisters = new Canisters(clock, instructionLimit);
     this.lifecycle = new CanisterLifecycle(canisters);
-    this.management = new ManagementCanister(lifecycle, new CodeInstall(canisters),
-        new ChunkStore(canisters), new Snapshots(canisters));
+    this.management = new ManagementCanister(canisters, lifecycle, new Snapshots());
   }
 
   public Faults faults() {

@@ -18,23 +18,19 @@ final class Snapshots {
   /** At most 10 snapshots per canister (spec, "IC method take_canister_snapshot"). */
   static final int MAX_SNAPSHOTS = 10;
 
-  private final Canisters canisters;
+  /** Makes the snapshot ids unique on this replica. */
   private final AtomicLong nextSnapshot = new AtomicLong();
 
-  Snapshots(Canisters canisters) {
-    this.canisters = canisters;
-  }
-
   byte[] take(ManagementCall call) {
-    ManagementArgs.TakeSnapshot a = ManagementCandid.decodeTakeSnapshotArgs(call.arg());
-    call.about(a.canisterId());
+    ManagementArgs.TakeSnapshot a = call.decode(ManagementCandid::decodeTakeSnapshotArgs,
+        ManagementArgs.TakeSnapshot::canisterId);
     return ManagementCandid.encodeSnapshotResult(
-        take(call.caller(), a.canisterId(), a.replaceSnapshot()));
+        take(call, a.canisterId(), a.replaceSnapshot()));
   }
 
-  private Snapshot take(Principal caller, Principal canisterId, @Nullable SnapshotId replace) {
-    String method = "take_canister_snapshot";
-    CanisterState c = canisters.controlled(caller, canisterId, method);
+  private Snapshot take(ManagementCall call, Principal canisterId, @Nullable SnapshotId replace) {
+    String method = call.method();
+    CanisterState c = call.controlled(canisterId);
     synchronized (c) {
       // Spec, formal model, "Take canister snapshot": the snapshot holds the canister's
       // wasm_state and raw_module, which an empty canister does not have; the IC refuses.
@@ -52,7 +48,7 @@ final class Snapshots {
       }
       byte[] idBytes = ByteBuffer.allocate(canisterId.length() + 8).put(canisterId.toBytes())
           .putLong(nextSnapshot.getAndIncrement()).array();
-      Clock clock = canisters.clock();
+      Clock clock = call.canisters().clock();
       long now = clock.instant().getEpochSecond() * 1_000_000_000L + clock.instant().getNano();
       Snapshot s = new Snapshot(SnapshotId.of(idBytes), now,
           c.module == null ? 0 : c.module.length);
@@ -68,16 +64,15 @@ final class Snapshots {
     }
   }
 
-  byte[] load(ManagementCall call) {
-    ManagementArgs.SnapshotOf a = ManagementCandid.decodeSnapshotArgs(call.arg(), call.method());
-    call.about(a.canisterId());
-    load(call.caller(), a.canisterId(), a.snapshotId());
+  static byte[] load(ManagementCall call) {
+    ManagementArgs.SnapshotOf a = snapshotArg(call);
+    load(call, a.canisterId(), a.snapshotId());
     return ManagementCandid.encodeEmptyResult();
   }
 
-  private void load(Principal caller, Principal canisterId, SnapshotId id) {
-    String method = "load_canister_snapshot";
-    CanisterState c = canisters.controlled(caller, canisterId, method);
+  private static void load(ManagementCall call, Principal canisterId, SnapshotId id) {
+    String method = call.method();
+    CanisterState c = call.controlled(canisterId);
     synchronized (c) {
       CanisterState.SnapshotState s = c.snapshots.stream()
           .filter(x -> x.snapshot().id().equals(id)).findFirst()
@@ -94,7 +89,7 @@ final class Snapshots {
       c.code = null;
       if (s.module() != null) {
         WasmCanister code =
-            canisters.instantiate(c, ModuleValidator.check(s.module(), method).wasm());
+            call.canisters().instantiate(c, ModuleValidator.check(s.module(), method).wasm());
         if (s.codeState() != null) {
           code.rollback(s.codeState());
         }
@@ -104,8 +99,13 @@ final class Snapshots {
     }
   }
 
-  byte[] list(ManagementCall call) {
-    CanisterState c = canisters.controlled(call.caller(), call.canisterIdArg(), call.method());
+  private static ManagementArgs.SnapshotOf snapshotArg(ManagementCall call) {
+    return call.decode(arg -> ManagementCandid.decodeSnapshotArgs(arg, call.method()),
+        ManagementArgs.SnapshotOf::canisterId);
+  }
+
+  static byte[] list(ManagementCall call) {
+    CanisterState c = call.controlled(call.canisterIdArg());
     synchronized (c) {
       List<Snapshot> list = new ArrayList<>();
       c.snapshots.forEach(s -> list.add(s.snapshot()));
@@ -113,10 +113,9 @@ final class Snapshots {
     }
   }
 
-  byte[] delete(ManagementCall call) {
-    ManagementArgs.SnapshotOf a = ManagementCandid.decodeSnapshotArgs(call.arg(), call.method());
-    CanisterState c =
-        canisters.controlled(call.caller(), call.about(a.canisterId()), call.method());
+  static byte[] delete(ManagementCall call) {
+    ManagementArgs.SnapshotOf a = snapshotArg(call);
+    CanisterState c = call.controlled(a.canisterId());
     synchronized (c) {
       if (!c.snapshots.removeIf(s -> s.snapshot().id().equals(a.snapshotId()))) {
         throw Rejects.invalid(call.method(), "Snapshot " + a.snapshotId() + " of canister "
