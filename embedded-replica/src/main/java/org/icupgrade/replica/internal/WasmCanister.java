@@ -209,12 +209,7 @@ final class WasmCanister {
     } catch (Trap t) {
       throw t;
     } catch (RuntimeException | StackOverflowError e) {
-      for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
-        if (t instanceof Trap trap) {
-          throw trap;
-        }
-      }
-      throw new Trap("Canister trapped: " + e.getMessage());
+      throw trapOf(e);
     } finally {
       ctx = previous;
     }
@@ -312,12 +307,7 @@ final class WasmCanister {
     } catch (Trap t) {
       throw t;
     } catch (ChicoryException | StackOverflowError e) {
-      for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
-        if (t instanceof Trap trap) {
-          throw trap;
-        }
-      }
-      throw new Trap("Canister trapped: " + e.getMessage());
+      throw trapOf(e);
     } finally {
       ctx = null;
       before.undo(this);
@@ -367,14 +357,7 @@ final class WasmCanister {
     } catch (ChicoryException | StackOverflowError e) {
       ctx = null;
       before.undo(this);
-      Throwable root = e;
-      while (root.getCause() != null && root.getCause() != root) {
-        if (root.getCause() instanceof Trap t) {
-          throw t;
-        }
-        root = root.getCause();
-      }
-      throw new Trap("Canister trapped: " + e.getMessage());
+      throw trapOf(e);
     } catch (RuntimeException e) {
       // Whatever else goes wrong inside the message is the message's failure, not the replica's:
       // it rolls back like a trap.
@@ -434,6 +417,19 @@ final class WasmCanister {
     long previous = timerDeadline;
     timerDeadline = deadline;
     return previous;
+  }
+
+  /**
+   * The trap behind a failure of the interpreter: a {@link Trap} a host function threw, which
+   * Chicory wraps, or else a trap that names the failure (a WASM trap, a stack overflow).
+   */
+  private static Trap trapOf(Throwable e) {
+    for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+      if (t instanceof Trap trap) {
+        return trap;
+      }
+    }
+    return new Trap("Canister trapped: " + e.getMessage());
   }
 
   static CanisterRejectException reject(Principal canisterId, String method, Trap t) {
