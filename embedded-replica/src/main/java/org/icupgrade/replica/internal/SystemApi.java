@@ -9,13 +9,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.icupgrade.replica.internal.WasmCanister.Kind;
+import org.icupgrade.replica.internal.WasmCanister.Trap;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The ic0 functions of the interface spec ("Overview of imports"): the type each must be imported
- * with and the entry points it may be called from. A module importing a known function with
- * another type is refused at install; calling a function from an entry point the spec does not
- * list traps, as on the IC.
+ * The ic0 functions: each defined once, in the class of its group ({@link Ic0Message}, {@link
+ * Ic0Call}, {@link Ic0Stable}, {@link Ic0Canister}, {@link Ic0System}), with the type the
+ * interface spec ("Overview of imports") says it must be imported with, the entry points it may
+ * be called from, and its implementation. A module importing a known function with another type
+ * is refused at install; calling a function from an entry point the spec does not list traps, as
+ * on the IC.
  *
  * <p>Chicory has no 64-bit memories, so the spec's pointer type {@code I} is always {@code i32}.
  * The composite-query contexts ({@code CQ CRy CRt CC}) never occur here: the replica runs no
@@ -24,96 +27,92 @@ import org.jspecify.annotations.Nullable;
 final class SystemApi {
   private SystemApi() {}
 
-  /** One ic0 function: its type and where it may be called. */
-  record Function(String name, FunctionType type, Set<Kind> callableFrom) {}
-
-  private static final Map<String, Function> FUNCTIONS = new HashMap<>();
-
-  static {
-    // Transcribed from the spec's table; the letters are the spec's (see contexts()).
-    def("msg_arg_data_size", "->I", "I U RQ NRQ CQ Ry CRy F");
-    def("msg_arg_data_copy", "I,I,I->", "I U RQ NRQ CQ Ry CRy F");
-    def("msg_caller_size", "->I", "*");
-    def("msg_caller_copy", "I,I,I->", "*");
-    def("msg_reject_code", "->i32", "Ry Rt CRy CRt");
-    def("msg_reject_msg_size", "->I", "Rt CRt");
-    def("msg_reject_msg_copy", "I,I,I->", "Rt CRt");
-    def("msg_deadline", "->i64", "U RQ NRQ CQ Ry Rt CRy CRt");
-    def("msg_reply_data_append", "I,I->", "U RQ NRQ CQ Ry Rt CRy CRt");
-    def("msg_reply", "->", "U RQ NRQ CQ Ry Rt CRy CRt");
-    def("msg_reject", "I,I->", "U RQ NRQ CQ Ry Rt CRy CRt");
-    def("msg_cycles_available128", "I->", "U RQ Rt Ry");
-    def("msg_cycles_refunded128", "I->", "Rt Ry");
-    def("msg_cycles_accept128", "i64,i64,I->", "U RQ Rt Ry");
-    def("cycles_burn128", "i64,i64,I->", "I G U RQ Ry Rt C T");
-    def("canister_self_size", "->I", "*");
-    def("canister_self_copy", "I,I,I->", "*");
-    def("canister_cycle_balance128", "I->", "*");
-    def("canister_liquid_cycle_balance128", "I->", "*");
-    def("canister_status", "->i32", "*");
-    def("canister_version", "->i64", "*");
-    def("subnet_self_size", "->I", "*");
-    def("subnet_self_copy", "I,I,I->", "*");
-    def("msg_method_name_size", "->I", "F");
-    def("msg_method_name_copy", "I,I,I->", "F");
-    def("accept_message", "->", "F");
-    def("call_new", "I,I,I,I,I,I,I,I->", "U CQ Ry Rt CRy CRt T");
-    def("call_on_cleanup", "I,I->", "U CQ Ry Rt CRy CRt T");
-    def("call_data_append", "I,I->", "U CQ Ry Rt CRy CRt T");
-    def("call_with_best_effort_response", "i32->", "U CQ Ry Rt CRy CRt T");
-    def("call_cycles_add128", "i64,i64->", "U Ry Rt T");
-    def("call_perform", "->i32", "U CQ Ry Rt CRy CRt T");
-    def("stable64_size", "->i64", "* s");
-    def("stable64_grow", "i64->i64", "* s");
-    def("stable64_write", "i64,i64,i64->", "* s");
-    def("stable64_read", "i64,i64,i64->", "* s");
-    def("certified_data_set", "I,I->", "I G U Ry Rt T");
-    def("data_certificate_present", "->i32", "*");
-    def("data_certificate_size", "->I", "NRQ CQ");
-    def("data_certificate_copy", "I,I,I->", "NRQ CQ");
-    def("time", "->i64", "*");
-    def("global_timer_set", "i64->i64", "I G U Ry Rt C T");
-    def("performance_counter", "i32->i64", "* s");
-    def("is_controller", "I,I->i32", "* s");
-    def("in_replicated_execution", "->i32", "* s");
-    def("cost_call", "i64,i64,I->", "* s");
-    def("cost_create_canister", "I->", "* s");
-    def("cost_http_request", "i64,i64,I->", "* s");
-    def("cost_sign_with_ecdsa", "I,I,i32,I->i32", "* s");
-    def("cost_sign_with_schnorr", "I,I,i32,I->i32", "* s");
-    def("cost_vetkd_derive_key", "I,I,i32,I->i32", "* s");
-    def("env_var_count", "->I", "*");
-    def("env_var_name_size", "I->I", "*");
-    def("env_var_name_copy", "I,I,I,I->", "*");
-    def("env_var_value_size", "I,I->I", "*");
-    def("env_var_value_copy", "I,I,I,I,I->", "*");
-    def("debug_print", "I,I->", "* s");
-    def("trap", "I,I->", "* s");
-    // Only for 32-bit memories, which are the only ones here.
-    def("msg_cycles_available", "->i64", "U RQ Rt Ry");
-    def("msg_cycles_refunded", "->i64", "Rt Ry");
-    def("msg_cycles_accept", "i64->i64", "U RQ Rt Ry");
-    def("canister_cycle_balance", "->i64", "*");
-    def("call_cycles_add", "i64->", "U Ry Rt T");
-    def("stable_size", "->i32", "* s");
-    def("stable_grow", "i32->i32", "* s");
-    def("stable_write", "i32,i32,i32->", "* s");
-    def("stable_read", "i32,i32,i32->", "* s");
-    // Not in the spec's table this replica follows; given to every entry point like the
-    // canister id, since toolchains that verify certificates import it.
-    def("root_key_size", "->I", "*");
-    def("root_key_copy", "I,I,I->", "*");
+  /** An ic0 function's implementation: its arguments in, its results out (null for none). */
+  @FunctionalInterface
+  interface Handler {
+    long @Nullable [] apply(SystemCall call, long[] args);
   }
 
-  /** The spec's function, or null for a name the spec does not list. */
+  /**
+   * One ic0 function: its type (null for a function the spec's table does not list, which links
+   * with any type), where it may be called, and what it does.
+   */
+  record Function(
+      String name, @Nullable FunctionType type, Set<Kind> callableFrom, Handler handler) {}
+
+  /** What a group of functions defines its functions in. */
+  static final class Table {
+    private final Map<String, Function> functions = new HashMap<>();
+
+    private Table() {}
+
+    /**
+     * Defines a function of the spec's table: its type as {@code "params->results"} with the
+     * spec's letters ({@code I} for a pointer), the contexts it may be called from in the spec's
+     * letters (see {@code contexts}), and its implementation.
+     */
+    void def(String name, String signature, String letters, Handler handler) {
+      int arrow = signature.indexOf("->");
+      FunctionType type = FunctionType.of(
+          types(signature.substring(0, arrow)), types(signature.substring(arrow + 2)));
+      add(new Function(name, type, contexts(letters), handler));
+    }
+
+    /** Defines a function the spec's table does not list: any type, callable from anywhere. */
+    void unlisted(String name, Handler handler) {
+      add(new Function(name, null, EnumSet.allOf(Kind.class), handler));
+    }
+
+    private void add(Function f) {
+      if (functions.putIfAbsent(f.name(), f) != null) {
+        throw new IllegalStateException("ic0." + f.name() + " is defined twice");
+      }
+    }
+  }
+
+  /** For a function this replica does not implement: calling it traps naming it. */
+  static final Handler NOT_PROVIDED = (s, a) -> {
+    throw new Trap("ic0." + s.name() + " is not provided by the embedded replica");
+  };
+
+  // After NOT_PROVIDED, which the groups use.
+  private static final Map<String, Function> FUNCTIONS = table();
+
+  private static Map<String, Function> table() {
+    Table t = new Table();
+    Ic0Message.define(t);
+    Ic0Call.define(t);
+    Ic0Stable.define(t);
+    Ic0Canister.define(t);
+    Ic0System.define(t);
+    return Map.copyOf(t.functions);
+  }
+
+  /** The function, or null for a name this replica does not know. */
   static @Nullable Function lookup(String name) {
     return FUNCTIONS.get(name);
+  }
+
+  /** What calling {@code name} does: its implementation, or a trap for an unknown name. */
+  static Handler handler(String name) {
+    Function f = FUNCTIONS.get(name);
+    return f == null ? NOT_PROVIDED : f.handler();
   }
 
   /** Whether {@code name} may be called from {@code kind}; names the spec does not list may. */
   static boolean callable(String name, Kind kind) {
     Function f = FUNCTIONS.get(name);
     return f == null || f.callableFrom().contains(kind);
+  }
+
+  /** One result. */
+  static long[] i(long v) {
+    return new long[] {v};
+  }
+
+  /** No result. */
+  static long @Nullable [] none() {
+    return null;
   }
 
   /** The entry point a kind of message runs, as the IC names it in its errors. */
@@ -157,13 +156,6 @@ final class SystemApi {
       s.add(v.equals(ValType.I32) ? "i32" : v.equals(ValType.I64) ? "i64" : v.toString());
     }
     return String.join(", ", s);
-  }
-
-  private static void def(String name, String signature, String letters) {
-    int arrow = signature.indexOf("->");
-    FunctionType type = FunctionType.of(
-        types(signature.substring(0, arrow)), types(signature.substring(arrow + 2)));
-    FUNCTIONS.put(name, new Function(name, type, contexts(letters)));
   }
 
   private static List<ValType> types(String list) {

@@ -1,0 +1,148 @@
+package org.icupgrade.replica.internal;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.icupgrade.core.CanisterRejectException;
+import org.icupgrade.core.Principal;
+import org.icupgrade.core.RejectCode;
+import org.icupgrade.core.management.CanisterStatus;
+import org.icupgrade.replica.BuiltinCanister;
+import org.icupgrade.replica.RecordedCall;
+
+/**
+ * The routing of calls: ingress messages (scripted faults, the size limit, the record of calls
+ * received) and calls from canisters, each to the management canister's method table or to the
+ * called canister, with the checks of the effective canister id; and, in a canister, to its
+ * built-in code or to the WASM method the call names.
+ */
+final class CallRouter {
+  /** An ingress message is at most 2 MiB on application subnets (spec, "Resource limits"). */
+  static final int MAX_INGRESS_BYTES = 2 * 1024 * 1024;
+
+  private final Canisters canisters;
+  private final ManagementCanister management;
+  private final MessageExecution execution;
+  private final List<RecordedCall> calls = Collections.synchronizedList(new ArrayList<>());
+  private final Faults faults = new Faults();
+
+  CallRouter(Canisters canisters, ManagementCanister management) {
+    this.canisters = canisters;
+    this.management = management;
+    this.execution = new MessageExecution(canisters, this::interCanister);
+  }
+
+  Faults faults() {
+    return faults;
+  }
+
+  List<RecordedCall> calls() {
+    synchronized (calls) {
+      return List.copyOf(calls);
+    }
+  }
+
+  void clearCalls() {
+    calls.clear();
+  }
+
+  MessageExecution execution() {
+    return execution;
+  }
+
+  /** An ingress message: an update or a query from a user's agent. */
+  byte[] ingress(
+      Principal caller, Principal canisterId, String method, byte[] arg,
+      Principal effectiveCanisterId, boolean query) {
+    boolean rejected = true;
+    try {
+      faults.check(effectiveCanisterId, method);
+      // Spec, "Request: Call": an ingress message larger than the limit is not accepted.
+      if (arg.length > MAX_INGRESS_BYTES) {
+        throw new CanisterRejectException(RejectCode.CANISTER_REJECT,
+            "Request is too large: the argument of " + method + " is " + arg.length
+                + " bytes; an ingress message is at most " + MAX_INGRESS_BYTES + " bytes",
+            "IC0504", canisterId, method);
+      }
+      byte[] reply = canisterId.isManagementCanister()
+          ? management.call(caller, method, arg, effectiveCanisterId, query)
+          : canister(caller, canisterId, method, arg, effectiveCanisterId, query);
+      rejected = false;
+      return reply;
+    } finally {
+      calls.add(new RecordedCall(caller, canisterId, method, effectiveCanisterId, arg.length,
+          rejected));
+    }
+  }
+
+  /**
+   * A call a canister makes (spec, "Inter-canister method calls"), on behalf of {@code caller},
+   * the calling canister. It has no effective canister id: for the management canister the
+   * canister it is about is not checked against one; a canister's is the callee.
+   */
+  private byte[] interCanister(Principal caller, Principal callee, String method, byte[] arg) {
+    return callee.isManagementCanister()
+        ? management.call(caller, method, arg, null, false)
+        : canister(caller, callee, method, arg, callee, false);
+  }
+
+  private byte[] canister(
+      Principal caller, Principal canisterId, String method, byte[] arg,
+      Principal effectiveCanisterId, boolean query) {
+    if (!effectiveCanisterId.equals(canisterId)) {
+      throw Rejects.badRequest(method, "effective canister id " + effectiveCanisterId
+          + " does not match the called canister " + canisterId);
+    }
+    CanisterState c = canisters.state(canisterId, method);
+    if (c.builtin == null) {
+      synchronized (execution.wasmExecution) {
+        return canister(c, caller, canisterId, method, arg, effectiveCanisterId, query);
+      }
+    }
+    return canister(c, caller, canisterId, method, arg, effectiveCanisterId, query);
+  }
+
+  private byte[] canister(
+      CanisterState c, Principal caller, Principal canisterId, String method, byte[] arg,
+      Principal effectiveCanisterId, boolean query) {
+    synchronized (c) {
+      if (c.status != CanisterStatus.RunStatus.RUNNING) {
+        throw new CanisterRejectException(RejectCode.CANISTER_ERROR,
+            "Canister " + canisterId + " is " + c.status.name().toLowerCase(java.util.Locale.ROOT)
+                + " and does not accept calls; start it first",
+            "IC0508", canisterId, method);
+      }
+      BuiltinCanister b = c.builtin;
+      if (b != null) {
+        BuiltinCanister.CallContext ctx =
+            new BuiltinCanister.CallContext(caller, canisterId, c.controllers.contains(caller));
+        return query ? b.query(ctx, method, arg) : b.update(ctx, method, arg);
+      }
+      if (c.module == null) {
+        throw new CanisterRejectException(RejectCode.DESTINATION_INVALID,
+            "Canister " + canisterId + " has no code installed", "IC0537", canisterId, method);
+      }
+      WasmCanister code = c.code;
+      if (code != null && code.hasMethod(method, query)) {
+        if (!query && !canisters.isCanister(caller)) {
+          MessageExecution.inspect(c, code, caller, method, arg);
+        }
+        return execution.execute(c, code, caller, method, arg, query);
+      }
+      // Spec, "Inter-canister method calls": a canister may call a query method; it runs as
+      // an update (replicated), which for a query changes nothing.
+      if (code != null && !query && effectiveCanisterId.equals(canisterId)
+          && canisters.isCanister(caller) && code.hasMethod(method, true)) {
+        return execution.execute(c, code, caller, method, arg, true);
+      }
+      if (code != null && query && code.hasMethod(method, false)) {
+        throw new CanisterRejectException(RejectCode.CANISTER_ERROR, "Canister " + canisterId
+            + " has no query method '" + method + "' (it is an update method)", "IC0406",
+            canisterId, method);
+      }
+      throw new CanisterRejectException(RejectCode.CANISTER_ERROR,
+          "Canister " + canisterId + " has no " + (query ? "query" : "update") + " method '"
+              + method + "'", "IC0536", canisterId, method);
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package org.icupgrade.replica.internal;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.icupgrade.core.Principal;
+
+/**
+ * The canisters on this replica, looked up with the management canister's access rules, and what
+ * their code runs against: the replica's clock and the instruction limit of one message.
+ */
+final class Canisters {
+  private static final System.Logger LOG = System.getLogger(Replica.class.getName());
+
+  private final Map<Principal, CanisterState> canisters = new ConcurrentHashMap<>();
+  private final Clock clock;
+  private final long instructionLimit;
+
+  Canisters(Clock clock, long instructionLimit) {
+    this.clock = clock;
+    this.instructionLimit = instructionLimit;
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  /** The replica's time in nanoseconds since the epoch. */
+  long nowNanos() {
+    Instant now = clock.instant();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+
+  boolean contains(Principal id) {
+    return canisters.containsKey(id);
+  }
+
+  /** Whether {@code p} is a canister on this replica (rather than a user). */
+  boolean isCanister(Principal p) {
+    return canisters.containsKey(p);
+  }
+
+  void add(CanisterState c) {
+    canisters.put(c.id, c);
+  }
+
+  void remove(Principal id) {
+    canisters.remove(id);
+  }
+
+  /** The canisters there are now. */
+  List<CanisterState> all() {
+    return List.copyOf(canisters.values());
+  }
+
+  CanisterState state(Principal canisterId, String method) {
+    CanisterState c = canisters.get(canisterId);
+    if (c == null) {
+      throw Rejects.notFound(canisterId, method);
+    }
+    return c;
+  }
+
+  /** Only controllers may manage a canister (spec, each method: "only controllers"). */
+  CanisterState controlled(Principal caller, Principal canisterId, String method) {
+    CanisterState c = state(canisterId, method);
+    synchronized (c) {
+      if (!c.controllers.contains(caller)) {
+        throw Rejects.notController(canisterId, caller, method);
+      }
+    }
+    return c;
+  }
+
+  /**
+   * Controllers and the canister itself (spec, formal model, "Upload Chunk", "Clear chunk store",
+   * "List stored chunks", "Canister status": {@code M.caller ∈ S.controllers[A.canister_id] ∪
+   * {A.canister_id}}).
+   */
+  CanisterState controlledOrSelf(Principal caller, Principal canisterId, String method) {
+    return caller.equals(canisterId) ? state(canisterId, method)
+        : controlled(caller, canisterId, method);
+  }
+
+  /** Instantiates uncompressed WASM as {@code c}'s code; no entry point runs yet. */
+  WasmCanister instantiate(CanisterState c, byte[] wasm) {
+    return WasmCanister.instantiate(wasm, environment(c), instructionLimit);
+  }
+
+  private WasmCanister.Environment environment(CanisterState c) {
+    return new WasmCanister.Environment() {
+      @Override
+      public Principal self() {
+        return c.id;
+      }
+
+      @Override
+      public boolean isController(Principal p) {
+        return c.controllers.contains(p);
+      }
+
+      @Override
+      public long timeNanos() {
+        return nowNanos();
+      }
+
+      @Override
+      public boolean isCanister(Principal p) {
+        return Canisters.this.isCanister(p);
+      }
+
+      @Override
+      public void debugPrint(String message) {
+        LOG.log(System.Logger.Level.DEBUG, () -> c.id + ": " + message);
+      }
+    };
+  }
+}

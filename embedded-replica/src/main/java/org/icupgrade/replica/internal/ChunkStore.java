@@ -1,0 +1,94 @@
+package org.icupgrade.replica.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.icupgrade.candid.internal.ManagementArgs;
+import org.icupgrade.candid.internal.ManagementCandid;
+import org.icupgrade.core.Principal;
+import org.icupgrade.core.Sha256;
+
+/**
+ * The management methods of a canister's chunk store, with its limits (spec, "IC method
+ * upload_chunk"), and the assembly of a module from stored chunks for {@code
+ * install_chunked_code}.
+ */
+final class ChunkStore {
+  /** upload_chunk takes chunks of at most 1 MiB (spec, "IC method upload_chunk"). */
+  static final int MAX_CHUNK_SIZE = 1024 * 1024;
+  /** A chunk store holds at most 100 chunks (spec, "IC method upload_chunk"). */
+  static final int MAX_CHUNKS = 100;
+
+  private ChunkStore() {}
+
+  static byte[] uploadChunk(ManagementCall call) {
+    ManagementArgs.UploadChunk a = call.decode(ManagementCandid::decodeUploadChunkArgs,
+        ManagementArgs.UploadChunk::canisterId);
+    return ManagementCandid.encodeUploadChunkResult(upload(call, a.canisterId(), a.chunk()));
+  }
+
+  private static Sha256 upload(ManagementCall call, Principal canisterId, byte[] chunk) {
+    CanisterState c = call.controlledOrSelf(canisterId);
+    if (chunk.length > MAX_CHUNK_SIZE) {
+      throw Rejects.invalid("upload_chunk", "Wasm chunk is " + chunk.length
+          + " bytes; a chunk is at most " + MAX_CHUNK_SIZE + " bytes", "IC0505");
+    }
+    Sha256 hash = Sha256.of(chunk);
+    synchronized (c) {
+      // Spec, "IC method upload_chunk": uploading a chunk already stored is a no-op, even when
+      // the store is full.
+      if (c.chunkStore.containsKey(hash)) {
+        return hash;
+      }
+      if (c.chunkStore.size() >= MAX_CHUNKS) {
+        throw Rejects.invalid("upload_chunk", "Wasm chunk store of canister " + canisterId
+            + " is full (" + MAX_CHUNKS + " chunks); call clear_chunk_store first", "IC0505");
+      }
+      c.chunkStore.put(hash, chunk);
+    }
+    return hash;
+  }
+
+  static byte[] storedChunks(ManagementCall call) {
+    CanisterState c = call.controlledOrSelf(call.canisterIdArg());
+    synchronized (c) {
+      return ManagementCandid.encodeStoredChunksResult(new ArrayList<>(c.chunkStore.keySet()));
+    }
+  }
+
+  static byte[] clearChunkStore(ManagementCall call) {
+    CanisterState c = call.controlledOrSelf(call.canisterIdArg());
+    synchronized (c) {
+      c.chunkStore.clear();
+    }
+    return ManagementCandid.encodeEmptyResult();
+  }
+
+  /**
+   * The chunks {@code hashes} of {@code store}'s chunk store, concatenated in that order, for a
+   * module ({@code install_chunked_code}); the caller holds {@code store}'s lock.
+   */
+  static byte[] concatenate(CanisterState store, List<Sha256> hashes, String method) {
+    long total = 0;
+    for (Sha256 h : hashes) {
+      byte[] chunk = store.chunkStore.get(h);
+      if (chunk == null) {
+        throw Rejects.invalid(method, "Chunk " + h + " is not in the chunk store of "
+            + store.id + "; upload it first", "IC0505");
+      }
+      total += chunk.length;
+    }
+    if (total > ModuleValidator.MAX_MODULE_SIZE) {
+      throw Rejects.invalid(method, "The chunks add up to " + total + " bytes, more than a"
+          + " module may have", "IC0505");
+    }
+    // One exact-size array: the module is the largest thing the replica holds.
+    byte[] bytes = new byte[(int) total];
+    int at = 0;
+    for (Sha256 h : hashes) {
+      byte[] chunk = store.chunkStore.get(h);
+      System.arraycopy(chunk, 0, bytes, at, chunk.length);
+      at += chunk.length;
+    }
+    return bytes;
+  }
+}

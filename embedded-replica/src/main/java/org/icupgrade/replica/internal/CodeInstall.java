@@ -1,0 +1,194 @@
+package org.icupgrade.replica.internal;
+
+import org.icupgrade.candid.internal.ManagementArgs;
+import org.icupgrade.candid.internal.ManagementCandid;
+import org.icupgrade.core.CanisterRejectException;
+import org.icupgrade.core.InstallMode;
+import org.icupgrade.core.Principal;
+import org.icupgrade.core.RejectCode;
+import org.icupgrade.core.Sha256;
+import org.icupgrade.core.management.InstallChunkedCodeRequest;
+
+/**
+ * The management methods that put code into a canister and take it out: {@code install_code},
+ * {@code install_chunked_code} (from a chunk store) and {@code uninstall_code}, with the install
+ * modes' rules and the lifecycle hooks an install runs.
+ */
+final class CodeInstall {
+  private CodeInstall() {}
+
+  static byte[] installCode(ManagementCall call) {
+    ManagementArgs.InstallCode a = call.decode(ManagementCandid::decodeInstallCodeArgs,
+        ManagementArgs.InstallCode::canisterId);
+    CanisterState c = call.controlled(a.canisterId());
+    synchronized (c) {
+      install(call, c, a.mode(), a.wasmModule(), a.arg());
+    }
+    return ManagementCandid.encodeEmptyResult();
+  }
+
+  static byte[] installChunkedCode(ManagementCall call) {
+    InstallChunkedCodeRequest r = call.decode(ManagementCandid::decodeInstallChunkedCodeArgs,
+        InstallChunkedCodeRequest::targetCanister);
+    installChunked(call, r);
+    return ManagementCandid.encodeEmptyResult();
+  }
+
+  private static void installChunked(ManagementCall call, InstallChunkedCodeRequest r) {
+    String method = call.method();
+    CanisterState target = call.controlled(r.targetCanister());
+    // Spec, "IC method install_chunked_code": the caller must also be a controller of the store
+    // canister, or the store canister itself.
+    CanisterState store = call.controlledOrSelf(r.storeCanister().orElse(r.targetCanister()));
+    if (r.chunkHashes().isEmpty()) {
+      throw Rejects.invalid(method, "chunk_hashes_list is empty", "IC0505");
+    }
+    // Lock in a fixed order so that two installs cannot deadlock.
+    CanisterState first = target.id.compareTo(store.id) <= 0 ? target : store;
+    CanisterState second = first == target ? store : target;
+    synchronized (first) {
+      synchronized (second) {
+        byte[] bytes = ChunkStore.concatenate(store, r.chunkHashes(), method);
+        Sha256 actual = Sha256.of(bytes);
+        if (!actual.equals(r.wasmModuleHash())) {
+          throw Rejects.invalid(method, "wasm_module_hash " + r.wasmModuleHash()
+              + " does not match the hash of the concatenated chunks, " + actual, "IC0505");
+        }
+        install(call, target, r.mode(), bytes, r.arg());
+      }
+    }
+  }
+
+  static byte[] uninstallCode(ManagementCall call) {
+    CanisterState c = call.controlled(call.canisterIdArg());
+    synchronized (c) {
+      uninstall(c);
+    }
+    return ManagementCandid.encodeEmptyResult();
+  }
+
+  /** Installs into a locked canister; both install methods end here. */
+  private static void install(
+      ManagementCall call, CanisterState c, InstallMode mode, byte[] module, byte[] arg) {
+    String method = call.method();
+    ModuleValidator.Checked checked = ModuleValidator.check(module, method);
+    switch (mode.kind()) {
+      case INSTALL:
+        // Spec, "IC method install_code": mode install requires an empty canister.
+        if (!c.isEmpty()) {
+          throw Rejects.invalid(method, "Canister " + c.id + " is not empty: it already has a"
+              + " module; use mode reinstall or upgrade", "IC0538");
+        }
+        break;
+      case REINSTALL:
+        break;
+      case UPGRADE:
+        if (c.isEmpty()) {
+          throw Rejects.invalid(method, "Canister " + c.id + " is empty: there is nothing to"
+              + " upgrade; use mode install", "IC0537");
+        }
+        // Spec, formal model, "Code upgrade": a canister running an EOP module must be upgraded
+        // with wasm_memory_persistence set (keep, or replace to drop its main memory knowingly),
+        // and keep is refused when the new module does not declare EOP.
+        boolean keep = mode.wasmMemoryPersistence()
+            .map(p -> p == InstallMode.WasmMemoryPersistence.KEEP).orElse(false);
+        if (c.enhancedOrthogonalPersistence && mode.wasmMemoryPersistence().isEmpty()) {
+          throw Rejects.invalid(method, "Missing upgrade option: enhanced orthogonal persistence"
+              + " requires the wasm_memory_persistence upgrade option: keep to keep the main"
+              + " memory (usual), or replace to drop it", "IC0503");
+        }
+        if (!checked.enhancedOrthogonalPersistence() && keep) {
+          throw Rejects.invalid(method, "Invalid upgrade option: wasm_memory_persistence keep is"
+              + " only for modules with enhanced orthogonal persistence", "IC0503");
+        }
+        break;
+      default:
+        throw new IllegalStateException();
+    }
+    c.code = run(call, c, mode, checked.wasm(), arg);
+    c.module = module;
+    c.moduleHash = Sha256.of(module);
+    c.enhancedOrthogonalPersistence = checked.enhancedOrthogonalPersistence();
+    c.version++;
+  }
+
+  /**
+   * The lifecycle of an install (spec, "IC method install_code"): install and reinstall run the
+   * new code's canister_init with a fresh heap and empty stable memory (reinstall wipes it);
+   * upgrade runs the old code's canister_pre_upgrade (unless skip_pre_upgrade), keeps stable
+   * memory, replaces the heap and runs the new code's canister_post_upgrade. If anything traps,
+   * the install fails and the canister is exactly as before.
+   */
+  private static WasmCanister run(
+      ManagementCall call, CanisterState c, InstallMode mode, byte[] wasm, byte[] arg) {
+    Principal caller = call.caller();
+    String method = call.method();
+    WasmCanister next = call.canisters().instantiate(c, wasm);
+    WasmCanister old = c.code;
+    if (mode.kind() != InstallMode.Kind.UPGRADE) {
+      start(c, next, caller, method);
+      hook(c, next, WasmCanister.Kind.INIT, "canister_init", arg, caller, method);
+      return next;
+    }
+    Object before = old == null ? null : old.checkpoint();
+    if (old != null && !mode.skipPreUpgrade().orElse(false)) {
+      hook(c, old, WasmCanister.Kind.PRE_UPGRADE, "canister_pre_upgrade", new byte[0], caller,
+          method);
+    }
+    if (old != null) {
+      next.restoreStable(old.stableMemory());
+    }
+    try {
+      start(c, next, caller, method);
+      if (old != null
+          && mode.wasmMemoryPersistence().orElse(null) == InstallMode.WasmMemoryPersistence.KEEP) {
+        next.keepMainMemoryOf(old);
+      }
+      hook(c, next, WasmCanister.Kind.POST_UPGRADE, "canister_post_upgrade", arg, caller, method);
+    } catch (CanisterRejectException e) {
+      if (old != null && before != null) {
+        old.rollback(before);
+      }
+      throw e;
+    }
+    return next;
+  }
+
+  /** Runs the new module's (start) function, which comes before init and post_upgrade. */
+  private static void start(CanisterState c, WasmCanister code, Principal caller, String method) {
+    try {
+      code.start(caller);
+    } catch (WasmCanister.Trap t) {
+      throw new CanisterRejectException(RejectCode.CANISTER_ERROR, "Error from Canister " + c.id
+          + ": Canister trapped in the (start) function: " + t.getMessage(), "IC0503", c.id,
+          method);
+    }
+  }
+
+  private static void hook(
+      CanisterState c, WasmCanister code, WasmCanister.Kind kind, String export, byte[] arg,
+      Principal caller, String method) {
+    if (!code.exports(export)) {
+      return;
+    }
+    try {
+      code.run(kind, export, arg, caller, export);
+    } catch (WasmCanister.Trap t) {
+      throw new CanisterRejectException(RejectCode.CANISTER_ERROR, "Error from Canister " + c.id
+          + ": Canister trapped in " + export + ": " + t.getMessage(), "IC0503", c.id, method);
+    }
+  }
+
+  /**
+   * Spec, formal model, "Code uninstallation": the canister becomes empty and its chunk store is
+   * cleared; controllers, run status, cycles and snapshots stay.
+   */
+  private static void uninstall(CanisterState c) {
+    c.module = null;
+    c.moduleHash = null;
+    c.enhancedOrthogonalPersistence = false;
+    c.code = null;
+    c.chunkStore.clear();
+    c.version++;
+  }
+}

@@ -1,0 +1,47 @@
+package org.icupgrade.replica.internal;
+
+import static org.icupgrade.replica.internal.SystemApi.i;
+import static org.icupgrade.replica.internal.SystemApi.none;
+
+import org.icupgrade.replica.internal.WasmCanister.Trap;
+
+/**
+ * The ic0 functions of time, the global timer, the performance counter, certified data and data
+ * certificates, debug printing and traps. Types and contexts are transcribed from the spec's
+ * table, in its letters.
+ */
+final class Ic0System {
+  private Ic0System() {}
+
+  static void define(SystemApi.Table t) {
+    t.def("time", "->i64", "*", (s, a) -> i(s.env().timeNanos()));
+    // Spec, "Global timer": set the deadline (0 deactivates), return the previous one.
+    t.def("global_timer_set", "i64->i64", "I G U Ry Rt C T",
+        (s, a) -> i(s.canister().setTimer(a[0])));
+    t.def("performance_counter", "i32->i64", "* s", (s, a) -> i(s.msg().instructions));
+
+    t.def("certified_data_set", "I,I->", "I G U Ry Rt T", (s, a) -> {
+      if (a[1] > 32) {
+        throw new Trap("certified_data_set: at most 32 bytes, got " + a[1]);
+      }
+      s.canister().certifiedData(s.mem().readBytes((int) a[0], (int) a[1]));
+      return none();
+    });
+    t.def("data_certificate_present", "->i32", "*", (s, a) -> i(0));
+    SystemApi.Handler noCertificate = (s, a) -> {
+      throw new Trap("ic0." + s.name() + ": no data certificate is present (only non-replicated"
+          + " queries have one; check data_certificate_present first)");
+    };
+    t.def("data_certificate_size", "->I", "NRQ CQ", noCertificate);
+    t.def("data_certificate_copy", "I,I,I->", "NRQ CQ", noCertificate);
+
+    t.def("debug_print", "I,I->", "* s", (s, a) -> {
+      s.env().debugPrint(s.mem().readString((int) a[0], (int) a[1]));
+      return none();
+    });
+    t.def("trap", "I,I->", "* s", (s, a) -> {
+      throw new Trap("Canister called `ic0.trap` with message: '"
+          + s.mem().readString((int) a[0], (int) a[1]) + "'");
+    });
+  }
+}

@@ -1,0 +1,37 @@
+package org.icupgrade.replica.internal;
+
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import org.icupgrade.core.Principal;
+import org.icupgrade.replica.internal.WasmCanister.CallContext;
+import org.icupgrade.replica.internal.WasmCanister.Kind;
+import org.icupgrade.replica.internal.WasmCanister.Outgoing;
+import org.jspecify.annotations.Nullable;
+
+/** The per-message state the system API reads and writes. */
+final class MessageState {
+  final Kind kind;
+  final byte[] arg;
+  final Principal caller;
+  final String method;
+  final CallContext call;
+  int rejectCode;
+  String rejectMessage = "";
+  long instructions;
+  boolean accepted;
+  final List<Outgoing> outgoing = new ArrayList<>();
+  /** The call under construction ({@code call_new} ... {@code call_perform}), if any. */
+  @Nullable Principal newCallee;
+  String newMethod = "";
+  ByteArrayOutputStream newArg = new ByteArrayOutputStream();
+  int[] newCallbacks = new int[6];
+
+  MessageState(Kind kind, byte[] arg, Principal caller, String method, CallContext call) {
+    this.kind = kind;
+    this.arg = arg;
+    this.caller = caller;
+    this.method = method;
+    this.call = call;
+  }
+}
