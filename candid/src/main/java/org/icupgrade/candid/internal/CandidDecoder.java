@@ -190,7 +190,7 @@ final class CandidDecoder {
       case INT64:
         return littleEndian(8);
       case INT8:
-        return (byte) in[pos++];
+        return in[pos++];
       case INT16:
         return (short) littleEndian(2);
       case INT32:
