@@ -40,7 +40,11 @@ import org.icupgrade.core.assets.AssetSyncer;
 public final class AssetSyncers {
   private AssetSyncers() {}
 
-  /** A builder with the defaults: DFINITY flavour, nothing protected, uploads one at a time. */
+  /**
+   * A builder with the defaults: DFINITY flavour, nothing protected, uploads one at a time.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -63,13 +67,21 @@ public final class AssetSyncers {
      * keys are removed with direct {@code delete_asset} calls before the commit and changed keys
      * are created afresh. No reliable signal distinguishes the two from outside, so it is not
      * detected.
+     *
+     * @param flavor the target's implementation
+     * @return this builder
      */
     public Builder flavor(AssetCanisterFlavor flavor) {
       this.flavor = Objects.requireNonNull(flavor, "flavor");
       return this;
     }
 
-    /** Keys never deleted nor overwritten, e.g. {@link ProtectedKeys#storageDefaults()}. */
+    /**
+     * Keys never deleted nor overwritten, e.g. {@link ProtectedKeys#storageDefaults()}.
+     *
+     * @param protectedKeys the keys to keep as they are
+     * @return this builder
+     */
     public Builder protectedKeys(Predicate<String> protectedKeys) {
       this.protectedKeys = Objects.requireNonNull(protectedKeys, "protectedKeys");
       return this;
@@ -78,6 +90,10 @@ public final class AssetSyncers {
     /**
      * Runs chunk uploads on {@code executor}, at most {@code maxParallelUploads} at a time. By
      * default they run one after the other on the calling thread.
+     *
+     * @param executor where uploads run
+     * @param maxParallelUploads how many uploads may run at once, at least 1
+     * @return this builder
      */
     public Builder uploadExecutor(Executor executor, int maxParallelUploads) {
       if (maxParallelUploads < 1) {
@@ -89,11 +105,23 @@ public final class AssetSyncers {
       return this;
     }
 
+    /**
+     * Told of each step of a sync (the diff, each asset uploaded or deleted, each batch committed,
+     * the outcome); nobody by default.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
     public Builder listener(AssetSyncListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
       return this;
     }
 
+    /**
+     * The syncer, immutable and safe to share between threads.
+     *
+     * @return the syncer
+     */
     public AssetSyncer build() {
       return new DefaultAssetSyncer(flavor, protectedKeys, executor, maxParallelUploads, listener);
     }
