@@ -19,10 +19,20 @@ public record UpgradePlan(
     @Nullable WasmModule wasmModule,
     @Nullable FrontendRelease frontend) {
 
+  /**
+   * The module the upgrade installs.
+   *
+   * @return the module, or empty when the upgrade leaves the module as it is
+   */
   public Optional<WasmModule> installs() {
     return Optional.ofNullable(wasmModule);
   }
 
+  /**
+   * The frontend the upgrade syncs.
+   *
+   * @return the frontend, or empty when the upgrade leaves the frontend as it is
+   */
   public Optional<FrontendRelease> syncs() {
     return Optional.ofNullable(frontend);
   }
