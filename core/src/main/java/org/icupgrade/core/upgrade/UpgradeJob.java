@@ -67,7 +67,7 @@ public final class UpgradeJob {
 
   /**
    * Whether to revoke the upgrader's {@code Commit} and remove it from the controllers afterwards
-   * (the seed's temporary-rights dance); true by default.
+   * (the upgrader holds those rights only for the upgrade); true by default.
    */
   public boolean handBackRights() {
     return handBackRights;
