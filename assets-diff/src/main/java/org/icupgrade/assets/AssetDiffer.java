@@ -37,7 +37,17 @@ import org.icupgrade.core.assets.ReleaseEncoding;
 public final class AssetDiffer {
   private AssetDiffer() {}
 
-  /** The diff bringing {@code existing} (the canister's full listing) to {@code release}. */
+  /**
+   * The diff bringing {@code existing} (the canister's full listing) to {@code release}.
+   *
+   * @param canisterId the asset canister, named in the diff
+   * @param release what the canister should serve
+   * @param existing every asset the canister lists now, with its encodings
+   * @param protectedKeys keys never changed nor deleted
+   * @param flavor the asset canister implementation, which decides whether a changed key is
+   *     recreated
+   * @return the changes to make, and the keys left unchanged or kept
+   */
   public static AssetDiff diff(
       Principal canisterId, FrontendRelease release, List<AssetDetails> existing,
       Predicate<String> protectedKeys, AssetCanisterFlavor flavor) {

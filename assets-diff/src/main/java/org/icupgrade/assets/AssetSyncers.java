@@ -46,6 +46,8 @@ public final class AssetSyncers {
    * A builder with {@code syncer}'s configuration, to derive a variant (another listener, another
    * flavour).
    *
+   * @param syncer a syncer built by {@link #builder()}
+   * @return a builder with its configuration
    * @throws IllegalArgumentException when {@code syncer} was not built by {@link #builder()}
    */
   public static Builder newBuilder(AssetSyncer syncer) {
@@ -62,7 +64,11 @@ public final class AssetSyncers {
     return b;
   }
 
-  /** A builder with the defaults: DFINITY flavour, nothing protected, uploads one at a time. */
+  /**
+   * A builder with the defaults: DFINITY flavour, nothing protected, uploads one at a time.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -86,13 +92,21 @@ public final class AssetSyncers {
      * keys are removed with direct {@code delete_asset} calls before the commit and changed keys
      * are created afresh. No reliable signal distinguishes the two from outside, so it is not
      * detected.
+     *
+     * @param flavor the target's implementation
+     * @return this builder
      */
     public Builder flavor(AssetCanisterFlavor flavor) {
       this.flavor = Objects.requireNonNull(flavor, "flavor");
       return this;
     }
 
-    /** Keys never deleted nor overwritten, e.g. {@link ProtectedKeys#storageDefaults()}. */
+    /**
+     * Keys never deleted nor overwritten, e.g. {@link ProtectedKeys#storageDefaults()}.
+     *
+     * @param protectedKeys the keys to keep as they are
+     * @return this builder
+     */
     public Builder protectedKeys(Predicate<String> protectedKeys) {
       this.protectedKeys = Objects.requireNonNull(protectedKeys, "protectedKeys");
       return this;
@@ -101,6 +115,10 @@ public final class AssetSyncers {
     /**
      * Runs chunk uploads on {@code executor}, at most {@code maxParallelUploads} at a time. By
      * default they run one after the other on the calling thread.
+     *
+     * @param executor where uploads run
+     * @param maxParallelUploads how many uploads may run at once, at least 1
+     * @return this builder
      */
     public Builder uploadExecutor(Executor executor, int maxParallelUploads) {
       if (maxParallelUploads < 1) {
@@ -112,7 +130,13 @@ public final class AssetSyncers {
       return this;
     }
 
-    /** Who hears the sync's progress; by default nobody. */
+    /**
+     * Told of each step of a sync (the diff, each asset uploaded or deleted, each batch committed,
+     * the outcome); nobody by default.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
     public Builder listener(AssetSyncListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
       return this;
@@ -121,13 +145,20 @@ public final class AssetSyncers {
     /**
      * How every asset canister call of a sync is repeated after transient failures (default
      * {@link RetryPolicy#defaults()}).
+     *
+     * @param retryPolicy the policy
+     * @return this builder
      */
     public Builder retryPolicy(RetryPolicy retryPolicy) {
       this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
       return this;
     }
 
-    /** An immutable, thread-safe syncer. */
+    /**
+     * The syncer, immutable and safe to share between threads.
+     *
+     * @return the syncer
+     */
     public AssetSyncer build() {
       return new DefaultAssetSyncer(flavor, protectedKeys,
           UploadEngine.of(executor, maxParallelUploads, retryPolicy), listener);

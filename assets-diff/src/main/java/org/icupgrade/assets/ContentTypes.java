@@ -79,6 +79,9 @@ public final class ContentTypes {
   /**
    * The content type for a key or file name, from its extension (case-insensitive);
    * {@value #OCTET_STREAM} for an unknown or missing extension.
+   *
+   * @param key an asset key ({@code /assets/app.js}) or a file name
+   * @return the content type
    */
   public static String forKey(String key) {
     int slash = key.lastIndexOf('/');
@@ -96,6 +99,9 @@ public final class ContentTypes {
    * JavaScript, JSON and its variants, XML and its variants, SVG, and WebAssembly is not among them
    * (browsers fetch it with streaming compilation; the reference tool stores it as is). Images,
    * fonts, media and archives are already compressed.
+   *
+   * @param contentType a content type, parameters allowed ({@code text/html; charset=utf-8})
+   * @return true for text-like content, which gzip usually shrinks
    */
   public static boolean isCompressible(String contentType) {
     String t = contentType.toLowerCase(Locale.ROOT);

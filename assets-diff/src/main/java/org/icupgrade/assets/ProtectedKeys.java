@@ -23,21 +23,31 @@ public final class ProtectedKeys implements Predicate<String> {
     this.predicate = predicate;
   }
 
-  /** Nothing is protected. */
+  /**
+   * Nothing is protected.
+   *
+   * @return keys of which none is protected
+   */
   public static ProtectedKeys none() {
     return NONE;
   }
 
   /**
-   * The user data of the storage canisters of seed 004: {@code /info.json} and the thumbnails
-   * ({@code /thumbnails/**}). The seed names them only as "info.json, thumbnails"; these are the
-   * keys it means in its storage canisters' layout.
+   * The user data a storage canister keeps among its frontend's assets, which an upgrade must
+   * neither delete nor overwrite: {@code /info.json} and the thumbnails ({@code /thumbnails/**}).
+   *
+   * @return {@code /info.json} and {@code /thumbnails/**}
    */
   public static ProtectedKeys storageDefaults() {
     return globs("/info.json", "/thumbnails/**");
   }
 
-  /** The keys matching any of these globs. */
+  /**
+   * The keys matching any of these globs.
+   *
+   * @param globs globs over keys: {@code *} within one path segment, {@code **} across segments
+   * @return the keys any of the globs matches
+   */
   public static ProtectedKeys globs(String... globs) {
     List<String> list = List.of(globs);
     List<Predicate<String>> matchers = new java.util.ArrayList<>();
@@ -62,7 +72,13 @@ public final class ProtectedKeys implements Predicate<String> {
     });
   }
 
-  /** The keys this predicate accepts, described as {@code description} when printed. */
+  /**
+   * The keys this predicate accepts, described as {@code description} when printed.
+   *
+   * @param description what {@code toString} prints
+   * @param predicate true for a protected key
+   * @return the keys {@code predicate} accepts
+   */
   public static ProtectedKeys matching(String description, Predicate<String> predicate) {
     Objects.requireNonNull(predicate, "predicate");
     return new ProtectedKeys(List.of(description), predicate);

@@ -13,6 +13,14 @@ public record ReadLimits(long maxFileBytes, long maxTotalBytes, int maxEntries) 
   /** 100 MiB per file, 1 GiB in all, 100,000 entries. */
   public static final ReadLimits DEFAULTS = new ReadLimits(100L << 20, 1L << 30, 100_000);
 
+  /**
+   * Checks the limits.
+   *
+   * @param maxFileBytes largest file, in bytes
+   * @param maxTotalBytes all entries together, in bytes
+   * @param maxEntries number of entries
+   * @throws IllegalArgumentException when a limit is negative
+   */
   public ReadLimits {
     if (maxFileBytes < 0 || maxTotalBytes < 0 || maxEntries < 0) {
       throw new IllegalArgumentException("read limits must not be negative: " + maxFileBytes
@@ -25,17 +33,32 @@ public record ReadLimits(long maxFileBytes, long maxTotalBytes, int maxEntries) 
     }
   }
 
-  /** These limits with another per-file bound. */
+  /**
+   * These limits with another per-file bound.
+   *
+   * @param maxFileBytes largest file, in bytes
+   * @return the new limits
+   */
   public ReadLimits withMaxFileBytes(long maxFileBytes) {
     return new ReadLimits(maxFileBytes, maxTotalBytes, maxEntries);
   }
 
-  /** These limits with another total bound. */
+  /**
+   * These limits with another total bound.
+   *
+   * @param maxTotalBytes all entries together, in bytes
+   * @return the new limits
+   */
   public ReadLimits withMaxTotalBytes(long maxTotalBytes) {
     return new ReadLimits(maxFileBytes, maxTotalBytes, maxEntries);
   }
 
-  /** These limits with another entry count. */
+  /**
+   * These limits with another entry count.
+   *
+   * @param maxEntries number of entries
+   * @return the new limits
+   */
   public ReadLimits withMaxEntries(int maxEntries) {
     return new ReadLimits(maxFileBytes, maxTotalBytes, maxEntries);
   }

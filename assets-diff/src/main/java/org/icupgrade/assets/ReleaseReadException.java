@@ -11,6 +11,10 @@ import org.jspecify.annotations.Nullable;
 public class ReleaseReadException extends IcException {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * @param message what could not be read, naming the file or entry
+   * @param cause the I/O failure behind it, if any
+   */
   public ReleaseReadException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }

@@ -43,16 +43,30 @@ public final class ReleaseReader {
     this.limits = Objects.requireNonNull(limits, "limits");
   }
 
-  /** A reader with {@link ReadLimits#DEFAULTS}. */
+  /**
+   * A reader with {@link ReadLimits#DEFAULTS}.
+   *
+   * @return the shared default reader
+   */
   public static ReleaseReader defaults() {
     return DEFAULT;
   }
 
-  /** A reader with these limits. */
+  /**
+   * A reader with these limits.
+   *
+   * @param limits what an archive may hold
+   * @return the reader
+   */
   public static ReleaseReader withLimits(ReadLimits limits) {
     return new ReleaseReader(limits);
   }
 
+  /**
+   * The limits this reader applies.
+   *
+   * @return the limits
+   */
   public ReadLimits limits() {
     return limits;
   }
@@ -61,6 +75,8 @@ public final class ReleaseReader {
    * Reads a directory, a tar or a tar.gz (recognised by the gzip magic bytes {@code 1f 8b}, not by
    * the file name).
    *
+   * @param path a directory, a tar or a tar.gz
+   * @return the release: its files by key, and its frontend hash
    * @throws UnsafeArchiveException for a refused entry or a limit exceeded
    * @throws ReleaseReadException when the file cannot be read or is not a valid archive
    */
@@ -79,7 +95,12 @@ public final class ReleaseReader {
     }
   }
 
-  /** Reads a gzip-compressed tar from the stream (read to its end, not closed). */
+  /**
+   * Reads a gzip-compressed tar from the stream (read to its end, not closed).
+   *
+   * @param in a tar.gz
+   * @return the release
+   */
   public FrontendRelease readTarGz(InputStream in) {
     try {
       return readTar(new GZIPInputStream(in, 64 * 1024));
@@ -88,7 +109,12 @@ public final class ReleaseReader {
     }
   }
 
-  /** Reads a tar from the stream (read to its end, not closed). */
+  /**
+   * Reads a tar from the stream (read to its end, not closed).
+   *
+   * @param in an uncompressed tar
+   * @return the release
+   */
   public FrontendRelease readTar(InputStream in) {
     ReleaseCollector collector = new ReleaseCollector(limits);
     try {
@@ -124,6 +150,9 @@ public final class ReleaseReader {
   /**
    * Reads every regular file under {@code root}; symbolic links and special files are refused,
    * never followed.
+   *
+   * @param root the release's top directory, which maps to key {@code /}
+   * @return the release
    */
   public FrontendRelease readDirectory(Path root) {
     ReleaseCollector collector = new ReleaseCollector(limits);

@@ -9,14 +9,25 @@ package org.icupgrade.assets;
 public final class UnsafeArchiveException extends ReleaseReadException {
   private static final long serialVersionUID = 1L;
 
+  /** The refused entry's name. */
   private final String entryName;
 
+  /**
+   * Refuses an entry.
+   *
+   * @param entryName the entry's name as the archive gives it
+   * @param reason why it was refused, for the message
+   */
   public UnsafeArchiveException(String entryName, String reason) {
     super("release entry \"" + entryName + "\" refused: " + reason, null);
     this.entryName = entryName;
   }
 
-  /** The entry's name as the archive gives it. */
+  /**
+   * The entry's name as the archive gives it.
+   *
+   * @return the name
+   */
   public String entryName() {
     return entryName;
   }

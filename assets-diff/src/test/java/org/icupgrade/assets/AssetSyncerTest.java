@@ -22,6 +22,7 @@ import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.RejectCode;
 import org.icupgrade.core.TransportException;
 import org.icupgrade.core.calls.RetryPolicy;
+import org.icupgrade.core.assets.AssetCanister;
 import org.icupgrade.core.assets.AssetCanisterFlavor;
 import org.icupgrade.core.assets.AssetChange;
 import org.icupgrade.core.assets.AssetDiff;
@@ -350,7 +351,22 @@ class AssetSyncerTest {
     derived.sync(canister, Releases.of(Map.of("/b.txt", "b")));
     // The http-assets flavour was kept: the stale /a.txt went by a direct delete_asset.
     assertTrue(events.contains(new AssetSyncEvent.AssetDeleted("/a.txt")), events.toString());
-    AssetSyncer foreign = org.mockito.Mockito.mock(AssetSyncer.class);
+    AssetSyncer foreign = new AssetSyncer() {
+      @Override
+      public AssetDiff diff(AssetCanister canister, FrontendRelease release) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public SyncOutcome sync(AssetCanister canister, FrontendRelease release) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public SyncOutcome apply(AssetCanister canister, AssetDiff diff) {
+        throw new UnsupportedOperationException();
+      }
+    };
     assertThrows(IllegalArgumentException.class, () -> AssetSyncers.newBuilder(foreign));
   }
 }

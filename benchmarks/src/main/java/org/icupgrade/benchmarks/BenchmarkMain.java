@@ -265,6 +265,8 @@ public final class BenchmarkMain {
     }
   }
 
+  // JMH's RunResult.getSecondaryResults() is declared Map<String, Result>, a raw type.
+  @SuppressWarnings("rawtypes")
   private static void endToEnd(List<Row> rows, StringBuilder sb) {
     StringBuilder e2e = new StringBuilder();
     for (Row row : rows) {
@@ -294,6 +296,7 @@ public final class BenchmarkMain {
     }
   }
 
+  @SuppressWarnings("rawtypes") // as JMH declares it
   private static double score(Map<String, Result> secondary, String name) {
     Result<?> r = secondary.get(name);
     return r == null ? 0 : r.getScore();

@@ -1,6 +1,6 @@
 package org.icupgrade.core;
 
-/** What an upgrade touches (seed 004's {@code UpgradeScope}). */
+/** What an upgrade touches: the WASM module, the frontend assets, or both. */
 public enum UpgradeScope {
   /** The WASM module and the frontend assets. */
   ALL,

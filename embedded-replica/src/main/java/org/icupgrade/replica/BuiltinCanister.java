@@ -12,9 +12,23 @@ public interface BuiltinCanister {
   /** Who is calling what. */
   record CallContext(Principal caller, Principal canisterId, boolean callerIsController) {}
 
-  /** A query: must not change state. */
+  /**
+   * A query: must not change state.
+   *
+   * @param context who calls which canister
+   * @param method the method's name
+   * @param arg the Candid-encoded arguments
+   * @return the Candid-encoded reply
+   */
   byte[] query(CallContext context, String method, byte[] arg);
 
-  /** An update call. */
+  /**
+   * An update call.
+   *
+   * @param context who calls which canister
+   * @param method the method's name
+   * @param arg the Candid-encoded arguments
+   * @return the Candid-encoded reply
+   */
   byte[] update(CallContext context, String method, byte[] arg);
 }

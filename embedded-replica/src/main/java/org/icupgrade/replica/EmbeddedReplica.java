@@ -44,12 +44,21 @@ public final class EmbeddedReplica {
     this.replica = new Replica(clock, instructionLimit);
   }
 
-  /** A fresh replica with no canisters, on the system clock. */
+  /**
+   * A fresh replica with no canisters, on the system clock.
+   *
+   * @return the replica
+   */
   public static EmbeddedReplica start() {
     return start(Clock.systemUTC());
   }
 
-  /** A fresh replica whose time ({@code ic0.time}, snapshot timestamps) comes from {@code clock}. */
+  /**
+   * A fresh replica whose time ({@code ic0.time}, snapshot timestamps) comes from {@code clock}.
+   *
+   * @param clock the replica's clock
+   * @return the replica
+   */
   public static EmbeddedReplica start(Clock clock) {
     return start(clock, DEFAULT_INSTRUCTION_LIMIT);
   }
@@ -58,6 +67,10 @@ public final class EmbeddedReplica {
    * A fresh replica that stops a message after {@code instructionLimit} WASM instructions, so that
    * runaway code is rejected instead of hanging (the IC's limits are in the billions; this
    * interpreter is slower, so tests choose a smaller budget).
+   *
+   * @param clock the replica's clock
+   * @param instructionLimit the most instructions one message may execute
+   * @return the replica
    */
   public static EmbeddedReplica start(Clock clock, long instructionLimit) {
     if (instructionLimit < 1) {
@@ -66,7 +79,12 @@ public final class EmbeddedReplica {
     return new EmbeddedReplica(Objects.requireNonNull(clock, "clock"), instructionLimit);
   }
 
-  /** An agent that sends calls as {@code caller}. */
+  /**
+   * An agent that sends calls as {@code caller}.
+   *
+   * @param caller the sender of every call
+   * @return the agent
+   */
   public Agent agentFor(Principal caller) {
     Objects.requireNonNull(caller, "caller");
     return new Agent() {
@@ -100,7 +118,12 @@ public final class EmbeddedReplica {
     };
   }
 
-  /** Creates an empty canister with these controllers (at least one) and ample cycles. */
+  /**
+   * Creates an empty canister with these controllers (at least one) and ample cycles.
+   *
+   * @param controllers the canister's controllers
+   * @return the new canister's id
+   */
   public Principal createCanister(Principal... controllers) {
     if (controllers.length == 0) {
       throw new IllegalArgumentException("a canister needs at least one controller");
@@ -109,7 +132,13 @@ public final class EmbeddedReplica {
         BigInteger.valueOf(100_000_000_000_000L), null);
   }
 
-  /** Creates a canister hosting {@code code}, with these controllers. */
+  /**
+   * Creates a canister hosting {@code code}, with these controllers.
+   *
+   * @param code the canister's Java code
+   * @param controllers the canister's controllers
+   * @return the new canister's id
+   */
   public Principal createBuiltinCanister(BuiltinCanister code, Principal... controllers) {
     Principal id = createCanister(controllers);
     replica.host(id, code);
@@ -119,17 +148,28 @@ public final class EmbeddedReplica {
   /**
    * Fires the global timers that are due on the replica's clock (advance a test clock, then
    * tick); returns how many ran. Timers do not fire by themselves: tests stay deterministic.
+   *
+   * @return how many timers ran
    */
   public int tick() {
     return replica.tick();
   }
 
-  /** Every call received so far, in order. */
+  /**
+   * Every call received so far, in order.
+   *
+   * @return the calls
+   */
   public List<RecordedCall> calls() {
     return replica.calls();
   }
 
-  /** The calls received so far to {@code method}. */
+  /**
+   * The calls received so far to {@code method}.
+   *
+   * @param method the method's name
+   * @return the calls
+   */
   public List<RecordedCall> calls(String method) {
     return replica.calls().stream().filter(c -> c.method().equals(method)).toList();
   }
@@ -143,6 +183,10 @@ public final class EmbeddedReplica {
    * Makes the next {@code times} calls of {@code method} fail with what {@code failure} supplies
    * (e.g. a {@code SYS_TRANSIENT} reject or a {@code TransportException}), before they change
    * anything.
+   *
+   * @param method the method's name
+   * @param times how many calls fail
+   * @param failure makes each failure
    */
   public void failNext(String method, int times, Supplier<RuntimeException> failure) {
     replica.faults().add(method, times, failure);
@@ -151,6 +195,11 @@ public final class EmbeddedReplica {
   /**
    * Lets {@code pass} calls of {@code method} through, then makes the next {@code times} fail with
    * what {@code failure} supplies, before they change anything.
+   *
+   * @param method the method's name
+   * @param pass how many calls go through first
+   * @param times how many calls fail after them
+   * @param failure makes each failure
    */
   public void failAfter(String method, int pass, int times, Supplier<RuntimeException> failure) {
     replica.faults().add(method, pass, times, failure);
@@ -162,6 +211,11 @@ public final class EmbeddedReplica {
    * through. A call is about its effective canister id: the called canister, or for the
    * management canister the canister named in the call (the target of
    * {@code install_chunked_code}).
+   *
+   * @param method the method's name
+   * @param canisterId the canister the failing calls are about
+   * @param times how many calls fail
+   * @param failure makes each failure
    */
   public void failNext(
       String method, Principal canisterId, int times, Supplier<RuntimeException> failure) {
@@ -174,22 +228,42 @@ public final class EmbeddedReplica {
     replica.faults().clear();
   }
 
-  /** The installed module's hash, empty when no code is installed. */
+  /**
+   * The installed module's hash, empty when no code is installed.
+   *
+   * @param canisterId the canister
+   * @return the hash, or empty
+   */
   public Optional<Sha256> moduleHash(Principal canisterId) {
     return replica.moduleHash(canisterId);
   }
 
-  /** The hashes of the chunks in the canister's chunk store, in upload order. */
+  /**
+   * The hashes of the chunks in the canister's chunk store, in upload order.
+   *
+   * @param canisterId the canister
+   * @return the hashes
+   */
   public List<Sha256> chunkStore(Principal canisterId) {
     return replica.chunkStore(canisterId);
   }
 
-  /** Whether the canister is running, stopping or stopped. */
+  /**
+   * Whether the canister is running, stopping or stopped.
+   *
+   * @param canisterId the canister
+   * @return the run status
+   */
   public CanisterStatus.RunStatus runStatus(Principal canisterId) {
     return replica.runStatus(canisterId);
   }
 
-  /** The canister's controllers, in the order they were set. */
+  /**
+   * The canister's controllers, in the order they were set.
+   *
+   * @param canisterId the canister
+   * @return the controllers
+   */
   public List<Principal> controllers(Principal canisterId) {
     return replica.controllers(canisterId);
   }

@@ -12,7 +12,13 @@ import org.icupgrade.core.internal.Leb128;
 public final class SyntheticWasm {
   private SyntheticWasm() {}
 
-  /** A valid module of exactly {@code size} bytes (at least 64), seeded for reproducibility. */
+  /**
+   * A valid module of exactly {@code size} bytes (at least 64), seeded for reproducibility.
+   *
+   * @param size the module's length in bytes, at least 64
+   * @param seed the same seed gives the same bytes
+   * @return the module's bytes
+   */
   public static byte[] ofSize(int size, long seed) {
     if (size < 64) {
       throw new IllegalArgumentException("size must be at least 64 bytes, got " + size);

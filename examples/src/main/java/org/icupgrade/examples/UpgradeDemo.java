@@ -28,7 +28,7 @@ import org.icupgrade.replica.EmbeddedReplica;
 import org.icupgrade.replica.demo.DemoCanisters;
 
 /**
- * Seed 000's demo from Java: a target canister runs v1, is upgraded to v2 (larger than 2 MiB, so
+ * The upgrade demo from Java: a target canister runs v1, is upgraded to v2 (larger than 2 MiB, so
  * only a chunked install carries it) by this program acting as its controller, and answers
  * differently afterwards, its counter kept across the upgrade.
  *

@@ -80,6 +80,13 @@ public final class HttpAgent implements Agent {
     this.timeout = timeout;
   }
 
+  /**
+   * A builder for an agent talking to the replica at {@code replicaUrl}.
+   *
+   * @param replicaUrl the replica's or boundary node's base URL, such as {@link #MAINNET} or
+   *     {@code http://127.0.0.1:4943}
+   * @return a builder, with the defaults its methods name
+   */
   public static Builder builder(URI replicaUrl) {
     return new Builder(replicaUrl);
   }
@@ -211,6 +218,8 @@ public final class HttpAgent implements Agent {
    * Reads a PEM identity as dfx writes it: Ed25519 ({@code BEGIN PRIVATE KEY}, PKCS#8) or
    * secp256k1 ({@code BEGIN EC PRIVATE KEY}).
    *
+   * @param pem the PEM file
+   * @return the identity the file holds
    * @throws IdentityException naming the file (never its content) when it cannot be read or holds
    *     neither
    */
@@ -317,7 +326,12 @@ public final class HttpAgent implements Agent {
       this.replicaUrl = Objects.requireNonNull(replicaUrl, "replicaUrl");
     }
 
-    /** Signs as this identity; anonymous by default. */
+    /**
+     * Signs as this identity; anonymous by default.
+     *
+     * @param identity the identity to sign with
+     * @return this builder
+     */
     public Builder identity(Identity identity) {
       this.identity = Objects.requireNonNull(identity, "identity");
       return this;
@@ -326,6 +340,8 @@ public final class HttpAgent implements Agent {
     /**
      * Signs as the identity in this PEM file (see {@link HttpAgent#readIdentity}).
      *
+     * @param pemFile a PEM file as dfx writes it
+     * @return this builder
      * @throws IdentityException when the file is missing, unreadable or holds no usable key
      */
     public Builder identity(Path pemFile) {
@@ -336,30 +352,54 @@ public final class HttpAgent implements Agent {
      * Fetches the replica's root key at build time: needed for a local replica, whose key is not
      * mainnet's. <b>Warning:</b> never do this against mainnet: a man in the middle could hand you
      * his key.
+     *
+     * @param fetchRootKey true to fetch the root key (a local replica only); false by default
+     * @return this builder
      */
     public Builder fetchRootKey(boolean fetchRootKey) {
       this.fetchRootKey = fetchRootKey;
       return this;
     }
 
-    /** The JDK HTTP client to use; a default one otherwise. */
+    /**
+     * The JDK HTTP client to use; a default one otherwise.
+     *
+     * @param httpClient the client, with its proxy, TLS and executor settings
+     * @return this builder
+     */
     public Builder httpClient(HttpClient httpClient) {
       this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
       return this;
     }
 
-    /** A complete ic4j transport (for tests or another HTTP stack); overrides the client. */
+    /**
+     * A complete ic4j transport (for tests or another HTTP stack); overrides the client.
+     *
+     * @param transport the transport every call goes through
+     * @return this builder
+     */
     public Builder transport(ReplicaTransport transport) {
       this.transport = Objects.requireNonNull(transport, "transport");
       return this;
     }
 
-    /** How long an update may take, and the HTTP request timeout; 5 minutes by default. */
+    /**
+     * How long an update may take, and the HTTP request timeout; 5 minutes by default.
+     *
+     * @param timeout how long to wait
+     * @return this builder
+     */
     public Builder timeout(Duration timeout) {
       this.timeout = Objects.requireNonNull(timeout, "timeout");
       return this;
     }
 
+    /**
+     * Builds the agent, fetching the root key first when {@link #fetchRootKey} asked for it.
+     *
+     * @return the agent
+     * @throws IcException when the root key was to be fetched and the replica did not give it
+     */
     public HttpAgent build() {
       ReplicaTransport t = transport != null ? transport : new JdkHttpTransport(
           httpClient != null ? httpClient : HttpClient.newBuilder()

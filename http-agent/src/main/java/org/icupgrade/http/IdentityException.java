@@ -14,12 +14,21 @@ public final class IdentityException extends IcException {
 
   private final transient Path file;
 
+  /**
+   * @param file the identity file
+   * @param message what is wrong and what to do, naming the file
+   * @param cause the I/O failure behind it, if any
+   */
   public IdentityException(Path file, String message, @Nullable Throwable cause) {
     super(message, cause);
     this.file = file;
   }
 
-  /** The identity file that could not be used. */
+  /**
+   * The identity file that could not be used.
+   *
+   * @return its path
+   */
   public Path file() {
     return file;
   }

@@ -37,7 +37,13 @@ public final class CandidAssetCanister implements AssetCanister {
     this.canisterId = Objects.requireNonNull(canisterId, "canisterId");
   }
 
-  /** The asset canister {@code canisterId} as seen by {@code agent}'s sender. */
+  /**
+   * The asset canister {@code canisterId} as seen by {@code agent}'s sender.
+   *
+   * @param agent the transport, and the identity the calls are sent as
+   * @param canisterId the asset canister
+   * @return the asset canister's calls, Candid-encoded over {@code agent}
+   */
   public static AssetCanister over(Agent agent, Principal canisterId) {
     return new CandidAssetCanister(agent, canisterId);
   }

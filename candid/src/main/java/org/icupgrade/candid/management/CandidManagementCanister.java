@@ -44,7 +44,12 @@ public final class CandidManagementCanister implements ManagementCanister {
     this.agent = Objects.requireNonNull(agent, "agent");
   }
 
-  /** The management canister as seen by {@code agent}'s sender. */
+  /**
+   * The management canister as seen by {@code agent}'s sender.
+   *
+   * @param agent the transport, and the identity the calls are sent as
+   * @return the management canister's calls, Candid-encoded over {@code agent}
+   */
   public static ManagementCanister over(Agent agent) {
     return new CandidManagementCanister(agent);
   }

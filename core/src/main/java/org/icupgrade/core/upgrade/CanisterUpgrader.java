@@ -32,8 +32,9 @@ import org.icupgrade.core.management.SnapshotId;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Carries out one whole upgrade of a canister as a temporary controller, the way seed 004's
- * storage deployer does, and reports what happened instead of throwing.
+ * Carries out one whole upgrade of a canister as a temporary controller (added by the owner, see
+ * {@link OwnerSetup}, and handing its rights back at the end), and reports what happened instead
+ * of throwing.
  *
  * <ol>
  *   <li>Preflight: the upgrader must be a controller ({@code canister_status} answers only

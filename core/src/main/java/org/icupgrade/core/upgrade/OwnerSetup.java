@@ -10,7 +10,7 @@ import org.icupgrade.core.management.ManagementCanister;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The owner's side of the upgrade dance (seed 004's frontend plan): before asking a backend to
+ * The owner's side of a delegated upgrade: before asking a backend to
  * upgrade a canister, its owner adds the backend as a controller and, for a frontend upgrade,
  * grants it {@code Commit}. The backend hands both back when it is done (see
  * {@link CanisterUpgrader}).

@@ -77,7 +77,7 @@ public final class UpgradeJob {
 
   /**
    * Whether to revoke the upgrader's {@code Commit} and remove it from the controllers afterwards
-   * (the seed's temporary-rights dance); true by default.
+   * (the upgrader holds those rights only for the upgrade); true by default.
    */
   /**
    * Whether a snapshot is taken before installing, to roll back to when the install or the health

@@ -21,13 +21,13 @@ import org.icupgrade.core.upgrade.UpgradeReport;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Seed 004's storage deployer as a library service: owners ask it to upgrade one of the canisters
+ * A backend's storage deployer as a library service: owners ask it to upgrade one of the canisters
  * it deployed, by scope, after adding it as a controller and granting it {@code Commit} (see
- * {@link org.icupgrade.core.upgrade.OwnerSetup}). The request is checked at once
- * ({@link UpgradeStorageException} with the seed's reasons); the upgrade itself runs on the
- * executor, and its progress is visible by polling {@link #listStorages}: the record goes
- * {@code UpgradingWasm} or {@code UpgradingFrontend}, then {@code Completed} with the new hashes
- * and tag, or {@code Failed} with the reason.
+ * {@link org.icupgrade.core.upgrade.OwnerSetup}). The request is checked at once (refused with an
+ * {@link UpgradeStorageException} naming its {@link UpgradeStorageException.Reason reason}); the
+ * upgrade itself runs on the executor, and its progress is visible by polling
+ * {@link #listStorages}: the record goes {@code UpgradingWasm} or {@code UpgradingFrontend}, then
+ * {@code Completed} with the new hashes and tag, or {@code Failed} with the reason.
  *
  * <pre>{@code
  * StorageDeployer deployer = StorageDeployer.builder(registry, catalog, upgrader, executor).build();
@@ -52,27 +52,57 @@ public final class StorageDeployer {
     this.planner = pb.build();
   }
 
+  /**
+   * Starts configuring a deployer.
+   *
+   * @param registry the records of the canisters it deployed
+   * @param catalog where the release to upgrade to comes from
+   * @param upgrader what carries out each upgrade
+   * @param executor where upgrades run, in the background of {@link #upgradeStorage}
+   * @return a builder
+   */
   public static Builder builder(
       DeploymentRegistry registry, ReleaseCatalog catalog, CanisterUpgrader upgrader,
       Executor executor) {
     return new Builder(registry, catalog, upgrader, executor);
   }
 
+  /**
+   * The planner this deployer checks requests with.
+   *
+   * @return the planner
+   */
   public UpgradePlanner planner() {
     return planner;
   }
 
-  /** Seed 004's {@code checkStorageUpdate}: for any caller. */
+  /**
+   * Whether a canister this deployer created can be updated, and to what: for any caller (see
+   * {@link UpgradePlanner#checkStorageUpdate}).
+   *
+   * @param canisterId the canister
+   * @return its update information; empty when this deployer has no record of it
+   */
   public Optional<UpdateInfo> checkStorageUpdate(Principal canisterId) {
     return planner.checkStorageUpdate(canisterId);
   }
 
-  /** Seed 004's {@code listStorages}: the caller's canisters with their update information. */
+  /**
+   * The caller's canisters with their update information (see {@link UpgradePlanner#listStorages}).
+   *
+   * @param caller the owner
+   * @return the owner's canisters, ordered by canister id
+   */
   public List<StorageInfo> listStorages(Principal caller) {
     return planner.listStorages(caller);
   }
 
-  /** Records a canister this deployer created (status Creating, or Completed with what it runs). */
+  /**
+   * Records a canister this deployer created (status Creating, or Completed with what it runs).
+   *
+   * @param record the new record
+   * @return the record as stored
+   */
   public DeploymentRecord register(DeploymentRecord record) {
     return registry.insert(record);
   }
@@ -81,6 +111,9 @@ public final class StorageDeployer {
    * Starts an upgrade of {@code canisterId} for its owner {@code caller}; returns once it is
    * accepted and running in the background.
    *
+   * @param caller who asks: the record's owner
+   * @param canisterId the canister to upgrade
+   * @param scope what to upgrade: the module, the frontend or both
    * @throws UpgradeStorageException NOT_FOUND (no record for this canister and caller), NOT_OWNER
    *     (the owner no longer controls the canister), NOT_COMPLETED, NO_UPDATE_AVAILABLE (for this
    *     scope), RELEASE_NOT_READY, ALREADY_UPGRADING
@@ -172,12 +205,20 @@ public final class StorageDeployer {
     /**
      * The deployer's view of the management canister, to refuse upgrades the record's owner no
      * longer controls (NOT_OWNER) before starting them.
+     *
+     * @param managementCanister the management canister, as seen by the deployer
+     * @return this builder
      */
     public Builder ownerCheck(ManagementCanister managementCanister) {
       this.managementCanister = managementCanister;
       return this;
     }
 
+    /**
+     * Builds the deployer.
+     *
+     * @return the deployer
+     */
     public StorageDeployer build() {
       return new StorageDeployer(this);
     }

@@ -5,9 +5,9 @@ import org.icupgrade.core.Principal;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An upgrade request refused before anything was done: seed 004's {@code UpgradeStorageError},
- * one exception type whose {@link #reason()} is the seed's variant, so a service can map it back
- * to its own API ({@code switch (e.reason())}). The message says what to do.
+ * An upgrade request refused before anything was done: one exception type whose
+ * {@link #reason()} says which refusal it is, so a service can map it to its own API
+ * ({@code switch (e.reason())}). The message says what to do.
  */
 public final class UpgradeStorageException extends IcException {
   private static final long serialVersionUID = 1L;
@@ -28,13 +28,30 @@ public final class UpgradeStorageException extends IcException {
     ALREADY_UPGRADING
   }
 
+  /** Why the request was refused. */
   private final Reason reason;
+  /** The canister the request was about. */
   private final Principal canisterId;
 
+  /**
+   * A refusal.
+   *
+   * @param reason why
+   * @param canisterId the canister the request was about
+   * @param message what to do, for the caller
+   */
   public UpgradeStorageException(Reason reason, Principal canisterId, String message) {
     this(reason, canisterId, message, null);
   }
 
+  /**
+   * A refusal with its cause.
+   *
+   * @param reason why
+   * @param canisterId the canister the request was about
+   * @param message what to do, for the caller
+   * @param cause what made the request fail, or null
+   */
   public UpgradeStorageException(
       Reason reason, Principal canisterId, String message, @Nullable Throwable cause) {
     super(reason + ": " + message, cause);
@@ -48,11 +65,20 @@ public final class UpgradeStorageException extends IcException {
     return reason == Reason.RELEASE_NOT_READY || reason == Reason.ALREADY_UPGRADING;
   }
 
-  /** Which of seed 004's errors this is. */
+  /**
+   * Which refusal this is.
+   *
+   * @return the reason
+   */
   public Reason reason() {
     return reason;
   }
 
+  /**
+   * The canister the request was about.
+   *
+   * @return the canister
+   */
   public Principal canisterId() {
     return canisterId;
   }

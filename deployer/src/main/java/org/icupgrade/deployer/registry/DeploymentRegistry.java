@@ -17,15 +17,27 @@ import org.icupgrade.deployer.registry.internal.JdbcRegistry;
  * sharing a database.
  */
 public interface DeploymentRegistry {
-  /** The record of {@code canisterId}, if there is one. */
+  /**
+   * The record of {@code canisterId}, if there is one.
+   *
+   * @param canisterId the canister
+   * @return the record, or empty
+   */
   Optional<DeploymentRecord> find(Principal canisterId);
 
-  /** The records of {@code owner}, ordered by canister id. */
+  /**
+   * The records of {@code owner}, ordered by canister id.
+   *
+   * @param owner the owner
+   * @return the records, possibly none
+   */
   List<DeploymentRecord> byOwner(Principal owner);
 
   /**
    * Adds a record, as it is given (its version included).
    *
+   * @param record the record
+   * @return the record as stored
    * @throws IllegalStateException when the canister already has one
    */
   DeploymentRecord insert(DeploymentRecord record);
@@ -36,11 +48,18 @@ public interface DeploymentRegistry {
    * incremented). Returns empty, changing nothing, when another change came first or there is no
    * record: the caller re-reads and decides again.
    *
+   * @param expected the record as the caller read it
+   * @param next the record to store instead
+   * @return the record stored now, or empty when nothing changed
    * @throws IllegalArgumentException when {@code next} is another canister's record
    */
   Optional<DeploymentRecord> replace(DeploymentRecord expected, DeploymentRecord next);
 
-  /** A registry in memory: for tests, and for services that keep no records across restarts. */
+  /**
+   * A registry in memory: for tests, and for services that keep no records across restarts.
+   *
+   * @return an empty registry
+   */
   static DeploymentRegistry inMemory() {
     return new InMemoryRegistry();
   }
@@ -53,6 +72,7 @@ public interface DeploymentRegistry {
    * H2; the SQL is portable (VARCHAR, CHAR, BIGINT).
    *
    * @param dataSource the caller's, who owns its pooling and closes it
+   * @return the registry
    * @throws org.icupgrade.core.IcException when the table cannot be created
    */
   static DeploymentRegistry jdbc(DataSource dataSource) {

@@ -1,6 +1,6 @@
 package org.icupgrade.deployer.registry;
 
-/** Where a canister's deployment stands (seed 004's {@code CreationStatus}, upgrades included). */
+/** Where a canister's deployment stands: being created, completed, failed, or being upgraded. */
 public enum DeploymentStatus {
   /** The canister is being created and its first release installed; it cannot be upgraded yet. */
   CREATING,
@@ -13,7 +13,11 @@ public enum DeploymentStatus {
   /** The last operation failed; {@link DeploymentRecord#failureReason()} says why. */
   FAILED;
 
-  /** Whether an upgrade is running. */
+  /**
+   * Whether an upgrade is running.
+   *
+   * @return true for the upgrading statuses
+   */
   public boolean isUpgrading() {
     return this == UPGRADING_WASM || this == UPGRADING_FRONTEND;
   }

@@ -15,5 +15,11 @@ import org.icupgrade.core.assets.FrontendRelease;
  */
 @FunctionalInterface
 public interface FrontendReader {
+  /**
+   * Reads the archive.
+   *
+   * @param archive the downloaded archive, deleted after the call
+   * @return the release: its files and its frontend hash
+   */
   FrontendRelease read(Path archive);
 }

@@ -36,7 +36,13 @@ import org.jspecify.annotations.Nullable;
 public final class GitHubReleases {
   private GitHubReleases() {}
 
-  /** Starts configuring the source of {@code owner/repo} on github.com. */
+  /**
+   * Starts configuring the source of {@code owner/repo} on github.com.
+   *
+   * @param owner the repository's owner, a user or an organisation
+   * @param repo the repository's name
+   * @return a builder
+   */
   static Builder builder(String owner, String repo) {
     return new Builder(owner, repo);
   }
@@ -65,6 +71,9 @@ public final class GitHubReleases {
     /**
      * The API's base URL: {@code https://api.github.com} by default; a GitHub Enterprise server's
      * {@code https://host/api/v3}, or a local server in tests.
+     *
+     * @param apiUrl the base URL
+     * @return this builder
      */
     public Builder apiUrl(URI apiUrl) {
       this.apiUrl = Objects.requireNonNull(apiUrl, "apiUrl");
@@ -75,6 +84,9 @@ public final class GitHubReleases {
      * A token (a personal access token or an app installation token), sent as
      * {@code Authorization: Bearer} to the API host only: needed for private repositories and
      * raising the rate limit from 60 to 5,000 requests an hour. {@code null} or blank: none.
+     *
+     * @param token the token, or null for none
+     * @return this builder
      */
     public Builder token(@Nullable String token) {
       this.token = token == null || token.isBlank() ? null : token;
@@ -85,6 +97,8 @@ public final class GitHubReleases {
      * The HTTP client to use (proxies, TLS settings). It must not follow redirects itself,
      * because it would carry the token to the storage host.
      *
+     * @param httpClient the client
+     * @return this builder
      * @throws IllegalArgumentException when the client follows redirects
      */
     public Builder httpClient(HttpClient httpClient) {
@@ -97,7 +111,12 @@ public final class GitHubReleases {
       return this;
     }
 
-    /** How long one request may take, body included; two minutes by default. */
+    /**
+     * How long one request may take, body included; two minutes by default.
+     *
+     * @param timeout how long to wait
+     * @return this builder
+     */
     public Builder timeout(Duration timeout) {
       if (timeout.isNegative() || timeout.isZero()) {
         throw new IllegalArgumentException("the timeout must be positive: " + timeout);
@@ -106,6 +125,11 @@ public final class GitHubReleases {
       return this;
     }
 
+    /**
+     * Builds the source.
+     *
+     * @return the source
+     */
     public ReleaseSource build() {
       HttpClient http = httpClient != null ? httpClient
           : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20))

@@ -34,52 +34,94 @@ public final class Release {
     this.assets = List.copyOf(b.assets);
   }
 
-  /** Starts a release with tag {@code tag}; its name defaults to the tag. */
+  /**
+   * Starts a release with tag {@code tag}; its name defaults to the tag.
+   *
+   * @param tag the tag, not empty
+   * @return a builder
+   */
   public static Builder builder(String tag) {
     return new Builder(tag);
   }
 
-  /** The release's tag ({@code v1.2.0}), which identifies it at its source. */
+  /**
+   * The release's tag ({@code v1.2.0}), which identifies it at its source.
+   *
+   * @return the tag
+   */
   public String tag() {
     return tag;
   }
 
-  /** The release's display name; the tag when the source gives none. */
+  /**
+   * The release's display name; the tag when the source gives none.
+   *
+   * @return the name
+   */
   public String name() {
     return name;
   }
 
-  /** A draft is never offered as the latest release. */
+  /**
+   * A draft is never offered as the latest release.
+   *
+   * @return true for a draft
+   */
   public boolean draft() {
     return draft;
   }
 
-  /** A prerelease is offered as the latest release only when the caller asks for prereleases. */
+  /**
+   * A prerelease is offered as the latest release only when the caller asks for prereleases.
+   *
+   * @return true for a prerelease
+   */
   public boolean prerelease() {
     return prerelease;
   }
 
-  /** When the release was published; empty for drafts and sources that do not say. */
+  /**
+   * When the release was published; empty for drafts and sources that do not say.
+   *
+   * @return the time, or empty
+   */
   public Optional<Instant> publishedAt() {
     return Optional.ofNullable(publishedAt);
   }
 
-  /** The downloadable assets, in the source's order. */
+  /**
+   * The downloadable assets, in the source's order.
+   *
+   * @return the assets
+   */
   public List<Asset> assets() {
     return assets;
   }
 
-  /** The names of {@link #assets()}. */
+  /**
+   * The names of {@link #assets()}.
+   *
+   * @return the names
+   */
   public List<String> assetNames() {
     return assets.stream().map(Asset::name).toList();
   }
 
-  /** The asset named {@code name}, if the release has one. */
+  /**
+   * The asset named {@code name}, if the release has one.
+   *
+   * @param name the asset's name
+   * @return the asset, or empty
+   */
   public Optional<Asset> asset(String name) {
     return assets.stream().filter(a -> a.name().equals(name)).findFirst();
   }
 
-  /** Returns a builder holding this release's values. */
+  /**
+   * Returns a builder holding this release's values.
+   *
+   * @return a builder
+   */
   public Builder toBuilder() {
     Builder b = new Builder(tag).name(name).draft(draft).prerelease(prerelease);
     b.publishedAt = publishedAt;
@@ -121,21 +163,41 @@ public final class Release {
       this.digest = digest;
     }
 
-    /** An asset whose checksum the source does not publish alongside it. */
+    /**
+     * An asset whose checksum the source does not publish alongside it.
+     *
+     * @param name the asset's name
+     * @return the asset
+     */
     public static Asset of(String name) {
       return new Asset(name, null);
     }
 
-    /** An asset with the SHA-256 its source publishes for it. */
+    /**
+     * An asset with the SHA-256 its source publishes for it.
+     *
+     * @param name the asset's name
+     * @param digest the published SHA-256
+     * @return the asset
+     */
     public static Asset of(String name, Sha256 digest) {
       return new Asset(name, Objects.requireNonNull(digest, "digest"));
     }
 
+    /**
+     * The asset's name, unique within its release.
+     *
+     * @return the name
+     */
     public String name() {
       return name;
     }
 
-    /** The SHA-256 the source publishes for this asset, if it does. */
+    /**
+     * The SHA-256 the source publishes for this asset, if it does.
+     *
+     * @return the SHA-256, or empty
+     */
     public Optional<Sha256> digest() {
       return Optional.ofNullable(digest);
     }
@@ -172,27 +234,57 @@ public final class Release {
       this.tag = tag;
     }
 
+    /**
+     * The display name; the tag by default.
+     *
+     * @param name the name; null or blank for the tag
+     * @return this builder
+     */
     public Builder name(@Nullable String name) {
       this.name = name == null || name.isBlank() ? null : name;
       return this;
     }
 
+    /**
+     * Whether the release is a draft; false by default.
+     *
+     * @param draft true for a draft
+     * @return this builder
+     */
     public Builder draft(boolean draft) {
       this.draft = draft;
       return this;
     }
 
+    /**
+     * Whether the release is a prerelease; false by default.
+     *
+     * @param prerelease true for a prerelease
+     * @return this builder
+     */
     public Builder prerelease(boolean prerelease) {
       this.prerelease = prerelease;
       return this;
     }
 
+    /**
+     * When the release was published; unknown by default.
+     *
+     * @param publishedAt the time, or null when unknown
+     * @return this builder
+     */
     public Builder published(@Nullable Instant publishedAt) {
       this.publishedAt = publishedAt;
       return this;
     }
 
-    /** Adds an asset; names are unique within a release. */
+    /**
+     * Adds an asset; names are unique within a release.
+     *
+     * @param asset the asset
+     * @return this builder
+     * @throws IllegalArgumentException when the release has an asset of that name already
+     */
     public Builder asset(Asset asset) {
       if (assets.stream().anyMatch(a -> a.name().equals(asset.name()))) {
         throw new IllegalArgumentException("release " + tag + " already has an asset named "
@@ -202,6 +294,11 @@ public final class Release {
       return this;
     }
 
+    /**
+     * Builds the release.
+     *
+     * @return the release
+     */
     public Release build() {
       return new Release(this);
     }

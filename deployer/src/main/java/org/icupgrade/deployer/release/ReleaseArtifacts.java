@@ -29,41 +29,77 @@ public final class ReleaseArtifacts {
   /**
    * The artifacts of {@code release}; the {@link ReleaseCatalog} makes them after verifying the
    * downloads, tests may make them directly.
+   *
+   * @param release the release as its source listed it
+   * @param wasmModule its WASM module
+   * @param frontend its frontend
+   * @param downloadedAt when the downloads were verified
+   * @return the artifacts
    */
   public static ReleaseArtifacts of(
       Release release, WasmModule wasmModule, FrontendRelease frontend, Instant downloadedAt) {
     return new ReleaseArtifacts(release, wasmModule, frontend, downloadedAt);
   }
 
-  /** The release's tag. */
+  /**
+   * The release's tag.
+   *
+   * @return the tag
+   */
   public String tag() {
     return release.tag();
   }
 
-  /** The release as its source listed it. */
+  /**
+   * The release as its source listed it.
+   *
+   * @return the release
+   */
   public Release release() {
     return release;
   }
 
+  /**
+   * The release's WASM module, as installed.
+   *
+   * @return the module
+   */
   public WasmModule wasmModule() {
     return wasmModule;
   }
 
+  /**
+   * The release's frontend: its files and its frontend hash.
+   *
+   * @return the frontend
+   */
   public FrontendRelease frontend() {
     return frontend;
   }
 
-  /** The SHA-256 of the module's bytes as installed: what {@code module_hash} will read. */
+  /**
+   * The SHA-256 of the module's bytes as installed: what {@code module_hash} will read.
+   *
+   * @return the module's hash
+   */
   public Sha256 wasmHash() {
     return wasmModule.hash();
   }
 
-  /** The frontend hash of {@link #frontend()} (see {@link FrontendRelease}). */
+  /**
+   * The frontend hash of {@link #frontend()} (see {@link FrontendRelease}).
+   *
+   * @return the frontend hash
+   */
   public Sha256 frontendHash() {
     return frontend.frontendHash();
   }
 
-  /** When the catalog finished downloading and verifying the release, by its clock. */
+  /**
+   * When the catalog finished downloading and verifying the release, by its clock.
+   *
+   * @return the time
+   */
   public Instant downloadedAt() {
     return downloadedAt;
   }

@@ -58,7 +58,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe; refreshes run one at a time.
  */
 public final class ReleaseCatalog {
-  /** The default refresh period: daily, as seed 004's backend checks. */
+  /** The default refresh period: daily. */
   public static final Duration DAILY = Duration.ofDays(1);
 
   static final String SHA256SUMS = "SHA256SUMS";
@@ -86,12 +86,21 @@ public final class ReleaseCatalog {
     this.clock = b.clock;
   }
 
-  /** Starts configuring a catalog of the releases of {@code source}. */
+  /**
+   * Starts configuring a catalog of the releases of {@code source}.
+   *
+   * @param source where the releases are listed and downloaded
+   * @return a builder
+   */
   public static Builder builder(ReleaseSource source) {
     return new Builder(source);
   }
 
-  /** The latest release fully downloaded and verified; empty until the first refresh succeeds. */
+  /**
+   * The latest release fully downloaded and verified; empty until the first refresh succeeds.
+   *
+   * @return the release, or empty
+   */
   public Optional<ReleaseArtifacts> current() {
     return Optional.ofNullable(current.get());
   }
@@ -99,6 +108,7 @@ public final class ReleaseCatalog {
   /**
    * The latest release fully downloaded and verified.
    *
+   * @return the release
    * @throws ReleaseNotReadyException until a refresh has succeeded; its cause is why the last
    *     refresh failed, if one did
    */
@@ -114,12 +124,20 @@ public final class ReleaseCatalog {
             : "; the last refresh failed: " + failure.getMessage()), failure);
   }
 
-  /** Why the last refresh failed; empty once one succeeds. */
+  /**
+   * Why the last refresh failed; empty once one succeeds.
+   *
+   * @return the failure, or empty
+   */
   public Optional<RuntimeException> lastFailure() {
     return Optional.ofNullable(lastFailure.get());
   }
 
-  /** When the source was last checked successfully, by the catalog's clock. */
+  /**
+   * When the source was last checked successfully, by the catalog's clock.
+   *
+   * @return the time, or empty before the first successful check
+   */
   public Optional<Instant> lastChecked() {
     return Optional.ofNullable(lastChecked.get());
   }
@@ -129,6 +147,7 @@ public final class ReleaseCatalog {
    * unchanged when the latest tag is the one already held, empty when the source has no release
    * yet.
    *
+   * @return the release held after the refresh, or empty
    * @throws IntegrityException when a download does not match the published checksum, or the
    *     WASM asset is not a WASM module; the previous release is kept
    * @throws IcException when the source cannot be read ({@link ReleaseSourceException}) or the
@@ -191,6 +210,9 @@ public final class ReleaseCatalog {
   /**
    * Refreshes now and then every day on {@code scheduler}; see
    * {@link #schedule(ScheduledExecutorService, Duration)}.
+   *
+   * @param scheduler the caller's scheduler
+   * @return the schedule's future
    */
   public ScheduledFuture<?> schedule(ScheduledExecutorService scheduler) {
     return schedule(scheduler, DAILY);
@@ -200,6 +222,10 @@ public final class ReleaseCatalog {
    * Refreshes now and then every {@code period} on {@code scheduler}, which the caller owns and
    * shuts down. A failed refresh does not stop the schedule: it is kept in
    * {@link #lastFailure()} and the previous release stays. Cancel the returned future to stop.
+   *
+   * @param scheduler the caller's scheduler
+   * @param period the time between two refreshes
+   * @return the schedule's future
    */
   public ScheduledFuture<?> schedule(ScheduledExecutorService scheduler, Duration period) {
     if (period.isNegative() || period.isZero()) {
@@ -312,7 +338,12 @@ public final class ReleaseCatalog {
       this.source = Objects.requireNonNull(source, "source");
     }
 
-    /** The name of the release asset holding the WASM module (e.g. {@code storage.wasm.gz}). */
+    /**
+     * The name of the release asset holding the WASM module (e.g. {@code storage.wasm.gz}).
+     *
+     * @param name the asset's name
+     * @return this builder
+     */
     public Builder wasmAsset(String name) {
       this.wasmAsset = Objects.requireNonNull(name, "name");
       return this;
@@ -321,6 +352,10 @@ public final class ReleaseCatalog {
     /**
      * The name of the release asset holding the frontend archive, and how to read it (the
      * {@code assets-diff} module's {@code ReleaseReader.defaults()::read} reads tar and tar.gz).
+     *
+     * @param name the asset's name
+     * @param reader reads the archive
+     * @return this builder
      */
     public Builder frontendAsset(String name, FrontendReader reader) {
       this.frontendAsset = Objects.requireNonNull(name, "name");
@@ -328,13 +363,23 @@ public final class ReleaseCatalog {
       return this;
     }
 
-    /** Whether prereleases count as the latest release; drafts never do. Off by default. */
+    /**
+     * Whether prereleases count as the latest release; drafts never do. Off by default.
+     *
+     * @param includePrereleases true to count prereleases
+     * @return this builder
+     */
     public Builder includePrereleases(boolean includePrereleases) {
       this.includePrereleases = includePrereleases;
       return this;
     }
 
-    /** The clock for {@link ReleaseArtifacts#downloadedAt()} and {@link #lastChecked()}. */
+    /**
+     * The clock for {@link ReleaseArtifacts#downloadedAt()} and {@link #lastChecked()}.
+     *
+     * @param clock the clock; the system's by default
+     * @return this builder
+     */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;
@@ -343,6 +388,7 @@ public final class ReleaseCatalog {
     /**
      * Builds the catalog, holding nothing until its first refresh.
      *
+     * @return the catalog
      * @throws IllegalStateException when the WASM or frontend asset is not set
      */
     public ReleaseCatalog build() {

@@ -4,13 +4,19 @@ import org.icupgrade.core.IcException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * No release has been fully downloaded and verified yet (seed 004's {@code ReleaseNotReady}):
+ * No release has been fully downloaded and verified yet:
  * refresh the {@link ReleaseCatalog}, or wait for its schedule. The cause, when present, is why
  * the last refresh failed.
  */
 public final class ReleaseNotReadyException extends IcException {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * No release is ready.
+   *
+   * @param message what to do, for the caller
+   * @param lastFailure why the last refresh failed, or null when none has
+   */
   public ReleaseNotReadyException(String message, @Nullable Throwable lastFailure) {
     super(message, lastFailure);
   }

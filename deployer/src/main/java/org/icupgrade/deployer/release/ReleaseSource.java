@@ -19,15 +19,28 @@ import org.icupgrade.deployer.release.internal.DirectoryReleaseSource;
  * {@link ReleaseSourceException} saying what to do. Implementations are thread-safe.
  */
 public interface ReleaseSource {
-  /** Every release, newest first (drafts and prereleases included). */
+  /**
+   * Every release, newest first (drafts and prereleases included).
+   *
+   * @return the releases
+   */
   List<Release> releases();
 
-  /** The newest release that is neither a draft nor a prerelease. */
+  /**
+   * The newest release that is neither a draft nor a prerelease.
+   *
+   * @return the release, or empty when there is none
+   */
   default Optional<Release> latest() {
     return latest(false);
   }
 
-  /** The newest release that is not a draft, and not a prerelease unless {@code includePrereleases}. */
+  /**
+   * The newest release that is not a draft, and not a prerelease unless {@code includePrereleases}.
+   *
+   * @param includePrereleases true to count prereleases
+   * @return the release, or empty when there is none
+   */
   default Optional<Release> latest(boolean includePrereleases) {
     return releases().stream()
         .filter(r -> !r.draft() && (includePrereleases || !r.prerelease()))
@@ -37,12 +50,23 @@ public interface ReleaseSource {
   /**
    * Opens the named asset of {@code release} for reading; the caller closes the stream.
    *
+   * @param release the release
+   * @param assetName the asset's name
+   * @return the asset's content
    * @throws ReleaseSourceException when the release has no such asset or the source refuses
    * @throws IOException when reading fails midway
    */
   InputStream download(Release release, String assetName) throws IOException;
 
-  /** Downloads the named asset of {@code release} into {@code target}, replacing it; returns it. */
+  /**
+   * Downloads the named asset of {@code release} into {@code target}, replacing it; returns it.
+   *
+   * @param release the release
+   * @param assetName the asset's name
+   * @param target the file to write
+   * @return {@code target}
+   * @throws IOException when the download or the write fails midway
+   */
   default Path downloadTo(Release release, String assetName, Path target) throws IOException {
     try (InputStream in = download(release, assetName)) {
       Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
@@ -64,12 +88,21 @@ public interface ReleaseSource {
    * Newest first by tag compared as a version ({@code v1.10.0} after {@code v1.9.2}); the
    * published time is the subdirectory's modification time. Asset names that would leave the
    * release's subdirectory are refused.
+   *
+   * @param root the directory holding one subdirectory per release
+   * @return the source
    */
   static ReleaseSource directory(Path root) {
     return new DirectoryReleaseSource(root);
   }
 
-  /** The releases of the GitHub repository {@code owner/repo}; see {@link GitHubReleases}. */
+  /**
+   * The releases of the GitHub repository {@code owner/repo}; see {@link GitHubReleases}.
+   *
+   * @param owner the repository's owner
+   * @param repo the repository's name
+   * @return a builder of the source
+   */
   static GitHubReleases.Builder gitHub(String owner, String repo) {
     return GitHubReleases.builder(owner, repo);
   }

@@ -7,8 +7,16 @@ import org.jspecify.annotations.Nullable;
 public final class ReleaseSourceException extends IcException {
   private static final long serialVersionUID = 1L;
 
+  /** Whether trying again later may succeed. */
   private final boolean retryable;
 
+  /**
+   * A failure to read the source.
+   *
+   * @param message what failed and what to do, for the caller
+   * @param retryable whether trying again later may succeed
+   * @param cause the underlying failure, or null
+   */
   public ReleaseSourceException(String message, boolean retryable, @Nullable Throwable cause) {
     super(message, cause);
     this.retryable = retryable;

@@ -72,6 +72,10 @@ public final class EmbeddedAssetCanister {
    * Creates an asset canister of {@code flavor} on {@code replica}, with these controllers (at
    * least one), whose batches expire by {@code clock} (a test moves it instead of sleeping).
    *
+   * @param replica the replica to host it
+   * @param flavor the asset canister implementation it behaves as
+   * @param clock what batch expiry is measured by
+   * @param controllers the canister's controllers
    * @return the new canister's id
    */
   public static Principal create(
@@ -79,7 +83,14 @@ public final class EmbeddedAssetCanister {
     return create(replica, flavor, clock, (byte[]) null, controllers);
   }
 
-  /** As {@link #create(EmbeddedReplica, AssetCanisterFlavor, Clock, Principal...)}, system clock. */
+  /**
+   * As {@link #create(EmbeddedReplica, AssetCanisterFlavor, Clock, Principal...)}, system clock.
+   *
+   * @param replica the replica to host it
+   * @param flavor the asset canister implementation it behaves as
+   * @param controllers the canister's controllers
+   * @return the new canister's id
+   */
   public static Principal create(
       EmbeddedReplica replica, AssetCanisterFlavor flavor, Principal... controllers) {
     return create(replica, flavor, Clock.systemUTC(), controllers);
@@ -91,6 +102,11 @@ public final class EmbeddedAssetCanister {
    * ({@code ic_root_key=<hex>}, URL-encoded), so that a frontend can verify certificates.
    *
    * @param rootKey the DER-encoded root key, or null for no cookie
+   * @param replica the replica to host it
+   * @param flavor the asset canister implementation it behaves as
+   * @param clock what batch expiry is measured by
+   * @param controllers the canister's controllers
+   * @return the new canister's id
    */
   public static Principal create(
       EmbeddedReplica replica, AssetCanisterFlavor flavor, Clock clock, byte @Nullable [] rootKey,

@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
 import org.icupgrade.replica.demo.WasmBuilder.Code;
 
 /**
- * The demo's target canister (seed 000), v1 and v2, as WebAssembly modules built here:
+ * The demo's target canister, v1 and v2, as WebAssembly modules built here:
  * {@code get_version} ("v1" / "v2"), {@code get_lib_version} ("1.0" / "2.0"), {@code greet(text)}
  * ("Hello, World!" / "Greetings, World! (upgraded)"), and a counter ({@code increment},
  * {@code get_count : () -> (nat64)}) that survives upgrades through the pre/post-upgrade hooks and
@@ -27,17 +27,30 @@ public final class DemoCanisters {
 
   private DemoCanisters() {}
 
-  /** Target v1. */
+  /**
+   * Target v1.
+   *
+   * @return the module's bytes
+   */
   public static byte[] targetV1() {
     return target("v1", "1.0", "Hello, ", "!", 0);
   }
 
-  /** Target v2, larger than 2 MiB. */
+  /**
+   * Target v2, larger than 2 MiB.
+   *
+   * @return the module's bytes
+   */
   public static byte[] targetV2() {
     return target("v2", "2.0", "Greetings, ", "! (upgraded)", 2_300_000);
   }
 
-  /** The Candid encoding of one text value. */
+  /**
+   * The Candid encoding of one text value.
+   *
+   * @param text the value
+   * @return the Candid message: header, type table, the value
+   */
   public static byte[] candidText(String text) {
     byte[] t = text.getBytes(StandardCharsets.UTF_8);
     if (t.length > 127) {

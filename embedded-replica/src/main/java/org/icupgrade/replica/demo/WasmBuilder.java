@@ -13,8 +13,9 @@ import org.icupgrade.core.internal.Leb128;
  * text-format compiler that runs with the Chicory version used here.
  */
 public final class WasmBuilder {
-  /** Value types. */
+  /** Value type i32. */
   public static final byte I32 = 0x7f;
+  /** Value type i64. */
   public static final byte I64 = 0x7e;
 
   private record Import(String module, String name, int type) {}
@@ -55,7 +56,15 @@ public final class WasmBuilder {
     return types.size() - 1;
   }
 
-  /** Imports a function; returns its index. All imports must come before any function. */
+  /**
+   * Imports a function; returns its index. All imports must come before any function.
+   *
+   * @param module the module it comes from ({@code ic0} for the system API)
+   * @param name the function's name
+   * @param params its parameter types
+   * @param results its result types
+   * @return the function's index
+   */
   public int importFunction(String module, String name, byte[] params, byte[] results) {
     if (!functions.isEmpty()) {
       throw new IllegalStateException("imports come before functions");
@@ -64,12 +73,28 @@ public final class WasmBuilder {
     return imports.size() - 1;
   }
 
-  /** Defines a function; returns its index. {@code locals} are the extra locals' types. */
+  /**
+   * Defines a function; returns its index. {@code locals} are the extra locals' types.
+   *
+   * @param params its parameter types
+   * @param results its result types
+   * @param locals the types of its locals beyond the parameters
+   * @param body its code
+   * @return the function's index
+   */
   public int function(byte[] params, byte[] results, byte[] locals, Code body) {
     functions.add(new Function(type(params, results), locals, body.bytes()));
     return imports.size() + functions.size() - 1;
   }
 
+  /**
+   * Exports a function under {@code name} (for a canister: {@code canister_query greet},
+   * {@code canister_update set}, ...).
+   *
+   * @param name the export's name
+   * @param function the function's index
+   * @return this builder
+   */
   public WasmBuilder export(String name, int function) {
     exports.add(new Export(name, function));
     return this;
@@ -78,39 +103,80 @@ public final class WasmBuilder {
   /**
    * A function table holding these functions at indices 0, 1, ... (callbacks of inter-canister
    * calls are table indices).
+   *
+   * @param functions the functions' indices
+   * @return this builder
    */
   public WasmBuilder table(int... functions) {
     this.table = functions.clone();
     return this;
   }
 
-  /** Makes {@code function} (no parameters, no results) the module's {@code (start)} function. */
+  /**
+   * Makes {@code function} (no parameters, no results) the module's {@code (start)} function.
+   *
+   * @param function the function's index
+   * @return this builder
+   */
   public WasmBuilder start(int function) {
     this.start = function;
     return this;
   }
 
+  /**
+   * The module's one memory, of {@code pages} 64 KiB pages to start with.
+   *
+   * @param pages the initial size in pages
+   * @return this builder
+   */
   public WasmBuilder memory(int pages) {
     this.memoryPages = pages;
     return this;
   }
 
-  /** A global initialised to {@code init}; returns its index. */
+  /**
+   * A global initialised to {@code init}; returns its index.
+   *
+   * @param type {@link #I32} or {@link #I64}
+   * @param mutable whether code may set it
+   * @param init its initial value
+   * @return the global's index
+   */
   public int global(byte type, boolean mutable, long init) {
     globals.add(new Global(type, mutable, init));
     return globals.size() - 1;
   }
 
+  /**
+   * An active data segment: {@code bytes} copied into memory at {@code offset} when the module is
+   * instantiated.
+   *
+   * @param offset the address in memory
+   * @param bytes the content
+   * @return this builder
+   */
   public WasmBuilder data(int offset, byte[] bytes) {
     data.add(new Data(offset, bytes.clone()));
     return this;
   }
 
+  /**
+   * A custom section, such as {@code icp:public candid:service}.
+   *
+   * @param name the section's name
+   * @param bytes its content
+   * @return this builder
+   */
   public WasmBuilder custom(String name, byte[] bytes) {
     customs.add(new Custom(name, bytes.clone()));
     return this;
   }
 
+  /**
+   * Writes the module.
+   *
+   * @return the module's bytes
+   */
   public byte[] build() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(new byte[] {0, 0x61, 0x73, 0x6d, 1, 0, 0, 0});
@@ -227,7 +293,12 @@ public final class WasmBuilder {
     Leb128.writeSigned(out, value);
   }
 
-  /** Parameter or result types. */
+  /**
+   * Parameter or result types.
+   *
+   * @param t the types, {@link #I32} or {@link #I64}
+   * @return the types
+   */
   public static byte[] types(byte... t) {
     return t;
   }
@@ -236,144 +307,273 @@ public final class WasmBuilder {
   public static final class Code {
     private final ByteArrayOutputStream b = new ByteArrayOutputStream();
 
+    /**
+     * {@code i32.const v}.
+     *
+     * @param v the constant
+     * @return this sequence
+     */
     public Code i32(int v) {
       b.write(0x41);
       sleb(b, v);
       return this;
     }
 
+    /**
+     * {@code i64.const v}.
+     *
+     * @param v the constant
+     * @return this sequence
+     */
     public Code i64(long v) {
       b.write(0x42);
       sleb(b, v);
       return this;
     }
 
+    /**
+     * {@code call function}.
+     *
+     * @param function the called function's index
+     * @return this sequence
+     */
     public Code call(int function) {
       b.write(0x10);
       leb(b, function);
       return this;
     }
 
+    /**
+     * {@code local.get i}.
+     *
+     * @param i the local's index
+     * @return this sequence
+     */
     public Code localGet(int i) {
       b.write(0x20);
       leb(b, i);
       return this;
     }
 
+    /**
+     * {@code local.set i}.
+     *
+     * @param i the local's index
+     * @return this sequence
+     */
     public Code localSet(int i) {
       b.write(0x21);
       leb(b, i);
       return this;
     }
 
+    /**
+     * {@code global.get i}.
+     *
+     * @param i the global's index
+     * @return this sequence
+     */
     public Code globalGet(int i) {
       b.write(0x23);
       leb(b, i);
       return this;
     }
 
+    /**
+     * {@code global.set i}.
+     *
+     * @param i the global's index
+     * @return this sequence
+     */
     public Code globalSet(int i) {
       b.write(0x24);
       leb(b, i);
       return this;
     }
 
-    /** i32.load8_u at the address on the stack. */
+    /**
+     * i32.load8_u at the address on the stack.
+     *
+     * @return this sequence
+     */
     public Code i32Load8u() {
       b.writeBytes(new byte[] {0x2d, 0, 0});
       return this;
     }
 
+    /**
+     * {@code i32.store8}: pops a value and an address, stores the value's low byte.
+     *
+     * @return this sequence
+     */
     public Code i32Store8() {
       b.writeBytes(new byte[] {0x3a, 0, 0});
       return this;
     }
 
+    /**
+     * {@code i32.store}: pops a value and an address, stores 4 bytes.
+     *
+     * @return this sequence
+     */
     public Code i32Store() {
       b.writeBytes(new byte[] {0x36, 2, 0});
       return this;
     }
 
+    /**
+     * {@code i64.load}: pops an address, pushes the 8 bytes there.
+     *
+     * @return this sequence
+     */
     public Code i64Load() {
       b.writeBytes(new byte[] {0x29, 3, 0});
       return this;
     }
 
+    /**
+     * {@code i64.store}: pops a value and an address, stores 8 bytes.
+     *
+     * @return this sequence
+     */
     public Code i64Store() {
       b.writeBytes(new byte[] {0x37, 3, 0});
       return this;
     }
 
+    /**
+     * {@code i32.sub}.
+     *
+     * @return this sequence
+     */
     public Code i32Sub() {
       b.write(0x6b);
       return this;
     }
 
+    /**
+     * {@code i32.load}: pops an address, pushes the 4 bytes there.
+     *
+     * @return this sequence
+     */
     public Code i32Load() {
       b.writeBytes(new byte[] {0x28, 2, 0});
       return this;
     }
 
+    /**
+     * {@code i32.add}.
+     *
+     * @return this sequence
+     */
     public Code i32Add() {
       b.write(0x6a);
       return this;
     }
 
+    /**
+     * {@code i64.add}.
+     *
+     * @return this sequence
+     */
     public Code i64Add() {
       b.write(0x7c);
       return this;
     }
 
+    /**
+     * {@code i32.eqz}: pushes 1 when the popped value is 0, else 0.
+     *
+     * @return this sequence
+     */
     public Code i32Eqz() {
       b.write(0x45);
       return this;
     }
 
+    /**
+     * {@code drop}: pops a value.
+     *
+     * @return this sequence
+     */
     public Code drop() {
       b.write(0x1a);
       return this;
     }
 
-    /** {@code memory.size}: pushes the memory's size in pages. */
+    /**
+     * {@code memory.size}: pushes the memory's size in pages.
+     *
+     * @return this sequence
+     */
     public Code memorySize() {
       b.write(0x3f);
       b.write(0x00);
       return this;
     }
 
-    /** {@code memory.grow}: pops a page count, pushes the old size (or -1). */
+    /**
+     * {@code memory.grow}: pops a page count, pushes the old size (or -1).
+     *
+     * @return this sequence
+     */
     public Code memoryGrow() {
       b.write(0x40);
       b.write(0x00);
       return this;
     }
 
-    /** {@code if} with no result; close it with {@link #end()}. */
+    /**
+     * {@code if} with no result; close it with {@link #end()}.
+     *
+     * @return this sequence
+     */
     public Code ifThen() {
       b.write(0x04);
       b.write(0x40);
       return this;
     }
 
-    /** {@code loop} with no result; {@link #br(int) br 0} jumps back to its start. */
+    /**
+     * {@code loop} with no result; {@link #br(int) br 0} jumps back to its start.
+     *
+     * @return this sequence
+     */
     public Code loop() {
       b.write(0x03);
       b.write(0x40);
       return this;
     }
 
+    /**
+     * {@code br depth}: jumps to the end of the enclosing block {@code depth} levels out, or to the
+     * start of a loop.
+     *
+     * @param depth 0 for the innermost block
+     * @return this sequence
+     */
     public Code br(int depth) {
       b.write(0x0c);
       leb(b, depth);
       return this;
     }
 
+    /**
+     * {@code end}: closes a block, a loop, an {@code if} or the function body.
+     *
+     * @return this sequence
+     */
     public Code end() {
       b.write(0x0b);
       return this;
     }
 
-    /** Appends another sequence of instructions (without its own {@code end}). */
+    /**
+     * Appends another sequence of instructions (without its own {@code end}).
+     *
+     * @param other the instructions to append
+     * @return this sequence
+     */
     public Code append(Code other) {
       b.writeBytes(other.bytes());
       return this;

@@ -249,21 +249,28 @@ final class JournaledMemory implements Memory {
     return inner.shared();
   }
 
+  // lock, waitOn and notify (the threads proposal) are abstract in Chicory's Memory and
+  // deprecated for removal there: an implementation must still override them, so the removal
+  // warning is suppressed on these four overrides only. They delegate, as everything here does.
+  @SuppressWarnings("removal")
   @Override
   public Object lock(int address) {
     return inner.lock(address);
   }
 
+  @SuppressWarnings("removal")
   @Override
   public int waitOn(int address, int expected, long timeout) {
     return inner.waitOn(address, expected, timeout);
   }
 
+  @SuppressWarnings("removal")
   @Override
   public int waitOn(int address, long expected, long timeout) {
     return inner.waitOn(address, expected, timeout);
   }
 
+  @SuppressWarnings("removal")
   @Override
   public int notify(int address, int maxThreads) {
     return inner.notify(address, maxThreads);
