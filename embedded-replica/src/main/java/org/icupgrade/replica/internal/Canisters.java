@@ -1,7 +1,6 @@
 package org.icupgrade.replica.internal;
 
 import java.time.Clock;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,8 +28,7 @@ final class Canisters {
 
   /** The replica's time in nanoseconds since the epoch. */
   long nowNanos() {
-    Instant now = clock.instant();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    return ReplicaTime.nanos(clock);
   }
 
   boolean contains(Principal id) {

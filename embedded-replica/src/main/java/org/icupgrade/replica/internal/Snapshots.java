@@ -1,7 +1,6 @@
 package org.icupgrade.replica.internal;
 
 import java.nio.ByteBuffer;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,8 +47,8 @@ final class Snapshots {
       }
       byte[] idBytes = ByteBuffer.allocate(canisterId.length() + 8).put(canisterId.toBytes())
           .putLong(nextSnapshot.getAndIncrement()).array();
-      Clock clock = call.canisters().clock();
-      long now = clock.instant().getEpochSecond() * 1_000_000_000L + clock.instant().getNano();
+      // One reading of the clock (two readings could straddle a second).
+      long now = call.canisters().nowNanos();
       Snapshot s = new Snapshot(SnapshotId.of(idBytes), now,
           c.module == null ? 0 : c.module.length);
       if (replace != null) {

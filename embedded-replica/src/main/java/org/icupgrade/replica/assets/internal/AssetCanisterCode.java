@@ -3,7 +3,6 @@ package org.icupgrade.replica.assets.internal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HexFormat;
@@ -13,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import org.icupgrade.candid.internal.AssetCandid;
 import org.icupgrade.core.CandidException;
+import org.icupgrade.replica.internal.ReplicaTime;
 import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.RejectCode;
@@ -73,8 +73,7 @@ public final class AssetCanisterCode implements BuiltinCanister {
   }
 
   private long now() {
-    Instant t = clock.instant();
-    return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    return ReplicaTime.nanos(clock);
   }
 
   // ---- dispatch ----
