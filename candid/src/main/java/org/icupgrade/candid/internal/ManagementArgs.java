@@ -46,7 +46,7 @@ public final class ManagementArgs {
       return canisterId;
     }
 
-    public InstallMode mode() {
+    public InstallMode installMode() {
       return mode;
     }
 

@@ -382,7 +382,7 @@ public final class ManagementCandid {
       hashes[i] = value("hash", r.chunkHashes().get(i).toBytes());
     }
     return Idl.encode(value(
-        "mode", modeValue(r.mode()),
+        "mode", modeValue(r.installMode()),
         "target_canister", principal(r.targetCanister()),
         "store_canister", Idl.opt(r.storeCanister().map(Idl::principal).orElse(null)),
         "chunk_hashes_list", hashes,

@@ -117,7 +117,7 @@ class ManagementCandidTest {
     assertEquals(CANISTER, r.targetCanister());
     assertEquals(STORE, r.storeCanister().orElseThrow());
     assertEquals(InstallMode.upgrade().withSkipPreUpgrade(true)
-        .withWasmMemoryPersistence(InstallMode.WasmMemoryPersistence.KEEP), r.mode());
+        .withWasmMemoryPersistence(InstallMode.WasmMemoryPersistence.KEEP), r.installMode());
     assertEquals(List.of(Sha256.fromBytes(filled(0x11)), Sha256.fromBytes(filled(0x22))),
         r.chunkHashes());
     assertEquals(Sha256.fromBytes(filled(0x33)), r.wasmModuleHash());
@@ -191,7 +191,7 @@ class ManagementCandidTest {
     byte[] module = {0, 0x61, 0x73, 0x6d, 1, 0, 0, 0};
     ManagementArgs.InstallCode d = ManagementCandid.decodeInstallCodeArgs(
         ManagementCandid.encodeInstallCodeArgs(CANISTER, mode, ByteBuffer.wrap(module), new byte[] {7}));
-    assertEquals(mode, d.mode());
+    assertEquals(mode, d.installMode());
     assertEquals(CANISTER, d.canisterId());
     assertArrayEquals(module, d.wasmModule());
     assertArrayEquals(new byte[] {7}, d.arg());
@@ -481,7 +481,7 @@ class ManagementCandidTest {
     assertEquals(String.format("%016x", version.longValue()),
         HEX.formatHex(reverse(HEX.parseHex(hex.substring(hex.length() - 16)))));
     ManagementArgs.InstallCode d = ManagementCandid.decodeInstallCodeArgs(candid);
-    assertEquals(InstallMode.install(), d.mode());
+    assertEquals(InstallMode.install(), d.installMode());
     assertEquals(CANISTER, d.canisterId());
   }
 

@@ -32,7 +32,7 @@ public final class InstallChunkedCodeRequest {
     this.arg = arg.clone();
   }
 
-  public InstallMode mode() {
+  public InstallMode installMode() {
     return mode;
   }
 

@@ -160,7 +160,7 @@ public final class StorageDeployer {
       return;
     }
     DeploymentRecord latest = current.get();
-    Sha256 wasm = report.moduleHash().orElse(latest.wasmHash().orElse(null));
+    Sha256 wasm = report.moduleHash().orElse(latest.moduleHash().orElse(null));
     boolean frontendSynced = report.syncOutcome().isPresent();
     Sha256 frontend = frontendSynced && report.succeeded()
         ? plan.frontend().map(f -> f.frontendHash()).orElse(latest.frontendHash().orElse(null))

@@ -11,8 +11,8 @@ import org.jspecify.annotations.Nullable;
  * the available side is empty and nothing is reported as different. Immutable.
  */
 public final class UpdateInfo {
-  private final @Nullable Sha256 currentWasmHash;
-  private final @Nullable Sha256 availableWasmHash;
+  private final @Nullable Sha256 currentModuleHash;
+  private final @Nullable Sha256 availableModuleHash;
   private final @Nullable String currentReleaseTag;
   private final @Nullable String availableReleaseTag;
   private final boolean wasmUpdateAvailable;
@@ -21,9 +21,9 @@ public final class UpdateInfo {
   private final @Nullable Sha256 availableFrontendHash;
 
   /**
-   * @param currentWasmHash the installed module's hash (the record's, or the canister's live one);
+   * @param currentModuleHash the installed module's hash (the record's, or the canister's live one);
    *     null when unknown or no module is installed
-   * @param availableWasmHash the latest release's module hash; null before a release is ready
+   * @param availableModuleHash the latest release's module hash; null before a release is ready
    * @param currentReleaseTag the release the record says is installed; null when unknown
    * @param availableReleaseTag the latest release's tag; null before a release is ready
    * @param wasmUpdateAvailable whether the module hashes differ (false before a release is ready)
@@ -34,16 +34,16 @@ public final class UpdateInfo {
    *     ready
    */
   public UpdateInfo(
-      @Nullable Sha256 currentWasmHash,
-      @Nullable Sha256 availableWasmHash,
+      @Nullable Sha256 currentModuleHash,
+      @Nullable Sha256 availableModuleHash,
       @Nullable String currentReleaseTag,
       @Nullable String availableReleaseTag,
       boolean wasmUpdateAvailable,
       boolean frontendUpdateAvailable,
       @Nullable Sha256 currentFrontendHash,
       @Nullable Sha256 availableFrontendHash) {
-    this.currentWasmHash = currentWasmHash;
-    this.availableWasmHash = availableWasmHash;
+    this.currentModuleHash = currentModuleHash;
+    this.availableModuleHash = availableModuleHash;
     this.currentReleaseTag = currentReleaseTag;
     this.availableReleaseTag = availableReleaseTag;
     this.wasmUpdateAvailable = wasmUpdateAvailable;
@@ -53,13 +53,13 @@ public final class UpdateInfo {
   }
 
   /** The installed module's hash, when known. */
-  public Optional<Sha256> currentWasmHash() {
-    return Optional.ofNullable(currentWasmHash);
+  public Optional<Sha256> currentModuleHash() {
+    return Optional.ofNullable(currentModuleHash);
   }
 
   /** The latest release's module hash, once a release is ready. */
-  public Optional<Sha256> availableWasmHash() {
-    return Optional.ofNullable(availableWasmHash);
+  public Optional<Sha256> availableModuleHash() {
+    return Optional.ofNullable(availableModuleHash);
   }
 
   /** The release the record says is installed, when known. */
@@ -100,8 +100,8 @@ public final class UpdateInfo {
   @Override
   public boolean equals(@Nullable Object o) {
     return o instanceof UpdateInfo u
-        && Objects.equals(currentWasmHash, u.currentWasmHash)
-        && Objects.equals(availableWasmHash, u.availableWasmHash)
+        && Objects.equals(currentModuleHash, u.currentModuleHash)
+        && Objects.equals(availableModuleHash, u.availableModuleHash)
         && Objects.equals(currentReleaseTag, u.currentReleaseTag)
         && Objects.equals(availableReleaseTag, u.availableReleaseTag)
         && wasmUpdateAvailable == u.wasmUpdateAvailable
@@ -112,13 +112,13 @@ public final class UpdateInfo {
 
   @Override
   public int hashCode() {
-    return Objects.hash(currentWasmHash, availableWasmHash, currentReleaseTag, availableReleaseTag,
+    return Objects.hash(currentModuleHash, availableModuleHash, currentReleaseTag, availableReleaseTag,
         wasmUpdateAvailable, frontendUpdateAvailable, currentFrontendHash, availableFrontendHash);
   }
 
   @Override
   public String toString() {
-    return "UpdateInfo[wasm " + currentWasmHash + " -> " + availableWasmHash
+    return "UpdateInfo[wasm " + currentModuleHash + " -> " + availableModuleHash
         + (wasmUpdateAvailable ? " (update)" : "") + ", frontend " + currentFrontendHash + " -> "
         + availableFrontendHash + (frontendUpdateAvailable ? " (update)" : "") + ", release "
         + currentReleaseTag + " -> " + availableReleaseTag + "]";

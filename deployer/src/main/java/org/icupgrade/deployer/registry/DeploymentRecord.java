@@ -24,7 +24,7 @@ public final class DeploymentRecord {
   private final Principal owner;
   private final DeploymentStatus status;
   private final @Nullable String failureReason;
-  private final @Nullable Sha256 wasmHash;
+  private final @Nullable Sha256 moduleHash;
   private final @Nullable Sha256 frontendHash;
   private final @Nullable String releaseTag;
   private final long version;
@@ -40,7 +40,7 @@ public final class DeploymentRecord {
       Principal owner,
       DeploymentStatus status,
       @Nullable String failureReason,
-      @Nullable Sha256 wasmHash,
+      @Nullable Sha256 moduleHash,
       @Nullable Sha256 frontendHash,
       @Nullable String releaseTag,
       long version) {
@@ -54,7 +54,7 @@ public final class DeploymentRecord {
       failureReason = failureReason.substring(0, MAX_REASON_LENGTH - 1) + "\u2026";
     }
     this.failureReason = failureReason;
-    this.wasmHash = wasmHash;
+    this.moduleHash = moduleHash;
     this.frontendHash = frontendHash;
     this.releaseTag = releaseTag;
     this.version = version;
@@ -87,8 +87,8 @@ public final class DeploymentRecord {
   }
 
   /** The hash of the module the canister runs, when known. */
-  public Optional<Sha256> wasmHash() {
-    return Optional.ofNullable(wasmHash);
+  public Optional<Sha256> moduleHash() {
+    return Optional.ofNullable(moduleHash);
   }
 
   /** The hash of the frontend the canister serves, when known. */
@@ -108,26 +108,26 @@ public final class DeploymentRecord {
 
   /** This record with {@code status} (not FAILED: use {@link #failed}), the reason cleared. */
   public DeploymentRecord withStatus(DeploymentStatus status) {
-    return new DeploymentRecord(canisterId, owner, status, null, wasmHash, frontendHash,
+    return new DeploymentRecord(canisterId, owner, status, null, moduleHash, frontendHash,
         releaseTag, version);
   }
 
   /** This record FAILED, with a reason for its owner (what failed, what to do). */
   public DeploymentRecord failed(String reason) {
     return new DeploymentRecord(canisterId, owner, DeploymentStatus.FAILED,
-        Objects.requireNonNull(reason), wasmHash, frontendHash, releaseTag, version);
+        Objects.requireNonNull(reason), moduleHash, frontendHash, releaseTag, version);
   }
 
   /** This record with what the canister now runs. */
   public DeploymentRecord withInstalled(
-      @Nullable Sha256 wasmHash, @Nullable Sha256 frontendHash, @Nullable String releaseTag) {
-    return new DeploymentRecord(canisterId, owner, status, failureReason, wasmHash, frontendHash,
+      @Nullable Sha256 moduleHash, @Nullable Sha256 frontendHash, @Nullable String releaseTag) {
+    return new DeploymentRecord(canisterId, owner, status, failureReason, moduleHash, frontendHash,
         releaseTag, version);
   }
 
   /** This record with {@code version}; registries use it when they store a change. */
   public DeploymentRecord withVersion(long version) {
-    return new DeploymentRecord(canisterId, owner, status, failureReason, wasmHash, frontendHash,
+    return new DeploymentRecord(canisterId, owner, status, failureReason, moduleHash, frontendHash,
         releaseTag, version);
   }
 
@@ -138,7 +138,7 @@ public final class DeploymentRecord {
         && owner.equals(r.owner)
         && status == r.status
         && Objects.equals(failureReason, r.failureReason)
-        && Objects.equals(wasmHash, r.wasmHash)
+        && Objects.equals(moduleHash, r.moduleHash)
         && Objects.equals(frontendHash, r.frontendHash)
         && Objects.equals(releaseTag, r.releaseTag)
         && version == r.version;
@@ -146,7 +146,7 @@ public final class DeploymentRecord {
 
   @Override
   public int hashCode() {
-    return Objects.hash(canisterId, owner, status, failureReason, wasmHash, frontendHash,
+    return Objects.hash(canisterId, owner, status, failureReason, moduleHash, frontendHash,
         releaseTag, version);
   }
 
@@ -154,7 +154,7 @@ public final class DeploymentRecord {
   public String toString() {
     return "DeploymentRecord[canisterId=" + canisterId + ", owner=" + owner + ", status=" + status
         + (failureReason == null ? "" : ", failureReason=" + failureReason)
-        + ", wasmHash=" + wasmHash + ", frontendHash=" + frontendHash + ", releaseTag="
+        + ", moduleHash=" + moduleHash + ", frontendHash=" + frontendHash + ", releaseTag="
         + releaseTag + ", version=" + version + "]";
   }
 }

@@ -8,7 +8,7 @@ import org.icupgrade.core.assets.FrontendRelease;
 
 /**
  * A release downloaded and verified, ready to install: its tag, the WASM module exactly as it will
- * be installed (so {@link #wasmHash()} is the module hash a canister reports after installing
+ * be installed (so {@link #moduleHash()} is the module hash a canister reports after installing
  * it, compressed bytes included), and the frontend with its {@linkplain #frontendHash() frontend
  * hash}. Immutable.
  */
@@ -82,7 +82,7 @@ public final class ReleaseArtifacts {
    *
    * @return the module's hash
    */
-  public Sha256 wasmHash() {
+  public Sha256 moduleHash() {
     return wasmModule.hash();
   }
 
@@ -106,7 +106,7 @@ public final class ReleaseArtifacts {
 
   @Override
   public String toString() {
-    return "ReleaseArtifacts[" + tag() + ", wasm " + wasmHash() + ", frontend " + frontendHash()
+    return "ReleaseArtifacts[" + tag() + ", wasm " + moduleHash() + ", frontend " + frontendHash()
         + "]";
   }
 }

@@ -247,7 +247,7 @@ class StorageDeployerOnReplicaTest {
     deployer().upgradeStorage(OWNER, storage, UpgradeScope.ALL);
     DeploymentRecord r = record();
     assertEquals(DeploymentStatus.COMPLETED, r.status(), String.valueOf(r.failureReason().orElse(null)));
-    assertEquals(Sha256.of(WASM_V2), r.wasmHash().orElse(null));
+    assertEquals(Sha256.of(WASM_V2), r.moduleHash().orElse(null));
     assertEquals(catalog.current().orElseThrow().frontendHash(), r.frontendHash().orElse(null));
     assertEquals("v2.0.0", r.releaseTag().orElse(null));
     assertEquals(Optional.of(Sha256.of(WASM_V2)), replica.moduleHash(storage));
@@ -283,7 +283,7 @@ class StorageDeployerOnReplicaTest {
     deployer().upgradeStorage(OWNER, storage, UpgradeScope.WASM_ONLY);
     DeploymentRecord r = record();
     assertEquals(DeploymentStatus.COMPLETED, r.status(), String.valueOf(r.failureReason().orElse(null)));
-    assertEquals(Sha256.of(WASM_V2), r.wasmHash().orElse(null));
+    assertEquals(Sha256.of(WASM_V2), r.moduleHash().orElse(null));
     assertEquals(f1.frontendHash(), r.frontendHash().orElse(null));
     assertTrue(deployer().checkStorageUpdate(storage).orElseThrow().frontendUpdateAvailable());
     assertRightsHandedBack();
@@ -313,7 +313,7 @@ class StorageDeployerOnReplicaTest {
     DeploymentRecord r = record();
     assertEquals(DeploymentStatus.FAILED, r.status());
     assertTrue(r.failureReason().orElse(null).contains("out of cycles"), r.failureReason().orElse(null));
-    assertEquals(Sha256.of(WASM_V2), r.wasmHash().orElse(null), "the record says what runs");
+    assertEquals(Sha256.of(WASM_V2), r.moduleHash().orElse(null), "the record says what runs");
     assertRightsHandedBack();
   }
 
@@ -330,7 +330,7 @@ class StorageDeployerOnReplicaTest {
     assertEquals(DeploymentStatus.FAILED, r.status());
     assertTrue(r.failureReason().orElse(null).contains("snapshot"), r.failureReason().orElse(null));
     assertEquals(Optional.of(Sha256.of(WASM_V1)), replica.moduleHash(storage));
-    assertEquals(Sha256.of(WASM_V1), r.wasmHash().orElse(null));
+    assertEquals(Sha256.of(WASM_V1), r.moduleHash().orElse(null));
     assertRightsHandedBack();
   }
 
@@ -356,7 +356,7 @@ class StorageDeployerOnReplicaTest {
     assertEquals(DeploymentStatus.FAILED, r.status());
     assertTrue(r.failureReason().orElse(null).contains("canister_post_upgrade"), r.failureReason().orElse(null));
     assertEquals(Optional.of(Sha256.of(WASM_V1)), replica.moduleHash(storage));
-    assertEquals(Sha256.of(WASM_V1), r.wasmHash().orElse(null));
+    assertEquals(Sha256.of(WASM_V1), r.moduleHash().orElse(null));
     assertEquals(frontendV1, r.frontendHash().orElse(null), "the frontend was not synced");
     assertEquals(org.icupgrade.core.management.CanisterStatus.RunStatus.RUNNING,
         replica.runStatus(storage));

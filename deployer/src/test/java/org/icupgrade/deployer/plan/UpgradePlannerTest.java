@@ -118,8 +118,8 @@ class UpgradePlannerTest {
     assertFalse(info.wasmUpdateAvailable());
     assertFalse(info.frontendUpdateAvailable());
     assertFalse(info.updateAvailable());
-    assertEquals(Sha256.of(WASM_V1), info.currentWasmHash().orElse(null));
-    assertEquals(Sha256.of(WASM_V1), info.availableWasmHash().orElse(null));
+    assertEquals(Sha256.of(WASM_V1), info.currentModuleHash().orElse(null));
+    assertEquals(Sha256.of(WASM_V1), info.availableModuleHash().orElse(null));
     assertEquals("v1.0.0", info.currentReleaseTag().orElse(null));
     assertEquals("v1.0.0", info.availableReleaseTag().orElse(null));
   }
@@ -262,7 +262,7 @@ class UpgradePlannerTest {
     assertEquals(Reason.RELEASE_NOT_READY, e.reason());
     assertTrue(e.isTransient());
     UpdateInfo info = p.checkStorageUpdate(STORAGE).orElseThrow();
-    assertNull(info.availableWasmHash().orElse(null));
+    assertNull(info.availableModuleHash().orElse(null));
     assertFalse(info.updateAvailable());
     assertEquals(Optional.empty(), p.listStorages(OWNER).get(0).updateInfo());
   }
@@ -296,7 +296,7 @@ class UpgradePlannerTest {
     UpgradePlanner live = UpgradePlanner.builder(registry, catalog)
         .liveModuleHash(id -> Optional.of(Sha256.of(WASM_V2))).build();
     UpdateInfo info = live.checkStorageUpdate(STORAGE).orElseThrow();
-    assertEquals(Sha256.of(WASM_V2), info.currentWasmHash().orElse(null));
+    assertEquals(Sha256.of(WASM_V2), info.currentModuleHash().orElse(null));
     assertFalse(info.wasmUpdateAvailable());
     assertEquals(Reason.NO_UPDATE_AVAILABLE,
         refused(() -> live.plan(OWNER, STORAGE, UpgradeScope.WASM_ONLY)));

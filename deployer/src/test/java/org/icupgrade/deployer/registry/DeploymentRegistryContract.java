@@ -139,7 +139,7 @@ abstract class DeploymentRegistryContract {
     DeploymentRegistry r = registry();
     DeploymentRecord c = r.insert(DeploymentRecord.creating(CANISTER, OWNER));
     assertEquals(c, r.find(CANISTER).orElseThrow());
-    assertEquals(Optional.empty(), c.wasmHash());
+    assertEquals(Optional.empty(), c.moduleHash());
   }
 
   /**

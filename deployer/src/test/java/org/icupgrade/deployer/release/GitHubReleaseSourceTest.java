@@ -308,7 +308,7 @@ class GitHubReleaseSourceTest {
   void catalog_overGitHub_verifiesDigestAndSums() {
     ReleaseArtifacts a = catalog().refresh().orElseThrow();
     assertEquals("v2.0.0", a.tag());
-    assertEquals(Sha256.of(WASM), a.wasmHash());
+    assertEquals(Sha256.of(WASM), a.moduleHash());
   }
 
   @Test

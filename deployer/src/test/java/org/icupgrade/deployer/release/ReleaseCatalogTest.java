@@ -120,7 +120,7 @@ class ReleaseCatalogTest {
     ReleaseCatalog c = catalog();
     ReleaseArtifacts a = c.refresh().orElseThrow();
     assertEquals("v1.10.0", a.tag());
-    assertEquals(Sha256.of(WASM_V2), a.wasmHash());
+    assertEquals(Sha256.of(WASM_V2), a.moduleHash());
     assertEquals(frontendHash("two"), a.frontendHash());
     assertEquals(T0, a.downloadedAt());
     assertSame(a, c.require());

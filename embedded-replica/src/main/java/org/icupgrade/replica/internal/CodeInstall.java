@@ -22,7 +22,7 @@ final class CodeInstall {
         ManagementArgs.InstallCode::canisterId);
     CanisterState c = call.controlled(a.canisterId());
     synchronized (c) {
-      install(call, c, a.mode(), a.wasmModule(), a.arg());
+      install(call, c, a.installMode(), a.wasmModule(), a.arg());
     }
     return ManagementCandid.encodeEmptyResult();
   }
@@ -54,7 +54,7 @@ final class CodeInstall {
           throw Rejects.invalid(method, "wasm_module_hash " + r.wasmModuleHash()
               + " does not match the hash of the concatenated chunks, " + actual, "IC0505");
         }
-        install(call, target, r.mode(), bytes, r.arg());
+        install(call, target, r.installMode(), bytes, r.arg());
       }
     }
   }

@@ -124,13 +124,13 @@ public final class DefaultUpgradePlanner implements UpgradePlanner {
 
   private UpdateInfo info(DeploymentRecord r, @Nullable ReleaseArtifacts latest) {
     Sha256 currentWasm = liveModuleHash != null
-        ? liveModuleHash.apply(r.canisterId()).orElse(null) : r.wasmHash().orElse(null);
+        ? liveModuleHash.apply(r.canisterId()).orElse(null) : r.moduleHash().orElse(null);
     if (latest == null) {
       return new UpdateInfo(currentWasm, null, r.releaseTag().orElse(null), null, false, false,
           r.frontendHash().orElse(null), null);
     }
-    return new UpdateInfo(currentWasm, latest.wasmHash(), r.releaseTag().orElse(null), latest.tag(),
-        !latest.wasmHash().equals(currentWasm),
+    return new UpdateInfo(currentWasm, latest.moduleHash(), r.releaseTag().orElse(null), latest.tag(),
+        !latest.moduleHash().equals(currentWasm),
         !latest.frontendHash().equals(r.frontendHash().orElse(null)),
         r.frontendHash().orElse(null), latest.frontendHash());
   }

@@ -83,7 +83,7 @@ public final class JdbcRegistry implements DeploymentRegistry {
       s.setString(1, next.owner().toText());
       s.setString(2, next.status().name());
       s.setString(3, next.failureReason().orElse(null));
-      s.setString(4, hex(next.wasmHash().orElse(null)));
+      s.setString(4, hex(next.moduleHash().orElse(null)));
       s.setString(5, hex(next.frontendHash().orElse(null)));
       s.setString(6, next.releaseTag().orElse(null));
       s.setLong(7, version);
@@ -122,7 +122,7 @@ public final class JdbcRegistry implements DeploymentRegistry {
     s.setString(2, r.owner().toText());
     s.setString(3, r.status().name());
     s.setString(4, r.failureReason().orElse(null));
-    s.setString(5, hex(r.wasmHash().orElse(null)));
+    s.setString(5, hex(r.moduleHash().orElse(null)));
     s.setString(6, hex(r.frontendHash().orElse(null)));
     s.setString(7, r.releaseTag().orElse(null));
     s.setLong(8, version);
