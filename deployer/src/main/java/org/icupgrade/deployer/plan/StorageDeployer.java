@@ -39,8 +39,10 @@ public final class StorageDeployer {
   private final CanisterUpgrader upgrader;
   private final Executor executor;
   private final UpgradePlanner planner;
+  private final Builder configuration;
 
   private StorageDeployer(Builder b) {
+    this.configuration = b.copy();
     this.registry = b.registry;
     this.upgrader = b.upgrader;
     this.executor = b.executor;
@@ -95,6 +97,16 @@ public final class StorageDeployer {
    */
   public List<StorageInfo> listStorages(Principal caller) {
     return planner.listStorages(caller);
+  }
+
+  /**
+   * A builder with this deployer's configuration, to derive a variant (another executor, another
+   * upgrader) over the same registry and catalog.
+   *
+   * @return a builder holding this deployer's configuration
+   */
+  public Builder newBuilder() {
+    return configuration.copy();
   }
 
   /**
@@ -189,9 +201,15 @@ public final class StorageDeployer {
   public static final class Builder {
     private final DeploymentRegistry registry;
     private final ReleaseCatalog catalog;
-    private final CanisterUpgrader upgrader;
-    private final Executor executor;
+    private CanisterUpgrader upgrader;
+    private Executor executor;
     private @Nullable ManagementCanister managementCanister;
+
+    private Builder copy() {
+      Builder b = new Builder(registry, catalog, upgrader, executor);
+      b.managementCanister = managementCanister;
+      return b;
+    }
 
     private Builder(
         DeploymentRegistry registry, ReleaseCatalog catalog, CanisterUpgrader upgrader,
@@ -200,6 +218,28 @@ public final class StorageDeployer {
       this.catalog = Objects.requireNonNull(catalog, "catalog");
       this.upgrader = Objects.requireNonNull(upgrader, "upgrader");
       this.executor = Objects.requireNonNull(executor, "executor");
+    }
+
+    /**
+     * What carries out each upgrade.
+     *
+     * @param upgrader the upgrader
+     * @return this builder
+     */
+    public Builder upgrader(CanisterUpgrader upgrader) {
+      this.upgrader = Objects.requireNonNull(upgrader, "upgrader");
+      return this;
+    }
+
+    /**
+     * Where upgrades run in the background.
+     *
+     * @param executor the executor
+     * @return this builder
+     */
+    public Builder executor(Executor executor) {
+      this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
     }
 
     /**

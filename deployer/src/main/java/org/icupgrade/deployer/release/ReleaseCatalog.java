@@ -97,6 +97,23 @@ public final class ReleaseCatalog {
   }
 
   /**
+   * A builder with this catalog's configuration (source, asset names, reader, prereleases,
+   * clock), to derive a variant. The catalog it builds starts empty: what this one downloaded is
+   * not shared.
+   *
+   * @return a builder holding this catalog's configuration
+   */
+  public Builder newBuilder() {
+    Builder b = new Builder(source);
+    b.wasmAsset = wasmAsset;
+    b.frontendAsset = frontendAsset;
+    b.frontendReader = frontendReader;
+    b.includePrereleases = includePrereleases;
+    b.clock = clock;
+    return b;
+  }
+
+  /**
    * The latest release fully downloaded and verified; empty until the first refresh succeeds.
    *
    * @return the release, or empty

@@ -240,6 +240,13 @@ class StorageDeployerOnReplicaTest {
   }
 
   @Test
+  void newBuilder_variantSharesRegistryAndCatalog() {
+    StorageDeployer variant = deployer().newBuilder().executor(Runnable::run).build();
+    assertEquals(deployer().listStorages(OWNER), variant.listStorages(OWNER));
+    assertEquals(deployer().checkStorageUpdate(storage), variant.checkStorageUpdate(storage));
+  }
+
+  @Test
   void row8_fullUpgrade_bothHashesUpdated() throws IOException {
     publish("v2.0.0", WASM_V2, frontendV2());
     catalog.refresh();

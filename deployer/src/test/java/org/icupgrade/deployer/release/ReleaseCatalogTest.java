@@ -127,6 +127,18 @@ class ReleaseCatalogTest {
   }
 
   @Test
+  void newBuilder_sameConfigurationOwnState() throws IOException {
+    release("v1.9.0", WASM_V1, "one");
+    release("v2.0.0-rc1", WASM_V2, "rc");
+    ReleaseCatalog c = catalog();
+    c.refresh();
+    ReleaseCatalog withRcs = c.newBuilder().includePrereleases(true).build();
+    assertEquals(Optional.empty(), withRcs.current(), "a derived catalog starts empty");
+    assertEquals("v2.0.0-rc1", withRcs.refresh().orElseThrow().tag());
+    assertEquals("v1.9.0", c.require().tag(), "the original keeps its own release and options");
+  }
+
+  @Test
   void refresh_sameTagAgain_keepsWhatItHolds() throws IOException {
     release("v1.0.0", WASM_V1, "one");
     ReleaseCatalog c = catalog();
