@@ -28,7 +28,11 @@ public final class ReadmeSnippets {
       "  ScheduledExecutorService scheduler;",
       "  javax.sql.DataSource dataSource;",
       "  CanisterUpgrader upgrader;",
-      "  ManagementCanister managementCanister;");
+      "  ManagementCanister managementCanister;",
+      "  Principal backend;",
+      "  ChunkedWasmInstaller installer;",
+      "  AssetSyncer syncer;",
+      "  FrontendRelease release;");
 
   /** Every public package of the library, and the JDK's that snippets use. */
   static final List<String> IMPORTS = List.of(
@@ -65,10 +69,14 @@ public final class ReadmeSnippets {
     return snippets;
   }
 
-  /** Whether the program's main may run the snippet here: no network, no database, no files. */
+  /**
+   * Whether the program's main may run the snippet here: no network, no database, no files, no
+   * asset canister (the whole upgrade needs one).
+   */
   static boolean runnable(String snippet) {
     return !snippet.contains("HttpAgent") && !snippet.contains("gitHub(")
-        && !snippet.contains("dataSource") && !snippet.contains("ReleaseReader");
+        && !snippet.contains("dataSource") && !snippet.contains("ReleaseReader")
+        && !snippet.contains("UpgradeJob");
   }
 
   /** The program's source, in package {@code pkg} (empty for none). */
