@@ -35,12 +35,35 @@ import org.icupgrade.core.assets.FrontendRelease;
  * <p>Instances are immutable and thread-safe.
  */
 public final class ReleaseReader {
-  private static final ReleaseReader DEFAULT = new ReleaseReader(ReadLimits.DEFAULTS);
+  private static final ReleaseReader DEFAULT = new ReleaseReader(ReadLimits.DEFAULTS, false);
 
   private final ReadLimits limits;
+  private final boolean allowEmpty;
 
-  private ReleaseReader(ReadLimits limits) {
+  private ReleaseReader(ReadLimits limits, boolean allowEmpty) {
     this.limits = Objects.requireNonNull(limits, "limits");
+    this.allowEmpty = allowEmpty;
+  }
+
+  /**
+   * This reader, accepting a release without files, for a user who wants an empty site. By
+   * default one is refused: an empty archive, a gzip of nothing, an error page saved as the
+   * release, all read as "no files", and syncing that would delete every asset of the canister.
+   *
+   * @return a reader that accepts an empty release
+   */
+  public ReleaseReader allowingEmpty() {
+    return new ReleaseReader(limits, true);
+  }
+
+  private FrontendRelease checked(FrontendRelease release, String what) {
+    if (release.assets().isEmpty() && !allowEmpty) {
+      throw new ReleaseReadException(what + " holds no files: an empty, truncated or mistaken"
+          + " archive (an HTML error page saved as the release reads as no files), and syncing"
+          + " it would delete every asset of the canister. Check the download; for an empty"
+          + " site use ReleaseReader.allowingEmpty()", null);
+    }
+    return release;
   }
 
   /**
@@ -59,7 +82,7 @@ public final class ReleaseReader {
    * @return the reader
    */
   public static ReleaseReader withLimits(ReadLimits limits) {
-    return new ReleaseReader(limits);
+    return new ReleaseReader(limits, false);
   }
 
   /**
@@ -144,7 +167,7 @@ public final class ReleaseReader {
     } catch (IOException e) {
       throw new ReleaseReadException("cannot read the release tar: " + e.getMessage(), e);
     }
-    return collector.release();
+    return checked(collector.release(), "the release archive");
   }
 
   /**
@@ -187,7 +210,7 @@ public final class ReleaseReader {
     } catch (IOException e) {
       throw new ReleaseReadException("cannot read release directory " + root, e);
     }
-    return collector.release();
+    return checked(collector.release(), "the release directory " + root);
   }
 
   private static String relative(Path root, Path p) {

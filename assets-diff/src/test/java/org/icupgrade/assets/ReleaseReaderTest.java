@@ -326,4 +326,43 @@ class ReleaseReaderTest {
         () -> ReleaseReader.defaults().read(missing));
     assertTrue(m.getMessage().contains("missing.tar.gz"), m.getMessage());
   }
+
+  static byte[] gzip(byte[] content) throws IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+      gz.write(content);
+    }
+    return out.toByteArray();
+  }
+
+  static Stream<Arguments> releasesWithoutFiles() throws IOException {
+    java.io.ByteArrayOutputStream emptyTar = new java.io.ByteArrayOutputStream();
+    new TarArchiveOutputStream(emptyTar).close();
+    return Stream.of(
+        Arguments.of("a 0-byte file", new byte[0]),
+        Arguments.of("an empty tar", emptyTar.toByteArray()),
+        Arguments.of("gzip of nothing", gzip(new byte[0])),
+        Arguments.of("an empty tar.gz", gzip(emptyTar.toByteArray())),
+        Arguments.of("a 43-byte HTML error page",
+            "<html><body>502 Bad Gateway</body></html>\n".getBytes(StandardCharsets.US_ASCII)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("releasesWithoutFiles")
+  void read_releaseWithoutFiles_refusedSoNothingIsWiped(String what, byte[] bytes)
+      throws IOException {
+    Path file = dir.resolve("release.tar.gz");
+    Files.write(file, bytes);
+    ReleaseReadException e = assertThrows(ReleaseReadException.class,
+        () -> ReleaseReader.defaults().read(file), what);
+    assertTrue(e.getMessage().contains("no files") || e.getMessage().contains("tar"),
+        e.getMessage());
+  }
+
+  @Test
+  void read_emptyDirectory_refusedUnlessAllowed() throws IOException {
+    Path empty = Files.createDirectory(dir.resolve("site"));
+    assertThrows(ReleaseReadException.class, () -> ReleaseReader.defaults().read(empty));
+    assertEquals(0, ReleaseReader.defaults().allowingEmpty().read(empty).assets().size());
+  }
 }
