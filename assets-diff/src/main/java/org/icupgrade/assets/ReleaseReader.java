@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
+import java.util.function.Predicate;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -35,14 +36,30 @@ import org.icupgrade.core.assets.FrontendRelease;
  * <p>Instances are immutable and thread-safe.
  */
 public final class ReleaseReader {
-  private static final ReleaseReader DEFAULT = new ReleaseReader(ReadLimits.DEFAULTS, false);
+  private static final ReleaseReader DEFAULT =
+      new ReleaseReader(ReadLimits.DEFAULTS, false, key -> false);
 
   private final ReadLimits limits;
   private final boolean allowEmpty;
+  private final Predicate<String> publishHidden;
 
-  private ReleaseReader(ReadLimits limits, boolean allowEmpty) {
+  private ReleaseReader(ReadLimits limits, boolean allowEmpty, Predicate<String> publishHidden) {
     this.limits = Objects.requireNonNull(limits, "limits");
     this.allowEmpty = allowEmpty;
+    this.publishHidden = publishHidden;
+  }
+
+  /**
+   * This reader, publishing the hidden files (a path segment starting with a dot, such as
+   * {@code /.env} or {@code /.git/config}) whose keys {@code keys} accepts. By default they are
+   * skipped, as the reference asset tool skips them, so that a build's secrets and repository
+   * metadata never end up on a public canister; {@code /.well-known/} is always published.
+   *
+   * @param keys which hidden keys to publish, e.g. {@code "/.nojekyll"::equals}
+   * @return a reader that publishes them
+   */
+  public ReleaseReader publishingHidden(Predicate<String> keys) {
+    return new ReleaseReader(limits, allowEmpty, Objects.requireNonNull(keys, "keys"));
   }
 
   /**
@@ -53,7 +70,7 @@ public final class ReleaseReader {
    * @return a reader that accepts an empty release
    */
   public ReleaseReader allowingEmpty() {
-    return new ReleaseReader(limits, true);
+    return new ReleaseReader(limits, true, publishHidden);
   }
 
   private FrontendRelease checked(FrontendRelease release, String what) {
@@ -82,7 +99,7 @@ public final class ReleaseReader {
    * @return the reader
    */
   public static ReleaseReader withLimits(ReadLimits limits) {
-    return new ReleaseReader(limits, false);
+    return new ReleaseReader(limits, false, key -> false);
   }
 
   /**
@@ -139,7 +156,7 @@ public final class ReleaseReader {
    * @return the release
    */
   public FrontendRelease readTar(InputStream in) {
-    ReleaseCollector collector = new ReleaseCollector(limits);
+    ReleaseCollector collector = new ReleaseCollector(limits, publishHidden);
     try {
       // UTF-8: commons-compress replaces bytes that are not UTF-8 with '?', which the collector
       // refuses; PAX names are UTF-8 by definition.
@@ -178,7 +195,7 @@ public final class ReleaseReader {
    * @return the release
    */
   public FrontendRelease readDirectory(Path root) {
-    ReleaseCollector collector = new ReleaseCollector(limits);
+    ReleaseCollector collector = new ReleaseCollector(limits, publishHidden);
     try {
       Files.walkFileTree(root, new SimpleFileVisitor<>() {
         @Override

@@ -139,6 +139,22 @@ class ReleaseReaderTest {
     assertEquals(List.of("/index.html"), ReleaseReader.defaults().read(p).keys());
   }
 
+  @Test
+  void read_hiddenFiles_skippedExceptWellKnownAndListedOnes() throws IOException {
+    Path p = tar("r.tar.gz", true, t -> {
+      file(t, "index.html", "<html/>");
+      file(t, ".env", "SECRET=1");
+      file(t, ".git/config", "[core]");
+      file(t, "assets/.cache/x.js", "x");
+      file(t, ".well-known/ic-domains", "example.org");
+      file(t, ".nojekyll", "");
+    });
+    assertEquals(List.of("/.well-known/ic-domains", "/index.html"),
+        ReleaseReader.defaults().read(p).keys());
+    assertEquals(List.of("/.nojekyll", "/.well-known/ic-domains", "/index.html"),
+        ReleaseReader.defaults().publishingHidden("/.nojekyll"::equals).read(p).keys());
+  }
+
   static Stream<Arguments> unsafeArchives() {
     return Stream.of(
         Arguments.of("absolute path", "/etc/passwd", (TarWriter) t -> file(t, "/etc/passwd", "x")),

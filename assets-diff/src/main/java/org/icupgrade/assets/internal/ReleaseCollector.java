@@ -22,13 +22,37 @@ import org.icupgrade.core.assets.ReleaseEncoding;
  */
 public final class ReleaseCollector {
   private final ReadLimits limits;
+  private final java.util.function.Predicate<String> publishHidden;
   private final List<ReleaseAsset> assets = new ArrayList<>();
   private final Map<String, String> seen = new HashMap<>();
   private long totalBytes;
   private int entries;
 
   public ReleaseCollector(ReadLimits limits) {
+    this(limits, key -> false);
+  }
+
+  /**
+   * A collector that publishes the hidden keys {@code publishHidden} accepts (see
+   * {@link #isHidden}); the others are skipped.
+   */
+  public ReleaseCollector(ReadLimits limits, java.util.function.Predicate<String> publishHidden) {
     this.limits = limits;
+    this.publishHidden = publishHidden;
+  }
+
+  /**
+   * Whether a key is hidden: one of its segments starts with a dot ({@code /.env},
+   * {@code /.git/config}), except {@code .well-known} (RFC 8615), which sites publish on purpose.
+   * The reference asset tool does not upload hidden files either.
+   */
+  public static boolean isHidden(String key) {
+    for (String part : key.split("/")) {
+      if (part.startsWith(".") && !part.equals(".well-known")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -107,7 +131,7 @@ public final class ReleaseCollector {
    */
   public void file(String name, long size, InputStream content) {
     String key = keyFor(name);
-    if (key == null) {
+    if (key == null || (isHidden(key) && !publishHidden.test(key))) {
       return;
     }
     if (key.equals("/")) {
