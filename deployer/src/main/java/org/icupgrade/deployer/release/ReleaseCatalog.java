@@ -179,6 +179,14 @@ public final class ReleaseCatalog {
     } catch (RuntimeException e) {
       lastFailure.set(e);
       throw e;
+    } catch (StackOverflowError | OutOfMemoryError e) {
+      // A hostile download can make a reader recurse or allocate beyond reason; the failed
+      // allocation or the unwound stack holds nothing, so the catalog reports it and lives on
+      // (an Error escaping here would also end the scheduled refreshes for good).
+      IcException failure = new IcException("reading the latest release failed: " + e
+          + "; the previous release is kept", e);
+      lastFailure.set(failure);
+      throw failure;
     }
   }
 

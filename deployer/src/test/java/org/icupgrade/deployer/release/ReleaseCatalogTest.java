@@ -2,6 +2,7 @@ package org.icupgrade.deployer.release;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -264,6 +265,36 @@ class ReleaseCatalogTest {
     ReleaseNotReadyException e = assertThrows(ReleaseNotReadyException.class, c::require);
     assertTrue(e.getCause() instanceof ReleaseSourceException);
     assertTrue(e.getMessage().contains("source is down"), e.getMessage());
+  }
+
+  @Test
+  void schedule_readerOverflowsItsStack_failureRecordedAndScheduleLives() throws IOException {
+    release("v1.0.0", WASM_V1, "one");
+    boolean[] hostile = {false};
+    FrontendReader recursing = archive -> {
+      if (hostile[0]) {
+        throw new StackOverflowError("2,100 PAX headers in a row");
+      }
+      return READER.read(archive);
+    };
+    ReleaseCatalog c = ReleaseCatalog.builder(ReleaseSource.directory(root))
+        .wasmAsset("storage.wasm").frontendAsset("frontend.tar", recursing).build();
+    FakeScheduler scheduler = new FakeScheduler();
+    ScheduledFuture<?> f = c.schedule(scheduler, Duration.ofHours(6));
+    scheduler.runAll();
+    assertEquals("v1.0.0", c.require().tag());
+
+    hostile[0] = true;
+    release("v1.1.0", WASM_V2, "two");
+    scheduler.runAll();
+    IcException failure = assertInstanceOf(IcException.class, c.lastFailure().orElseThrow());
+    assertTrue(failure.getMessage().contains("StackOverflowError"), failure.getMessage());
+    assertEquals("v1.0.0", c.require().tag());
+    assertFalse(f.isCancelled());
+
+    hostile[0] = false;
+    scheduler.runAll();
+    assertEquals("v1.1.0", c.require().tag());
   }
 
   @Test
