@@ -86,6 +86,7 @@ final class CandidDecoder {
     pos = 4;
     int n = count(1);
     table = new Entry[n];
+    wideRecords = null;
     for (int i = 0; i < n; i++) {
       table[i] = entry(n);
     }
@@ -235,7 +236,7 @@ final class CandidDecoder {
           pos += len;
           return blob;
         }
-        int len = checkedLength(n, minWidth(e.inner, 0));
+        int len = checkedLength(n, minWidth(e.inner));
         List<@Nullable Object> items = new ArrayList<>(Math.min(len, 1024));
         for (int i = 0; i < len; i++) {
           items.add(value(e.inner, depth + 1));
@@ -272,23 +273,77 @@ final class CandidDecoder {
   }
 
   /** The fewest bytes a value of the type takes: 0 for null, reserved and records of those. */
-  private int minWidth(int type, int depth) {
+  /**
+   * Whether a value of each record type of the table takes at least one byte: a record is wide
+   * when one of its fields is. Computed once per message in time linear in the table (wide records
+   * propagate to the records that hold them), instead of the exponential walk that a record with
+   * two self-references cost (a 16-byte reply once decoded for over a minute). A record that can
+   * only hold zero-width values, itself included, stays zero-width.
+   */
+  private boolean @Nullable [] wideRecords;
+
+  private int minWidth(int type) {
     if (type < 0) {
       return type == CandidType.NULL || type == RESERVED ? 0 : 1;
     }
-    Entry e = table[type];
-    if (e.opcode != CandidType.RECORD) {
+    if (table[type].opcode != CandidType.RECORD) {
       return 1;
     }
-    if (depth > 32) {
-      return 0; // a record nested this deep (or recursive) is treated as zero-width: bounded below
+    boolean[] wide = wideRecords;
+    if (wide == null) {
+      wide = wideRecords();
+      wideRecords = wide;
     }
-    for (int t : e.types) {
-      if (minWidth(t, depth + 1) > 0) {
-        return 1;
+    return wide[type] ? 1 : 0;
+  }
+
+  private boolean[] wideRecords() {
+    int n = table.length;
+    boolean[] wide = new boolean[n];
+    // holders[t]: the records with a field of record type t, as linked lists in two arrays.
+    int fields = 0;
+    for (Entry e : table) {
+      if (e.opcode == CandidType.RECORD) {
+        fields += e.types.length;
       }
     }
-    return 0;
+    int[] head = new int[n];
+    java.util.Arrays.fill(head, -1);
+    int[] next = new int[fields];
+    int[] holder = new int[fields];
+    int[] queue = new int[n];
+    int tail = 0;
+    int f = 0;
+    for (int i = 0; i < n; i++) {
+      Entry e = table[i];
+      if (e.opcode != CandidType.RECORD) {
+        continue;
+      }
+      boolean direct = false;
+      for (int t : e.types) {
+        if (t < 0 ? t != CandidType.NULL && t != RESERVED : table[t].opcode != CandidType.RECORD) {
+          direct = true;
+        } else if (t >= 0) {
+          holder[f] = i;
+          next[f] = head[t];
+          head[t] = f++;
+        }
+      }
+      if (direct) {
+        wide[i] = true;
+        queue[tail++] = i;
+      }
+    }
+    for (int q = 0; q < tail; q++) {
+      for (int k = head[queue[q]]; k >= 0; k = next[k]) {
+        int h = holder[k];
+        if (!wide[h]) {
+          wide[h] = true;
+          queue[tail++] = h;
+        }
+      }
+    }
+    return wide;
   }
 
   private int checkedLength(long n, int minWidth) {

@@ -23,6 +23,7 @@ import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import java.util.Map;
 import java.util.Optional;
 import org.ic4j.candid.parser.IDLArgs;
@@ -253,5 +254,40 @@ class CandidDecoderTest {
     assertEquals(97, Idl.hash("a"));
     assertEquals(1, Idl.hash("1"));
     assertEquals(1313628723L, Idl.hash("canister_id"));
+  }
+
+  @Test
+  void decode_recordReferringToItselfTwiceInsideEmptyVector_linearNotExponential() {
+    // The 16-byte reply of the hostile-input report: record { 0 : self; 1 : self } inside an empty
+    // vector. Deciding whether its elements take bytes once walked 2^32 paths (over 60 s).
+    byte[] reply = hex("4449444c026c02000001006d00010100");
+    List<@Nullable Object> decoded = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+        java.time.Duration.ofSeconds(2), () -> Idl.decode(reply));
+    assertEquals(List.of(List.of()), decoded);
+  }
+
+  @Test
+  void decode_longChainOfNestedRecordsInVector_decidedQuickly() {
+    // 20,000 records each holding the next, the last holding a nat: all wide, so a vector of them
+    // claiming more elements than bytes remain is refused at once.
+    StringBuilder types = new StringBuilder();
+    int n = 20_000;
+    for (int i = 0; i < n - 1; i++) {
+      types.append("6c01").append("00").append(leb(i + 1));
+    }
+    types.append("6c01007d").append("6d").append(leb(0));
+    byte[] msg = hex("4449444c" + leb(n + 1) + types + "01" + leb(n) + "ffffffff0f");
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(2),
+        () -> assertThrows(CandidException.class, () -> Idl.decode(msg)));
+  }
+
+  static String leb(long v) {
+    StringBuilder sb = new StringBuilder();
+    do {
+      int b = (int) (v & 0x7f);
+      v >>>= 7;
+      sb.append(String.format("%02x", v == 0 ? b : b | 0x80));
+    } while (v != 0);
+    return sb.toString();
   }
 }

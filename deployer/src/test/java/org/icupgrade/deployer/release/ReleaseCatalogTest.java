@@ -20,6 +20,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
+import org.icupgrade.core.IcException;
 import org.icupgrade.core.IntegrityException;
 import org.icupgrade.core.Sha256;
 import org.icupgrade.core.assets.FrontendRelease;
