@@ -112,6 +112,14 @@ public final class EmbeddedReplica {
       }
 
       @Override
+      public Optional<byte[]> metadata(Principal canisterId, String name) {
+        // Spec, "Certified state tree": /canister/<id>/metadata/<name>, private sections for
+        // controllers only.
+        return replica.metadata(caller, Objects.requireNonNull(canisterId, "canisterId"),
+            Objects.requireNonNull(name, "name"));
+      }
+
+      @Override
       public String toString() {
         return "EmbeddedReplica agent for " + caller;
       }

@@ -113,17 +113,43 @@ public final class HttpAgent implements Agent {
   /** Reads {@code /canister/<id>/module_hash} from the certified state tree. */
   @Override
   public Optional<Sha256> moduleHash(Principal canisterId) {
+    return readState(canisterId, "module_hash".getBytes(StandardCharsets.US_ASCII))
+        .map(Sha256::fromBytes);
+  }
+
+  /**
+   * Reads {@code /canister/<id>/metadata/<name>} from the certified state tree, as dfx reads a
+   * running canister's metadata. The IC answers the read of a private section by anyone but a
+   * controller with HTTP 403: a {@link TransportException} that is not transient.
+   */
+  @Override
+  public Optional<byte[]> metadata(Principal canisterId, String name) {
+    Objects.requireNonNull(name, "name");
+    return readState(canisterId, "metadata".getBytes(StandardCharsets.US_ASCII),
+        name.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The value at {@code /canister/<id>/<labels...>} of a certified {@code read_state}, checked
+   * against the root key by ic4j; empty when the certificate does not hold it (absent).
+   */
+  private Optional<byte[]> readState(Principal canisterId, byte[]... labels) {
     byte[] id = canisterId.toBytes();
-    List<List<byte[]>> paths = List.of(List.of(
-        "canister".getBytes(StandardCharsets.US_ASCII), id,
-        "module_hash".getBytes(StandardCharsets.US_ASCII)));
+    List<byte[]> path = new java.util.ArrayList<>();
+    path.add("canister".getBytes(StandardCharsets.US_ASCII));
+    path.add(id);
+    path.addAll(List.of(labels));
+    List<List<byte[]>> paths = List.of(path);
     Certificate certificate = await("read_state", canisterId,
         () -> agent.readStateRaw(ic4j(canisterId), paths, java.util.Map.of())
             .thenApply(r -> r.certificate));
-    LookupResult r = certificate.tree.lookupPath(List.of(new Label("canister"), new Label(id),
-        new Label("module_hash")));
+    List<Label> lookup = new java.util.ArrayList<>();
+    for (byte[] label : path) {
+      lookup.add(new Label(label));
+    }
+    LookupResult r = certificate.tree.lookupPath(lookup);
     if (r.status == LookupResult.LookupResultStatus.FOUND && r.value != null) {
-      return Optional.of(Sha256.fromBytes(r.value));
+      return Optional.of(r.value);
     }
     return Optional.empty();
   }

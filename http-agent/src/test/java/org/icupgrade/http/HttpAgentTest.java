@@ -237,6 +237,44 @@ class HttpAgentTest {
     }
   }
 
+  /**
+   * A metadata read is a read_state of /canister/<id>/metadata/<name>; the IC answers a private
+   * section's read by a non-controller with 403, which is no transient failure.
+   */
+  @Test
+  void metadata_readStateOfTheMetadataPath_403NotRetryable() throws IOException {
+    String refusal = "Custom section enhanced-orthogonal-persistence can only be requested by"
+        + " the controllers of the canister.";
+    java.util.concurrent.atomic.AtomicReference<String> requestPath =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicReference<byte[]> requestBody =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/api/v2/canister/", ex -> {
+      requestPath.set(ex.getRequestURI().getPath());
+      requestBody.set(ex.getRequestBody().readAllBytes());
+      byte[] body = refusal.getBytes(StandardCharsets.UTF_8);
+      ex.sendResponseHeaders(403, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+    });
+    server.start();
+    try {
+      URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+      HttpAgent agent = HttpAgent.builder(url).timeout(Duration.ofSeconds(5)).build();
+      TransportException e = assertThrows(TransportException.class,
+          () -> agent.metadata(CANISTER, "enhanced-orthogonal-persistence"));
+      assertFalse(e.isTransient(), e.toString());
+      assertTrue(e.getMessage().contains("403"), e.getMessage());
+      assertEquals("/api/v2/canister/" + CANISTER + "/read_state", requestPath.get());
+      String body = new String(requestBody.get(), StandardCharsets.ISO_8859_1);
+      assertTrue(body.contains("metadata"), "the path has the label metadata");
+      assertTrue(body.contains("enhanced-orthogonal-persistence"), "and the section's name");
+    } finally {
+      server.stop(0);
+    }
+  }
+
   @Test
   void update_nothingListening_retryableTransportError() throws IOException {
     int port;

@@ -172,4 +172,10 @@ public final class CandidManagementCanister implements ManagementCanister {
   public Optional<Sha256> moduleHash(Principal canisterId) {
     return agent.moduleHash(canisterId);
   }
+
+  /** The agent's certified read of {@code /canister/<id>/metadata/<name>}. */
+  @Override
+  public Optional<byte[]> metadata(Principal canisterId, String name) {
+    return agent.metadata(canisterId, name);
+  }
 }

@@ -45,4 +45,30 @@ public interface Agent {
    * installed.
    */
   Optional<Sha256> moduleHash(Principal canisterId);
+
+  /**
+   * A custom section of the canister's installed module, read from the certified state tree at
+   * {@code /canister/<id>/metadata/<name>}, the way dfx reads a running canister's metadata.
+   *
+   * <p>{@code name} is the section's name without its {@code icp:public } or {@code icp:private }
+   * prefix, such as {@code candid:service} or {@code enhanced-orthogonal-persistence}. Public
+   * sections are readable by anyone; private ones only by the canister's controllers: for anyone
+   * else the IC refuses the read, and so does this method (an {@link
+   * org.icupgrade.core.IcException}).
+   *
+   * <p>The default implementation throws {@link UnsupportedOperationException}, for agents
+   * written before this method existed; the agents of this library implement it.
+   *
+   * @param canisterId the canister
+   * @param name the section's name, without the visibility prefix
+   * @return the section's content; empty when the installed module has no such section or the
+   *     canister has no module
+   * @throws org.icupgrade.core.IcException as the other calls do, and when a private section is
+   *     read by someone who is not a controller
+   * @throws UnsupportedOperationException when this agent cannot read metadata
+   */
+  default Optional<byte[]> metadata(Principal canisterId, String name) {
+    throw new UnsupportedOperationException(
+        getClass().getName() + " does not read canister metadata");
+  }
 }

@@ -20,6 +20,15 @@ import org.icupgrade.core.management.ManagementCanister;
  * the configured executor), {@code install_chunked_code}, and {@code clear_chunk_store} afterwards,
  * also when the install failed. An interrupted install therefore resumes where it stopped.
  *
+ * <p>The upgrade's {@code wasm_memory_persistence} is chosen the way dfx chooses it: when the
+ * request's mode is an upgrade that does not set the option, the installer reads the running
+ * module's metadata ({@link ManagementCanister#metadata}, one read of the private section
+ * {@code enhanced-orthogonal-persistence}) and upgrades with {@code keep} when it is present, as
+ * the IC requires for a Motoko canister with enhanced orthogonal persistence; otherwise the mode
+ * goes as given. An option the caller set explicitly (keep or replace) is always sent as set, and
+ * so is the mode when the port cannot read metadata ({@link UnsupportedOperationException}). The
+ * mode sent is the one {@link InstallEvent.Started} reports.
+ *
  * <p>Instances are immutable and thread-safe; build one and share it.
  *
  * <pre>{@code

@@ -98,6 +98,12 @@ public final class InstallRequest {
       this.wasmModule = Objects.requireNonNull(wasmModule, "wasmModule");
     }
 
+    /**
+     * The mode; defaults to {@link InstallMode#upgrade()}. For an upgrade that leaves
+     * {@code wasm_memory_persistence} unset, the installer sends {@code keep} when the running
+     * module declares enhanced orthogonal persistence (see {@link ChunkedWasmInstaller}); set the
+     * option to override that choice.
+     */
     public Builder installMode(InstallMode installMode) {
       this.installMode = Objects.requireNonNull(installMode, "installMode");
       return this;

@@ -72,4 +72,27 @@ public interface ManagementCanister {
    * it. Empty when the canister has no code.
    */
   Optional<Sha256> moduleHash(Principal canisterId);
+
+  /**
+   * A custom section of the installed module from the certified state tree ({@code read_state}
+   * of {@code /canister/<id>/metadata/<name>}), as {@link org.icupgrade.core.agent.Agent#metadata}
+   * describes: {@code name} without the {@code icp:public } / {@code icp:private } prefix; private
+   * sections for controllers only. Like {@link #moduleHash}, not a call to the management canister
+   * but a read the port passes through, so that code holding only the port (the installer) can
+   * decide an upgrade's options the way dfx does.
+   *
+   * <p>The default implementation throws {@link UnsupportedOperationException}, for ports written
+   * before this method existed.
+   *
+   * @param canisterId the canister
+   * @param name the section's name, without the visibility prefix
+   * @return the section's content; empty when the module has no such section or no module is
+   *     installed
+   * @throws org.icupgrade.core.IcException when the read fails or is refused
+   * @throws UnsupportedOperationException when this port cannot read metadata
+   */
+  default Optional<byte[]> metadata(Principal canisterId, String name) {
+    throw new UnsupportedOperationException(
+        getClass().getName() + " does not read canister metadata");
+  }
 }

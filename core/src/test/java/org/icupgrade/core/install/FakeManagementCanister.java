@@ -45,6 +45,13 @@ public final class FakeManagementCanister implements ManagementCanister {
   public boolean loseInstallReply;
   /** When set, moduleHash reports this instead of the truth, as a meddling controller would. */
   public @Nullable Sha256 reportedHash;
+  /**
+   * When set, metadata reads answer from here (canister to section name to content); otherwise
+   * the port cannot read metadata, as a port written before the method existed.
+   */
+  public @Nullable Map<Principal, Map<String, byte[]>> metadata;
+  /** The modes install_code and install_chunked_code were sent with, in order. */
+  public final List<InstallMode> modes = Collections.synchronizedList(new ArrayList<>());
 
   /** The next calls to {@code method} fail with these, in order. */
   public synchronized void failNext(String method, IcException... errors) {
@@ -110,6 +117,7 @@ public final class FakeManagementCanister implements ManagementCanister {
   @Override
   public void installChunkedCode(InstallChunkedCodeRequest request) {
     enter("install_chunked_code");
+    modes.add(request.mode());
     Principal store = request.storeCanister().orElse(request.targetCanister());
     ByteArrayOutputStream all = new ByteArrayOutputStream();
     for (Sha256 h : request.chunkHashes()) {
@@ -131,11 +139,22 @@ public final class FakeManagementCanister implements ManagementCanister {
   @Override
   public void installCode(Principal canisterId, InstallMode mode, ByteBuffer wasmModule, byte[] arg) {
     enter("install_code");
+    modes.add(mode);
     installed.put(canisterId, Sha256.of(wasmModule));
     if (loseInstallReply) {
       loseInstallReply = false;
       throw new TransportException("connection reset after sending install_code", true, null);
     }
+  }
+
+  @Override
+  public Optional<byte[]> metadata(Principal canisterId, String name) {
+    Map<Principal, Map<String, byte[]>> m = metadata;
+    if (m == null) {
+      return ManagementCanister.super.metadata(canisterId, name);
+    }
+    enter("metadata");
+    return Optional.ofNullable(m.getOrDefault(canisterId, Map.of()).get(name));
   }
 
   @Override

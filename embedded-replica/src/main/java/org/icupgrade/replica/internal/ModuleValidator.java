@@ -12,9 +12,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.zip.GZIPInputStream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks a module the way the IC does before installing it (interface spec, "Canister module
@@ -164,6 +166,39 @@ final class ModuleValidator {
     }
     return eop;
   }
+
+  /**
+   * The content of the exported custom section {@code icp:public <name>} or
+   * {@code icp:private <name>} of an installed (hence valid) module, raw or gzip, with whether it
+   * is private; null when the module has neither.
+   */
+  static @Nullable Section exportedSection(byte[] module, String name) {
+    byte[] wasm = module;
+    if (module.length >= 3 && (module[0] & 0xFF) == 0x1f && (module[1] & 0xFF) == 0x8b
+        && module[2] == 0x08) {
+      wasm = gunzip(module, "read_state");
+    }
+    int[] pos = {8};
+    while (pos[0] < wasm.length) {
+      int id = wasm[pos[0]++] & 0xFF;
+      long sectionSize = readUnsigned(wasm, pos);
+      int end = (int) (pos[0] + sectionSize);
+      if (id == 0) {
+        int nameLength = (int) readUnsigned(wasm, pos);
+        String sectionName = new String(wasm, pos[0], nameLength, StandardCharsets.UTF_8);
+        int content = pos[0] + nameLength;
+        if (sectionName.equals(PUBLIC + name) || sectionName.equals(PRIVATE + name)) {
+          return new Section(Arrays.copyOfRange(wasm, content, end),
+              sectionName.startsWith(PRIVATE));
+        }
+      }
+      pos[0] = end;
+    }
+    return null;
+  }
+
+  /** An exported custom section's content, and whether it is {@code icp:private}. */
+  record Section(byte[] content, boolean isPrivate) {}
 
   /**
    * Refuses a code section over {@link #MAX_CODE_SECTION_SIZE} from its header alone, before the

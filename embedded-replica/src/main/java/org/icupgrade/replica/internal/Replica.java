@@ -4,6 +4,7 @@ import java.math.BigInteger;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import org.icupgrade.core.IcException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
 import org.icupgrade.core.management.CanisterSettings;
@@ -72,6 +73,35 @@ public final class Replica {
     synchronized (c) {
       return Optional.ofNullable(c.moduleHash);
     }
+  }
+
+  /**
+   * Spec, "Certified state tree": {@code /canister/<id>/metadata/<name>} holds the content of the
+   * installed module's custom section {@code icp:public <name>} (readable by anyone) or
+   * {@code icp:private <name>} (readable by the canister's controllers only; the IC refuses the
+   * read of anyone else). Empty when the module has no such section or none is installed.
+   */
+  public Optional<byte[]> metadata(Principal caller, Principal canisterId, String name) {
+    CanisterState c = canisters.state(canisterId, "read_state");
+    byte[] module;
+    boolean controller;
+    synchronized (c) {
+      module = c.module;
+      controller = c.controllers.contains(caller);
+    }
+    if (module == null) {
+      return Optional.empty();
+    }
+    ModuleValidator.Section s = ModuleValidator.exportedSection(module, name);
+    if (s == null) {
+      return Optional.empty();
+    }
+    if (s.isPrivate() && !controller) {
+      throw new IcException("read_state of /canister/" + canisterId + "/metadata/" + name
+          + " refused: custom section " + name + " can only be requested by the controllers of"
+          + " the canister; " + caller + " is not one of them");
+    }
+    return Optional.of(s.content());
   }
 
   public List<Sha256> chunkStore(Principal canisterId) {

@@ -37,6 +37,12 @@ public final class DefaultChunkedWasmInstaller implements ChunkedWasmInstaller {
    */
   private static final int CHUNKED_MESSAGE_OVERHEAD = 16 * 1024;
 
+  /**
+   * The metadata by which a Motoko module declares enhanced orthogonal persistence (the custom
+   * section {@code icp:private enhanced-orthogonal-persistence}; its content does not matter).
+   */
+  static final String EOP_METADATA = "enhanced-orthogonal-persistence";
+
   private final ManagementCanister managementCanister;
   private final UploadEngine uploads;
   private final InstallListener listener;
@@ -91,9 +97,12 @@ public final class DefaultChunkedWasmInstaller implements ChunkedWasmInstaller {
     private final AtomicLong bytesUploaded = new AtomicLong();
     private final AtomicInteger chunksUploaded = new AtomicInteger();
     private int chunksSkipped;
+    /** The mode sent: the request's, with the persistence the running module needs. */
+    private InstallMode mode;
 
     Run(InstallRequest request) {
       this.request = request;
+      this.mode = request.installMode();
       this.target = request.canisterId();
       this.module = request.wasmModule();
       this.moduleHash = module.hash();
@@ -124,7 +133,10 @@ public final class DefaultChunkedWasmInstaller implements ChunkedWasmInstaller {
         listener.onEvent(new InstallEvent.Finished(outcome));
         return outcome;
       }
-      listener.onEvent(new InstallEvent.Started(request, chunked, chunks.size()));
+      mode = effectiveMode(before);
+      listener.onEvent(new InstallEvent.Started(
+          mode.equals(request.installMode()) ? request : request.toBuilder().installMode(mode)
+              .build(), chunked, chunks.size()));
       // A repeated install after a transport failure would upgrade twice if the first one went
       // through; the module hash tells, unless the canister already ran this very module.
       BooleanSupplier landed = before.equals(Optional.of(moduleHash))
@@ -135,7 +147,7 @@ public final class DefaultChunkedWasmInstaller implements ChunkedWasmInstaller {
         cleared = installChunked(chunks, arg, landed);
       } else {
         callInstall("install_code", () -> managementCanister.installCode(
-            target, request.installMode(), module.content(), arg), landed);
+            target, mode, module.content(), arg), landed);
         bytesUploaded.addAndGet(module.size());
       }
       Optional<Sha256> after = call("module_hash", () -> managementCanister.moduleHash(target));
@@ -150,6 +162,31 @@ public final class DefaultChunkedWasmInstaller implements ChunkedWasmInstaller {
           chunksSkipped, cleared || !chunked);
       listener.onEvent(new InstallEvent.Finished(outcome));
       return outcome;
+    }
+
+    /**
+     * The mode to send, chosen like dfx: an upgrade that leaves {@code wasm_memory_persistence}
+     * unset, of a canister whose running module declares enhanced orthogonal persistence, keeps
+     * the main memory (the IC refuses to upgrade such a canister without the option). Any option
+     * the caller set is sent as set; a port that cannot read metadata leaves the mode as given.
+     */
+    private InstallMode effectiveMode(Optional<Sha256> installed) {
+      InstallMode requested = request.installMode();
+      if (requested.kind() != InstallMode.Kind.UPGRADE
+          || requested.wasmMemoryPersistence().isPresent()
+          || installed.isEmpty()) {
+        return requested;
+      }
+      Optional<byte[]> eop;
+      try {
+        eop = call("metadata", () -> managementCanister.metadata(target, EOP_METADATA));
+      } catch (UnsupportedOperationException e) {
+        calls.decrementAndGet(); // nothing was sent
+        return requested;
+      }
+      return eop.isPresent()
+          ? requested.withWasmMemoryPersistence(InstallMode.WasmMemoryPersistence.KEEP)
+          : requested;
     }
 
     /** Returns whether the chunk store was cleared afterwards. */
@@ -192,7 +229,7 @@ public final class DefaultChunkedWasmInstaller implements ChunkedWasmInstaller {
         hashes.add(c.hash());
       }
       InstallChunkedCodeRequest install = new InstallChunkedCodeRequest(
-          request.installMode(), target, request.storeCanister().orElse(null), hashes,
+          mode, target, request.storeCanister().orElse(null), hashes,
           moduleHash, arg);
       // Once install_chunked_code was sent the chunks have served; clear them whatever the
       // outcome. A failure before that point leaves them for the next attempt to resume from.
