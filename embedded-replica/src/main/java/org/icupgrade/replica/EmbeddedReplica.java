@@ -9,8 +9,10 @@ import java.util.function.Supplier;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
 import org.icupgrade.core.agent.Agent;
+import org.icupgrade.core.calls.Sleeper;
 import org.icupgrade.core.management.CanisterSettings;
 import org.icupgrade.core.management.CanisterStatus;
+import org.icupgrade.replica.internal.Faults;
 import org.icupgrade.replica.internal.Replica;
 
 /**
@@ -31,6 +33,31 @@ import org.icupgrade.replica.internal.Replica;
  * canisters and to the management canister. Calls through {@link #agentFor} are ingress
  * messages: the management canister's canister-only methods ({@code create_canister}) refuse
  * them, as the IC does; canister code may call them.
+ *
+ * <p>Every ingress call is recorded ({@link #calls()}, {@link RecordedCall}, argument bytes
+ * included). Tests script faults on ingress calls, matched by method, by the canister a call is
+ * about (its effective canister id) and by attempt, with {@link #fault(Fault)}:
+ *
+ * <ul>
+ *   <li>a failure before the call runs ({@link Fault#failBefore}): nothing changes, the caller
+ *       gets the failure;
+ *   <li>a lost reply ({@link Fault#loseReply()}): the call runs and its changes stay (the chunk
+ *       stored, the module installed), but the caller gets a retryable {@code TransportException}
+ *       or the failure the test supplies, as when a connection drops after the IC accepted a
+ *       message;
+ *   <li>a delay ({@link Fault#delay}), which blocks the calling thread before the call runs,
+ *       through a {@link #sleeper(Sleeper) sleeper} a test may replace.
+ * </ul>
+ *
+ * <pre>{@code
+ * replica.fault(Fault.on("upload_chunk").canister(canister).attempt(2)
+ *     .failBefore(() -> new TransportException("connection reset", true, null)));
+ * replica.fault(Fault.on("install_chunked_code").canister(canister).loseReply());
+ * }</pre>
+ *
+ * <p>{@link #failNext(String, int, Supplier)} and {@link #failAfter} are the older, shorter way to
+ * script failures before a call runs. Calls canisters make to each other are not struck by
+ * faults, nor recorded.
  *
  * <p>Thread-safe. Calls about one canister are serialized; different canisters run in parallel.
  */
@@ -231,7 +258,44 @@ public final class EmbeddedReplica {
         failure);
   }
 
-  /** Drops the failures scripted with {@link #failNext} and {@link #failAfter} not yet thrown. */
+  /**
+   * Scripts {@code fault} on the ingress calls from now on: the calls of its method (about its
+   * canister, if it names one) are counted from this moment, and those of the attempts it strikes
+   * are delayed, failed before they run, or run with their answer lost, as the fault says. When
+   * several faults strike one call, their delays add up and the earliest registered fault with a
+   * failure decides it. Failures scripted with {@link #failNext(String, int, Supplier)} or
+   * {@link #failAfter} apply after the delays.
+   *
+   * @param fault the fault; it must delay, fail or lose the reply of the calls it strikes
+   * @throws IllegalArgumentException if the fault does nothing to the calls it strikes
+   */
+  public void fault(Fault fault) {
+    Objects.requireNonNull(fault, "fault");
+    Faults.Outcome outcome = switch (fault.outcome()) {
+      case RUN -> Faults.Outcome.RUN;
+      case FAIL_BEFORE -> Faults.Outcome.FAIL_BEFORE;
+      case LOSE_REPLY -> Faults.Outcome.LOSE_REPLY;
+    };
+    replica.faults().script(fault.method(), fault.canisterId(), fault.firstAttempt(),
+        fault.attempts(), fault.delayBy(), outcome, fault.failure());
+  }
+
+  /**
+   * Where the delays of scripted faults ({@link Fault#delay}) wait; by default {@link
+   * Sleeper#SYSTEM}, a real {@link Thread#sleep} on the calling thread, which happens only when a
+   * test has scripted a delay. A test may plug in a sleeper that records the delays, or one that
+   * waits on a latch to hold a call in flight.
+   *
+   * @param sleeper waits each scripted delay
+   */
+  public void sleeper(Sleeper sleeper) {
+    replica.faults().sleeper(sleeper);
+  }
+
+  /**
+   * Drops the faults not yet spent: those scripted with {@link #fault}, {@link #failNext} and
+   * {@link #failAfter}.
+   */
   public void clearFaults() {
     replica.faults().clear();
   }

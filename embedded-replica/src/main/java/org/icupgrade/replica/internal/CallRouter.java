@@ -3,6 +3,7 @@ package org.icupgrade.replica.internal;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Supplier;
 import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.RejectCode;
@@ -50,29 +51,60 @@ final class CallRouter {
     return execution;
   }
 
-  /** An ingress message: an update or a query from a user's agent. */
+  /**
+   * An ingress message: an update or a query from a user's agent. Scripted faults come first: a
+   * delay, then a failure before the call runs; a fault that loses the reply lets the call run
+   * (its changes stay) and throws its failure instead of the answer, reply or reject.
+   */
   byte[] ingress(
       Principal caller, Principal canisterId, String method, byte[] arg,
       Principal effectiveCanisterId, boolean query) {
     boolean rejected = true;
+    boolean replyLost = false;
     try {
+      Faults.Plan plan = faults.plan(effectiveCanisterId, method);
+      faults.sleep(plan.delay(), method);
       faults.check(effectiveCanisterId, method);
-      // Spec, "Request: Call": an ingress message larger than the limit is not accepted.
-      if (arg.length > MAX_INGRESS_BYTES) {
-        throw new CanisterRejectException(RejectCode.CANISTER_REJECT,
-            "Request is too large: the argument of " + method + " is " + arg.length
-                + " bytes; an ingress message is at most " + MAX_INGRESS_BYTES + " bytes",
-            "IC0504", canisterId, method);
+      Supplier<? extends RuntimeException> before = plan.before();
+      if (before != null) {
+        throw before.get();
       }
-      byte[] reply = canisterId.isManagementCanister()
-          ? management.call(caller, method, arg, effectiveCanisterId, query)
-          : canister(caller, canisterId, method, arg, effectiveCanisterId, query);
+      Supplier<? extends RuntimeException> lost = plan.lost();
+      byte[] reply;
+      try {
+        reply = route(caller, canisterId, method, arg, effectiveCanisterId, query);
+      } catch (RuntimeException e) {
+        if (lost == null) {
+          throw e;
+        }
+        replyLost = true;
+        throw lost.get();
+      }
       rejected = false;
+      if (lost != null) {
+        replyLost = true;
+        throw lost.get();
+      }
       return reply;
     } finally {
-      calls.add(new RecordedCall(caller, canisterId, method, effectiveCanisterId, arg.length,
-          rejected));
+      calls.add(new RecordedCall(caller, canisterId, method, effectiveCanisterId, arg, rejected,
+          replyLost));
     }
+  }
+
+  private byte[] route(
+      Principal caller, Principal canisterId, String method, byte[] arg,
+      Principal effectiveCanisterId, boolean query) {
+    // Spec, "Request: Call": an ingress message larger than the limit is not accepted.
+    if (arg.length > MAX_INGRESS_BYTES) {
+      throw new CanisterRejectException(RejectCode.CANISTER_REJECT,
+          "Request is too large: the argument of " + method + " is " + arg.length
+              + " bytes; an ingress message is at most " + MAX_INGRESS_BYTES + " bytes",
+          "IC0504", canisterId, method);
+    }
+    return canisterId.isManagementCanister()
+        ? management.call(caller, method, arg, effectiveCanisterId, query)
+        : canister(caller, canisterId, method, arg, effectiveCanisterId, query);
   }
 
   /**
