@@ -56,7 +56,7 @@ class EopUpgradeOnReplicaTest {
           if (method.getName().equals("installCode")) {
             modesSent.add((InstallMode) args[1]);
           } else if (method.getName().equals("installChunkedCode")) {
-            modesSent.add(((InstallChunkedCodeRequest) args[0]).mode());
+            modesSent.add(((InstallChunkedCodeRequest) args[0]).installMode());
           }
           try {
             return method.invoke(port, args);

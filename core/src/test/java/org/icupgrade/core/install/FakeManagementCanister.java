@@ -117,7 +117,7 @@ public final class FakeManagementCanister implements ManagementCanister {
   @Override
   public void installChunkedCode(InstallChunkedCodeRequest request) {
     enter("install_chunked_code");
-    modes.add(request.mode());
+    modes.add(request.installMode());
     Principal store = request.storeCanister().orElse(request.targetCanister());
     ByteArrayOutputStream all = new ByteArrayOutputStream();
     for (Sha256 h : request.chunkHashes()) {
