@@ -134,6 +134,22 @@ class ChunkedInstallOnReplicaTest {
     assertEquals(Optional.of(m.hash()), replica.moduleHash(canister));
   }
 
+  /** Replies lost after the replica acted: a retried chunk, and an install that did happen. */
+  @Test
+  void install_lostReplies_chunkRetriedAndInstallNotRepeated() {
+    WasmModule m = module(3 * MIB, 9);
+    replica.fault(Fault.on("upload_chunk").canister(canister).attempt(2).loseReply());
+    replica.fault(Fault.on("install_chunked_code").canister(canister).loseReply());
+    InstallOutcome.Installed i = assertInstanceOf(InstallOutcome.Installed.class,
+        installer.install(canister, m, InstallMode.install()));
+    assertEquals(Optional.of(m.hash()), replica.moduleHash(canister));
+    assertEquals(1, replica.calls("install_chunked_code").size(), "the install was not repeated");
+    assertTrue(replica.calls("install_chunked_code").get(0).replyLost());
+    assertEquals(1, replica.calls("upload_chunk").stream().filter(RecordedCall::replyLost).count());
+    assertTrue(i.chunkStoreCleared());
+    assertTrue(replica.chunkStore(canister).isEmpty());
+  }
+
   @Test
   void install_notController_clearRejectionAndNothingChanges() {
     WasmModule v1 = module(1024, 5);
