@@ -14,7 +14,7 @@ import org.icupgrade.core.agent.Agent;
 /**
  * An {@link Agent} that passes every request to another and counts what goes through: query and
  * update calls by method, the argument bytes sent and reply bytes received, and the certified
- * state reads of a module hash. A call that is rejected or fails is counted too (it was sent);
+ * state reads (a module hash, a metadata section). A call that is rejected or fails is counted too (it was sent);
  * its reply bytes are not, there being none. Thread-safe.
  */
 final class CountingAgent implements Agent {
@@ -77,6 +77,12 @@ final class CountingAgent implements Agent {
   public Optional<Sha256> moduleHash(Principal canisterId) {
     stateReads.increment();
     return delegate.moduleHash(canisterId);
+  }
+
+  @Override
+  public Optional<byte[]> metadata(Principal canisterId, String name) {
+    stateReads.increment();
+    return delegate.metadata(canisterId, name);
   }
 
   private void sent(String method, byte[] arg) {
