@@ -12,8 +12,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.zip.GZIPInputStream;
 import org.jspecify.annotations.Nullable;
@@ -80,13 +82,7 @@ final class ModuleValidator {
     if (module.length == 0) {
       throw invalid(method, "Wasm module is empty: it has no bytes");
     }
-    byte[] wasm = module;
-    // Spec, "Canister module format": a module starting with 1f 8b 08 is a gzip stream whose
-    // content is parsed as the WebAssembly binary.
-    if (module.length >= 3 && (module[0] & 0xFF) == 0x1f && (module[1] & 0xFF) == 0x8b
-        && module[2] == 0x08) {
-      wasm = gunzip(module, method);
-    }
+    byte[] wasm = webAssembly(module, method);
     if (wasm.length > MAX_MODULE_SIZE) {
       throw invalid(method, "Wasm module is " + wasm.length + " bytes uncompressed; the limit"
           + " is " + MAX_MODULE_SIZE);
@@ -123,38 +119,30 @@ final class ModuleValidator {
     boolean eop = false;
     Set<String> publicNames = new HashSet<>();
     Set<String> privateNames = new HashSet<>();
-    int[] pos = {8};
-    while (pos[0] < wasm.length) {
-      int id = wasm[pos[0]++] & 0xFF;
-      long sectionSize = readUnsigned(wasm, pos);
-      int end = (int) (pos[0] + sectionSize);
-      if (id == 0) {
-        int nameLength = (int) readUnsigned(wasm, pos);
-        String name = new String(wasm, pos[0], nameLength, StandardCharsets.UTF_8);
-        long contentLength = end - (pos[0] + nameLength);
-        if (name.startsWith("icp:")) {
-          String exported;
-          if (name.startsWith(PUBLIC)) {
-            exported = name.substring(PUBLIC.length());
-            publicNames.add(exported);
-          } else if (name.startsWith(PRIVATE)) {
-            exported = name.substring(PRIVATE.length());
-            privateNames.add(exported);
-          } else {
-            throw invalid(method, "Wasm module has an invalid custom section '" + name
-                + "': names starting with icp: must be 'icp:public <name>' or"
-                + " 'icp:private <name>'");
-          }
-          if (publicNames.contains(exported) && privateNames.contains(exported)) {
-            throw invalid(method, "Wasm module has both 'icp:public " + exported + "' and"
-                + " 'icp:private " + exported + "'; a custom section is public or private");
-          }
-          count++;
-          size += exported.getBytes(StandardCharsets.UTF_8).length + contentLength;
-          eop |= name.equals(EOP_SECTION);
+    for (CustomSection section : customSections(wasm)) {
+      String name = section.name();
+      long contentLength = section.end() - section.content();
+      if (name.startsWith("icp:")) {
+        String exported;
+        if (name.startsWith(PUBLIC)) {
+          exported = name.substring(PUBLIC.length());
+          publicNames.add(exported);
+        } else if (name.startsWith(PRIVATE)) {
+          exported = name.substring(PRIVATE.length());
+          privateNames.add(exported);
+        } else {
+          throw invalid(method, "Wasm module has an invalid custom section '" + name
+              + "': names starting with icp: must be 'icp:public <name>' or"
+              + " 'icp:private <name>'");
         }
+        if (publicNames.contains(exported) && privateNames.contains(exported)) {
+          throw invalid(method, "Wasm module has both 'icp:public " + exported + "' and"
+              + " 'icp:private " + exported + "'; a custom section is public or private");
+        }
+        count++;
+        size += exported.getBytes(StandardCharsets.UTF_8).length + contentLength;
+        eop |= name.equals(EOP_SECTION);
       }
-      pos[0] = end;
     }
     if (count > MAX_CUSTOM_SECTIONS) {
       throw invalid(method, "Wasm module has " + count + " exported custom sections (icp:public"
@@ -173,11 +161,37 @@ final class ModuleValidator {
    * is private; null when the module has neither.
    */
   static @Nullable Section exportedSection(byte[] module, String name) {
-    byte[] wasm = module;
+    byte[] wasm = webAssembly(module, "read_state");
+    for (CustomSection section : customSections(wasm)) {
+      if (section.name().equals(PUBLIC + name) || section.name().equals(PRIVATE + name)) {
+        return new Section(Arrays.copyOfRange(wasm, section.content(), section.end()),
+            section.name().startsWith(PRIVATE));
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The WebAssembly binary of a module as installed. Spec, "Canister module format": a module
+   * starting with 1f 8b 08 is a gzip stream whose content is parsed as the WebAssembly binary.
+   */
+  private static byte[] webAssembly(byte[] module, String method) {
     if (module.length >= 3 && (module[0] & 0xFF) == 0x1f && (module[1] & 0xFF) == 0x8b
         && module[2] == 0x08) {
-      wasm = gunzip(module, "read_state");
+      return gunzip(module, method);
     }
+    return module;
+  }
+
+  /** A custom section of a module: its name and where its content starts and ends. */
+  private record CustomSection(String name, int content, int end) {}
+
+  /**
+   * The custom sections of a module that has parsed (so its section headers are well formed),
+   * in order, read from the raw headers.
+   */
+  private static List<CustomSection> customSections(byte[] wasm) {
+    List<CustomSection> sections = new ArrayList<>();
     int[] pos = {8};
     while (pos[0] < wasm.length) {
       int id = wasm[pos[0]++] & 0xFF;
@@ -185,17 +199,14 @@ final class ModuleValidator {
       int end = (int) (pos[0] + sectionSize);
       if (id == 0) {
         int nameLength = (int) readUnsigned(wasm, pos);
-        String sectionName = new String(wasm, pos[0], nameLength, StandardCharsets.UTF_8);
-        int content = pos[0] + nameLength;
-        if (sectionName.equals(PUBLIC + name) || sectionName.equals(PRIVATE + name)) {
-          return new Section(Arrays.copyOfRange(wasm, content, end),
-              sectionName.startsWith(PRIVATE));
-        }
+        String name = new String(wasm, pos[0], nameLength, StandardCharsets.UTF_8);
+        sections.add(new CustomSection(name, pos[0] + nameLength, end));
       }
       pos[0] = end;
     }
-    return null;
+    return sections;
   }
+
 
   /** An exported custom section's content, and whether it is {@code icp:private}. */
   record Section(byte[] content, boolean isPrivate) {}
