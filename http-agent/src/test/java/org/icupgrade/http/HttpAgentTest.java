@@ -82,17 +82,27 @@ class HttpAgentTest {
     assertEquals(selfAuthenticating(kp.getPublic().getEncoded()), agent.sender());
   }
 
-  @Test
-  void readIdentity_secp256k1EcPrivateKey_senderIsSelfAuthenticating(@TempDir Path dir)
-      throws Exception {
+  static KeyPair secp256k1() throws Exception {
     Security.addProvider(new BouncyCastleProvider());
     KeyPairGenerator g = KeyPairGenerator.getInstance("EC", "BC");
     g.initialize(new ECGenParameterSpec("secp256k1"));
-    KeyPair kp = g.generateKeyPair();
+    return g.generateKeyPair();
+  }
+
+  /** The key pair as a SEC1 PEM ({@code BEGIN EC PRIVATE KEY}), as BouncyCastle writes it. */
+  static StringWriter sec1Pem(KeyPair kp) throws IOException {
     StringWriter w = new StringWriter();
     try (JcaPEMWriter pw = new JcaPEMWriter(w)) {
       pw.writeObject(kp);
     }
+    return w;
+  }
+
+  @Test
+  void readIdentity_secp256k1EcPrivateKey_senderIsSelfAuthenticating(@TempDir Path dir)
+      throws Exception {
+    KeyPair kp = secp256k1();
+    StringWriter w = sec1Pem(kp);
     assertTrue(w.toString().contains("BEGIN EC PRIVATE KEY"));
     Path file = dir.resolve("identity.pem");
     Files.writeString(file, w.toString());
@@ -104,14 +114,8 @@ class HttpAgentTest {
   @Test
   void readIdentity_secp256k1WithEcParametersBlock_senderIsSelfAuthenticating(@TempDir Path dir)
       throws Exception {
-    Security.addProvider(new BouncyCastleProvider());
-    KeyPairGenerator g = KeyPairGenerator.getInstance("EC", "BC");
-    g.initialize(new ECGenParameterSpec("secp256k1"));
-    KeyPair kp = g.generateKeyPair();
-    StringWriter w = new StringWriter();
-    try (JcaPEMWriter pw = new JcaPEMWriter(w)) {
-      pw.writeObject(kp);
-    }
+    KeyPair kp = secp256k1();
+    StringWriter w = sec1Pem(kp);
     // OID 1.3.132.0.10 (secp256k1), DER: 06 05 2b 81 04 00 0a.
     String pem = "-----BEGIN EC PARAMETERS-----\nBgUrgQQACg==\n-----END EC PARAMETERS-----\n" + w;
     Path file = dir.resolve("identity.pem");
