@@ -111,10 +111,7 @@ public final class DefaultAssetSyncer implements AssetSyncer {
   }
 
   private void ic(String method, Runnable call) {
-    retryPolicy.call(method, () -> {
-      call.run();
-      return null;
-    }, retryListener);
+    retryPolicy.run(method, call, retryListener);
   }
 
   @Override

@@ -109,6 +109,19 @@ public final class RetryPolicy {
   }
 
   /**
+   * Makes a call that returns nothing and may safely run twice, repeating it after transient
+   * failures as this policy allows.
+   *
+   * @throws IcException the last failure, when it is permanent or the attempts are used up
+   */
+  public void run(String method, Runnable call, RetryListener listener) {
+    attempt(method, () -> {
+      call.run();
+      return null;
+    }, null, listener);
+  }
+
+  /**
    * Makes a call whose repetition would do its work twice, repeating it after transient
    * failures. When the failure leaves the outcome unknown (a transport failure or a timeout: the
    * call may have run), {@code alreadyDone} is asked after the wait; when it answers true the call

@@ -106,10 +106,7 @@ public final class UploadEngine {
         try {
           executor.execute(() -> {
             try {
-              retryPolicy.call(method, () -> {
-                upload.accept(item);
-                return Boolean.TRUE;
-              }, retryListener);
+              retryPolicy.run(method, () -> upload.accept(item), retryListener);
               synchronized (progressLock) {
                 progress.uploaded(item, ++done[0], total);
               }

@@ -135,10 +135,7 @@ public final class CanisterUpgrader {
     }
 
     private void ic(String method, Runnable call) {
-      retryPolicy.call(method, () -> {
-        call.run();
-        return null;
-      }, RetryListener.NONE);
+      retryPolicy.run(method, call, RetryListener.NONE);
     }
 
     void execute() {

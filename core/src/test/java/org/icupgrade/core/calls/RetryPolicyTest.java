@@ -44,6 +44,18 @@ class RetryPolicyTest {
   }
 
   @Test
+  void run_transientThenSuccess_repeatedLikeCall() {
+    AtomicInteger attempts = new AtomicInteger();
+    policy.run("stop_canister", () -> {
+      if (attempts.incrementAndGet() < 2) {
+        throw transientReject();
+      }
+    }, RetryListener.NONE);
+    assertEquals(2, attempts.get());
+    assertEquals(List.of(Duration.ofMillis(100)), slept);
+  }
+
+  @Test
   void call_transientForever_boundedThenLastFailure() {
     AtomicInteger attempts = new AtomicInteger();
     IcException e = assertThrows(TransportException.class, () -> policy.call("m", () -> {
