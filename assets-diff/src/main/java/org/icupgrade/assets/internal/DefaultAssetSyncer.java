@@ -117,7 +117,7 @@ public final class DefaultAssetSyncer implements AssetSyncer {
   @Override
   public AssetDiff diff(AssetCanister canister, FrontendRelease release) {
     return AssetDiffer.diff(
-        canister.canisterId(), release, listAll(canister, this::ic), protectedKeys, flavor);
+        canister.canisterId(), release, listAll(canister), protectedKeys, flavor);
   }
 
   @Override
@@ -142,27 +142,13 @@ public final class DefaultAssetSyncer implements AssetSyncer {
    * Every entry of {@code list}, page by page. A canister that ignores paging returns everything at
    * once (a page longer than asked, or the same page again); both end the loop.
    */
-  /** How a call is made: directly, or through a retry policy. */
-  interface Caller {
-    <T extends @Nullable Object> T call(String method, Supplier<T> call);
-  }
-
-  static List<AssetDetails> listAll(AssetCanister canister) {
-    return listAll(canister, new Caller() {
-      @Override
-      public <T extends @Nullable Object> T call(String method, Supplier<T> call) {
-        return call.get();
-      }
-    });
-  }
-
-  static List<AssetDetails> listAll(AssetCanister canister, Caller caller) {
+  private List<AssetDetails> listAll(AssetCanister canister) {
     List<AssetDetails> all = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     long start = 0;
     while (true) {
       long from = start;
-      List<AssetDetails> page = caller.call("list", () -> canister.list(from, LIST_PAGE));
+      List<AssetDetails> page = ic("list", () -> canister.list(from, LIST_PAGE));
       boolean fresh = false;
       for (AssetDetails d : page) {
         if (seen.add(d.key())) {
