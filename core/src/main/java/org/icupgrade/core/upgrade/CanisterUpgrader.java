@@ -3,7 +3,8 @@ package org.icupgrade.core.upgrade;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
+import java.util.Locale;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.icupgrade.core.calls.RetryListener;
@@ -29,34 +30,52 @@ import org.icupgrade.core.management.CanisterStatus;
 import org.icupgrade.core.management.ManagementCanister;
 import org.icupgrade.core.management.Snapshot;
 import org.icupgrade.core.management.SnapshotId;
+import org.icupgrade.core.upgrade.UpgradeProgress.Phase;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Carries out one whole upgrade of a canister as a temporary controller (added by the owner, see
- * {@link OwnerSetup}, and handing its rights back at the end), and reports what happened instead
- * of throwing.
+ * {@link OwnerSetup}, and handing its rights back at the end), as a job of idempotent
+ * {@link UpgradeProgress.Phase phases} whose progress a {@link JobJournal} persists before and
+ * after each one, so that another runner can {@link #resume} it after a crash. It reports what
+ * happened instead of throwing.
  *
  * <ol>
  *   <li>Preflight: the upgrader must be a controller ({@code canister_status} answers only
- *       controllers), and for a frontend scope must hold {@code Commit} on the asset canister.
- *       Nothing is changed when either is missing.
- *   <li>WASM scopes: stop the canister (no calls in flight during the upgrade), take a snapshot
- *       (replacing the oldest when all 10 slots are taken), install in mode upgrade, start the
- *       canister again whatever the install did, run the health check if one is configured and
- *       load the snapshot back if it fails.
- *   <li>Frontend scopes: sync the release (only what changed), once the WASM step succeeded.
- *   <li>Whatever happened: revoke the upgrader's {@code Commit} and remove it from the
- *       controllers, never removing the owner (who is added back if somehow absent, so that the
- *       canister is never left without its owner as controller).
+ *       controllers), and for a frontend scope must hold {@code Commit} on the asset canister; a
+ *       snapshot slot must be free when a snapshot is wanted (the job never replaces or deletes a
+ *       snapshot it did not take). Nothing is changed when any is missing. The run status and the
+ *       module the canister had are persisted: they are what the job brings it back to.
+ *   <li>WASM scopes: stop the canister (no calls in flight during the upgrade), take the job's
+ *       snapshot, install in mode upgrade (nothing when the module is already installed), start
+ *       the canister again if it was running whatever the install did, run the health check if
+ *       one is configured and load the snapshot back if it fails.
+ *   <li>Frontend scopes: sync the release (only what changed), once the WASM part succeeded.
+ *   <li>Whatever happened: delete the job's snapshot (kept only when loading it back failed),
+ *       revoke the upgrader's {@code Commit} and remove it from the controllers, never removing
+ *       the owner (who is added back if somehow absent). When that fails after every retry the
+ *       report says {@link UpgradeProgress#handBackPending() hand-back pending}: the job is not
+ *       over until a later {@link #resume} hands the rights back.
  *   <li>Read the module hash back for the record.
  * </ol>
  *
+ * <p>Every call goes through one {@link RetryPolicy}. A call whose reply was lost is resolved by
+ * reading the canister's state (the snapshot list, the controllers, the module hash), never by
+ * guessing; each phase reads before it acts, so a phase repeated after a crash does nothing twice.
+ *
  * <p>Immutable and thread-safe; upgrades of different canisters may run in parallel. Callers must
- * not run two upgrades of the same canister at once (the storage deployer's registry prevents it).
+ * not run two upgrades of the same canister at once (the storage deployer's registry and leases
+ * prevent it).
  */
 public final class CanisterUpgrader {
   /** Snapshots a canister may hold (interface spec, "take_canister_snapshot"). */
   private static final int MAX_SNAPSHOTS = 10;
+
+  /**
+   * A forward phase started this many times without finishing (its runner died in it each time)
+   * is given up: the job is rolled back instead of trying a fourth time.
+   */
+  static final int MAX_PHASE_ATTEMPTS = 3;
 
   private final ManagementCanister managementCanister;
   private final ChunkedWasmInstaller installer;
@@ -95,6 +114,11 @@ public final class CanisterUpgrader {
     return new Builder(upgrader, managementCanister, installer);
   }
 
+  /** The principal this upgrader acts as. */
+  public Principal principal() {
+    return upgrader;
+  }
+
   /** Runs the upgrade; never throws for what the IC or the canister did, see the report. */
   public UpgradeReport upgrade(UpgradeJob job) {
     return upgrade(job, UpgradeListener.NONE);
@@ -102,7 +126,36 @@ public final class CanisterUpgrader {
 
   /** Runs the upgrade, telling {@code listener} as each part begins. */
   public UpgradeReport upgrade(UpgradeJob job, UpgradeListener listener) {
-    Run run = new Run(job, listener);
+    return upgrade(job, JobJournal.NONE, listener);
+  }
+
+  /**
+   * Runs the upgrade, persisting its progress in {@code journal} before and after each phase.
+   *
+   * @throws JobAbandonedException when the journal says another runner took the job over
+   */
+  public UpgradeReport upgrade(UpgradeJob job, JobJournal journal, UpgradeListener listener) {
+    return resume(job, UpgradeProgress.start(job), journal, listener);
+  }
+
+  /**
+   * Continues a job from {@code progress} (as its journal last saved it, possibly by a runner that
+   * died): the phase it stood at is run again, reading the canister's state first, and the job
+   * goes on to its end. {@code job} must be the same upgrade (canister, owner, scope); its
+   * module and frontend must be the ones the progress names, or be missing (see
+   * {@link UpgradeJob.Builder#resuming()}), in which case the job is rolled back.
+   *
+   * @throws JobAbandonedException when the journal says another runner took the job over
+   * @throws IllegalArgumentException when {@code progress} is another canister's
+   */
+  public UpgradeReport resume(
+      UpgradeJob job, UpgradeProgress progress, JobJournal journal, UpgradeListener listener) {
+    if (!progress.canisterId().equals(job.canisterId()) || !progress.owner().equals(job.owner())) {
+      throw new IllegalArgumentException("the progress of " + progress.canisterId() + " (owner "
+          + progress.owner() + ") does not belong to " + job);
+    }
+    Run run = new Run(job, progress, Objects.requireNonNull(journal, "journal"),
+        Objects.requireNonNull(listener, "listener"));
     run.execute();
     return run.report();
   }
@@ -110,23 +163,66 @@ public final class CanisterUpgrader {
   private final class Run {
     final UpgradeJob job;
     final Principal canisterId;
+    final JobJournal journal;
+    final UpgradeListener listener;
     final List<String> steps = new ArrayList<>();
+
+    // The persisted part (see UpgradeProgress).
+    Phase phase;
+    int attempts;
+    CanisterStatus.@Nullable RunStatus originalStatus;
+    @Nullable Sha256 previousModuleHash;
+    final @Nullable Sha256 targetModuleHash;
+    final @Nullable Sha256 targetFrontendHash;
+    @Nullable List<SnapshotId> snapshotsBefore;
+    @Nullable SnapshotId snapshotId;
+    boolean keepSnapshot;
+    boolean rolledBack;
+    boolean callerMismatch;
+    boolean frontendSynced;
+    boolean handBackPending;
     @Nullable IcException failure;
+
+    // This run's observations.
     @Nullable InstallOutcome installOutcome;
     @Nullable SyncOutcome syncOutcome;
     @Nullable Sha256 moduleHash;
-    boolean snapshotRestored;
     boolean rightsHandedBack;
-    /** The ports call as someone other than {@code upgrader}: nothing can be handed back. */
-    boolean callerUnknown;
-    @Nullable AssetCanister assets;
+    UpgradeListener.@Nullable Step lastStep;
 
-    final UpgradeListener listener;
-
-    Run(UpgradeJob job, UpgradeListener listener) {
+    Run(UpgradeJob job, UpgradeProgress p, JobJournal journal, UpgradeListener listener) {
       this.job = job;
       this.canisterId = job.canisterId();
+      this.journal = journal;
       this.listener = listener;
+      this.phase = p.phase;
+      this.attempts = p.attempts;
+      this.originalStatus = p.originalStatus;
+      this.previousModuleHash = p.previousModuleHash;
+      this.targetModuleHash = p.targetModuleHash;
+      this.targetFrontendHash = p.targetFrontendHash;
+      this.snapshotsBefore = p.snapshotsBefore == null ? null : new ArrayList<>(p.snapshotsBefore);
+      this.snapshotId = p.snapshotId;
+      this.keepSnapshot = p.keepSnapshot;
+      this.rolledBack = p.rolledBack;
+      this.callerMismatch = p.callerMismatch;
+      this.frontendSynced = p.frontendSynced;
+      this.handBackPending = p.handBackPending;
+      this.failure = p.failure == null ? null : new IcException(p.failure);
+      // Resumed past the hand-back: it was done (a pending one comes back at HAND_BACK).
+      this.rightsHandedBack = phase.compareTo(Phase.HAND_BACK) > 0 && job.handBackRights()
+          && !callerMismatch && !handBackPending;
+      if (p.attempts > 0 || p.phase != Phase.PREFLIGHT) {
+        steps.add("resumed at " + p.phase + (p.attempts > 0 ? " (started " + p.attempts
+            + " time" + (p.attempts == 1 ? "" : "s") + " before)" : ""));
+      }
+    }
+
+    UpgradeProgress progress() {
+      return new UpgradeProgress(canisterId, job.owner(), job.scope(), phase, attempts,
+          originalStatus, previousModuleHash, targetModuleHash, targetFrontendHash,
+          snapshotsBefore, snapshotId, keepSnapshot, rolledBack, callerMismatch, frontendSynced,
+          handBackPending, failure == null ? null : failure.getMessage());
     }
 
     /** Every IC call of the upgrade, repeated after transient failures by the one policy. */
@@ -138,63 +234,157 @@ public final class CanisterUpgrader {
       retryPolicy.run(method, call, RetryListener.NONE);
     }
 
+    /** A call whose lost reply {@code alreadyDone} resolves by reading state. */
+    private void ic(String method, Runnable call, BooleanSupplier alreadyDone) {
+      retryPolicy.call(method, () -> {
+        call.run();
+        return Boolean.TRUE;
+      }, alreadyDone, RetryListener.NONE);
+    }
+
     void execute() {
-      try {
-        if (job.scope().includesFrontend()) {
-          if (assetSyncer == null) {
-            throw new IllegalStateException(
-                "scope " + job.scope() + " needs an AssetSyncer: set one on the builder");
-          }
-          assets = assetCanisters.apply(canisterId);
+      if (job.scope().includesFrontend() && assetSyncer == null) {
+        fail(new IcException("scope " + job.scope()
+            + " needs an AssetSyncer: set one on the builder (CanisterUpgrader.Builder.assets)"));
+        phase = Phase.RECORD;
+      }
+      while (phase != Phase.DONE) {
+        Phase next = unavailablePart();
+        if (next == null) {
+          next = givenUp();
         }
-        listener.stepStarted(canisterId, UpgradeListener.Step.PREFLIGHT);
-        CanisterStatus status = preflight();
-        Optional<WasmModule> module = job.wasmModule();
-        if (module.isPresent()) {
-          listener.stepStarted(canisterId, UpgradeListener.Step.WASM);
-          upgradeWasm(module.get(), status);
+        if (next != null) {
+          phase = next;
+          attempts = 0;
+          continue;
         }
-        Optional<FrontendRelease> frontend = job.frontend();
-        if (frontend.isPresent() && assets != null && assetSyncer != null) {
-          listener.stepStarted(canisterId, UpgradeListener.Step.FRONTEND);
-          syncOutcome = assetSyncer.sync(assets, frontend.get());
-          steps.add("frontend synced: " + syncOutcome.diff().counts());
-        }
-      } catch (IcException e) {
-        fail(e);
-      } catch (RuntimeException e) {
-        fail(new IcException("upgrade of " + canisterId + " failed: " + e.getMessage(), e));
-      } finally {
-        if (job.handBackRights()) {
-          listener.stepStarted(canisterId, UpgradeListener.Step.HAND_BACK);
-          handBackRights();
-        }
+        attempts++;
+        journal.save(progress());
+        announce(phase);
         try {
-          moduleHash =
-              ic("module_hash", () -> managementCanister.moduleHash(canisterId)).orElse(null);
+          next = runPhase(phase);
+        } catch (JobAbandonedException e) {
+          throw e;
         } catch (IcException e) {
-          steps.add("module hash could not be read back: " + e.getMessage());
+          fail(e);
+          next = afterFailure(phase);
+        } catch (RuntimeException e) {
+          fail(new IcException("upgrade of " + canisterId + " failed in " + phase + ": " + e, e));
+          next = afterFailure(phase);
         }
+        phase = next;
+        attempts = 0;
+        journal.save(progress());
       }
     }
 
-    private CanisterStatus preflight() {
+    /** A forward phase whose part the (resumed) job no longer has: roll back instead. */
+    private @Nullable Phase unavailablePart() {
+      boolean wasmPhase = phase == Phase.STOP || phase == Phase.SNAPSHOT || phase == Phase.INSTALL;
+      if (wasmPhase && !job.wasmModule().map(m -> m.hash().equals(targetModuleHash))
+          .orElse(false)) {
+        fail(new IcException("the module " + targetModuleHash + " this upgrade of " + canisterId
+            + " was started with is no longer available (the release changed while the job was"
+            + " abandoned): nothing was installed; upgrade again to the current release"));
+        return Phase.START;
+      }
+      if (phase == Phase.FRONTEND && !job.frontend().map(f -> f.frontendHash()
+          .equals(targetFrontendHash)).orElse(false)) {
+        fail(new IcException("the frontend " + targetFrontendHash + " this upgrade of "
+            + canisterId + " was started with is no longer available (the release changed while"
+            + " the job was abandoned): it was not synced; upgrade again to the current release"));
+        return Phase.DELETE_SNAPSHOT;
+      }
+      return null;
+    }
+
+    /** A forward phase its runners died in too often: give it up and roll back. */
+    private @Nullable Phase givenUp() {
+      if (attempts < MAX_PHASE_ATTEMPTS) {
+        return null;
+      }
+      Phase next = switch (phase) {
+        case PREFLIGHT -> Phase.HAND_BACK;
+        case STOP, SNAPSHOT, INSTALL, HEALTH -> Phase.START;
+        case FRONTEND -> Phase.DELETE_SNAPSHOT;
+        default -> null;
+      };
+      if (next != null) {
+        fail(new IcException("the upgrade of " + canisterId + " was started " + attempts
+            + " times at " + phase + " and its runner never finished it: given up, the canister"
+            + " is brought back to where it was"));
+      }
+      return next;
+    }
+
+    private void announce(Phase p) {
+      UpgradeListener.Step step = switch (p) {
+        case PREFLIGHT -> UpgradeListener.Step.PREFLIGHT;
+        case STOP, SNAPSHOT, INSTALL, START, HEALTH, ROLLBACK -> UpgradeListener.Step.WASM;
+        case FRONTEND -> UpgradeListener.Step.FRONTEND;
+        case HAND_BACK -> UpgradeListener.Step.HAND_BACK;
+        default -> null;
+      };
+      if (step != null && step != lastStep) {
+        lastStep = step;
+        listener.stepStarted(canisterId, step);
+      }
+    }
+
+    private Phase runPhase(Phase p) {
+      return switch (p) {
+        case PREFLIGHT -> preflight();
+        case STOP -> stop();
+        case SNAPSHOT -> snapshot();
+        case INSTALL -> install();
+        case START -> start();
+        case HEALTH -> health();
+        case ROLLBACK -> rollback();
+        case FRONTEND -> frontend();
+        case DELETE_SNAPSHOT -> deleteSnapshot();
+        case HAND_BACK -> handBack();
+        case RECORD -> record();
+        case DONE -> Phase.DONE;
+      };
+    }
+
+    /** Where the job goes when {@code p} failed: back towards the state it found. */
+    private Phase afterFailure(Phase p) {
+      return switch (p) {
+        case PREFLIGHT -> job.handBackRights() ? Phase.HAND_BACK : Phase.RECORD;
+        case STOP, SNAPSHOT, INSTALL -> Phase.START;
+        case ROLLBACK -> {
+          keepSnapshot = true;
+          yield Phase.START;
+        }
+        case START, HEALTH, FRONTEND -> Phase.DELETE_SNAPSHOT;
+        case DELETE_SNAPSHOT -> Phase.HAND_BACK;
+        case HAND_BACK -> {
+          handBackPending = true;
+          yield Phase.RECORD;
+        }
+        case RECORD, DONE -> Phase.DONE;
+      };
+    }
+
+    private boolean wasRunning() {
+      return originalStatus != CanisterStatus.RunStatus.STOPPED;
+    }
+
+    private Phase preflight() {
       CanisterStatus status;
       try {
         status = ic("canister_status", () -> managementCanister.canisterStatus(canisterId));
       } catch (CanisterRejectException e) {
         // Only the canister's verdict means "not a controller"; a system failure (the retries
         // used up on SYS_TRANSIENT, a SYS_FATAL) or a missing canister is passed on as it is.
-        if (e.rejectCode() == RejectCode.DESTINATION_INVALID
-            || e.rejectCode() == RejectCode.SYS_FATAL
-            || e.rejectCode() == RejectCode.SYS_TRANSIENT
-            || e.rejectCode() == RejectCode.SYS_UNKNOWN) {
+        if (!isVerdict(e)) {
           throw e;
         }
         throw new NotControllerException(canisterId, upgrader, e);
       }
       if (!status.controllers().contains(upgrader)) {
-        callerUnknown = true;
+        callerMismatch = true;
         // canister_status answered, so whoever the port calls as is a controller, but it is not
         // the principal this upgrader was built for: handing back would remove the wrong one.
         throw new IcException("the management canister port answers canister_status of "
@@ -202,13 +392,21 @@ public final class CanisterUpgrader {
             + " is not among its controllers " + status.controllers() + ": build the upgrader"
             + " with the principal its ports call as");
       }
-      steps.add("preflight: " + upgrader + " is a controller of " + canisterId);
-      AssetCanister a = assets;
-      if (a != null) {
+      if (originalStatus == null) {
+        originalStatus = status.status();
+        previousModuleHash = status.moduleHash().orElse(null);
+      }
+      steps.add("preflight: " + upgrader + " is a controller of " + canisterId + ", which is "
+          + status.status().name().toLowerCase(Locale.ROOT));
+      if (job.scope().includesFrontend()) {
+        AssetCanister a = assetCanisters.apply(canisterId);
         List<Principal> committers;
         try {
           committers = ic("list_permitted", () -> a.listPermitted(Permission.COMMIT));
         } catch (CanisterRejectException e) {
+          if (!isVerdict(e)) {
+            throw e;
+          }
           throw new MissingPermissionException(canisterId, upgrader, Permission.COMMIT, e);
         }
         if (!committers.contains(upgrader)) {
@@ -216,7 +414,7 @@ public final class CanisterUpgrader {
         }
         steps.add("preflight: " + upgrader + " holds Commit");
       }
-      if (job.wasmModule().isPresent() && job.takeSnapshot()) {
+      if (targetModuleHash != null && job.takeSnapshot() && snapshotId == null) {
         List<Snapshot> existing = ic("list_canister_snapshots",
             () -> managementCanister.listCanisterSnapshots(canisterId));
         if (existing.size() >= MAX_SNAPSHOTS) {
@@ -227,75 +425,113 @@ public final class CanisterUpgrader {
               + " (UpgradeJob.Builder.takeSnapshot(false))");
         }
       }
-      return status;
+      return targetModuleHash != null ? Phase.STOP : Phase.FRONTEND;
     }
 
-    private void upgradeWasm(WasmModule module, CanisterStatus status) {
-      // The canister is brought back to the run status it had: a stopped one stays stopped.
-      boolean wasRunning = status.status() != CanisterStatus.RunStatus.STOPPED;
+    private Phase stop() {
       ic("stop_canister", () -> managementCanister.stopCanister(canisterId));
-      steps.add("stopped (was " + status.status().name().toLowerCase(java.util.Locale.ROOT) + ")");
-      Snapshot snapshot = job.takeSnapshot()
-          ? ic("take_canister_snapshot",
-              () -> managementCanister.takeCanisterSnapshot(canisterId, null))
-          : null;
-      if (snapshot != null) {
-        steps.add("snapshot " + snapshot.id() + " taken");
+      steps.add("stopped (was " + String.valueOf(originalStatus).toLowerCase(Locale.ROOT) + ")");
+      return job.takeSnapshot() ? Phase.SNAPSHOT : Phase.INSTALL;
+    }
+
+    private Phase snapshot() {
+      if (snapshotId != null) {
+        return Phase.INSTALL;
       }
-      // The snapshot is deleted at the end, unless restoring from it failed half-way: then it is
-      // the way back, for a person to load.
-      boolean keepSnapshot = false;
-      try {
-        try {
-          installOutcome = installer.install(InstallRequest.builder(canisterId, module)
-              .installMode(InstallMode.upgrade())
-              .arg(job.upgradeArg())
-              .build());
-          steps.add("installed: " + describe(installOutcome));
-        } finally {
-          // A canister left stopped is an outage: start it whatever the install did.
-          if (wasRunning) {
-            ic("start_canister", () -> managementCanister.startCanister(canisterId));
-            steps.add("started");
-          } else {
-            steps.add("left stopped, as it was");
-          }
-        }
-        HealthCheck check = healthCheck;
-        if (check != null && wasRunning && installOutcome instanceof InstallOutcome.Installed) {
-          Throwable unhealthy = healthFailure(check);
-          if (unhealthy == null) {
-            steps.add("health check passed");
-          } else {
-            steps.add("health check failed: " + unhealthy.getMessage());
-            if (snapshot == null) {
-              throw new IcException("the health check failed after upgrading " + canisterId
-                  + " to " + module.hash() + ", and no snapshot was taken to roll back to: "
-                  + unhealthy.getMessage(), unhealthy);
-            }
-            keepSnapshot = true;
-            SnapshotId id = snapshot.id();
-            ic("stop_canister", () -> managementCanister.stopCanister(canisterId));
-            ic("load_canister_snapshot",
-                () -> managementCanister.loadCanisterSnapshot(canisterId, id));
-            ic("start_canister", () -> managementCanister.startCanister(canisterId));
-            snapshotRestored = true;
-            keepSnapshot = false;
-            steps.add("snapshot " + snapshot.id() + " loaded back and canister started");
-            throw new IcException("the health check failed after upgrading " + canisterId
-                + " to " + module.hash() + ", so the snapshot taken before was restored: "
-                + unhealthy.getMessage(), unhealthy);
-          }
-        }
-      } finally {
-        if (snapshot != null) {
-          if (keepSnapshot) {
-            steps.add("snapshot " + snapshot.id() + " kept: restoring it did not finish");
-          } else {
-            deleteSnapshot(snapshot);
-          }
+      if (snapshotsBefore == null) {
+        // Persisted before the take: a snapshot that appears after a crash or a lost reply and
+        // is not among these is the job's.
+        snapshotsBefore = ids(ic("list_canister_snapshots",
+            () -> managementCanister.listCanisterSnapshots(canisterId)));
+        journal.save(progress());
+      } else {
+        SnapshotId adopted = newSnapshot();
+        if (adopted != null) {
+          snapshotId = adopted;
+          steps.add("snapshot " + adopted + " found: taken before the job was interrupted");
+          return Phase.INSTALL;
         }
       }
+      Snapshot taken = retryPolicy.call("take_canister_snapshot",
+          () -> managementCanister.takeCanisterSnapshot(canisterId, null),
+          () -> newSnapshot() != null, RetryListener.NONE);
+      snapshotId = taken != null ? taken.id() : newSnapshot();
+      if (snapshotId == null) {
+        throw new IcException("take_canister_snapshot of " + canisterId
+            + " was reported done, yet no new snapshot is listed");
+      }
+      steps.add("snapshot " + snapshotId + " taken");
+      return Phase.INSTALL;
+    }
+
+    private @Nullable SnapshotId newSnapshot() {
+      List<SnapshotId> before = snapshotsBefore == null ? List.of() : snapshotsBefore;
+      for (SnapshotId id : ids(ic("list_canister_snapshots",
+          () -> managementCanister.listCanisterSnapshots(canisterId)))) {
+        if (!before.contains(id)) {
+          return id;
+        }
+      }
+      return null;
+    }
+
+    private Phase install() {
+      WasmModule module = job.wasmModule().orElseThrow();
+      installOutcome = installer.install(InstallRequest.builder(canisterId, module)
+          .installMode(InstallMode.upgrade())
+          .arg(job.upgradeArg())
+          .build());
+      steps.add("installed: " + describe(installOutcome));
+      return Phase.START;
+    }
+
+    private Phase start() {
+      if (wasRunning()) {
+        // A canister left stopped is an outage: start it whatever the install did.
+        ic("start_canister", () -> managementCanister.startCanister(canisterId));
+        steps.add("started");
+      } else {
+        steps.add("left stopped, as it was");
+      }
+      if (failure != null || rolledBack) {
+        return Phase.DELETE_SNAPSHOT;
+      }
+      if (healthCheck != null && wasRunning() && targetModuleHash != null) {
+        return Phase.HEALTH;
+      }
+      return targetFrontendHash != null ? Phase.FRONTEND : Phase.DELETE_SNAPSHOT;
+    }
+
+    private Phase health() {
+      HealthCheck check = Objects.requireNonNull(healthCheck);
+      Throwable unhealthy = healthFailure(check);
+      if (unhealthy == null) {
+        steps.add("health check passed");
+        return targetFrontendHash != null ? Phase.FRONTEND : Phase.DELETE_SNAPSHOT;
+      }
+      steps.add("health check failed: " + unhealthy.getMessage());
+      if (snapshotId == null) {
+        fail(new IcException("the health check failed after upgrading " + canisterId + " to "
+            + targetModuleHash + ", and no snapshot was taken to roll back to: "
+            + unhealthy.getMessage(), unhealthy));
+        return Phase.DELETE_SNAPSHOT;
+      }
+      fail(new IcException("the health check failed after upgrading " + canisterId + " to "
+          + targetModuleHash + ", so the snapshot taken before was restored: "
+          + unhealthy.getMessage(), unhealthy));
+      // Kept until the rollback finishes: it is the way back, for a person to load.
+      keepSnapshot = true;
+      return Phase.ROLLBACK;
+    }
+
+    private Phase rollback() {
+      SnapshotId id = Objects.requireNonNull(snapshotId);
+      ic("stop_canister", () -> managementCanister.stopCanister(canisterId));
+      ic("load_canister_snapshot", () -> managementCanister.loadCanisterSnapshot(canisterId, id));
+      rolledBack = true;
+      keepSnapshot = false;
+      steps.add("snapshot " + id + " loaded back");
+      return Phase.START;
     }
 
     /**
@@ -311,74 +547,159 @@ public final class CanisterUpgrader {
       }
     }
 
-    private void deleteSnapshot(Snapshot snapshot) {
+    private Phase frontend() {
+      AssetSyncer syncer = Objects.requireNonNull(assetSyncer);
+      FrontendRelease release = job.frontend().orElseThrow();
+      syncOutcome = syncer.sync(assetCanisters.apply(canisterId), release);
+      frontendSynced = true;
+      steps.add("frontend synced: " + syncOutcome.diff().counts());
+      return Phase.DELETE_SNAPSHOT;
+    }
+
+    private Phase deleteSnapshot() {
+      SnapshotId id = snapshotId;
+      if (id == null) {
+        return job.handBackRights() ? Phase.HAND_BACK : Phase.RECORD;
+      }
+      if (keepSnapshot) {
+        steps.add("snapshot " + id + " kept: restoring it did not finish");
+      } else {
+        try {
+          ic("delete_canister_snapshot",
+              () -> managementCanister.deleteCanisterSnapshot(canisterId, id),
+              () -> !ids(managementCanister.listCanisterSnapshots(canisterId)).contains(id));
+          steps.add("snapshot " + id + " deleted");
+        } catch (IcException e) {
+          steps.add("snapshot " + id + " could not be deleted: " + e.getMessage());
+        }
+      }
+      return job.handBackRights() ? Phase.HAND_BACK : Phase.RECORD;
+    }
+
+    private Phase handBack() {
+      if (callerMismatch) {
+        rightsHandedBack = false;
+        steps.add("rights not handed back: the ports call as a controller other than " + upgrader);
+        return Phase.RECORD;
+      }
+      if (upgrader.equals(job.owner())) {
+        rightsHandedBack = true;
+        return Phase.RECORD;
+      }
+      @Nullable IcException problem = null;
+      if (assetSyncer != null) {
+        try {
+          revokeCommit();
+        } catch (IcException e) {
+          problem = new IcException("could not revoke Commit from " + upgrader + " on "
+              + canisterId + ": " + e.getMessage(), e);
+        }
+      }
       try {
-        ic("delete_canister_snapshot",
-            () -> managementCanister.deleteCanisterSnapshot(canisterId, snapshot.id()));
-        steps.add("snapshot " + snapshot.id() + " deleted");
+        leaveControllers();
       } catch (IcException e) {
-        steps.add("snapshot " + snapshot.id() + " could not be deleted: " + e.getMessage());
+        IcException c = new IcException("could not remove " + upgrader + " from the controllers"
+            + " of " + canisterId + ": " + e.getMessage(), e);
+        if (problem == null) {
+          problem = c;
+        } else {
+          problem.addSuppressed(c);
+        }
+      }
+      if (problem != null) {
+        throw problem;
+      }
+      handBackPending = false;
+      rightsHandedBack = true;
+      return Phase.RECORD;
+    }
+
+    /** Revokes Commit if the upgrader holds it (a WASM-only job may have been granted it too). */
+    private void revokeCommit() {
+      AssetCanister a;
+      List<Principal> holders;
+      try {
+        a = assetCanisters.apply(canisterId);
+        AssetCanister asked = a;
+        holders = ic("list_permitted", () -> asked.listPermitted(Permission.COMMIT));
+      } catch (CanisterRejectException e) {
+        if (isVerdict(e) && !job.scope().includesFrontend()) {
+          steps.add("no asset permissions to hand back: " + e.getMessage());
+          return;
+        }
+        throw e;
+      } catch (IcException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        if (!job.scope().includesFrontend()) {
+          steps.add("no asset permissions to hand back: " + e.getMessage());
+          return;
+        }
+        throw e;
+      }
+      if (holders.contains(upgrader)) {
+        AssetCanister holder = a;
+        ic("revoke_permission", () -> holder.revokePermission(upgrader, Permission.COMMIT));
+        steps.add("Commit revoked from " + upgrader);
       }
     }
 
-    private void handBackRights() {
-      if (callerUnknown) {
-        rightsHandedBack = false;
-        steps.add("rights not handed back: the ports call as a controller other than " + upgrader);
+    private void leaveControllers() {
+      CanisterStatus status;
+      try {
+        status = ic("canister_status", () -> managementCanister.canisterStatus(canisterId));
+      } catch (CanisterRejectException e) {
+        if (isVerdict(e)) {
+          // Only controllers may ask: the upgrader is no longer one (a lost reply of an earlier
+          // update_settings, or the owner removed it already).
+          steps.add(upgrader + " is no longer a controller of " + canisterId);
+          return;
+        }
+        throw e;
+      }
+      List<Principal> controllers = new ArrayList<>(status.controllers());
+      boolean ownerMissing = !controllers.contains(job.owner());
+      if (!controllers.contains(upgrader) && !ownerMissing) {
         return;
       }
-      boolean ok = true;
-      AssetCanister a = assets;
-      if (a == null && assetSyncer != null) {
-        // A WASM-only upgrade may still have been granted Commit (the owner's dance grants
-        // both); give it back too, if this canister answers the permission calls at all.
-        try {
-          AssetCanister candidate = assetCanisters.apply(canisterId);
-          if (ic("list_permitted", () -> candidate.listPermitted(Permission.COMMIT))
-              .contains(upgrader)) {
-            a = candidate;
-          }
-        } catch (RuntimeException e) {
-          steps.add("no asset permissions to hand back: " + e.getMessage());
-        }
+      controllers.remove(upgrader);
+      if (ownerMissing) {
+        controllers.add(job.owner());
+        steps.add("owner " + job.owner() + " was not a controller: added back");
       }
-      if (a != null && !upgrader.equals(job.owner())) {
-        AssetCanister holder = a;
-        try {
-          ic("revoke_permission", () -> holder.revokePermission(upgrader, Permission.COMMIT));
-          steps.add("Commit revoked from " + upgrader);
-        } catch (IcException e) {
-          ok = false;
-          fail(new IcException("could not revoke Commit from " + upgrader + " on " + canisterId
-              + ": " + e.getMessage(), e));
+      ic("update_settings",
+          () -> managementCanister.updateSettings(
+              canisterId, CanisterSettings.ofControllers(controllers)),
+          this::noLongerController);
+      steps.add("removed " + upgrader + " from the controllers, now " + controllers);
+    }
+
+    /** After a lost update_settings reply: canister_status refused means it took effect. */
+    private boolean noLongerController() {
+      try {
+        return !managementCanister.canisterStatus(canisterId).controllers().contains(upgrader);
+      } catch (CanisterRejectException e) {
+        if (isVerdict(e)) {
+          return true;
         }
+        throw e;
       }
-      if (!upgrader.equals(job.owner())) {
-        try {
-          List<Principal> controllers =
-              new ArrayList<>(ic("canister_status",
-                  () -> managementCanister.canisterStatus(canisterId)).controllers());
-          controllers.remove(upgrader);
-          if (!controllers.contains(job.owner())) {
-            controllers.add(job.owner());
-            steps.add("owner " + job.owner() + " was not a controller: added back");
-          }
-          ic("update_settings", () -> managementCanister.updateSettings(
-              canisterId, CanisterSettings.ofControllers(controllers)));
-          steps.add("removed " + upgrader + " from the controllers, now " + controllers);
-        } catch (IcException e) {
-          ok = false;
-          fail(new IcException("could not remove " + upgrader + " from the controllers of "
-              + canisterId + ": " + e.getMessage(), e));
-        }
+    }
+
+    private Phase record() {
+      try {
+        moduleHash =
+            ic("module_hash", () -> managementCanister.moduleHash(canisterId)).orElse(null);
+      } catch (IcException e) {
+        steps.add("module hash could not be read back: " + e.getMessage());
       }
-      rightsHandedBack = ok;
+      return Phase.DONE;
     }
 
     private void fail(IcException e) {
       if (failure == null) {
         failure = e;
-      } else {
+      } else if (failure != e) {
         failure.addSuppressed(e);
       }
       steps.add("failed: " + e.getMessage());
@@ -386,8 +707,24 @@ public final class CanisterUpgrader {
 
     UpgradeReport report() {
       return new UpgradeReport(canisterId, job.scope(), failure, installOutcome, syncOutcome,
-          moduleHash, snapshotRestored, rightsHandedBack, steps);
+          moduleHash, rolledBack, rightsHandedBack, steps, progress());
     }
+  }
+
+  /** The canister's (or the management canister's) own verdict, not a system failure. */
+  private static boolean isVerdict(CanisterRejectException e) {
+    return e.rejectCode() != RejectCode.DESTINATION_INVALID
+        && e.rejectCode() != RejectCode.SYS_FATAL
+        && e.rejectCode() != RejectCode.SYS_TRANSIENT
+        && e.rejectCode() != RejectCode.SYS_UNKNOWN;
+  }
+
+  private static List<SnapshotId> ids(List<Snapshot> snapshots) {
+    List<SnapshotId> ids = new ArrayList<>(snapshots.size());
+    for (Snapshot s : snapshots) {
+      ids.add(s.id());
+    }
+    return ids;
   }
 
   private static String describe(@Nullable InstallOutcome outcome) {

@@ -21,6 +21,7 @@ public final class UpgradeJob {
   private final @Nullable FrontendRelease frontend;
   private final boolean handBackRights;
   private final boolean takeSnapshot;
+  private final boolean resuming;
 
   private UpgradeJob(Builder b) {
     this.canisterId = b.canisterId;
@@ -31,6 +32,7 @@ public final class UpgradeJob {
     this.frontend = b.frontend;
     this.handBackRights = b.handBackRights;
     this.takeSnapshot = b.takeSnapshot;
+    this.resuming = b.resuming;
     if (!scope.includesWasm() && wasmModule != null) {
       throw new IllegalArgumentException("scope " + scope + " installs no module, yet the job"
           + " names one: build it with a scope that includes the WASM, or without the module");
@@ -39,10 +41,10 @@ public final class UpgradeJob {
       throw new IllegalArgumentException("scope " + scope + " syncs no frontend, yet the job"
           + " names one: build it with a scope that includes the frontend, or without it");
     }
-    if (scope.includesWasm() && wasmModule == null) {
+    if (scope.includesWasm() && wasmModule == null && !resuming) {
       throw new IllegalArgumentException("scope " + scope + " needs a WASM module");
     }
-    if (scope.includesFrontend() && frontend == null) {
+    if (scope.includesFrontend() && frontend == null && !resuming) {
       throw new IllegalArgumentException("scope " + scope + " needs a frontend release");
     }
   }
@@ -91,6 +93,14 @@ public final class UpgradeJob {
     return handBackRights;
   }
 
+  /**
+   * Whether this job finishes an abandoned one, whose parts may no longer all be available (see
+   * {@link Builder#resuming()}).
+   */
+  public boolean resuming() {
+    return resuming;
+  }
+
   @Override
   public String toString() {
     return "UpgradeJob[" + canisterId + ", owner " + owner + ", " + scope + "]";
@@ -106,6 +116,7 @@ public final class UpgradeJob {
     private @Nullable FrontendRelease frontend;
     private boolean handBackRights = true;
     private boolean takeSnapshot = true;
+    private boolean resuming;
 
     private Builder(Principal canisterId, Principal owner, UpgradeScope scope) {
       this.canisterId = Objects.requireNonNull(canisterId, "canisterId");
@@ -141,6 +152,18 @@ public final class UpgradeJob {
      */
     public Builder takeSnapshot(boolean takeSnapshot) {
       this.takeSnapshot = takeSnapshot;
+      return this;
+    }
+
+    /**
+     * Marks the job as the continuation of an abandoned one (see
+     * {@link CanisterUpgrader#resume}): a part its scope names may be missing when the release it
+     * was started for is no longer available. A phase that needs a missing part is not run: the
+     * job is then rolled back rather than forward (the canister started as it was, the job's
+     * snapshot deleted, the rights handed back) and reported failed.
+     */
+    public Builder resuming() {
+      this.resuming = true;
       return this;
     }
 

@@ -24,12 +24,13 @@ public final class UpgradeReport {
   private final boolean snapshotRestored;
   private final boolean rightsHandedBack;
   private final List<String> steps;
+  private final UpgradeProgress progress;
 
   UpgradeReport(
       Principal canisterId, UpgradeScope scope, @Nullable IcException failure,
       @Nullable InstallOutcome installOutcome, @Nullable SyncOutcome syncOutcome,
       @Nullable Sha256 moduleHash, boolean snapshotRestored, boolean rightsHandedBack,
-      List<String> steps) {
+      List<String> steps, UpgradeProgress progress) {
     this.canisterId = canisterId;
     this.scope = scope;
     this.failure = failure;
@@ -39,6 +40,7 @@ public final class UpgradeReport {
     this.snapshotRestored = snapshotRestored;
     this.rightsHandedBack = rightsHandedBack;
     this.steps = List.copyOf(steps);
+    this.progress = progress;
   }
 
   public Principal canisterId() {
@@ -79,6 +81,14 @@ public final class UpgradeReport {
   /** Whether {@code Commit} was revoked and the upgrader removed from the controllers. */
   public boolean rightsHandedBack() {
     return rightsHandedBack;
+  }
+
+  /**
+   * The job's progress as its journal last saved it: at {@link UpgradeProgress.Phase#DONE}, with
+   * {@link UpgradeProgress#handBackPending()} telling whether rights are still held.
+   */
+  public UpgradeProgress progress() {
+    return progress;
   }
 
   /** What was done, in order, one line per step, for logs and people. */
