@@ -188,6 +188,7 @@ public final class CanisterUpgrader {
     @Nullable SyncOutcome syncOutcome;
     @Nullable Sha256 moduleHash;
     boolean rightsHandedBack;
+    @Nullable IcException handBackProblem;
     UpgradeListener.@Nullable Step lastStep;
 
     Run(UpgradeJob job, UpgradeProgress p, JobJournal journal, UpgradeListener listener) {
@@ -266,10 +267,11 @@ public final class CanisterUpgrader {
         } catch (JobAbandonedException e) {
           throw e;
         } catch (IcException e) {
-          fail(e);
+          failIn(phase, e);
           next = afterFailure(phase);
         } catch (RuntimeException e) {
-          fail(new IcException("upgrade of " + canisterId + " failed in " + phase + ": " + e, e));
+          failIn(phase, new IcException(
+              "upgrade of " + canisterId + " failed in " + phase + ": " + e, e));
           next = afterFailure(phase);
         }
         phase = next;
@@ -696,6 +698,24 @@ public final class CanisterUpgrader {
       return Phase.DONE;
     }
 
+    /**
+     * A failed hand-back is this run's problem, not the job's outcome: it is reported, and the
+     * job is left pending, but not persisted as the job's failure, so that a later hand-back
+     * that succeeds reports the upgrade as it went.
+     */
+    private void failIn(Phase p, IcException e) {
+      if (p != Phase.HAND_BACK) {
+        fail(e);
+        return;
+      }
+      if (handBackProblem == null) {
+        handBackProblem = e;
+      } else {
+        handBackProblem.addSuppressed(e);
+      }
+      steps.add("hand-back failed: " + e.getMessage());
+    }
+
     private void fail(IcException e) {
       if (failure == null) {
         failure = e;
@@ -706,7 +726,13 @@ public final class CanisterUpgrader {
     }
 
     UpgradeReport report() {
-      return new UpgradeReport(canisterId, job.scope(), failure, installOutcome, syncOutcome,
+      IcException reported = failure;
+      if (reported == null) {
+        reported = handBackProblem;
+      } else if (handBackProblem != null && handBackProblem != reported) {
+        reported.addSuppressed(handBackProblem);
+      }
+      return new UpgradeReport(canisterId, job.scope(), reported, installOutcome, syncOutcome,
           moduleHash, rolledBack, rightsHandedBack, steps, progress());
     }
   }

@@ -3,8 +3,16 @@ package org.icupgrade.deployer.plan;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.icupgrade.core.IcException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
@@ -13,8 +21,13 @@ import org.icupgrade.core.management.ManagementCanister;
 import org.icupgrade.deployer.registry.DeploymentRecord;
 import org.icupgrade.deployer.registry.DeploymentRegistry;
 import org.icupgrade.deployer.registry.DeploymentStatus;
+import org.icupgrade.deployer.registry.UpgradeJobState;
+import org.icupgrade.deployer.release.ReleaseArtifacts;
 import org.icupgrade.deployer.release.ReleaseCatalog;
 import org.icupgrade.core.upgrade.CanisterUpgrader;
+import org.icupgrade.core.upgrade.JobAbandonedException;
+import org.icupgrade.core.upgrade.JobJournal;
+import org.icupgrade.core.upgrade.UpgradeProgress;
 import org.icupgrade.core.upgrade.UpgradeJob;
 import org.icupgrade.core.upgrade.UpgradeListener;
 import org.icupgrade.core.upgrade.UpgradeReport;
@@ -35,17 +48,29 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  */
 public final class StorageDeployer {
+  /** The lease of a running job unless configured: five minutes. */
+  public static final Duration DEFAULT_LEASE = Duration.ofMinutes(5);
+
   private final DeploymentRegistry registry;
   private final CanisterUpgrader upgrader;
   private final Executor executor;
   private final UpgradePlanner planner;
+  private final ReleaseCatalog catalog;
+  private final Clock clock;
+  private final Duration leaseDuration;
+  private final String holderId;
   private final Builder configuration;
+  private volatile @Nullable RuntimeException lastRecoveryFailure;
 
   private StorageDeployer(Builder b) {
     this.configuration = b.copy();
     this.registry = b.registry;
     this.upgrader = b.upgrader;
     this.executor = b.executor;
+    this.catalog = b.catalog;
+    this.clock = b.clock;
+    this.leaseDuration = b.leaseDuration;
+    this.holderId = b.holderId;
     UpgradePlanner.Builder pb = UpgradePlanner.builder(registry, b.catalog);
     ManagementCanister mc = b.managementCanister;
     if (mc != null) {
@@ -133,58 +158,209 @@ public final class StorageDeployer {
   public void upgradeStorage(Principal caller, Principal canisterId, UpgradeScope scope) {
     DeploymentRecord record = planner.recordOf(caller, canisterId);
     UpgradePlan plan = planner.plan(record, scope);
+    UpgradeJob.Builder jb =
+        UpgradeJob.builder(record.canisterId(), record.owner(), scopeOf(plan));
+    plan.wasmModule().ifPresent(jb::wasmModule);
+    plan.frontend().ifPresent(jb::frontend);
+    UpgradeJob job = jb.build();
+    UpgradeProgress progress = UpgradeProgress.start(job);
     DeploymentStatus running = plan.wasmModule().isPresent()
         ? DeploymentStatus.UPGRADING_WASM : DeploymentStatus.UPGRADING_FRONTEND;
-    DeploymentRecord started = registry.replace(record, record.withStatus(running))
+    UpgradeJobState state =
+        new UpgradeJobState(progress, holderId, leaseEnd(), plan.releaseTag());
+    DeploymentRecord started = registry.replace(record,
+            record.withStatus(running).withJob(state))
         .orElseThrow(() -> new UpgradeStorageException(
             UpgradeStorageException.Reason.ALREADY_UPGRADING, canisterId,
             "another request for " + canisterId + " came first"));
     try {
-      executor.execute(() -> run(started, plan));
+      executor.execute(() -> drive(started, job, progress, plan.releaseTag()));
     } catch (RejectedExecutionException e) {
-      registry.replace(started, started.failed("the upgrade executor refused the job"));
+      registry.replace(started,
+          started.withJob(null).failed("the upgrade executor refused the job"));
       throw new IcException("could not start the upgrade of " + canisterId
           + ": the executor refused it", e);
     }
   }
 
-  private void run(DeploymentRecord started, UpgradePlan plan) {
-    UpgradeJob.Builder job =
-        UpgradeJob.builder(started.canisterId(), started.owner(), scopeOf(plan));
-    plan.wasmModule().ifPresent(job::wasmModule);
-    plan.frontend().ifPresent(job::frontend);
-    // The record follows the upgrade: UpgradingWasm, then UpgradingFrontend once the module is
-    // in, so that owners polling listStorages see where it stands.
-    java.util.concurrent.atomic.AtomicReference<DeploymentRecord> current =
-        new java.util.concurrent.atomic.AtomicReference<>(started);
+  /**
+   * Takes over the upgrade jobs whose lease has expired (their runner died or hung: another
+   * thread, another process on the same database) and resumes each from its last persisted phase
+   * on the executor; retries the hand-back of jobs left {@code HANDBACK_PENDING} once their retry
+   * time (the lease) has come. Taking a job over is a compare-and-set on its record, so of several
+   * deployers sharing a registry exactly one resumes each job.
+   *
+   * <p>A resumed job whose release the catalog no longer offers is rolled back rather than
+   * forward (see {@link UpgradeJob.Builder#resuming()}).
+   *
+   * @return how many jobs this call took over
+   */
+  public int recoverAbandoned() {
+    int taken = 0;
+    Instant now = clock.instant();
+    for (DeploymentRecord r : registry.withJobs()) {
+      UpgradeJobState state = r.job().orElseThrow();
+      if (!state.expiredAt(now)) {
+        continue;
+      }
+      UpgradeProgress progress = state.progress().handBackPending()
+          ? state.progress().retryHandBack() : state.progress();
+      Optional<DeploymentRecord> claimed =
+          registry.replace(r, r.withJob(state.with(progress, holderId, leaseEnd())));
+      if (claimed.isEmpty()) {
+        continue; // another deployer took it first
+      }
+      UpgradeJob job = resumedJob(progress);
+      String tag = state.releaseTag().orElse(null);
+      DeploymentRecord mine = claimed.get();
+      try {
+        executor.execute(() -> drive(mine, job, progress, tag));
+        taken++;
+      } catch (RejectedExecutionException e) {
+        // The lease runs out again and the next recovery tries once more.
+        lastRecoveryFailure = e;
+      }
+    }
+    return taken;
+  }
+
+  /**
+   * Recovers abandoned jobs now and then every half lease, on {@code scheduler}: what a backend
+   * calls once when it starts. A failing round (the database unreachable) is kept in
+   * {@link #lastRecoveryFailure()} and the schedule goes on.
+   *
+   * @param scheduler where the recovery rounds run
+   * @return the schedule, to cancel it
+   */
+  public ScheduledFuture<?> start(ScheduledExecutorService scheduler) {
+    long period = Math.max(1000, leaseDuration.toMillis() / 2);
+    return scheduler.scheduleWithFixedDelay(() -> {
+      try {
+        recoverAbandoned();
+        lastRecoveryFailure = null;
+      } catch (RuntimeException e) {
+        lastRecoveryFailure = e;
+      }
+    }, 0, period, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Why the last recovery round failed, if it did.
+   *
+   * @return the failure, or empty when the last round went through
+   */
+  public Optional<RuntimeException> lastRecoveryFailure() {
+    return Optional.ofNullable(lastRecoveryFailure);
+  }
+
+  /**
+   * The id this deployer holds job leases under.
+   *
+   * @return the holder id
+   */
+  public String holderId() {
+    return holderId;
+  }
+
+  private UpgradeJob resumedJob(UpgradeProgress progress) {
+    UpgradeJob.Builder b = UpgradeJob.builder(progress.canisterId(), progress.owner(),
+        progress.scope()).resuming();
+    Optional<ReleaseArtifacts> current = catalog.current();
+    if (current.isPresent()) {
+      ReleaseArtifacts a = current.get();
+      if (progress.targetModuleHash().map(a.moduleHash()::equals).orElse(false)) {
+        b.wasmModule(a.wasmModule());
+      }
+      if (progress.targetFrontendHash().map(a.frontendHash()::equals).orElse(false)) {
+        b.frontend(a.frontend());
+      }
+    }
+    return b.build();
+  }
+
+  private Instant leaseEnd() {
+    return clock.instant().plus(leaseDuration);
+  }
+
+  /** The journal of one job run: every save renews the lease, or finds the job taken over. */
+  private final class Lease implements JobJournal {
+    final AtomicReference<DeploymentRecord> current;
+
+    Lease(DeploymentRecord claimed) {
+      this.current = new AtomicReference<>(claimed);
+    }
+
+    @Override
+    public void save(UpgradeProgress progress) {
+      DeploymentRecord now = current.get();
+      UpgradeJobState state = now.job().orElseThrow(() -> new JobAbandonedException(
+          now.canisterId(), "its record has no job"));
+      DeploymentRecord next = now.withJob(state.with(progress, holderId, leaseEnd()));
+      DeploymentStatus status = statusFor(progress, now.status());
+      if (status != now.status()) {
+        next = next.withStatus(status);
+      }
+      Optional<DeploymentRecord> stored = registry.replace(now, next);
+      if (stored.isEmpty()) {
+        throw new JobAbandonedException(now.canisterId(), "its record changed under it (now "
+            + registry.find(now.canisterId()).map(DeploymentRecord::toString).orElse("gone")
+            + ")");
+      }
+      current.set(stored.get());
+    }
+  }
+
+  /** The record's status while the job stands at {@code progress}: what owners poll. */
+  private static DeploymentStatus statusFor(UpgradeProgress progress, DeploymentStatus was) {
+    if (was == DeploymentStatus.HANDBACK_PENDING) {
+      return was;
+    }
+    return switch (progress.phase()) {
+      case PREFLIGHT, STOP, SNAPSHOT, INSTALL, START, HEALTH, ROLLBACK ->
+          progress.targetModuleHash().isPresent()
+              ? DeploymentStatus.UPGRADING_WASM : DeploymentStatus.UPGRADING_FRONTEND;
+      case FRONTEND -> DeploymentStatus.UPGRADING_FRONTEND;
+      default -> was;
+    };
+  }
+
+  private void drive(
+      DeploymentRecord claimed, UpgradeJob job, UpgradeProgress from, @Nullable String tag) {
+    Lease lease = new Lease(claimed);
     UpgradeReport report;
     try {
-      report = upgrader.upgrade(job.build(), (id, step) -> {
-        DeploymentRecord now = current.get();
-        if (step == UpgradeListener.Step.FRONTEND
-            && now.status() != DeploymentStatus.UPGRADING_FRONTEND) {
-          registry.replace(now, now.withStatus(DeploymentStatus.UPGRADING_FRONTEND))
-              .ifPresent(current::set);
-        }
-      });
+      report = upgrader.resume(job, from, lease, UpgradeListener.NONE);
+    } catch (JobAbandonedException e) {
+      return; // the job is another runner's now: it writes the record
     } catch (RuntimeException e) {
-      registry.replace(current.get(), current.get().failed("upgrade crashed: " + e));
+      // Our own bug: the lease runs out and another round resumes the job where it stood.
+      lastRecoveryFailure = e;
       return;
     }
-    DeploymentRecord latest = current.get();
+    DeploymentRecord latest = lease.current.get();
+    UpgradeProgress end = report.progress();
     Sha256 wasm = report.moduleHash().orElse(latest.moduleHash().orElse(null));
-    boolean frontendSynced = report.syncOutcome().isPresent();
-    Sha256 frontend = frontendSynced && report.succeeded()
-        ? plan.frontend().map(f -> f.frontendHash()).orElse(latest.frontendHash().orElse(null))
+    Sha256 frontend = end.frontendSynced()
+        ? end.targetFrontendHash().orElse(latest.frontendHash().orElse(null))
         : latest.frontendHash().orElse(null);
-    boolean wasmCurrent = plan.wasmModule().map(m -> m.hash().equals(wasm)).orElse(true);
-    String tag = report.succeeded() ? plan.releaseTag() : latest.releaseTag().orElse(null);
-    DeploymentRecord next = latest.withInstalled(wasm, frontend, tag);
-    if (report.succeeded() && wasmCurrent) {
-      next = next.withStatus(DeploymentStatus.COMPLETED);
+    boolean wasmCurrent = end.targetModuleHash().map(h -> h.equals(wasm)).orElse(true);
+    boolean frontendCurrent = end.targetFrontendHash().isEmpty() || end.frontendSynced();
+    boolean upgraded = end.failure().isEmpty() && wasmCurrent && frontendCurrent;
+    String releaseTag = upgraded && tag != null ? tag : latest.releaseTag().orElse(null);
+    DeploymentRecord next = latest.withInstalled(wasm, frontend, releaseTag);
+    if (end.handBackPending()) {
+      // Not over: the backend still holds rights. Retried once the lease (the retry time) ends.
+      String why = report.failure().map(Throwable::getMessage)
+          .orElse("the rights could not be handed back");
+      next = next.handBackPending("the upgrade is over but the backend could not hand its rights"
+          + " back yet (it keeps retrying): " + why)
+          .withJob(latest.job().orElseThrow().with(end, holderId, leaseEnd()));
+    } else if (upgraded) {
+      next = next.withStatus(DeploymentStatus.COMPLETED).withJob(null);
     } else {
-      next = next.failed(report.failure().map(Throwable::getMessage)
-          .orElse("the module hash read back is not the release's"));
+      next = next.failed(end.failure().orElse(wasmCurrent
+              ? "the frontend was not synced" : "the module hash read back is not the release's"))
+          .withJob(null);
     }
     registry.replace(latest, next);
   }
@@ -204,11 +380,61 @@ public final class StorageDeployer {
     private CanisterUpgrader upgrader;
     private Executor executor;
     private @Nullable ManagementCanister managementCanister;
+    private Clock clock = Clock.systemUTC();
+    private Duration leaseDuration = DEFAULT_LEASE;
+    private String holderId = "deployer-" + UUID.randomUUID();
 
     private Builder copy() {
       Builder b = new Builder(registry, catalog, upgrader, executor);
       b.managementCanister = managementCanister;
+      b.clock = clock;
+      b.leaseDuration = leaseDuration;
+      b.holderId = holderId;
       return b;
+    }
+
+    /**
+     * The clock leases are measured with; the system clock by default.
+     *
+     * @param clock the clock
+     * @return this builder
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * How long a job's lease lasts without renewal ({@link #DEFAULT_LEASE} by default). A
+     * running job renews it at every phase, so it must be longer than the longest phase (an
+     * install of a large module, a large frontend sync) takes; once it has expired another
+     * deployer may take the job over. It is also the wait between hand-back retries.
+     *
+     * @param leaseDuration a positive duration
+     * @return this builder
+     */
+    public Builder leaseDuration(Duration leaseDuration) {
+      if (leaseDuration.isNegative() || leaseDuration.isZero()) {
+        throw new IllegalArgumentException("the lease must be positive, got " + leaseDuration);
+      }
+      this.leaseDuration = leaseDuration;
+      return this;
+    }
+
+    /**
+     * The id this deployer holds leases under: unique among the deployers sharing a registry
+     * (a random one by default; give a stable one, such as the host name, to read it in
+     * records).
+     *
+     * @param holderId one non-empty line
+     * @return this builder
+     */
+    public Builder holderId(String holderId) {
+      if (holderId.isEmpty() || holderId.contains("\n")) {
+        throw new IllegalArgumentException("a holder id is one non-empty line");
+      }
+      this.holderId = holderId;
+      return this;
     }
 
     private Builder(

@@ -28,12 +28,13 @@ public final class DeploymentRecord {
   private final @Nullable Sha256 frontendHash;
   private final @Nullable String releaseTag;
   private final long version;
+  private final @Nullable UpgradeJobState job;
 
   /**
-   * A record as a registry stores it.
+   * A record as a registry stores it, without a running job.
    *
-   * @throws IllegalArgumentException when a failure reason is given without status FAILED or
-   *     FAILED comes without one
+   * @throws IllegalArgumentException when status FAILED comes without a failure reason, or a
+   *     reason comes with a status other than FAILED and HANDBACK_PENDING
    */
   public DeploymentRecord(
       Principal canisterId,
@@ -44,11 +45,38 @@ public final class DeploymentRecord {
       @Nullable Sha256 frontendHash,
       @Nullable String releaseTag,
       long version) {
+    this(canisterId, owner, status, failureReason, moduleHash, frontendHash, releaseTag, version,
+        null);
+  }
+
+  /**
+   * A record as a registry stores it.
+   *
+   * @param job the upgrade job running (or with a hand-back pending), with its lease; null when
+   *     none is
+   * @throws IllegalArgumentException when status FAILED comes without a failure reason, or a
+   *     reason comes with a status other than FAILED and HANDBACK_PENDING
+   */
+  public DeploymentRecord(
+      Principal canisterId,
+      Principal owner,
+      DeploymentStatus status,
+      @Nullable String failureReason,
+      @Nullable Sha256 moduleHash,
+      @Nullable Sha256 frontendHash,
+      @Nullable String releaseTag,
+      long version,
+      @Nullable UpgradeJobState job) {
     this.canisterId = Objects.requireNonNull(canisterId, "canisterId");
     this.owner = Objects.requireNonNull(owner, "owner");
     this.status = Objects.requireNonNull(status, "status");
-    if ((status == DeploymentStatus.FAILED) != (failureReason != null)) {
-      throw new IllegalArgumentException("a failure reason goes with status FAILED, and only");
+    if (status == DeploymentStatus.FAILED && failureReason == null) {
+      throw new IllegalArgumentException("status FAILED needs a failure reason");
+    }
+    if (failureReason != null && status != DeploymentStatus.FAILED
+        && status != DeploymentStatus.HANDBACK_PENDING) {
+      throw new IllegalArgumentException(
+          "a failure reason goes with status FAILED or HANDBACK_PENDING, and only");
     }
     if (failureReason != null && failureReason.length() > MAX_REASON_LENGTH) {
       failureReason = failureReason.substring(0, MAX_REASON_LENGTH - 1) + "\u2026";
@@ -58,6 +86,7 @@ public final class DeploymentRecord {
     this.frontendHash = frontendHash;
     this.releaseTag = releaseTag;
     this.version = version;
+    this.job = job;
   }
 
   /** A new record of a canister being created. */
@@ -81,7 +110,10 @@ public final class DeploymentRecord {
     return status;
   }
 
-  /** Why the last operation failed, for its owner; present exactly when the status is FAILED. */
+  /**
+   * Why the last operation failed, for its owner: present when the status is FAILED, and for
+   * HANDBACK_PENDING why the rights could not be handed back yet.
+   */
   public Optional<String> failureReason() {
     return Optional.ofNullable(failureReason);
   }
@@ -106,29 +138,49 @@ public final class DeploymentRecord {
     return version;
   }
 
+  /** The running upgrade job with its lease; empty when none is. */
+  public Optional<UpgradeJobState> job() {
+    return Optional.ofNullable(job);
+  }
+
   /** This record with {@code status} (not FAILED: use {@link #failed}), the reason cleared. */
   public DeploymentRecord withStatus(DeploymentStatus status) {
     return new DeploymentRecord(canisterId, owner, status, null, moduleHash, frontendHash,
-        releaseTag, version);
+        releaseTag, version, job);
   }
 
   /** This record FAILED, with a reason for its owner (what failed, what to do). */
   public DeploymentRecord failed(String reason) {
     return new DeploymentRecord(canisterId, owner, DeploymentStatus.FAILED,
-        Objects.requireNonNull(reason), moduleHash, frontendHash, releaseTag, version);
+        Objects.requireNonNull(reason), moduleHash, frontendHash, releaseTag, version, job);
+  }
+
+  /**
+   * This record HANDBACK_PENDING: the upgrade is over but the backend still holds rights it
+   * could not give back; {@code reason} says why, for the owner.
+   */
+  public DeploymentRecord handBackPending(String reason) {
+    return new DeploymentRecord(canisterId, owner, DeploymentStatus.HANDBACK_PENDING,
+        Objects.requireNonNull(reason), moduleHash, frontendHash, releaseTag, version, job);
   }
 
   /** This record with what the canister now runs. */
   public DeploymentRecord withInstalled(
       @Nullable Sha256 moduleHash, @Nullable Sha256 frontendHash, @Nullable String releaseTag) {
     return new DeploymentRecord(canisterId, owner, status, failureReason, moduleHash, frontendHash,
-        releaseTag, version);
+        releaseTag, version, job);
+  }
+
+  /** This record with {@code job} (null: no job running). */
+  public DeploymentRecord withJob(@Nullable UpgradeJobState job) {
+    return new DeploymentRecord(canisterId, owner, status, failureReason, moduleHash, frontendHash,
+        releaseTag, version, job);
   }
 
   /** This record with {@code version}; registries use it when they store a change. */
   public DeploymentRecord withVersion(long version) {
     return new DeploymentRecord(canisterId, owner, status, failureReason, moduleHash, frontendHash,
-        releaseTag, version);
+        releaseTag, version, job);
   }
 
   @Override
@@ -141,13 +193,14 @@ public final class DeploymentRecord {
         && Objects.equals(moduleHash, r.moduleHash)
         && Objects.equals(frontendHash, r.frontendHash)
         && Objects.equals(releaseTag, r.releaseTag)
-        && version == r.version;
+        && version == r.version
+        && Objects.equals(job, r.job);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(canisterId, owner, status, failureReason, moduleHash, frontendHash,
-        releaseTag, version);
+        releaseTag, version, job);
   }
 
   @Override
@@ -155,6 +208,6 @@ public final class DeploymentRecord {
     return "DeploymentRecord[canisterId=" + canisterId + ", owner=" + owner + ", status=" + status
         + (failureReason == null ? "" : ", failureReason=" + failureReason)
         + ", moduleHash=" + moduleHash + ", frontendHash=" + frontendHash + ", releaseTag="
-        + releaseTag + ", version=" + version + "]";
+        + releaseTag + ", version=" + version + (job == null ? "" : ", job=" + job) + "]";
   }
 }

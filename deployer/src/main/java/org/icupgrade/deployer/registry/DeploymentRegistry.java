@@ -56,6 +56,15 @@ public interface DeploymentRegistry {
   Optional<DeploymentRecord> replace(DeploymentRecord expected, DeploymentRecord next);
 
   /**
+   * The records with an upgrade job (running, abandoned by a dead runner, or with a hand-back
+   * pending), ordered by canister id: what a deployer looks through to take over jobs whose
+   * lease has expired.
+   *
+   * @return the records whose {@link DeploymentRecord#job()} is present
+   */
+  List<DeploymentRecord> withJobs();
+
+  /**
    * A registry in memory: for tests, and for services that keep no records across restarts.
    *
    * @return an empty registry
@@ -68,8 +77,10 @@ public interface DeploymentRegistry {
    * A registry in a SQL database through plain JDBC: one table, {@code icupgrade_deployment},
    * created if absent, so records survive restarts. {@link #replace} is one
    * {@code UPDATE ... WHERE canister_id = ? AND version = ?}, atomic in any SQL database, so
-   * processes sharing the database cannot both start an upgrade of one canister. Tested against
-   * H2; the SQL is portable (VARCHAR, CHAR, BIGINT).
+   * processes sharing the database cannot both start an upgrade of one canister, nor both take
+   * over an abandoned job. A running job's progress and lease are stored in the column
+   * {@code job} (added to a table created by an earlier version). Tested against H2; the SQL is
+   * portable (VARCHAR, CHAR, BIGINT).
    *
    * @param dataSource the caller's, who owns its pooling and closes it
    * @return the registry

@@ -25,6 +25,12 @@ public final class InMemoryRegistry implements DeploymentRegistry {
   }
 
   @Override
+  public List<DeploymentRecord> withJobs() {
+    return records.values().stream().filter(r -> r.job().isPresent())
+        .sorted(Comparator.comparing(DeploymentRecord::canisterId)).toList();
+  }
+
+  @Override
   public DeploymentRecord insert(DeploymentRecord record) {
     if (records.putIfAbsent(record.canisterId(), record) != null) {
       throw new IllegalStateException("canister " + record.canisterId() + " already has a record");
