@@ -1,9 +1,11 @@
 package org.icupgrade.deployer.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -14,6 +16,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
+import org.icupgrade.core.UpgradeScope;
+import org.icupgrade.core.WasmModule;
+import org.icupgrade.core.upgrade.UpgradeJob;
+import org.icupgrade.core.upgrade.UpgradeProgress;
 import org.junit.jupiter.api.Test;
 
 /** What every {@link DeploymentRegistry} promises; each implementation's test extends it. */
@@ -178,5 +184,69 @@ abstract class DeploymentRegistryContract {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  static UpgradeJobState job(String holder, long leaseMillis) {
+    UpgradeJob j = UpgradeJob.builder(CANISTER, OWNER, UpgradeScope.WASM_ONLY)
+        .wasmModule(WasmModule.of(new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0})).build();
+    return new UpgradeJobState(UpgradeProgress.start(j), holder, Instant.ofEpochMilli(leaseMillis),
+        "v2");
+  }
+
+  @Test
+  void job_storedWithTheRecord_readBackByAnotherRegistryOnTheSameStorage() {
+    DeploymentRegistry r = registry();
+    DeploymentRecord c = r.insert(completed(CANISTER));
+    r.insert(completed(OTHER_CANISTER));
+    DeploymentRecord running = r.replace(c, c.withStatus(DeploymentStatus.UPGRADING_WASM)
+        .withJob(job("deployer-a", 1_000))).orElseThrow();
+    DeploymentRegistry other = sameStorage(r);
+    assertEquals(Optional.of(running), other.find(CANISTER));
+    assertEquals(List.of(running), other.withJobs(), "only the record with a job");
+    UpgradeJobState stored = other.find(CANISTER).orElseThrow().job().orElseThrow();
+    assertEquals("deployer-a", stored.holder());
+    assertEquals(Optional.of("v2"), stored.releaseTag());
+    assertEquals(UpgradeProgress.Phase.PREFLIGHT, stored.progress().phase());
+    assertTrue(stored.expiredAt(Instant.ofEpochMilli(1_000)));
+    assertFalse(stored.expiredAt(Instant.ofEpochMilli(999)));
+  }
+
+  @Test
+  void job_takeOver_onlyOneOfTwoRegistriesOnTheSameStorageWins() {
+    DeploymentRegistry a = registry();
+    DeploymentRecord c = a.insert(completed(CANISTER));
+    DeploymentRecord abandoned = a.replace(c, c.withStatus(DeploymentStatus.UPGRADING_WASM)
+        .withJob(job("dead", 0))).orElseThrow();
+    DeploymentRegistry b = sameStorage(a);
+    Optional<DeploymentRecord> byA = a.replace(abandoned, abandoned.withJob(job("a", 5_000)));
+    Optional<DeploymentRecord> byB = b.replace(abandoned, abandoned.withJob(job("b", 5_000)));
+    assertTrue(byA.isPresent());
+    assertTrue(byB.isEmpty(), "the second take-over saw a stale version");
+    assertEquals("a", b.find(CANISTER).orElseThrow().job().orElseThrow().holder());
+  }
+
+  @Test
+  void job_cleared_recordNoLongerListedWithJobs() {
+    DeploymentRegistry r = registry();
+    DeploymentRecord c = r.insert(completed(CANISTER));
+    DeploymentRecord running = r.replace(c, c.withStatus(DeploymentStatus.UPGRADING_WASM)
+        .withJob(job("a", 1))).orElseThrow();
+    r.replace(running, running.withStatus(DeploymentStatus.COMPLETED).withJob(null))
+        .orElseThrow();
+    assertEquals(List.of(), r.withJobs());
+    assertEquals(Optional.empty(), sameStorage(r).find(CANISTER).orElseThrow().job());
+  }
+
+  @Test
+  void handBackPending_keepsItsReasonAndJob() {
+    DeploymentRegistry r = registry();
+    DeploymentRecord c = r.insert(completed(CANISTER));
+    DeploymentRecord pending = r.replace(c, c.handBackPending("update_settings refused")
+        .withJob(job("a", 1))).orElseThrow();
+    DeploymentRecord read = sameStorage(r).find(CANISTER).orElseThrow();
+    assertEquals(pending, read);
+    assertEquals(DeploymentStatus.HANDBACK_PENDING, read.status());
+    assertEquals(Optional.of("update_settings refused"), read.failureReason());
+    assertTrue(read.status().isUpgrading(), "a new upgrade waits for the hand-back");
   }
 }

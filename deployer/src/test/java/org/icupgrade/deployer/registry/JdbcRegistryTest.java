@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.h2.jdbcx.JdbcDataSource;
 import org.icupgrade.core.IcException;
 import org.junit.jupiter.api.Test;
@@ -69,5 +70,25 @@ class JdbcRegistryTest extends DeploymentRegistryContract {
     JdbcDataSource ds = h2("jdbc:h2:file:" + dir.resolve("db") + ";IFEXISTS=TRUE");
     IcException e = assertThrows(IcException.class, () -> DeploymentRegistry.jdbc(ds));
     assertTrue(e.getMessage().contains("check that the database is reachable"), e.getMessage());
+  }
+
+  @Test
+  void tableOfAnEarlierVersion_gainsTheJobColumn_recordsKept() throws SQLException {
+    JdbcDataSource ds = h2(newUrl());
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE icupgrade_deployment (canister_id VARCHAR(64) PRIMARY KEY,"
+          + " owner VARCHAR(64) NOT NULL, status VARCHAR(32) NOT NULL,"
+          + " failure_reason VARCHAR(4000), wasm_hash CHAR(64), frontend_hash CHAR(64),"
+          + " release_tag VARCHAR(256), version BIGINT NOT NULL)");
+      s.execute("INSERT INTO icupgrade_deployment VALUES ('" + CANISTER.toText() + "', '"
+          + OWNER.toText() + "', 'COMPLETED', NULL, NULL, NULL, 'v1', 3)");
+    }
+    DeploymentRegistry r = DeploymentRegistry.jdbc(ds);
+    DeploymentRecord old = r.find(CANISTER).orElseThrow();
+    assertEquals(3, old.version());
+    assertTrue(old.job().isEmpty());
+    DeploymentRecord running = r.replace(old, old.withStatus(DeploymentStatus.UPGRADING_WASM)
+        .withJob(job("a", 9))).orElseThrow();
+    assertEquals(Optional.of(running), DeploymentRegistry.jdbc(ds).find(CANISTER));
   }
 }
