@@ -55,7 +55,9 @@ import org.jspecify.annotations.Nullable;
  *       revoke the upgrader's {@code Commit} and remove it from the controllers, never removing
  *       the owner (who is added back if somehow absent). When that fails after every retry the
  *       report says {@link UpgradeProgress#handBackPending() hand-back pending}: the job is not
- *       over until a later {@link #resume} hands the rights back.
+ *       over until a later {@link #resume} hands the rights back. The same holds when starting
+ *       the canister again or deleting the job's snapshot fails: the rights are then kept, since
+ *       only a controller can finish either.
  *   <li>Read the module hash back for the record.
  * </ol>
  *
@@ -112,6 +114,11 @@ public final class CanisterUpgrader {
   public static Builder builder(
       Principal upgrader, ManagementCanister managementCanister, ChunkedWasmInstaller installer) {
     return new Builder(upgrader, managementCanister, installer);
+  }
+
+  /** How every call of an upgrade is repeated after transient failures. */
+  public RetryPolicy retryPolicy() {
+    return retryPolicy;
   }
 
   /** The principal this upgrader acts as. */
@@ -180,7 +187,8 @@ public final class CanisterUpgrader {
     boolean rolledBack;
     boolean callerMismatch;
     boolean frontendSynced;
-    boolean handBackPending;
+    @Nullable Phase pendingFrom;
+    boolean cleanup;
     @Nullable IcException failure;
 
     // This run's observations.
@@ -208,11 +216,12 @@ public final class CanisterUpgrader {
       this.rolledBack = p.rolledBack;
       this.callerMismatch = p.callerMismatch;
       this.frontendSynced = p.frontendSynced;
-      this.handBackPending = p.handBackPending;
+      this.pendingFrom = p.pendingFrom;
+      this.cleanup = p.cleanup;
       this.failure = p.failure == null ? null : new IcException(p.failure);
       // Resumed past the hand-back: it was done (a pending one comes back at HAND_BACK).
       this.rightsHandedBack = phase.compareTo(Phase.HAND_BACK) > 0 && job.handBackRights()
-          && !callerMismatch && !handBackPending;
+          && !callerMismatch && pendingFrom == null;
       if (p.attempts > 0 || p.phase != Phase.PREFLIGHT) {
         steps.add("resumed at " + p.phase + (p.attempts > 0 ? " (started " + p.attempts
             + " time" + (p.attempts == 1 ? "" : "s") + " before)" : ""));
@@ -223,7 +232,7 @@ public final class CanisterUpgrader {
       return new UpgradeProgress(canisterId, job.owner(), job.scope(), phase, attempts,
           originalStatus, previousModuleHash, targetModuleHash, targetFrontendHash,
           snapshotsBefore, snapshotId, keepSnapshot, rolledBack, callerMismatch, frontendSynced,
-          handBackPending, failure == null ? null : failure.getMessage());
+          pendingFrom, cleanup, failure == null ? null : failure.getMessage());
     }
 
     /** Every IC call of the upgrade, repeated after transient failures by the one policy. */
@@ -359,10 +368,13 @@ public final class CanisterUpgrader {
           keepSnapshot = true;
           yield Phase.START;
         }
-        case START, HEALTH, FRONTEND -> Phase.DELETE_SNAPSHOT;
-        case DELETE_SNAPSHOT -> Phase.HAND_BACK;
-        case HAND_BACK -> {
-          handBackPending = true;
+        case HEALTH, FRONTEND -> Phase.DELETE_SNAPSHOT;
+        case START, DELETE_SNAPSHOT, HAND_BACK -> {
+          // The rights stay with the job: only a controller can start the canister or delete
+          // the snapshot later. The job is pending and retried (see retryHandBack).
+          if (pendingFrom == null) {
+            pendingFrom = p;
+          }
           yield Phase.RECORD;
         }
         case RECORD, DONE -> Phase.DONE;
@@ -495,7 +507,7 @@ public final class CanisterUpgrader {
       } else {
         steps.add("left stopped, as it was");
       }
-      if (failure != null || rolledBack) {
+      if (failure != null || rolledBack || cleanup) {
         return Phase.DELETE_SNAPSHOT;
       }
       if (healthCheck != null && wasRunning() && targetModuleHash != null) {
@@ -566,14 +578,10 @@ public final class CanisterUpgrader {
       if (keepSnapshot) {
         steps.add("snapshot " + id + " kept: restoring it did not finish");
       } else {
-        try {
-          ic("delete_canister_snapshot",
-              () -> managementCanister.deleteCanisterSnapshot(canisterId, id),
-              () -> !ids(managementCanister.listCanisterSnapshots(canisterId)).contains(id));
-          steps.add("snapshot " + id + " deleted");
-        } catch (IcException e) {
-          steps.add("snapshot " + id + " could not be deleted: " + e.getMessage());
-        }
+        ic("delete_canister_snapshot",
+            () -> managementCanister.deleteCanisterSnapshot(canisterId, id),
+            () -> !ids(managementCanister.listCanisterSnapshots(canisterId)).contains(id));
+        steps.add("snapshot " + id + " deleted");
       }
       return job.handBackRights() ? Phase.HAND_BACK : Phase.RECORD;
     }
@@ -611,7 +619,6 @@ public final class CanisterUpgrader {
       if (problem != null) {
         throw problem;
       }
-      handBackPending = false;
       rightsHandedBack = true;
       return Phase.RECORD;
     }
@@ -699,12 +706,13 @@ public final class CanisterUpgrader {
     }
 
     /**
-     * A failed hand-back is this run's problem, not the job's outcome: it is reported, and the
-     * job is left pending, but not persisted as the job's failure, so that a later hand-back
-     * that succeeds reports the upgrade as it went.
+     * A failed part of bringing the canister back (start, snapshot deletion, hand-back) is this
+     * run's problem, not the job's outcome: it is reported, and the job is left pending, but not
+     * persisted as the job's failure, so that a later attempt that succeeds reports the upgrade
+     * as it went.
      */
     private void failIn(Phase p, IcException e) {
-      if (p != Phase.HAND_BACK) {
+      if (p != Phase.START && p != Phase.DELETE_SNAPSHOT && p != Phase.HAND_BACK) {
         fail(e);
         return;
       }
@@ -713,7 +721,7 @@ public final class CanisterUpgrader {
       } else {
         handBackProblem.addSuppressed(e);
       }
-      steps.add("hand-back failed: " + e.getMessage());
+      steps.add(p + " failed, retried later: " + e.getMessage());
     }
 
     private void fail(IcException e) {

@@ -73,7 +73,8 @@ public final class UpgradeProgress {
   final boolean rolledBack;
   final boolean callerMismatch;
   final boolean frontendSynced;
-  final boolean handBackPending;
+  final @Nullable Phase pendingFrom;
+  final boolean cleanup;
   final @Nullable String failure;
 
   UpgradeProgress(
@@ -82,7 +83,7 @@ public final class UpgradeProgress {
       @Nullable Sha256 targetModuleHash, @Nullable Sha256 targetFrontendHash,
       @Nullable List<SnapshotId> snapshotsBefore, @Nullable SnapshotId snapshotId,
       boolean keepSnapshot, boolean rolledBack, boolean callerMismatch, boolean frontendSynced,
-      boolean handBackPending, @Nullable String failure) {
+      @Nullable Phase pendingFrom, boolean cleanup, @Nullable String failure) {
     this.canisterId = Objects.requireNonNull(canisterId, "canisterId");
     this.owner = Objects.requireNonNull(owner, "owner");
     this.scope = Objects.requireNonNull(scope, "scope");
@@ -98,7 +99,8 @@ public final class UpgradeProgress {
     this.rolledBack = rolledBack;
     this.callerMismatch = callerMismatch;
     this.frontendSynced = frontendSynced;
-    this.handBackPending = handBackPending;
+    this.pendingFrom = pendingFrom;
+    this.cleanup = cleanup;
     this.failure = failure;
   }
 
@@ -112,7 +114,7 @@ public final class UpgradeProgress {
     return new UpgradeProgress(job.canisterId(), job.owner(), job.scope(), Phase.PREFLIGHT, 0,
         null, null, job.wasmModule().map(m -> m.hash()).orElse(null),
         job.frontend().map(f -> f.frontendHash()).orElse(null), null, null, false, false, false,
-        false, false, null);
+        false, null, false, null);
   }
 
   /** The canister the job upgrades. */
@@ -181,11 +183,19 @@ public final class UpgradeProgress {
   }
 
   /**
-   * Whether the job still holds rights it could not hand back after every retry: the job is not
-   * over until a later attempt hands them back.
+   * Whether the job still holds the backend's rights because a part of bringing the canister
+   * back failed after every retry (starting it again, deleting the job's snapshot, handing the
+   * rights back): the job is not over until a later attempt ({@link #retryHandBack()}) finishes
+   * it. The rights are kept on purpose while the canister still needs starting or the snapshot
+   * deleting, since only a controller can do either.
    */
   public boolean handBackPending() {
-    return handBackPending;
+    return pendingFrom != null;
+  }
+
+  /** The phase a pending job resumes at; empty when none is pending. */
+  public Optional<Phase> pendingPhase() {
+    return Optional.ofNullable(pendingFrom);
   }
 
   /** The job's first failure, for its owner; empty while nothing failed. */
@@ -194,15 +204,21 @@ public final class UpgradeProgress {
   }
 
   /**
-   * This progress made ready to be resumed once more from its hand-back phase (after an
-   * earlier attempt could not hand the rights back).
+   * This progress made ready to be resumed once more at its {@link #pendingPhase() pending
+   * phase} (after an earlier attempt could not finish bringing the canister back).
    *
-   * @return the progress at {@link Phase#HAND_BACK}, no longer pending
+   * @return the progress at the pending phase, no longer pending; this one when none is
    */
   public UpgradeProgress retryHandBack() {
-    return new UpgradeProgress(canisterId, owner, scope, Phase.HAND_BACK, 0, originalStatus,
+    if (pendingFrom == null) {
+      return this;
+    }
+    // A canister left stopped resumes the job where it stood (its health check, its frontend);
+    // a snapshot or rights left over are only cleaned up.
+    return new UpgradeProgress(canisterId, owner, scope, pendingFrom, 0, originalStatus,
         previousModuleHash, targetModuleHash, targetFrontendHash, snapshotsBefore, snapshotId,
-        keepSnapshot, rolledBack, callerMismatch, frontendSynced, false, failure);
+        keepSnapshot, rolledBack, callerMismatch, frontendSynced, null,
+        cleanup || pendingFrom != Phase.START, failure);
   }
 
   /**
@@ -234,7 +250,8 @@ public final class UpgradeProgress {
     m.put("rolledBack", Boolean.toString(rolledBack));
     m.put("callerMismatch", Boolean.toString(callerMismatch));
     m.put("frontendSynced", Boolean.toString(frontendSynced));
-    m.put("handBackPending", Boolean.toString(handBackPending));
+    put(m, "pending", pendingFrom == null ? null : pendingFrom.name());
+    m.put("cleanup", Boolean.toString(cleanup));
     put(m, "failure", failure == null ? null : failure.replace("\\", "\\\\").replace("\n", "\\n")
         .replace("\r", "\\r"));
     StringBuilder out = new StringBuilder();
@@ -292,7 +309,8 @@ public final class UpgradeProgress {
           Boolean.parseBoolean(m.get("keepSnapshot")), Boolean.parseBoolean(m.get("rolledBack")),
           Boolean.parseBoolean(m.get("callerMismatch")),
           Boolean.parseBoolean(m.get("frontendSynced")),
-          Boolean.parseBoolean(m.get("handBackPending")),
+          m.containsKey("pending") ? Phase.valueOf(m.get("pending")) : null,
+          Boolean.parseBoolean(m.get("cleanup")),
           failure == null ? null : unescape(failure));
     } catch (IllegalArgumentException e) {
       throw corrupt(text, e.getMessage());

@@ -14,6 +14,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.icupgrade.core.IcException;
+import org.icupgrade.core.calls.RetryListener;
+import org.icupgrade.core.calls.RetryPolicy;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
 import org.icupgrade.core.UpgradeScope;
@@ -74,7 +76,9 @@ public final class StorageDeployer {
     UpgradePlanner.Builder pb = UpgradePlanner.builder(registry, b.catalog);
     ManagementCanister mc = b.managementCanister;
     if (mc != null) {
-      pb.ownerCheck(id -> mc.canisterStatus(id).controllers());
+      RetryPolicy retry = b.upgrader.retryPolicy();
+      pb.ownerCheck(id -> retry.call("canister_status", () -> mc.canisterStatus(id),
+          RetryListener.NONE).controllers());
     }
     this.planner = pb.build();
   }
@@ -352,8 +356,9 @@ public final class StorageDeployer {
       // Not over: the backend still holds rights. Retried once the lease (the retry time) ends.
       String why = report.failure().map(Throwable::getMessage)
           .orElse("the rights could not be handed back");
-      next = next.handBackPending("the upgrade is over but the backend could not hand its rights"
-          + " back yet (it keeps retrying): " + why)
+      next = next.handBackPending("the backend keeps its rights on this canister until it has"
+          + " finished bringing it back (" + end.pendingPhase().orElseThrow() + " failed; it keeps"
+          + " retrying): " + why)
           .withJob(latest.job().orElseThrow().with(end, holderId, leaseEnd()));
     } else if (upgraded) {
       next = next.withStatus(DeploymentStatus.COMPLETED).withJob(null);
