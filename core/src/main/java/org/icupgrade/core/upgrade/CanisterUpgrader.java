@@ -219,6 +219,10 @@ public final class CanisterUpgrader {
       this.pendingFrom = p.pendingFrom;
       this.cleanup = p.cleanup;
       this.failure = p.failure == null ? null : new IcException(p.failure);
+      if (phase == Phase.DONE) {
+        // Saved as done, but the record may not have been written: read back once more.
+        phase = Phase.RECORD;
+      }
       // Resumed past the hand-back: it was done (a pending one comes back at HAND_BACK).
       this.rightsHandedBack = phase.compareTo(Phase.HAND_BACK) > 0 && job.handBackRights()
           && !callerMismatch && pendingFrom == null;
@@ -658,9 +662,9 @@ public final class CanisterUpgrader {
       try {
         status = ic("canister_status", () -> managementCanister.canisterStatus(canisterId));
       } catch (CanisterRejectException e) {
-        if (isVerdict(e)) {
-          // Only controllers may ask: the upgrader is no longer one (a lost reply of an earlier
-          // update_settings, or the owner removed it already).
+        if (isNotController(e)) {
+          // Only controllers may ask: the upgrader is no longer one (an earlier update_settings
+          // whose reply or progress was lost, or the owner removed it already).
           steps.add(upgrader + " is no longer a controller of " + canisterId);
           return;
         }
@@ -688,7 +692,7 @@ public final class CanisterUpgrader {
       try {
         return !managementCanister.canisterStatus(canisterId).controllers().contains(upgrader);
       } catch (CanisterRejectException e) {
-        if (isVerdict(e)) {
+        if (isNotController(e)) {
           return true;
         }
         throw e;
@@ -751,6 +755,16 @@ public final class CanisterUpgrader {
         && e.rejectCode() != RejectCode.SYS_FATAL
         && e.rejectCode() != RejectCode.SYS_TRANSIENT
         && e.rejectCode() != RejectCode.SYS_UNKNOWN;
+  }
+
+  /**
+   * The management canister's "only controllers may call this" answer: error code IC0512
+   * (CanisterInvalidController, in the IC's error code list, rs/types/error_types), or, from a
+   * transport that gives no error code, any verdict of the canister. Other refusals (a canister
+   * out of cycles, a rate limit) say nothing about who controls the canister.
+   */
+  private static boolean isNotController(CanisterRejectException e) {
+    return e.errorCode().map("IC0512"::equals).orElseGet(() -> isVerdict(e));
   }
 
   private static List<SnapshotId> ids(List<Snapshot> snapshots) {
