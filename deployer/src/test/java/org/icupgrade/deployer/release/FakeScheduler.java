@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * A scheduler that runs nothing by itself: it records what is scheduled, and {@link #runAll()}
  * runs every live periodic task once, on the test's thread. No sleeps, no threads.
  */
-final class FakeScheduler extends AbstractExecutorService implements ScheduledExecutorService {
+public final class FakeScheduler extends AbstractExecutorService implements ScheduledExecutorService {
   /** One scheduled periodic task. */
   static final class Task implements ScheduledFuture<Object> {
     final Runnable command;
@@ -68,7 +68,7 @@ final class FakeScheduler extends AbstractExecutorService implements ScheduledEx
   final List<Task> tasks = new ArrayList<>();
 
   /** Runs each live periodic task once, as the scheduler would when its time comes. */
-  void runAll() {
+  public void runAll() {
     for (Task t : List.copyOf(tasks)) {
       if (!t.cancelled) {
         t.command.run();
