@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class WebDriverClient implements AutoCloseable {
   /** The W3C key of an element reference. */
-  private static final String ELEMENT = "element-6066-11e4-a52f-4d5c2a1e3a7b";
+  private static final String ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 
   private final HttpClient http = HttpClient.newBuilder()
       .connectTimeout(Duration.ofSeconds(5)).build();
@@ -181,8 +181,10 @@ final class WebDriverClient implements AutoCloseable {
     }
     Map<String, @Nullable Object> answer = Json.parseObject(r.body());
     if (r.statusCode() != 200) {
+      Object v = answer.get("value");
+      Object message = v instanceof Map<?, ?> m ? m.get("error") + ": " + m.get("message") : v;
       throw new IllegalStateException("WebDriver " + method + " " + path + " answered "
-          + r.statusCode() + ": " + r.body());
+          + r.statusCode() + ": " + message);
     }
     return answer.get("value");
   }

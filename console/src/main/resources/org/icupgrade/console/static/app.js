@@ -212,7 +212,7 @@ async function openDialog(canisterId) {
   files.replaceChildren();
   for (const f of plan.frontendChanges) {
     files.append(el("li", { "data-kind": f.kind },
-      el("span", { class: "kind " + f.kind, text: FILE_KIND[f.kind] || f.kind }),
+      el("span", { class: "kind " + f.kind, text: FILE_KIND[f.kind] || f.kind }), " ",
       el("code", { text: f.key })));
   }
   $("#files-block").hidden = plan.frontendChanges.length === 0;
