@@ -151,8 +151,11 @@ class ConsoleBrowserTest {
     browser.click("#confirm");
     browser.waitUntil("the outcome", () -> browser.find("#outcome.failed") != null);
     String outcome = browser.text("#outcome");
-    assertTrue(outcome.startsWith("The upgrade failed;") && outcome.contains("out of cycles"),
-        outcome);
+    assertTrue(outcome.startsWith("The upgrade failed while upgrading the frontend.")
+        && outcome.contains("out of cycles"), outcome);
+    assertTrue(browser.find("#progress li.failed[data-step=UPGRADING_FRONTEND]") != null,
+        "the step that failed is marked");
+    assertTrue(browser.find("#progress li.done[data-step=UPGRADING_WASM]") != null);
     shot("09-failed-dialog");
     browser.click("#close");
     browser.waitUntil("the card to show the failure", () -> browser
@@ -181,8 +184,11 @@ class ConsoleBrowserTest {
         "return document.querySelector('#dialog-error').hidden"));
     assertEquals("There is nothing to update for what you chose: this storage canister already"
         + " runs what the latest release offers for it.", browser.text("#dialog-error"));
+    assertEquals(Boolean.TRUE, browser.script(
+        "return document.querySelector('#confirm').hidden"), "confirming again cannot help");
+    browser.waitUntil("the Notes card to be current", () -> badges().get(1)
+        .equals("Notes: Up to date"));
     shot("11-refused");
-    browser.click("#back");
     browser.click("#cancel");
   }
 

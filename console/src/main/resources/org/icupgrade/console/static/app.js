@@ -195,6 +195,7 @@ function dialogError(text) {
 async function openDialog(canisterId) {
   dialogError("");
   watching = null;
+  $("#cancel").textContent = "Cancel";
   try {
     plan = await api("GET", "/api/storages/" + canisterId + "/plan");
   } catch (e) {
@@ -270,8 +271,14 @@ $("#confirm").addEventListener("click", async () => {
   try {
     await api("POST", "/api/storages/" + plan.canisterId + "/upgrade", { scope });
   } catch (e) {
+    // A refusal will not change by confirming again: say why, offer only to close, and show
+    // the list as it is now.
     dialogError(e.message);
     $("#confirm").disabled = false;
+    $("#confirm").hidden = true;
+    $("#back").hidden = true;
+    $("#cancel").textContent = "Close";
+    await refresh();
     return;
   }
   $("#confirm").disabled = false;
@@ -297,6 +304,7 @@ function followUpgrade() {
   const order = ["UPGRADING_WASM", "UPGRADING_FRONTEND"];
   $("#progress-status").textContent = STATUS_TEXT[s.status] || s.status;
   const at = order.indexOf(s.status);
+  if (at >= 0) watching.lastStep = s.status;
   for (const li of document.querySelectorAll("#progress li")) {
     const i = order.indexOf(li.dataset.step);
     if (i < 0 || li.classList.contains("skipped")) continue;
@@ -312,12 +320,21 @@ function followUpgrade() {
       + (s.update && s.update.kind ? " (an update remains for the part you left out)." : ".");
     $("#progress-status").textContent = "Completed";
   } else {
+    // The step the record was in when polling last saw it running is the one that failed;
+    // the steps after it did not run.
+    const failedAt = order.indexOf(watching.lastStep || order[0]);
+    for (const li of document.querySelectorAll("#progress li")) {
+      const i = order.indexOf(li.dataset.step);
+      if (i < 0 || li.classList.contains("skipped")) continue;
+      li.className = i < failedAt ? "done" : i === failedAt ? "failed" : "";
+    }
+    const where = watching.lastStep === "UPGRADING_FRONTEND" ? "while upgrading the frontend"
+      : "while upgrading the WASM module";
     out.className = "outcome failed";
-    out.textContent = "The upgrade failed; the backend has handed its rights back and the card"
-      + " shows what the canister runs now. Why: " + (s.failureReason || "no reason was recorded") + ".";
+    out.textContent = "The upgrade failed " + where + ". The backend has handed its rights back,"
+      + " and the card shows what the canister runs now. Why: "
+      + (s.failureReason || "no reason was recorded") + ".";
     $("#progress-status").textContent = "Failed";
-    const stuck = document.querySelector("#progress li.active");
-    if (stuck) stuck.className = "";
   }
   watching = null;
 }
