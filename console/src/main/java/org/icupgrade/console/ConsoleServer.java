@@ -25,8 +25,10 @@ import org.icupgrade.core.IcException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
 import org.icupgrade.core.UpgradeScope;
+import org.icupgrade.core.assets.AssetCanister;
 import org.icupgrade.core.assets.AssetChange;
 import org.icupgrade.core.assets.AssetDiff;
+import org.icupgrade.core.assets.EncodedAsset;
 import org.icupgrade.core.upgrade.OwnerSetup;
 import org.icupgrade.deployer.plan.StorageDeployer;
 import org.icupgrade.deployer.plan.StorageInfo;
@@ -57,6 +59,8 @@ import org.jspecify.annotations.Nullable;
  *     {@code upgradeStorage}</td></tr>
  * <tr><td>{@code GET /api/check/ID}</td><td>{@code checkStorageUpdate}, public as in the
  *     seed</td></tr>
+ * <tr><td>{@code GET /canister/ID/KEY}</td><td>the storage canister's own frontend, read from its
+ *     assets</td></tr>
  * </table>
  */
 public final class ConsoleServer implements AutoCloseable {
@@ -167,7 +171,9 @@ public final class ConsoleServer implements AutoCloseable {
       String path = x.getRequestURI().getPath();
       String method = x.getRequestMethod();
       try {
-        if (!path.startsWith("/api/")) {
+        if (path.startsWith("/canister/") && method.equals("GET")) {
+          serveCanisterAsset(x, path);
+        } else if (!path.startsWith("/api/")) {
           serveStatic(x, path);
         } else if (path.equals("/api/owners") && method.equals("GET")) {
           List<Object> out = new ArrayList<>();
@@ -437,6 +443,38 @@ public final class ConsoleServer implements AutoCloseable {
     try (OutputStream out = x.getResponseBody()) {
       out.write(body);
     }
+  }
+
+  /**
+   * {@code /canister/ID/KEY}: the asset {@code /KEY} of storage canister ID, read with the asset
+   * canister's public {@code get} and {@code get_chunk} queries, so that a storage canister's
+   * synced frontend opens in the browser ({@code /canister/ID/} serves {@code /index.html}).
+   */
+  private void serveCanisterAsset(HttpExchange x, String path) throws IOException {
+    String rest = path.substring("/canister/".length());
+    int slash = rest.indexOf('/');
+    Principal id = canisterId(slash < 0 ? rest : rest.substring(0, slash));
+    String key = slash < 0 || slash == rest.length() - 1 ? "/index.html" : rest.substring(slash);
+    if (id == null || deployer.checkStorageUpdate(id).isEmpty()) {
+      send(x, 404, "text/plain; charset=utf-8",
+          ("No storage canister of this backend at " + path).getBytes(StandardCharsets.UTF_8));
+      return;
+    }
+    AssetCanister assets = fleet.assets(Principal.ANONYMOUS, id);
+    EncodedAsset asset;
+    try {
+      asset = assets.get(key, List.of("identity"));
+    } catch (IcException e) {
+      send(x, 404, "text/plain; charset=utf-8",
+          ("Canister " + id + " serves no " + key).getBytes(StandardCharsets.UTF_8));
+      return;
+    }
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    body.write(asset.content());
+    for (long i = 1; body.size() < asset.totalLength(); i++) {
+      body.write(assets.getChunk(key, asset.contentEncoding(), i, null));
+    }
+    send(x, 200, asset.contentType(), body.toByteArray());
   }
 
   private static void serveStatic(HttpExchange x, String path) throws IOException {

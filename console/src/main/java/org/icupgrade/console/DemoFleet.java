@@ -249,10 +249,30 @@ public final class DemoFleet implements AutoCloseable {
     return f;
   }
 
+  /**
+   * A storage canister's own page: it asks the backend's public {@code checkStorageUpdate} about
+   * its own canister and shows a notice when an update is available, as seed 004 plans.
+   */
   private static String page(String version, String colour) {
-    return String.format(Locale.ROOT, "<!doctype html><html><head><title>Storage %s</title>"
-        + "</head><body style=\"color:%s\"><h1>Storage frontend %s</h1></body></html>%n",
-        version, colour, version);
+    return String.format(Locale.ROOT, """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><title>My storage (%1$s)</title>
+        <style>body{font-family:system-ui,sans-serif;margin:3rem;color:#1f2937}
+        h1{color:%2$s}#notice{background:#fef3c7;color:#b45309;padding:.8rem 1rem;
+        border-radius:8px;max-width:40rem}</style></head>
+        <body><h1>My storage</h1><p id="version">Frontend %1$s</p>
+        <p id="notice" hidden></p>
+        <script>
+        const id = location.pathname.split("/")[2];
+        fetch("/api/check/" + id).then((r) => r.ok ? r.json() : null).then((u) => {
+          if (!u || !(u.wasmUpdateAvailable || u.frontendUpdateAvailable)) return;
+          const n = document.getElementById("notice");
+          n.textContent = "An update is available: release " + u.availableReleaseTag
+            + ". Open the storage console to upgrade.";
+          n.hidden = false;
+        });
+        </script></body></html>
+        """, version, colour);
   }
 
   private void publish(String tag, byte[] wasm, Map<String, String> frontend) throws IOException {

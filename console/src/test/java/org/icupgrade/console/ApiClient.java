@@ -54,6 +54,24 @@ final class ApiClient {
     return send(HttpRequest.newBuilder(base.resolve(path)).GET());
   }
 
+  /** A GET whose body is kept as text (a page, not JSON). */
+  Answer raw(String path) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).GET();
+    if (cookie != null) {
+      b.header("Cookie", ConsoleServer.COOKIE + "=" + cookie);
+    }
+    try {
+      HttpResponse<String> r = http.send(b.timeout(Duration.ofSeconds(30)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return new Answer(r.statusCode(), r.body());
+    } catch (IOException e) {
+      throw new IllegalStateException("the console did not answer: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
   Answer post(String path, Object body) {
     return send(HttpRequest.newBuilder(base.resolve(path))
         .header("Content-Type", "application/json")

@@ -209,6 +209,20 @@ class ConsoleApiTest {
   }
 
   @Test
+  void canisterFrontend_servedFromItsAssets_unknownCanister404() {
+    Principal documents = id(as("alice").storage("Documents"));
+    ApiClient anyone = new ApiClient(console.uri());
+    ApiClient.Answer page = anyone.raw("/canister/" + documents + "/");
+    assertEquals(200, page.status());
+    assertTrue(String.valueOf(page.body()).contains("Frontend v2"), String.valueOf(page.body()));
+    ApiClient.Answer css = anyone.raw("/canister/" + documents + "/style.css");
+    assertEquals(200, css.status());
+    assertEquals(404, anyone.raw("/canister/" + documents + "/legacy.css").status(),
+        "the v2 frontend has no legacy.css");
+    assertEquals(404, anyone.raw("/canister/aaaaa-aa/").status());
+  }
+
+  @Test
   void logout_endsTheSession() {
     ApiClient alice = as("alice");
     assertEquals(200, alice.post("/api/logout", Map.of()).status());

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,27 +31,27 @@ class ConsoleBrowserTest {
   static WebDriverClient browser;
 
   @BeforeAll
-  static void start() throws IOException, InterruptedException {
-    // Long enough that polling sees each step, short enough for the test's time.
-    console = ConsoleServer.start(0, Duration.ofMillis(700));
+  static void startBrowser() throws IOException, InterruptedException {
     browser = WebDriverClient.start();
   }
 
   @AfterAll
-  static void stop() {
-    try {
-      if (browser != null) {
-        browser.close();
-      }
-    } finally {
-      console.close();
+  static void stopBrowser() {
+    if (browser != null) {
+      browser.close();
     }
   }
 
+  /** Each test on a fresh demo data set, whatever the others upgraded. */
   @BeforeEach
-  void freshSession() {
-    browser.open(console.uri());
-    browser.deleteCookies();
+  void startConsole() {
+    // Long enough that polling sees each step, short enough for the test's time.
+    console = ConsoleServer.start(0, Duration.ofMillis(700));
+  }
+
+  @AfterEach
+  void stopConsole() {
+    console.close();
   }
 
   static void login(String owner) {
@@ -124,9 +125,19 @@ class ConsoleBrowserTest {
   }
 
   @Test
-  void owner_frontendOnly_badgeDisappears() throws IOException {
+  void owner_frontendOnly_badgeDisappears_andTheCanistersOwnFrontendChanges() throws IOException {
     login("alice");
     String music = card("Music");
+    String musicId = music.substring(music.indexOf("='") + 2, music.indexOf("']"));
+    browser.open(console.uri().resolve("/canister/" + musicId + "/"));
+    browser.waitUntil("the storage frontend's update notice", () -> browser.find("#notice") != null
+        && !(Boolean) browser.script("return document.querySelector('#notice').hidden"));
+    assertEquals("Frontend v1", browser.text("#version"));
+    assertEquals("An update is available: release " + DemoFleet.LATEST
+        + ". Open the storage console to upgrade.", browser.text("#notice"));
+    shot("08a-storage-frontend-notice");
+    browser.open(console.uri());
+    browser.await(music);
     browser.click(music + " .update-button");
     browser.await("#dialog[open]");
     assertEquals(Boolean.TRUE, browser.script(
@@ -137,7 +148,13 @@ class ConsoleBrowserTest {
     browser.waitUntil("the outcome", () -> browser.find("#outcome.ok") != null);
     browser.click("#close");
     browser.waitUntil("the Music badge to go", () -> badges().get(2).equals("Music: Up to date"));
-    shot("08-frontend-only-done");
+    shot("08b-frontend-only-done");
+    browser.open(console.uri().resolve("/canister/" + musicId + "/"));
+    browser.waitUntil("the new frontend", () -> browser.find("#version") != null
+        && browser.text("#version").equals("Frontend v2"));
+    assertEquals(Boolean.TRUE, browser.script(
+        "return document.querySelector('#notice').hidden"), "no update left, no notice");
+    shot("08c-storage-frontend-after");
   }
 
   @Test

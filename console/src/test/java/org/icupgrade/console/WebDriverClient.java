@@ -117,14 +117,29 @@ final class WebDriverClient implements AutoCloseable {
     return found[0];
   }
 
+  /**
+   * Clicks the element matching {@code css}; the page re-renders its cards while polling, so a
+   * reference that went stale between finding and clicking is found again.
+   */
   void click(String css) {
-    String e = await(css);
-    call("POST", "session/" + session + "/element/" + e + "/click", Map.of());
+    for (int attempt = 1; ; attempt++) {
+      String e = await(css);
+      try {
+        call("POST", "session/" + session + "/element/" + e + "/click", Map.of());
+        return;
+      } catch (IllegalStateException stale) {
+        if (attempt == 20 || !String.valueOf(stale.getMessage()).contains("stale element")) {
+          throw stale;
+        }
+      }
+    }
   }
 
+  /** The rendered text of the element matching {@code css}, read in one step. */
   String text(String css) {
-    return String.valueOf(call("GET", "session/" + session + "/element/" + await(css) + "/text",
-        null));
+    await(css);
+    return String.valueOf(script(
+        "const e = document.querySelector(arguments[0]); return e ? e.innerText : null;", css));
   }
 
   /** Runs a script in the page and returns its value. */

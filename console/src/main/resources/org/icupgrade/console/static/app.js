@@ -165,12 +165,18 @@ function card(s) {
   if (s.status === "FAILED" && s.failureReason) {
     c.append(el("p", { class: "failure", text: "Why: " + s.failureReason }));
   }
+  const actions = el("div", { class: "actions" });
+  if (s.status !== "CREATING") {
+    actions.append(el("a", { class: "frontend-link", href: "/canister/" + s.canisterId + "/",
+      target: "_blank", rel: "noopener", text: "Open its frontend" }));
+  }
   if (s.update && s.update.kind && (s.status === "COMPLETED" || s.status === "FAILED")) {
     const b = el("button", { type: "button", class: "update-button",
       text: s.status === "FAILED" ? "Try again…" : "Update…" });
     b.addEventListener("click", () => openDialog(s.canisterId));
-    c.append(el("div", { class: "actions" }, b));
+    actions.append(b);
   }
+  if (actions.childElementCount > 0) c.append(actions);
   return c;
 }
 
