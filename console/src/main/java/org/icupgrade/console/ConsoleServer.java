@@ -297,8 +297,15 @@ public final class ConsoleServer implements AutoCloseable {
     deployer.planner().plan(owner, id, scope);
     // The seed's pre-upgrade calls, made for the owner: update_settings adding the backend as a
     // controller, grant_permission Commit. The backend hands both back when the upgrade ends.
-    OwnerSetup.grantUpgradeRights(fleet.management(owner), fleet.assets(owner, id), id,
-        fleet.backend());
+    try {
+      OwnerSetup.grantUpgradeRights(fleet.management(owner), fleet.assets(owner, id), id,
+          fleet.backend());
+    } catch (IcException e) {
+      json(x, 409, error("OWNER_SETUP_FAILED", "The upgrade did not start: adding the backend as"
+          + " a controller of this canister, or granting it Commit, was refused. Check that you"
+          + " are still one of its controllers.", e.getMessage()));
+      return;
+    }
     deployer.upgradeStorage(owner, id, scope);
     json(x, 202, storageJson(own(owner, id)));
   }

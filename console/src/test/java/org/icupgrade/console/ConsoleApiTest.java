@@ -124,6 +124,21 @@ class ConsoleApiTest {
   }
 
   @Test
+  void upgrade_ownerNoLongerController_setupRefusedAsASentence() {
+    ApiClient bob = as("bob");
+    Principal backups = id(bob.storage("Backups"));
+    Principal bobPrincipal = console.fleet().owners().get("bob");
+    Principal elsewhere = console.fleet().owners().get("carol");
+    console.fleet().management(bobPrincipal).updateSettings(backups,
+        org.icupgrade.core.management.CanisterSettings.ofControllers(List.of(elsewhere)));
+    ApiClient.Answer a = bob.post("/api/storages/" + backups + "/upgrade", Map.of("scope", "ALL"));
+    assertEquals(409, a.status(), String.valueOf(a.body()));
+    assertEquals("OWNER_SETUP_FAILED", a.object().get("error"));
+    assertTrue(String.valueOf(a.object().get("message")).startsWith("The upgrade did not start"));
+    assertEquals("COMPLETED", bob.storage("Backups").get("status"), "nothing started");
+  }
+
+  @Test
   void upgrade_badScope_400() {
     ApiClient alice = as("alice");
     ApiClient.Answer a = alice.post("/api/storages/" + id(alice.storage("Notes")) + "/upgrade",
