@@ -82,7 +82,7 @@ final class WebDriverClient implements AutoCloseable {
     return new WebDriverClient(p, base, String.valueOf(value.get("sessionId")));
   }
 
-  private static Path executable(String name) {
+  static Path executable(String name) {
     for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
       Path p = Path.of(dir.isEmpty() ? "." : dir, name);
       if (Files.isExecutable(p)) {
