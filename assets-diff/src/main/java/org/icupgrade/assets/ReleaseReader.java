@@ -151,7 +151,9 @@ public final class ReleaseReader {
     try {
       return readTar(new GZIPInputStream(in, 64 * 1024));
     } catch (IOException e) {
-      throw new ReleaseReadException("not a gzip stream: " + e.getMessage(), e);
+      throw new ReleaseReadException("not a gzip stream, or one cut short in its header: "
+          + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName())
+          + "; check the download", e);
     }
   }
 
@@ -176,6 +178,11 @@ public final class ReleaseReader {
           collector.file(name, entry.size(), tar.content());
         }
       }
+    } catch (java.io.EOFException | java.util.zip.ZipException e) {
+      // from GZIPInputStream: the compressed stream ends early or its data or CRC is wrong
+      throw new ReleaseReadException("the release archive is cut short or corrupt (" + e
+          .getMessage() + "): an interrupted or damaged download? Check it and download again",
+          e);
     } catch (IOException e) {
       throw new ReleaseReadException("cannot read the release tar: " + e.getMessage(), e);
     }

@@ -216,8 +216,8 @@ public final class TarStream {
     if (n < BLOCK) {
       throw notTarOrCut(n);
     }
-    offset += BLOCK;
     if (isZero(block)) {
+      offset += BLOCK;
       return false;
     }
     long stored = octal(block, 148, 8);
@@ -231,6 +231,7 @@ public final class TarStream {
     if (stored < 0 || (stored != unsigned && stored != signed)) {
       throw notTarOrCut(BLOCK);
     }
+    offset += BLOCK;
     return true;
   }
 
@@ -367,7 +368,7 @@ public final class TarStream {
       if (key.startsWith("GNU.sparse.")) {
         throw ReleaseCollector.refuse(name, "sparse files");
       }
-      if (key.equals("hdrcharset")) {
+      if (key.equals("hdrcharset") && !value.equals("ISO-IR 10646 2000 UTF-8")) {
         throw new UnsafeArchiveException(name, "its PAX header declares names in a charset"
             + " other than UTF-8 (hdrcharset)");
       }
