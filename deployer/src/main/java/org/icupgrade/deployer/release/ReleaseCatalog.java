@@ -25,6 +25,7 @@ import org.icupgrade.core.IntegrityException;
 import org.icupgrade.core.Sha256;
 import org.icupgrade.core.WasmModule;
 import org.icupgrade.core.assets.FrontendRelease;
+import org.icupgrade.core.install.ModuleCheck;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -232,6 +233,13 @@ public final class ReleaseCatalog {
       } catch (IllegalArgumentException e) {
         throw new IntegrityException("asset " + wasmAsset + " of release " + r.tag() + " is not"
             + " a WASM module (" + e.getMessage() + "): check the catalog's wasmAsset name");
+      }
+      try {
+        // refused here, kept in lastFailure(), rather than by the IC after every chunk went up
+        ModuleCheck.check(module);
+      } catch (IntegrityException e) {
+        throw new IntegrityException("asset " + wasmAsset + " of release " + r.tag() + ": "
+            + e.getMessage());
       }
       Path archive = Files.createTempFile("icupgrade-frontend-", ".archive");
       try {

@@ -139,6 +139,22 @@ class ReleaseCatalogBoundsTest {
   }
 
   @Test
+  void refresh_moduleTheIcWouldRefuse_refusedAndRecorded() throws IOException {
+    // the header, then a memory section asking for 70,000 pages: more than 4 GiB of 32-bit memory
+    byte[] hungry = {0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 5, 1, 0, (byte) 0xf0, (byte) 0xa2, 4};
+    release("v1.0.0", hungry, new byte[] {1});
+    ReleaseCatalog c = builder().build();
+
+    org.icupgrade.core.IntegrityException e =
+        assertThrows(org.icupgrade.core.IntegrityException.class, c::refresh);
+
+    assertTrue(e.getMessage().contains("storage.wasm") && e.getMessage().contains("pages"),
+        e.getMessage());
+    assertEquals(e, c.lastFailure().orElseThrow());
+    assertTrue(c.current().isEmpty());
+  }
+
+  @Test
   void maxFrontendBytes_notPositive_refused() {
     assertThrows(IllegalArgumentException.class, () -> builder().maxFrontendBytes(0));
   }
