@@ -31,10 +31,15 @@ import org.icupgrade.core.assets.FrontendRelease;
  *
  * <p>Entries that could escape the release or lie about what they are are refused with an {@link
  * UnsafeArchiveException} naming the entry: absolute paths, {@code ..} segments, symbolic and hard
- * links, character and block devices, FIFOs, other special entries, duplicate keys (also after
- * {@code ./} and {@code //} are normalised away), and names that are not valid UTF-8. The {@link
- * ReadLimits} stop archive bombs. macOS metadata ({@code ._*} Apple Double files and
- * {@code .DS_Store}) is skipped. Directories contribute nothing.
+ * links, character and block devices, FIFOs, sparse files, volume headers and every other entry
+ * type that is not a file or a directory, duplicate keys (also after {@code ./} and {@code //} are
+ * normalised away), and names that are not valid UTF-8. A name from a PAX {@code path} or a GNU
+ * long name is checked exactly as a ustar name. The {@link ReadLimits} stop archive bombs, and an
+ * extended header (PAX, GNU long name) over {@link ReadLimits#maxHeaderBytes()} is refused from
+ * its size alone, before any of it is read. A stream that is not a tar (an HTML error page), that
+ * is empty, or that ends before its end-of-archive block (an interrupted download, gzip or tar)
+ * is refused with a {@link ReleaseReadException} saying so. macOS metadata ({@code ._*} Apple
+ * Double files and {@code .DS_Store}) is skipped. Directories contribute nothing.
  *
  * <p><b>Warning:</b> file contents are held in memory (up to {@link ReadLimits#maxTotalBytes()}
  * plus the gzip encodings).

@@ -18,7 +18,7 @@ public final class TestModules {
     byte[] b = new byte[size];
     System.arraycopy(new byte[] {0, 0x61, 0x73, 0x6d, 1, 0, 0, 0}, 0, b, 0, 8);
     int lebLength = 1;
-    while (8 + 1 + lebLength + 4 > size || lebLength(size - 9 - lebLength) != lebLength) {
+    while (8 + 1 + lebLength + 4 > size || lebLength(size - 9 - lebLength) > lebLength) {
       lebLength++;
       if (lebLength > 5) {
         throw new IllegalArgumentException("no module of " + size + " bytes");
