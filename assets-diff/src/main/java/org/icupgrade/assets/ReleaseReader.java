@@ -22,6 +22,7 @@ import java.util.zip.GZIPInputStream;
 import org.icupgrade.assets.internal.ReleaseCollector;
 import org.icupgrade.assets.internal.TarStream;
 import org.icupgrade.core.assets.FrontendRelease;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a frontend release from a tar, a tar.gz or a directory, streaming, into a {@link
@@ -273,18 +274,19 @@ public final class ReleaseReader {
    * path's own bytes instead, so decoding those as UTF-8 gives the true name on any locale.
    */
   private static final class DirectoryNames {
-    private final String rootUri;
+    private final @Nullable String rootUri;
     private final Path root;
 
     DirectoryNames(Path root) {
       this.root = root;
+      // null for an opaque URI (a zip file system's jar: URIs): names come from toString() there
       String uri = root.toUri().getRawPath();
-      this.rootUri = uri.endsWith("/") ? uri : uri + "/";
+      this.rootUri = uri == null ? null : uri.endsWith("/") ? uri : uri + "/";
     }
 
     String of(Path p) {
-      String uri = p.toUri().getRawPath();
-      if (!uri.startsWith(rootUri)) {
+      String uri = rootUri == null ? null : p.toUri().getRawPath();
+      if (uri == null || rootUri == null || !uri.startsWith(rootUri)) {
         return relative(root, p); // no byte-level view of this file system's names
       }
       int end = uri.endsWith("/") ? uri.length() - 1 : uri.length();
