@@ -90,6 +90,74 @@ class ReleaseReaderHardeningTest {
     assertEquals("docs", e.entryName());
   }
 
+  // --- the reproducers, by name ---
+
+  @Test
+  void read_1MBTarGzWith1GiBGnuLongName_refusedBeforeBufferingIt() {
+    byte[] noise = new byte[1 << 20];
+    new java.util.Random(1).nextBytes(noise);
+    byte[] gz = HostileArchiveSuiteTest.gzip(new HostileArchiveSuiteTest.RawTar()
+        .header("././@LongLink", 'L', 1L << 30).raw(noise).bytes());
+    assertTrue(gz.length > 1_000_000 && gz.length < 1_100_000, "" + gz.length);
+
+    UnsafeArchiveException e = assertThrows(UnsafeArchiveException.class,
+        () -> ReleaseReader.defaults().readTarGz(new java.io.ByteArrayInputStream(gz)));
+
+    assertEquals("././@LongLink", e.entryName());
+    assertTrue(e.getMessage().contains("ReadLimits.maxHeaderBytes"), e.getMessage());
+  }
+
+  @Test
+  void read_2100PaxHeadersInARow_refusedWithoutRecursion() {
+    HostileArchiveSuiteTest.RawTar t = HostileArchiveSuiteTest.tar();
+    for (int i = 0; i < 2100; i++) {
+      t.pax('x', "comment=" + i);
+    }
+    byte[] tar = t.file("after.html", "x").end().bytes();
+
+    UnsafeArchiveException e = assertThrows(UnsafeArchiveException.class,
+        () -> ReleaseReader.defaults().readTar(new java.io.ByteArrayInputStream(tar)));
+
+    assertTrue(e.getMessage().contains("extended headers"), e.getMessage());
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "type {0}")
+  @org.junit.jupiter.params.provider.ValueSource(chars = {'V', 'M', 'N', 'D', 'Z', '8'})
+  void read_entryTypeNotFileOrDirectory_refusedNamingIt(char type) {
+    byte[] tar = HostileArchiveSuiteTest.tar().header("odd-entry", type, 0).end().bytes();
+
+    UnsafeArchiveException e = assertThrows(UnsafeArchiveException.class,
+        () -> ReleaseReader.defaults().readTar(new java.io.ByteArrayInputStream(tar)));
+
+    assertEquals("odd-entry", e.entryName());
+  }
+
+  @Test
+  void read_paxPathWithDotDot_refusedAsAUstarNameIs() {
+    byte[] tar = HostileArchiveSuiteTest.tar().pax('x', "path=../../etc/cron.d/x")
+        .file("innocent.js", "x").end().bytes();
+
+    UnsafeArchiveException e = assertThrows(UnsafeArchiveException.class,
+        () -> ReleaseReader.defaults().readTar(new java.io.ByteArrayInputStream(tar)));
+
+    assertEquals("../../etc/cron.d/x", e.entryName());
+  }
+
+  @Test
+  void read_tarGzCutMidEntry_refusedNamingTheEntry() {
+    byte[] content = new byte[200_000];
+    new java.util.Random(2).nextBytes(content);
+    byte[] tar = new HostileArchiveSuiteTest.RawTar().file("index.html", "<html/>")
+        .header("app.bin", '0', content.length).data(content).end().bytes();
+    byte[] gz = HostileArchiveSuiteTest.gzip(java.util.Arrays.copyOf(tar, 100_000));
+
+    ReleaseReadException e = assertThrows(ReleaseReadException.class,
+        () -> ReleaseReader.defaults().readTarGz(new java.io.ByteArrayInputStream(gz)));
+
+    assertTrue(e.getMessage().contains("app.bin") && e.getMessage().contains("cut short"),
+        e.getMessage());
+  }
+
   @Test
   void readTar_100000TinyFiles_noBigBufferPerEntry() {
     int files = 100_000; // the default ReadLimits.maxEntries
