@@ -154,6 +154,68 @@ class ReleaseCatalogBoundsTest {
     assertTrue(c.current().isEmpty());
   }
 
+  /** A tar whose first header is a GNU long name declaring {@code size} bytes, then noise. */
+  static byte[] longNameTar(long size) {
+    byte[] h = new byte[512];
+    byte[] name = "././@LongLink".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    System.arraycopy(name, 0, h, 0, name.length);
+    String octal = String.format("%011o", size);
+    System.arraycopy(octal.getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, h, 124, 11);
+    h[156] = 'L';
+    java.util.Arrays.fill(h, 148, 156, (byte) ' ');
+    int sum = 0;
+    for (byte b : h) {
+      sum += b & 0xff;
+    }
+    String check = String.format("%06o", sum);
+    System.arraycopy(check.getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, h, 148, 6);
+    h[154] = 0;
+    byte[] tar = new byte[512 + 64 * 1024];
+    System.arraycopy(h, 0, tar, 0, 512);
+    java.util.Arrays.fill(tar, 512, tar.length, (byte) 'a');
+    return tar;
+  }
+
+  @Test
+  void schedule_archiveWith1GiBLongName_failureRecordedAndScheduleLives() throws IOException {
+    byte[] good = new byte[2048]; // a tar of one file "index.html" holding "hi", then the end
+    byte[] header = longNameTar(0);
+    System.arraycopy(header, 0, good, 0, 512);
+    java.util.Arrays.fill(good, 0, 100, (byte) 0);
+    System.arraycopy("index.html".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, good,
+        0, 10);
+    System.arraycopy("00000000002".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0,
+        good, 124, 11);
+    good[156] = '0';
+    java.util.Arrays.fill(good, 148, 156, (byte) ' ');
+    int sum = 0;
+    for (int i = 0; i < 512; i++) {
+      sum += good[i] & 0xff;
+    }
+    System.arraycopy(String.format("%06o", sum).getBytes(java.nio.charset.StandardCharsets
+        .US_ASCII), 0, good, 148, 6);
+    good[154] = 0;
+    good[512] = 'h';
+    good[513] = 'i';
+    FrontendReader reader = org.icupgrade.assets.ReleaseReader.defaults()::read;
+    ReleaseCatalog c = ReleaseCatalog.builder(source()).wasmAsset("storage.wasm")
+        .frontendAsset("frontend.tar", reader).build();
+    FakeScheduler scheduler = new FakeScheduler();
+    ScheduledFuture<?> f = c.schedule(scheduler, Duration.ofHours(6));
+    release("v1.0.0", ReleaseCatalogTest.WASM_V1, good);
+    scheduler.runAll();
+    assertEquals(List.of("/index.html"), c.require().frontend().keys());
+
+    release("v1.1.0", ReleaseCatalogTest.WASM_V2, longNameTar(1L << 30));
+    scheduler.runAll();
+
+    org.icupgrade.assets.UnsafeArchiveException e = assertInstanceOf(
+        org.icupgrade.assets.UnsafeArchiveException.class, c.lastFailure().orElseThrow());
+    assertEquals("././@LongLink", e.entryName());
+    assertEquals("v1.0.0", c.require().tag());
+    assertFalse(f.isCancelled());
+  }
+
   @Test
   void maxFrontendBytes_notPositive_refused() {
     assertThrows(IllegalArgumentException.class, () -> builder().maxFrontendBytes(0));
