@@ -249,6 +249,10 @@ class HostileArchiveSuiteTest {
     // Sizes.
     cases.add(new Case("negative base-256 size", tar().header("neg.js", '0', -5).end().bytes(),
         "neg.js"));
+    cases.add(new Case("directory declaring 2^40 bytes of data",
+        tar().header("dir/", '5', 1L << 40).raw(big).bytes(), "dir/"));
+    cases.add(new Case("skipped ._ file declaring 2^40 bytes",
+        tar().header("._index.html", '0', 1L << 40).raw(big).bytes(), "._index.html"));
     cases.add(new Case("file over 100 MiB (declared)",
         tar().header("huge.bin", '0', 1L << 40).raw(big).bytes(), "huge.bin"));
 

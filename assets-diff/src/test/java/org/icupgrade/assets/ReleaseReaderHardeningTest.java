@@ -144,6 +144,18 @@ class ReleaseReaderHardeningTest {
   }
 
   @Test
+  void read_directoryDeclaringHugeData_refusedByTheLimitsNotSkipped() {
+    // without the bound, the reader would skip 1 TiB of a gzip stream that can produce it
+    byte[] tar = HostileArchiveSuiteTest.tar().header("dir/", '5', 1L << 40).end().bytes();
+
+    UnsafeArchiveException e = assertThrows(UnsafeArchiveException.class,
+        () -> ReleaseReader.defaults().readTar(new java.io.ByteArrayInputStream(tar)));
+
+    assertEquals("dir/", e.entryName());
+    assertTrue(e.getMessage().contains("ReadLimits.maxFileBytes"), e.getMessage());
+  }
+
+  @Test
   void read_tarGzCutMidEntry_refusedNamingTheEntry() {
     byte[] content = new byte[200_000];
     new java.util.Random(2).nextBytes(content);

@@ -52,7 +52,7 @@ public final class TarStream {
       return name;
     }
 
-    /** Its content's size in bytes (0 for a directory). */
+    /** Its content's size in bytes (a directory's is normally 0; any data it has is skipped). */
     public long size() {
       return size;
     }
@@ -158,7 +158,9 @@ public final class TarStream {
       current = name;
       remaining = size;
       padding = (BLOCK - size % BLOCK) % BLOCK;
-      return new Entry(name, directory ? 0 : size, directory);
+      // A directory's size is reported too: whatever data it declares is skipped, so it must
+      // count against the limits like a file's (else a gzip bomb behind one runs for hours).
+      return new Entry(name, size, directory);
     }
     throw switch (type) {
       case '1' -> ReleaseCollector.refuse(name, "hard links");
