@@ -8,10 +8,26 @@ package org.icupgrade.assets;
  * @param maxFileBytes largest file, in bytes (default 100 MiB)
  * @param maxTotalBytes all entries together, in bytes (default 1 GiB)
  * @param maxEntries number of entries (default 100,000)
+ * @param maxHeaderBytes largest extended header of a tar (a PAX header or a GNU long name or
+ *     link), in bytes (default 1 MiB): such a header is held in memory, so its declared size is
+ *     checked before it is read
  */
-public record ReadLimits(long maxFileBytes, long maxTotalBytes, int maxEntries) {
-  /** 100 MiB per file, 1 GiB in all, 100,000 entries. */
-  public static final ReadLimits DEFAULTS = new ReadLimits(100L << 20, 1L << 30, 100_000);
+public record ReadLimits(long maxFileBytes, long maxTotalBytes, int maxEntries,
+    int maxHeaderBytes) {
+  /** 100 MiB per file, 1 GiB in all, 100,000 entries, 1 MiB per extended tar header. */
+  public static final ReadLimits DEFAULTS =
+      new ReadLimits(100L << 20, 1L << 30, 100_000, 1 << 20);
+
+  /**
+   * Limits with the default {@code maxHeaderBytes} of 1 MiB.
+   *
+   * @param maxFileBytes largest file, in bytes
+   * @param maxTotalBytes all entries together, in bytes
+   * @param maxEntries number of entries
+   */
+  public ReadLimits(long maxFileBytes, long maxTotalBytes, int maxEntries) {
+    this(maxFileBytes, maxTotalBytes, maxEntries, 1 << 20);
+  }
 
   /**
    * Checks the limits.
@@ -19,12 +35,14 @@ public record ReadLimits(long maxFileBytes, long maxTotalBytes, int maxEntries) 
    * @param maxFileBytes largest file, in bytes
    * @param maxTotalBytes all entries together, in bytes
    * @param maxEntries number of entries
+   * @param maxHeaderBytes largest extended tar header, in bytes
    * @throws IllegalArgumentException when a limit is negative
    */
   public ReadLimits {
-    if (maxFileBytes < 0 || maxTotalBytes < 0 || maxEntries < 0) {
+    if (maxFileBytes < 0 || maxTotalBytes < 0 || maxEntries < 0 || maxHeaderBytes < 0) {
       throw new IllegalArgumentException("read limits must not be negative: " + maxFileBytes
-          + " bytes per file, " + maxTotalBytes + " bytes in all, " + maxEntries + " entries");
+          + " bytes per file, " + maxTotalBytes + " bytes in all, " + maxEntries + " entries, "
+          + maxHeaderBytes + " bytes per extended tar header");
     }
     if (maxFileBytes > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException(
@@ -40,7 +58,7 @@ public record ReadLimits(long maxFileBytes, long maxTotalBytes, int maxEntries) 
    * @return the new limits
    */
   public ReadLimits withMaxFileBytes(long maxFileBytes) {
-    return new ReadLimits(maxFileBytes, maxTotalBytes, maxEntries);
+    return new ReadLimits(maxFileBytes, maxTotalBytes, maxEntries, maxHeaderBytes);
   }
 
   /**
@@ -50,7 +68,7 @@ public record ReadLimits(long maxFileBytes, long maxTotalBytes, int maxEntries) 
    * @return the new limits
    */
   public ReadLimits withMaxTotalBytes(long maxTotalBytes) {
-    return new ReadLimits(maxFileBytes, maxTotalBytes, maxEntries);
+    return new ReadLimits(maxFileBytes, maxTotalBytes, maxEntries, maxHeaderBytes);
   }
 
   /**
@@ -60,6 +78,16 @@ public record ReadLimits(long maxFileBytes, long maxTotalBytes, int maxEntries) 
    * @return the new limits
    */
   public ReadLimits withMaxEntries(int maxEntries) {
-    return new ReadLimits(maxFileBytes, maxTotalBytes, maxEntries);
+    return new ReadLimits(maxFileBytes, maxTotalBytes, maxEntries, maxHeaderBytes);
+  }
+
+  /**
+   * These limits with another bound on extended tar headers (PAX headers, GNU long names).
+   *
+   * @param maxHeaderBytes largest extended header, in bytes
+   * @return the new limits
+   */
+  public ReadLimits withMaxHeaderBytes(int maxHeaderBytes) {
+    return new ReadLimits(maxFileBytes, maxTotalBytes, maxEntries, maxHeaderBytes);
   }
 }

@@ -1,21 +1,28 @@
 package org.icupgrade.assets;
 
 import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Predicate;
 import java.util.zip.GZIPInputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.icupgrade.assets.internal.ReleaseCollector;
+import org.icupgrade.assets.internal.TarStream;
 import org.icupgrade.core.assets.FrontendRelease;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a frontend release from a tar, a tar.gz or a directory, streaming, into a {@link
@@ -25,10 +32,15 @@ import org.icupgrade.core.assets.FrontendRelease;
  *
  * <p>Entries that could escape the release or lie about what they are are refused with an {@link
  * UnsafeArchiveException} naming the entry: absolute paths, {@code ..} segments, symbolic and hard
- * links, character and block devices, FIFOs, other special entries, duplicate keys (also after
- * {@code ./} and {@code //} are normalised away), and names that are not valid UTF-8. The {@link
- * ReadLimits} stop archive bombs. macOS metadata ({@code ._*} Apple Double files and
- * {@code .DS_Store}) is skipped. Directories contribute nothing.
+ * links, character and block devices, FIFOs, sparse files, volume headers and every other entry
+ * type that is not a file or a directory, duplicate keys (also after {@code ./} and {@code //} are
+ * normalised away), and names that are not valid UTF-8. A name from a PAX {@code path} or a GNU
+ * long name is checked exactly as a ustar name. The {@link ReadLimits} stop archive bombs, and an
+ * extended header (PAX, GNU long name) over {@link ReadLimits#maxHeaderBytes()} is refused from
+ * its size alone, before any of it is read. A stream that is not a tar (an HTML error page), that
+ * is empty, or that ends before its end-of-archive block (an interrupted download, gzip or tar)
+ * is refused with a {@link ReleaseReadException} saying so. macOS metadata ({@code ._*} Apple
+ * Double files and {@code .DS_Store}) is skipped. Directories contribute nothing.
  *
  * <p><b>Warning:</b> file contents are held in memory (up to {@link ReadLimits#maxTotalBytes()}
  * plus the gzip encodings).
@@ -145,7 +157,9 @@ public final class ReleaseReader {
     try {
       return readTar(new GZIPInputStream(in, 64 * 1024));
     } catch (IOException e) {
-      throw new ReleaseReadException("not a gzip stream: " + e.getMessage(), e);
+      throw new ReleaseReadException("not a gzip stream, or one cut short in its header: "
+          + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName())
+          + "; check the download", e);
     }
   }
 
@@ -157,30 +171,24 @@ public final class ReleaseReader {
    */
   public FrontendRelease readTar(InputStream in) {
     ReleaseCollector collector = new ReleaseCollector(limits, publishHidden);
+    // Our own header loop, not commons-compress: see TarStream for what that one buffers first.
+    TarStream tar = new TarStream(in, limits);
     try {
-      // UTF-8: commons-compress replaces bytes that are not UTF-8 with '?', which the collector
-      // refuses; PAX names are UTF-8 by definition.
-      TarArchiveInputStream tar = new TarArchiveInputStream(in, "UTF-8");
-      TarArchiveEntry entry;
-      while ((entry = tar.getNextEntry()) != null) {
-        String name = entry.getName();
-        collector.countEntry(name, entry.isFile() ? entry.getSize() : 0);
-        if (entry.isSymbolicLink()) {
-          throw ReleaseCollector.refuse(name, "symbolic links");
-        } else if (entry.isLink()) {
-          throw ReleaseCollector.refuse(name, "hard links");
-        } else if (entry.isCharacterDevice() || entry.isBlockDevice()) {
-          throw ReleaseCollector.refuse(name, "device files");
-        } else if (entry.isFIFO()) {
-          throw ReleaseCollector.refuse(name, "FIFOs");
-        } else if (entry.isDirectory()) {
+      TarStream.Entry entry;
+      while ((entry = tar.next()) != null) {
+        String name = entry.name();
+        collector.countEntry(name, entry.size());
+        if (entry.isDirectory()) {
           collector.directory(name);
-        } else if (entry.isFile() && !entry.isSparse()) {
-          collector.file(name, entry.getSize(), tar);
         } else {
-          throw ReleaseCollector.refuse(name, "special entries (sparse files, volume headers)");
+          collector.file(name, entry.size(), tar.content());
         }
       }
+    } catch (java.io.EOFException | java.util.zip.ZipException e) {
+      // from GZIPInputStream: the compressed stream ends early or its data or CRC is wrong
+      throw new ReleaseReadException("the release archive is cut short or corrupt (" + e
+          .getMessage() + "): an interrupted or damaged download? Check it and download again",
+          e);
     } catch (IOException e) {
       throw new ReleaseReadException("cannot read the release tar: " + e.getMessage(), e);
     }
@@ -189,19 +197,26 @@ public final class ReleaseReader {
 
   /**
    * Reads every regular file under {@code root}; symbolic links and special files are refused,
-   * never followed.
+   * never followed, and so is a file with hard links outside {@code root} (its content could be
+   * changed from there, or it could be a file the release should not see). Names are read as the
+   * bytes the file system holds and must be UTF-8, whatever the JVM's locale: under
+   * {@code LANG=C} Java would otherwise show {@code café.js} as {@code caf??.js}.
    *
    * @param root the release's top directory, which maps to key {@code /}
    * @return the release
    */
   public FrontendRelease readDirectory(Path root) {
     ReleaseCollector collector = new ReleaseCollector(limits, publishHidden);
+    DirectoryNames names = new DirectoryNames(root);
+    // Files with more than one link: how many of their links are inside root, and one name.
+    Map<Object, int[]> linkCounts = new HashMap<>();
+    Map<Object, String> linkNames = new HashMap<>();
     try {
       Files.walkFileTree(root, new SimpleFileVisitor<>() {
         @Override
         public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
           if (!dir.equals(root)) {
-            String name = relative(root, dir);
+            String name = names.of(dir);
             collector.countEntry(name, 0);
             collector.directory(name);
           }
@@ -210,12 +225,18 @@ public final class ReleaseReader {
 
         @Override
         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          String name = relative(root, file);
+          String name = names.of(file);
           if (attrs.isSymbolicLink()) {
             throw ReleaseCollector.refuse(name, "symbolic links");
           }
           if (!attrs.isRegularFile()) {
             throw ReleaseCollector.refuse(name, "device files, FIFOs and sockets");
+          }
+          int links = linkCount(file);
+          if (links > 1) {
+            Object key = attrs.fileKey() != null ? attrs.fileKey() : name;
+            linkCounts.computeIfAbsent(key, k -> new int[] {links, 0})[1]++;
+            linkNames.putIfAbsent(key, name);
           }
           collector.countEntry(name, attrs.size());
           try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
@@ -227,7 +248,73 @@ public final class ReleaseReader {
     } catch (IOException e) {
       throw new ReleaseReadException("cannot read release directory " + root, e);
     }
+    linkCounts.forEach((key, counts) -> {
+      if (counts[1] < counts[0]) {
+        throw new UnsafeArchiveException(linkNames.get(key), "it has " + counts[0]
+            + " hard links but only " + counts[1] + " inside the release directory: hard links"
+            + " to files outside it are not allowed in a release (copy the file instead)");
+      }
+    });
     return checked(collector.release(), "the release directory " + root);
+  }
+
+  private static int linkCount(Path file) throws IOException {
+    try {
+      Object n = Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+      return n instanceof Integer i ? i : 1;
+    } catch (UnsupportedOperationException | IllegalArgumentException e) {
+      return 1; // no unix view (Windows): no link count to check
+    }
+  }
+
+  /**
+   * Names relative to the root, from the bytes the file system holds. {@code Path.toString()}
+   * decodes them with {@code sun.jnu.encoding}, the locale's charset, which under {@code LANG=C}
+   * is ASCII and turns every other byte into {@code ?}; {@code Path.toUri()} percent-encodes the
+   * path's own bytes instead, so decoding those as UTF-8 gives the true name on any locale.
+   */
+  private static final class DirectoryNames {
+    private final @Nullable String rootUri;
+    private final Path root;
+
+    DirectoryNames(Path root) {
+      this.root = root;
+      // null for an opaque URI (a zip file system's jar: URIs): names come from toString() there
+      String uri = root.toUri().getRawPath();
+      this.rootUri = uri == null ? null : uri.endsWith("/") ? uri : uri + "/";
+    }
+
+    String of(Path p) {
+      String uri = rootUri == null ? null : p.toUri().getRawPath();
+      if (uri == null || rootUri == null || !uri.startsWith(rootUri)) {
+        return relative(root, p); // no byte-level view of this file system's names
+      }
+      int end = uri.endsWith("/") ? uri.length() - 1 : uri.length();
+      byte[] bytes = percentDecode(uri.substring(rootUri.length(), end));
+      try {
+        return StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT)
+            .decode(ByteBuffer.wrap(bytes)).toString();
+      } catch (CharacterCodingException e) {
+        throw new UnsafeArchiveException(new String(bytes, StandardCharsets.UTF_8),
+            "its name is not valid UTF-8");
+      }
+    }
+
+    private static byte[] percentDecode(String s) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if (c == '%' && i + 2 < s.length()) {
+          out.write(Integer.parseInt(s, i + 1, i + 3, 16));
+          i += 2;
+        } else {
+          out.write(c);
+        }
+      }
+      return out.toByteArray();
+    }
   }
 
   private static String relative(Path root, Path p) {

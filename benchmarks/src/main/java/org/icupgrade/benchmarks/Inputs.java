@@ -45,11 +45,35 @@ final class Inputs {
     return b;
   }
 
-  /** Random bytes behind a WASM header, so that {@code WasmModule} accepts them. */
+  /**
+   * A valid WASM module of {@code size} bytes: the header and, from 11 bytes on, one custom
+   * section (empty name) of random bytes, which the installer's local module check accepts.
+   */
   static byte[] wasm(int size) {
     byte[] b = bytes(size, 7);
     byte[] magic = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
     System.arraycopy(magic, 0, b, 0, Math.min(8, size));
+    if (size >= 11) {
+      int lebLength = 1;
+      while (lebLength(size - 9 - lebLength) > lebLength) { // a padded LEB128 is valid
+        lebLength++;
+      }
+      int content = size - 9 - lebLength;
+      b[8] = 0; // custom section
+      for (int i = 0; i < lebLength; i++) {
+        int bits = (content >>> (7 * i)) & 0x7f;
+        b[9 + i] = (byte) (i < lebLength - 1 ? bits | 0x80 : bits);
+      }
+      b[9 + lebLength] = 0; // its name is empty
+    }
     return b;
+  }
+
+  private static int lebLength(int v) {
+    int n = 1;
+    for (int x = v >>> 7; x != 0; x >>>= 7) {
+      n++;
+    }
+    return n;
   }
 }

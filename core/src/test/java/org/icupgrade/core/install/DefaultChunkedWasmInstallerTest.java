@@ -32,15 +32,7 @@ class DefaultChunkedWasmInstallerTest {
   final List<Duration> slept = Collections.synchronizedList(new ArrayList<>());
 
   static WasmModule module(int size, int seed) {
-    byte[] b = new byte[size];
-    b[1] = 0x61;
-    b[2] = 0x73;
-    b[3] = 0x6d;
-    b[4] = 1;
-    for (int i = 8; i < size; i++) {
-      b[i] = (byte) (i * 31 + seed + i / 65_536);
-    }
-    return WasmModule.of(b);
+    return TestModules.of(size, seed);
   }
 
   ChunkedWasmInstaller installer() {
@@ -114,11 +106,7 @@ class DefaultChunkedWasmInstallerTest {
 
   @Test
   void install_identicalChunks_uploadedOnce() {
-    byte[] b = new byte[4 * WasmModule.CHUNK_SIZE];
-    b[1] = 0x61;
-    b[2] = 0x73;
-    b[3] = 0x6d;
-    WasmModule m = WasmModule.of(b);
+    WasmModule m = TestModules.of(4 * WasmModule.CHUNK_SIZE, 0);
     installer().install(TARGET, m, InstallMode.install());
     // chunk 0 carries the magic; chunks 1..3 are all zeros and share one hash
     assertEquals(2, mc.count("upload_chunk"));

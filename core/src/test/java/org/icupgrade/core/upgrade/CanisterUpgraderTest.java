@@ -39,7 +39,7 @@ class CanisterUpgraderTest {
   final List<Principal> committers = new ArrayList<>();
   final List<String> assetCalls = new ArrayList<>();
   final Sha256 v1 = Sha256.of(new byte[] {1});
-  final WasmModule v2 = WasmModule.of(new byte[] {0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 2});
+  final WasmModule v2 = org.icupgrade.core.install.TestModules.of(20, 2);
   RuntimeException syncFailure;
 
   @BeforeEach

@@ -1,10 +1,12 @@
 package org.icupgrade.deployer.release;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,6 +25,7 @@ import org.icupgrade.core.IntegrityException;
 import org.icupgrade.core.Sha256;
 import org.icupgrade.core.WasmModule;
 import org.icupgrade.core.assets.FrontendRelease;
+import org.icupgrade.core.install.ModuleCheck;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -63,11 +66,29 @@ public final class ReleaseCatalog {
 
   static final String SHA256SUMS = "SHA256SUMS";
 
+  /**
+   * The largest WASM asset downloaded: the IC's limit on a module, 100 MiB (IC-NOTES "Limits";
+   * the interface specification's {@code install_chunked_code} takes at most 100 chunks of
+   * 1 MiB). A gzip module is smaller than what it expands to, so the bound holds for both.
+   */
+  public static final long MAX_WASM_BYTES = 100L << 20;
+
+  /**
+   * The default bound on the frontend archive: what {@code ReleaseReader.defaults()} of
+   * {@code assets-diff} reads at most, 1 GiB of content in 100,000 entries, plus their tar headers
+   * and padding (at most 2.5 KiB an entry with a PAX header), rounded up.
+   */
+  public static final long DEFAULT_MAX_FRONTEND_BYTES = (1L << 30) + (256L << 20);
+
+  // A checksum file lists a few hashes: a megabyte is already a hostile one.
+  static final long MAX_CHECKSUM_FILE_BYTES = 1L << 20;
+
   private final ReleaseSource source;
   private final String wasmAsset;
   private final String frontendAsset;
   private final FrontendReader frontendReader;
   private final boolean includePrereleases;
+  private final long maxFrontendBytes;
   private final Clock clock;
   private final AtomicReference<@Nullable ReleaseArtifacts> current = new AtomicReference<>();
   private final AtomicReference<@Nullable RuntimeException> lastFailure = new AtomicReference<>();
@@ -83,6 +104,7 @@ public final class ReleaseCatalog {
     this.frontendAsset = b.frontendAsset;
     this.frontendReader = b.frontendReader;
     this.includePrereleases = b.includePrereleases;
+    this.maxFrontendBytes = b.maxFrontendBytes;
     this.clock = b.clock;
   }
 
@@ -109,6 +131,7 @@ public final class ReleaseCatalog {
     b.frontendAsset = frontendAsset;
     b.frontendReader = frontendReader;
     b.includePrereleases = includePrereleases;
+    b.maxFrontendBytes = maxFrontendBytes;
     b.clock = clock;
     return b;
   }
@@ -202,7 +225,7 @@ public final class ReleaseCatalog {
     }
     Checksums checksums = new Checksums(r);
     try {
-      byte[] wasmBytes = readAll(r, wasmAsset);
+      byte[] wasmBytes = readAll(r, wasmAsset, MAX_WASM_BYTES, "the IC's limit on a WASM module");
       checksums.verify(wasmAsset, Sha256.of(wasmBytes));
       WasmModule module;
       try {
@@ -211,9 +234,19 @@ public final class ReleaseCatalog {
         throw new IntegrityException("asset " + wasmAsset + " of release " + r.tag() + " is not"
             + " a WASM module (" + e.getMessage() + "): check the catalog's wasmAsset name");
       }
+      try {
+        // refused here, kept in lastFailure(), rather than by the IC after every chunk went up
+        ModuleCheck.check(module);
+      } catch (IntegrityException e) {
+        throw new IntegrityException("asset " + wasmAsset + " of release " + r.tag() + ": "
+            + e.getMessage());
+      }
       Path archive = Files.createTempFile("icupgrade-frontend-", ".archive");
       try {
-        source.downloadTo(r, frontendAsset, archive);
+        try (InputStream in = bounded(r, frontendAsset, maxFrontendBytes,
+            "the catalog's maxFrontendBytes")) {
+          Files.copy(in, archive, StandardCopyOption.REPLACE_EXISTING);
+        }
         Sha256 archiveHash;
         try (InputStream in = Files.newInputStream(archive)) {
           archiveHash = Sha256.of(in);
@@ -265,10 +298,54 @@ public final class ReleaseCatalog {
     }, 0, period.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private byte[] readAll(Release r, String asset) throws IOException {
-    try (InputStream in = source.download(r, asset)) {
+  private byte[] readAll(Release r, String asset, long max, String limit) throws IOException {
+    try (InputStream in = bounded(r, asset, max, limit)) {
       return in.readAllBytes();
     }
+  }
+
+  /** The asset's download, refused as soon as it goes beyond {@code max} bytes. */
+  private InputStream bounded(Release r, String asset, long max, String limit)
+      throws IOException {
+    InputStream in = source.download(r, asset);
+    return new FilterInputStream(in) {
+      private long read;
+
+      @Override
+      public int read() throws IOException {
+        int b = super.read();
+        if (b >= 0) {
+          count(1);
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        // one byte more than the bound, so that an asset of exactly max bytes is accepted
+        int n = super.read(b, off, (int) Math.min(len, Math.max(1, max - read + 1)));
+        if (n > 0) {
+          count(n);
+        }
+        return n;
+      }
+
+      @Override
+      public long skip(long n) throws IOException {
+        long k = super.skip(Math.min(n, max - read + 1));
+        count(k);
+        return k;
+      }
+
+      private void count(long n) {
+        read += n;
+        if (read > max) {
+          throw new ReleaseSourceException("asset " + asset + " of release " + r.tag() + " from "
+              + source + " is larger than " + max + " bytes (" + limit + "): refused while"
+              + " downloading; check that the catalog names the right asset", false, null);
+        }
+      }
+    };
   }
 
   @Override
@@ -294,7 +371,8 @@ public final class ReleaseCatalog {
         expected.add(d);
       });
       if (release.asset(asset + ".sha256").isPresent()) {
-        String text = new String(readAll(release, asset + ".sha256"), StandardCharsets.UTF_8);
+        String text = new String(readAll(release, asset + ".sha256", MAX_CHECKSUM_FILE_BYTES,
+            "the bound on a checksum file"), StandardCharsets.UTF_8);
         sources.add(asset + ".sha256");
         expected.add(hex(text.trim().split("\\s+")[0], asset + ".sha256"));
       }
@@ -321,7 +399,8 @@ public final class ReleaseCatalog {
       Map<String, Sha256> m = sums;
       if (m == null) {
         m = new HashMap<>();
-        String text = new String(readAll(release, SHA256SUMS), StandardCharsets.UTF_8);
+        String text = new String(readAll(release, SHA256SUMS, MAX_CHECKSUM_FILE_BYTES,
+            "the bound on a checksum file"), StandardCharsets.UTF_8);
         for (String line : text.split("\\R")) {
           String t = line.strip();
           if (t.isEmpty() || t.startsWith("#")) {
@@ -357,6 +436,7 @@ public final class ReleaseCatalog {
     private @Nullable String frontendAsset;
     private @Nullable FrontendReader frontendReader;
     private boolean includePrereleases;
+    private long maxFrontendBytes = DEFAULT_MAX_FRONTEND_BYTES;
     private Clock clock = Clock.systemUTC();
 
     private Builder(ReleaseSource source) {
@@ -396,6 +476,24 @@ public final class ReleaseCatalog {
      */
     public Builder includePrereleases(boolean includePrereleases) {
       this.includePrereleases = includePrereleases;
+      return this;
+    }
+
+    /**
+     * The largest frontend archive downloaded; a larger one is refused while it streams, and the
+     * failure is kept in {@link ReleaseCatalog#lastFailure()}. By default
+     * {@link ReleaseCatalog#DEFAULT_MAX_FRONTEND_BYTES}, sized for {@code ReleaseReader.defaults()}; set it to
+     * match a reader with other limits.
+     *
+     * @param maxFrontendBytes the bound, in bytes
+     * @return this builder
+     */
+    public Builder maxFrontendBytes(long maxFrontendBytes) {
+      if (maxFrontendBytes <= 0) {
+        throw new IllegalArgumentException("maxFrontendBytes must be positive: "
+            + maxFrontendBytes);
+      }
+      this.maxFrontendBytes = maxFrontendBytes;
       return this;
     }
 

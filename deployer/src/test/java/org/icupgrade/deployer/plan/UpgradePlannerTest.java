@@ -40,8 +40,9 @@ class UpgradePlannerTest {
   static final Principal STORAGE = Principal.fromText("rrkah-fqaaa-aaaaa-aaaaq-cai");
   static final Principal OWNER = Principal.fromBytes(new byte[] {1, 2, 2});
   static final Principal STRANGER = Principal.fromBytes(new byte[] {7, 7});
-  static final byte[] WASM_V1 = {0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1};
-  static final byte[] WASM_V2 = {0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 2};
+  // valid modules (the catalog checks them): the header and an empty-named custom section
+  static final byte[] WASM_V1 = {0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0, 1, 0};
+  static final byte[] WASM_V2 = {0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0, 2, 1, 'a'};
 
   /** The "archive" is the text of /index.html. */
   static final FrontendReader READER = archive -> {

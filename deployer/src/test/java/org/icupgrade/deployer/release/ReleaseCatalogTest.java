@@ -30,8 +30,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ReleaseCatalogTest {
-  static final byte[] WASM_V1 = {0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1};
-  static final byte[] WASM_V2 = {0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 2};
+  // valid modules (the catalog checks them): the header and an empty-named custom section
+  static final byte[] WASM_V1 = {0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0, 1, 0};
+  static final byte[] WASM_V2 = {0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0, 2, 1, 'a'};
   static final Instant T0 = Instant.parse("2026-11-24T00:00:00Z");
 
   @TempDir Path root;

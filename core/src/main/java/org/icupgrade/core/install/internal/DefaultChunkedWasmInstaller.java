@@ -26,6 +26,7 @@ import org.icupgrade.core.install.InstallEvent;
 import org.icupgrade.core.install.InstallListener;
 import org.icupgrade.core.install.InstallOutcome;
 import org.icupgrade.core.install.InstallRequest;
+import org.icupgrade.core.install.ModuleCheck;
 import org.icupgrade.core.management.InstallChunkedCodeRequest;
 import org.icupgrade.core.management.ManagementCanister;
 
@@ -125,6 +126,8 @@ public final class DefaultChunkedWasmInstaller implements ChunkedWasmInstaller {
                 + " beside the chunk hashes, at most "
                 + (SINGLE_MESSAGE_LIMIT - CHUNKED_MESSAGE_OVERHEAD) + " bytes");
       }
+      // Before any call: a module the IC would refuse costs no upload (nor a status read).
+      ModuleCheck.check(module);
       Optional<Sha256> before = call("module_hash", () -> managementCanister.moduleHash(target));
       if (request.installMode().kind() == InstallMode.Kind.UPGRADE
           && !request.force()
