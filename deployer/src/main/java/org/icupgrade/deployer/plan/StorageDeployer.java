@@ -44,6 +44,13 @@ import org.jspecify.annotations.Nullable;
  * {@link #listStorages}: the record goes {@code UpgradingWasm} or {@code UpgradingFrontend}, then
  * {@code Completed} with the new hashes and tag, or {@code Failed} with the reason.
  *
+ * <p>Each upgrade is a durable job: its progress and lease live in the record (see
+ * {@link UpgradeJobState}), so that when this deployer dies another one sharing the registry
+ * takes the job over once the lease has expired ({@link #start}, {@link #recoverAbandoned}) and
+ * finishes it; a job that could not start the canister again, delete its snapshot or hand the
+ * rights back stays {@code HandbackPending} and is retried, never reported done while the backend
+ * holds rights.
+ *
  * <pre>{@code
  * StorageDeployer deployer = StorageDeployer.builder(registry, catalog, upgrader, executor).build();
  * deployer.upgradeStorage(owner, canisterId, UpgradeScope.ALL);
