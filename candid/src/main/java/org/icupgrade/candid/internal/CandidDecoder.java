@@ -48,35 +48,47 @@ final class CandidDecoder {
   private static final int SERVICE = -23;
 
   /**
-   * Values of a zero-width type ({@code null}, {@code reserved}, a record of those) take no bytes,
-   * so their count in a vector cannot be checked against the input; the spec leaves the bound to
-   * the decoder ("a decoder may limit ..."). No IC interface sends more than a handful.
+   * Nesting bound of values, and so of the walk through the type table that reading them is (the
+   * only walk of the table that is not one linear pass): a recursive type such as
+   * {@code type t = record { t }} would never end, and a deep one would overflow the stack.
    */
-  private static final long MAX_ZERO_WIDTH_ELEMENTS = 1_000_000;
-  /** Nesting bound; a recursive type such as {@code type t = record { t }} would never end. */
-  private static final int MAX_DEPTH = 512;
+  static final int MAX_DEPTH = 512;
+
+  // What path[d] is: how the value at depth d + 1 sits in the value at depth d.
+  private static final byte STEP_FIELD = 0;
+  private static final byte STEP_INDEX = 1;
+  private static final byte STEP_OPT = 2;
 
   /** One type table entry: its opcode, and for opt/vec the inner type, for record/variant fields. */
   private record Entry(int opcode, int inner, long[] ids, int[] types) {}
 
   private final byte[] in;
   private final @Nullable String method;
+  private final long budget;
+  private long spent;
   private int pos;
   private Entry[] table = new Entry[0];
+  /** Where the value being read is, for errors: one step per depth, the field id or index. */
+  private final byte[] pathStep = new byte[MAX_DEPTH + 2];
+  private final long[] pathKey = new long[MAX_DEPTH + 2];
+  private int depth;
 
-  private CandidDecoder(byte[] in, @Nullable String method) {
+  private CandidDecoder(byte[] in, @Nullable String method, DecodeBudget budget) {
     this.in = in;
     this.method = method;
+    this.budget = budget.valuesFor(in.length);
   }
 
   /**
    * The values of a message, one per argument.
    *
    * @param method what the message is, for errors ({@code upload_chunk argument}), or null
-   * @throws CandidException when the bytes are not Candid
+   * @param budget how many values the message may make
+   * @throws CandidException when the bytes are not Candid, or need more values than the budget
    */
-  static List<@Nullable Object> decode(byte[] candid, @Nullable String method) {
-    return new CandidDecoder(candid, method).message();
+  static List<@Nullable Object> decode(
+      byte[] candid, @Nullable String method, DecodeBudget budget) {
+    return new CandidDecoder(candid, method, budget).message();
   }
 
   private List<@Nullable Object> message() {
@@ -99,6 +111,7 @@ final class CandidDecoder {
     for (int t : args) {
       out.add(value(t, 0));
     }
+    depth = 0;
     if (pos != in.length) {
       throw malformed((in.length - pos) + " bytes left after the last value");
     }
@@ -165,8 +178,12 @@ final class CandidDecoder {
   }
 
   private @Nullable Object value(int type, int depth) {
+    this.depth = depth;
     if (depth > MAX_DEPTH) {
       throw malformed("values nested deeper than " + MAX_DEPTH);
+    }
+    if (++spent > budget) {
+      throw overBudget();
     }
     if (type >= 0) {
       return composite(table[type], depth);
@@ -226,6 +243,7 @@ final class CandidDecoder {
         if (flag != 1) {
           throw malformed("an opt starts with 0 or 1, got " + flag);
         }
+        pathStep[depth] = STEP_OPT;
         return Optional.ofNullable(value(e.inner, depth + 1));
       }
       case CandidType.VEC: {
@@ -238,14 +256,21 @@ final class CandidDecoder {
         }
         int len = checkedLength(n, minWidth(e.inner));
         List<@Nullable Object> items = new ArrayList<>(Math.min(len, 1024));
+        pathStep[depth] = STEP_INDEX;
         for (int i = 0; i < len; i++) {
+          pathKey[depth] = i;
           items.add(value(e.inner, depth + 1));
         }
         return items;
       }
       case CandidType.RECORD: {
+        if (e.ids.length == 0) {
+          return Map.of();
+        }
         Map<Long, @Nullable Object> fields = new LinkedHashMap<>();
+        pathStep[depth] = STEP_FIELD;
         for (int i = 0; i < e.ids.length; i++) {
+          pathKey[depth] = e.ids[i];
           fields.put(e.ids[i], value(e.types[i], depth + 1));
         }
         return fields;
@@ -255,7 +280,9 @@ final class CandidDecoder {
         if (tag >= e.ids.length) {
           throw malformed("variant tag index " + tag + " of " + e.ids.length);
         }
-        Map<Long, @Nullable Object> v = new LinkedHashMap<>();
+        pathStep[depth] = STEP_FIELD;
+        pathKey[depth] = e.ids[(int) tag];
+        Map<Long, @Nullable Object> v = new LinkedHashMap<>(2);
         v.put(e.ids[(int) tag], value(e.types[(int) tag], depth + 1));
         return v;
       }
@@ -346,11 +373,22 @@ final class CandidDecoder {
     return wide;
   }
 
+  /**
+   * A vector's length: at most one element per remaining byte, or for elements that take no bytes
+   * (whose count the input cannot bound), at most what remains of the budget.
+   */
   private int checkedLength(long n, int minWidth) {
     long remaining = in.length - pos;
-    if (minWidth > 0 ? n > remaining : n > MAX_ZERO_WIDTH_ELEMENTS) {
+    if (minWidth > 0 && n > remaining) {
       throw malformed("a vector claims " + Long.toUnsignedString(n)
           + " elements but only " + remaining + " bytes remain");
+    }
+    if (minWidth == 0 && n > budget - spent) {
+      throw overBudget(n);
+    }
+    if (n > Integer.MAX_VALUE - 8) {
+      // Only a budget configured beyond any Java list gets here.
+      throw overBudget(n);
     }
     return (int) n;
   }
@@ -498,7 +536,43 @@ final class CandidDecoder {
     return v;
   }
 
+  private CandidException overBudget() {
+    return new CandidException(method, path(), "at byte " + pos + ": the message needs more than "
+        + budget + " values, its decode budget (" + DecodeBudget.class.getSimpleName()
+        + "); a reply or argument of an IC interface never does", null);
+  }
+
+  private CandidException overBudget(long elements) {
+    return new CandidException(method, path(), "at byte " + pos + ": a vector claims "
+        + Long.toUnsignedString(elements) + " elements that take no bytes, more than the "
+        + (budget - spent) + " values left of the message's decode budget of " + budget, null);
+  }
+
   private CandidException malformed(String why) {
-    return new CandidException(method, null, "at byte " + pos + ": " + why, null);
+    return new CandidException(method, path(), "at byte " + pos + ": " + why, null);
+  }
+
+  /** The path to the value being read, as {@link Decoded} names fields; null at the top. */
+  private @Nullable String path() {
+    if (depth == 0) {
+      return null;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (int d = 0; d < depth && d < pathStep.length; d++) {
+      switch (pathStep[d]) {
+        case STEP_INDEX:
+          sb.append('[').append(pathKey[d]).append(']');
+          break;
+        case STEP_FIELD:
+          if (sb.length() > 0) {
+            sb.append('.');
+          }
+          sb.append(CandidType.nameOf(pathKey[d]));
+          break;
+        default:
+          break;
+      }
+    }
+    return sb.length() == 0 ? null : sb.toString();
   }
 }

@@ -167,8 +167,8 @@ class CandidDecoderTest {
     CandidException e =
         assertThrows(CandidException.class, () -> Idl.decode(hex(bytes), "probe argument"));
     assertEquals(Optional.of("probe argument"), e.method());
-    assertTrue(e.getMessage().startsWith("malformed Candid in probe argument: at byte "),
-        e.getMessage());
+    assertTrue(e.getMessage().startsWith("malformed Candid in probe argument"), e.getMessage());
+    assertTrue(e.getMessage().contains(": at byte "), e.getMessage());
   }
 
   @Test
