@@ -29,8 +29,15 @@ import org.jspecify.annotations.Nullable;
  * every length is checked against the bytes that remain, and blobs are one array copy. ic4j stays
  * in the tests as an independent reader of what {@link CandidEncoder} writes.
  *
- * <p>Every failure is a {@link CandidException} naming the message and the byte where reading
- * stopped; the whole input must be consumed. Reading past the end is checked before each read, so
+ * <p>Linear in the input: the type table is read once, whether a vector's element takes any bytes
+ * is decided once per message in time linear in the table, and every value read costs constant
+ * work (a {@code nat}, text or blob linear in its bytes). A message may make at most its
+ * {@link DecodeBudget} of values in total, which bounds memory and time for the values that take no
+ * bytes ({@code vec (vec record {})}); nesting is bounded by {@link #MAX_DEPTH}.
+ *
+ * <p>Every failure is a {@link CandidException} naming the message, the field path where known
+ * (field names as the types of this package spell them, others as their ids) and the byte where
+ * reading stopped; the whole input must be consumed. Reading past the end is checked before each read, so
  * no {@link IndexOutOfBoundsException} is caught and mistaken for a short message: one would be a
  * bug here, and propagates as one.
  */

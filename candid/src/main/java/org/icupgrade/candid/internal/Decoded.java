@@ -174,7 +174,7 @@ public final class Decoded {
   public BigInteger nat() {
     if (raw instanceof BigInteger b) {
       if (b.signum() < 0) {
-        throw notOfType("expected nat, got the negative int " + b);
+        throw notOfType("expected nat, got the negative int " + show(b));
       }
       return b;
     }
@@ -195,7 +195,7 @@ public final class Decoded {
   public long natLong() {
     BigInteger n = nat();
     if (n.compareTo(LONG_MAX) > 0) {
-      throw error("the number " + n + " is out of range (at most " + Long.MAX_VALUE + ")");
+      throw error("the number " + show(n) + " is out of range (at most " + Long.MAX_VALUE + ")");
     }
     return n.longValue();
   }
@@ -204,7 +204,7 @@ public final class Decoded {
   public int natInt() {
     BigInteger n = nat();
     if (n.compareTo(INT_MAX) > 0) {
-      throw error("the number " + n + " is out of range (at most " + Integer.MAX_VALUE + ")");
+      throw error("the number " + show(n) + " is out of range (at most " + Integer.MAX_VALUE + ")");
     }
     return n.intValue();
   }
@@ -213,7 +213,7 @@ public final class Decoded {
   public int nat16() {
     BigInteger n = nat();
     if (n.compareTo(NAT16_MAX) > 0) {
-      throw error("the number " + n + " is out of range for a nat16 (at most 65535)");
+      throw error("the number " + show(n) + " is out of range for a nat16 (at most 65535)");
     }
     return n.intValue();
   }
@@ -222,7 +222,7 @@ public final class Decoded {
   public BigInteger nat64() {
     BigInteger n = nat();
     if (n.compareTo(TWO_64) >= 0) {
-      throw error("the number " + n + " is out of range for a nat64");
+      throw error("the number " + show(n) + " is out of range for a nat64");
     }
     return n;
   }
@@ -248,7 +248,7 @@ public final class Decoded {
   public long integerLong() {
     BigInteger n = integer();
     if (n.compareTo(LONG_MAX) > 0 || n.compareTo(LONG_MIN) < 0) {
-      throw error("the number " + n + " is out of range for a 64-bit long");
+      throw error("the number " + show(n) + " is out of range for a 64-bit long");
     }
     return n.longValue();
   }
@@ -322,6 +322,15 @@ public final class Decoded {
     } catch (IllegalArgumentException e) {
       throw new CandidException(method, field(), e.getMessage(), e);
     }
+  }
+
+  /**
+   * A number for an error message: in decimal up to 128 bits, otherwise by its size, as printing a
+   * nat of a million digits (a 2 MiB message can hold one) would cost more than reading it.
+   */
+  private static String show(BigInteger n) {
+    return n.bitLength() <= 128 ? n.toString()
+        : "of " + n.bitLength() + " bits" + (n.signum() < 0 ? " (negative)" : "");
   }
 
   private static String describe(@Nullable Object v) {

@@ -174,6 +174,23 @@ class HostileCandidTest {
     assertTrue(e.getMessage().contains("18446744073709551616"), e.getMessage());
   }
 
+  /** A 1 MiB nat: read in one pass, and the error gives its size instead of its 2.5 M digits. */
+  @Test
+  void decodeListArgs_natOfAMebibyte_refusedQuicklyNamingItsSize() {
+    byte[] head = Idl.encode(Idl.value("start", Optional.of(BigInteger.ZERO),
+        "length", Optional.empty()), AssetCandid.LIST_ARGS);
+    // The encoding ends: ... start = opt (01) nat 0 (00), length = none (00).
+    int n = 1 << 20;
+    byte[] args = new byte[head.length - 2 + n + 2];
+    System.arraycopy(head, 0, args, 0, head.length - 2);
+    java.util.Arrays.fill(args, head.length - 2, head.length - 2 + n, (byte) 0xFF);
+    args[args.length - 2] = 0x01;
+    args[args.length - 1] = 0x00;
+    CandidException e = assertTimeoutPreemptively(Duration.ofSeconds(2),
+        () -> assertThrows(CandidException.class, () -> AssetCandid.decodeListArgs(args)));
+    assertTrue(e.getMessage().contains("of " + (7 * n + 1) + " bits"), e.getMessage());
+  }
+
   @Test
   void decodeSnapshotResult_natBeyond64BitsForANat64_refused() {
     CandidType asNat = Idl.record("id", Idl.BLOB, "taken_at_timestamp", Idl.NAT,
