@@ -13,13 +13,15 @@ package org.icupgrade.candid.internal;
  * help either, as {@code vec (vec record {})} multiplies it (104 bytes once allocated 1.9 GB). The
  * Candid spec leaves this bound to the decoder.
  *
- * <p>The budget of a message of {@code n} bytes is {@code valuesPerInputByte × n + baseValues}.
- * The {@link #DEFAULT} (2 per byte plus 65,536) is tied to the IC's message limit of 2 MiB
- * ({@link #IC_MESSAGE_LIMIT}, ingress messages and replies alike): a reply at that limit may make at
- * most about 4.3 million values, a small message at most 65,536 plus a few, while every interface
- * this library reads needs well under one value per byte (a record field, a vector element or a
- * variant takes at least one byte unless its type is zero-width). Time is bounded with it: the
- * decoder's work is linear in the input plus the values it makes.
+ * <p>The budget of a message of {@code n} bytes is {@code valuesPerInputByte × n + baseValues},
+ * and never more than {@code maxValues}. The {@link #DEFAULT} (2 per byte plus 65,536, at most
+ * what a message at the limit gets) is tied to the IC's message limit of 2 MiB
+ * ({@link #IC_MESSAGE_LIMIT}, ingress messages and replies alike): a message at that limit may make
+ * at most 4,259,840 values (each a few tens of bytes of heap, so a few hundred MB at the very worst),
+ * a longer one no more, and a small message at most 65,536 plus a few; every interface this library
+ * reads needs well under one value per byte (a record field, a vector element or a variant takes at
+ * least one byte unless its type is zero-width, and a blob or a text is one value however long).
+ * Time is bounded with it: the decoder's work is linear in the input plus the values it makes.
  *
  * <p>Configuration: {@link Idl#decode(byte[], String, DecodeBudget)},
  * {@link Idl#decodeFirst(byte[], String, DecodeBudget)} and
@@ -31,15 +33,21 @@ public final class DecodeBudget {
   /** The IC's limit on the size of an ingress message and of a reply: 2 MiB. */
   public static final int IC_MESSAGE_LIMIT = 2 * 1024 * 1024;
 
-  /** 2 values per input byte plus 65,536: see the class comment. */
-  public static final DecodeBudget DEFAULT = new DecodeBudget(2, 65_536);
+  /**
+   * 2 values per input byte plus 65,536, at most what a message of {@link #IC_MESSAGE_LIMIT} bytes
+   * gets: see the class comment.
+   */
+  public static final DecodeBudget DEFAULT =
+      new DecodeBudget(2, 65_536, 2L * IC_MESSAGE_LIMIT + 65_536);
 
   private final long valuesPerInputByte;
   private final long baseValues;
+  private final long maxValues;
 
-  private DecodeBudget(long valuesPerInputByte, long baseValues) {
+  private DecodeBudget(long valuesPerInputByte, long baseValues, long maxValues) {
     this.valuesPerInputByte = valuesPerInputByte;
     this.baseValues = baseValues;
+    this.maxValues = maxValues;
   }
 
   /**
@@ -51,11 +59,25 @@ public final class DecodeBudget {
    * @throws IllegalArgumentException when either is out of range
    */
   public static DecodeBudget of(long valuesPerInputByte, long baseValues) {
-    if (valuesPerInputByte < 0 || baseValues < 1) {
-      throw new IllegalArgumentException("a decode budget needs valuesPerInputByte >= 0 and "
-          + "baseValues >= 1, got " + valuesPerInputByte + " and " + baseValues);
+    return of(valuesPerInputByte, baseValues, Long.MAX_VALUE);
+  }
+
+  /**
+   * A budget of {@code valuesPerInputByte × n + baseValues} values for a message of {@code n}
+   * bytes, and never more than {@code maxValues}.
+   *
+   * @param valuesPerInputByte at least 0; values a message may make per byte of its length
+   * @param baseValues at least 1 (a message of one value must decode); values any message may make
+   * @param maxValues at least {@code baseValues}; values no message may exceed, however long
+   * @throws IllegalArgumentException when one is out of range
+   */
+  public static DecodeBudget of(long valuesPerInputByte, long baseValues, long maxValues) {
+    if (valuesPerInputByte < 0 || baseValues < 1 || maxValues < baseValues) {
+      throw new IllegalArgumentException("a decode budget needs valuesPerInputByte >= 0, "
+          + "baseValues >= 1 and maxValues >= baseValues, got " + valuesPerInputByte + ", "
+          + baseValues + " and " + maxValues);
     }
-    return new DecodeBudget(valuesPerInputByte, baseValues);
+    return new DecodeBudget(valuesPerInputByte, baseValues, maxValues);
   }
 
   /** Values a message may make per byte of its length. */
@@ -68,16 +90,23 @@ public final class DecodeBudget {
     return baseValues;
   }
 
-  /** The budget of a message of {@code length} bytes, saturating at {@code Long.MAX_VALUE}. */
+  /** Values no message may exceed, however long. */
+  public long maxValues() {
+    return maxValues;
+  }
+
+  /** The budget of a message of {@code length} bytes. */
   public long valuesFor(int length) {
     long perByte = valuesPerInputByte == 0 ? 0
         : length > Long.MAX_VALUE / valuesPerInputByte ? Long.MAX_VALUE
         : valuesPerInputByte * length;
-    return perByte > Long.MAX_VALUE - baseValues ? Long.MAX_VALUE : perByte + baseValues;
+    long budget = perByte > Long.MAX_VALUE - baseValues ? Long.MAX_VALUE : perByte + baseValues;
+    return Math.min(budget, maxValues);
   }
 
   @Override
   public String toString() {
-    return "DecodeBudget[" + valuesPerInputByte + " values per byte + " + baseValues + "]";
+    return "DecodeBudget[" + valuesPerInputByte + " values per byte + " + baseValues
+        + ", at most " + maxValues + "]";
   }
 }

@@ -85,6 +85,17 @@ class HostileCandidTest {
     assertThrows(IllegalArgumentException.class, () -> DecodeBudget.of(-1, 1));
     assertThrows(IllegalArgumentException.class, () -> DecodeBudget.of(1, 0));
     assertEquals(Long.MAX_VALUE, DecodeBudget.of(Long.MAX_VALUE, 1).valuesFor(2));
+    assertEquals(100, DecodeBudget.of(10, 1, 100).valuesFor(50));
+    assertThrows(IllegalArgumentException.class, () -> DecodeBudget.of(1, 10, 9));
+  }
+
+  @Test
+  void defaultBudget_tiedToTheIcMessageLimit() {
+    DecodeBudget d = DecodeBudget.DEFAULT;
+    assertEquals(65_536 + 2 * 104, d.valuesFor(104));
+    long atLimit = d.valuesFor(DecodeBudget.IC_MESSAGE_LIMIT);
+    assertEquals(2L * DecodeBudget.IC_MESSAGE_LIMIT + 65_536, atLimit);
+    assertEquals(atLimit, d.valuesFor(10 * DecodeBudget.IC_MESSAGE_LIMIT), "no more beyond it");
   }
 
   @Test
