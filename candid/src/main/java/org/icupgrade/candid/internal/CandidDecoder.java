@@ -7,7 +7,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -274,13 +273,13 @@ final class CandidDecoder {
         if (e.ids.length == 0) {
           return Map.of();
         }
-        Map<Long, @Nullable Object> fields = new LinkedHashMap<>();
+        @Nullable Object[] values = new Object[e.ids.length];
         pathStep[depth] = STEP_FIELD;
         for (int i = 0; i < e.ids.length; i++) {
           pathKey[depth] = e.ids[i];
-          fields.put(e.ids[i], value(e.types[i], depth + 1));
+          values[i] = value(e.types[i], depth + 1);
         }
-        return fields;
+        return new FieldValues(e.ids, values);
       }
       case CandidType.VARIANT: {
         long tag = leb();
@@ -289,9 +288,8 @@ final class CandidDecoder {
         }
         pathStep[depth] = STEP_FIELD;
         pathKey[depth] = e.ids[(int) tag];
-        Map<Long, @Nullable Object> v = new LinkedHashMap<>(2);
-        v.put(e.ids[(int) tag], value(e.types[(int) tag], depth + 1));
-        return v;
+        long[] id = {e.ids[(int) tag]};
+        return new FieldValues(id, new @Nullable Object[] {value(e.types[(int) tag], depth + 1)});
       }
       case FUNC: {
         reference("func");

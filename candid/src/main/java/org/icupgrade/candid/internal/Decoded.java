@@ -1,7 +1,7 @@
 package org.icupgrade.candid.internal;
 
 import java.math.BigInteger;
-import java.util.ArrayList;
+import java.util.AbstractList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -253,7 +253,10 @@ public final class Decoded {
     return n.longValue();
   }
 
-  /** A {@code vec} of anything but {@code nat8} (that is a {@link #blob}). */
+  /**
+   * A {@code vec} of anything but {@code nat8} (that is a {@link #blob}), as an unmodifiable list
+   * whose elements are made as they are read.
+   */
   public List<Decoded> vec() {
     List<?> items;
     if (raw instanceof List<?> l) {
@@ -263,11 +266,19 @@ public final class Decoded {
     } else {
       throw expected("vec");
     }
-    List<Decoded> out = new ArrayList<>(items.size());
-    for (int i = 0; i < items.size(); i++) {
-      out.add(element(i, items.get(i)));
-    }
-    return out;
+    // A view: each element is wrapped when it is read, so a reader that stops at a bad element
+    // has not wrapped the million after it.
+    return new AbstractList<>() {
+      @Override
+      public Decoded get(int index) {
+        return element(index, items.get(index));
+      }
+
+      @Override
+      public int size() {
+        return items.size();
+      }
+    };
   }
 
   /**

@@ -49,6 +49,9 @@ public final class Fields {
 
   private @Nullable Object raw(String name) {
     long id = Idl.hash(name);
+    if (fields instanceof FieldValues decoded) {
+      return decoded.value(id);
+    }
     for (Map.Entry<?, ?> e : fields.entrySet()) {
       if (e.getKey() instanceof Long k && k == id) {
         return e.getValue();
