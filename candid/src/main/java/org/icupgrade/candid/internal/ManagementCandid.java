@@ -37,9 +37,11 @@ import org.jspecify.annotations.Nullable;
  * {@code encodeXxxResult} / {@code decodeXxxResult} for the replies. The client side
  * ({@link CandidManagementCanister}) uses one half, the embedded replica the other.
  *
- * <p>Decoding ignores record fields it does not model and treats absent {@code opt} fields as
- * {@code null}, as Candid subtyping allows (a real replica's {@code canister_status} carries more
- * than we read). A message that cannot be read as its type (bytes that are not Candid, a missing
+ * <p>Decoding follows the Candid spec's decoding rules: it ignores record fields it does not model
+ * (a real replica's {@code canister_status} carries more than we read), treats absent {@code opt}
+ * fields as {@code null} ("Records"), and an {@code opt} whose value does not decode at its type
+ * as {@code null} too ("Options": "the result is null, not failure"; see
+ * {@link Decoded#opt(java.util.function.Function)}). A message that cannot be read as its type (bytes that are not Candid, a missing
  * field, a value of the wrong type, a number out of range, a hash that is not 32 bytes) throws
  * core's {@link CandidException}, never transient, naming the message ({@code canister_status
  * reply}, {@code upload_chunk argument}) and where known the field ({@code settings.controllers}).

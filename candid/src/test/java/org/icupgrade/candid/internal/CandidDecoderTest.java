@@ -238,6 +238,22 @@ class CandidDecoderTest {
         () -> Idl.encode(value("d", null), variant("a", NULL, "b", NULL)));
   }
 
+  @ParameterizedTest
+  @ValueSource(ints = {-1, 65536, 70000})
+  void encode_nat16OutOfRange_illegalArgumentNotTruncated(int v) {
+    assertThrows(IllegalArgumentException.class, () -> AssetCandid.encodeNat16(v));
+  }
+
+  @Test
+  void encode_fixedWidthNatsAtTheirBounds_roundTrip() {
+    assertEquals(65535, AssetCandid.decodeNat16(AssetCandid.encodeNat16(65535)));
+    assertEquals("4449444c00017bff", HEX.formatHex(Idl.encode(255, Idl.NAT8)));
+    assertEquals("4449444c000179ffffffff", HEX.formatHex(Idl.encode(0xFFFF_FFFFL, Idl.NAT32)));
+    assertThrows(IllegalArgumentException.class, () -> Idl.encode(256, Idl.NAT8));
+    assertThrows(IllegalArgumentException.class, () -> Idl.encode(1L << 32, Idl.NAT32));
+    assertThrows(IllegalArgumentException.class, () -> Idl.encode(1.5, Idl.NAT32));
+  }
+
   @Test
   void fieldsOpt_valueOfInnerType_isSome() {
     // Candid's opt coercion: a sender may give a plain nat where the receiver expects opt nat.
