@@ -3,6 +3,7 @@ package org.icupgrade.candid.internal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -78,6 +79,8 @@ final class CandidDecoder {
   private final byte[] pathStep = new byte[MAX_DEPTH + 2];
   private final long[] pathKey = new long[MAX_DEPTH + 2];
   private int depth;
+  /** The UTF-8 decoder of this message's texts, made at the first. */
+  private @Nullable CharsetDecoder utf8;
 
   private CandidDecoder(byte[] in, @Nullable String method, DecodeBudget budget) {
     this.in = in;
@@ -400,13 +403,21 @@ final class CandidDecoder {
 
   private String text() {
     int len = checkedLength(leb(), 1);
+    if (len == 0) {
+      return "";
+    }
     ByteBuffer bytes = ByteBuffer.wrap(in, pos, len);
     pos += len;
-    try {
-      return StandardCharsets.UTF_8.newDecoder()
+    CharsetDecoder decoder = utf8;
+    if (decoder == null) {
+      // One per message, not one per text: a vector of a million short texts is a million values.
+      decoder = StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(bytes).toString();
+          .onUnmappableCharacter(CodingErrorAction.REPORT);
+      utf8 = decoder;
+    }
+    try {
+      return decoder.reset().decode(bytes).toString();
     } catch (CharacterCodingException e) {
       throw malformed("text is not valid UTF-8");
     }
