@@ -169,7 +169,7 @@ public final class Idl {
    * itself, as tuple fields {@code record { text; text }} are numbered 0, 1, ...
    */
   public static long hash(String name) {
-    if (!name.isEmpty() && name.chars().allMatch(Character::isDigit)) {
+    if (isTupleIndex(name)) {
       return Long.parseLong(name);
     }
     long h = 0;
@@ -177,5 +177,20 @@ public final class Idl {
       h = (h * 223 + (b & 0xFF)) & 0xFFFFFFFFL;
     }
     return h;
+  }
+
+  /** A name of 1 to 10 ASCII digits; a loop, not a stream, as it runs for every field read. */
+  private static boolean isTupleIndex(String name) {
+    int n = name.length();
+    if (n == 0 || n > 10) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = name.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 }
