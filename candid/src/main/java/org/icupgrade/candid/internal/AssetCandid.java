@@ -107,7 +107,7 @@ public final class AssetCandid {
 
   /** The reply of {@code api_version}. */
   public static int decodeNat16(byte[] candid) {
-    return Idl.decodeFirst(candid, "api_version reply").natInt();
+    return Idl.decodeFirst(candid, "api_version reply").nat16();
   }
 
   // ---- list ----
@@ -126,8 +126,8 @@ public final class AssetCandid {
     }
     Fields f = Decoded.of(args.get(0), method).record();
     return new long[] {
-      f.opt("start").map(Decoded::natLong).orElse(0L),
-      f.opt("length").map(Decoded::natLong).orElse(-1L)};
+      f.opt("start", Decoded::natLong).orElse(0L),
+      f.opt("length", Decoded::natLong).orElse(-1L)};
   }
 
   public static byte[] encodeListResult(List<AssetDetails> assets) {
@@ -156,7 +156,7 @@ public final class AssetCandid {
       for (Decoded e : f.vec("encodings")) {
         Fields ef = e.record();
         encs.add(AssetEncodingDetails.of(ef.text("content_encoding"),
-            ef.opt("sha256").map(Decoded::sha256).orElse(null),
+            ef.opt("sha256", Decoded::sha256).orElse(null),
             ef.natLong("length"), ef.get("modified").integerLong()));
       }
       out.add(AssetDetails.of(f.text("key"), f.text("content_type"), encs));
@@ -193,7 +193,7 @@ public final class AssetCandid {
     byte[] content = f.blob("content");
     String contentType = f.text("content_type");
     String contentEncoding = f.text("content_encoding");
-    Sha256 sha256 = f.opt("sha256").map(Decoded::sha256).orElse(null);
+    Sha256 sha256 = f.opt("sha256", Decoded::sha256).orElse(null);
     Decoded total = f.get("total_length");
     long totalLength = total.natLong();
     return total.build(
@@ -212,7 +212,7 @@ public final class AssetCandid {
   public static GetChunkArgs decodeGetChunkArgs(byte[] candid) {
     Fields f = Fields.of(candid, "get_chunk argument");
     return new GetChunkArgs(f.text("key"), f.text("content_encoding"), f.natLong("index"),
-        f.opt("sha256").map(Decoded::sha256).orElse(null));
+        f.opt("sha256", Decoded::sha256).orElse(null));
   }
 
   public static byte[] encodeContentResult(byte[] content) {
@@ -380,10 +380,10 @@ public final class AssetCandid {
         Fields f = payload.record();
         BatchOperation.CreateAsset.Builder b =
             BatchOperation.CreateAsset.builder(f.text("key"), f.text("content_type"));
-        f.opt("max_age").ifPresent(a -> b.maxAge(a.natLong()));
-        f.opt("headers").ifPresent(h -> b.headers(headersOf(h)));
-        f.opt("enable_aliasing").ifPresent(e -> b.enableAliasing(e.bool()));
-        f.opt("allow_raw_access").ifPresent(r -> b.allowRawAccess(r.bool()));
+        f.opt("max_age", Decoded::natLong).ifPresent(b::maxAge);
+        f.opt("headers", AssetCandid::headersOf).ifPresent(b::headers);
+        f.opt("enable_aliasing", Decoded::bool).ifPresent(b::enableAliasing);
+        f.opt("allow_raw_access", Decoded::bool).ifPresent(b::allowRawAccess);
         return b.build();
       }
       case "SetAssetContent": {
@@ -394,8 +394,8 @@ public final class AssetCandid {
         }
         String key = f.text("key");
         String encoding = f.text("content_encoding");
-        byte[] lastChunk = f.opt("last_chunk").map(Decoded::blob).orElse(null);
-        Sha256 sha256 = f.opt("sha256").map(Decoded::sha256).orElse(null);
+        byte[] lastChunk = f.opt("last_chunk", Decoded::blob).orElse(null);
+        Sha256 sha256 = f.opt("sha256", Decoded::sha256).orElse(null);
         // Core refuses an encoding with neither chunk ids nor a last chunk.
         return payload.build(
             () -> BatchOperation.SetAssetContent.of(key, encoding, ids, lastChunk, sha256));
@@ -411,22 +411,27 @@ public final class AssetCandid {
       default: {
         Fields f = payload.record();
         return BatchOperation.SetAssetProperties.of(f.text("key"),
-            updateOf(f.opt("max_age"), Decoded::natLong),
-            updateOf(f.opt("headers"), AssetCandid::headersOf),
-            updateOf(f.opt("allow_raw_access"), Decoded::bool),
-            updateOf(f.opt("is_aliased"), Decoded::bool));
+            updateOf(f, "max_age", Decoded::natLong),
+            updateOf(f, "headers", AssetCandid::headersOf),
+            updateOf(f, "allow_raw_access", Decoded::bool),
+            updateOf(f, "is_aliased", Decoded::bool));
       }
     }
   }
 
-  /** {@code opt opt T}: absent keeps, {@code opt null} clears, {@code opt opt v} sets. */
+  /**
+   * {@code opt opt T}: absent keeps, {@code opt null} clears, {@code opt opt v} sets. A value that
+   * does not decode at {@code T} makes the inner {@code opt} null (Candid spec, decoding rules,
+   * "Options"), so {@code opt opt} of another type clears.
+   */
   private static <T> PropertyUpdate<T> updateOf(
-      Optional<Decoded> outer, java.util.function.Function<Decoded, T> read) {
+      Fields f, String name, java.util.function.Function<Decoded, T> read) {
+    Optional<Optional<T>> outer = f.opt(name, d -> d.opt(read));
     if (outer.isEmpty()) {
       return PropertyUpdate.keep();
     }
-    Optional<Decoded> inner = outer.get().opt();
-    return inner.isPresent() ? PropertyUpdate.set(read.apply(inner.get())) : PropertyUpdate.clear();
+    Optional<T> inner = outer.get();
+    return inner.isPresent() ? PropertyUpdate.set(inner.get()) : PropertyUpdate.clear();
   }
 
   // ---- delete / permissions ----
@@ -531,7 +536,7 @@ public final class AssetCandid {
   public static HttpRequest decodeHttpRequest(byte[] candid) {
     Fields f = Fields.of(candid, "http_request argument");
     return new HttpRequest(f.text("method"), f.text("url"), headersOf(f.get("headers")),
-        f.blob("body"), f.opt("certificate_version").map(Decoded::natInt).orElse(null));
+        f.blob("body"), f.opt("certificate_version", Decoded::nat16).orElse(null));
   }
 
   public static byte[] encodeHttpResponse(HttpResponse r) {
@@ -541,7 +546,7 @@ public final class AssetCandid {
 
   public static HttpResponse decodeHttpResponse(byte[] candid) {
     Fields f = Fields.of(candid, "http_request reply");
-    return new HttpResponse(f.natInt("status_code"), headersOf(f.get("headers")),
+    return new HttpResponse(f.nat16("status_code"), headersOf(f.get("headers")),
         f.blob("body"));
   }
 }

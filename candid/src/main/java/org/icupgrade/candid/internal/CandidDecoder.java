@@ -3,11 +3,11 @@ package org.icupgrade.candid.internal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,8 +29,15 @@ import org.jspecify.annotations.Nullable;
  * every length is checked against the bytes that remain, and blobs are one array copy. ic4j stays
  * in the tests as an independent reader of what {@link CandidEncoder} writes.
  *
- * <p>Every failure is a {@link CandidException} naming the message and the byte where reading
- * stopped; the whole input must be consumed. Reading past the end is checked before each read, so
+ * <p>Linear in the input: the type table is read once, whether a vector's element takes any bytes
+ * is decided once per message in time linear in the table, and every value read costs constant
+ * work (a {@code nat}, text or blob linear in its bytes). A message may make at most its
+ * {@link DecodeBudget} of values in total, which bounds memory and time for the values that take no
+ * bytes ({@code vec (vec record {})}); nesting is bounded by {@link #MAX_DEPTH}.
+ *
+ * <p>Every failure is a {@link CandidException} naming the message, the field path where known
+ * (field names as the types of this package spell them, others as their ids) and the byte where
+ * reading stopped; the whole input must be consumed. Reading past the end is checked before each read, so
  * no {@link IndexOutOfBoundsException} is caught and mistaken for a short message: one would be a
  * bug here, and propagates as one.
  */
@@ -48,35 +55,49 @@ final class CandidDecoder {
   private static final int SERVICE = -23;
 
   /**
-   * Values of a zero-width type ({@code null}, {@code reserved}, a record of those) take no bytes,
-   * so their count in a vector cannot be checked against the input; the spec leaves the bound to
-   * the decoder ("a decoder may limit ..."). No IC interface sends more than a handful.
+   * Nesting bound of values, and so of the walk through the type table that reading them is (the
+   * only walk of the table that is not one linear pass): a recursive type such as
+   * {@code type t = record { t }} would never end, and a deep one would overflow the stack.
    */
-  private static final long MAX_ZERO_WIDTH_ELEMENTS = 1_000_000;
-  /** Nesting bound; a recursive type such as {@code type t = record { t }} would never end. */
-  private static final int MAX_DEPTH = 512;
+  static final int MAX_DEPTH = 512;
+
+  // What path[d] is: how the value at depth d + 1 sits in the value at depth d.
+  private static final byte STEP_FIELD = 0;
+  private static final byte STEP_INDEX = 1;
+  private static final byte STEP_OPT = 2;
 
   /** One type table entry: its opcode, and for opt/vec the inner type, for record/variant fields. */
   private record Entry(int opcode, int inner, long[] ids, int[] types) {}
 
   private final byte[] in;
   private final @Nullable String method;
+  private final long budget;
+  private long spent;
   private int pos;
   private Entry[] table = new Entry[0];
+  /** Where the value being read is, for errors: one step per depth, the field id or index. */
+  private final byte[] pathStep = new byte[MAX_DEPTH + 2];
+  private final long[] pathKey = new long[MAX_DEPTH + 2];
+  private int depth;
+  /** The UTF-8 decoder of this message's texts, made at the first. */
+  private @Nullable CharsetDecoder utf8;
 
-  private CandidDecoder(byte[] in, @Nullable String method) {
+  private CandidDecoder(byte[] in, @Nullable String method, DecodeBudget budget) {
     this.in = in;
     this.method = method;
+    this.budget = budget.valuesFor(in.length);
   }
 
   /**
    * The values of a message, one per argument.
    *
    * @param method what the message is, for errors ({@code upload_chunk argument}), or null
-   * @throws CandidException when the bytes are not Candid
+   * @param budget how many values the message may make
+   * @throws CandidException when the bytes are not Candid, or need more values than the budget
    */
-  static List<@Nullable Object> decode(byte[] candid, @Nullable String method) {
-    return new CandidDecoder(candid, method).message();
+  static List<@Nullable Object> decode(
+      byte[] candid, @Nullable String method, DecodeBudget budget) {
+    return new CandidDecoder(candid, method, budget).message();
   }
 
   private List<@Nullable Object> message() {
@@ -99,6 +120,7 @@ final class CandidDecoder {
     for (int t : args) {
       out.add(value(t, 0));
     }
+    depth = 0;
     if (pos != in.length) {
       throw malformed((in.length - pos) + " bytes left after the last value");
     }
@@ -165,8 +187,12 @@ final class CandidDecoder {
   }
 
   private @Nullable Object value(int type, int depth) {
+    this.depth = depth;
     if (depth > MAX_DEPTH) {
       throw malformed("values nested deeper than " + MAX_DEPTH);
+    }
+    if (++spent > budget) {
+      throw overBudget();
     }
     if (type >= 0) {
       return composite(table[type], depth);
@@ -226,6 +252,7 @@ final class CandidDecoder {
         if (flag != 1) {
           throw malformed("an opt starts with 0 or 1, got " + flag);
         }
+        pathStep[depth] = STEP_OPT;
         return Optional.ofNullable(value(e.inner, depth + 1));
       }
       case CandidType.VEC: {
@@ -238,26 +265,34 @@ final class CandidDecoder {
         }
         int len = checkedLength(n, minWidth(e.inner));
         List<@Nullable Object> items = new ArrayList<>(Math.min(len, 1024));
+        pathStep[depth] = STEP_INDEX;
         for (int i = 0; i < len; i++) {
+          pathKey[depth] = i;
           items.add(value(e.inner, depth + 1));
         }
         return items;
       }
       case CandidType.RECORD: {
-        Map<Long, @Nullable Object> fields = new LinkedHashMap<>();
-        for (int i = 0; i < e.ids.length; i++) {
-          fields.put(e.ids[i], value(e.types[i], depth + 1));
+        if (e.ids.length == 0) {
+          return Map.of();
         }
-        return fields;
+        @Nullable Object[] values = new Object[e.ids.length];
+        pathStep[depth] = STEP_FIELD;
+        for (int i = 0; i < e.ids.length; i++) {
+          pathKey[depth] = e.ids[i];
+          values[i] = value(e.types[i], depth + 1);
+        }
+        return new FieldValues(e.ids, values);
       }
       case CandidType.VARIANT: {
         long tag = leb();
         if (tag >= e.ids.length) {
           throw malformed("variant tag index " + tag + " of " + e.ids.length);
         }
-        Map<Long, @Nullable Object> v = new LinkedHashMap<>();
-        v.put(e.ids[(int) tag], value(e.types[(int) tag], depth + 1));
-        return v;
+        pathStep[depth] = STEP_FIELD;
+        pathKey[depth] = e.ids[(int) tag];
+        long[] id = {e.ids[(int) tag]};
+        return new FieldValues(id, new @Nullable Object[] {value(e.types[(int) tag], depth + 1)});
       }
       case FUNC: {
         reference("func");
@@ -346,24 +381,43 @@ final class CandidDecoder {
     return wide;
   }
 
+  /**
+   * A vector's length: at most one element per remaining byte, or for elements that take no bytes
+   * (whose count the input cannot bound), at most what remains of the budget.
+   */
   private int checkedLength(long n, int minWidth) {
     long remaining = in.length - pos;
-    if (minWidth > 0 ? n > remaining : n > MAX_ZERO_WIDTH_ELEMENTS) {
+    if (minWidth > 0 && n > remaining) {
       throw malformed("a vector claims " + Long.toUnsignedString(n)
           + " elements but only " + remaining + " bytes remain");
+    }
+    if (minWidth == 0 && n > budget - spent) {
+      throw overBudget(n);
+    }
+    if (n > Integer.MAX_VALUE - 8) {
+      // Only a budget configured beyond any Java list gets here.
+      throw overBudget(n);
     }
     return (int) n;
   }
 
   private String text() {
     int len = checkedLength(leb(), 1);
+    if (len == 0) {
+      return "";
+    }
     ByteBuffer bytes = ByteBuffer.wrap(in, pos, len);
     pos += len;
-    try {
-      return StandardCharsets.UTF_8.newDecoder()
+    CharsetDecoder decoder = utf8;
+    if (decoder == null) {
+      // One per message, not one per text: a vector of a million short texts is a million values.
+      decoder = StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(bytes).toString();
+          .onUnmappableCharacter(CodingErrorAction.REPORT);
+      utf8 = decoder;
+    }
+    try {
+      return decoder.reset().decode(bytes).toString();
     } catch (CharacterCodingException e) {
       throw malformed("text is not valid UTF-8");
     }
@@ -498,7 +552,43 @@ final class CandidDecoder {
     return v;
   }
 
+  private CandidException overBudget() {
+    return new CandidException(method, path(), "at byte " + pos + ": the message needs more than "
+        + budget + " values, its decode budget (" + DecodeBudget.class.getSimpleName()
+        + "); a reply or argument of an IC interface never does", null);
+  }
+
+  private CandidException overBudget(long elements) {
+    return new CandidException(method, path(), "at byte " + pos + ": a vector claims "
+        + Long.toUnsignedString(elements) + " elements that take no bytes, more than the "
+        + (budget - spent) + " values left of the message's decode budget of " + budget, null);
+  }
+
   private CandidException malformed(String why) {
-    return new CandidException(method, null, "at byte " + pos + ": " + why, null);
+    return new CandidException(method, path(), "at byte " + pos + ": " + why, null);
+  }
+
+  /** The path to the value being read, as {@link Decoded} names fields; null at the top. */
+  private @Nullable String path() {
+    if (depth == 0) {
+      return null;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (int d = 0; d < depth && d < pathStep.length; d++) {
+      switch (pathStep[d]) {
+        case STEP_INDEX:
+          sb.append('[').append(pathKey[d]).append(']');
+          break;
+        case STEP_FIELD:
+          if (sb.length() > 0) {
+            sb.append('.');
+          }
+          sb.append(CandidType.nameOf(pathKey[d]));
+          break;
+        default:
+          break;
+      }
+    }
+    return sb.length() == 0 ? null : sb.toString();
   }
 }

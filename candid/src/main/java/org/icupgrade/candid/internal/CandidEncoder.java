@@ -162,13 +162,13 @@ final class CandidEncoder {
         slebBig(values, as(BigInteger.class, v, "int"));
         return;
       case CandidType.NAT8:
-        values.write(as(Number.class, v, "nat8").intValue());
+        values.write((int) fixedNat(v, "nat8", 8));
         return;
       case CandidType.NAT16:
-        littleEndian(as(Number.class, v, "nat16").longValue(), 2);
+        littleEndian(fixedNat(v, "nat16", 16), 2);
         return;
       case CandidType.NAT32:
-        littleEndian(as(Number.class, v, "nat32").longValue(), 4);
+        littleEndian(fixedNat(v, "nat32", 32), 4);
         return;
       case CandidType.NAT64:
         littleEndian(v instanceof BigInteger b ? Idl.nat64(b)
@@ -235,6 +235,21 @@ final class CandidEncoder {
       default:
         throw new IllegalStateException("unsupported Candid type " + t.opcode);
     }
+  }
+
+  /**
+   * A {@code nat8}, {@code nat16} or {@code nat32} given as any integral number, checked for range
+   * (a nat16 of 70,000 was once written as 4,464).
+   */
+  private static long fixedNat(Object v, String type, int bits) {
+    Number n = as(Number.class, v, type);
+    long value = n.longValue();
+    boolean integral = n instanceof Long || n instanceof Integer || n instanceof Short
+        || n instanceof Byte || n instanceof BigInteger b && b.bitLength() < 64;
+    if (!integral || value < 0 || value >= 1L << bits) {
+      throw new IllegalArgumentException("not a " + type + ": " + v);
+    }
+    return value;
   }
 
   /** The value as the class the type's values are given as; otherwise the caller's error. */

@@ -3,7 +3,9 @@ package org.icupgrade.candid.internal;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A Candid type, as much of the type language as the IC interfaces need: primitives, {@code opt},
@@ -26,6 +28,12 @@ public final class CandidType {
   static final int VEC = -19;
   static final int RECORD = -20;
   static final int VARIANT = -21;
+
+  /**
+   * The names of the fields of every record and variant type made here, by field id, so that the
+   * decoder can name a field of a message in an error ({@code operations[3].SetAssetContent}).
+   */
+  private static final Map<Long, String> NAMES = new ConcurrentHashMap<>();
 
   /** A named field of a record or variant. */
   record Field(String name, long hash, CandidType type) {}
@@ -52,7 +60,9 @@ public final class CandidType {
     List<Field> fs = new ArrayList<>();
     for (int i = 0; i < nameTypePairs.length; i += 2) {
       String name = (String) nameTypePairs[i];
-      fs.add(new Field(name, Idl.hash(name), (CandidType) nameTypePairs[i + 1]));
+      long hash = Idl.hash(name);
+      fs.add(new Field(name, hash, (CandidType) nameTypePairs[i + 1]));
+      NAMES.putIfAbsent(hash, name);
     }
     fs.sort(Comparator.comparingLong(Field::hash));
     for (int i = 1; i < fs.size(); i++) {
@@ -61,6 +71,12 @@ public final class CandidType {
       }
     }
     return new CandidType(opcode, null, List.copyOf(fs));
+  }
+
+  /** The name of field id {@code id} among the types made here, or the id in decimal. */
+  static String nameOf(long id) {
+    String name = NAMES.get(id);
+    return name != null ? name : Long.toString(id);
   }
 
   boolean isPrimitive() {

@@ -1,11 +1,12 @@
 package org.icupgrade.candid.internal;
 
 import java.math.BigInteger;
-import java.util.ArrayList;
+import java.util.AbstractList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.icupgrade.core.CandidException;
 import org.icupgrade.core.Principal;
@@ -30,6 +31,22 @@ public final class Decoded {
   private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
   private static final BigInteger LONG_MIN = BigInteger.valueOf(Long.MIN_VALUE);
   private static final BigInteger INT_MAX = BigInteger.valueOf(Integer.MAX_VALUE);
+  private static final BigInteger NAT16_MAX = BigInteger.valueOf(0xFFFF);
+
+  /**
+   * The cause of a {@link CandidException} that says the value does not have the type it is read
+   * as (a wrong type, a missing field, a variant tag not asked for): in the Candid spec's terms,
+   * the value does not decode at that type. Inside an {@code opt} that makes the {@code opt} null
+   * (see {@link #opt(Function)}); a value of the right type that this library cannot hold (a nat
+   * over 2^63 read as a long, a hash that is not 32 bytes) is no such failure, and stays an error.
+   */
+  private static final class NotOfType extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NotOfType() {
+      super("the value does not decode at the expected type", null, false, false);
+    }
+  }
 
   /** A variant value: its tag, among those asked for, and its payload. */
   public record Variant(String tag, Decoded payload) {}
@@ -78,8 +95,16 @@ public final class Decoded {
     return new CandidException(method, field(), detail, null);
   }
 
+  /**
+   * The error "this value does not have the type it is read as, because {@code detail}": inside an
+   * {@code opt} read with {@link #opt(Function)}, the {@code opt} is null instead.
+   */
+  CandidException notOfType(String detail) {
+    return new CandidException(method, field(), detail, new NotOfType());
+  }
+
   private CandidException expected(String what) {
-    return error("expected " + what + ", got " + describe(raw));
+    return notOfType("expected " + what + ", got " + describe(raw));
   }
 
   public Fields record() {
@@ -102,7 +127,8 @@ public final class Decoded {
         }
       }
     }
-    throw error("unknown variant tag " + e.getKey() + ", expected one of " + Arrays.toString(tags));
+    throw notOfType("unknown variant tag " + e.getKey() + ", expected one of "
+        + Arrays.toString(tags));
   }
 
   public boolean bool() {
@@ -148,7 +174,7 @@ public final class Decoded {
   public BigInteger nat() {
     if (raw instanceof BigInteger b) {
       if (b.signum() < 0) {
-        throw error("expected nat, got the negative int " + b);
+        throw notOfType("expected nat, got the negative int " + show(b));
       }
       return b;
     }
@@ -158,7 +184,7 @@ public final class Decoded {
     if (raw instanceof Integer || raw instanceof Short || raw instanceof Byte) {
       long v = ((Number) raw).longValue();
       if (v < 0) {
-        throw error("expected nat, got the negative number " + v);
+        throw notOfType("expected nat, got the negative number " + v);
       }
       return BigInteger.valueOf(v);
     }
@@ -169,7 +195,7 @@ public final class Decoded {
   public long natLong() {
     BigInteger n = nat();
     if (n.compareTo(LONG_MAX) > 0) {
-      throw error("the number " + n + " is out of range (at most " + Long.MAX_VALUE + ")");
+      throw error("the number " + show(n) + " is out of range (at most " + Long.MAX_VALUE + ")");
     }
     return n.longValue();
   }
@@ -178,7 +204,16 @@ public final class Decoded {
   public int natInt() {
     BigInteger n = nat();
     if (n.compareTo(INT_MAX) > 0) {
-      throw error("the number " + n + " is out of range (at most " + Integer.MAX_VALUE + ")");
+      throw error("the number " + show(n) + " is out of range (at most " + Integer.MAX_VALUE + ")");
+    }
+    return n.intValue();
+  }
+
+  /** A {@code nat16} (or a {@code nat} read as one): 0 to 65,535. */
+  public int nat16() {
+    BigInteger n = nat();
+    if (n.compareTo(NAT16_MAX) > 0) {
+      throw error("the number " + show(n) + " is out of range for a nat16 (at most 65535)");
     }
     return n.intValue();
   }
@@ -187,7 +222,7 @@ public final class Decoded {
   public BigInteger nat64() {
     BigInteger n = nat();
     if (n.compareTo(TWO_64) >= 0) {
-      throw error("the number " + n + " is out of range for a nat64");
+      throw error("the number " + show(n) + " is out of range for a nat64");
     }
     return n;
   }
@@ -213,12 +248,15 @@ public final class Decoded {
   public long integerLong() {
     BigInteger n = integer();
     if (n.compareTo(LONG_MAX) > 0 || n.compareTo(LONG_MIN) < 0) {
-      throw error("the number " + n + " is out of range for a 64-bit long");
+      throw error("the number " + show(n) + " is out of range for a 64-bit long");
     }
     return n.longValue();
   }
 
-  /** A {@code vec} of anything but {@code nat8} (that is a {@link #blob}). */
+  /**
+   * A {@code vec} of anything but {@code nat8} (that is a {@link #blob}), as an unmodifiable list
+   * whose elements are made as they are read.
+   */
   public List<Decoded> vec() {
     List<?> items;
     if (raw instanceof List<?> l) {
@@ -228,16 +266,26 @@ public final class Decoded {
     } else {
       throw expected("vec");
     }
-    List<Decoded> out = new ArrayList<>(items.size());
-    for (int i = 0; i < items.size(); i++) {
-      out.add(element(i, items.get(i)));
-    }
-    return out;
+    // A view: each element is wrapped when it is read, so a reader that stops at a bad element
+    // has not wrapped the million after it.
+    return new AbstractList<>() {
+      @Override
+      public Decoded get(int index) {
+        return element(index, items.get(index));
+      }
+
+      @Override
+      public int size() {
+        return items.size();
+      }
+    };
   }
 
   /**
    * An {@code opt}: empty for {@code null}, absent or {@code opt} without a value; a value of the
-   * inner type where an {@code opt} is expected is that value (Candid spec, "opt" coercion).
+   * inner type where an {@code opt} is expected is that value (Candid spec, decoding rules,
+   * "Options": a non-null, non-optional value decodes at an option type as the optional value).
+   * Prefer {@link #opt(Function)}, which also applies the rule for a value of another type.
    */
   public Optional<Decoded> opt() {
     if (raw == null) {
@@ -247,6 +295,30 @@ public final class Decoded {
       return o.map(v -> new Decoded(v, method, path));
     }
     return Optional.of(this);
+  }
+
+  /**
+   * An {@code opt} of {@code T}, read with {@code read}: empty for {@code null}, {@code reserved},
+   * absent or {@code opt} without a value, and empty too when the value does not decode at the type
+   * {@code read} reads (a wrong type, a record missing a field that is not an {@code opt}, a variant
+   * tag not asked for), as the Candid spec's decoding rules say for options ("If an optional value
+   * fails to decode at an optional type, the result is null, not failure"). Other failures of
+   * {@code read} (a number out of the range this library holds, a hash of the wrong length, a
+   * message over budget) are errors, as they are outside an {@code opt}.
+   */
+  public <T> Optional<T> opt(Function<Decoded, ? extends T> read) {
+    Optional<Decoded> inner = opt();
+    if (inner.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.ofNullable(read.apply(inner.get()));
+    } catch (CandidException e) {
+      if (e.getCause() instanceof NotOfType) {
+        return Optional.empty();
+      }
+      throw e;
+    }
   }
 
   /**
@@ -261,6 +333,15 @@ public final class Decoded {
     } catch (IllegalArgumentException e) {
       throw new CandidException(method, field(), e.getMessage(), e);
     }
+  }
+
+  /**
+   * A number for an error message: in decimal up to 128 bits, otherwise by its size, as printing a
+   * nat of a million digits (a 2 MiB message can hold one) would cost more than reading it.
+   */
+  private static String show(BigInteger n) {
+    return n.bitLength() <= 128 ? n.toString()
+        : "of " + n.bitLength() + " bits" + (n.signum() < 0 ? " (negative)" : "");
   }
 
   private static String describe(@Nullable Object v) {

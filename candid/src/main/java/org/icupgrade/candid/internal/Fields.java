@@ -4,6 +4,7 @@ import java.math.BigInteger;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.icupgrade.core.CandidException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
@@ -31,11 +32,26 @@ public final class Fields {
    *     record
    */
   public static Fields of(byte[] candid, String method) {
-    return Idl.decodeFirst(candid, method).record();
+    return of(candid, method, DecodeBudget.DEFAULT);
+  }
+
+  /**
+   * {@link #of(byte[], String)} within {@code budget}.
+   *
+   * @param method what the message is, for errors: {@code upload_chunk argument}
+   * @param budget how many values the message may make
+   * @throws CandidException when the bytes are not Candid, carry no value, the first is not a
+   *     record, or they need more values than the budget
+   */
+  public static Fields of(byte[] candid, String method, DecodeBudget budget) {
+    return Idl.decodeFirst(candid, method, budget).record();
   }
 
   private @Nullable Object raw(String name) {
     long id = Idl.hash(name);
+    if (fields instanceof FieldValues decoded) {
+      return decoded.value(id);
+    }
     for (Map.Entry<?, ?> e : fields.entrySet()) {
       if (e.getKey() instanceof Long k && k == id) {
         return e.getValue();
@@ -63,15 +79,32 @@ public final class Fields {
     Object v = raw(name);
     if (v == null) {
       // A field of type null decodes as null too; no field read by name has that type.
-      throw self.error("missing field " + name);
+      throw self.notOfType("missing field " + name);
     }
     return self.field(name, v);
   }
 
-  /** An {@code opt} field: empty when absent or {@code null} (Candid opt subtyping). */
+  /**
+   * An {@code opt} field: empty when absent or {@code null} (Candid spec, decoding rules,
+   * "Records": missing fields of option type turn into null). Prefer {@link #opt(String, Function)}.
+   */
   public Optional<Decoded> opt(String name) {
     Object v = raw(name);
     return v == null ? Optional.empty() : self.field(name, v).opt();
+  }
+
+  /**
+   * An {@code opt} field read with {@code read}: empty when absent, {@code null}, or of a type
+   * {@code read} does not read (see {@link Decoded#opt(Function)}).
+   */
+  public <T> Optional<T> opt(String name, Function<Decoded, ? extends T> read) {
+    Object v = raw(name);
+    return v == null ? Optional.empty() : self.field(name, v).opt(read);
+  }
+
+  /** A {@code nat16} field. */
+  public int nat16(String name) {
+    return get(name).nat16();
   }
 
   public Principal principal(String name) {

@@ -111,18 +111,30 @@ public final class Idl {
     return CandidEncoder.encode(List.of(), List.of());
   }
   /**
-   * Decodes an argument list into generic values, one per argument (see {@link CandidDecoder}).
+   * Decodes an argument list into generic values, one per argument (see {@link CandidDecoder}),
+   * within the {@link DecodeBudget#DEFAULT default budget}.
    *
    * @param method what the message is, for errors: {@code upload_chunk argument}
-   * @throws CandidException when the bytes are not Candid
+   * @throws CandidException when the bytes are not Candid, or need more values than the budget
    */
   public static List<@Nullable Object> decode(byte[] candid, String method) {
-    return CandidDecoder.decode(candid, method);
+    return CandidDecoder.decode(candid, method, DecodeBudget.DEFAULT);
+  }
+
+  /**
+   * {@link #decode(byte[], String)} within {@code budget}.
+   *
+   * @param method what the message is, for errors: {@code upload_chunk argument}
+   * @param budget how many values the message may make
+   * @throws CandidException when the bytes are not Candid, or need more values than the budget
+   */
+  public static List<@Nullable Object> decode(byte[] candid, String method, DecodeBudget budget) {
+    return CandidDecoder.decode(candid, method, budget);
   }
 
   /** {@link #decode(byte[], String)} of a message nobody named (tests, tools). */
   public static List<@Nullable Object> decode(byte[] candid) {
-    return CandidDecoder.decode(candid, null);
+    return CandidDecoder.decode(candid, null, DecodeBudget.DEFAULT);
   }
 
   /**
@@ -133,7 +145,19 @@ public final class Idl {
    * @throws CandidException when the bytes are not Candid or carry no value
    */
   public static Decoded decodeFirst(byte[] candid, String method) {
-    List<@Nullable Object> args = decode(candid, method);
+    return decodeFirst(candid, method, DecodeBudget.DEFAULT);
+  }
+
+  /**
+   * {@link #decodeFirst(byte[], String)} within {@code budget}.
+   *
+   * @param method what the message is, for errors: {@code upload_chunk argument}
+   * @param budget how many values the message may make
+   * @throws CandidException when the bytes are not Candid, carry no value, or need more values
+   *     than the budget
+   */
+  public static Decoded decodeFirst(byte[] candid, String method, DecodeBudget budget) {
+    List<@Nullable Object> args = decode(candid, method, budget);
     if (args.isEmpty()) {
       throw new CandidException(method, null, "expected a value, got none", null);
     }
@@ -145,7 +169,7 @@ public final class Idl {
    * itself, as tuple fields {@code record { text; text }} are numbered 0, 1, ...
    */
   public static long hash(String name) {
-    if (!name.isEmpty() && name.chars().allMatch(Character::isDigit)) {
+    if (isTupleIndex(name)) {
       return Long.parseLong(name);
     }
     long h = 0;
@@ -153,5 +177,20 @@ public final class Idl {
       h = (h * 223 + (b & 0xFF)) & 0xFFFFFFFFL;
     }
     return h;
+  }
+
+  /** A name of 1 to 10 ASCII digits; a loop, not a stream, as it runs for every field read. */
+  private static boolean isTupleIndex(String name) {
+    int n = name.length();
+    if (n == 0 || n > 10) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = name.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 }

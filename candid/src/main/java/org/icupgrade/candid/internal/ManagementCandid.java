@@ -37,9 +37,11 @@ import org.jspecify.annotations.Nullable;
  * {@code encodeXxxResult} / {@code decodeXxxResult} for the replies. The client side
  * ({@link CandidManagementCanister}) uses one half, the embedded replica the other.
  *
- * <p>Decoding ignores record fields it does not model and treats absent {@code opt} fields as
- * {@code null}, as Candid subtyping allows (a real replica's {@code canister_status} carries more
- * than we read). A message that cannot be read as its type (bytes that are not Candid, a missing
+ * <p>Decoding follows the Candid spec's decoding rules: it ignores record fields it does not model
+ * (a real replica's {@code canister_status} carries more than we read), treats absent {@code opt}
+ * fields as {@code null} ("Records"), and an {@code opt} whose value does not decode at its type
+ * as {@code null} too ("Options": "the result is null, not failure"; see
+ * {@link Decoded#opt(java.util.function.Function)}). A message that cannot be read as its type (bytes that are not Candid, a missing
  * field, a value of the wrong type, a number out of range, a hash that is not 32 bytes) throws
  * core's {@link CandidException}, never transient, naming the message ({@code canister_status
  * reply}, {@code upload_chunk argument}) and where known the field ({@code settings.controllers}).
@@ -185,7 +187,7 @@ public final class ManagementCandid {
   public static ManagementArgs.CreateCanister decodeCreateCanisterArgs(byte[] candid) {
     Fields f = Fields.of(candid, "create_canister argument");
     return new ManagementArgs.CreateCanister(
-        f.opt("settings").map(s -> settingsOf(s.record())).orElse(null));
+        f.opt("settings", s -> settingsOf(s.record())).orElse(null));
   }
 
   public static byte[] encodeProvisionalCreateArgs(
@@ -201,9 +203,9 @@ public final class ManagementCandid {
   public static ManagementArgs.ProvisionalCreate decodeProvisionalCreateArgs(byte[] candid) {
     Fields f = Fields.of(candid, "provisional_create_canister_with_cycles argument");
     return new ManagementArgs.ProvisionalCreate(
-        f.opt("amount").map(Decoded::nat).orElse(null),
-        f.opt("settings").map(s -> settingsOf(s.record())).orElse(null),
-        f.opt("specified_id").map(Decoded::principal).orElse(null));
+        f.opt("amount", Decoded::nat).orElse(null),
+        f.opt("settings", s -> settingsOf(s.record())).orElse(null),
+        f.opt("specified_id", Decoded::principal).orElse(null));
   }
 
   /** The reply of both create methods: {@code record { canister_id }}. */
@@ -304,7 +306,7 @@ public final class ManagementCandid {
     for (Decoded p : f.record("settings").vec("controllers")) {
       controllers.add(p.principal());
     }
-    Sha256 moduleHash = f.opt("module_hash").map(Decoded::sha256).orElse(null);
+    Sha256 moduleHash = f.opt("module_hash", Decoded::sha256).orElse(null);
     return new CanisterStatus(CanisterStatus.RunStatus.valueOf(status.toUpperCase(Locale.ROOT)),
         controllers, moduleHash, f.nat("memory_size"), f.nat("cycles"));
   }
@@ -399,7 +401,7 @@ public final class ManagementCandid {
     }
     Sha256 moduleHash = f.sha256("wasm_module_hash");
     return new InstallChunkedCodeRequest(modeOf(f.get("mode")), f.principal("target_canister"),
-        f.opt("store_canister").map(Decoded::principal).orElse(null),
+        f.opt("store_canister", Decoded::principal).orElse(null),
         hashes, moduleHash, f.blob("arg"));
   }
 
@@ -416,7 +418,7 @@ public final class ManagementCandid {
   public static ManagementArgs.TakeSnapshot decodeTakeSnapshotArgs(byte[] candid) {
     Fields f = Fields.of(candid, "take_canister_snapshot argument");
     return new ManagementArgs.TakeSnapshot(f.principal("canister_id"),
-        f.opt("replace_snapshot").map(b -> SnapshotId.of(b.blob())).orElse(null));
+        f.opt("replace_snapshot", b -> SnapshotId.of(b.blob())).orElse(null));
   }
 
   public static byte[] encodeSnapshotResult(Snapshot s) {
@@ -505,17 +507,19 @@ public final class ManagementCandid {
       return InstallMode.reinstall();
     }
     InstallMode upgrade = InstallMode.upgrade();
-    // upgrade : opt record { ... }; an older ic.did's payload-less upgrade decodes as null.
-    Optional<Decoded> payload = v.payload().opt();
+    // upgrade : opt record { ... }; an older ic.did's payload-less upgrade decodes as null, and so
+    // does a payload of another type (Candid spec, decoding rules, "Options").
+    Optional<Fields> payload = v.payload().opt(Decoded::record);
     if (payload.isPresent()) {
-      Fields options = payload.get().record();
-      Optional<Decoded> skip = options.opt("skip_pre_upgrade");
+      Fields options = payload.get();
+      Optional<Boolean> skip = options.opt("skip_pre_upgrade", Decoded::bool);
       if (skip.isPresent()) {
-        upgrade = upgrade.withSkipPreUpgrade(skip.get().bool());
+        upgrade = upgrade.withSkipPreUpgrade(skip.get());
       }
-      Optional<Decoded> persistence = options.opt("wasm_memory_persistence");
+      Optional<String> persistence = options.opt("wasm_memory_persistence",
+          d -> d.variant("keep", "replace").tag());
       if (persistence.isPresent()) {
-        String p = persistence.get().variant("keep", "replace").tag();
+        String p = persistence.get();
         upgrade = upgrade.withWasmMemoryPersistence(p.equals("keep")
             ? InstallMode.WasmMemoryPersistence.KEEP
             : InstallMode.WasmMemoryPersistence.REPLACE);
@@ -542,23 +546,24 @@ public final class ManagementCandid {
         "wasm_memory_threshold", Idl.opt(s.wasmMemoryThreshold().orElse(null)));
   }
 
+  private static List<Principal> principalsOf(Decoded vec) {
+    List<Principal> ps = new ArrayList<>();
+    for (Decoded p : vec.vec()) {
+      ps.add(p.principal());
+    }
+    return ps;
+  }
+
   /** The builder's one check, a negative nat, cannot fail: {@link Decoded#nat} never is. */
   private static CanisterSettings settingsOf(Fields f) {
     CanisterSettings.Builder b = CanisterSettings.builder();
-    Optional<Decoded> controllers = f.opt("controllers");
-    if (controllers.isPresent()) {
-      List<Principal> ps = new ArrayList<>();
-      for (Decoded p : controllers.get().vec()) {
-        ps.add(p.principal());
-      }
-      b.controllers(ps);
-    }
-    f.opt("compute_allocation").ifPresent(v -> b.computeAllocation(v.nat()));
-    f.opt("memory_allocation").ifPresent(v -> b.memoryAllocation(v.nat()));
-    f.opt("freezing_threshold").ifPresent(v -> b.freezingThreshold(v.nat()));
-    f.opt("reserved_cycles_limit").ifPresent(v -> b.reservedCyclesLimit(v.nat()));
-    f.opt("wasm_memory_limit").ifPresent(v -> b.wasmMemoryLimit(v.nat()));
-    f.opt("wasm_memory_threshold").ifPresent(v -> b.wasmMemoryThreshold(v.nat()));
+    f.opt("controllers", ManagementCandid::principalsOf).ifPresent(b::controllers);
+    f.opt("compute_allocation", Decoded::nat).ifPresent(b::computeAllocation);
+    f.opt("memory_allocation", Decoded::nat).ifPresent(b::memoryAllocation);
+    f.opt("freezing_threshold", Decoded::nat).ifPresent(b::freezingThreshold);
+    f.opt("reserved_cycles_limit", Decoded::nat).ifPresent(b::reservedCyclesLimit);
+    f.opt("wasm_memory_limit", Decoded::nat).ifPresent(b::wasmMemoryLimit);
+    f.opt("wasm_memory_threshold", Decoded::nat).ifPresent(b::wasmMemoryThreshold);
     return b.build();
   }
 }
