@@ -17,6 +17,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.icupgrade.assets.internal.DefaultAssetSyncer;
 import org.icupgrade.assets.internal.ReleaseCollector;
 import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.RejectCode;
@@ -28,6 +29,7 @@ import org.icupgrade.core.assets.AssetChange;
 import org.icupgrade.core.assets.AssetDiff;
 import org.icupgrade.core.assets.AssetSyncEvent;
 import org.icupgrade.core.assets.AssetSyncer;
+import org.icupgrade.core.assets.BatchId;
 import org.icupgrade.core.assets.FrontendRelease;
 import org.icupgrade.core.assets.MissingPermissionException;
 import org.icupgrade.core.assets.Permission;
@@ -253,15 +255,55 @@ class AssetSyncerTest {
   }
 
   @Test
-  void sync_moreThan500Operations_splitsCommitKeepingBatchId() {
+  void sync_moreThan500Operations_stagesWithBatchIdZeroThenEmptyCommitWithRealId() {
     FakeAssetCanister canister = FakeAssetCanister.dfinity();
 
     SyncOutcome outcome = DFINITY.sync(canister, Releases.of(Releases.smallFiles(600)));
 
-    assertEquals(3, outcome.commitCalls());
-    assertEquals(1, canister.commitBatchIds.stream().distinct().count());
+    // ic-asset commit_in_stages: the stages name batch 0, which removes no batch; a last empty
+    // commit with the real id removes it.
+    BatchId real = outcome.batchId().orElseThrow();
+    assertEquals(4, outcome.commitCalls());
+    assertEquals(List.of(BatchId.of(0), BatchId.of(0), BatchId.of(0), real),
+        canister.commitBatchIds);
     assertEquals(1200, canister.operationsCommitted.get());
     assertEquals(600, canister.keys().size());
+  }
+
+  @Test
+  void sync_commitFails_deletesTheBatchAndThrows() {
+    FakeAssetCanister canister = FakeAssetCanister.dfinity();
+    canister.failNext("commit_batch", new CanisterRejectException(
+        RejectCode.CANISTER_ERROR, "trapped", null, canister.canisterId(), "commit_batch"));
+
+    CanisterRejectException e = assertThrows(CanisterRejectException.class,
+        () -> DFINITY.sync(canister, Releases.of(Releases.smallFiles(3))));
+
+    assertTrue(e.getMessage().contains("trapped"), e.getMessage());
+    assertEquals(1, canister.deletedBatches.size());
+    assertNotEquals(BatchId.of(0), canister.deletedBatches.get(0));
+  }
+
+  @Test
+  void sync_contentBound_eachCommitRefersToAtMostThatManyBytes() {
+    FakeAssetCanister canister = FakeAssetCanister.dfinity();
+    Random random = new Random(9);
+    List<ReleaseAsset> assets = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      byte[] b = new byte[2000];
+      random.nextBytes(b);
+      assets.add(ReleaseCollector.toAsset(String.format("/img/%02d.png", i), b));
+    }
+    AssetSyncer syncer = AssetSyncers.builder().maxCommitContentBytes(10_000).build();
+
+    SyncOutcome outcome = syncer.sync(canister, FrontendRelease.of(assets));
+
+    // 50 SetAssetContent of 2,000 bytes, five per call, plus the final empty commit.
+    assertEquals(11, outcome.commitCalls());
+    assertEquals(50, canister.keys().size());
+    assertEquals(10_000L,
+        AssetSyncers.newBuilder(syncer).build() instanceof DefaultAssetSyncer d
+            ? d.maxCommitContentBytes() : -1);
   }
 
   @Test

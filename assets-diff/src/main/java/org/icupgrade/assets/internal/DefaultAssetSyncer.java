@@ -8,6 +8,8 @@ import org.icupgrade.core.assets.AssetSyncEvent;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -59,6 +61,21 @@ public final class DefaultAssetSyncer implements AssetSyncer {
    */
   public static final int MAX_COMMIT_BYTES = 1_500_000;
 
+  /**
+   * Default bound on the content bytes (chunks and {@code last_chunk}s) the operations of one
+   * {@code commit_batch} call refer to: the DFINITY canister hashes all of them in that one message,
+   * about 500 MB at most within its 40 billion instructions; the reference tool kept its commits
+   * under 100 MB (ic-asset sync.rs, {@code MAX_ASSET_CONTENT_SIZE}, before dfinity/sdk#4450).
+   */
+  public static final long DEFAULT_MAX_COMMIT_CONTENT_BYTES = 100_000_000L;
+
+  /**
+   * The batch id of the intermediate {@code commit_batch} calls: the canister applies the
+   * operations and removes no batch (there is none with id 0), so the sync's batch and its chunks
+   * stay until the final empty commit with the real id (ic-asset sync.rs, commit_in_stages).
+   */
+  static final BatchId STAGE_BATCH_ID = BatchId.of(0);
+
   /** {@code list} returns at most this many entries per call. */
   static final int LIST_PAGE = 100;
 
@@ -70,10 +87,26 @@ public final class DefaultAssetSyncer implements AssetSyncer {
   private final AssetSyncListener listener;
   private final RetryPolicy retryPolicy;
   private final RetryListener retryListener;
+  private final long maxCommitContentBytes;
 
   public DefaultAssetSyncer(
       AssetCanisterFlavor flavor, Predicate<String> protectedKeys, UploadEngine uploads,
       AssetSyncListener listener) {
+    this(flavor, protectedKeys, uploads, listener, DEFAULT_MAX_COMMIT_CONTENT_BYTES);
+  }
+
+  /**
+   * @param maxCommitContentBytes the most content bytes one {@code commit_batch} call may refer to
+   *     (an encoding larger than that alone still gets its own call)
+   */
+  public DefaultAssetSyncer(
+      AssetCanisterFlavor flavor, Predicate<String> protectedKeys, UploadEngine uploads,
+      AssetSyncListener listener, long maxCommitContentBytes) {
+    if (maxCommitContentBytes < 1) {
+      throw new IllegalArgumentException(
+          "maxCommitContentBytes must be at least 1, got " + maxCommitContentBytes);
+    }
+    this.maxCommitContentBytes = maxCommitContentBytes;
     this.flavor = flavor;
     this.protectedKeys = protectedKeys;
     this.uploads = uploads;
@@ -103,6 +136,10 @@ public final class DefaultAssetSyncer implements AssetSyncer {
 
   public AssetSyncListener listener() {
     return userListener;
+  }
+
+  public long maxCommitContentBytes() {
+    return maxCommitContentBytes;
   }
 
   /** Every IC call of a sync, repeated after transient failures by the one policy. */
@@ -237,7 +274,9 @@ public final class DefaultAssetSyncer implements AssetSyncer {
       outcome.directDeletes(deletes);
     }
     if (batchId != null) {
-      commit(canister, batchId, operations(diff, uploads, http), outcome);
+      Map<BatchOperation, Long> contentBytes = new IdentityHashMap<>();
+      List<BatchOperation> ops = operations(diff, uploads, http, contentBytes);
+      commit(canister, batchId, ops, contentBytes, apiVersion, outcome);
     }
     SyncOutcome done = outcome.build();
     listener.onEvent(new AssetSyncEvent.Finished(done));
@@ -256,8 +295,10 @@ public final class DefaultAssetSyncer implements AssetSyncer {
     }
   }
 
+  /** The commit's operations; {@code contentBytes} gets each SetAssetContent's content length. */
   private List<BatchOperation> operations(
-      AssetDiff diff, List<EncodingUpload> uploads, boolean http) {
+      AssetDiff diff, List<EncodingUpload> uploads, boolean http,
+      Map<BatchOperation, Long> contentBytes) {
     List<BatchOperation> ops = new ArrayList<>();
     int u = 0;
     for (AssetChange c : diff.changes()) {
@@ -278,7 +319,9 @@ public final class DefaultAssetSyncer implements AssetSyncer {
           }
           for (int i = 0; i < c.uploadEncodings().size(); i++) {
             EncodingUpload up = uploads.get(u++);
-            ops.add(up.operation());
+            BatchOperation set = up.operation();
+            contentBytes.put(set, (long) up.length());
+            ops.add(set);
           }
           for (String unset : c.unsetEncodings()) {
             ops.add(new BatchOperation.UnsetAssetContent(c.key(), unset));
@@ -289,24 +332,43 @@ public final class DefaultAssetSyncer implements AssetSyncer {
     return ops;
   }
 
+  /**
+   * Commits {@code ops} in calls bounded in operations, header and inline bytes, and content bytes.
+   * From api_version 1 on, as the reference tool does: the stages carry batch id 0, which removes
+   * no batch, and a final empty commit with the real id removes it. Were the stages to carry the
+   * real id, the first would remove the batch and any {@code create_batch} in between (from anyone)
+   * would sweep the chunks the later stages need. When a call fails, the batch is deleted so its
+   * chunks do not wait for expiry.
+   */
   private void commit(
       AssetCanister canister, BatchId batchId, List<BatchOperation> ops,
-      SyncOutcome.Builder outcome) {
+      Map<BatchOperation, Long> contentBytes, int apiVersion, SyncOutcome.Builder outcome) {
     List<List<BatchOperation>> groups = CommitSplitter.split(
-        ops, MAX_OPERATIONS_PER_COMMIT, MAX_COMMIT_BYTES);
-    if (groups.isEmpty()) {
-      // Nothing to apply, but the batch (and any chunk in it) should not wait for expiry.
-      groups = List.of(List.of());
+        ops, MAX_OPERATIONS_PER_COMMIT, MAX_COMMIT_BYTES, maxCommitContentBytes,
+        op -> op instanceof BatchOperation.SetAssetContent ? contentBytes.getOrDefault(op, 0L) : 0L);
+    boolean staged = apiVersion >= 1;
+    List<CommitBatchArguments> calls = new ArrayList<>(groups.size() + 1);
+    for (List<BatchOperation> group : groups) {
+      calls.add(CommitBatchArguments.of(staged ? STAGE_BATCH_ID : batchId, group));
+    }
+    if (staged || calls.isEmpty()) {
+      // Removes the batch (and any chunk left in it) rather than leaving it to expire.
+      calls.add(CommitBatchArguments.of(batchId, List.of()));
     }
     int committed = 0;
-    for (int i = 0; i < groups.size(); i++) {
-      List<BatchOperation> group = groups.get(i);
-      CommitBatchArguments args = CommitBatchArguments.of(batchId, group);
-      ic("commit_batch", () -> canister.commitBatch(args));
-      committed += group.size();
-      listener.onEvent(new AssetSyncEvent.BatchCommitted(i, groups.size(), group.size()));
+    for (int i = 0; i < calls.size(); i++) {
+      CommitBatchArguments args = calls.get(i);
+      try {
+        ic("commit_batch", () -> canister.commitBatch(args));
+      } catch (RuntimeException e) {
+        dropBatch(canister, batchId, apiVersion, e);
+        throw e;
+      }
+      committed += args.operations().size();
+      listener.onEvent(new AssetSyncEvent.BatchCommitted(i, calls.size(),
+          args.operations().size()));
     }
-    outcome.commitCalls(groups.size()).operationsCommitted(committed);
+    outcome.commitCalls(calls.size()).operationsCommitted(committed);
   }
 
   private void upload(

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -18,11 +19,14 @@ import org.icupgrade.core.assets.AssetCanisterFlavor;
 import org.icupgrade.core.assets.AssetDetails;
 import org.icupgrade.core.assets.AssetSyncEvent;
 import org.icupgrade.core.assets.AssetSyncer;
+import org.icupgrade.core.assets.BatchId;
 import org.icupgrade.core.assets.FrontendRelease;
 import org.icupgrade.core.assets.Permission;
 import org.icupgrade.core.assets.ReleaseAsset;
 import org.icupgrade.core.assets.ReleaseEncoding;
+import org.icupgrade.core.assets.SyncOutcome;
 import org.icupgrade.replica.EmbeddedReplica;
+import org.icupgrade.replica.assets.internal.AssetCanisterCode;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -63,9 +67,13 @@ class SplitCommitOnReplicaTest {
 
   /** How many of the canister's assets hold the identity content {@code release} has. */
   int matching(FrontendRelease release) {
+    return matching(release, backend);
+  }
+
+  static int matching(FrontendRelease release, AssetCanister canister) {
     List<AssetDetails> all = new ArrayList<>();
     for (int start = 0; ; start += 100) {
-      List<AssetDetails> page = backend.list(start, 100);
+      List<AssetDetails> page = canister.list(start, 100);
       all.addAll(page);
       if (page.size() < 100) {
         break;
@@ -92,19 +100,46 @@ class SplitCommitOnReplicaTest {
   }
 
   @Test
-  void splitCommit_concurrentCreateBatchBetweenCommits_todaysSyncerLeavesHalfAppliedSite() {
+  void splitCommit_concurrentCreateBatchBetweenCommits_siteFullyApplied() {
     FrontendRelease v1 = release(1);
     FrontendRelease v2 = release(2);
     AssetSyncers.builder().build().sync(backend, v1);
     assertEquals(FILES, matching(v1));
 
     AtomicInteger commits = new AtomicInteger();
+    SyncOutcome outcome = syncerWithConcurrentCreateBatch(commits).sync(backend, v2);
+
+    // Before the fix every stage named the sync's batch: the first removed it, the concurrent
+    // create_batch swept the chunks the second stage named ("chunk not found"), and the site was
+    // left half old, half new.
+    assertTrue(outcome.commitCalls() >= 3, "two stages and the final commit: " + outcome);
+    assertEquals(outcome.commitCalls(), commits.get());
+    assertEquals(FILES, matching(v2));
+    // The final empty commit removed the sync's batch: delete_batch no longer finds it.
+    BatchId mine = outcome.batchId().orElseThrow();
+    CanisterRejectException gone = assertThrows(CanisterRejectException.class,
+        () -> backend.deleteBatch(mine));
+    assertTrue(gone.getMessage().contains("batch not found"), gone.getMessage());
+  }
+
+  @Test
+  void commit_refersToMoreContentThanOneMessageCanHash_trapsAndAppliesNothing() {
+    // The canister's bound lowered from about 500 MB so that the test stays small.
+    Principal small = replica.createBuiltinCanister(new AssetCanisterCode(
+        AssetCanisterFlavor.DFINITY, Clock.systemUTC(), null, 50_000), OWNER);
+    CandidAssetCanister.over(replica.agentFor(OWNER), small)
+        .grantPermission(BACKEND, Permission.COMMIT);
+    AssetCanister c = CandidAssetCanister.over(replica.agentFor(BACKEND), small);
+    FrontendRelease v1 = release(1);
+
     CanisterRejectException e = assertThrows(CanisterRejectException.class,
-        () -> syncerWithConcurrentCreateBatch(commits).sync(backend, v2));
-    assertTrue(e.getMessage().contains("chunk not found"), e.getMessage());
-    // The first commit call applied, the second did not: neither the old site nor the new.
-    int applied = matching(v2);
-    assertTrue(applied > 0 && applied < FILES, applied + " of " + FILES + " files are new");
-    assertEquals(FILES, applied + matching(v1));
+        () -> AssetSyncers.builder().build().sync(c, v1));
+    assertTrue(e.getMessage().contains("instructions"), e.getMessage());
+    assertEquals(0, c.list(0, 100).size());
+
+    // Within the bound, the same release goes in more calls.
+    SyncOutcome outcome = AssetSyncers.builder().maxCommitContentBytes(50_000).build().sync(c, v1);
+    assertTrue(outcome.commitCalls() >= FILES * FILE_BYTES / 50_000, outcome.toString());
+    assertEquals(FILES, matching(v1, c));
   }
 }
