@@ -5,10 +5,12 @@ import org.icupgrade.core.calls.RetryListener;
 import org.icupgrade.core.calls.RetryPolicy;
 import org.icupgrade.core.calls.UploadEngine;
 import org.icupgrade.core.assets.AssetSyncEvent;
+import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.List;
 import java.util.Set;
@@ -19,6 +21,7 @@ import org.icupgrade.assets.AssetDiffer;
 import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.IcException;
 import org.icupgrade.core.Principal;
+import org.icupgrade.core.Sha256;
 import org.icupgrade.core.assets.AssetCanister;
 import org.icupgrade.core.assets.AssetCanisterFlavor;
 import org.icupgrade.core.assets.AssetChange;
@@ -30,6 +33,7 @@ import org.icupgrade.core.assets.BatchId;
 import org.icupgrade.core.assets.BatchOperation;
 import org.icupgrade.core.assets.ChunkId;
 import org.icupgrade.core.assets.CommitBatchArguments;
+import org.icupgrade.core.assets.EncodedAsset;
 import org.icupgrade.core.assets.FrontendRelease;
 import org.icupgrade.core.assets.MissingPermissionException;
 import org.icupgrade.core.assets.Permission;
@@ -75,6 +79,9 @@ public final class DefaultAssetSyncer implements AssetSyncer {
    * stay until the final empty commit with the real id (ic-asset sync.rs, commit_in_stages).
    */
   static final BatchId STAGE_BATCH_ID = BatchId.of(0);
+
+  /** The page both flavours fall back to for a path with no asset: the site's entry page. */
+  static final String ENTRY_PAGE = "/index.html";
 
   /** {@code list} returns at most this many entries per call. */
   static final int LIST_PAGE = 100;
@@ -262,10 +269,18 @@ public final class DefaultAssetSyncer implements AssetSyncer {
         throw e;
       }
     }
+    int deletes = 0;
+    if (batchId != null) {
+      Map<BatchOperation, Long> contentBytes = new IdentityHashMap<>();
+      Map<String, List<BatchOperation>> byKey = operations(diff, uploads, http, contentBytes);
+      List<Stage> stages = http ? httpStages(diff, byKey, contentBytes) : stages(byKey, contentBytes);
+      deletes += commit(canister, batchId, stages, apiVersion, outcome);
+    }
     if (http) {
-      int deletes = 0;
+      // Stale keys go last, once everything new is in place: a failure before leaves the old
+      // site plus the new assets, never a site without its pages.
       for (AssetChange c : diff.changes()) {
-        if (c.kind() != AssetChange.Kind.NEW) {
+        if (c.kind() == AssetChange.Kind.STALE) {
           ic("delete_asset", () -> canister.deleteAsset(c.key()));
           deletes++;
           listener.onEvent(new AssetSyncEvent.AssetDeleted(c.key()));
@@ -273,14 +288,58 @@ public final class DefaultAssetSyncer implements AssetSyncer {
       }
       outcome.directDeletes(deletes);
     }
-    if (batchId != null) {
-      Map<BatchOperation, Long> contentBytes = new IdentityHashMap<>();
-      List<BatchOperation> ops = operations(diff, uploads, http, contentBytes);
-      commit(canister, batchId, ops, contentBytes, apiVersion, outcome);
-    }
     SyncOutcome done = outcome.build();
     listener.onEvent(new AssetSyncEvent.Finished(done));
     return done;
+  }
+
+  /** The entry page's identity content as the canister held it, to put back after a failure. */
+  private record Snapshot(String contentType, byte[] content, @Nullable Sha256 sha256) {}
+
+  private @Nullable Snapshot snapshot(AssetCanister canister) {
+    try {
+      EncodedAsset a = ic("get", () -> canister.get(ENTRY_PAGE, List.of(ReleaseEncoding.IDENTITY)));
+      ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(a.totalLength(),
+          Integer.MAX_VALUE - 8));
+      out.writeBytes(a.content());
+      for (long index = 1; out.size() < a.totalLength(); index++) {
+        long at = index;
+        byte[] chunk = ic("get_chunk", () -> canister.getChunk(
+            ENTRY_PAGE, ReleaseEncoding.IDENTITY, at, a.sha256().orElse(null)));
+        if (chunk.length == 0) {
+          break;
+        }
+        out.writeBytes(chunk);
+      }
+      return new Snapshot(a.contentType(), out.toByteArray(), a.sha256().orElse(null));
+    } catch (IcException e) {
+      // No identity content to keep (or it cannot be read): nothing to restore.
+      return null;
+    }
+  }
+
+  /**
+   * Puts the entry page back after the commit that was to recreate it failed (http-assets): its
+   * old content as a chunk of the sync's batch, and a commit creating it.
+   */
+  private void restore(AssetCanister canister, BatchId batchId, boolean staged, Snapshot entry,
+      RuntimeException failure) {
+    try {
+      List<ChunkId> ids = new ArrayList<>();
+      byte[] content = entry.content();
+      for (int from = 0; from < content.length || ids.isEmpty(); from += MAX_CHUNK_BYTES) {
+        byte[] piece = java.util.Arrays.copyOfRange(content, from,
+            Math.min(content.length, from + MAX_CHUNK_BYTES));
+        ids.add(ic("create_chunk", () -> canister.createChunk(batchId, piece)));
+      }
+      CommitBatchArguments args = CommitBatchArguments.of(staged ? STAGE_BATCH_ID : batchId,
+          List.of(BatchOperation.CreateAsset.of(ENTRY_PAGE, entry.contentType()),
+              BatchOperation.SetAssetContent.of(ENTRY_PAGE, ReleaseEncoding.IDENTITY, ids, null,
+                  entry.sha256())));
+      ic("commit_batch", () -> canister.commitBatch(args));
+    } catch (IcException e) {
+      failure.addSuppressed(e);
+    }
   }
 
   private void dropBatch(
@@ -295,13 +354,17 @@ public final class DefaultAssetSyncer implements AssetSyncer {
     }
   }
 
-  /** The commit's operations; {@code contentBytes} gets each SetAssetContent's content length. */
-  private List<BatchOperation> operations(
+  /**
+   * The commit's operations, key by key in the diff's order; {@code contentBytes} gets each
+   * SetAssetContent's content length.
+   */
+  private Map<String, List<BatchOperation>> operations(
       AssetDiff diff, List<EncodingUpload> uploads, boolean http,
       Map<BatchOperation, Long> contentBytes) {
-    List<BatchOperation> ops = new ArrayList<>();
+    Map<String, List<BatchOperation>> byKey = new LinkedHashMap<>();
     int u = 0;
     for (AssetChange c : diff.changes()) {
+      List<BatchOperation> ops = new ArrayList<>(4);
       switch (c.kind()) {
         case STALE -> {
           if (!http) {
@@ -328,39 +391,123 @@ public final class DefaultAssetSyncer implements AssetSyncer {
           }
         }
       }
+      if (!ops.isEmpty()) {
+        byKey.put(c.key(), ops);
+      }
     }
-    return ops;
+    return byKey;
+  }
+
+  /** One {@code commit_batch} call, and the keys to delete directly just before it. */
+  private record Stage(List<String> deleteFirst, List<BatchOperation> ops) {}
+
+  private List<List<BatchOperation>> split(
+      List<BatchOperation> ops, Map<BatchOperation, Long> contentBytes) {
+    return CommitSplitter.split(ops, MAX_OPERATIONS_PER_COMMIT, MAX_COMMIT_BYTES,
+        maxCommitContentBytes, op -> contentBytes.getOrDefault(op, 0L));
+  }
+
+  /** DFINITY: every operation in diff order, deletes inside the commits. */
+  private List<Stage> stages(
+      Map<String, List<BatchOperation>> byKey, Map<BatchOperation, Long> contentBytes) {
+    List<BatchOperation> all = new ArrayList<>();
+    byKey.values().forEach(all::addAll);
+    List<Stage> stages = new ArrayList<>();
+    for (List<BatchOperation> group : split(all, contentBytes)) {
+      stages.add(new Stage(List.of(), group));
+    }
+    return stages;
   }
 
   /**
-   * Commits {@code ops} in calls bounded in operations, header and inline bytes, and content bytes.
-   * From api_version 1 on, as the reference tool does: the stages carry batch id 0, which removes
-   * no batch, and a final empty commit with the real id removes it. Were the stages to carry the
-   * real id, the first would remove the batch and any {@code create_batch} in between (from anyone)
-   * would sweep the chunks the later stages need. When a call fails, the batch is deleted so its
-   * chunks do not wait for expiry.
+   * http-assets cannot delete or overwrite a key inside a commit, so a changed key is deleted
+   * directly and created afresh. Ordered so that a failing commit never leaves the site without
+   * its entry page: new keys first (nothing deleted yet); then the changed keys, each deleted just
+   * before the commit that recreates it; the changed entry page last, alone, so that it is deleted
+   * only once everything else is in; the stale keys after the commits (see applyChecked).
    */
-  private void commit(
-      AssetCanister canister, BatchId batchId, List<BatchOperation> ops,
-      Map<BatchOperation, Long> contentBytes, int apiVersion, SyncOutcome.Builder outcome) {
-    List<List<BatchOperation>> groups = CommitSplitter.split(
-        ops, MAX_OPERATIONS_PER_COMMIT, MAX_COMMIT_BYTES, maxCommitContentBytes,
-        op -> op instanceof BatchOperation.SetAssetContent ? contentBytes.getOrDefault(op, 0L) : 0L);
-    boolean staged = apiVersion >= 1;
-    List<CommitBatchArguments> calls = new ArrayList<>(groups.size() + 1);
-    for (List<BatchOperation> group : groups) {
-      calls.add(CommitBatchArguments.of(staged ? STAGE_BATCH_ID : batchId, group));
+  private List<Stage> httpStages(
+      AssetDiff diff, Map<String, List<BatchOperation>> byKey,
+      Map<BatchOperation, Long> contentBytes) {
+    List<BatchOperation> created = new ArrayList<>();
+    List<BatchOperation> changed = new ArrayList<>();
+    List<BatchOperation> entry = List.of();
+    for (AssetChange c : diff.changes()) {
+      List<BatchOperation> ops = byKey.get(c.key());
+      if (ops == null) {
+        continue;
+      }
+      if (c.kind() == AssetChange.Kind.NEW) {
+        created.addAll(ops);
+      } else if (c.key().equals(ENTRY_PAGE)) {
+        entry = ops;
+      } else {
+        changed.addAll(ops);
+      }
     }
+    List<Stage> stages = new ArrayList<>();
+    for (List<BatchOperation> group : split(created, contentBytes)) {
+      stages.add(new Stage(List.of(), group));
+    }
+    for (List<BatchOperation> group : split(changed, contentBytes)) {
+      stages.add(new Stage(createdKeys(group), group));
+    }
+    for (List<BatchOperation> group : split(entry, contentBytes)) {
+      stages.add(new Stage(createdKeys(group), group));
+    }
+    return stages;
+  }
+
+  private static List<String> createdKeys(List<BatchOperation> group) {
+    List<String> keys = new ArrayList<>();
+    for (BatchOperation op : group) {
+      if (op instanceof BatchOperation.CreateAsset c) {
+        keys.add(c.assetKey());
+      }
+    }
+    return keys;
+  }
+
+  /**
+   * Commits the stages, each in one call, deleting a stage's {@code deleteFirst} keys directly
+   * just before it; returns how many keys it deleted. From api_version 1 on, as the reference tool
+   * does (ic-asset sync.rs, commit_in_stages): the stages carry batch id 0, which removes no batch,
+   * and a final empty commit with the real id removes it. Were the stages to carry the real id,
+   * the first would remove the batch and any {@code create_batch} in between (from anyone) would
+   * sweep the chunks the later stages need. When a call fails, the batch is deleted so its chunks
+   * do not wait for expiry.
+   */
+  private int commit(
+      AssetCanister canister, BatchId batchId, List<Stage> stages, int apiVersion,
+      SyncOutcome.Builder outcome) {
+    boolean staged = apiVersion >= 1;
+    List<Stage> calls = new ArrayList<>(stages.size() + 1);
+    calls.addAll(stages);
     if (staged || calls.isEmpty()) {
       // Removes the batch (and any chunk left in it) rather than leaving it to expire.
-      calls.add(CommitBatchArguments.of(batchId, List.of()));
+      calls.add(new Stage(List.of(), List.of()));
     }
     int committed = 0;
+    int deleted = 0;
     for (int i = 0; i < calls.size(); i++) {
-      CommitBatchArguments args = calls.get(i);
+      Stage stage = calls.get(i);
+      boolean last = i == calls.size() - 1;
+      CommitBatchArguments args = CommitBatchArguments.of(
+          staged && !last ? STAGE_BATCH_ID : batchId, stage.ops());
+      Snapshot entry = stage.deleteFirst().contains(ENTRY_PAGE) ? snapshot(canister) : null;
+      boolean entryDeleted = false;
       try {
+        for (String key : stage.deleteFirst()) {
+          ic("delete_asset", () -> canister.deleteAsset(key));
+          entryDeleted |= key.equals(ENTRY_PAGE);
+          deleted++;
+          listener.onEvent(new AssetSyncEvent.AssetDeleted(key));
+        }
         ic("commit_batch", () -> canister.commitBatch(args));
       } catch (RuntimeException e) {
+        if (entry != null && entryDeleted) {
+          restore(canister, batchId, staged, entry, e);
+        }
         dropBatch(canister, batchId, apiVersion, e);
         throw e;
       }
@@ -369,6 +516,7 @@ public final class DefaultAssetSyncer implements AssetSyncer {
           args.operations().size()));
     }
     outcome.commitCalls(calls.size()).operationsCommitted(committed);
+    return deleted;
   }
 
   private void upload(
