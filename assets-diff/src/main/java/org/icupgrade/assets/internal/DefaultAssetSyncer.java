@@ -8,6 +8,7 @@ import org.icupgrade.core.assets.AssetSyncEvent;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -27,6 +28,7 @@ import org.icupgrade.core.assets.AssetCanisterFlavor;
 import org.icupgrade.core.assets.AssetChange;
 import org.icupgrade.core.assets.AssetDetails;
 import org.icupgrade.core.assets.AssetDiff;
+import org.icupgrade.core.assets.AssetEncodingDetails;
 import org.icupgrade.core.assets.AssetSyncListener;
 import org.icupgrade.core.assets.AssetSyncer;
 import org.icupgrade.core.assets.BatchId;
@@ -160,8 +162,61 @@ public final class DefaultAssetSyncer implements AssetSyncer {
 
   @Override
   public AssetDiff diff(AssetCanister canister, FrontendRelease release) {
-    return AssetDiffer.diff(
-        canister.canisterId(), release, listAll(canister), protectedKeys, flavor);
+    return diffAgainst(canister.canisterId(), release, listAll(canister));
+  }
+
+  /**
+   * The diff of {@code release} against {@code existing}, gzip encodings made only where they may
+   * be uploaded. A release read by {@link org.icupgrade.assets.ReleaseReader} holds identity
+   * encodings only. For an asset whose type is gzipped by default ({@link Gzipper#gzipByDefault}):
+   * when the canister holds its identity with the same SHA-256 and the same content type, and a
+   * gzip encoding, that gzip was made from this same content, so nothing is compressed and the
+   * canister's gzip is left as it is; otherwise the gzip is made now (and kept if smaller), to be
+   * compared and uploaded like any encoding.
+   */
+  public AssetDiff diffAgainst(Principal canisterId, FrontendRelease release,
+      List<AssetDetails> existing) {
+    Map<String, AssetDetails> onCanister = new HashMap<>(existing.size() * 2);
+    for (AssetDetails d : existing) {
+      onCanister.putIfAbsent(d.key(), d);
+    }
+    List<ReleaseAsset> assets = new ArrayList<>(release.size());
+    Set<String> keepGzip = new HashSet<>();
+    boolean changed = false;
+    for (ReleaseAsset a : release.assets()) {
+      if (a.encodings().size() != 1 || a.identity().length() == 0
+          || !Gzipper.gzipByDefault(a.contentType())) {
+        assets.add(a);
+        continue;
+      }
+      AssetDetails d = onCanister.get(a.key());
+      if (d != null && d.contentType().equals(a.contentType())
+          && d.encoding(ReleaseEncoding.GZIP).isPresent()
+          && d.encoding(ReleaseEncoding.IDENTITY).flatMap(AssetEncodingDetails::sha256)
+              .map(a.sha256()::equals).orElse(false)) {
+        keepGzip.add(a.key());
+        assets.add(a);
+      } else {
+        ReleaseAsset withGzip = ReleaseCollector.withGzip(a);
+        changed |= withGzip != a;
+        assets.add(withGzip);
+      }
+    }
+    List<AssetDetails> shown = existing;
+    if (!keepGzip.isEmpty()) {
+      shown = new ArrayList<>(existing.size());
+      for (AssetDetails d : existing) {
+        if (keepGzip.contains(d.key())) {
+          List<AssetEncodingDetails> encodings = new ArrayList<>(d.encodings());
+          encodings.removeIf(e -> e.contentEncoding().equals(ReleaseEncoding.GZIP));
+          shown.add(AssetDetails.of(d.key(), d.contentType(), encodings));
+        } else {
+          shown.add(d);
+        }
+      }
+    }
+    FrontendRelease completed = changed ? FrontendRelease.of(assets) : release;
+    return AssetDiffer.diff(canisterId, completed, shown, protectedKeys, flavor);
   }
 
   @Override
