@@ -41,7 +41,8 @@ import org.icupgrade.core.assets.AssetSyncer;
  *       (from api_version 1 on), these calls carry batch id 0, which removes no batch, and a final
  *       empty {@code commit_batch} with the sync's batch id removes the batch: a commit removes the
  *       batch it names, and the next {@code create_batch} from anyone sweeps the chunks of removed
- *       batches, so later calls would otherwise lose their chunks. Each call is atomic; the set of
+ *       batches, so later calls would otherwise lose their chunks. A commit that fits in one call
+ *       carries the real id directly. Each call is atomic; the set of
  *       calls is not: when one fails, the syncer deletes the batch and throws, and syncing again
  *       applies what is left.
  * </ul>

@@ -525,8 +525,9 @@ public final class DefaultAssetSyncer implements AssetSyncer {
 
   /**
    * Commits the stages, each in one call, deleting a stage's {@code deleteFirst} keys directly
-   * just before it; returns how many keys it deleted. From api_version 1 on, as the reference tool
-   * does (ic-asset sync.rs, commit_in_stages): the stages carry batch id 0, which removes no batch,
+   * just before it; returns how many keys it deleted. From api_version 1 on, when there are
+   * several, as the reference tool does (ic-asset sync.rs, commit_in_stages): the stages carry
+   * batch id 0, which removes no batch,
    * and a final empty commit with the real id removes it. Were the stages to carry the real id,
    * the first would remove the batch and any {@code create_batch} in between (from anyone) would
    * sweep the chunks the later stages need. When a call fails, the batch is deleted so its chunks
@@ -535,7 +536,9 @@ public final class DefaultAssetSyncer implements AssetSyncer {
   private int commit(
       AssetCanister canister, BatchId batchId, List<Stage> stages, int apiVersion,
       SyncOutcome.Builder outcome) {
-    boolean staged = apiVersion >= 1;
+    // One stage needs no staging: its commit with the real id applies everything, then removes
+    // the batch, and no later call needs the batch's chunks (one call fewer than ic-asset).
+    boolean staged = apiVersion >= 1 && stages.size() > 1;
     List<Stage> calls = new ArrayList<>(stages.size() + 1);
     calls.addAll(stages);
     if (staged || calls.isEmpty()) {
