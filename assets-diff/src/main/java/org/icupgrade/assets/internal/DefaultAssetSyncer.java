@@ -181,7 +181,8 @@ public final class DefaultAssetSyncer implements AssetSyncer {
       onCanister.putIfAbsent(d.key(), d);
     }
     List<ReleaseAsset> assets = new ArrayList<>(release.size());
-    Set<String> keepGzip = new HashSet<>();
+    // The canister's entries whose gzip stays, by identity: keys may repeat in a listing.
+    Set<AssetDetails> keepGzip = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     boolean changed = false;
     for (ReleaseAsset a : release.assets()) {
       if (a.encodings().size() != 1 || a.identity().length() == 0
@@ -194,7 +195,7 @@ public final class DefaultAssetSyncer implements AssetSyncer {
           && d.encoding(ReleaseEncoding.GZIP).isPresent()
           && d.encoding(ReleaseEncoding.IDENTITY).flatMap(AssetEncodingDetails::sha256)
               .map(a.sha256()::equals).orElse(false)) {
-        keepGzip.add(a.key());
+        keepGzip.add(d);
         assets.add(a);
       } else {
         ReleaseAsset withGzip = ReleaseCollector.withGzip(a);
@@ -206,7 +207,7 @@ public final class DefaultAssetSyncer implements AssetSyncer {
     if (!keepGzip.isEmpty()) {
       shown = new ArrayList<>(existing.size());
       for (AssetDetails d : existing) {
-        if (keepGzip.contains(d.key())) {
+        if (keepGzip.contains(d)) {
           List<AssetEncodingDetails> encodings = new ArrayList<>(d.encodings());
           encodings.removeIf(e -> e.contentEncoding().equals(ReleaseEncoding.GZIP));
           shown.add(AssetDetails.of(d.key(), d.contentType(), encodings));

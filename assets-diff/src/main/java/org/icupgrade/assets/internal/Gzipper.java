@@ -1,7 +1,6 @@
 package org.icupgrade.assets.internal;
 
 import java.io.ByteArrayOutputStream;
-import java.util.Locale;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
@@ -35,18 +34,21 @@ public final class Gzipper {
    * @return true when a gzip encoding is made (and kept if smaller)
    */
   public static boolean gzipByDefault(String contentType) {
-    String t = contentType.toLowerCase(Locale.ROOT);
-    int semi = t.indexOf(';');
-    if (semi >= 0) {
-      t = t.substring(0, semi).strip();
+    // Called once per file of every release: no allocation, case-insensitive as media types are.
+    int end = contentType.indexOf(';');
+    if (end < 0) {
+      end = contentType.length();
     }
-    int slash = t.indexOf('/');
-    if (slash < 0) {
+    while (end > 0 && contentType.charAt(end - 1) == ' ') {
+      end--;
+    }
+    int slash = contentType.indexOf('/');
+    if (slash < 0 || slash >= end) {
       return false;
     }
-    String type = t.substring(0, slash);
-    String subtype = t.substring(slash + 1);
-    return type.equals("text") || subtype.equals("javascript") || subtype.equals("html");
+    return contentType.regionMatches(true, 0, "text", 0, 4) && slash == 4
+        || end - slash - 1 == 10 && contentType.regionMatches(true, slash + 1, "javascript", 0, 10)
+        || end - slash - 1 == 4 && contentType.regionMatches(true, slash + 1, "html", 0, 4);
   }
 
   /** The gzip encoding of {@code identity}'s content. */

@@ -23,7 +23,8 @@ public final class ReleaseCollector {
   private final ReadLimits limits;
   private final java.util.function.Predicate<String> publishHidden;
   private final List<ReleaseAsset> assets = new ArrayList<>();
-  private final Map<String, String> seen = new HashMap<>();
+  // Sized for a typical frontend so that reading one does not rehash the keys over and over.
+  private final Map<String, String> seen = new HashMap<>(4096);
   private long totalBytes;
   private int entries;
 
