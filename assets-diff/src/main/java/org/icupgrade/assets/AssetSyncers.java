@@ -34,9 +34,17 @@ import org.icupgrade.core.assets.AssetSyncer;
  *       final pieces travel inside the commit as {@code last_chunk}, saving their calls. Versions 1
  *       and 0 have neither, so every chunk is one {@code create_chunk} call.
  *   <li>The commit is split into {@code commit_batch} calls of at most
- *       {@value DefaultAssetSyncer#MAX_OPERATIONS_PER_COMMIT} operations and under
- *       {@value DefaultAssetSyncer#MAX_COMMIT_BYTES} bytes of headers and inline content each, all
- *       with the sync's batch id. Each call is atomic; the set of calls is not.
+ *       {@value DefaultAssetSyncer#MAX_OPERATIONS_PER_COMMIT} operations, under
+ *       {@value DefaultAssetSyncer#MAX_COMMIT_BYTES} bytes of headers and inline content, and
+ *       referring to at most {@link Builder#maxCommitContentBytes} bytes of content each (the
+ *       DFINITY canister hashes all of it within the one message). As the reference tool does
+ *       (from api_version 1 on), these calls carry batch id 0, which removes no batch, and a final
+ *       empty {@code commit_batch} with the sync's batch id removes the batch: a commit removes the
+ *       batch it names, and the next {@code create_batch} from anyone sweeps the chunks of removed
+ *       batches, so later calls would otherwise lose their chunks. A commit that fits in one call
+ *       carries the real id directly. Each call is atomic; the set of
+ *       calls is not: when one fails, the syncer deletes the batch and throws, and syncing again
+ *       applies what is left.
  * </ul>
  */
 public final class AssetSyncers {
@@ -61,6 +69,7 @@ public final class AssetSyncers {
     b.maxParallelUploads = d.uploadEngine().maxInFlight();
     b.listener = d.listener();
     b.retryPolicy = d.uploadEngine().retryPolicy();
+    b.maxCommitContentBytes = d.maxCommitContentBytes();
     return b;
   }
 
@@ -81,8 +90,28 @@ public final class AssetSyncers {
     private int maxParallelUploads = 1;
     private AssetSyncListener listener = AssetSyncListener.NONE;
     private RetryPolicy retryPolicy = RetryPolicy.defaults();
+    private long maxCommitContentBytes = DefaultAssetSyncer.DEFAULT_MAX_COMMIT_CONTENT_BYTES;
 
     private Builder() {}
+
+    /**
+     * The most content bytes (uploaded chunks and inline content) the operations of one {@code
+     * commit_batch} call may refer to (default {@value
+     * DefaultAssetSyncer#DEFAULT_MAX_COMMIT_CONTENT_BYTES}, the reference tool's bound, well under
+     * the roughly 500 MB the DFINITY canister can hash in one message). A single encoding larger
+     * than this still goes in one call of its own.
+     *
+     * @param maxCommitContentBytes the bound, at least 1
+     * @return this builder
+     */
+    public Builder maxCommitContentBytes(long maxCommitContentBytes) {
+      if (maxCommitContentBytes < 1) {
+        throw new IllegalArgumentException(
+            "maxCommitContentBytes must be at least 1, got " + maxCommitContentBytes);
+      }
+      this.maxCommitContentBytes = maxCommitContentBytes;
+      return this;
+    }
 
     /**
      * Which asset canister implementation the target runs (default {@link
@@ -161,7 +190,8 @@ public final class AssetSyncers {
      */
     public AssetSyncer build() {
       return new DefaultAssetSyncer(flavor, protectedKeys,
-          UploadEngine.of(executor, maxParallelUploads, retryPolicy), listener);
+          UploadEngine.of(executor, maxParallelUploads, retryPolicy), listener,
+          maxCommitContentBytes);
     }
   }
 }

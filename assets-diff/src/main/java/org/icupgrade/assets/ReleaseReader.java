@@ -28,7 +28,7 @@ import org.jspecify.annotations.Nullable;
  * Reads a frontend release from a tar, a tar.gz or a directory, streaming, into a {@link
  * FrontendRelease}: one asset per regular file, keyed by its {@code /}-rooted path, with its
  * content type (from the extension, see {@link ContentTypes}), SHA-256, and encodings
- * ({@code identity} always, {@code gzip} for text-like types when smaller).
+ * ({@code identity} only: the syncer adds {@code gzip} where it uploads one).
  *
  * <p>Entries that could escape the release or lie about what they are are refused with an {@link
  * UnsafeArchiveException} naming the entry: absolute paths, {@code ..} segments, symbolic and hard
@@ -42,8 +42,8 @@ import org.jspecify.annotations.Nullable;
  * is refused with a {@link ReleaseReadException} saying so. macOS metadata ({@code ._*} Apple
  * Double files and {@code .DS_Store}) is skipped. Directories contribute nothing.
  *
- * <p><b>Warning:</b> file contents are held in memory (up to {@link ReadLimits#maxTotalBytes()}
- * plus the gzip encodings).
+ * <p><b>Warning:</b> file contents are held in memory (up to {@link ReadLimits#maxTotalBytes()};
+ * gzip encodings are made at sync time, for what is uploaded).
  *
  * <p>Instances are immutable and thread-safe.
  */

@@ -17,6 +17,8 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.icupgrade.assets.internal.DefaultAssetSyncer;
+import org.icupgrade.assets.internal.Gzipper;
 import org.icupgrade.assets.internal.ReleaseCollector;
 import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.RejectCode;
@@ -28,10 +30,12 @@ import org.icupgrade.core.assets.AssetChange;
 import org.icupgrade.core.assets.AssetDiff;
 import org.icupgrade.core.assets.AssetSyncEvent;
 import org.icupgrade.core.assets.AssetSyncer;
+import org.icupgrade.core.assets.BatchId;
 import org.icupgrade.core.assets.FrontendRelease;
 import org.icupgrade.core.assets.MissingPermissionException;
 import org.icupgrade.core.assets.Permission;
 import org.icupgrade.core.assets.ReleaseAsset;
+import org.icupgrade.core.assets.ReleaseEncoding;
 import org.icupgrade.core.assets.SyncOutcome;
 import org.junit.jupiter.api.Test;
 
@@ -253,15 +257,55 @@ class AssetSyncerTest {
   }
 
   @Test
-  void sync_moreThan500Operations_splitsCommitKeepingBatchId() {
+  void sync_moreThan500Operations_stagesWithBatchIdZeroThenEmptyCommitWithRealId() {
     FakeAssetCanister canister = FakeAssetCanister.dfinity();
 
     SyncOutcome outcome = DFINITY.sync(canister, Releases.of(Releases.smallFiles(600)));
 
-    assertEquals(3, outcome.commitCalls());
-    assertEquals(1, canister.commitBatchIds.stream().distinct().count());
+    // ic-asset commit_in_stages: the stages name batch 0, which removes no batch; a last empty
+    // commit with the real id removes it.
+    BatchId real = outcome.batchId().orElseThrow();
+    assertEquals(4, outcome.commitCalls());
+    assertEquals(List.of(BatchId.of(0), BatchId.of(0), BatchId.of(0), real),
+        canister.commitBatchIds);
     assertEquals(1200, canister.operationsCommitted.get());
     assertEquals(600, canister.keys().size());
+  }
+
+  @Test
+  void sync_commitFails_deletesTheBatchAndThrows() {
+    FakeAssetCanister canister = FakeAssetCanister.dfinity();
+    canister.failNext("commit_batch", new CanisterRejectException(
+        RejectCode.CANISTER_ERROR, "trapped", null, canister.canisterId(), "commit_batch"));
+
+    CanisterRejectException e = assertThrows(CanisterRejectException.class,
+        () -> DFINITY.sync(canister, Releases.of(Releases.smallFiles(3))));
+
+    assertTrue(e.getMessage().contains("trapped"), e.getMessage());
+    assertEquals(1, canister.deletedBatches.size());
+    assertNotEquals(BatchId.of(0), canister.deletedBatches.get(0));
+  }
+
+  @Test
+  void sync_contentBound_eachCommitRefersToAtMostThatManyBytes() {
+    FakeAssetCanister canister = FakeAssetCanister.dfinity();
+    Random random = new Random(9);
+    List<ReleaseAsset> assets = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      byte[] b = new byte[2000];
+      random.nextBytes(b);
+      assets.add(ReleaseCollector.toAsset(String.format("/img/%02d.png", i), b));
+    }
+    AssetSyncer syncer = AssetSyncers.builder().maxCommitContentBytes(10_000).build();
+
+    SyncOutcome outcome = syncer.sync(canister, FrontendRelease.of(assets));
+
+    // 50 SetAssetContent of 2,000 bytes, five per call, plus the final empty commit.
+    assertEquals(11, outcome.commitCalls());
+    assertEquals(50, canister.keys().size());
+    assertEquals(10_000L,
+        AssetSyncers.newBuilder(syncer).build() instanceof DefaultAssetSyncer d
+            ? d.maxCommitContentBytes() : -1);
   }
 
   @Test
@@ -303,20 +347,72 @@ class AssetSyncerTest {
   }
 
   @Test
-  void sync_gzipEncodingDropped_unsetsIt() {
+  void sync_typeNoLongerGzippedByDefault_unsetsTheGzip() {
     FakeAssetCanister canister = FakeAssetCanister.dfinity();
-    String text = "hello hello hello hello hello hello hello hello hello";
-    DFINITY.sync(canister, Releases.of(Map.of("/a.txt", text)));
-    assertTrue(canister.content("/a.txt", "gzip") != null);
-    ReleaseAsset identityOnly = ReleaseAsset.of("/a.txt", "text/plain",
-        List.of(ReleaseCollector.toAsset("/a.txt", text.getBytes(StandardCharsets.UTF_8))
-            .identity()));
+    byte[] json = "{\"a\": 1, \"b\": 1, \"c\": 1, \"d\": 1, \"e\": 1}".getBytes(StandardCharsets.UTF_8);
+    ReleaseEncoding identity = ReleaseEncoding.of(ReleaseEncoding.IDENTITY, json);
+    // As an earlier version stored it: JSON with a gzip encoding.
+    DFINITY.sync(canister, FrontendRelease.of(List.of(ReleaseAsset.of("/a.json",
+        "application/json", List.of(identity,
+            ReleaseEncoding.of(ReleaseEncoding.GZIP, Gzipper.gzip(json)))))));
+    assertTrue(canister.content("/a.json", "gzip") != null);
 
-    SyncOutcome outcome = DFINITY.sync(canister, FrontendRelease.of(List.of(identityOnly)));
+    // ic-asset stores JSON as identity only.
+    SyncOutcome outcome = DFINITY.sync(canister,
+        FrontendRelease.of(List.of(ReleaseCollector.identityOnly("/a.json", identity))));
 
     assertEquals(List.of("gzip"), outcome.diff().changes().get(0).unsetEncodings());
     assertEquals(0, outcome.chunksUploaded());
-    assertEquals(null, canister.content("/a.txt", "gzip"));
+    assertEquals(null, canister.content("/a.json", "gzip"));
+  }
+
+  @Test
+  void sync_noOpOfTwentyThousandFiles_compressesNothing() {
+    FakeAssetCanister canister = FakeAssetCanister.dfinity();
+    List<ReleaseAsset> assets = new ArrayList<>();
+    for (int i = 0; i < 20_000; i++) {
+      byte[] js = ("export const n" + i + " = " + i + "; // padding padding padding padding\n")
+          .getBytes(StandardCharsets.UTF_8);
+      assets.add(ReleaseCollector.identityOnly(String.format("/js/%05d.js", i),
+          ReleaseEncoding.of(ReleaseEncoding.IDENTITY, js)));
+    }
+    FrontendRelease release = FrontendRelease.of(assets);
+    long before = Gzipper.compressions();
+    DFINITY.sync(canister, release);
+    assertEquals(20_000, Gzipper.compressions() - before, "the first sync gzips every file once");
+    assertTrue(canister.content("/js/00007.js", "gzip") != null);
+    canister.resetCounters();
+
+    long again = Gzipper.compressions();
+    SyncOutcome outcome = DFINITY.sync(canister, release);
+
+    assertEquals(0, Gzipper.compressions() - again, "a no-op sync compresses nothing");
+    assertTrue(outcome.diff().isEmpty());
+    assertEquals(0, canister.mutatingCalls());
+  }
+
+  @Test
+  void sync_oneFileChanged_compressesOnlyThatFile() {
+    FakeAssetCanister canister = FakeAssetCanister.dfinity();
+    DFINITY.sync(canister, release(Map.of("/a.js", "export const a = 'aaaaaaaaaaaaaaaaaaaaaaaaa';",
+        "/b.js", "export const b = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbb';")));
+    long before = Gzipper.compressions();
+
+    SyncOutcome outcome = DFINITY.sync(canister, release(Map.of(
+        "/a.js", "export const a = 'aaaaaaaaaaaaaaaaaaaaaaaaa';",
+        "/b.js", "export const b = 'changed changed changed changed';")));
+
+    assertEquals(1, Gzipper.compressions() - before);
+    assertEquals(List.of("/b.js"), outcome.diff().changes().stream().map(AssetChange::key).toList());
+    assertTrue(canister.content("/b.js", "gzip") != null);
+  }
+
+  /** A release as ReleaseReader reads it: identity encodings only. */
+  static FrontendRelease release(Map<String, String> files) {
+    List<ReleaseAsset> assets = new ArrayList<>();
+    files.forEach((k, v) -> assets.add(ReleaseCollector.identityOnly(k,
+        ReleaseEncoding.of(ReleaseEncoding.IDENTITY, v.getBytes(StandardCharsets.UTF_8)))));
+    return FrontendRelease.of(assets);
   }
 
   @Test

@@ -80,6 +80,7 @@ final class FakeAssetCanister implements AssetCanister {
   final AtomicInteger deleteAssetCalls = new AtomicInteger();
   final AtomicInteger listCalls = new AtomicInteger();
   final List<BatchId> commitBatchIds = new ArrayList<>();
+  final List<BatchId> deletedBatches = new ArrayList<>();
   final List<String> uploadedKeys = new ArrayList<>();
 
   FakeAssetCanister(AssetCanisterFlavor flavor, int apiVersion, Principal caller) {
@@ -139,6 +140,7 @@ final class FakeAssetCanister implements AssetCanister {
       a.set(0);
     }
     commitBatchIds.clear();
+    deletedBatches.clear();
     uploadedKeys.clear();
   }
 
@@ -367,6 +369,7 @@ final class FakeAssetCanister implements AssetCanister {
 
   @Override
   public synchronized void deleteBatch(BatchId batchId) {
+    deletedBatches.add(batchId);
     batches.remove(batchId.value());
   }
 

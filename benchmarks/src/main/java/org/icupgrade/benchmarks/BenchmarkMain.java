@@ -66,6 +66,7 @@ public final class BenchmarkMain {
       "Sha256Benchmark", 0.95,
       "ChunkingBenchmark", 0.95,
       "TarGzReadBenchmark", 0.9,
+      "TextReleaseBenchmark", 0.6,
       "AssetDiffBenchmark", 0.5);
 
   /** Installing a module may hold at most this many times its size in heap. */

@@ -5,9 +5,14 @@ import org.icupgrade.core.calls.RetryListener;
 import org.icupgrade.core.calls.RetryPolicy;
 import org.icupgrade.core.calls.UploadEngine;
 import org.icupgrade.core.assets.AssetSyncEvent;
+import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,17 +22,20 @@ import org.icupgrade.assets.AssetDiffer;
 import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.IcException;
 import org.icupgrade.core.Principal;
+import org.icupgrade.core.Sha256;
 import org.icupgrade.core.assets.AssetCanister;
 import org.icupgrade.core.assets.AssetCanisterFlavor;
 import org.icupgrade.core.assets.AssetChange;
 import org.icupgrade.core.assets.AssetDetails;
 import org.icupgrade.core.assets.AssetDiff;
+import org.icupgrade.core.assets.AssetEncodingDetails;
 import org.icupgrade.core.assets.AssetSyncListener;
 import org.icupgrade.core.assets.AssetSyncer;
 import org.icupgrade.core.assets.BatchId;
 import org.icupgrade.core.assets.BatchOperation;
 import org.icupgrade.core.assets.ChunkId;
 import org.icupgrade.core.assets.CommitBatchArguments;
+import org.icupgrade.core.assets.EncodedAsset;
 import org.icupgrade.core.assets.FrontendRelease;
 import org.icupgrade.core.assets.MissingPermissionException;
 import org.icupgrade.core.assets.Permission;
@@ -59,6 +67,24 @@ public final class DefaultAssetSyncer implements AssetSyncer {
    */
   public static final int MAX_COMMIT_BYTES = 1_500_000;
 
+  /**
+   * Default bound on the content bytes (chunks and {@code last_chunk}s) the operations of one
+   * {@code commit_batch} call refer to: the DFINITY canister hashes all of them in that one message,
+   * about 500 MB at most within its 40 billion instructions; the reference tool kept its commits
+   * under 100 MB (ic-asset sync.rs, {@code MAX_ASSET_CONTENT_SIZE}, before dfinity/sdk#4450).
+   */
+  public static final long DEFAULT_MAX_COMMIT_CONTENT_BYTES = 100_000_000L;
+
+  /**
+   * The batch id of the intermediate {@code commit_batch} calls: the canister applies the
+   * operations and removes no batch (there is none with id 0), so the sync's batch and its chunks
+   * stay until the final empty commit with the real id (ic-asset sync.rs, commit_in_stages).
+   */
+  static final BatchId STAGE_BATCH_ID = BatchId.of(0);
+
+  /** The page both flavours fall back to for a path with no asset: the site's entry page. */
+  static final String ENTRY_PAGE = "/index.html";
+
   /** {@code list} returns at most this many entries per call. */
   static final int LIST_PAGE = 100;
 
@@ -70,10 +96,26 @@ public final class DefaultAssetSyncer implements AssetSyncer {
   private final AssetSyncListener listener;
   private final RetryPolicy retryPolicy;
   private final RetryListener retryListener;
+  private final long maxCommitContentBytes;
 
   public DefaultAssetSyncer(
       AssetCanisterFlavor flavor, Predicate<String> protectedKeys, UploadEngine uploads,
       AssetSyncListener listener) {
+    this(flavor, protectedKeys, uploads, listener, DEFAULT_MAX_COMMIT_CONTENT_BYTES);
+  }
+
+  /**
+   * @param maxCommitContentBytes the most content bytes one {@code commit_batch} call may refer to
+   *     (an encoding larger than that alone still gets its own call)
+   */
+  public DefaultAssetSyncer(
+      AssetCanisterFlavor flavor, Predicate<String> protectedKeys, UploadEngine uploads,
+      AssetSyncListener listener, long maxCommitContentBytes) {
+    if (maxCommitContentBytes < 1) {
+      throw new IllegalArgumentException(
+          "maxCommitContentBytes must be at least 1, got " + maxCommitContentBytes);
+    }
+    this.maxCommitContentBytes = maxCommitContentBytes;
     this.flavor = flavor;
     this.protectedKeys = protectedKeys;
     this.uploads = uploads;
@@ -105,6 +147,10 @@ public final class DefaultAssetSyncer implements AssetSyncer {
     return userListener;
   }
 
+  public long maxCommitContentBytes() {
+    return maxCommitContentBytes;
+  }
+
   /** Every IC call of a sync, repeated after transient failures by the one policy. */
   private <T extends @Nullable Object> T ic(String method, Supplier<T> call) {
     return retryPolicy.call(method, call, retryListener);
@@ -116,8 +162,62 @@ public final class DefaultAssetSyncer implements AssetSyncer {
 
   @Override
   public AssetDiff diff(AssetCanister canister, FrontendRelease release) {
-    return AssetDiffer.diff(
-        canister.canisterId(), release, listAll(canister), protectedKeys, flavor);
+    return diffAgainst(canister.canisterId(), release, listAll(canister));
+  }
+
+  /**
+   * The diff of {@code release} against {@code existing}, gzip encodings made only where they may
+   * be uploaded. A release read by {@link org.icupgrade.assets.ReleaseReader} holds identity
+   * encodings only. For an asset whose type is gzipped by default ({@link Gzipper#gzipByDefault}):
+   * when the canister holds its identity with the same SHA-256 and the same content type, and a
+   * gzip encoding, that gzip was made from this same content, so nothing is compressed and the
+   * canister's gzip is left as it is; otherwise the gzip is made now (and kept if smaller), to be
+   * compared and uploaded like any encoding.
+   */
+  public AssetDiff diffAgainst(Principal canisterId, FrontendRelease release,
+      List<AssetDetails> existing) {
+    Map<String, AssetDetails> onCanister = new HashMap<>(existing.size() * 2);
+    for (AssetDetails d : existing) {
+      onCanister.putIfAbsent(d.key(), d);
+    }
+    List<ReleaseAsset> assets = new ArrayList<>(release.size());
+    // The canister's entries whose gzip stays, by identity: keys may repeat in a listing.
+    Set<AssetDetails> keepGzip = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    boolean changed = false;
+    for (ReleaseAsset a : release.assets()) {
+      if (a.encodings().size() != 1 || a.identity().length() == 0
+          || !Gzipper.gzipByDefault(a.contentType())) {
+        assets.add(a);
+        continue;
+      }
+      AssetDetails d = onCanister.get(a.key());
+      if (d != null && d.contentType().equals(a.contentType())
+          && d.encoding(ReleaseEncoding.GZIP).isPresent()
+          && d.encoding(ReleaseEncoding.IDENTITY).flatMap(AssetEncodingDetails::sha256)
+              .map(a.sha256()::equals).orElse(false)) {
+        keepGzip.add(d);
+        assets.add(a);
+      } else {
+        ReleaseAsset withGzip = ReleaseCollector.withGzip(a);
+        changed |= withGzip != a;
+        assets.add(withGzip);
+      }
+    }
+    List<AssetDetails> shown = existing;
+    if (!keepGzip.isEmpty()) {
+      shown = new ArrayList<>(existing.size());
+      for (AssetDetails d : existing) {
+        if (keepGzip.contains(d)) {
+          List<AssetEncodingDetails> encodings = new ArrayList<>(d.encodings());
+          encodings.removeIf(e -> e.contentEncoding().equals(ReleaseEncoding.GZIP));
+          shown.add(AssetDetails.of(d.key(), d.contentType(), encodings));
+        } else {
+          shown.add(d);
+        }
+      }
+    }
+    FrontendRelease completed = changed ? FrontendRelease.of(assets) : release;
+    return AssetDiffer.diff(canisterId, completed, shown, protectedKeys, flavor);
   }
 
   @Override
@@ -225,10 +325,18 @@ public final class DefaultAssetSyncer implements AssetSyncer {
         throw e;
       }
     }
+    int deletes = 0;
+    if (batchId != null) {
+      Map<BatchOperation, Long> contentBytes = new IdentityHashMap<>();
+      Map<String, List<BatchOperation>> byKey = operations(diff, uploads, http, contentBytes);
+      List<Stage> stages = http ? httpStages(diff, byKey, contentBytes) : stages(byKey, contentBytes);
+      deletes += commit(canister, batchId, stages, apiVersion, outcome);
+    }
     if (http) {
-      int deletes = 0;
+      // Stale keys go last, once everything new is in place: a failure before leaves the old
+      // site plus the new assets, never a site without its pages.
       for (AssetChange c : diff.changes()) {
-        if (c.kind() != AssetChange.Kind.NEW) {
+        if (c.kind() == AssetChange.Kind.STALE) {
           ic("delete_asset", () -> canister.deleteAsset(c.key()));
           deletes++;
           listener.onEvent(new AssetSyncEvent.AssetDeleted(c.key()));
@@ -236,12 +344,58 @@ public final class DefaultAssetSyncer implements AssetSyncer {
       }
       outcome.directDeletes(deletes);
     }
-    if (batchId != null) {
-      commit(canister, batchId, operations(diff, uploads, http), outcome);
-    }
     SyncOutcome done = outcome.build();
     listener.onEvent(new AssetSyncEvent.Finished(done));
     return done;
+  }
+
+  /** The entry page's identity content as the canister held it, to put back after a failure. */
+  private record Snapshot(String contentType, byte[] content, @Nullable Sha256 sha256) {}
+
+  private @Nullable Snapshot snapshot(AssetCanister canister) {
+    try {
+      EncodedAsset a = ic("get", () -> canister.get(ENTRY_PAGE, List.of(ReleaseEncoding.IDENTITY)));
+      ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(a.totalLength(),
+          Integer.MAX_VALUE - 8));
+      out.writeBytes(a.content());
+      for (long index = 1; out.size() < a.totalLength(); index++) {
+        long at = index;
+        byte[] chunk = ic("get_chunk", () -> canister.getChunk(
+            ENTRY_PAGE, ReleaseEncoding.IDENTITY, at, a.sha256().orElse(null)));
+        if (chunk.length == 0) {
+          break;
+        }
+        out.writeBytes(chunk);
+      }
+      return new Snapshot(a.contentType(), out.toByteArray(), a.sha256().orElse(null));
+    } catch (IcException e) {
+      // No identity content to keep (or it cannot be read): nothing to restore.
+      return null;
+    }
+  }
+
+  /**
+   * Puts the entry page back after the commit that was to recreate it failed (http-assets): its
+   * old content as a chunk of the sync's batch, and a commit creating it.
+   */
+  private void restore(AssetCanister canister, BatchId batchId, boolean staged, Snapshot entry,
+      RuntimeException failure) {
+    try {
+      List<ChunkId> ids = new ArrayList<>();
+      byte[] content = entry.content();
+      for (int from = 0; from < content.length || ids.isEmpty(); from += MAX_CHUNK_BYTES) {
+        byte[] piece = java.util.Arrays.copyOfRange(content, from,
+            Math.min(content.length, from + MAX_CHUNK_BYTES));
+        ids.add(ic("create_chunk", () -> canister.createChunk(batchId, piece)));
+      }
+      CommitBatchArguments args = CommitBatchArguments.of(staged ? STAGE_BATCH_ID : batchId,
+          List.of(BatchOperation.CreateAsset.of(ENTRY_PAGE, entry.contentType()),
+              BatchOperation.SetAssetContent.of(ENTRY_PAGE, ReleaseEncoding.IDENTITY, ids, null,
+                  entry.sha256())));
+      ic("commit_batch", () -> canister.commitBatch(args));
+    } catch (IcException e) {
+      failure.addSuppressed(e);
+    }
   }
 
   private void dropBatch(
@@ -256,11 +410,17 @@ public final class DefaultAssetSyncer implements AssetSyncer {
     }
   }
 
-  private List<BatchOperation> operations(
-      AssetDiff diff, List<EncodingUpload> uploads, boolean http) {
-    List<BatchOperation> ops = new ArrayList<>();
+  /**
+   * The commit's operations, key by key in the diff's order; {@code contentBytes} gets each
+   * SetAssetContent's content length.
+   */
+  private Map<String, List<BatchOperation>> operations(
+      AssetDiff diff, List<EncodingUpload> uploads, boolean http,
+      Map<BatchOperation, Long> contentBytes) {
+    Map<String, List<BatchOperation>> byKey = new LinkedHashMap<>();
     int u = 0;
     for (AssetChange c : diff.changes()) {
+      List<BatchOperation> ops = new ArrayList<>(4);
       switch (c.kind()) {
         case STALE -> {
           if (!http) {
@@ -278,35 +438,144 @@ public final class DefaultAssetSyncer implements AssetSyncer {
           }
           for (int i = 0; i < c.uploadEncodings().size(); i++) {
             EncodingUpload up = uploads.get(u++);
-            ops.add(up.operation());
+            BatchOperation set = up.operation();
+            contentBytes.put(set, (long) up.length());
+            ops.add(set);
           }
           for (String unset : c.unsetEncodings()) {
             ops.add(new BatchOperation.UnsetAssetContent(c.key(), unset));
           }
         }
       }
+      if (!ops.isEmpty()) {
+        byKey.put(c.key(), ops);
+      }
     }
-    return ops;
+    return byKey;
   }
 
-  private void commit(
-      AssetCanister canister, BatchId batchId, List<BatchOperation> ops,
+  /** One {@code commit_batch} call, and the keys to delete directly just before it. */
+  private record Stage(List<String> deleteFirst, List<BatchOperation> ops) {}
+
+  private List<List<BatchOperation>> split(
+      List<BatchOperation> ops, Map<BatchOperation, Long> contentBytes) {
+    return CommitSplitter.split(ops, MAX_OPERATIONS_PER_COMMIT, MAX_COMMIT_BYTES,
+        maxCommitContentBytes, op -> contentBytes.getOrDefault(op, 0L));
+  }
+
+  /** DFINITY: every operation in diff order, deletes inside the commits. */
+  private List<Stage> stages(
+      Map<String, List<BatchOperation>> byKey, Map<BatchOperation, Long> contentBytes) {
+    List<BatchOperation> all = new ArrayList<>();
+    byKey.values().forEach(all::addAll);
+    List<Stage> stages = new ArrayList<>();
+    for (List<BatchOperation> group : split(all, contentBytes)) {
+      stages.add(new Stage(List.of(), group));
+    }
+    return stages;
+  }
+
+  /**
+   * http-assets cannot delete or overwrite a key inside a commit, so a changed key is deleted
+   * directly and created afresh. Ordered so that a failing commit never leaves the site without
+   * its entry page: new keys first (nothing deleted yet); then the changed keys, each deleted just
+   * before the commit that recreates it; the changed entry page last, alone, so that it is deleted
+   * only once everything else is in; the stale keys after the commits (see applyChecked).
+   */
+  private List<Stage> httpStages(
+      AssetDiff diff, Map<String, List<BatchOperation>> byKey,
+      Map<BatchOperation, Long> contentBytes) {
+    List<BatchOperation> created = new ArrayList<>();
+    List<BatchOperation> changed = new ArrayList<>();
+    List<BatchOperation> entry = List.of();
+    for (AssetChange c : diff.changes()) {
+      List<BatchOperation> ops = byKey.get(c.key());
+      if (ops == null) {
+        continue;
+      }
+      if (c.kind() == AssetChange.Kind.NEW) {
+        created.addAll(ops);
+      } else if (c.key().equals(ENTRY_PAGE)) {
+        entry = ops;
+      } else {
+        changed.addAll(ops);
+      }
+    }
+    List<Stage> stages = new ArrayList<>();
+    for (List<BatchOperation> group : split(created, contentBytes)) {
+      stages.add(new Stage(List.of(), group));
+    }
+    for (List<BatchOperation> group : split(changed, contentBytes)) {
+      stages.add(new Stage(createdKeys(group), group));
+    }
+    for (List<BatchOperation> group : split(entry, contentBytes)) {
+      stages.add(new Stage(createdKeys(group), group));
+    }
+    return stages;
+  }
+
+  private static List<String> createdKeys(List<BatchOperation> group) {
+    List<String> keys = new ArrayList<>();
+    for (BatchOperation op : group) {
+      if (op instanceof BatchOperation.CreateAsset c) {
+        keys.add(c.assetKey());
+      }
+    }
+    return keys;
+  }
+
+  /**
+   * Commits the stages, each in one call, deleting a stage's {@code deleteFirst} keys directly
+   * just before it; returns how many keys it deleted. From api_version 1 on, when there are
+   * several, as the reference tool does (ic-asset sync.rs, commit_in_stages): the stages carry
+   * batch id 0, which removes no batch,
+   * and a final empty commit with the real id removes it. Were the stages to carry the real id,
+   * the first would remove the batch and any {@code create_batch} in between (from anyone) would
+   * sweep the chunks the later stages need. When a call fails, the batch is deleted so its chunks
+   * do not wait for expiry.
+   */
+  private int commit(
+      AssetCanister canister, BatchId batchId, List<Stage> stages, int apiVersion,
       SyncOutcome.Builder outcome) {
-    List<List<BatchOperation>> groups = CommitSplitter.split(
-        ops, MAX_OPERATIONS_PER_COMMIT, MAX_COMMIT_BYTES);
-    if (groups.isEmpty()) {
-      // Nothing to apply, but the batch (and any chunk in it) should not wait for expiry.
-      groups = List.of(List.of());
+    // One stage needs no staging: its commit with the real id applies everything, then removes
+    // the batch, and no later call needs the batch's chunks (one call fewer than ic-asset).
+    boolean staged = apiVersion >= 1 && stages.size() > 1;
+    List<Stage> calls = new ArrayList<>(stages.size() + 1);
+    calls.addAll(stages);
+    if (staged || calls.isEmpty()) {
+      // Removes the batch (and any chunk left in it) rather than leaving it to expire.
+      calls.add(new Stage(List.of(), List.of()));
     }
     int committed = 0;
-    for (int i = 0; i < groups.size(); i++) {
-      List<BatchOperation> group = groups.get(i);
-      CommitBatchArguments args = CommitBatchArguments.of(batchId, group);
-      ic("commit_batch", () -> canister.commitBatch(args));
-      committed += group.size();
-      listener.onEvent(new AssetSyncEvent.BatchCommitted(i, groups.size(), group.size()));
+    int deleted = 0;
+    for (int i = 0; i < calls.size(); i++) {
+      Stage stage = calls.get(i);
+      boolean last = i == calls.size() - 1;
+      CommitBatchArguments args = CommitBatchArguments.of(
+          staged && !last ? STAGE_BATCH_ID : batchId, stage.ops());
+      Snapshot entry = stage.deleteFirst().contains(ENTRY_PAGE) ? snapshot(canister) : null;
+      boolean entryDeleted = false;
+      try {
+        for (String key : stage.deleteFirst()) {
+          ic("delete_asset", () -> canister.deleteAsset(key));
+          entryDeleted |= key.equals(ENTRY_PAGE);
+          deleted++;
+          listener.onEvent(new AssetSyncEvent.AssetDeleted(key));
+        }
+        ic("commit_batch", () -> canister.commitBatch(args));
+      } catch (RuntimeException e) {
+        if (entry != null && entryDeleted) {
+          restore(canister, batchId, staged, entry, e);
+        }
+        dropBatch(canister, batchId, apiVersion, e);
+        throw e;
+      }
+      committed += args.operations().size();
+      listener.onEvent(new AssetSyncEvent.BatchCommitted(i, calls.size(),
+          args.operations().size()));
     }
-    outcome.commitCalls(groups.size()).operationsCommitted(committed);
+    outcome.commitCalls(calls.size()).operationsCommitted(committed);
+    return deleted;
   }
 
   private void upload(

@@ -35,6 +35,11 @@ final class EncodingUpload {
     }
   }
 
+  /** The encoding's length in bytes. */
+  int length() {
+    return encoding.length();
+  }
+
   List<Piece> pieces() {
     return pieces;
   }

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPOutputStream;
 import org.icupgrade.assets.ContentTypes;
 import org.icupgrade.assets.ReadLimits;
 import org.icupgrade.assets.ReleaseReadException;
@@ -24,7 +23,8 @@ public final class ReleaseCollector {
   private final ReadLimits limits;
   private final java.util.function.Predicate<String> publishHidden;
   private final List<ReleaseAsset> assets = new ArrayList<>();
-  private final Map<String, String> seen = new HashMap<>();
+  // Sized for a typical frontend so that reading one does not rehash the keys over and over.
+  private final Map<String, String> seen = new HashMap<>(4096);
   private long totalBytes;
   private int entries;
 
@@ -145,7 +145,7 @@ public final class ReleaseCollector {
     if (size >= 0 && size <= limits.maxFileBytes()) {
       // The size is known (tar headers, file attributes): read and hash in one pass, no copy.
       try {
-        assets.add(toAsset(key, ReleaseEncoding.read(ReleaseEncoding.IDENTITY, content,
+        assets.add(identityOnly(key, ReleaseEncoding.read(ReleaseEncoding.IDENTITY, content,
             (int) size)));
       } catch (IOException e) {
         throw new ReleaseReadException("cannot read " + name + ": " + e.getMessage(), e);
@@ -153,7 +153,7 @@ public final class ReleaseCollector {
       return;
     }
     byte[] bytes = readBounded(name, size, content);
-    assets.add(toAsset(key, bytes));
+    assets.add(identityOnly(key, ReleaseEncoding.of(ReleaseEncoding.IDENTITY, bytes)));
   }
 
   private byte[] readBounded(String name, long size, InputStream in) {
@@ -192,36 +192,46 @@ public final class ReleaseCollector {
     }
   }
 
-  /** The asset for this content: identity always, gzip for text-like types when it is smaller. */
+  /**
+   * The asset as read: its identity encoding only. The syncer adds the gzip encoding when it
+   * diffs, and only for files whose identity the canister does not already hold, so a release that
+   * is mostly unchanged costs no compression.
+   */
+  public static ReleaseAsset identityOnly(String key, ReleaseEncoding identity) {
+    return ReleaseAsset.of(key, ContentTypes.forKey(key), List.of(identity));
+  }
+
+  /** The asset for this content: identity always, gzip for the reference tool's types if smaller. */
   public static ReleaseAsset toAsset(String key, byte[] bytes) {
     return toAsset(key, ReleaseEncoding.of(ReleaseEncoding.IDENTITY, bytes));
   }
 
-  /** The asset for {@code key}: its identity encoding, and gzip for text-like types if smaller. */
+  /**
+   * The asset for {@code key}: its identity encoding, and gzip if {@link Gzipper#gzipByDefault}
+   * (text, JavaScript, HTML) and smaller.
+   */
   public static ReleaseAsset toAsset(String key, ReleaseEncoding identity) {
-    String contentType = ContentTypes.forKey(key);
-    List<ReleaseEncoding> encodings = new ArrayList<>(2);
-    encodings.add(identity);
-    if (identity.length() > 0 && ContentTypes.isCompressible(contentType)) {
-      byte[] gz = gzip(identity);
-      if (gz.length < identity.length()) {
-        encodings.add(ReleaseEncoding.of(ReleaseEncoding.GZIP, gz));
-      }
-    }
-    return ReleaseAsset.of(key, contentType, encodings);
+    return withGzip(identityOnly(key, identity));
   }
 
-  // GZIPOutputStream writes a fixed header (no name, mtime 0), so the same bytes always compress to
-  // the same gzip bytes on one JDK and a second sync finds the gzip encoding unchanged.
-  static byte[] gzip(ReleaseEncoding identity) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(identity.length() / 3 + 64);
-    try (GZIPOutputStream gz = new GZIPOutputStream(out, 64 * 1024);
-        InputStream in = identity.openStream()) {
-      in.transferTo(gz);
-    } catch (IOException e) {
-      throw new ReleaseReadException("cannot read the release: " + e.getMessage(), e);
+  /**
+   * {@code asset} with a gzip encoding added when it has none, its type is gzipped by default and
+   * the gzip is smaller than the identity; otherwise {@code asset} itself.
+   */
+  public static ReleaseAsset withGzip(ReleaseAsset asset) {
+    ReleaseEncoding identity = asset.identity();
+    if (identity.length() == 0 || asset.encoding(ReleaseEncoding.GZIP).isPresent()
+        || !Gzipper.gzipByDefault(asset.contentType())) {
+      return asset;
     }
-    return out.toByteArray();
+    byte[] gz = Gzipper.gzip(identity);
+    if (gz.length >= identity.length()) {
+      return asset;
+    }
+    List<ReleaseEncoding> encodings = new ArrayList<>(asset.encodings().size() + 1);
+    encodings.addAll(asset.encodings());
+    encodings.add(ReleaseEncoding.of(ReleaseEncoding.GZIP, gz));
+    return ReleaseAsset.of(asset.key(), asset.contentType(), encodings);
   }
 
   /** The release of every file accepted so far. */

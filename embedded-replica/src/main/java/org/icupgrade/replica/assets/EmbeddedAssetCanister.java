@@ -27,7 +27,10 @@ import org.jspecify.annotations.Nullable;
  * ManagePermissions holders grant and revoke, anyone gives up their own; no one holds a
  * permission at creation (the reference canisters give Commit to the principal that installs
  * them, which here is nobody). Batches expire 300 s after their creation or last chunk and are
- * swept when the next batch is created; chunks; every commit operation, all or nothing;
+ * swept when the next batch is created; a commit removes the batch it names (batch id 0 names
+ * none), its unused chunks staying until that sweep; chunks; every commit operation, all or
+ * nothing; in the DFINITY flavour, a commit whose content exceeds what one message can hash
+ * (about 500 MB) traps;
  * {@code SetAssetContent}'s SHA-256 check; {@code CreateAsset} of an existing key refused;
  * {@code get} and {@code get_chunk} by the uploaded chunks; aliases ({@code /a} for {@code
  * /a.html} and {@code /a/index.html}); and {@code http_request} with the {@code /index.html}

@@ -19,6 +19,7 @@ import org.icupgrade.assets.ReleaseReader;
 import org.icupgrade.candid.assets.CandidAssetCanister;
 import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.Principal;
+import org.icupgrade.core.RejectCode;
 import org.icupgrade.core.assets.AssetCanister;
 import org.icupgrade.core.assets.AssetCanisterFlavor;
 import org.icupgrade.core.assets.AssetChange;
@@ -178,6 +179,44 @@ class AssetSyncOnReplicaTest {
     assertArrayEquals("export const n = 'v2';\n".getBytes(StandardCharsets.UTF_8),
         c.get("/assets/f0001.js", List.of("identity")).content());
     assertTrue(s.diff(c, release(v2)).isEmpty());
+  }
+
+  @Test
+  void httpAssetsFlavour_anyCommitFails_entryPageStillServed() throws IOException {
+    Map<String, String> v1 = site(3);
+    v1.put("/stale.txt", "bye");
+    Map<String, String> v2 = new TreeMap<>(v1);
+    v2.put("/index.html", "<html><body>storage v2</body></html>");
+    v2.put("/assets/f0001.js", "export const n = 'v2';\n");
+    v2.put("/assets/new.js", "export const fresh = true;\n");
+    v2.remove("/stale.txt");
+    AssetSyncer s = syncer(AssetCanisterFlavor.HTTP_ASSETS_0_2);
+    // The commits of v2: the new key; f0001.js after its direct delete; /index.html after its
+    // direct delete; the final empty one. Each in turn fails once.
+    for (int failing = 0; failing < 4; failing++) {
+      AssetCanister c = canister(AssetCanisterFlavor.HTTP_ASSETS_0_2);
+      s.sync(c, release(v1));
+      long deleteBatches = calls("delete_batch");
+      replica.failAfter("commit_batch", failing, 1, () -> new CanisterRejectException(
+          RejectCode.CANISTER_ERROR, "out of cycles in the middle of the commit", "IC0501",
+          c.canisterId(), "commit_batch"));
+
+      assertThrows(CanisterRejectException.class, () -> s.sync(c, release(v2)));
+
+      String entry = new String(c.get("/index.html", List.of("identity")).content(),
+          StandardCharsets.UTF_8);
+      assertTrue(entry.equals(v1.get("/index.html")) || entry.equals(v2.get("/index.html")),
+          "commit " + failing + " failing left /index.html as " + entry);
+      List<String> keys = c.list(0, 100).stream().map(AssetDetails::key).toList();
+      assertTrue(keys.contains("/stale.txt"), "stale keys go last: " + keys);
+      assertEquals(deleteBatches + 1, calls("delete_batch"));
+
+      // Syncing again completes the release.
+      s.sync(c, release(v2));
+      assertArrayEquals(v2.get("/index.html").getBytes(StandardCharsets.UTF_8),
+          c.get("/index.html", List.of("identity")).content());
+      assertTrue(s.diff(c, release(v2)).isEmpty());
+    }
   }
 
   @Test

@@ -55,9 +55,23 @@ public final class AssetCanisterCode implements BuiltinCanister {
    *     responses, or null for none
    */
   public AssetCanisterCode(AssetCanisterFlavor flavor, Clock clock, @Nullable String icEnvCookie) {
+    this(flavor, clock, icEnvCookie, AssetFlavour.of(flavor, icEnvCookie).maxHashedBytesPerCommit());
+  }
+
+  /**
+   * As {@link #AssetCanisterCode(AssetCanisterFlavor, Clock, String)}, with another bound on the
+   * content bytes one {@code commit_batch} may hash (the flavour's own is about 500 MB for
+   * DFINITY, none for http-assets), so a test can reach it without uploading that much.
+   *
+   * @param icEnvCookie the {@code ic_env} cookie value, or null for none
+   * @param maxHashedBytesPerCommit beyond this many content bytes a commit traps
+   */
+  public AssetCanisterCode(
+      AssetCanisterFlavor flavor, Clock clock, @Nullable String icEnvCookie,
+      long maxHashedBytesPerCommit) {
     this.flavour = AssetFlavour.of(flavor, icEnvCookie);
     this.clock = clock;
-    this.operations = new BatchOperations(flavour, this::now);
+    this.operations = new BatchOperations(flavour, this::now, maxHashedBytesPerCommit);
     this.reads = new AssetReads(flavour, store);
     for (Permission p : Permission.values()) {
       permissions.put(p, new LinkedHashSet<>());

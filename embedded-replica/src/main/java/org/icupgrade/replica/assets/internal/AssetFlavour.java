@@ -95,6 +95,15 @@ interface AssetFlavour {
    */
   Optional<byte[]> lastChunk(BatchOperation.SetAssetContent s, String method);
 
+  /**
+   * The most content bytes one {@code commit_batch} may refer to (its {@code SetAssetContent}
+   * chunks and {@code last_chunk}s) before the message runs out of instructions; {@link
+   * Long#MAX_VALUE} where it is not modelled.
+   */
+  default long maxHashedBytesPerCommit() {
+    return Long.MAX_VALUE;
+  }
+
   /** A chunk that a {@code SetAssetContent} names, taken from the working copy's chunks. */
   AssetStore.Chunk takeChunk(AssetStore work, ChunkId id, String method);
 

@@ -24,14 +24,23 @@ final class BatchOperations {
 
   private final AssetFlavour flavour;
   private final LongSupplier now;
+  private final long maxHashedBytes;
+  /** Content bytes the commit in progress has hashed so far (commits run one at a time). */
+  private long hashed;
 
-  BatchOperations(AssetFlavour flavour, LongSupplier now) {
+  /**
+   * @param maxHashedBytes the most content bytes one {@code commit_batch} may hash before it runs
+   *     out of instructions (see {@link AssetFlavour#maxHashedBytesPerCommit})
+   */
+  BatchOperations(AssetFlavour flavour, LongSupplier now, long maxHashedBytes) {
     this.flavour = flavour;
     this.now = now;
+    this.maxHashedBytes = maxHashedBytes;
   }
 
   void commit(AssetStore state, CommitBatchArguments args) {
     AssetStore w = state.workingCopy();
+    hashed = 0;
     flavour.applyAll(w, args.operations(), this);
     // The batch goes whether or not it existed (commit_batch does not look it up); its unused
     // chunks stay until the next create_batch sweeps chunks without a batch.
@@ -95,8 +104,17 @@ final class BatchOperations {
     MessageDigest md = Sha256.newDigest();
     long length = 0;
     for (byte[] c : content) {
-      md.update(c);
       length += c.length;
+    }
+    hashed += length;
+    if (hashed > maxHashedBytes) {
+      // A trap: the working copy is dropped, so nothing of this commit is applied.
+      throw AssetRejects.trap(METHOD, "Canister exceeded the limit of instructions for a single"
+          + " message execution (commit_batch hashed more than " + maxHashedBytes
+          + " bytes of content)");
+    }
+    for (byte[] c : content) {
+      md.update(c);
     }
     Sha256 actual = Sha256.fromBytes(md.digest());
     if (s.sha256().isPresent() && !s.sha256().get().equals(actual)) {

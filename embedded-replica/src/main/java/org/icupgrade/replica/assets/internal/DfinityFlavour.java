@@ -22,6 +22,15 @@ import org.jspecify.annotations.Nullable;
 final class DfinityFlavour implements AssetFlavour {
   private static final String DEFAULT_FALLBACK = "/index.html";
 
+  /**
+   * What one {@code commit_batch} can hash: state_machine commit_batch (before the self-calling
+   * canister of dfinity/sdk#4450) runs every operation in one message and set_asset_content
+   * SHA-256-hashes all of an encoding's chunks there. Interface spec, "Resource limits": an
+   * update message has 40 billion instructions; ic-asset's sync.rs measured about 80 instructions
+   * per hashed byte, so about 500 MB (it kept its own commits under 100 MB).
+   */
+  static final long MAX_HASHED_BYTES_PER_COMMIT = 500_000_000L;
+
   private final @Nullable String icEnvCookie;
 
   /** @param icEnvCookie the {@code ic_env} cookie value for {@code .html} responses, or null */
@@ -102,6 +111,11 @@ final class DfinityFlavour implements AssetFlavour {
   }
 
   // ---- batches and commit_batch ----
+
+  @Override
+  public long maxHashedBytesPerCommit() {
+    return MAX_HASHED_BYTES_PER_COMMIT;
+  }
 
   /** Deleting a key that is not there does nothing. */
   @Override
