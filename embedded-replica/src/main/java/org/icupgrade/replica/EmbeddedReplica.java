@@ -64,15 +64,13 @@ import org.icupgrade.replica.internal.Replica;
 public final class EmbeddedReplica {
   private final Replica replica;
 
-  /** Instructions one message may execute before it is stopped, by default. */
-  public static final long DEFAULT_INSTRUCTION_LIMIT = 200_000_000L;
-
-  private EmbeddedReplica(Clock clock, long instructionLimit) {
-    this.replica = new Replica(clock, instructionLimit);
+  private EmbeddedReplica(Clock clock, InstructionLimits limits) {
+    this.replica = new Replica(clock, limits);
   }
 
   /**
-   * A fresh replica with no canisters, on the system clock.
+   * A fresh replica with no canisters, on the system clock, with the IC's instruction limits
+   * ({@link InstructionLimits#IC}).
    *
    * @return the replica
    */
@@ -81,29 +79,42 @@ public final class EmbeddedReplica {
   }
 
   /**
-   * A fresh replica whose time ({@code ic0.time}, snapshot timestamps) comes from {@code clock}.
+   * A fresh replica whose time ({@code ic0.time}, snapshot timestamps) comes from {@code clock},
+   * with the IC's instruction limits ({@link InstructionLimits#IC}).
    *
    * @param clock the replica's clock
    * @return the replica
    */
   public static EmbeddedReplica start(Clock clock) {
-    return start(clock, DEFAULT_INSTRUCTION_LIMIT);
+    return start(clock, InstructionLimits.IC);
   }
 
   /**
-   * A fresh replica that stops a message after {@code instructionLimit} WASM instructions, so that
-   * runaway code is rejected instead of hanging (the IC's limits are in the billions; this
-   * interpreter is slower, so tests choose a smaller budget).
+   * A fresh replica that stops every message after {@code instructionLimit} WASM instructions,
+   * whatever its kind ({@link InstructionLimits#uniform}; an install counts all its hooks
+   * together), so that runaway code is rejected quickly instead of running to the IC's limits,
+   * which take this interpreter minutes.
    *
    * @param clock the replica's clock
-   * @param instructionLimit the most instructions one message may execute
+   * @param instructionLimit the most instructions one message (one install) may execute
    * @return the replica
+   * @throws IllegalArgumentException if the limit is not positive
    */
   public static EmbeddedReplica start(Clock clock, long instructionLimit) {
-    if (instructionLimit < 1) {
-      throw new IllegalArgumentException("instructionLimit must be positive");
-    }
-    return new EmbeddedReplica(Objects.requireNonNull(clock, "clock"), instructionLimit);
+    return start(clock, InstructionLimits.uniform(instructionLimit));
+  }
+
+  /**
+   * A fresh replica with these instruction limits per kind of message, e.g. {@code
+   * InstructionLimits.IC.withUpdate(1_000_000)}.
+   *
+   * @param clock the replica's clock
+   * @param limits the limits per kind of message
+   * @return the replica
+   */
+  public static EmbeddedReplica start(Clock clock, InstructionLimits limits) {
+    return new EmbeddedReplica(Objects.requireNonNull(clock, "clock"),
+        Objects.requireNonNull(limits, "limits"));
   }
 
   /**

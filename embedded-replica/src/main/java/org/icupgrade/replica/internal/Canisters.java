@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.icupgrade.core.Principal;
+import org.icupgrade.replica.InstructionLimits;
 
 /**
  * The canisters on this replica, looked up with the management canister's access rules, and what
@@ -15,11 +16,11 @@ final class Canisters {
 
   private final Map<Principal, CanisterState> canisters = new ConcurrentHashMap<>();
   private final Clock clock;
-  private final long instructionLimit;
+  private final InstructionLimits limits;
 
-  Canisters(Clock clock, long instructionLimit) {
+  Canisters(Clock clock, InstructionLimits limits) {
     this.clock = clock;
-    this.instructionLimit = instructionLimit;
+    this.limits = limits;
   }
 
   Clock clock() {
@@ -84,7 +85,7 @@ final class Canisters {
 
   /** Instantiates uncompressed WASM as {@code c}'s code; no entry point runs yet. */
   WasmCanister instantiate(CanisterState c, byte[] wasm) {
-    return WasmCanister.instantiate(wasm, environment(c), instructionLimit);
+    return WasmCanister.instantiate(wasm, environment(c), limits);
   }
 
   private WasmCanister.Environment environment(CanisterState c) {

@@ -125,26 +125,30 @@ final class CodeInstall {
     String method = call.method();
     WasmCanister next = call.canisters().instantiate(c, wasm);
     WasmCanister old = c.code;
+    // Spec, "Resource limits": one install counts the instructions of all its hooks against
+    // one limit (InstructionLimits.install()).
     if (mode.kind() != InstallMode.Kind.UPGRADE) {
-      start(c, next, caller, method);
-      hook(c, next, WasmCanister.Kind.INIT, "canister_init", arg, caller, method);
+      long used = start(c, next, caller, method, 0);
+      hook(c, next, WasmCanister.Kind.INIT, "canister_init", arg, caller, method, used);
       return next;
     }
     Object before = old == null ? null : old.checkpoint();
+    long used = 0;
     if (old != null && !mode.skipPreUpgrade().orElse(false)) {
-      hook(c, old, WasmCanister.Kind.PRE_UPGRADE, "canister_pre_upgrade", new byte[0], caller,
-          method);
+      used = hook(c, old, WasmCanister.Kind.PRE_UPGRADE, "canister_pre_upgrade", new byte[0],
+          caller, method, 0);
     }
     if (old != null) {
       next.restoreStable(old.stableMemory());
     }
     try {
-      start(c, next, caller, method);
+      used = start(c, next, caller, method, used);
       if (old != null
           && mode.wasmMemoryPersistence().orElse(null) == InstallMode.WasmMemoryPersistence.KEEP) {
         next.keepMainMemoryOf(old);
       }
-      hook(c, next, WasmCanister.Kind.POST_UPGRADE, "canister_post_upgrade", arg, caller, method);
+      hook(c, next, WasmCanister.Kind.POST_UPGRADE, "canister_post_upgrade", arg, caller, method,
+          used);
     } catch (CanisterRejectException e) {
       if (old != null && before != null) {
         old.rollback(before);
@@ -154,28 +158,35 @@ final class CodeInstall {
     return next;
   }
 
-  /** Runs the new module's (start) function, which comes before init and post_upgrade. */
-  private static void start(CanisterState c, WasmCanister code, Principal caller, String method) {
+  /**
+   * Runs the new module's (start) function, which comes before init and post_upgrade; returns
+   * the install's instructions so far ({@code used} before it).
+   */
+  private static long start(
+      CanisterState c, WasmCanister code, Principal caller, String method, long used) {
     try {
-      code.start(caller);
+      return code.start(caller, used);
     } catch (WasmCanister.Trap t) {
       throw new CanisterRejectException(RejectCode.CANISTER_ERROR, "Error from Canister " + c.id
-          + ": Canister trapped in the (start) function: " + t.getMessage(), "IC0503", c.id,
+          + ": Canister trapped in the (start) function: " + t.getMessage(), t.errorCode(), c.id,
           method);
     }
   }
 
-  private static void hook(
+  /** Runs a hook if the module exports it; returns the install's instructions so far. */
+  private static long hook(
       CanisterState c, WasmCanister code, WasmCanister.Kind kind, String export, byte[] arg,
-      Principal caller, String method) {
+      Principal caller, String method, long used) {
     if (!code.exports(export)) {
-      return;
+      return used;
     }
     try {
-      code.run(kind, export, arg, caller, export);
+      code.runHook(kind, export, arg, caller, used);
+      return code.lastInstructions();
     } catch (WasmCanister.Trap t) {
       throw new CanisterRejectException(RejectCode.CANISTER_ERROR, "Error from Canister " + c.id
-          + ": Canister trapped in " + export + ": " + t.getMessage(), "IC0503", c.id, method);
+          + ": Canister trapped in " + export + ": " + t.getMessage(), t.errorCode(), c.id,
+          method);
     }
   }
 

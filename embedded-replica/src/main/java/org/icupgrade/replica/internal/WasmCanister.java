@@ -18,6 +18,7 @@ import java.util.List;
 import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.RejectCode;
+import org.icupgrade.replica.InstructionLimits;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -86,7 +87,7 @@ final class WasmCanister {
 
   private final WasmModule module;
   private final Environment env;
-  private final long instructionLimit;
+  private final InstructionLimits limits;
   private Instance instance;
   private final StableMemory stable = new StableMemory();
   private byte[] certifiedData = new byte[0];
@@ -96,20 +97,71 @@ final class WasmCanister {
   private @Nullable MessageState ctx;
   /** Whether {@link #start} has initialized {@link #instance}. */
   private boolean started;
+  /**
+   * The instructions the last execution ended with, those counted before it included (an
+   * install's earlier hooks).
+   */
+  private long lastInstructions;
 
   /** A trap: the message fails and its changes are rolled back. */
   static final class Trap extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    /** The IC's error code for the reject this trap becomes. */
+    private final String errorCode;
 
     Trap(String message) {
+      this(message, "IC0503");
+    }
+
+    Trap(String message, String errorCode) {
       super(message, null, false, false);
+      this.errorCode = errorCode;
+    }
+
+    String errorCode() {
+      return errorCode;
     }
   }
 
-  private WasmCanister(WasmModule module, Environment env, long instructionLimit) {
+  /**
+   * The trap of a message that runs out of instructions. Spec, "Resource limits": each kind of
+   * message has its own limit; the IC's reject for going over it is IC0522
+   * (CanisterInstructionLimitExceeded) with this message.
+   */
+  static Trap instructionLimitExceeded(long limit) {
+    return new Trap("Canister exceeded the limit of " + limit
+        + " instructions for single message execution.", "IC0522");
+  }
+
+  /**
+   * The limit of one execution of {@code kind} (spec, "Resource limits"); the hooks of an install
+   * and the module's (start) function share the install limit.
+   */
+  long limitOf(Kind kind) {
+    switch (kind) {
+      case START:
+      case INIT:
+      case PRE_UPGRADE:
+      case POST_UPGRADE:
+        return limits.install();
+      case INSPECT:
+        return limits.inspect();
+      case QUERY:
+        return limits.query();
+      default:
+        return limits.update();
+    }
+  }
+
+  /** The instructions the last execution ended with, an install's earlier hooks included. */
+  long lastInstructions() {
+    return lastInstructions;
+  }
+
+  private WasmCanister(WasmModule module, Environment env, InstructionLimits limits) {
     this.module = module;
     this.env = env;
-    this.instructionLimit = instructionLimit;
+    this.limits = limits;
     this.instance = newInstance();
   }
 
@@ -118,7 +170,7 @@ final class WasmCanister {
    *
    * @throws CanisterRejectException when the module imports from anything but ic0
    */
-  static WasmCanister instantiate(byte[] wasm, Environment env, long instructionLimit) {
+  static WasmCanister instantiate(byte[] wasm, Environment env, InstructionLimits limits) {
     WasmModule m = Parser.parse(wasm);
     for (int i = 0; i < m.importSection().importCount(); i++) {
       Import imp = m.importSection().getImport(i);
@@ -137,7 +189,7 @@ final class WasmCanister {
             "IC0505");
       }
     }
-    return new WasmCanister(m, env, instructionLimit);
+    return new WasmCanister(m, env, limits);
   }
 
   private Instance newInstance() {
@@ -178,9 +230,8 @@ final class WasmCanister {
         .withMemoryFactory(JournaledMemory::new)
         .withUnsafeExecutionListener((instruction, stack) -> {
           MessageState c = ctx;
-          if (c != null && ++c.instructions > instructionLimit) {
-            throw new Trap("Canister exceeded the limit of " + instructionLimit
-                + " instructions for a single message execution");
+          if (c != null && ++c.instructions > c.budget) {
+            throw instructionLimitExceeded(limitOf(c.kind));
           }
         })
         .build();
@@ -192,18 +243,29 @@ final class WasmCanister {
    * {@code canister_post_upgrade}; only the system calls the spec marks {@code s} are available to
    * it. Does nothing the second time.
    *
+   * @param usedBefore the instructions the install this is part of has executed already
+   * @return the install's instructions with the start function's
    * @throws Trap when the start function traps; the instance must then be discarded
    */
-  void start(Principal caller) {
+  long start(Principal caller, long usedBefore) {
     if (!started) {
-      initialize(instance, caller);
+      initialize(instance, caller, usedBefore);
       started = true;
+      return lastInstructions;
     }
+    return usedBefore;
   }
 
-  private void initialize(Instance inst, Principal caller) {
+  void start(Principal caller) {
+    start(caller, 0);
+  }
+
+  private void initialize(Instance inst, Principal caller, long usedBefore) {
     MessageState previous = ctx;
-    ctx = new MessageState(Kind.START, new byte[0], caller, "(start)", new CallContext());
+    MessageState c = new MessageState(Kind.START, new byte[0], caller, "(start)",
+        new CallContext());
+    c.budget = limitOf(Kind.START) - usedBefore;
+    ctx = c;
     try {
       inst.initialize(false);
     } catch (Trap t) {
@@ -211,6 +273,7 @@ final class WasmCanister {
     } catch (RuntimeException | StackOverflowError e) {
       throw trapOf(e);
     } finally {
+      lastInstructions = usedBefore + c.instructions;
       ctx = previous;
     }
   }
@@ -283,7 +346,16 @@ final class WasmCanister {
    * always rolled back: they change nothing.
    */
   Result run(Kind kind, String export, byte[] arg, Principal caller, String method) {
-    return run(kind, export, arg, caller, method, new CallContext(), -1, 0, 0, "");
+    return run(kind, export, arg, caller, method, new CallContext(), -1, 0, 0, "", 0);
+  }
+
+  /**
+   * Runs a hook of an install ({@code canister_init}, {@code canister_pre_upgrade}, {@code
+   * canister_post_upgrade}), which shares the install limit with the install's other hooks:
+   * {@code usedBefore} is what they executed; {@link #lastInstructions()} then includes this one.
+   */
+  Result runHook(Kind kind, String export, byte[] arg, Principal caller, long usedBefore) {
+    return run(kind, export, arg, caller, export, new CallContext(), -1, 0, 0, "", usedBefore);
   }
 
   /**
@@ -301,6 +373,7 @@ final class WasmCanister {
     start(caller);
     Journal before = Journal.begin(this, new CallContext());
     MessageState c = new MessageState(Kind.INSPECT, arg, caller, method, new CallContext());
+    c.budget = limitOf(Kind.INSPECT);
     ctx = c;
     try {
       instance.export("canister_inspect_message").apply();
@@ -310,6 +383,7 @@ final class WasmCanister {
       throw trapOf(e);
     } finally {
       ctx = null;
+      lastInstructions = c.instructions;
       before.undo(this);
     }
     return c.accepted;
@@ -318,14 +392,17 @@ final class WasmCanister {
   /** Runs a callback (reply, reject or cleanup) of a call made from {@code call}. */
   Result callback(Kind kind, int function, int env, byte[] data, int rejectCode,
       String rejectMessage, Principal caller, String method, CallContext call) {
-    return run(kind, "", data, caller, method, call, function, env, rejectCode, rejectMessage);
+    return run(kind, "", data, caller, method, call, function, env, rejectCode, rejectMessage,
+        0);
   }
 
   private Result run(Kind kind, String export, byte[] arg, Principal caller, String method,
-      CallContext call, int function, int env, int rejectCode, String rejectMessage) {
+      CallContext call, int function, int env, int rejectCode, String rejectMessage,
+      long usedBefore) {
     start(caller);
     Journal before = Journal.begin(this, call);
     MessageState c = new MessageState(kind, arg, caller, method, call);
+    c.budget = limitOf(kind) - usedBefore;
     c.rejectCode = rejectCode;
     c.rejectMessage = rejectMessage;
     ctx = c;
@@ -366,6 +443,7 @@ final class WasmCanister {
       throw new Trap("Canister trapped: " + e);
     } finally {
       ctx = null;
+      lastInstructions = usedBefore + c.instructions;
     }
     if (kind == Kind.QUERY) {
       // A query changes nothing (spec, "Query call"), but its answer stands.
@@ -434,7 +512,8 @@ final class WasmCanister {
 
   static CanisterRejectException reject(Principal canisterId, String method, Trap t) {
     return new CanisterRejectException(RejectCode.CANISTER_ERROR,
-        "Error from Canister " + canisterId + ": " + t.getMessage(), "IC0503", canisterId, method);
+        "Error from Canister " + canisterId + ": " + t.getMessage(), t.errorCode(), canisterId,
+        method);
   }
 
 }
