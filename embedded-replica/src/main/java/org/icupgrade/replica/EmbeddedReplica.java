@@ -64,8 +64,23 @@ import org.icupgrade.replica.internal.Replica;
 public final class EmbeddedReplica {
   private final Replica replica;
 
-  private EmbeddedReplica(Clock clock, InstructionLimits limits) {
-    this.replica = new Replica(clock, limits);
+  /**
+   * The most main memory, in bytes, the replica gives one canister unless told otherwise: 1 GiB.
+   * The IC gives a wasm32 canister up to 4 GiB, but this replica holds a canister's heap in one
+   * Java array and allocates a module's initial memory when it is installed, so it refuses (with
+   * an {@code IC0505} reject saying so) a module declaring more initial memory than the budget,
+   * and {@code memory.grow} fails (returns -1) past it.
+   */
+  public static final long DEFAULT_HEAP_BUDGET = 1L << 30;
+
+  /**
+   * The largest heap budget: 2 GiB less one 64 KiB page, the most one Java array holds in whole
+   * WASM pages.
+   */
+  public static final long MAX_HEAP_BUDGET = (long) (Integer.MAX_VALUE / 65_536) * 65_536;
+
+  private EmbeddedReplica(Clock clock, InstructionLimits limits, long heapBudget) {
+    this.replica = new Replica(clock, limits, heapBudget);
   }
 
   /**
@@ -113,8 +128,27 @@ public final class EmbeddedReplica {
    * @return the replica
    */
   public static EmbeddedReplica start(Clock clock, InstructionLimits limits) {
+    return start(clock, limits, DEFAULT_HEAP_BUDGET);
+  }
+
+  /**
+   * A fresh replica with these instruction limits that gives each canister at most {@code
+   * heapBudget} bytes of main memory (see {@link #DEFAULT_HEAP_BUDGET}).
+   *
+   * @param clock the replica's clock
+   * @param limits the limits per kind of message
+   * @param heapBudget the most main memory of one canister, in bytes: at least one 64 KiB page,
+   *     at most {@link #MAX_HEAP_BUDGET}
+   * @return the replica
+   * @throws IllegalArgumentException if the budget is out of range
+   */
+  public static EmbeddedReplica start(Clock clock, InstructionLimits limits, long heapBudget) {
+    if (heapBudget < 65_536 || heapBudget > MAX_HEAP_BUDGET) {
+      throw new IllegalArgumentException("heapBudget must be between 65536 and "
+          + MAX_HEAP_BUDGET + " bytes, got " + heapBudget);
+    }
     return new EmbeddedReplica(Objects.requireNonNull(clock, "clock"),
-        Objects.requireNonNull(limits, "limits"));
+        Objects.requireNonNull(limits, "limits"), heapBudget);
   }
 
   /**

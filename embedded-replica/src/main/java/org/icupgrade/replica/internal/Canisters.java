@@ -17,10 +17,12 @@ final class Canisters {
   private final Map<Principal, CanisterState> canisters = new ConcurrentHashMap<>();
   private final Clock clock;
   private final InstructionLimits limits;
+  private final long heapBudget;
 
-  Canisters(Clock clock, InstructionLimits limits) {
+  Canisters(Clock clock, InstructionLimits limits, long heapBudget) {
     this.clock = clock;
     this.limits = limits;
+    this.heapBudget = heapBudget;
   }
 
   Clock clock() {
@@ -83,9 +85,19 @@ final class Canisters {
         : controlled(caller, canisterId, method);
   }
 
-  /** Instantiates uncompressed WASM as {@code c}'s code; no entry point runs yet. */
-  WasmCanister instantiate(CanisterState c, byte[] wasm) {
-    return WasmCanister.instantiate(wasm, environment(c), limits);
+  /** The most main memory, in bytes, this replica gives one canister. */
+  long heapBudget() {
+    return heapBudget;
+  }
+
+  /** Validates a module as installed for {@code method} ({@link ModuleValidator#check}). */
+  ModuleValidator.Checked check(byte[] module, String method) {
+    return ModuleValidator.check(module, method, heapBudget);
+  }
+
+  /** Instantiates a validated module as {@code c}'s code; no entry point runs yet. */
+  WasmCanister instantiate(CanisterState c, ModuleValidator.Checked module) {
+    return WasmCanister.instantiate(module.module(), environment(c), limits, heapBudget);
   }
 
   private WasmCanister.Environment environment(CanisterState c) {

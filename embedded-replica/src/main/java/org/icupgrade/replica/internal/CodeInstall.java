@@ -22,7 +22,7 @@ final class CodeInstall {
         ManagementArgs.InstallCode::canisterId);
     CanisterState c = call.controlled(a.canisterId());
     synchronized (c) {
-      install(call, c, a.installMode(), a.wasmModule(), a.arg());
+      install(call, c, a.installMode(), a.wasmModule(), Sha256.of(a.wasmModule()), a.arg());
     }
     return ManagementCandid.encodeEmptyResult();
   }
@@ -54,7 +54,7 @@ final class CodeInstall {
           throw Rejects.invalid(method, "wasm_module_hash " + r.wasmModuleHash()
               + " does not match the hash of the concatenated chunks, " + actual, "IC0505");
         }
-        install(call, target, r.installMode(), bytes, r.arg());
+        install(call, target, r.installMode(), bytes, actual, r.arg());
       }
     }
   }
@@ -67,11 +67,15 @@ final class CodeInstall {
     return ManagementCandid.encodeEmptyResult();
   }
 
-  /** Installs into a locked canister; both install methods end here. */
-  private static void install(
-      ManagementCall call, CanisterState c, InstallMode mode, byte[] module, byte[] arg) {
+  /**
+   * Installs into a locked canister; both install methods end here. {@code hash} is the hash of
+   * {@code module}, which each install computes once (install_chunked_code compares it with the
+   * hash it was given).
+   */
+  private static void install(ManagementCall call, CanisterState c, InstallMode mode,
+      byte[] module, Sha256 hash, byte[] arg) {
     String method = call.method();
-    ModuleValidator.Checked checked = ModuleValidator.check(module, method);
+    ModuleValidator.Checked checked = call.canisters().check(module, method);
     switch (mode.kind()) {
       case INSTALL:
         // Spec, "IC method install_code": mode install requires an empty canister.
@@ -105,9 +109,9 @@ final class CodeInstall {
       default:
         throw new IllegalStateException();
     }
-    c.code = run(call, c, mode, checked.wasm(), arg);
+    c.code = run(call, c, mode, checked, arg);
     c.module = module;
-    c.moduleHash = Sha256.of(module);
+    c.moduleHash = hash;
     c.enhancedOrthogonalPersistence = checked.enhancedOrthogonalPersistence();
     c.version++;
   }
@@ -120,7 +124,8 @@ final class CodeInstall {
    * the install fails and the canister is exactly as before.
    */
   private static WasmCanister run(
-      ManagementCall call, CanisterState c, InstallMode mode, byte[] wasm, byte[] arg) {
+      ManagementCall call, CanisterState c, InstallMode mode, ModuleValidator.Checked wasm,
+      byte[] arg) {
     Principal caller = call.caller();
     String method = call.method();
     WasmCanister next = call.canisters().instantiate(c, wasm);

@@ -37,8 +37,20 @@ final class JournaledMemory implements Memory {
   private int[] touched = new int[16];
   private int touchedCount;
 
+  /** The most pages this memory grows to: the replica's heap budget. */
+  private final int maxPages;
+
   JournaledMemory(MemoryLimits limits) {
+    this(limits, Integer.MAX_VALUE);
+  }
+
+  /**
+   * A memory that grows to at most {@code maxPages} pages (the replica's heap budget; the module
+   * has been checked to declare no more initial pages than that).
+   */
+  JournaledMemory(MemoryLimits limits, int maxPages) {
     this.limits = limits;
+    this.maxPages = maxPages;
     this.inner = new ByteArrayMemory(limits);
   }
 
@@ -224,6 +236,12 @@ final class JournaledMemory implements Memory {
 
   @Override
   public int grow(int size) {
+    // WebAssembly spec, memory.grow: it may fail, returning -1, and a canister sees the same
+    // when its Wasm memory limit is reached on the IC. Here the limit is the replica's heap
+    // budget, so that growing never allocates more than the budget.
+    if (size < 0 || (long) inner.pages() + size > maxPages) {
+      return -1;
+    }
     return inner.grow(size);
   }
 

@@ -26,8 +26,8 @@ public final class Replica {
   private final CanisterLifecycle lifecycle;
   private final CallRouter router;
 
-  public Replica(Clock clock, InstructionLimits limits) {
-    this.canisters = new Canisters(clock, limits);
+  public Replica(Clock clock, InstructionLimits limits, long heapBudget) {
+    this.canisters = new Canisters(clock, limits, heapBudget);
     this.lifecycle = new CanisterLifecycle(canisters);
     this.router = new CallRouter(canisters,
         new ManagementCanister(canisters, lifecycle, new Snapshots()));

@@ -6,7 +6,6 @@ import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.ChicoryException;
-import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.FunctionImport;
@@ -88,6 +87,8 @@ final class WasmCanister {
   private final WasmModule module;
   private final Environment env;
   private final InstructionLimits limits;
+  /** The most pages main memory may have: the replica's heap budget. */
+  private final int maxPages;
   private Instance instance;
   private final StableMemory stable = new StableMemory();
   private byte[] certifiedData = new byte[0];
@@ -158,20 +159,23 @@ final class WasmCanister {
     return lastInstructions;
   }
 
-  private WasmCanister(WasmModule module, Environment env, InstructionLimits limits) {
+  private WasmCanister(
+      WasmModule module, Environment env, InstructionLimits limits, long heapBudget) {
     this.module = module;
     this.env = env;
     this.limits = limits;
+    this.maxPages = (int) Math.min(Integer.MAX_VALUE, heapBudget / PAGE);
     this.instance = newInstance();
   }
 
   /**
-   * Instantiates uncompressed WASM bytes; no entry point runs yet.
+   * Instantiates a decoded module ({@link ModuleValidator.Checked#module()}); no entry point runs
+   * yet. Main memory grows to at most {@code heapBudget} bytes.
    *
    * @throws CanisterRejectException when the module imports from anything but ic0
    */
-  static WasmCanister instantiate(byte[] wasm, Environment env, InstructionLimits limits) {
-    WasmModule m = Parser.parse(wasm);
+  static WasmCanister instantiate(
+      WasmModule m, Environment env, InstructionLimits limits, long heapBudget) {
     for (int i = 0; i < m.importSection().importCount(); i++) {
       Import imp = m.importSection().getImport(i);
       if (!imp.module().equals("ic0") || imp.importType() != ExternalType.FUNCTION) {
@@ -189,7 +193,7 @@ final class WasmCanister {
             "IC0505");
       }
     }
-    return new WasmCanister(m, env, limits);
+    return new WasmCanister(m, env, limits, heapBudget);
   }
 
   private Instance newInstance() {
@@ -227,7 +231,7 @@ final class WasmCanister {
         // initialize(): the start function may already use stable memory (spec: functions
         // marked s), which an upgrade carries over only after instantiation.
         .withInitialize(false)
-        .withMemoryFactory(JournaledMemory::new)
+        .withMemoryFactory(l -> new JournaledMemory(l, maxPages))
         .withUnsafeExecutionListener((instruction, stack) -> {
           MessageState c = ctx;
           if (c != null && ++c.instructions > c.budget) {

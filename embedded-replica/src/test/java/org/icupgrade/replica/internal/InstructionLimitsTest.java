@@ -58,7 +58,8 @@ class InstructionLimitsTest {
   }
 
   static WasmCanister canister(InstructionLimits limits) {
-    WasmCanister code = WasmCanister.instantiate(module(), new WasmCanister.Environment() {
+    WasmCanister code = WasmCanister.instantiate(ModuleParser.parse(module()),
+        new WasmCanister.Environment() {
       @Override
       public Principal self() {
         return ME;
@@ -76,7 +77,7 @@ class InstructionLimitsTest {
 
       @Override
       public void debugPrint(String message) {}
-    }, limits);
+    }, limits, EmbeddedReplica.DEFAULT_HEAP_BUDGET);
     code.start(ME, 0);
     return code;
   }
