@@ -97,7 +97,8 @@ final class Canisters {
 
   /** Instantiates a validated module as {@code c}'s code; no entry point runs yet. */
   WasmCanister instantiate(CanisterState c, ModuleValidator.Checked module) {
-    return WasmCanister.instantiate(module.module(), environment(c), limits, heapBudget);
+    return WasmCanister.instantiate(module.module(), module.memory64(), environment(c), limits,
+        heapBudget);
   }
 
   private WasmCanister.Environment environment(CanisterState c) {

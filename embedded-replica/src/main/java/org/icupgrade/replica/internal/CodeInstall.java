@@ -147,11 +147,15 @@ final class CodeInstall {
       next.restoreStable(old.stableMemory());
     }
     try {
-      used = start(c, next, caller, method, used);
+      // Spec, "IC method install_code": with wasm_memory_persistence = keep the new module runs
+      // on the old main memory from the start: its (start) function already sees it (moc's
+      // runtime checks its persistent state there), and its data segments, passive in an EOP
+      // module, do not overwrite it.
       if (old != null
           && mode.wasmMemoryPersistence().orElse(null) == InstallMode.WasmMemoryPersistence.KEEP) {
         next.keepMainMemoryOf(old);
       }
+      used = start(c, next, caller, method, used);
       hook(c, next, WasmCanister.Kind.POST_UPGRADE, "canister_post_upgrade", arg, caller, method,
           used);
     } catch (CanisterRejectException e) {

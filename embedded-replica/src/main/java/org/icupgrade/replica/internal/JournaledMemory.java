@@ -37,6 +37,18 @@ final class JournaledMemory implements Memory {
   private int[] touched = new int[16];
   private int touchedCount;
 
+  /** A memory whose contents the next instantiation starts from, instead of zeroes. */
+  private @Nullable Memory keep;
+
+  /**
+   * Makes the instantiation that comes next ({@code Instance.initialize}, which zeroes the memory
+   * and then applies the active data segments) start from {@code kept}'s contents instead of
+   * zeroes, as an upgrade with {@code wasm_memory_persistence = keep} does.
+   */
+  void keepOnInitialize(Memory kept) {
+    this.keep = kept;
+  }
+
   /** The most pages this memory grows to: the replica's heap budget. */
   private final int maxPages;
 
@@ -198,6 +210,18 @@ final class JournaledMemory implements Memory {
 
   @Override
   public void zero() {
+    Memory kept = keep;
+    if (kept != null) {
+      // Instantiation on a kept memory (keepOnInitialize): its contents instead of zeroes.
+      keep = null;
+      if (inner.pages() < kept.pages()) {
+        inner.grow(kept.pages() - inner.pages());
+      }
+      for (int p = 0; p < kept.pages(); p++) {
+        inner.write(p * PAGE, kept.readBytes(p * PAGE, PAGE));
+      }
+      return;
+    }
     touch(0, (long) inner.pages() * PAGE);
     inner.zero();
   }

@@ -82,7 +82,8 @@ final class ModuleValidator {
    * the canister instantiates, so that a module is decoded once per install) and whether it is
    * EOP.
    */
-  record Checked(byte[] wasm, WasmModule module, boolean enhancedOrthogonalPersistence) {}
+  record Checked(byte[] wasm, WasmModule module, boolean enhancedOrthogonalPersistence,
+      boolean memory64) {}
 
   /**
    * Validates {@code module} as installed (raw or gzip) for {@code method}; throws the IC's
@@ -107,8 +108,15 @@ final class ModuleValidator {
     }
     checkCodeSectionSize(wasm, method);
     WasmModule parsed;
+    boolean memory64;
     try {
-      parsed = ModuleParser.parse(wasm);
+      // A 64-bit memory (memory64, moc's enhanced orthogonal persistence) is lowered to the
+      // 32-bit module Chicory runs; the module hash stays that of the installed bytes.
+      memory64 = Memory64Lowering.isMemory64(wasm);
+      parsed = ModuleParser.parse(memory64 ? Memory64Lowering.lower(wasm) : wasm);
+    } catch (Memory64Lowering.Unsupported e) {
+      throw invalid(method, "Wasm module uses a 64-bit memory with an instruction the embedded"
+          + " replica cannot run: " + e.getMessage());
     } catch (RuntimeException e) {
       throw invalid(method, "Wasm module could not be decoded: " + e.getMessage());
     }
@@ -116,7 +124,7 @@ final class ModuleValidator {
     checkDeclarations(parsed, method);
     checkMemory(parsed, method, heapBudget);
     checkExports(parsed, method);
-    return new Checked(wasm, parsed, eop);
+    return new Checked(wasm, parsed, eop, memory64);
   }
 
   /**

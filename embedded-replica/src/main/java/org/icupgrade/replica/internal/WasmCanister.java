@@ -174,23 +174,25 @@ final class WasmCanister {
    *
    * @throws CanisterRejectException when the module imports from anything but ic0
    */
-  static WasmCanister instantiate(
-      WasmModule m, Environment env, InstructionLimits limits, long heapBudget) {
+  static WasmCanister instantiate(WasmModule m, boolean memory64, Environment env,
+      InstructionLimits limits, long heapBudget) {
     for (int i = 0; i < m.importSection().importCount(); i++) {
       Import imp = m.importSection().getImport(i);
       if (!imp.module().equals("ic0") || imp.importType() != ExternalType.FUNCTION) {
         throw Rejects.invalid("install_code", "Wasm module has an invalid import: "
             + imp.module() + "." + imp.name() + " (only ic0 functions may be imported)", "IC0505");
       }
-      // Spec, "Overview of imports": each ic0 function has one type; the IC refuses a module
-      // that imports it with another (rebuild against the toolchain's current ic0 bindings).
+      // Spec, "Overview of imports": each ic0 function has one type, its pointers I being i32
+      // in a module with a 32-bit memory and i64 in one with a 64-bit memory; the IC refuses a
+      // module that imports it with another (rebuild against the toolchain's ic0 bindings).
       SystemApi.Function known = SystemApi.lookup(imp.name());
       FunctionType declared = m.typeSection().getType(((FunctionImport) imp).typeIndex());
-      if (known != null && !known.type().equals(declared)) {
+      FunctionType expected = known == null ? null : memory64 ? known.type64() : known.type();
+      if (expected != null && !expected.equals(declared)) {
         throw Rejects.invalid("install_code", "Wasm module has an invalid import: ic0."
             + imp.name() + " is imported with type " + SystemApi.render(declared)
-            + " but the interface spec gives it type " + SystemApi.render(known.type()),
-            "IC0505");
+            + " but the interface spec gives it type " + SystemApi.render(expected)
+            + (memory64 ? " in a module with a 64-bit memory" : ""), "IC0505");
       }
     }
     return new WasmCanister(m, env, limits, heapBudget);
@@ -335,14 +337,16 @@ final class WasmCanister {
    */
   void keepMainMemoryOf(WasmCanister old) {
     Memory from = old.instance.memory();
-    Memory to = instance.memory();
+    JournaledMemory to = heap();
     if (from == null || to == null) {
       return;
     }
-    if (to.pages() < from.pages()) {
-      to.grow(from.pages() - to.pages());
+    if (started) {
+      throw new IllegalStateException("the main memory is kept before the module starts");
     }
-    to.write(0, from.readBytes(0, from.pages() * PAGE));
+    // Instantiation zeroes the memory before the data segments and the (start) function: the
+    // old contents go in there.
+    to.keepOnInitialize(from);
   }
 
   /**

@@ -58,7 +58,7 @@ class InstructionLimitsTest {
   }
 
   static WasmCanister canister(InstructionLimits limits) {
-    WasmCanister code = WasmCanister.instantiate(ModuleParser.parse(module()),
+    WasmCanister code = WasmCanister.instantiate(ModuleParser.parse(module()), false,
         new WasmCanister.Environment() {
       @Override
       public Principal self() {
