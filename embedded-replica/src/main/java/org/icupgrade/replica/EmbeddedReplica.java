@@ -64,15 +64,28 @@ import org.icupgrade.replica.internal.Replica;
 public final class EmbeddedReplica {
   private final Replica replica;
 
-  /** Instructions one message may execute before it is stopped, by default. */
-  public static final long DEFAULT_INSTRUCTION_LIMIT = 200_000_000L;
+  /**
+   * The most main memory, in bytes, the replica gives one canister unless told otherwise: 1 GiB.
+   * The IC gives a wasm32 canister up to 4 GiB, but this replica holds a canister's heap in one
+   * Java array and allocates a module's initial memory when it is installed, so it refuses (with
+   * an {@code IC0505} reject saying so) a module declaring more initial memory than the budget,
+   * and {@code memory.grow} fails (returns -1) past it.
+   */
+  public static final long DEFAULT_HEAP_BUDGET = 1L << 30;
 
-  private EmbeddedReplica(Clock clock, long instructionLimit) {
-    this.replica = new Replica(clock, instructionLimit);
+  /**
+   * The largest heap budget: 2 GiB less one 64 KiB page, the most one Java array holds in whole
+   * WASM pages.
+   */
+  public static final long MAX_HEAP_BUDGET = (long) (Integer.MAX_VALUE / 65_536) * 65_536;
+
+  private EmbeddedReplica(Clock clock, InstructionLimits limits, long heapBudget) {
+    this.replica = new Replica(clock, limits, heapBudget);
   }
 
   /**
-   * A fresh replica with no canisters, on the system clock.
+   * A fresh replica with no canisters, on the system clock, with the IC's instruction limits
+   * ({@link InstructionLimits#IC}).
    *
    * @return the replica
    */
@@ -81,29 +94,61 @@ public final class EmbeddedReplica {
   }
 
   /**
-   * A fresh replica whose time ({@code ic0.time}, snapshot timestamps) comes from {@code clock}.
+   * A fresh replica whose time ({@code ic0.time}, snapshot timestamps) comes from {@code clock},
+   * with the IC's instruction limits ({@link InstructionLimits#IC}).
    *
    * @param clock the replica's clock
    * @return the replica
    */
   public static EmbeddedReplica start(Clock clock) {
-    return start(clock, DEFAULT_INSTRUCTION_LIMIT);
+    return start(clock, InstructionLimits.IC);
   }
 
   /**
-   * A fresh replica that stops a message after {@code instructionLimit} WASM instructions, so that
-   * runaway code is rejected instead of hanging (the IC's limits are in the billions; this
-   * interpreter is slower, so tests choose a smaller budget).
+   * A fresh replica that stops every message after {@code instructionLimit} WASM instructions,
+   * whatever its kind ({@link InstructionLimits#uniform}; an install counts all its hooks
+   * together), so that runaway code is rejected quickly instead of running to the IC's limits,
+   * which take this interpreter minutes.
    *
    * @param clock the replica's clock
-   * @param instructionLimit the most instructions one message may execute
+   * @param instructionLimit the most instructions one message (one install) may execute
    * @return the replica
+   * @throws IllegalArgumentException if the limit is not positive
    */
   public static EmbeddedReplica start(Clock clock, long instructionLimit) {
-    if (instructionLimit < 1) {
-      throw new IllegalArgumentException("instructionLimit must be positive");
+    return start(clock, InstructionLimits.uniform(instructionLimit));
+  }
+
+  /**
+   * A fresh replica with these instruction limits per kind of message, e.g. {@code
+   * InstructionLimits.IC.withUpdate(1_000_000)}.
+   *
+   * @param clock the replica's clock
+   * @param limits the limits per kind of message
+   * @return the replica
+   */
+  public static EmbeddedReplica start(Clock clock, InstructionLimits limits) {
+    return start(clock, limits, DEFAULT_HEAP_BUDGET);
+  }
+
+  /**
+   * A fresh replica with these instruction limits that gives each canister at most {@code
+   * heapBudget} bytes of main memory (see {@link #DEFAULT_HEAP_BUDGET}).
+   *
+   * @param clock the replica's clock
+   * @param limits the limits per kind of message
+   * @param heapBudget the most main memory of one canister, in bytes: at least one 64 KiB page,
+   *     at most {@link #MAX_HEAP_BUDGET}
+   * @return the replica
+   * @throws IllegalArgumentException if the budget is out of range
+   */
+  public static EmbeddedReplica start(Clock clock, InstructionLimits limits, long heapBudget) {
+    if (heapBudget < 65_536 || heapBudget > MAX_HEAP_BUDGET) {
+      throw new IllegalArgumentException("heapBudget must be between 65536 and "
+          + MAX_HEAP_BUDGET + " bytes, got " + heapBudget);
     }
-    return new EmbeddedReplica(Objects.requireNonNull(clock, "clock"), instructionLimit);
+    return new EmbeddedReplica(Objects.requireNonNull(clock, "clock"),
+        Objects.requireNonNull(limits, "limits"), heapBudget);
   }
 
   /**

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.icupgrade.core.Principal;
+import org.icupgrade.replica.InstructionLimits;
 
 /**
  * The canisters on this replica, looked up with the management canister's access rules, and what
@@ -15,11 +16,13 @@ final class Canisters {
 
   private final Map<Principal, CanisterState> canisters = new ConcurrentHashMap<>();
   private final Clock clock;
-  private final long instructionLimit;
+  private final InstructionLimits limits;
+  private final long heapBudget;
 
-  Canisters(Clock clock, long instructionLimit) {
+  Canisters(Clock clock, InstructionLimits limits, long heapBudget) {
     this.clock = clock;
-    this.instructionLimit = instructionLimit;
+    this.limits = limits;
+    this.heapBudget = heapBudget;
   }
 
   Clock clock() {
@@ -82,9 +85,20 @@ final class Canisters {
         : controlled(caller, canisterId, method);
   }
 
-  /** Instantiates uncompressed WASM as {@code c}'s code; no entry point runs yet. */
-  WasmCanister instantiate(CanisterState c, byte[] wasm) {
-    return WasmCanister.instantiate(wasm, environment(c), instructionLimit);
+  /** The most main memory, in bytes, this replica gives one canister. */
+  long heapBudget() {
+    return heapBudget;
+  }
+
+  /** Validates a module as installed for {@code method} ({@link ModuleValidator#check}). */
+  ModuleValidator.Checked check(byte[] module, String method) {
+    return ModuleValidator.check(module, method, heapBudget);
+  }
+
+  /** Instantiates a validated module as {@code c}'s code; no entry point runs yet. */
+  WasmCanister instantiate(CanisterState c, ModuleValidator.Checked module) {
+    return WasmCanister.instantiate(module.module(), module.memory64(), environment(c), limits,
+        heapBudget);
   }
 
   private WasmCanister.Environment environment(CanisterState c) {

@@ -22,7 +22,7 @@ final class CodeInstall {
         ManagementArgs.InstallCode::canisterId);
     CanisterState c = call.controlled(a.canisterId());
     synchronized (c) {
-      install(call, c, a.installMode(), a.wasmModule(), a.arg());
+      install(call, c, a.installMode(), a.wasmModule(), Sha256.of(a.wasmModule()), a.arg());
     }
     return ManagementCandid.encodeEmptyResult();
   }
@@ -54,7 +54,7 @@ final class CodeInstall {
           throw Rejects.invalid(method, "wasm_module_hash " + r.wasmModuleHash()
               + " does not match the hash of the concatenated chunks, " + actual, "IC0505");
         }
-        install(call, target, r.installMode(), bytes, r.arg());
+        install(call, target, r.installMode(), bytes, actual, r.arg());
       }
     }
   }
@@ -67,11 +67,15 @@ final class CodeInstall {
     return ManagementCandid.encodeEmptyResult();
   }
 
-  /** Installs into a locked canister; both install methods end here. */
-  private static void install(
-      ManagementCall call, CanisterState c, InstallMode mode, byte[] module, byte[] arg) {
+  /**
+   * Installs into a locked canister; both install methods end here. {@code hash} is the hash of
+   * {@code module}, which each install computes once (install_chunked_code compares it with the
+   * hash it was given).
+   */
+  private static void install(ManagementCall call, CanisterState c, InstallMode mode,
+      byte[] module, Sha256 hash, byte[] arg) {
     String method = call.method();
-    ModuleValidator.Checked checked = ModuleValidator.check(module, method);
+    ModuleValidator.Checked checked = call.canisters().check(module, method);
     switch (mode.kind()) {
       case INSTALL:
         // Spec, "IC method install_code": mode install requires an empty canister.
@@ -105,9 +109,9 @@ final class CodeInstall {
       default:
         throw new IllegalStateException();
     }
-    c.code = run(call, c, mode, checked.wasm(), arg);
+    c.code = run(call, c, mode, checked, arg);
     c.module = module;
-    c.moduleHash = Sha256.of(module);
+    c.moduleHash = hash;
     c.enhancedOrthogonalPersistence = checked.enhancedOrthogonalPersistence();
     c.version++;
   }
@@ -120,31 +124,40 @@ final class CodeInstall {
    * the install fails and the canister is exactly as before.
    */
   private static WasmCanister run(
-      ManagementCall call, CanisterState c, InstallMode mode, byte[] wasm, byte[] arg) {
+      ManagementCall call, CanisterState c, InstallMode mode, ModuleValidator.Checked wasm,
+      byte[] arg) {
     Principal caller = call.caller();
     String method = call.method();
     WasmCanister next = call.canisters().instantiate(c, wasm);
     WasmCanister old = c.code;
+    // Spec, "Resource limits": one install counts the instructions of all its hooks against
+    // one limit (InstructionLimits.install()).
     if (mode.kind() != InstallMode.Kind.UPGRADE) {
-      start(c, next, caller, method);
-      hook(c, next, WasmCanister.Kind.INIT, "canister_init", arg, caller, method);
+      long used = start(c, next, caller, method, 0);
+      hook(c, next, WasmCanister.Kind.INIT, "canister_init", arg, caller, method, used);
       return next;
     }
     Object before = old == null ? null : old.checkpoint();
+    long used = 0;
     if (old != null && !mode.skipPreUpgrade().orElse(false)) {
-      hook(c, old, WasmCanister.Kind.PRE_UPGRADE, "canister_pre_upgrade", new byte[0], caller,
-          method);
+      used = hook(c, old, WasmCanister.Kind.PRE_UPGRADE, "canister_pre_upgrade", new byte[0],
+          caller, method, 0);
     }
     if (old != null) {
       next.restoreStable(old.stableMemory());
     }
     try {
-      start(c, next, caller, method);
+      // Spec, "IC method install_code": with wasm_memory_persistence = keep the new module runs
+      // on the old main memory from the start: its (start) function already sees it (moc's
+      // runtime checks its persistent state there), and its data segments, passive in an EOP
+      // module, do not overwrite it.
       if (old != null
           && mode.wasmMemoryPersistence().orElse(null) == InstallMode.WasmMemoryPersistence.KEEP) {
         next.keepMainMemoryOf(old);
       }
-      hook(c, next, WasmCanister.Kind.POST_UPGRADE, "canister_post_upgrade", arg, caller, method);
+      used = start(c, next, caller, method, used);
+      hook(c, next, WasmCanister.Kind.POST_UPGRADE, "canister_post_upgrade", arg, caller, method,
+          used);
     } catch (CanisterRejectException e) {
       if (old != null && before != null) {
         old.rollback(before);
@@ -154,28 +167,35 @@ final class CodeInstall {
     return next;
   }
 
-  /** Runs the new module's (start) function, which comes before init and post_upgrade. */
-  private static void start(CanisterState c, WasmCanister code, Principal caller, String method) {
+  /**
+   * Runs the new module's (start) function, which comes before init and post_upgrade; returns
+   * the install's instructions so far ({@code used} before it).
+   */
+  private static long start(
+      CanisterState c, WasmCanister code, Principal caller, String method, long used) {
     try {
-      code.start(caller);
+      return code.start(caller, used);
     } catch (WasmCanister.Trap t) {
       throw new CanisterRejectException(RejectCode.CANISTER_ERROR, "Error from Canister " + c.id
-          + ": Canister trapped in the (start) function: " + t.getMessage(), "IC0503", c.id,
+          + ": Canister trapped in the (start) function: " + t.getMessage(), t.errorCode(), c.id,
           method);
     }
   }
 
-  private static void hook(
+  /** Runs a hook if the module exports it; returns the install's instructions so far. */
+  private static long hook(
       CanisterState c, WasmCanister code, WasmCanister.Kind kind, String export, byte[] arg,
-      Principal caller, String method) {
+      Principal caller, String method, long used) {
     if (!code.exports(export)) {
-      return;
+      return used;
     }
     try {
-      code.run(kind, export, arg, caller, export);
+      code.runHook(kind, export, arg, caller, used);
+      return code.lastInstructions();
     } catch (WasmCanister.Trap t) {
       throw new CanisterRejectException(RejectCode.CANISTER_ERROR, "Error from Canister " + c.id
-          + ": Canister trapped in " + export + ": " + t.getMessage(), "IC0503", c.id, method);
+          + ": Canister trapped in " + export + ": " + t.getMessage(), t.errorCode(), c.id,
+          method);
     }
   }
 

@@ -37,8 +37,32 @@ final class JournaledMemory implements Memory {
   private int[] touched = new int[16];
   private int touchedCount;
 
+  /** A memory whose contents the next instantiation starts from, instead of zeroes. */
+  private @Nullable Memory keep;
+
+  /**
+   * Makes the instantiation that comes next ({@code Instance.initialize}, which zeroes the memory
+   * and then applies the active data segments) start from {@code kept}'s contents instead of
+   * zeroes, as an upgrade with {@code wasm_memory_persistence = keep} does.
+   */
+  void keepOnInitialize(Memory kept) {
+    this.keep = kept;
+  }
+
+  /** The most pages this memory grows to: the replica's heap budget. */
+  private final int maxPages;
+
   JournaledMemory(MemoryLimits limits) {
+    this(limits, Integer.MAX_VALUE);
+  }
+
+  /**
+   * A memory that grows to at most {@code maxPages} pages (the replica's heap budget; the module
+   * has been checked to declare no more initial pages than that).
+   */
+  JournaledMemory(MemoryLimits limits, int maxPages) {
     this.limits = limits;
+    this.maxPages = maxPages;
     this.inner = new ByteArrayMemory(limits);
   }
 
@@ -186,6 +210,18 @@ final class JournaledMemory implements Memory {
 
   @Override
   public void zero() {
+    Memory kept = keep;
+    if (kept != null) {
+      // Instantiation on a kept memory (keepOnInitialize): its contents instead of zeroes.
+      keep = null;
+      if (inner.pages() < kept.pages()) {
+        inner.grow(kept.pages() - inner.pages());
+      }
+      for (int p = 0; p < kept.pages(); p++) {
+        inner.write(p * PAGE, kept.readBytes(p * PAGE, PAGE));
+      }
+      return;
+    }
     touch(0, (long) inner.pages() * PAGE);
     inner.zero();
   }
@@ -224,6 +260,12 @@ final class JournaledMemory implements Memory {
 
   @Override
   public int grow(int size) {
+    // WebAssembly spec, memory.grow: it may fail, returning -1, and a canister sees the same
+    // when its Wasm memory limit is reached on the IC. Here the limit is the replica's heap
+    // budget, so that growing never allocates more than the budget.
+    if (size < 0 || (long) inner.pages() + size > maxPages) {
+      return -1;
+    }
     return inner.grow(size);
   }
 

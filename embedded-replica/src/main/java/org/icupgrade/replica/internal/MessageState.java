@@ -18,7 +18,13 @@ final class MessageState {
   final CallContext call;
   int rejectCode;
   String rejectMessage = "";
+  /** The instructions this execution has executed ({@code performance_counter} type 0). */
   long instructions;
+  /**
+   * How many it may execute: its kind's limit, less what the install it is part of has executed
+   * before it.
+   */
+  long budget = Long.MAX_VALUE;
   boolean accepted;
   final List<Outgoing> outgoing = new ArrayList<>();
   /** The call under construction ({@code call_new} ... {@code call_perform}), if any. */

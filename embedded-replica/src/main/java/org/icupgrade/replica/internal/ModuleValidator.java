@@ -1,12 +1,12 @@
 package org.icupgrade.replica.internal;
 
-import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.Export;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.Import;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -57,6 +57,12 @@ final class ModuleValidator {
   static final int MAX_METHODS = 1_000;
   /** Their names take at most 20,000 bytes together (same section). */
   static final int MAX_METHOD_NAMES_SIZE = 20_000;
+  /**
+   * The most main memory a wasm32 canister may have: 4 GiB, 65,536 pages (the IC's resource
+   * limits, "Wasm heap memory, per canister": 4 GiB for wasm32; the WebAssembly spec's limit
+   * for a 32-bit memory).
+   */
+  static final long WASM32_MAX_PAGES = 65_536;
   /** The custom section by which a Motoko module declares enhanced orthogonal persistence. */
   static final String EOP_SECTION = "icp:private enhanced-orthogonal-persistence";
 
@@ -71,14 +77,21 @@ final class ModuleValidator {
 
   private ModuleValidator() {}
 
-  /** What validation learned about a module: its uncompressed bytes and whether it is EOP. */
-  record Checked(byte[] wasm, boolean enhancedOrthogonalPersistence) {}
+  /**
+   * What validation learned about a module: its uncompressed bytes, the decoded module (which
+   * the canister instantiates, so that a module is decoded once per install) and whether it is
+   * EOP.
+   */
+  record Checked(byte[] wasm, WasmModule module, boolean enhancedOrthogonalPersistence,
+      boolean memory64) {}
 
   /**
    * Validates {@code module} as installed (raw or gzip) for {@code method}; throws the IC's
-   * rejection ({@code CANISTER_ERROR}, {@code IC0505}) when it would not install.
+   * rejection ({@code CANISTER_ERROR}, {@code IC0505}) when it would not install, or when its
+   * initial main memory is more than {@code heapBudget} bytes, the most this replica gives one
+   * canister.
    */
-  static Checked check(byte[] module, String method) {
+  static Checked check(byte[] module, String method, long heapBudget) {
     if (module.length == 0) {
       throw invalid(method, "Wasm module is empty: it has no bytes");
     }
@@ -95,16 +108,59 @@ final class ModuleValidator {
     }
     checkCodeSectionSize(wasm, method);
     WasmModule parsed;
+    boolean memory64;
     try {
-      parsed = Parser.parse(wasm);
+      // A 64-bit memory (memory64, moc's enhanced orthogonal persistence) is lowered to the
+      // 32-bit module Chicory runs; the module hash stays that of the installed bytes.
+      memory64 = Memory64Lowering.isMemory64(wasm);
+      parsed = ModuleParser.parse(memory64 ? Memory64Lowering.lower(wasm) : wasm);
+    } catch (Memory64Lowering.Unsupported e) {
+      throw invalid(method, "Wasm module uses a 64-bit memory with an instruction the embedded"
+          + " replica cannot run: " + e.getMessage());
     } catch (RuntimeException e) {
       throw invalid(method, "Wasm module could not be decoded: " + e.getMessage());
     }
     boolean eop = checkSections(wasm, method);
     checkDeclarations(parsed, method);
+    checkMemory(parsed, method, heapBudget);
     checkExports(parsed, method);
-    return new Checked(wasm, eop);
+    return new Checked(wasm, parsed, eop, memory64);
   }
+
+  /**
+   * The declared main memory: the IC gives a wasm32 canister at most 4 GiB ({@link
+   * #WASM32_MAX_PAGES}; IC resource limits, "Wasm heap memory"), so a module declaring more
+   * initial pages is refused. This replica holds a canister's heap in one Java array and
+   * allocates the initial pages at once, so it also refuses, with a reject saying so, a module
+   * whose initial memory exceeds its heap budget (which the IC would install): a test must not
+   * end in an {@code OutOfMemoryError}. A declared maximum above the budget is fine: growing past
+   * the budget fails as {@code memory.grow} may (it returns -1).
+   */
+  private static void checkMemory(WasmModule m, String method, long heapBudget) {
+    if (m.memorySection().isEmpty() || m.memorySection().get().memoryCount() == 0) {
+      return;
+    }
+    MemoryLimits limits = m.memorySection().get().getMemory(0).limits();
+    long initial = Integer.toUnsignedLong(limits.initialPages());
+    if (initial > WASM32_MAX_PAGES) {
+      throw invalid(method, "Wasm module declares an initial memory of " + initial + " pages;"
+          + " a wasm32 canister has at most " + WASM32_MAX_PAGES + " pages (4 GiB)");
+    }
+    if (initial * 65_536 > heapBudget) {
+      throw invalid(method, "Wasm module declares an initial memory of " + initial + " pages ("
+          + initial * 65_536 + " bytes), more than the embedded replica's heap budget of "
+          + heapBudget + " bytes per canister; the IC would give it, but this replica allocates"
+          + " the initial memory at once: start the replica with a larger heap budget"
+          + " (EmbeddedReplica.start(clock, limits, heapBudget), at most "
+          + MAX_HEAP_BUDGET + " bytes) or declare less initial memory");
+    }
+  }
+
+  /**
+   * The largest heap budget: Chicory keeps a memory in one Java array, which holds at most
+   * 32,767 whole pages (2 GiB less 64 KiB).
+   */
+  static final long MAX_HEAP_BUDGET = org.icupgrade.replica.EmbeddedReplica.MAX_HEAP_BUDGET;
 
   /**
    * Spec, "WebAssembly module requirements": custom sections named {@code icp:...} must be

@@ -10,6 +10,7 @@ import org.icupgrade.core.Sha256;
 import org.icupgrade.core.management.CanisterSettings;
 import org.icupgrade.core.management.CanisterStatus;
 import org.icupgrade.replica.BuiltinCanister;
+import org.icupgrade.replica.InstructionLimits;
 import org.icupgrade.replica.RecordedCall;
 import org.jspecify.annotations.Nullable;
 
@@ -25,8 +26,8 @@ public final class Replica {
   private final CanisterLifecycle lifecycle;
   private final CallRouter router;
 
-  public Replica(Clock clock, long instructionLimit) {
-    this.canisters = new Canisters(clock, instructionLimit);
+  public Replica(Clock clock, InstructionLimits limits, long heapBudget) {
+    this.canisters = new Canisters(clock, limits, heapBudget);
     this.lifecycle = new CanisterLifecycle(canisters);
     this.router = new CallRouter(canisters,
         new ManagementCanister(canisters, lifecycle, new Snapshots()));

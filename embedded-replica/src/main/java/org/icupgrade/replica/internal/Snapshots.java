@@ -88,7 +88,7 @@ final class Snapshots {
       c.code = null;
       if (s.module() != null) {
         WasmCanister code =
-            call.canisters().instantiate(c, ModuleValidator.check(s.module(), method).wasm());
+            call.canisters().instantiate(c, call.canisters().check(s.module(), method));
         if (s.codeState() != null) {
           code.rollback(s.codeState());
         }

@@ -20,7 +20,9 @@ import org.jspecify.annotations.Nullable;
  * is refused at install; calling a function from an entry point the spec does not list traps, as
  * on the IC.
  *
- * <p>Chicory has no 64-bit memories, so the spec's pointer type {@code I} is always {@code i32}.
+ * <p>The spec's pointer type {@code I} is {@code i32} for a module with a 32-bit memory and
+ * {@code i64} for one with a 64-bit memory (which {@link Memory64Lowering} makes 32-bit to run
+ * it; the implementations take every argument as a {@code long} either way).
  * The composite-query contexts ({@code CQ CRy CRt CC}) never occur here: the replica runs no
  * composite queries.
  */
@@ -37,8 +39,8 @@ final class SystemApi {
    * One ic0 function: its type (null for a function the spec's table does not list, which links
    * with any type), where it may be called, and what it does.
    */
-  record Function(
-      String name, @Nullable FunctionType type, Set<Kind> callableFrom, Handler handler) {}
+  record Function(String name, @Nullable FunctionType type, @Nullable FunctionType type64,
+      Set<Kind> callableFrom, Handler handler) {}
 
   /** What a group of functions defines its functions in. */
   static final class Table {
@@ -53,14 +55,16 @@ final class SystemApi {
      */
     void def(String name, String signature, String letters, Handler handler) {
       int arrow = signature.indexOf("->");
-      FunctionType type = FunctionType.of(
-          types(signature.substring(0, arrow)), types(signature.substring(arrow + 2)));
-      add(new Function(name, type, contexts(letters), handler));
+      String params = signature.substring(0, arrow);
+      String results = signature.substring(arrow + 2);
+      FunctionType type = FunctionType.of(types(params, false), types(results, false));
+      FunctionType type64 = FunctionType.of(types(params, true), types(results, true));
+      add(new Function(name, type, type64, contexts(letters), handler));
     }
 
     /** Defines a function the spec's table does not list: any type, callable from anywhere. */
     void unlisted(String name, Handler handler) {
-      add(new Function(name, null, EnumSet.allOf(Kind.class), handler));
+      add(new Function(name, null, null, EnumSet.allOf(Kind.class), handler));
     }
 
     private void add(Function f) {
@@ -158,13 +162,16 @@ final class SystemApi {
     return String.join(", ", s);
   }
 
-  private static List<ValType> types(String list) {
+  /** The types of a list in the spec's letters; {@code I} is i64 when {@code wasm64}. */
+  private static List<ValType> types(String list, boolean wasm64) {
     List<ValType> out = new ArrayList<>();
     for (String t : list.split(",")) {
       switch (t) {
         case "":
           break;
         case "I":
+          out.add(wasm64 ? ValType.I64 : ValType.I32);
+          break;
         case "i32":
           out.add(ValType.I32);
           break;

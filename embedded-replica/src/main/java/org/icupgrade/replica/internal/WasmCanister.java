@@ -6,7 +6,6 @@ import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.ChicoryException;
-import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.FunctionImport;
@@ -18,6 +17,7 @@ import java.util.List;
 import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.RejectCode;
+import org.icupgrade.replica.InstructionLimits;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -86,7 +86,9 @@ final class WasmCanister {
 
   private final WasmModule module;
   private final Environment env;
-  private final long instructionLimit;
+  private final InstructionLimits limits;
+  /** The most pages main memory may have: the replica's heap budget. */
+  private final int maxPages;
   private Instance instance;
   private final StableMemory stable = new StableMemory();
   private byte[] certifiedData = new byte[0];
@@ -96,48 +98,104 @@ final class WasmCanister {
   private @Nullable MessageState ctx;
   /** Whether {@link #start} has initialized {@link #instance}. */
   private boolean started;
+  /**
+   * The instructions the last execution ended with, those counted before it included (an
+   * install's earlier hooks).
+   */
+  private long lastInstructions;
 
   /** A trap: the message fails and its changes are rolled back. */
   static final class Trap extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    /** The IC's error code for the reject this trap becomes. */
+    private final String errorCode;
 
     Trap(String message) {
+      this(message, "IC0503");
+    }
+
+    Trap(String message, String errorCode) {
       super(message, null, false, false);
+      this.errorCode = errorCode;
+    }
+
+    String errorCode() {
+      return errorCode;
     }
   }
 
-  private WasmCanister(WasmModule module, Environment env, long instructionLimit) {
+  /**
+   * The trap of a message that runs out of instructions. Spec, "Resource limits": each kind of
+   * message has its own limit; the IC's reject for going over it is IC0522
+   * (CanisterInstructionLimitExceeded) with this message.
+   */
+  static Trap instructionLimitExceeded(long limit) {
+    return new Trap("Canister exceeded the limit of " + limit
+        + " instructions for single message execution.", "IC0522");
+  }
+
+  /**
+   * The limit of one execution of {@code kind} (spec, "Resource limits"); the hooks of an install
+   * and the module's (start) function share the install limit.
+   */
+  long limitOf(Kind kind) {
+    switch (kind) {
+      case START:
+      case INIT:
+      case PRE_UPGRADE:
+      case POST_UPGRADE:
+        return limits.install();
+      case INSPECT:
+        return limits.inspect();
+      case QUERY:
+        return limits.query();
+      default:
+        return limits.update();
+    }
+  }
+
+  /** The instructions the last execution ended with, an install's earlier hooks included. */
+  long lastInstructions() {
+    return lastInstructions;
+  }
+
+  private WasmCanister(
+      WasmModule module, Environment env, InstructionLimits limits, long heapBudget) {
     this.module = module;
     this.env = env;
-    this.instructionLimit = instructionLimit;
+    this.limits = limits;
+    this.maxPages = (int) Math.min(Integer.MAX_VALUE, heapBudget / PAGE);
     this.instance = newInstance();
   }
 
   /**
-   * Instantiates uncompressed WASM bytes; no entry point runs yet.
+   * Instantiates a decoded module ({@link ModuleValidator.Checked#module()}); no entry point runs
+   * yet. Main memory grows to at most {@code heapBudget} bytes.
    *
    * @throws CanisterRejectException when the module imports from anything but ic0
    */
-  static WasmCanister instantiate(byte[] wasm, Environment env, long instructionLimit) {
-    WasmModule m = Parser.parse(wasm);
+  static WasmCanister instantiate(WasmModule m, boolean memory64, Environment env,
+      InstructionLimits limits, long heapBudget) {
     for (int i = 0; i < m.importSection().importCount(); i++) {
       Import imp = m.importSection().getImport(i);
       if (!imp.module().equals("ic0") || imp.importType() != ExternalType.FUNCTION) {
         throw Rejects.invalid("install_code", "Wasm module has an invalid import: "
             + imp.module() + "." + imp.name() + " (only ic0 functions may be imported)", "IC0505");
       }
-      // Spec, "Overview of imports": each ic0 function has one type; the IC refuses a module
-      // that imports it with another (rebuild against the toolchain's current ic0 bindings).
+      // Spec, "Overview of imports": each ic0 function has one type, its pointers I being i32
+      // in a module with a 32-bit memory and i64 in one with a 64-bit memory; the IC refuses a
+      // module that imports it with another (rebuild against the toolchain's ic0 bindings).
       SystemApi.Function known = SystemApi.lookup(imp.name());
       FunctionType declared = m.typeSection().getType(((FunctionImport) imp).typeIndex());
-      if (known != null && !known.type().equals(declared)) {
+      FunctionType expected = known == null ? null : memory64 ? known.type64() : known.type();
+      if (expected != null && !expected.equals(declared)) {
         throw Rejects.invalid("install_code", "Wasm module has an invalid import: ic0."
             + imp.name() + " is imported with type " + SystemApi.render(declared)
-            + " but the interface spec gives it type " + SystemApi.render(known.type()),
-            "IC0505");
+            + " but the interface spec gives it type " + SystemApi.render(expected)
+            + (memory64 ? " in a module with a 64-bit memory" : ""), "IC0505");
       }
     }
-    return new WasmCanister(m, env, instructionLimit);
+    return new WasmCanister(m, env, limits, heapBudget);
   }
 
   private Instance newInstance() {
@@ -175,12 +233,11 @@ final class WasmCanister {
         // initialize(): the start function may already use stable memory (spec: functions
         // marked s), which an upgrade carries over only after instantiation.
         .withInitialize(false)
-        .withMemoryFactory(JournaledMemory::new)
+        .withMemoryFactory(l -> new JournaledMemory(l, maxPages))
         .withUnsafeExecutionListener((instruction, stack) -> {
           MessageState c = ctx;
-          if (c != null && ++c.instructions > instructionLimit) {
-            throw new Trap("Canister exceeded the limit of " + instructionLimit
-                + " instructions for a single message execution");
+          if (c != null && ++c.instructions > c.budget) {
+            throw instructionLimitExceeded(limitOf(c.kind));
           }
         })
         .build();
@@ -192,18 +249,29 @@ final class WasmCanister {
    * {@code canister_post_upgrade}; only the system calls the spec marks {@code s} are available to
    * it. Does nothing the second time.
    *
+   * @param usedBefore the instructions the install this is part of has executed already
+   * @return the install's instructions with the start function's
    * @throws Trap when the start function traps; the instance must then be discarded
    */
-  void start(Principal caller) {
+  long start(Principal caller, long usedBefore) {
     if (!started) {
-      initialize(instance, caller);
+      initialize(instance, caller, usedBefore);
       started = true;
+      return lastInstructions;
     }
+    return usedBefore;
   }
 
-  private void initialize(Instance inst, Principal caller) {
+  void start(Principal caller) {
+    start(caller, 0);
+  }
+
+  private void initialize(Instance inst, Principal caller, long usedBefore) {
     MessageState previous = ctx;
-    ctx = new MessageState(Kind.START, new byte[0], caller, "(start)", new CallContext());
+    MessageState c = new MessageState(Kind.START, new byte[0], caller, "(start)",
+        new CallContext());
+    c.budget = limitOf(Kind.START) - usedBefore;
+    ctx = c;
     try {
       inst.initialize(false);
     } catch (Trap t) {
@@ -211,6 +279,7 @@ final class WasmCanister {
     } catch (RuntimeException | StackOverflowError e) {
       throw trapOf(e);
     } finally {
+      lastInstructions = usedBefore + c.instructions;
       ctx = previous;
     }
   }
@@ -268,14 +337,16 @@ final class WasmCanister {
    */
   void keepMainMemoryOf(WasmCanister old) {
     Memory from = old.instance.memory();
-    Memory to = instance.memory();
+    JournaledMemory to = heap();
     if (from == null || to == null) {
       return;
     }
-    if (to.pages() < from.pages()) {
-      to.grow(from.pages() - to.pages());
+    if (started) {
+      throw new IllegalStateException("the main memory is kept before the module starts");
     }
-    to.write(0, from.readBytes(0, from.pages() * PAGE));
+    // Instantiation zeroes the memory before the data segments and the (start) function: the
+    // old contents go in there.
+    to.keepOnInitialize(from);
   }
 
   /**
@@ -283,7 +354,16 @@ final class WasmCanister {
    * always rolled back: they change nothing.
    */
   Result run(Kind kind, String export, byte[] arg, Principal caller, String method) {
-    return run(kind, export, arg, caller, method, new CallContext(), -1, 0, 0, "");
+    return run(kind, export, arg, caller, method, new CallContext(), -1, 0, 0, "", 0);
+  }
+
+  /**
+   * Runs a hook of an install ({@code canister_init}, {@code canister_pre_upgrade}, {@code
+   * canister_post_upgrade}), which shares the install limit with the install's other hooks:
+   * {@code usedBefore} is what they executed; {@link #lastInstructions()} then includes this one.
+   */
+  Result runHook(Kind kind, String export, byte[] arg, Principal caller, long usedBefore) {
+    return run(kind, export, arg, caller, export, new CallContext(), -1, 0, 0, "", usedBefore);
   }
 
   /**
@@ -301,6 +381,7 @@ final class WasmCanister {
     start(caller);
     Journal before = Journal.begin(this, new CallContext());
     MessageState c = new MessageState(Kind.INSPECT, arg, caller, method, new CallContext());
+    c.budget = limitOf(Kind.INSPECT);
     ctx = c;
     try {
       instance.export("canister_inspect_message").apply();
@@ -310,6 +391,7 @@ final class WasmCanister {
       throw trapOf(e);
     } finally {
       ctx = null;
+      lastInstructions = c.instructions;
       before.undo(this);
     }
     return c.accepted;
@@ -318,14 +400,17 @@ final class WasmCanister {
   /** Runs a callback (reply, reject or cleanup) of a call made from {@code call}. */
   Result callback(Kind kind, int function, int env, byte[] data, int rejectCode,
       String rejectMessage, Principal caller, String method, CallContext call) {
-    return run(kind, "", data, caller, method, call, function, env, rejectCode, rejectMessage);
+    return run(kind, "", data, caller, method, call, function, env, rejectCode, rejectMessage,
+        0);
   }
 
   private Result run(Kind kind, String export, byte[] arg, Principal caller, String method,
-      CallContext call, int function, int env, int rejectCode, String rejectMessage) {
+      CallContext call, int function, int env, int rejectCode, String rejectMessage,
+      long usedBefore) {
     start(caller);
     Journal before = Journal.begin(this, call);
     MessageState c = new MessageState(kind, arg, caller, method, call);
+    c.budget = limitOf(kind) - usedBefore;
     c.rejectCode = rejectCode;
     c.rejectMessage = rejectMessage;
     ctx = c;
@@ -366,6 +451,7 @@ final class WasmCanister {
       throw new Trap("Canister trapped: " + e);
     } finally {
       ctx = null;
+      lastInstructions = usedBefore + c.instructions;
     }
     if (kind == Kind.QUERY) {
       // A query changes nothing (spec, "Query call"), but its answer stands.
@@ -434,7 +520,8 @@ final class WasmCanister {
 
   static CanisterRejectException reject(Principal canisterId, String method, Trap t) {
     return new CanisterRejectException(RejectCode.CANISTER_ERROR,
-        "Error from Canister " + canisterId + ": " + t.getMessage(), "IC0503", canisterId, method);
+        "Error from Canister " + canisterId + ": " + t.getMessage(), t.errorCode(), canisterId,
+        method);
   }
 
 }

@@ -24,11 +24,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * requirements"), one by one, on the validator every install goes through.
  */
 class ModuleValidatorTest {
+  static final long BUDGET = org.icupgrade.replica.EmbeddedReplica.DEFAULT_HEAP_BUDGET;
+
   static final byte[] MINIMAL = {0, 0x61, 0x73, 0x6d, 1, 0, 0, 0};
 
   static CanisterRejectException refused(byte[] module) {
     CanisterRejectException e = assertThrows(CanisterRejectException.class,
-        () -> ModuleValidator.check(module, "install_code"));
+        () -> ModuleValidator.check(module, "install_code", BUDGET));
     assertEquals(RejectCode.CANISTER_ERROR, e.rejectCode());
     assertEquals(java.util.Optional.of("IC0505"), e.errorCode());
     return e;
@@ -54,7 +56,7 @@ class ModuleValidatorTest {
 
   @Test
   void check_minimalModule_accepted() {
-    assertArrayEquals(MINIMAL, ModuleValidator.check(MINIMAL, "install_code").wasm());
+    assertArrayEquals(MINIMAL, ModuleValidator.check(MINIMAL, "install_code", BUDGET).wasm());
   }
 
   @Test
@@ -76,7 +78,7 @@ class ModuleValidatorTest {
 
   @Test
   void check_gzipOfWasm_acceptedAndDecompressed() throws IOException {
-    assertArrayEquals(MINIMAL, ModuleValidator.check(gzip(MINIMAL), "install_code").wasm());
+    assertArrayEquals(MINIMAL, ModuleValidator.check(gzip(MINIMAL), "install_code", BUDGET).wasm());
   }
 
   @Test
@@ -115,7 +117,7 @@ class ModuleValidatorTest {
     for (int i = 0; i < 16; i++) {
       w.custom("icp:public s" + i, new byte[] {1});
     }
-    ModuleValidator.check(w.build(), "install_code");
+    ModuleValidator.check(w.build(), "install_code", BUDGET);
   }
 
   @Test
@@ -136,7 +138,7 @@ class ModuleValidatorTest {
       w.custom(".debug_info" + i, new byte[] {1});
     }
     w.custom(".debug_str", new byte[2 * 1024 * 1024]);
-    ModuleValidator.check(w.build(), "install_code");
+    ModuleValidator.check(w.build(), "install_code", BUDGET);
   }
 
   @ParameterizedTest
@@ -146,7 +148,7 @@ class ModuleValidatorTest {
     byte[] module = new WasmBuilder()
         .custom("icp:public name", new byte[1024 * 1024 - 4 + over]).build();
     if (over == 0) {
-      ModuleValidator.check(module, "install_code");
+      ModuleValidator.check(module, "install_code", BUDGET);
     } else {
       assertTrue(refused(module).rejectMessage().contains("1048577 bytes"));
     }
@@ -169,8 +171,8 @@ class ModuleValidatorTest {
   void check_eopSection_reported() {
     byte[] module = new WasmBuilder()
         .custom("icp:private enhanced-orthogonal-persistence", new byte[0]).build();
-    assertTrue(ModuleValidator.check(module, "install_code").enhancedOrthogonalPersistence());
-    assertFalse(ModuleValidator.check(MINIMAL, "install_code").enhancedOrthogonalPersistence());
+    assertTrue(ModuleValidator.check(module, "install_code", BUDGET).enhancedOrthogonalPersistence());
+    assertFalse(ModuleValidator.check(MINIMAL, "install_code", BUDGET).enhancedOrthogonalPersistence());
   }
 
   @Test
@@ -178,7 +180,7 @@ class ModuleValidatorTest {
     ModuleValidator.check(exporting("canister_init", "canister_pre_upgrade",
         "canister_post_upgrade", "canister_inspect_message", "canister_heartbeat",
         "canister_global_timer", "canister_on_low_wasm_memory", "canister_update a",
-        "canister_query b", "canister_composite_query c", "helper"), "install_code");
+        "canister_query b", "canister_composite_query c", "helper"), "install_code", BUDGET);
   }
 
   @Test
@@ -206,7 +208,7 @@ class ModuleValidatorTest {
       names[i] = "canister_update m" + i;
     }
     assertTrue(refused(exporting(names)).rejectMessage().contains("1001 methods"));
-    ModuleValidator.check(exporting(java.util.Arrays.copyOf(names, 1000)), "install_code");
+    ModuleValidator.check(exporting(java.util.Arrays.copyOf(names, 1000)), "install_code", BUDGET);
   }
 
   @Test
