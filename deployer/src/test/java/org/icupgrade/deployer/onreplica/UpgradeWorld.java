@@ -113,7 +113,7 @@ final class UpgradeWorld {
       publish("v2.0.0", v2, frontend(2));
     }
 
-    private void publish(String tag, byte[] wasm, Map<String, String> frontend)
+    void publish(String tag, byte[] wasm, Map<String, String> frontend)
         throws IOException {
       Path d = Files.createDirectories(dir.resolve(tag));
       Files.write(d.resolve("storage.wasm"), wasm);
@@ -160,6 +160,12 @@ final class UpgradeWorld {
   final Sha256 frontendV2Hash;
 
   UpgradeWorld(Kind kind, Releases releases, DeploymentRegistry registry) throws IOException {
+    this(kind, releases, registry, true);
+  }
+
+  /** A world whose v2 is published only when {@code publishV2}; else the test publishes. */
+  UpgradeWorld(Kind kind, Releases releases, DeploymentRegistry registry, boolean publishV2)
+      throws IOException {
     this.kind = kind;
     this.releases = releases;
     this.registry = registry;
@@ -183,9 +189,11 @@ final class UpgradeWorld {
       original = registry.insert(new DeploymentRecord(canister, OWNER,
           DeploymentStatus.COMPLETED, null, Sha256.of(releases.v1), frontendV1, "v1.0.0", 0));
     }
-    releases.publishV2();
+    if (publishV2) {
+      releases.publishV2();
+    }
     catalog = releases.catalog(clock);
-    frontendV2Hash = catalog.current().orElseThrow().frontendHash();
+    frontendV2Hash = publishV2 ? catalog.current().orElseThrow().frontendHash() : frontendV1;
   }
 
   UpgradeScope scope() {

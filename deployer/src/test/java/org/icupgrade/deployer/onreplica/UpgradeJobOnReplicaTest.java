@@ -1,0 +1,121 @@
+package org.icupgrade.deployer.onreplica;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.icupgrade.core.Sha256;
+import org.icupgrade.core.management.ManagementCanister;
+import org.icupgrade.core.management.Snapshot;
+import org.icupgrade.deployer.onreplica.UpgradeWorld.Kind;
+import org.icupgrade.deployer.plan.StorageDeployer;
+import org.icupgrade.deployer.plan.UpgradeStorageException;
+import org.icupgrade.deployer.registry.DeploymentRecord;
+import org.icupgrade.deployer.registry.DeploymentRegistry;
+import org.icupgrade.deployer.registry.DeploymentStatus;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The durable job's refusals end to end on the embedded replica: full snapshot slots, bad releases. */
+class UpgradeJobOnReplicaTest {
+  @TempDir Path dir;
+
+  StorageDeployer deployer(UpgradeWorld w) {
+    return w.deployer(w.replica.agentFor(UpgradeWorld.BACKEND), w.registry, "deployer");
+  }
+
+  @Test
+  void allTenSnapshotSlotsTakenByTheOwner_jobFailsBeforeStopping_snapshotsUntouched()
+      throws IOException {
+    UpgradeWorld w = new UpgradeWorld(Kind.DEMO, new UpgradeWorld.Releases(dir, Kind.DEMO),
+        DeploymentRegistry.inMemory());
+    ManagementCanister owner = w.ic(UpgradeWorld.OWNER);
+    for (int i = 0; i < 10; i++) {
+      owner.takeCanisterSnapshot(w.canister, null);
+    }
+    List<Snapshot> before = owner.listCanisterSnapshots(w.canister);
+    w.ownerGrantsRights();
+    w.replica.clearCalls();
+    deployer(w).upgradeStorage(UpgradeWorld.OWNER, w.canister, w.scope());
+
+    DeploymentRecord r = w.registry.find(w.canister).orElseThrow();
+    assertEquals(DeploymentStatus.FAILED, r.status());
+    assertTrue(r.failureReason().orElseThrow().contains("takeSnapshot(false)"),
+        r.failureReason().get());
+    assertEquals(before, owner.listCanisterSnapshots(w.canister), "the owner's snapshots");
+    assertEquals(List.of(), w.replica.calls("stop_canister"), "failed before stopping anything");
+    assertEquals(Optional.of(Sha256.of(w.releases.v1)), w.replica.moduleHash(w.canister));
+    assertEquals(List.of(UpgradeWorld.OWNER), w.replica.controllers(w.canister));
+    assertEquals(UpgradeWorld.INCREMENTS, UpgradeWorld.nat64(
+        w.replica.agentFor(UpgradeWorld.OWNER).query(w.canister, "get_count",
+            UpgradeWorld.NO_ARGS)));
+  }
+
+  /**
+   * An empty, truncated or not-a-tar frontend in the latest release never becomes the catalog's
+   * current release (the refusal is in {@code lastFailure()}, naming the problem), so no upgrade
+   * is attempted: the owner is told there is no update, and the canister's assets and record stay
+   * as they were. Decided so rather than failing the record: nothing was wrong with the canister.
+   */
+  @Test
+  void emptyTruncatedOrHtmlFrontend_neverOffered_assetsAndRecordUntouched() throws IOException {
+    Map<String, byte[]> broken = Map.of(
+        "empty", new byte[0],
+        "truncated", Arrays.copyOf(tarOf(UpgradeWorld.frontend(2)), 700),
+        "html", "<html>404 Not Found</html>".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    for (Map.Entry<String, byte[]> e : broken.entrySet()) {
+      Path d = Files.createDirectories(dir.resolve(e.getKey()));
+      UpgradeWorld.Releases releases = new UpgradeWorld.Releases(d, Kind.ASSETS);
+      UpgradeWorld w = new UpgradeWorld(Kind.ASSETS, releases, DeploymentRegistry.inMemory(),
+          false);
+      Path v2 = Files.createDirectories(d.resolve("v2.0.0"));
+      Files.write(v2.resolve("storage.wasm"), releases.v2);
+      Files.write(v2.resolve("frontend.tar"), e.getValue());
+      assertThrows(RuntimeException.class, w.catalog::refresh, e.getKey());
+      RuntimeException why = w.catalog.lastFailure().orElseThrow();
+      assertTrue(why instanceof org.icupgrade.assets.ReleaseReadException,
+          e.getKey() + ": " + why);
+      assertEquals("v1.0.0", w.catalog.current().orElseThrow().tag(), e.getKey());
+
+      w.ownerGrantsRights();
+      w.replica.clearCalls();
+      UpgradeStorageException refused = assertThrows(UpgradeStorageException.class,
+          () -> deployer(w).upgradeStorage(UpgradeWorld.OWNER, w.canister, w.scope()));
+      assertEquals(UpgradeStorageException.Reason.NO_UPDATE_AVAILABLE, refused.reason(),
+          e.getKey());
+      assertEquals(Optional.of(w.original), w.registry.find(w.canister), e.getKey());
+      assertEquals(List.of(), w.replica.calls("commit_batch"), e.getKey());
+      assertEquals(List.of(), w.replica.calls("install_code"), e.getKey());
+      assertTrue(new String(w.assets(UpgradeWorld.OWNER).get("/index.html", List.of("identity"))
+          .content(), java.nio.charset.StandardCharsets.UTF_8).contains("v1"), e.getKey());
+    }
+  }
+
+  static byte[] tarOf(Map<String, String> files) throws IOException {
+    Path tmp = Files.createTempFile("frontend", ".tar");
+    try (OutputStream out = Files.newOutputStream(tmp);
+        org.apache.commons.compress.archivers.tar.TarArchiveOutputStream tar =
+            new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(out)) {
+      for (Map.Entry<String, String> f : files.entrySet()) {
+        byte[] b = f.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        org.apache.commons.compress.archivers.tar.TarArchiveEntry entry =
+            new org.apache.commons.compress.archivers.tar.TarArchiveEntry(f.getKey().substring(1));
+        entry.setSize(b.length);
+        tar.putArchiveEntry(entry);
+        tar.write(b);
+        tar.closeArchiveEntry();
+      }
+    }
+    byte[] bytes = Files.readAllBytes(tmp);
+    Files.delete(tmp);
+    return bytes;
+  }
+}
