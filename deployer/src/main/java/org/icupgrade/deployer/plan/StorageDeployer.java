@@ -6,7 +6,9 @@ import java.util.Optional;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -70,6 +72,8 @@ public final class StorageDeployer {
   private final String holderId;
   private final Builder configuration;
   private volatile @Nullable RuntimeException lastRecoveryFailure;
+  /** This deployer's jobs running now, whose leases its schedule renews. */
+  private final Map<Principal, Lease> runningJobs = new ConcurrentHashMap<>();
 
   private StorageDeployer(Builder b) {
     this.configuration = b.copy();
@@ -211,8 +215,8 @@ public final class StorageDeployer {
     Instant now = clock.instant();
     for (DeploymentRecord r : registry.withJobs()) {
       UpgradeJobState state = r.job().orElseThrow();
-      if (!state.expiredAt(now)) {
-        continue;
+      if (!state.expiredAt(now) || runningJobs.containsKey(r.canisterId())) {
+        continue; // alive, or still running here (its lease renewed by the schedule)
       }
       UpgradeProgress progress = state.progress().handBackPending()
           ? state.progress().retryHandBack() : state.progress();
@@ -236,17 +240,22 @@ public final class StorageDeployer {
   }
 
   /**
-   * Recovers abandoned jobs now and then every half lease, on {@code scheduler}: what a backend
-   * calls once when it starts. A failing round (the database unreachable) is kept in
+   * Recovers abandoned jobs now and then every third of a lease, on {@code scheduler}: what a
+   * backend calls once when it starts. Each round first renews the leases of this deployer's
+   * own running jobs, so that a phase longer than the lease (a large install) is not taken for
+   * abandoned. A failing round (the database unreachable) is kept in
    * {@link #lastRecoveryFailure()} and the schedule goes on.
    *
    * @param scheduler where the recovery rounds run
    * @return the schedule, to cancel it
    */
   public ScheduledFuture<?> start(ScheduledExecutorService scheduler) {
-    long period = Math.max(1000, leaseDuration.toMillis() / 2);
+    long period = Math.max(1000, leaseDuration.toMillis() / 3);
     return scheduler.scheduleWithFixedDelay(() -> {
       try {
+        for (Lease running : runningJobs.values()) {
+          running.renew();
+        }
         recoverAbandoned();
         lastRecoveryFailure = null;
       } catch (RuntimeException e) {
@@ -301,8 +310,27 @@ public final class StorageDeployer {
       this.current = new AtomicReference<>(claimed);
     }
 
+    /**
+     * Renews the lease with the progress last saved: the heartbeat of a phase that runs long (a
+     * large install, a large sync), from the deployer's schedule. Synchronized with
+     * {@link #save}, so the two never race on the record's version. A lease already lost stays
+     * lost: the job's next save finds it out and stops.
+     */
+    synchronized void renew() {
+      DeploymentRecord now = current.get();
+      Optional<UpgradeJobState> state = now.job();
+      if (state.isEmpty() || !state.get().holder().equals(holderId)) {
+        return;
+      }
+      try {
+        save(state.get().progress());
+      } catch (JobAbandonedException e) {
+        // Taken over: the job itself stops at its next save.
+      }
+    }
+
     @Override
-    public void save(UpgradeProgress progress) {
+    public synchronized void save(UpgradeProgress progress) {
       DeploymentRecord now = current.get();
       UpgradeJobState state = now.job().orElseThrow(() -> new JobAbandonedException(
           now.canisterId(), "its record has no job"));
@@ -339,6 +367,7 @@ public final class StorageDeployer {
       DeploymentRecord claimed, UpgradeJob job, UpgradeProgress from, @Nullable String tag) {
     Lease lease = new Lease(claimed);
     UpgradeReport report;
+    runningJobs.put(claimed.canisterId(), lease);
     try {
       report = upgrader.resume(job, from, lease, UpgradeListener.NONE);
     } catch (JobAbandonedException e) {
@@ -347,6 +376,11 @@ public final class StorageDeployer {
       // Our own bug: the lease runs out and another round resumes the job where it stood.
       lastRecoveryFailure = e;
       return;
+    } finally {
+      runningJobs.remove(claimed.canisterId(), lease);
+      synchronized (lease) {
+        // A renewal in flight ends before the record is read for the last write.
+      }
     }
     DeploymentRecord latest = lease.current.get();
     UpgradeProgress end = report.progress();

@@ -143,4 +143,60 @@ class TwoDeployersOnOneDatabaseTest {
     assertEquals(0, callsAfterTakeOver.get(),
         "A's in-flight stop_canister was its last call: its next save found the job B's");
   }
+
+  @Test
+  void phaseLongerThanTheLease_heartbeatRenewsIt_otherDeployerNeverTakesTheJob()
+      throws IOException {
+    UpgradeWorld w = world(Kind.DEMO);
+    StorageDeployer b = w.deployer(w.replica.agentFor(UpgradeWorld.BACKEND),
+        DeploymentRegistry.jdbc(h2()), "deployer-b");
+    FakeScheduler aSchedule = new FakeScheduler();
+    AtomicInteger takenByB = new AtomicInteger();
+    AtomicBoolean once = new AtomicBoolean();
+    Agent live = w.replica.agentFor(UpgradeWorld.BACKEND);
+    // The install runs for two leases: A's schedule beats every 40 s of a 60 s lease.
+    Agent slowInstall = new Agent() {
+      @Override
+      public Principal sender() {
+        return live.sender();
+      }
+
+      @Override
+      public byte[] query(Principal id, String method, byte[] arg, Principal effective) {
+        return live.query(id, method, arg, effective);
+      }
+
+      @Override
+      public byte[] update(Principal id, String method, byte[] arg, Principal effective) {
+        if (method.equals("install_chunked_code") && once.compareAndSet(false, true)) {
+          for (int i = 0; i < 3; i++) {
+            w.clock.advance(Duration.ofSeconds(40));
+            aSchedule.runAll();
+            takenByB.addAndGet(b.recoverAbandoned());
+          }
+        }
+        return live.update(id, method, arg, effective);
+      }
+
+      @Override
+      public Optional<Sha256> moduleHash(Principal id) {
+        return live.moduleHash(id);
+      }
+
+      @Override
+      public Optional<byte[]> metadata(Principal id, String name) {
+        return live.metadata(id, name);
+      }
+    };
+    StorageDeployer a = w.deployer(slowInstall, DeploymentRegistry.jdbc(h2()), "deployer-a");
+    a.start(aSchedule);
+    w.ownerGrantsRights();
+    a.upgradeStorage(UpgradeWorld.OWNER, w.canister, w.scope());
+
+    assertTrue(once.get(), "the install was slow");
+    assertEquals(0, takenByB.get(), "A's lease was renewed while it installed");
+    DeploymentRecord done = w.registry.find(w.canister).orElseThrow();
+    assertEquals(DeploymentStatus.COMPLETED, done.status(), done.toString());
+    assertEquals(List.of(), w.violations(false));
+  }
 }
