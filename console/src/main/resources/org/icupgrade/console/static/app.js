@@ -10,6 +10,7 @@ const STATUS_TEXT = {
   UPGRADING_WASM: "Upgrading the WASM module…",
   UPGRADING_FRONTEND: "Upgrading the frontend…",
   FAILED: "The last upgrade failed",
+  HANDBACK_PENDING: "Finishing: the backend still holds its rights and keeps retrying to hand them back",
 };
 const KIND_TEXT = { WASM: "WASM", FRONTEND: "Frontend", BOTH: "Both" };
 const FILE_KIND = { NEW: "added", CHANGED: "changed", STALE: "removed" };
@@ -162,7 +163,7 @@ function card(s) {
   dl.append(el("dt", { text: "Module" }), el("dd", { class: "mono", text: short(s.moduleHash) }));
   dl.append(el("dt", { text: "Frontend" }), el("dd", { class: "mono", text: short(s.frontendHash) }));
   c.append(dl);
-  if (s.status === "FAILED" && s.failureReason) {
+  if ((s.status === "FAILED" || s.status === "HANDBACK_PENDING") && s.failureReason) {
     c.append(el("p", { class: "failure", text: "Why: " + s.failureReason }));
   }
   const actions = el("div", { class: "actions" });
@@ -316,7 +317,8 @@ function followUpgrade() {
     if (i < 0 || li.classList.contains("skipped")) continue;
     li.className = at < 0 || i < at ? "done" : i === at ? "active" : "";
   }
-  if (at >= 0) return;
+  // Not over while the backend still holds rights: polling goes on (the deployer retries).
+  if (at >= 0 || s.status === "HANDBACK_PENDING") return;
   const out = $("#outcome");
   out.hidden = false;
   $("#progress li[data-step=done]").className = "done";
