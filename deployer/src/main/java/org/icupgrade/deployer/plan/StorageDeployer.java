@@ -453,8 +453,10 @@ public final class StorageDeployer {
     /**
      * How long a job's lease lasts without renewal ({@link #DEFAULT_LEASE} by default). A
      * running job renews it at every phase, so it must be longer than the longest phase (an
-     * install of a large module, a large frontend sync) takes; once it has expired another
-     * deployer may take the job over. It is also the wait between hand-back retries.
+     * install of a large module, a large frontend sync) takes, unless the deployer was
+     * {@link StorageDeployer#start started} on a scheduler, whose rounds also renew the leases of
+     * the jobs running in this deployer (every third of a lease). Once a lease has expired
+     * another deployer may take the job over. It is also the wait between hand-back retries.
      *
      * @param leaseDuration a positive duration
      * @return this builder
