@@ -17,7 +17,6 @@ import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.IcException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.RejectCode;
-import org.icupgrade.core.Sha256;
 import org.icupgrade.core.TransportException;
 import org.icupgrade.core.agent.Agent;
 import org.icupgrade.deployer.onreplica.UpgradeWorld.Kind;
@@ -129,34 +128,10 @@ class FaultMatrixTest {
   }
 
   static Agent mortal(Agent a, Mortality m) {
-    return new Agent() {
+    return new InterceptingAgent(a) {
       @Override
-      public Principal sender() {
-        return a.sender();
-      }
-
-      @Override
-      public byte[] query(Principal canisterId, String method, byte[] arg, Principal effective) {
+      void before(String method) {
         m.check();
-        return a.query(canisterId, method, arg, effective);
-      }
-
-      @Override
-      public byte[] update(Principal canisterId, String method, byte[] arg, Principal effective) {
-        m.check();
-        return a.update(canisterId, method, arg, effective);
-      }
-
-      @Override
-      public Optional<Sha256> moduleHash(Principal canisterId) {
-        m.check();
-        return a.moduleHash(canisterId);
-      }
-
-      @Override
-      public Optional<byte[]> metadata(Principal canisterId, String name) {
-        m.check();
-        return a.metadata(canisterId, name);
       }
     };
   }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,8 +19,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.icupgrade.assets.AssetSyncers;
 import org.icupgrade.assets.ProtectedKeys;
 import org.icupgrade.assets.ReleaseReader;
@@ -97,17 +94,7 @@ class StorageDeployerOnReplicaTest {
   void publish(String tag, byte[] wasm, Map<String, String> frontend) throws IOException {
     Path d = Files.createDirectories(releases.resolve(tag));
     Files.write(d.resolve("storage.wasm"), wasm);
-    try (OutputStream out = Files.newOutputStream(d.resolve("frontend.tar"));
-        TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
-      for (Map.Entry<String, String> e : frontend.entrySet()) {
-        byte[] b = e.getValue().getBytes(StandardCharsets.UTF_8);
-        TarArchiveEntry entry = new TarArchiveEntry(e.getKey().substring(1));
-        entry.setSize(b.length);
-        tar.putArchiveEntry(entry);
-        tar.write(b);
-        tar.closeArchiveEntry();
-      }
-    }
+    Files.write(d.resolve("frontend.tar"), UpgradeWorld.tarOf(frontend));
   }
 
   ManagementCanister ic(Principal as) {

@@ -12,7 +12,6 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.h2.jdbcx.JdbcDataSource;
-import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
 import org.icupgrade.core.agent.Agent;
 import org.icupgrade.deployer.onreplica.FaultMatrixTest.Died;
@@ -91,43 +90,13 @@ class TwoDeployersOnOneDatabaseTest {
     Agent live = w.replica.agentFor(UpgradeWorld.BACKEND);
     // A hangs in its stop_canister call past its lease; meanwhile B takes the job over and
     // finishes it. Then A's call goes through (refused: the backend is no longer a controller).
-    Agent slow = new Agent() {
+    Agent slow = new InterceptingAgent(live) {
       @Override
-      public Principal sender() {
-        return live.sender();
-      }
-
-      @Override
-      public byte[] query(Principal id, String method, byte[] arg, Principal effective) {
-        count();
-        return live.query(id, method, arg, effective);
-      }
-
-      @Override
-      public byte[] update(Principal id, String method, byte[] arg, Principal effective) {
+      void before(String method) {
         if (method.equals("stop_canister") && takenOver.compareAndSet(false, true)) {
           w.clock.advance(UpgradeWorld.LEASE.plus(Duration.ofSeconds(1)));
           assertEquals(1, b.recoverAbandoned());
-        } else {
-          count();
-        }
-        return live.update(id, method, arg, effective);
-      }
-
-      @Override
-      public Optional<Sha256> moduleHash(Principal id) {
-        count();
-        return live.moduleHash(id);
-      }
-
-      @Override
-      public Optional<byte[]> metadata(Principal id, String name) {
-        count();
-        return live.metadata(id, name);
-      }
-
-      private void count() {
-        if (takenOver.get()) {
+        } else if (takenOver.get()) {
           callsAfterTakeOver.incrementAndGet();
         }
       }
@@ -155,19 +124,9 @@ class TwoDeployersOnOneDatabaseTest {
     AtomicBoolean once = new AtomicBoolean();
     Agent live = w.replica.agentFor(UpgradeWorld.BACKEND);
     // The install runs for two leases: A's schedule beats every 40 s of a 60 s lease.
-    Agent slowInstall = new Agent() {
+    Agent slowInstall = new InterceptingAgent(live) {
       @Override
-      public Principal sender() {
-        return live.sender();
-      }
-
-      @Override
-      public byte[] query(Principal id, String method, byte[] arg, Principal effective) {
-        return live.query(id, method, arg, effective);
-      }
-
-      @Override
-      public byte[] update(Principal id, String method, byte[] arg, Principal effective) {
+      void before(String method) {
         if (method.equals("install_chunked_code") && once.compareAndSet(false, true)) {
           for (int i = 0; i < 3; i++) {
             w.clock.advance(Duration.ofSeconds(40));
@@ -175,17 +134,6 @@ class TwoDeployersOnOneDatabaseTest {
             takenByB.addAndGet(b.recoverAbandoned());
           }
         }
-        return live.update(id, method, arg, effective);
-      }
-
-      @Override
-      public Optional<Sha256> moduleHash(Principal id) {
-        return live.moduleHash(id);
-      }
-
-      @Override
-      public Optional<byte[]> metadata(Principal id, String name) {
-        return live.metadata(id, name);
       }
     };
     StorageDeployer a = w.deployer(slowInstall, DeploymentRegistry.jdbc(h2()), "deployer-a");

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -69,7 +68,7 @@ class UpgradeJobOnReplicaTest {
   void emptyTruncatedOrHtmlFrontend_neverOffered_assetsAndRecordUntouched() throws IOException {
     Map<String, byte[]> broken = Map.of(
         "empty", new byte[0],
-        "truncated", Arrays.copyOf(tarOf(UpgradeWorld.frontend(2)), 700),
+        "truncated", Arrays.copyOf(UpgradeWorld.tarOf(UpgradeWorld.frontend(2)), 700),
         "html", "<html>404 Not Found</html>".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     for (Map.Entry<String, byte[]> e : broken.entrySet()) {
       Path d = Files.createDirectories(dir.resolve(e.getKey()));
@@ -97,25 +96,5 @@ class UpgradeJobOnReplicaTest {
       assertTrue(new String(w.assets(UpgradeWorld.OWNER).get("/index.html", List.of("identity"))
           .content(), java.nio.charset.StandardCharsets.UTF_8).contains("v1"), e.getKey());
     }
-  }
-
-  static byte[] tarOf(Map<String, String> files) throws IOException {
-    Path tmp = Files.createTempFile("frontend", ".tar");
-    try (OutputStream out = Files.newOutputStream(tmp);
-        org.apache.commons.compress.archivers.tar.TarArchiveOutputStream tar =
-            new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(out)) {
-      for (Map.Entry<String, String> f : files.entrySet()) {
-        byte[] b = f.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        org.apache.commons.compress.archivers.tar.TarArchiveEntry entry =
-            new org.apache.commons.compress.archivers.tar.TarArchiveEntry(f.getKey().substring(1));
-        entry.setSize(b.length);
-        tar.putArchiveEntry(entry);
-        tar.write(b);
-        tar.closeArchiveEntry();
-      }
-    }
-    byte[] bytes = Files.readAllBytes(tmp);
-    Files.delete(tmp);
-    return bytes;
   }
 }

@@ -1,7 +1,6 @@
 package org.icupgrade.deployer.onreplica;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +31,6 @@ import org.icupgrade.core.assets.AssetCanisterFlavor;
 import org.icupgrade.core.assets.AssetDetails;
 import org.icupgrade.core.assets.AssetSyncer;
 import org.icupgrade.core.assets.EncodedAsset;
-import org.icupgrade.core.assets.FrontendRelease;
 import org.icupgrade.core.assets.Permission;
 import org.icupgrade.core.calls.RetryPolicy;
 import org.icupgrade.core.install.ChunkedWasmInstaller;
@@ -117,17 +115,7 @@ final class UpgradeWorld {
         throws IOException {
       Path d = Files.createDirectories(dir.resolve(tag));
       Files.write(d.resolve("storage.wasm"), wasm);
-      try (OutputStream out = Files.newOutputStream(d.resolve("frontend.tar"));
-          TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
-        for (Map.Entry<String, String> e : frontend.entrySet()) {
-          byte[] b = e.getValue().getBytes(StandardCharsets.UTF_8);
-          TarArchiveEntry entry = new TarArchiveEntry(e.getKey().substring(1));
-          entry.setSize(b.length);
-          tar.putArchiveEntry(entry);
-          tar.write(b);
-          tar.closeArchiveEntry();
-        }
-      }
+      Files.write(d.resolve("frontend.tar"), tarOf(frontend));
     }
 
     ReleaseCatalog catalog(Clock clock) {
@@ -137,6 +125,22 @@ final class UpgradeWorld {
       c.refresh();
       return c;
     }
+  }
+
+  /** A plain tar of {@code files} (key to text content), keys without their leading slash. */
+  static byte[] tarOf(Map<String, String> files) throws IOException {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+      for (Map.Entry<String, String> e : files.entrySet()) {
+        byte[] b = e.getValue().getBytes(StandardCharsets.UTF_8);
+        TarArchiveEntry entry = new TarArchiveEntry(e.getKey().substring(1));
+        entry.setSize(b.length);
+        tar.putArchiveEntry(entry);
+        tar.write(b);
+        tar.closeArchiveEntry();
+      }
+    }
+    return bytes.toByteArray();
   }
 
   static Map<String, String> frontend(int version) {
