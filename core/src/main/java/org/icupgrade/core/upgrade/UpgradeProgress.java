@@ -101,8 +101,13 @@ public final class UpgradeProgress {
     this.frontendSynced = frontendSynced;
     this.pendingFrom = pendingFrom;
     this.cleanup = cleanup;
-    this.failure = failure;
+    // Bounded, so that the whole text fits a registry column (the JDBC one holds 8,000).
+    this.failure = failure != null && failure.length() > MAX_FAILURE_LENGTH
+        ? failure.substring(0, MAX_FAILURE_LENGTH - 1) + "\u2026" : failure;
   }
+
+  /** A failure is kept to this many characters, ending in an ellipsis when cut. */
+  public static final int MAX_FAILURE_LENGTH = 2000;
 
   /**
    * The progress of {@code job} before it starts.
