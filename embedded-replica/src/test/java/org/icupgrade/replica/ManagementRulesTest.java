@@ -54,6 +54,23 @@ class ManagementRulesTest {
     return assertThrows(CanisterRejectException.class, call::run);
   }
 
+  /** ic.did's canister_status_result: {@code version} counts the canister's changes. */
+  long statusVersion() {
+    byte[] reply = replica.agentFor(ME).update(Principal.MANAGEMENT_CANISTER, "canister_status",
+        org.icupgrade.candid.internal.ManagementCandid.encodeCanisterIdArgs(canister), canister);
+    org.icupgrade.candid.internal.Fields f =
+        org.icupgrade.candid.internal.Fields.of(reply, "canister_status");
+    assertEquals(false, f.bool("ready_for_migration"));
+    return f.nat64("version").longValueExact();
+  }
+
+  @Test
+  void canisterStatus_versionGrowsWithEachChange() {
+    long before = statusVersion();
+    ic.updateSettings(canister, CanisterSettings.ofControllers(List.of(ME, OTHER)));
+    assertTrue(statusVersion() > before, "update_settings changes the canister");
+  }
+
   @Test
   void uploadChunk_overOneMiB_rejected() {
     CanisterRejectException e = rejected(() -> ic.uploadChunk(canister, ByteBuffer.allocate(MIB + 1)));

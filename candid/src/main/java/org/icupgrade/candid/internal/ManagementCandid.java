@@ -118,7 +118,8 @@ public final class ManagementCandid {
       "reserved_cycles_limit", NAT,
       "log_visibility", LOG_VISIBILITY,
       "wasm_memory_limit", NAT,
-      "wasm_memory_threshold", NAT);
+      "wasm_memory_threshold", NAT,
+      "environment_variables", vec(record("name", Idl.TEXT, "value", Idl.TEXT)));
   static final CandidType INSTALL_MODE = variant(
       "install", NULL,
       "reinstall", NULL,
@@ -166,7 +167,11 @@ public final class ManagementCandid {
       "idle_cycles_burned_per_day", NAT,
       "query_stats", record(
           "num_calls_total", NAT, "num_instructions_total", NAT,
-          "request_payload_bytes_total", NAT, "response_payload_bytes_total", NAT));
+          "request_payload_bytes_total", NAT, "response_payload_bytes_total", NAT),
+      // ic.did of 2026 (dfinity/sdk src/dfx/src/util/ic.did, canister_status_result): the
+      // official decoder refuses a reply without them.
+      "ready_for_migration", BOOL,
+      "version", NAT64);
   static final CandidType SNAPSHOT =
       record("id", BLOB, "taken_at_timestamp", NAT64, "total_size", NAT64);
   static final CandidType TAKE_SNAPSHOT_ARGS =
@@ -266,7 +271,18 @@ public final class ManagementCandid {
 
   // ---- canister_status ----
 
+  /** A {@code canister_status} reply for a canister at version 0 (see the two-argument form). */
   public static byte[] encodeCanisterStatusResult(CanisterStatus status) {
+    return encodeCanisterStatusResult(status, 0);
+  }
+
+  /**
+   * A {@code canister_status} reply, with every field of the current {@code ic.did}: the
+   * canister's {@code version} (the interface spec's canister version, which every change of the
+   * canister increments), {@code ready_for_migration} false (no migration is modelled) and no
+   * environment variables.
+   */
+  public static byte[] encodeCanisterStatusResult(CanisterStatus status, long version) {
     List<Object> controllers = new ArrayList<>();
     for (Principal p : status.controllers()) {
       controllers.add(principal(p));
@@ -282,7 +298,8 @@ public final class ManagementCandid {
             "reserved_cycles_limit", BigInteger.valueOf(5_000_000_000_000L),
             "log_visibility", value("controllers", null),
             "wasm_memory_limit", BigInteger.valueOf(3L << 30),
-            "wasm_memory_threshold", zero),
+            "wasm_memory_threshold", zero,
+            "environment_variables", new Object[0]),
         "module_hash", Idl.opt(status.moduleHash().map(Sha256::toBytes).orElse(null)),
         "memory_size", status.memorySize(),
         "memory_metrics", value(
@@ -295,7 +312,9 @@ public final class ManagementCandid {
         "idle_cycles_burned_per_day", zero,
         "query_stats", value(
             "num_calls_total", zero, "num_instructions_total", zero,
-            "request_payload_bytes_total", zero, "response_payload_bytes_total", zero)),
+            "request_payload_bytes_total", zero, "response_payload_bytes_total", zero),
+        "ready_for_migration", false,
+        "version", version),
         CANISTER_STATUS_RESULT);
   }
 

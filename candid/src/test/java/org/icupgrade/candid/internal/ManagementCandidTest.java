@@ -247,6 +247,16 @@ class ManagementCandidTest {
   }
 
   @Test
+  void canisterStatus_carriesTheFieldsOfTodaysIcDid() {
+    CanisterStatus s = new CanisterStatus(CanisterStatus.RunStatus.RUNNING, List.of(CANISTER),
+        null, BigInteger.ZERO, BigInteger.ONE);
+    Fields f = Fields.of(ManagementCandid.encodeCanisterStatusResult(s, 42), "canister_status");
+    assertEquals(BigInteger.valueOf(42), f.nat64("version"));
+    assertEquals(false, f.bool("ready_for_migration"));
+    assertEquals(0, f.get("settings").record().get("environment_variables").vec().size());
+  }
+
+  @Test
   void canisterStatus_roundTrips() {
     CanisterStatus s = new CanisterStatus(CanisterStatus.RunStatus.STOPPING,
         List.of(CANISTER, STORE), Sha256.of(new byte[] {9}), BigInteger.valueOf(1234),

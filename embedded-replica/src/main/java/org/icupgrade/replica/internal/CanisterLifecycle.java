@@ -101,8 +101,14 @@ final class CanisterLifecycle {
   }
 
   byte[] canisterStatus(ManagementCall call) {
+    CanisterState c = canisters.controlledOrSelf(call.caller(), call.canisterIdArg(),
+        "canister_status");
+    long version;
+    synchronized (c) {
+      version = c.version;
+    }
     return ManagementCandid.encodeCanisterStatusResult(
-        canisterStatus(call.caller(), call.canisterIdArg()));
+        canisterStatus(call.caller(), call.canisterIdArg()), version);
   }
 
   CanisterStatus canisterStatus(Principal caller, Principal canisterId) {
