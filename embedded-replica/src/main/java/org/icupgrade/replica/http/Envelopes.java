@@ -41,6 +41,9 @@ final class Envelopes {
   static final byte[] REQUEST_DOMAIN = RequestId.concat(new byte[] {0x0A},
       "ic-request".getBytes(StandardCharsets.US_ASCII));
 
+  private static final String BAD_SIGNATURE = "sender_sig does not verify against"
+      + " sender_pubkey over \"\\x0Aic-request\" ++ request id (spec, \"Authentication\")";
+
   private Envelopes() {}
 
   /** A request the replica refuses, answered with an HTTP 400 (or {@code status}). */
@@ -156,7 +159,10 @@ final class Envelopes {
         && Arrays.equals(a, 0, prefix.length, prefix, 0, prefix.length);
   }
 
-  /** Spec, "Signatures": Ed25519 (RFC 8032) and ECDSA P-256 over SHA-256 via the JDK. */
+  /**
+   * Spec, "Signatures": Ed25519 (RFC 8032) and ECDSA P-256 over SHA-256 via the JDK; ECDSA
+   * secp256k1 over SHA-256 with {@link Secp256k1}.
+   */
   static void verify(byte[] derKey, byte[] message, byte[] signature) {
     String algorithm;
     String keyAlgorithm;
@@ -166,10 +172,19 @@ final class Envelopes {
     } else if (startsWith(derKey, P256_DER_PREFIX) && derKey.length == 91) {
       algorithm = "SHA256withECDSAinP1363Format";
       keyAlgorithm = "EC";
-    } else if (startsWith(derKey, SECP256K1_DER_PREFIX)) {
-      throw new Refused("secp256k1 signatures are not verified by the embedded replica yet (the"
-          + " JDK 17 has no secp256k1 curve); use an Ed25519 identity, e.g. `dfx identity new"
-          + " --storage-mode plaintext` creates one");
+    } else if (startsWith(derKey, SECP256K1_DER_PREFIX) && derKey.length == 88) {
+      boolean ok;
+      try {
+        ok = Secp256k1.verify(Secp256k1.point(
+            Arrays.copyOfRange(derKey, SECP256K1_DER_PREFIX.length, derKey.length)),
+            message, signature);
+      } catch (IllegalArgumentException e) {
+        throw new Refused("sender_pubkey is malformed: " + e.getMessage());
+      }
+      if (!ok) {
+        throw new Refused(BAD_SIGNATURE);
+      }
+      return;
     } else {
       throw new Refused("sender_pubkey is not a DER Ed25519 or ECDSA P-256 public key (spec,"
           + " \"Signatures\")");
@@ -181,8 +196,7 @@ final class Envelopes {
       s.initVerify(key);
       s.update(message);
       if (!s.verify(signature)) {
-        throw new Refused("sender_sig does not verify against sender_pubkey over"
-            + " \"\\x0Aic-request\" ++ request id (spec, \"Authentication\")");
+        throw new Refused(BAD_SIGNATURE);
       }
     } catch (GeneralSecurityException | IllegalArgumentException e) {
       throw new Refused("sender_pubkey or sender_sig is malformed: " + e.getMessage());

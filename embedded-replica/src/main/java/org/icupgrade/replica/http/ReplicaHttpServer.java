@@ -40,7 +40,7 @@ import org.icupgrade.replica.EmbeddedReplica;
  *
  * <p>Calls go to the replica as {@code replica.agentFor(sender)} calls do, so its rules, scripted
  * faults and the record of calls apply. Envelopes are checked as the spec's "Authentication"
- * says: anonymous, Ed25519 and ECDSA P-256 senders; secp256k1 and delegations are refused with a
+ * says: anonymous, Ed25519, ECDSA P-256 and secp256k1 senders; delegations are refused with a
  * 400 saying so. <b>Certificates are signed with a placeholder, not BLS</b> (see {@code
  * Certifier}): clients that verify certificates refuse them.
  *

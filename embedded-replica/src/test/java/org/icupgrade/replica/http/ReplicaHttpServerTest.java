@@ -307,18 +307,70 @@ class ReplicaHttpServerTest {
     assertEquals(0, counter.get());
   }
 
-  @Test
-  void secp256k1Key_isRefusedSayingSo() throws Exception {
-    byte[] pk = RequestId.concat(Envelopes.SECP256K1_DER_PREFIX, new byte[65]);
+  /** A secp256k1 signer for the test: {@code r ++ s} over SHA-256, as the spec says. */
+  private static byte[] secpSign(BigInteger d, byte[] message) {
+    BigInteger e = new BigInteger(1, RequestId.sha256(message));
+    java.security.SecureRandom random = new java.security.SecureRandom();
+    while (true) {
+      BigInteger k = new BigInteger(256, random).mod(Secp256k1.N);
+      if (k.signum() == 0) {
+        continue;
+      }
+      BigInteger r = Secp256k1.multiply(Secp256k1.G, k).x().mod(Secp256k1.N);
+      BigInteger s = k.modInverse(Secp256k1.N).multiply(e.add(r.multiply(d))).mod(Secp256k1.N);
+      if (r.signum() != 0 && s.signum() != 0) {
+        return RequestId.concat(fixed(r), fixed(s));
+      }
+    }
+  }
+
+  private static byte[] fixed(BigInteger v) {
+    byte[] b = v.toByteArray();
+    byte[] out = new byte[32];
+    int n = Math.min(b.length, 32);
+    System.arraycopy(b, b.length - n, out, 32 - n, n);
+    return out;
+  }
+
+  private HttpResponse<byte[]> secpCall(boolean tamper) throws Exception {
+    BigInteger d = new BigInteger("1234567890abcdef1234567890abcdef1234567890abcdef", 16);
+    Secp256k1.Point q = Secp256k1.multiply(Secp256k1.G, d);
+    byte[] pk = RequestId.concat(Envelopes.SECP256K1_DER_PREFIX, new byte[] {4}, fixed(q.x()),
+        fixed(q.y()));
     Map<String, Object> c = content("call",
         Principal.fromBytes(Envelopes.selfAuthenticating(pk)), "bump", new byte[0]);
+    byte[] sig = secpSign(d, RequestId.concat(Envelopes.REQUEST_DOMAIN, RequestId.of(c)));
+    if (tamper) {
+      sig[40] ^= 1;
+    }
     Map<String, Object> env = new LinkedHashMap<>();
     env.put("content", c);
     env.put("sender_pubkey", pk);
-    env.put("sender_sig", new byte[64]);
-    HttpResponse<byte[]> r = post(api("v2", "call"), Cbor.encode(env));
-    assertEquals(400, r.statusCode());
-    assertTrue(new String(r.body(), StandardCharsets.UTF_8).contains("secp256k1"));
+    env.put("sender_sig", sig);
+    return post(api("v2", "call"), Cbor.encode(env));
+  }
+
+  @Test
+  void secp256k1SignedCall_isAccepted_andATamperedOneRefused() throws Exception {
+    HttpResponse<byte[]> bad = secpCall(true);
+    assertEquals(400, bad.statusCode());
+    assertTrue(new String(bad.body(), StandardCharsets.UTF_8).contains("sender_sig"));
+    assertEquals(0, counter.get());
+    HttpResponse<byte[]> ok = secpCall(false);
+    assertEquals(202, ok.statusCode(), () -> new String(ok.body(), StandardCharsets.UTF_8));
+    assertEquals(1, counter.get());
+  }
+
+  @Test
+  void secp256k1_doubleOfTheGenerator_isTheKnownPoint() {
+    // 2G on secp256k1, as published (e.g. the SEC 2 test vectors' d = 2 public key).
+    Secp256k1.Point twoG = Secp256k1.multiply(Secp256k1.G, BigInteger.TWO);
+    assertEquals("c6047f9441ed7d6d3045406e95c07cd85c778e4b8cef3ca7abac09b95c709ee5",
+        twoG.x().toString(16));
+    assertEquals("1ae168fea63dc339a3c58419466ceaeef7f632653266d0e1236431a950cfe52a",
+        twoG.y().toString(16));
+    assertTrue(twoG.onCurve());
+    assertEquals(null, Secp256k1.multiply(Secp256k1.G, Secp256k1.N), "n G is the infinity");
   }
 
   @Test
