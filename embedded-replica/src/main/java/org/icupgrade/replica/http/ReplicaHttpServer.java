@@ -20,6 +20,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,7 +59,7 @@ public final class ReplicaHttpServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final Certifier certifier = new Certifier();
-  private final Map<String, Status> requests = new ConcurrentHashMap<>();
+  private final Map<String, CompletableFuture<Status>> requests = new ConcurrentHashMap<>();
 
   /** The outcome of a call, as {@code request_status/<id>} certifies it. */
   private record Status(
@@ -293,15 +295,16 @@ public final class ReplicaHttpServer implements AutoCloseable {
    */
   private Status call(Envelopes.Checked req, Principal effective) {
     String key = HexFormat.of().formatHex(req.requestId());
-    Status known = requests.get(key);
+    CompletableFuture<Status> mine = new CompletableFuture<>();
+    CompletableFuture<Status> known = requests.putIfAbsent(key, mine);
     if (known != null) {
-      return known;
-    }
-    synchronized (requests) {
-      known = requests.get(key);
-      if (known != null) {
-        return known;
+      try {
+        return known.join();
+      } catch (CompletionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : e;
       }
+    }
+    try {
       Map<String, Object> c = req.content();
       Principal canister = principalField(c, "canister_id");
       String method = Envelopes.text(c, "method_name");
@@ -315,8 +318,13 @@ public final class ReplicaHttpServer implements AutoCloseable {
         s = new Status(req.sender(), false, new byte[0], e.rejectCode().code(),
             e.rejectMessage(), e.errorCode().orElse(""));
       }
-      requests.put(key, s);
+      mine.complete(s);
       return s;
+    } catch (RuntimeException e) {
+      // Not run, or its answer lost (a scripted fault): the request may be sent again.
+      requests.remove(key, mine);
+      mine.completeExceptionally(e);
+      throw e;
     }
   }
 
@@ -358,7 +366,8 @@ public final class ReplicaHttpServer implements AutoCloseable {
           if (path.size() < 2) {
             throw new Envelopes.Refused("request_status needs a request id");
           }
-          Status s = requests.get(HexFormat.of().formatHex(path.get(1)));
+          CompletableFuture<Status> f = requests.get(HexFormat.of().formatHex(path.get(1)));
+          Status s = f == null ? null : f.getNow(null);
           if (s != null) {
             if (!s.sender().equals(req.sender())) {
               throw new Envelopes.Refused(403, "request_status/" + HexFormat.of()

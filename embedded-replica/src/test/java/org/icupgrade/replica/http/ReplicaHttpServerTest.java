@@ -392,6 +392,18 @@ class ReplicaHttpServerTest {
   }
 
   @Test
+  void scriptedFaultBeforeTheCall_isA503_andTheSameRequestMaySucceedLater() throws Exception {
+    replica.fault(org.icupgrade.replica.Fault.on("bump").failBefore(
+        () -> new org.icupgrade.core.TransportException("connection reset", true, null)));
+    byte[] env = signed(content("call", me, "bump", new byte[0]));
+    assertEquals(503, post(api("v2", "call"), env).statusCode());
+    assertEquals(0, counter.get());
+    assertEquals(1, replica.calls("bump").size(), "the HTTP call went through the router");
+    assertEquals(202, post(api("v2", "call"), env).statusCode());
+    assertEquals(1, counter.get());
+  }
+
+  @Test
   void certificate_ofATamperedTree_doesNotVerify() throws Exception {
     Map<String, Object> call = content("call", me, "bump", new byte[0]);
     byte[] cert = (byte[]) map(post(api("v3", "call"), signed(call)).body()).get("certificate");
