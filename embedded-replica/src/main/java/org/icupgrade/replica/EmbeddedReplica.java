@@ -13,6 +13,7 @@ import org.icupgrade.core.calls.Sleeper;
 import org.icupgrade.core.management.CanisterSettings;
 import org.icupgrade.core.management.CanisterStatus;
 import org.icupgrade.replica.internal.Faults;
+import org.icupgrade.replica.http.ReplicaHttpServer;
 import org.icupgrade.replica.internal.Replica;
 
 /**
@@ -63,6 +64,7 @@ import org.icupgrade.replica.internal.Replica;
  */
 public final class EmbeddedReplica {
   private final Replica replica;
+  private final Clock clock;
 
   /**
    * The most main memory, in bytes, the replica gives one canister unless told otherwise: 1 GiB.
@@ -81,6 +83,7 @@ public final class EmbeddedReplica {
 
   private EmbeddedReplica(Clock clock, InstructionLimits limits, long heapBudget) {
     this.replica = new Replica(clock, limits, heapBudget);
+    this.clock = clock;
   }
 
   /**
@@ -383,5 +386,18 @@ public final class EmbeddedReplica {
    */
   public List<Principal> controllers(Principal canisterId) {
     return replica.controllers(canisterId);
+  }
+
+  /**
+   * Serves this replica over the IC's HTTP interface on 127.0.0.1:{@code port} (0: any free
+   * port), so that any IC client reaches it at {@link ReplicaHttpServer#url()}; calls over HTTP
+   * meet the same rules, faults and record of calls as those of {@link #agentFor}. Certificates
+   * are not yet signed with BLS (see {@link ReplicaHttpServer}). Close the handle to stop.
+   *
+   * @param port the port, or 0
+   * @return the running server
+   */
+  public ReplicaHttpServer serveHttp(int port) {
+    return ReplicaHttpServer.start(this, port, clock);
   }
 }

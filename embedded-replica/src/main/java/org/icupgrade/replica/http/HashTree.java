@@ -1,0 +1,198 @@
+package org.icupgrade.replica.http;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A hash tree (spec, "Certification", "Encoding of certificates"): empty, fork, labeled, leaf and
+ * pruned nodes, their CBOR form {@code [0]}, {@code [1, l, r]}, {@code [2, label, t]}, {@code [3,
+ * v]}, {@code [4, hash]}, and the tree hash with the spec's domain separators.
+ */
+abstract class HashTree {
+  private HashTree() {}
+
+  abstract byte[] digest();
+
+  abstract List<Object> cbor();
+
+  static HashTree empty() {
+    return new Empty();
+  }
+
+  static HashTree leaf(byte[] value) {
+    return new Leaf(value.clone());
+  }
+
+  static HashTree labeled(byte[] label, HashTree t) {
+    return new Labeled(label.clone(), t);
+  }
+
+  static HashTree fork(HashTree l, HashTree r) {
+    return new Fork(l, r);
+  }
+
+  /** The spec's {@code domain_sep(s)}: one byte with the length of {@code s}, then {@code s}. */
+  static byte[] domainSep(String s) {
+    byte[] b = s.getBytes(StandardCharsets.US_ASCII);
+    return RequestId.concat(new byte[] {(byte) b.length}, b);
+  }
+
+  /**
+   * The tree of labeled subtrees {@code children}, sorted by label (as the spec requires of the
+   * state tree's labels) and joined by forks into a balanced tree; empty for no children.
+   */
+  static HashTree node(Map<byte[], HashTree> children) {
+    TreeMap<byte[], HashTree> sorted = new TreeMap<>(Arrays::compareUnsigned);
+    sorted.putAll(children);
+    List<HashTree> labeled = new ArrayList<>();
+    sorted.forEach((k, v) -> labeled.add(labeled(k, v)));
+    return balanced(labeled, 0, labeled.size());
+  }
+
+  private static HashTree balanced(List<HashTree> list, int from, int to) {
+    if (to - from == 0) {
+      return empty();
+    }
+    if (to - from == 1) {
+      return list.get(from);
+    }
+    int mid = (from + to + 1) / 2;
+    return fork(balanced(list, from, mid), balanced(list, mid, to));
+  }
+
+  /** Spec, "Lookup": the leaf at {@code path}, or empty if the path is absent (or pruned). */
+  Optional<byte[]> lookup(List<byte[]> path) {
+    HashTree t = this;
+    for (byte[] label : path) {
+      t = t.child(label);
+      if (t == null) {
+        return Optional.empty();
+      }
+    }
+    return t instanceof Leaf leaf ? Optional.of(leaf.value.clone()) : Optional.empty();
+  }
+
+  @Nullable HashTree child(byte[] label) {
+    return null;
+  }
+
+  /** Decodes a tree from its CBOR value; throws IllegalArgumentException if malformed. */
+  static HashTree fromCbor(Object o) {
+    if (!(o instanceof List<?> l) || l.isEmpty() || !(l.get(0) instanceof Long tag)) {
+      throw new IllegalArgumentException("not a hash tree node: " + o);
+    }
+    return switch (tag.intValue()) {
+      case 0 -> empty();
+      case 1 -> fork(fromCbor(l.get(1)), fromCbor(l.get(2)));
+      case 2 -> labeled((byte[]) l.get(1), fromCbor(l.get(2)));
+      case 3 -> leaf((byte[]) l.get(1));
+      case 4 -> new Pruned(((byte[]) l.get(1)).clone());
+      default -> throw new IllegalArgumentException("unknown hash tree node " + tag);
+    };
+  }
+
+  private static final class Empty extends HashTree {
+    @Override
+    byte[] digest() {
+      return RequestId.sha256(domainSep("ic-hashtree-empty"));
+    }
+
+    @Override
+    List<Object> cbor() {
+      return List.of(0L);
+    }
+  }
+
+  private static final class Fork extends HashTree {
+    final HashTree left;
+    final HashTree right;
+
+    Fork(HashTree left, HashTree right) {
+      this.left = left;
+      this.right = right;
+    }
+
+    @Override
+    byte[] digest() {
+      return RequestId.sha256(domainSep("ic-hashtree-fork"), left.digest(), right.digest());
+    }
+
+    @Override
+    List<Object> cbor() {
+      return List.of(1L, left.cbor(), right.cbor());
+    }
+
+    @Override
+    @Nullable HashTree child(byte[] label) {
+      HashTree l = left.child(label);
+      return l != null ? l : right.child(label);
+    }
+  }
+
+  private static final class Labeled extends HashTree {
+    final byte[] label;
+    final HashTree tree;
+
+    Labeled(byte[] label, HashTree tree) {
+      this.label = label;
+      this.tree = tree;
+    }
+
+    @Override
+    byte[] digest() {
+      return RequestId.sha256(domainSep("ic-hashtree-labeled"), label, tree.digest());
+    }
+
+    @Override
+    List<Object> cbor() {
+      return List.of(2L, label.clone(), tree.cbor());
+    }
+
+    @Override
+    @Nullable HashTree child(byte[] l) {
+      return Arrays.equals(label, l) ? tree : null;
+    }
+  }
+
+  private static final class Leaf extends HashTree {
+    final byte[] value;
+
+    Leaf(byte[] value) {
+      this.value = value;
+    }
+
+    @Override
+    byte[] digest() {
+      return RequestId.sha256(domainSep("ic-hashtree-leaf"), value);
+    }
+
+    @Override
+    List<Object> cbor() {
+      return List.of(3L, value.clone());
+    }
+  }
+
+  private static final class Pruned extends HashTree {
+    final byte[] hash;
+
+    Pruned(byte[] hash) {
+      this.hash = hash;
+    }
+
+    @Override
+    byte[] digest() {
+      return hash.clone();
+    }
+
+    @Override
+    List<Object> cbor() {
+      return List.of(4L, hash.clone());
+    }
+  }
+}

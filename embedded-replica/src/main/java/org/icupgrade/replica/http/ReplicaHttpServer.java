@@ -1,0 +1,522 @@
+package org.icupgrade.replica.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.icupgrade.core.CanisterRejectException;
+import org.icupgrade.core.IcException;
+import org.icupgrade.core.Principal;
+import org.icupgrade.core.Sha256;
+import org.icupgrade.core.agent.Agent;
+import org.icupgrade.replica.EmbeddedReplica;
+
+/**
+ * An {@link EmbeddedReplica} served over the IC's HTTP interface (spec, "HTTPS Interface") on a
+ * local port: {@code GET /api/v2/status}, {@code POST /api/v2/canister/<id>/query}, {@code
+ * /api/v2/canister/<id>/call} (202, then {@code read_state}), {@code /api/v3/canister/<id>/call}
+ * (synchronous, answering with a certificate) and {@code /api/v2/canister/<id>/read_state}
+ * ({@code time}, {@code request_status}, {@code canister/<id>/module_hash}, {@code controllers},
+ * {@code metadata/<name>}).
+ *
+ * <p>Calls go to the replica as {@code replica.agentFor(sender)} calls do, so its rules, scripted
+ * faults and the record of calls apply. Envelopes are checked as the spec's "Authentication"
+ * says: anonymous, Ed25519, ECDSA P-256 and secp256k1 senders; delegations are refused with a
+ * 400 saying so. <b>Certificates are signed with a placeholder, not BLS</b> (see {@code
+ * Certifier}): clients that verify certificates refuse them.
+ *
+ * <p>Close it to free the port.
+ */
+public final class ReplicaHttpServer implements AutoCloseable {
+  /** The largest request body read: the 2 MiB ingress limit and room for the envelope. */
+  static final int MAX_BODY = 3 * 1024 * 1024;
+
+  private static final String CBOR = "application/cbor";
+
+  private final EmbeddedReplica replica;
+  private final Clock clock;
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final Certifier certifier = new Certifier();
+  private final Map<String, CompletableFuture<Status>> requests = new ConcurrentHashMap<>();
+
+  /** The outcome of a call, as {@code request_status/<id>} certifies it. */
+  private record Status(
+      Principal sender, boolean replied, byte[] reply, int rejectCode, String rejectMessage,
+      String errorCode) {}
+
+  private ReplicaHttpServer(EmbeddedReplica replica, Clock clock, InetSocketAddress address)
+      throws IOException {
+    this.replica = replica;
+    this.clock = clock;
+    this.server = HttpServer.create(address, 0);
+    this.executor = Executors.newFixedThreadPool(4, r -> {
+      Thread t = new Thread(r, "embedded-replica-http");
+      t.setDaemon(true);
+      return t;
+    });
+    server.setExecutor(executor);
+    server.createContext("/api/", this::handle);
+    server.start();
+  }
+
+  /**
+   * Serves {@code replica} on 127.0.0.1:{@code port} ({@code 0}: a free port), with {@code clock}
+   * as the time for {@code ingress_expiry} checks and certificates.
+   *
+   * @param replica the replica
+   * @param port the port, or 0 for any free port
+   * @param clock the replica's clock
+   * @return the running server
+   * @throws IcException if the port cannot be bound
+   */
+  public static ReplicaHttpServer start(EmbeddedReplica replica, int port, Clock clock) {
+    Objects.requireNonNull(replica, "replica");
+    Objects.requireNonNull(clock, "clock");
+    try {
+      return new ReplicaHttpServer(replica, clock,
+          new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    } catch (IOException e) {
+      throw new IcException("cannot serve the embedded replica on 127.0.0.1:" + port + ": "
+          + e.getMessage() + "; choose another port, or 0 for a free one", e);
+    }
+  }
+
+  /**
+   * The base URL, e.g. {@code http://127.0.0.1:4943}.
+   *
+   * @return the URL
+   */
+  public URI url() {
+    InetSocketAddress a = server.getAddress();
+    return URI.create("http://" + a.getAddress().getHostAddress() + ":" + a.getPort());
+  }
+
+  /**
+   * The DER root key that {@code /api/v2/status} announces (see the class comment: not yet a
+   * real BLS key).
+   *
+   * @return the key's bytes
+   */
+  public byte[] rootKey() {
+    return certifier.rootKey();
+  }
+
+  /** Stops serving and frees the port. */
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+
+  /** Whether {@code certificate} carries this server's signature of its tree (tests only). */
+  boolean verifiesCertificate(byte[] certificate) {
+    Object c = Cbor.decode(certificate);
+    if (!(c instanceof Map<?, ?> m) || !(m.get("signature") instanceof byte[] sig)) {
+      return false;
+    }
+    return certifier.verifies(HashTree.fromCbor(m.get("tree")).digest(), sig);
+  }
+
+  // ---- dispatch ----
+
+  private void handle(HttpExchange ex) throws IOException {
+    try (ex) {
+      String[] p = ex.getRequestURI().getPath().split("/");
+      // ["", "api", "v2", "canister", "<id>", "<op>"]
+      if (p.length == 4 && p[3].equals("status")) {
+        if (!p[2].equals("v2") || !"GET".equals(ex.getRequestMethod())) {
+          send(ex, 404, "text/plain", bytes("not found: try GET /api/v2/status"));
+          return;
+        }
+        send(ex, 200, CBOR, status());
+        return;
+      }
+      if (p.length != 6 || !p[3].equals("canister") || !"POST".equals(ex.getRequestMethod())) {
+        send(ex, 404, "text/plain", bytes("not found: " + ex.getRequestURI().getPath()
+            + " (spec, \"HTTPS Interface\": POST /api/v2/canister/<id>/{query,call,read_state},"
+            + " /api/v3/canister/<id>/call, GET /api/v2/status)"));
+        return;
+      }
+      try {
+        Principal effective = principal(p[4], "the effective canister id in the URL");
+        byte[] body = body(ex);
+        Object decoded = Cbor.decode(body);
+        long now = nowNanos();
+        String route = p[2] + "/" + p[5];
+        byte[] answer;
+        int code = 200;
+        switch (route) {
+          case "v2/query" -> answer = query(Envelopes.check(decoded, "query", now), effective);
+          case "v2/call" -> {
+            call(Envelopes.check(decoded, "call", now), effective);
+            answer = new byte[0];
+            code = 202;
+          }
+          case "v3/call" -> answer = callSync(Envelopes.check(decoded, "call", now), effective);
+          case "v2/read_state" ->
+              answer = readState(Envelopes.check(decoded, "read_state", now), effective);
+          default -> {
+            send(ex, 404, "text/plain", bytes("no endpoint " + ex.getRequestURI().getPath()));
+            return;
+          }
+        }
+        send(ex, code, answer.length == 0 ? "text/plain" : CBOR, answer);
+      } catch (Envelopes.Refused e) {
+        send(ex, e.status, "text/plain", bytes(e.getMessage()));
+      } catch (Cbor.CborException e) {
+        send(ex, 400, "text/plain", bytes(e.getMessage()));
+      } catch (BodyTooLarge e) {
+        send(ex, 413, "text/plain", bytes(e.getMessage()));
+      } catch (IcException e) {
+        // A scripted fault (a transport failure, a lost reply): the replica is unavailable.
+        send(ex, 503, "text/plain", bytes(String.valueOf(e.getMessage())));
+      } catch (RuntimeException e) {
+        send(ex, 500, "text/plain", bytes("internal error: " + e));
+      }
+    }
+  }
+
+  private static final class BodyTooLarge extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    BodyTooLarge(String m) {
+      super(m);
+    }
+  }
+
+  private static byte[] body(HttpExchange ex) throws IOException {
+    try (InputStream in = ex.getRequestBody()) {
+      byte[] b = in.readNBytes(MAX_BODY + 1);
+      if (b.length > MAX_BODY) {
+        throw new BodyTooLarge("request body over " + MAX_BODY + " bytes (spec, \"Resource"
+            + " limits\": an ingress message is at most 2 MiB)");
+      }
+      return b;
+    }
+  }
+
+  private static void send(HttpExchange ex, int code, String type, byte[] body)
+      throws IOException {
+    ex.getResponseHeaders().set("Content-Type", type);
+    ex.sendResponseHeaders(code, body.length == 0 ? -1 : body.length);
+    if (body.length > 0) {
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(body);
+      }
+    }
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private long nowNanos() {
+    Instant t = clock.instant();
+    return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+  }
+
+  private static Principal principal(String text, String what) {
+    try {
+      return Principal.fromText(text);
+    } catch (RuntimeException e) {
+      throw new Envelopes.Refused(what + " is not a principal: " + text);
+    }
+  }
+
+  private static Principal principalField(Map<String, Object> content, String field) {
+    try {
+      return Principal.fromBytes(Envelopes.bytes(content, field));
+    } catch (Envelopes.Refused e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new Envelopes.Refused("content." + field + " is not a principal");
+    }
+  }
+
+  // ---- endpoints ----
+
+  /** Spec, "Overview of canister calling", {@code /api/v2/status}. */
+  private byte[] status() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("ic_api_version", "0.18.0");
+    m.put("impl_version", "icupgrade-embedded-replica");
+    m.put("root_key", certifier.rootKey());
+    m.put("replica_health_status", "healthy");
+    m.put("certified_height", 1L);
+    return Cbor.encode(m);
+  }
+
+  /** Spec, "Request: Query call": {@code {status: "replied", reply: {arg}}} or a reject. */
+  private byte[] query(Envelopes.Checked req, Principal effective) {
+    Map<String, Object> c = req.content();
+    Principal canister = principalField(c, "canister_id");
+    String method = Envelopes.text(c, "method_name");
+    byte[] arg = Envelopes.bytes(c, "arg");
+    Map<String, Object> m = new LinkedHashMap<>();
+    try {
+      byte[] reply = replica.agentFor(req.sender()).query(canister, method, arg, effective);
+      m.put("status", "replied");
+      m.put("reply", Map.of("arg", reply));
+    } catch (CanisterRejectException e) {
+      m.put("status", "rejected");
+      m.put("reject_code", (long) e.rejectCode().code());
+      m.put("reject_message", e.rejectMessage());
+      m.put("error_code", e.errorCode().orElse(""));
+    }
+    return Cbor.encode(m);
+  }
+
+  /**
+   * Spec, "Request: Call": the call runs at once on the replica; its outcome is kept under its
+   * request id. A request id already known is not run again (spec, "Request ids": a request is
+   * identified by its id, and the IC ignores the resubmission of a known one).
+   */
+  private Status call(Envelopes.Checked req, Principal effective) {
+    String key = HexFormat.of().formatHex(req.requestId());
+    CompletableFuture<Status> mine = new CompletableFuture<>();
+    CompletableFuture<Status> known = requests.putIfAbsent(key, mine);
+    if (known != null) {
+      try {
+        return known.join();
+      } catch (CompletionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : e;
+      }
+    }
+    try {
+      Map<String, Object> c = req.content();
+      Principal canister = principalField(c, "canister_id");
+      String method = Envelopes.text(c, "method_name");
+      byte[] arg = Envelopes.bytes(c, "arg");
+      Agent agent = replica.agentFor(req.sender());
+      Status s;
+      try {
+        s = new Status(req.sender(), true, agent.update(canister, method, arg, effective), 0, "",
+            "");
+      } catch (CanisterRejectException e) {
+        s = new Status(req.sender(), false, new byte[0], e.rejectCode().code(),
+            e.rejectMessage(), e.errorCode().orElse(""));
+      }
+      mine.complete(s);
+      return s;
+    } catch (RuntimeException e) {
+      // Not run, or its answer lost (a scripted fault): the request may be sent again.
+      requests.remove(key, mine);
+      mine.completeExceptionally(e);
+      throw e;
+    }
+  }
+
+  /**
+   * Spec, "Request: Synchronous call" ({@code /api/v3/.../call}): {@code {status: "replied",
+   * certificate}}, the certificate holding {@code request_status/<id>} and {@code time}.
+   */
+  private byte[] callSync(Envelopes.Checked req, Principal effective) {
+    Status s = call(req, effective);
+    TreeMap<String, Object> root = labels();
+    putRequestStatus(root, req.requestId(), s);
+    putTime(root);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("status", "replied");
+    m.put("certificate", certifier.certificate(tree(root)));
+    return Cbor.encode(m);
+  }
+
+  /**
+   * Spec, "Request: Read state": {@code {certificate}} for the requested paths (and {@code
+   * time}). Paths under {@code canister/<id>} must name the effective canister id; {@code
+   * request_status/<id>} is readable by the request's sender only.
+   */
+  private byte[] readState(Envelopes.Checked req, Principal effective) {
+    if (!(req.content().get("paths") instanceof List<?> paths)) {
+      throw new Envelopes.Refused("content.paths is missing or not an array of paths");
+    }
+    TreeMap<String, Object> root = labels();
+    putTime(root);
+    for (Object o : paths) {
+      List<byte[]> path = path(o);
+      if (path.isEmpty()) {
+        throw new Envelopes.Refused("an empty path");
+      }
+      String first = new String(path.get(0), StandardCharsets.UTF_8);
+      switch (first) {
+        case "time" -> { }
+        case "request_status" -> {
+          if (path.size() < 2) {
+            throw new Envelopes.Refused("request_status needs a request id");
+          }
+          CompletableFuture<Status> f = requests.get(HexFormat.of().formatHex(path.get(1)));
+          Status s = f == null ? null : f.getNow(null);
+          if (s != null) {
+            if (!s.sender().equals(req.sender())) {
+              throw new Envelopes.Refused(403, "request_status/" + HexFormat.of()
+                  .formatHex(path.get(1)) + " is readable by the request's sender only (spec,"
+                  + " \"Request: Read state\")");
+            }
+            putRequestStatus(root, path.get(1), s);
+          }
+        }
+        case "canister" -> canisterPath(root, path, effective, req.sender());
+        default -> throw new Envelopes.Refused("read_state of path " + first
+            + " is not supported by the embedded replica (supported: time, request_status,"
+            + " canister/<id>/{module_hash,controllers,metadata/<name>})");
+      }
+    }
+    return Cbor.encode(Map.of("certificate", certifier.certificate(tree(root))));
+  }
+
+  private void canisterPath(
+      TreeMap<String, Object> root, List<byte[]> path, Principal effective, Principal sender) {
+    if (path.size() < 3) {
+      throw new Envelopes.Refused("a canister path is canister/<id>/<field>");
+    }
+    Principal id;
+    try {
+      id = Principal.fromBytes(path.get(1));
+    } catch (RuntimeException e) {
+      throw new Envelopes.Refused("canister/<id>: the id is not a principal");
+    }
+    if (!id.equals(effective)) {
+      throw new Envelopes.Refused("read_state of canister/" + id + " must be sent to that"
+          + " canister's URL, not " + effective + " (spec, \"Request: Read state\", effective"
+          + " canister id)");
+    }
+    String field = new String(path.get(2), StandardCharsets.UTF_8);
+    byte[] label = path.get(1);
+    switch (field) {
+      case "module_hash" -> {
+        Optional<Sha256> h = existing(() -> replica.moduleHash(id));
+        h.ifPresent(v -> put(root, List.of(bytesOf("canister"), label, bytesOf("module_hash")),
+            v.toBytes()));
+      }
+      case "controllers" -> {
+        Optional<List<Principal>> cs = existing(() -> Optional.of(replica.controllers(id)));
+        cs.ifPresent(list -> {
+          List<Object> blobs = new ArrayList<>();
+          list.forEach(pr -> blobs.add(pr.toBytes()));
+          put(root, List.of(bytesOf("canister"), label, bytesOf("controllers")),
+              Cbor.encode(blobs));
+        });
+      }
+      case "metadata" -> {
+        if (path.size() != 4) {
+          throw new Envelopes.Refused("a metadata path is canister/<id>/metadata/<name>");
+        }
+        String name = new String(path.get(3), StandardCharsets.UTF_8);
+        Optional<byte[]> v;
+        try {
+          v = existing(() -> replica.agentFor(sender).metadata(id, name));
+        } catch (IcException e) {
+          throw new Envelopes.Refused(403, String.valueOf(e.getMessage()));
+        }
+        v.ifPresent(b -> put(root,
+            List.of(bytesOf("canister"), label, bytesOf("metadata"), path.get(3)), b));
+      }
+      default -> throw new Envelopes.Refused("read_state of canister/<id>/" + field
+          + " is not supported (supported: module_hash, controllers, metadata/<name>)");
+    }
+  }
+
+  /** The value, or empty when the canister does not exist (the path is then absent). */
+  private static <T> Optional<T> existing(java.util.function.Supplier<Optional<T>> read) {
+    try {
+      return read.get();
+    } catch (CanisterRejectException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static List<byte[]> path(Object o) {
+    if (!(o instanceof List<?> l)) {
+      throw new Envelopes.Refused("a path is not an array of labels");
+    }
+    List<byte[]> out = new ArrayList<>();
+    for (Object label : l) {
+      if (!(label instanceof byte[] b)) {
+        throw new Envelopes.Refused("a path label is not a blob");
+      }
+      out.add(b);
+    }
+    return out;
+  }
+
+  // ---- the state tree, as nested maps keyed by hex labels ----
+
+  private static TreeMap<String, Object> labels() {
+    return new TreeMap<>();
+  }
+
+  private static byte[] bytesOf(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Spec, "Certified state tree": {@code /time}, nanoseconds as LEB128. */
+  private void putTime(TreeMap<String, Object> root) {
+    put(root, List.of(bytesOf("time")), RequestId.leb128(BigInteger.valueOf(nowNanos())));
+  }
+
+  /** Spec, "Certified state tree", "Request status". */
+  private static void putRequestStatus(TreeMap<String, Object> root, byte[] id, Status s) {
+    byte[] rs = bytesOf("request_status");
+    if (s.replied()) {
+      put(root, List.of(rs, id, bytesOf("status")), bytesOf("replied"));
+      put(root, List.of(rs, id, bytesOf("reply")), s.reply());
+    } else {
+      put(root, List.of(rs, id, bytesOf("status")), bytesOf("rejected"));
+      put(root, List.of(rs, id, bytesOf("reject_code")),
+          RequestId.leb128(BigInteger.valueOf(s.rejectCode())));
+      put(root, List.of(rs, id, bytesOf("reject_message")), bytesOf(s.rejectMessage()));
+      if (!s.errorCode().isEmpty()) {
+        put(root, List.of(rs, id, bytesOf("error_code")), bytesOf(s.errorCode()));
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void put(TreeMap<String, Object> root, List<byte[]> path, byte[] value) {
+    TreeMap<String, Object> node = root;
+    for (int i = 0; i < path.size() - 1; i++) {
+      String k = HexFormat.of().formatHex(path.get(i));
+      node = (TreeMap<String, Object>) node.computeIfAbsent(k, x -> new TreeMap<String, Object>());
+    }
+    node.put(HexFormat.of().formatHex(path.get(path.size() - 1)), value);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static HashTree tree(Object node) {
+    if (node instanceof byte[] leaf) {
+      return HashTree.leaf(leaf);
+    }
+    Map<byte[], HashTree> children = new LinkedHashMap<>();
+    ((TreeMap<String, Object>) node).forEach(
+        (k, v) -> children.put(HexFormat.of().parseHex(k), tree(v)));
+    return HashTree.node(children);
+  }
+
+  @Override
+  public String toString() {
+    return "ReplicaHttpServer at " + url() + " (root key "
+        + HexFormat.of().formatHex(certifier.rootKey()) + ")";
+  }
+}
