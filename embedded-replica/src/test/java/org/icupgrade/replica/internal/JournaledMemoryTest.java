@@ -2,9 +2,12 @@ package org.icupgrade.replica.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.runtime.WasmRuntimeException;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** Undoing one message's writes to main memory by saved pages. */
@@ -78,5 +81,104 @@ class JournaledMemoryTest {
     memory.grow(2);
     memory.replaceContents(4, new byte[4 * PAGE]);
     assertEquals(4, memory.pages());
+  }
+
+  @Test
+  void undo_grewAndWroteALittle_copiesOnlyThePagesWritten() {
+    JournaledMemory big = new JournaledMemory(new MemoryLimits(100, 200));
+    byte[] before = pattern(100 * PAGE, 1); // a whole-heap copy would be 6.25 MiB
+    big.write(0, before);
+    big.begin();
+    long copiedAtBegin = big.bytesCopied();
+    assertEquals(100, big.grow(50));
+    big.writeI32(120 * PAGE, 42); // a grown page
+    big.writeByte(10, (byte) 99); // an old page
+    big.undo();
+    assertEquals(100, big.pages());
+    assertArrayEquals(before, big.readBytes(0, 100 * PAGE));
+    // One old page saved and put back, one grown page zeroed: three pages, not 100.
+    assertEquals(3L * PAGE, big.bytesCopied() - copiedAtBegin);
+  }
+
+  @Test
+  void undo_grewAndWroteMuch_sizeAndContentsExactlyBack() {
+    byte[] before = pattern(4 * PAGE, 2);
+    memory.write(0, before);
+    memory.begin();
+    assertEquals(4, memory.grow(20));
+    memory.write(0, pattern(24 * PAGE, 3)); // every page, old and grown
+    memory.copy(5 * PAGE + 7, 1, 3 * PAGE);
+    memory.fill((byte) 9, 2 * PAGE, 20 * PAGE);
+    assertEquals(24, memory.pagesWritten());
+    memory.undo();
+    assertEquals(4, memory.pages());
+    assertArrayEquals(before, memory.readBytes(0, 4 * PAGE));
+  }
+
+  @Test
+  void undo_afterGrow_pastTheSizeTraps_evenThoughThePageWasAllocated() {
+    memory.begin();
+    memory.grow(2);
+    memory.writeByte(5 * PAGE, (byte) 1);
+    memory.undo();
+    assertThrows(WasmRuntimeException.class, () -> memory.read(5 * PAGE));
+    assertThrows(WasmRuntimeException.class, () -> memory.writeI32(4 * PAGE - 2, 1));
+    assertThrows(WasmRuntimeException.class, () -> memory.readBytes(4 * PAGE - 1, 2));
+    assertThrows(WasmRuntimeException.class, () -> memory.copy(0, 4 * PAGE - 1, 2));
+    assertThrows(WasmRuntimeException.class, () -> memory.fill((byte) 1, 4 * PAGE, 4 * PAGE + 1));
+    assertEquals(0, memory.readInt(4 * PAGE - 4)); // the last byte in bounds still reads
+  }
+
+  @Test
+  void grow_afterAnUndoneGrow_pagesAreFreshZeroes() {
+    memory.begin();
+    memory.grow(3);
+    memory.write(4 * PAGE, pattern(3 * PAGE, 4));
+    memory.undo();
+    assertEquals(4, memory.grow(5));
+    assertEquals(9, memory.pages());
+    assertArrayEquals(new byte[5 * PAGE], memory.readBytes(4 * PAGE, 5 * PAGE));
+    assertEquals(9, memory.grow(0));
+  }
+
+  @Test
+  void grow_pastTheMaximum_failsAlsoAfterAnUndoneGrow() {
+    memory.begin();
+    memory.grow(96);
+    memory.undo();
+    assertEquals(-1, memory.grow(97));
+    assertEquals(4, memory.pages());
+    assertEquals(4, memory.grow(96));
+    assertEquals(100, memory.pages());
+  }
+
+  @Test
+  void undo_withoutWrites_copiesNothing() {
+    memory.begin();
+    memory.grow(10);
+    memory.readInt(8 * PAGE);
+    memory.undo();
+    assertEquals(0, memory.bytesCopied());
+    assertEquals(4, memory.pages());
+  }
+
+  @Test
+  void replaceContents_afterUndoneGrow_growsBackToTheSavedSize() {
+    memory.begin();
+    memory.grow(4);
+    memory.undo();
+    byte[] saved = pattern(6 * PAGE, 5);
+    memory.replaceContents(6, saved);
+    assertEquals(6, memory.pages());
+    assertArrayEquals(saved, memory.readBytes(0, 6 * PAGE));
+    memory.replaceContents(4, new byte[4 * PAGE]);
+    assertEquals(4, memory.grow(2));
+    assertArrayEquals(new byte[2 * PAGE], memory.readBytes(4 * PAGE, 2 * PAGE));
+  }
+
+  private static byte[] pattern(int length, long seed) {
+    byte[] b = new byte[length];
+    new Random(seed).nextBytes(b);
+    return b;
   }
 }

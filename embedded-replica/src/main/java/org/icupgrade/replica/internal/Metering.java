@@ -1,0 +1,393 @@
+package org.icupgrade.replica.internal;
+
+import java.io.ByteArrayOutputStream;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Instruments a module with an instruction counter the way the IC does before it compiles a
+ * canister (the IC's "instrumentation" of Wasm modules): a mutable i64 global, appended after the
+ * module's own globals, is decremented at the start of each straight-line block of code by the
+ * number of instructions in the block, and the code traps with {@code unreachable} as soon as it
+ * is below zero. Set the global to a message's budget before the message; the budget less the
+ * global's value is then the instructions it executed, with no per-instruction listener, which
+ * lets the module be compiled (Chicory's compiler has no listener).
+ *
+ * <p>A block ends after each control instruction (block, loop, if, else, end, br, br_if,
+ * br_table, return, unreachable, calls), so every branch target starts a block and a run that
+ * completes is charged exactly the instructions it executed; a block is charged in full at its
+ * start, so a run that traps part way through a block is charged the whole block, as on the IC.
+ * One tolerance against counting every instruction (the replica's listener): the {@code end} of
+ * an {@code if} without {@code else} is charged in the then-arm's last block, so a false
+ * condition, which skips the arm, is charged one instruction less.
+ *
+ * <p>Not yet used by the replica (it still meters with an execution listener): this is the
+ * rewrite the compiled mode needs. SIMD and exception-handling instructions are refused with
+ * {@link Unsupported}.
+ */
+final class Metering {
+  private Metering() {}
+
+  /** A module this rewrite does not handle; run it with the listener instead. */
+  static final class Unsupported extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Unsupported(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** The instrumented module and the index of its counter global. */
+  record Instrumented(byte[] wasm, int counterGlobal) {}
+
+  private static final int GLOBAL_SECTION = 6;
+
+  /** Instruments {@code wasm} (a module that has passed validation). */
+  static Instrumented instrument(byte[] wasm) {
+    if (wasm.length < 8) {
+      throw new Unsupported("not a module");
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(wasm.length + wasm.length / 4);
+    out.write(wasm, 0, 8);
+    int importedGlobals = 0;
+    int definedGlobals = 0;
+    boolean globalsWritten = false;
+    Reader r = new Reader(wasm, 8);
+    // First pass: how many globals the module has, so that the counter's index is known before
+    // the code section is rewritten.
+    while (r.pos < wasm.length) {
+      int id = r.u8();
+      int size = (int) r.u32();
+      int end = r.pos + size;
+      if (id == 2) {
+        importedGlobals = importedGlobals(new Reader(wasm, r.pos));
+      } else if (id == GLOBAL_SECTION) {
+        definedGlobals = (int) new Reader(wasm, r.pos).u32();
+      }
+      r.pos = end;
+    }
+    int counter = importedGlobals + definedGlobals;
+    r = new Reader(wasm, 8);
+    while (r.pos < wasm.length) {
+      int id = r.u8();
+      int size = (int) r.u32();
+      int start = r.pos;
+      int end = start + size;
+      if (!globalsWritten && definedGlobals == 0 && comesAfterGlobals(id)) {
+        section(out, GLOBAL_SECTION, globals(null, 0, 0));
+        globalsWritten = true;
+      }
+      if (id == GLOBAL_SECTION) {
+        section(out, id, globals(wasm, start, end));
+        globalsWritten = true;
+      } else if (id == 10) {
+        section(out, id, code(wasm, start, end, counter));
+      } else {
+        out.write(id);
+        Writer.u32(out, size);
+        out.write(wasm, start, size);
+      }
+      r.pos = end;
+    }
+    if (!globalsWritten) {
+      section(out, GLOBAL_SECTION, globals(null, 0, 0));
+    }
+    return new Instrumented(out.toByteArray(), counter);
+  }
+
+  /** Sections that come after the global section (export, start, elem, datacount, code, data). */
+  private static boolean comesAfterGlobals(int id) {
+    return id == 7 || id == 8 || id == 9 || id == 12 || id == 10 || id == 11;
+  }
+
+  private static void section(ByteArrayOutputStream out, int id, byte[] content) {
+    out.write(id);
+    Writer.u32(out, content.length);
+    out.writeBytes(content);
+  }
+
+  private static int importedGlobals(Reader r) {
+    int n = (int) r.u32();
+    int globals = 0;
+    for (int i = 0; i < n; i++) {
+      r.pos += (int) r.u32(); // module name
+      r.pos += (int) r.u32(); // field name
+      int kind = r.u8();
+      switch (kind) {
+        case 0: // function: type index
+          r.u32();
+          break;
+        case 1: // table: reference type, limits
+          r.u8();
+          limits(r);
+          break;
+        case 2: // memory: limits
+          limits(r);
+          break;
+        case 3: // global: value type, mutability
+          r.u8();
+          r.u8();
+          globals++;
+          break;
+        default:
+          throw new Unsupported("import kind " + kind);
+      }
+    }
+    return globals;
+  }
+
+  private static void limits(Reader r) {
+    int flags = r.u8();
+    r.u32();
+    if ((flags & 1) != 0) {
+      r.u32();
+    }
+  }
+
+  /** The global section with the counter {@code (global (mut i64) (i64.const 0))} appended. */
+  private static byte[] globals(byte @Nullable [] wasm, int start, int end) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    long n = 0;
+    int body = start;
+    if (wasm != null) {
+      Reader r = new Reader(wasm, start);
+      n = r.u32();
+      body = r.pos;
+    }
+    Writer.u32(out, n + 1);
+    if (wasm != null) {
+      out.write(wasm, body, end - body);
+    }
+    out.writeBytes(new byte[] {0x7e, 0x01, 0x42, 0x00, 0x0b});
+    return out.toByteArray();
+  }
+
+  private static byte[] code(byte[] wasm, int start, int end, int counter) {
+    Reader r = new Reader(wasm, start);
+    ByteArrayOutputStream out = new ByteArrayOutputStream(end - start + (end - start) / 2);
+    long count = r.u32();
+    Writer.u32(out, count);
+    for (long i = 0; i < count; i++) {
+      int size = (int) r.u32();
+      int bodyEnd = r.pos + size;
+      ByteArrayOutputStream body = new ByteArrayOutputStream(size + size / 2);
+      int localsStart = r.pos;
+      long groups = r.u32();
+      for (long g = 0; g < groups; g++) {
+        r.u32();
+        r.skipLeb(); // value type
+      }
+      body.write(wasm, localsStart, r.pos - localsStart);
+      new BlockWriter(r, body, counter).run(bodyEnd);
+      Writer.u32(out, body.size());
+      out.writeBytes(body.toByteArray());
+      r.pos = bodyEnd;
+    }
+    return out.toByteArray();
+  }
+
+  /** Copies one function's instructions, a counter decrement before each block. */
+  private static final class BlockWriter {
+    private final Reader r;
+    private final ByteArrayOutputStream out;
+    private final int counter;
+    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+    private long instructions;
+
+    BlockWriter(Reader r, ByteArrayOutputStream out, int counter) {
+      this.r = r;
+      this.out = out;
+      this.counter = counter;
+    }
+
+    void run(int end) {
+      while (r.pos < end) {
+        int at = r.pos;
+        int op = r.u8();
+        immediates(op);
+        pending.write(r.bytes, at, r.pos - at);
+        instructions++;
+        if (op <= 0x05 || (op >= 0x0b && op <= 0x13)) {
+          flush();
+        }
+      }
+      flush();
+    }
+
+    /** Writes the block's decrement and check, then the block. */
+    private void flush() {
+      if (instructions == 0) {
+        return;
+      }
+      out.write(0x23); // global.get counter
+      Writer.u32(out, counter);
+      out.write(0x42); // i64.const instructions
+      Writer.s64(out, instructions);
+      out.write(0x7d); // i64.sub
+      out.write(0x24); // global.set counter
+      Writer.u32(out, counter);
+      out.write(0x23);
+      Writer.u32(out, counter);
+      out.write(0x42); // i64.const 0
+      out.write(0x00);
+      out.write(0x53); // i64.lt_s
+      out.writeBytes(new byte[] {0x04, 0x40, 0x00, 0x0b}); // if unreachable end
+      out.writeBytes(pending.toByteArray());
+      pending.reset();
+      instructions = 0;
+    }
+
+    /** Skips the immediates of {@code op}. */
+    private void immediates(int op) {
+      switch (op) {
+        case 0x02:
+        case 0x03:
+        case 0x04: // block type
+        case 0x0c:
+        case 0x0d:
+        case 0x10:
+        case 0x12:
+        case 0x20:
+        case 0x21:
+        case 0x22:
+        case 0x23:
+        case 0x24:
+        case 0x25:
+        case 0x26:
+        case 0x3f:
+        case 0x40:
+        case 0x41:
+        case 0x42:
+        case 0xd0:
+        case 0xd2:
+          r.skipLeb();
+          break;
+        case 0x11:
+        case 0x13:
+          r.skipLeb();
+          r.skipLeb();
+          break;
+        case 0x0e: {
+          long n = r.u32();
+          for (long i = 0; i <= n; i++) {
+            r.skipLeb();
+          }
+          break;
+        }
+        case 0x1c: {
+          long n = r.u32();
+          for (long i = 0; i < n; i++) {
+            r.skipLeb();
+          }
+          break;
+        }
+        case 0x43:
+          r.pos += 4;
+          break;
+        case 0x44:
+          r.pos += 8;
+          break;
+        case 0xfc:
+          prefixed();
+          break;
+        default:
+          if (op >= 0x28 && op <= 0x3e) {
+            long align = r.u32();
+            if ((align & 0x40) != 0) {
+              r.skipLeb(); // memory index
+            }
+            r.skipLeb(); // offset
+          } else if (!(op <= 0x01 || op == 0x05 || op == 0x0b || op == 0x0f || op == 0x1a
+              || op == 0x1b || (op >= 0x45 && op <= 0xc4) || op == 0xd1)) {
+            throw new Unsupported("opcode 0x" + Integer.toHexString(op));
+          }
+      }
+    }
+
+    /** The 0xFC instructions: saturating truncations, bulk memory, tables. */
+    private void prefixed() {
+      long sub = r.u32();
+      if (sub <= 7) {
+        return;
+      }
+      switch ((int) sub) {
+        case 8:
+        case 10:
+        case 12:
+        case 14:
+          r.skipLeb();
+          r.skipLeb();
+          break;
+        case 9:
+        case 11:
+        case 13:
+        case 15:
+        case 16:
+        case 17:
+          r.skipLeb();
+          break;
+        default:
+          throw new Unsupported("opcode 0xfc " + sub);
+      }
+    }
+  }
+
+  /** Reads LEB128 and bytes. */
+  private static final class Reader {
+    final byte[] bytes;
+    int pos;
+
+    Reader(byte[] bytes, int pos) {
+      this.bytes = bytes;
+      this.pos = pos;
+    }
+
+    int u8() {
+      if (pos >= bytes.length) {
+        throw new Unsupported("module ends early");
+      }
+      return bytes[pos++] & 0xff;
+    }
+
+    long u32() {
+      long v = 0;
+      for (int shift = 0; ; shift += 7) {
+        int b = u8();
+        v |= (long) (b & 0x7f) << shift;
+        if ((b & 0x80) == 0 || shift > 63) {
+          return v;
+        }
+      }
+    }
+
+    void skipLeb() {
+      while ((u8() & 0x80) != 0) {
+        // continuation bytes
+      }
+    }
+  }
+
+  /** Writes LEB128. */
+  private static final class Writer {
+    private Writer() {}
+
+    static void u32(ByteArrayOutputStream out, long v) {
+      do {
+        int b = (int) (v & 0x7f);
+        v >>>= 7;
+        out.write(v != 0 ? b | 0x80 : b);
+      } while (v != 0);
+    }
+
+    static void s64(ByteArrayOutputStream out, long v) {
+      while (true) {
+        int b = (int) (v & 0x7f);
+        v >>= 7;
+        boolean done = (v == 0 && (b & 0x40) == 0) || (v == -1 && (b & 0x40) != 0);
+        out.write(done ? b : b | 0x80);
+        if (done) {
+          return;
+        }
+      }
+    }
+  }
+}
