@@ -3,7 +3,10 @@ package org.icupgrade.core;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -13,9 +16,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * An immutable SHA-256 digest: 32 bytes, printed as lower-case hex.
  *
- * <p>Equality is constant-time ({@link MessageDigest#isEqual}) because digests are compared against
- * values an attacker may choose (a release's published checksum, a canister's reported hash), and a
- * comparison that stops at the first differing byte leaks how many bytes matched.
+ * <p>Equality is constant-time (every byte is compared, as {@link MessageDigest#isEqual} does)
+ * because digests are compared against values an attacker may choose (a release's published
+ * checksum, a canister's reported hash), and a comparison that stops at the first differing byte
+ * leaks how many bytes matched.
  */
 public final class Sha256 {
   /** Length of a digest in bytes. */
@@ -25,6 +29,9 @@ public final class Sha256 {
 
   // Never updated: every newDigest() is a clone of it. Null if the provider cannot clone.
   private static final @Nullable MessageDigest PROTOTYPE = cloneablePrototype();
+
+  private static final VarHandle WORDS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   private final byte[] bytes;
 
@@ -144,7 +151,20 @@ public final class Sha256 {
   /** Compares in constant time. */
   @Override
   public boolean equals(Object o) {
-    return o instanceof Sha256 s && MessageDigest.isEqual(bytes, s.bytes);
+    if (!(o instanceof Sha256 s)) {
+      return false;
+    }
+    byte[] a = bytes;
+    byte[] b = s.bytes;
+    if (a.length != LENGTH || b.length != LENGTH) {
+      return MessageDigest.isEqual(a, b);
+    }
+    // Constant-time too, 8 bytes at a time: every word is compared, whatever differs first.
+    long diff = 0;
+    for (int i = 0; i < LENGTH; i += Long.BYTES) {
+      diff |= (long) WORDS.get(a, i) ^ (long) WORDS.get(b, i);
+    }
+    return diff == 0;
   }
 
   @Override
