@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 import org.icupgrade.core.Principal;
-import org.icupgrade.core.Sha256;
 import org.icupgrade.core.assets.AssetCanisterFlavor;
 import org.icupgrade.core.assets.AssetChange;
 import org.icupgrade.core.assets.AssetDetails;
@@ -56,7 +55,7 @@ public final class AssetDiffer {
       onCanister.put(d.key(), d);
     }
     List<AssetChange> changes = new ArrayList<>();
-    List<String> unchanged = new ArrayList<>();
+    List<String> unchanged = new ArrayList<>(release.size());
     List<String> kept = new ArrayList<>();
     for (ReleaseAsset asset : release.assets()) {
       AssetDetails current = onCanister.remove(asset.key());
@@ -65,11 +64,15 @@ public final class AssetDiffer {
       } else if (protectedKeys.test(asset.key())) {
         kept.add(asset.key());
       } else {
-        compare(asset, current, flavor).ifPresentOrElse(changes::add,
-            () -> unchanged.add(asset.key()));
+        Optional<AssetChange> change = compare(asset, current, flavor);
+        if (change.isPresent()) {
+          changes.add(change.get());
+        } else {
+          unchanged.add(asset.key());
+        }
       }
     }
-    for (AssetDetails stale : existing) {
+    for (AssetDetails stale : onCanister.isEmpty() ? List.<AssetDetails>of() : existing) {
       if (onCanister.containsKey(stale.key())) {
         if (protectedKeys.test(stale.key())) {
           kept.add(stale.key());
@@ -87,17 +90,19 @@ public final class AssetDiffer {
     if (!asset.contentType().equals(current.contentType())) {
       return Optional.of(AssetChange.changed(asset, current, allEncodings(asset), List.of(), true));
     }
-    List<String> upload = new ArrayList<>(1);
+    // Plain loops over the (one or two) encodings: this runs for every file of every redeploy.
+    List<String> upload = List.of();
     for (ReleaseEncoding e : asset.encodings()) {
-      Optional<Sha256> there =
-          current.encoding(e.contentEncoding()).flatMap(AssetEncodingDetails::sha256);
-      if (there.isEmpty() || !there.get().equals(e.sha256())) {
+      if (!sameSha256(e, current.encodings())) {
+        if (upload.isEmpty()) {
+          upload = new ArrayList<>(1);
+        }
         upload.add(e.contentEncoding());
       }
     }
     List<String> unset = List.of();
     for (AssetEncodingDetails d : current.encodings()) {
-      if (asset.encoding(d.contentEncoding()).isEmpty()) {
+      if (!has(asset.encodings(), d.contentEncoding())) {
         if (unset.isEmpty()) {
           unset = new ArrayList<>(1);
         }
@@ -111,6 +116,25 @@ public final class AssetDiffer {
       return Optional.of(AssetChange.changed(asset, current, allEncodings(asset), List.of(), true));
     }
     return Optional.of(AssetChange.changed(asset, current, upload, unset, false));
+  }
+
+  /** Whether the canister's first encoding of this name has the same SHA-256. */
+  private static boolean sameSha256(ReleaseEncoding e, List<AssetEncodingDetails> there) {
+    for (AssetEncodingDetails d : there) {
+      if (d.contentEncoding().equals(e.contentEncoding())) {
+        return d.sha256().map(e.sha256()::equals).orElse(false);
+      }
+    }
+    return false;
+  }
+
+  private static boolean has(List<ReleaseEncoding> encodings, String contentEncoding) {
+    for (ReleaseEncoding e : encodings) {
+      if (e.contentEncoding().equals(contentEncoding)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static List<String> allEncodings(ReleaseAsset asset) {

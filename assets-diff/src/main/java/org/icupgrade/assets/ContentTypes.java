@@ -84,13 +84,13 @@ public final class ContentTypes {
    * @return the content type
    */
   public static String forKey(String key) {
-    int slash = key.lastIndexOf('/');
-    String name = key.substring(slash + 1);
-    int dot = name.lastIndexOf('.');
-    if (dot <= 0 || dot == name.length() - 1) {
+    // Indices into the key, no substring of the name: called once per file of every release.
+    int nameStart = key.lastIndexOf('/') + 1;
+    int dot = key.lastIndexOf('.');
+    if (dot <= nameStart || dot == key.length() - 1) {
       return OCTET_STREAM;
     }
-    String ext = name.substring(dot + 1).toLowerCase(Locale.ROOT);
+    String ext = key.substring(dot + 1).toLowerCase(Locale.ROOT);
     return BY_EXTENSION.getOrDefault(ext, OCTET_STREAM);
   }
 

@@ -155,7 +155,9 @@ public final class ReleaseReader {
    */
   public FrontendRelease readTarGz(InputStream in) {
     try {
-      return readTar(new GZIPInputStream(in, 64 * 1024));
+      // Buffered after inflating too: the tar is read 512-byte header by header and file by
+      // file, and each read of a GZIPInputStream is a call into the native inflater.
+      return readTar(new BufferedInputStream(new GZIPInputStream(in, 64 * 1024), 64 * 1024));
     } catch (IOException e) {
       throw new ReleaseReadException("not a gzip stream, or one cut short in its header: "
           + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName())

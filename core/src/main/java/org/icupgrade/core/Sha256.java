@@ -3,18 +3,23 @@ package org.icupgrade.core;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable SHA-256 digest: 32 bytes, printed as lower-case hex.
  *
- * <p>Equality is constant-time ({@link MessageDigest#isEqual}) because digests are compared against
- * values an attacker may choose (a release's published checksum, a canister's reported hash), and a
- * comparison that stops at the first differing byte leaks how many bytes matched.
+ * <p>Equality is constant-time (every byte is compared, as {@link MessageDigest#isEqual} does)
+ * because digests are compared against values an attacker may choose (a release's published
+ * checksum, a canister's reported hash), and a comparison that stops at the first differing byte
+ * leaks how many bytes matched.
  */
 public final class Sha256 {
   /** Length of a digest in bytes. */
@@ -22,10 +27,26 @@ public final class Sha256 {
 
   private static final HexFormat HEX = HexFormat.of();
 
+  // Never updated: every newDigest() is a clone of it. Null if the provider cannot clone.
+  private static final @Nullable MessageDigest PROTOTYPE = cloneablePrototype();
+
+  private static final VarHandle WORDS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
   private final byte[] bytes;
 
   private Sha256(byte[] bytes) {
     this.bytes = bytes;
+  }
+
+  private static @Nullable MessageDigest cloneablePrototype() {
+    MessageDigest md = lookUp();
+    try {
+      md.clone();
+      return md;
+    } catch (CloneNotSupportedException e) {
+      return null;
+    }
   }
 
   /** The digest of these bytes. */
@@ -87,11 +108,34 @@ public final class Sha256 {
 
   /** A fresh SHA-256 {@link MessageDigest}. */
   public static MessageDigest newDigest() {
+    // MessageDigest.getInstance looks the algorithm up in the provider list on every call, which
+    // costs more than hashing a small file; a clone of a fresh prototype is the same digest.
+    MessageDigest prototype = PROTOTYPE;
+    if (prototype != null) {
+      try {
+        return (MessageDigest) prototype.clone();
+      } catch (CloneNotSupportedException e) {
+        // a provider whose digests cannot be cloned: look it up each time instead
+      }
+    }
+    return lookUp();
+  }
+
+  private static MessageDigest lookUp() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java platform provides SHA-256", e);
     }
+  }
+
+  /**
+   * Feeds the 32 digest bytes to {@code md}, without the copy {@link #toBytes()} makes.
+   *
+   * @param md the digest to update
+   */
+  public void updateDigest(MessageDigest md) {
+    md.update(bytes);
   }
 
   /** A copy of the 32 digest bytes. */
@@ -107,7 +151,20 @@ public final class Sha256 {
   /** Compares in constant time. */
   @Override
   public boolean equals(Object o) {
-    return o instanceof Sha256 s && MessageDigest.isEqual(bytes, s.bytes);
+    if (!(o instanceof Sha256 s)) {
+      return false;
+    }
+    byte[] a = bytes;
+    byte[] b = s.bytes;
+    if (a.length != LENGTH || b.length != LENGTH) {
+      return MessageDigest.isEqual(a, b);
+    }
+    // Constant-time too, 8 bytes at a time: every word is compared, whatever differs first.
+    long diff = 0;
+    for (int i = 0; i < LENGTH; i += Long.BYTES) {
+      diff |= (long) WORDS.get(a, i) ^ (long) WORDS.get(b, i);
+    }
+    return diff == 0;
   }
 
   @Override

@@ -51,4 +51,29 @@ class Sha256Test {
     d.toBytes()[0] = 0;
     assertEquals(ABC, d.hex());
   }
+
+  @Test
+  void equals_everyByteCounts() {
+    byte[] base = new byte[Sha256.LENGTH];
+    for (int i = 0; i < base.length; i++) {
+      base[i] = (byte) (i * 7 + 1);
+    }
+    assertEquals(Sha256.fromBytes(base), Sha256.fromBytes(base.clone()));
+    for (int i = 0; i < base.length; i++) {
+      byte[] other = base.clone();
+      other[i] ^= (byte) 0x80;
+      assertNotEquals(Sha256.fromBytes(base), Sha256.fromBytes(other), "byte " + i);
+    }
+  }
+
+  @Test
+  void newDigest_freshEachTime() {
+    java.security.MessageDigest a = Sha256.newDigest();
+    a.update("ab".getBytes(US_ASCII));
+    java.security.MessageDigest b = Sha256.newDigest();
+    b.update("abc".getBytes(US_ASCII));
+    assertEquals(ABC, Sha256.fromDigest(b).hex());
+    a.update("c".getBytes(US_ASCII));
+    assertEquals(ABC, Sha256.fromDigest(a).hex());
+  }
 }

@@ -182,7 +182,8 @@ public final class DefaultAssetSyncer implements AssetSyncer {
     }
     List<ReleaseAsset> assets = new ArrayList<>(release.size());
     // The canister's entries whose gzip stays, by identity: keys may repeat in a listing.
-    Set<AssetDetails> keepGzip = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    Set<AssetDetails> keepGzip =
+        java.util.Collections.newSetFromMap(new IdentityHashMap<>(existing.size()));
     boolean changed = false;
     for (ReleaseAsset a : release.assets()) {
       if (a.encodings().size() != 1 || a.identity().length() == 0
@@ -192,9 +193,7 @@ public final class DefaultAssetSyncer implements AssetSyncer {
       }
       AssetDetails d = onCanister.get(a.key());
       if (d != null && d.contentType().equals(a.contentType())
-          && d.encoding(ReleaseEncoding.GZIP).isPresent()
-          && d.encoding(ReleaseEncoding.IDENTITY).flatMap(AssetEncodingDetails::sha256)
-              .map(a.sha256()::equals).orElse(false)) {
+          && holdsGzipOf(d, a.sha256())) {
         keepGzip.add(d);
         assets.add(a);
       } else {
@@ -208,9 +207,7 @@ public final class DefaultAssetSyncer implements AssetSyncer {
       shown = new ArrayList<>(existing.size());
       for (AssetDetails d : existing) {
         if (keepGzip.contains(d)) {
-          List<AssetEncodingDetails> encodings = new ArrayList<>(d.encodings());
-          encodings.removeIf(e -> e.contentEncoding().equals(ReleaseEncoding.GZIP));
-          shown.add(AssetDetails.of(d.key(), d.contentType(), encodings));
+          shown.add(AssetDetails.of(d.key(), d.contentType(), withoutGzip(d.encodings())));
         } else {
           shown.add(d);
         }
@@ -218,6 +215,40 @@ public final class DefaultAssetSyncer implements AssetSyncer {
     }
     FrontendRelease completed = changed ? FrontendRelease.of(assets) : release;
     return AssetDiffer.diff(canisterId, completed, shown, protectedKeys, flavor);
+  }
+
+  /**
+   * Whether the canister lists a gzip encoding for {@code d} and its first identity encoding has
+   * SHA-256 {@code identity}. Plain loops: this runs for every file of every redeploy.
+   */
+  private static boolean holdsGzipOf(AssetDetails d, Sha256 identity) {
+    boolean gzip = false;
+    @Nullable Sha256 there = null;
+    boolean identitySeen = false;
+    for (AssetEncodingDetails e : d.encodings()) {
+      String name = e.contentEncoding();
+      if (name.equals(ReleaseEncoding.GZIP)) {
+        gzip = true;
+      } else if (!identitySeen && name.equals(ReleaseEncoding.IDENTITY)) {
+        identitySeen = true;
+        there = e.sha256().orElse(null);
+      }
+    }
+    return gzip && there != null && there.equals(identity);
+  }
+
+  private static List<AssetEncodingDetails> withoutGzip(List<AssetEncodingDetails> encodings) {
+    if (encodings.size() == 2) {
+      // the usual identity and gzip: the other one, without building a list to filter
+      boolean first = encodings.get(0).contentEncoding().equals(ReleaseEncoding.GZIP);
+      boolean second = encodings.get(1).contentEncoding().equals(ReleaseEncoding.GZIP);
+      if (first != second) {
+        return List.of(encodings.get(first ? 1 : 0));
+      }
+    }
+    List<AssetEncodingDetails> kept = new ArrayList<>(encodings);
+    kept.removeIf(e -> e.contentEncoding().equals(ReleaseEncoding.GZIP));
+    return kept;
   }
 
   @Override

@@ -47,10 +47,19 @@ public final class ReleaseCollector {
    * The reference asset tool does not upload hidden files either.
    */
   public static boolean isHidden(String key) {
-    for (String part : key.split("/")) {
-      if (part.startsWith(".") && !part.equals(".well-known")) {
-        return true;
+    // Segment by segment without splitting: called once per file of every release.
+    int dot = key.indexOf('.');
+    while (dot >= 0) {
+      if (dot == 0 || key.charAt(dot - 1) == '/') {
+        int end = key.indexOf('/', dot);
+        if (end < 0) {
+          end = key.length();
+        }
+        if (!key.startsWith(".well-known", dot) || end - dot != ".well-known".length()) {
+          return true;
+        }
       }
+      dot = key.indexOf('.', dot + 1);
     }
     return false;
   }
@@ -97,20 +106,47 @@ public final class ReleaseCollector {
     if (name.startsWith("/") || (name.length() >= 2 && name.charAt(1) == ':')) {
       throw new UnsafeArchiveException(name, "absolute paths are not allowed");
     }
-    StringBuilder key = new StringBuilder(name.length() + 1);
-    String last = "";
-    for (String part : name.split("/", -1)) {
-      if (part.equals("..")) {
+    // One pass over the segments: "" and "." are dropped, ".." refused. A name made of plain
+    // segments only (the usual case) becomes its key without a builder.
+    StringBuilder key = null;
+    int lastStart = 0;
+    int lastEnd = 0;
+    int start = 0;
+    int n = name.length();
+    while (start <= n) {
+      int end = name.indexOf('/', start);
+      if (end < 0) {
+        end = n;
+      }
+      int len = end - start;
+      boolean dot1 = len == 1 && name.charAt(start) == '.';
+      if (len == 2 && name.charAt(start) == '.' && name.charAt(start + 1) == '.') {
         throw new UnsafeArchiveException(name, "'..' would escape the release");
       }
-      if (part.isEmpty() || part.equals(".")) {
-        continue;
+      if (len == 0 || dot1) {
+        if (key == null) {
+          // the segments so far were plain: copy them, then carry on in the builder
+          key = new StringBuilder(n + 1);
+          if (start > 0 && lastEnd > 0) {
+            key.append('/').append(name, 0, lastEnd);
+          }
+        }
+      } else {
+        if (key != null) {
+          key.append('/').append(name, start, end);
+        }
+        lastStart = start;
+        lastEnd = end;
       }
-      key.append('/').append(part);
-      last = part;
+      start = end + 1;
     }
-    if (last.startsWith("._") || last.equals(".DS_Store")) {
+    if (lastEnd > lastStart && (name.startsWith("._", lastStart)
+        || (lastEnd - lastStart == ".DS_Store".length()
+            && name.startsWith(".DS_Store", lastStart)))) {
       return null;
+    }
+    if (key == null) {
+      return "/" + name;
     }
     return key.length() == 0 ? "/" : key.toString();
   }

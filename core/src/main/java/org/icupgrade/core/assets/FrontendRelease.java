@@ -1,17 +1,16 @@
 package org.icupgrade.core.assets;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.icupgrade.core.Sha256;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A frontend release: the files to serve, by key, and the {@linkplain #frontendHash() frontend
@@ -42,6 +41,23 @@ public final class FrontendRelease {
    * above U+FFFF against U+E000..U+FFFF).
    */
   private static int compareUtf8(String a, String b) {
+    int n = Math.min(a.length(), b.length());
+    for (int k = 0; k < n; k++) {
+      char ca = a.charAt(k);
+      char cb = b.charAt(k);
+      if (ca != cb) {
+        // Below the surrogates, a char is its own code point and the order is the same; only
+        // surrogates against U+E000..U+FFFF need the code point comparison.
+        if (Character.isSurrogate(ca) || Character.isSurrogate(cb)) {
+          return compareCodePoints(a, b);
+        }
+        return Integer.compare(ca, cb);
+      }
+    }
+    return Integer.compare(a.length(), b.length());
+  }
+
+  private static int compareCodePoints(String a, String b) {
     int i = 0;
     int j = 0;
     while (i < a.length() && j < b.length()) {
@@ -56,29 +72,55 @@ public final class FrontendRelease {
     return Integer.compare(a.length() - i, b.length() - j);
   }
 
-  private final Map<String, ReleaseAsset> assets;
+  private static final Comparator<ReleaseAsset> BY_KEY = (x, y) -> compareUtf8(x.key(), y.key());
+
+  // The assets in key order (immutable), and by key, built on first lookup: a read and a diff
+  // walk the list and never look keys up, so they need not hash every key a second time.
+  private final List<ReleaseAsset> sorted;
+  private volatile @Nullable Map<String, ReleaseAsset> byKey;
   private final Sha256 frontendHash;
   private final long totalBytes;
 
   private FrontendRelease(List<ReleaseAsset> assets) {
-    List<ReleaseAsset> sorted = new ArrayList<>(assets);
-    sorted.sort(Comparator.comparing(ReleaseAsset::key, KEY_ORDER));
-    Map<String, ReleaseAsset> byKey = new LinkedHashMap<>();
+    ReleaseAsset[] array = assets.toArray(new ReleaseAsset[0]);
+    Arrays.sort(array, BY_KEY);
     MessageDigest md = Sha256.newDigest();
+    byte[] length = new byte[4];
     long total = 0;
-    for (ReleaseAsset a : sorted) {
-      if (byKey.putIfAbsent(a.key(), a) != null) {
-        throw new IllegalArgumentException("the release has the key " + a.key() + " twice");
+    String previous = null;
+    for (ReleaseAsset a : array) {
+      String k = a.key();
+      // sorted, so a key that is there twice is there twice in a row
+      if (k.equals(previous)) {
+        throw new IllegalArgumentException("the release has the key " + k + " twice");
       }
-      byte[] key = a.key().getBytes(StandardCharsets.UTF_8);
-      md.update(ByteBuffer.allocate(4).putInt(key.length).array());
+      previous = k;
+      byte[] key = k.getBytes(StandardCharsets.UTF_8);
+      length[0] = (byte) (key.length >>> 24);
+      length[1] = (byte) (key.length >>> 16);
+      length[2] = (byte) (key.length >>> 8);
+      length[3] = (byte) key.length;
+      md.update(length);
       md.update(key);
-      md.update(a.sha256().toBytes());
+      a.sha256().updateDigest(md);
       total += a.identity().length();
     }
-    this.assets = Collections.unmodifiableMap(byKey);
+    this.sorted = List.of(array);
     this.frontendHash = Sha256.fromDigest(md);
     this.totalBytes = total;
+  }
+
+  private Map<String, ReleaseAsset> byKey() {
+    Map<String, ReleaseAsset> m = byKey;
+    if (m == null) {
+      Map<String, ReleaseAsset> built = new HashMap<>(sorted.size() * 4 / 3 + 1);
+      for (ReleaseAsset a : sorted) {
+        built.put(a.key(), a);
+      }
+      m = Collections.unmodifiableMap(built);
+      byKey = m;
+    }
+    return m;
   }
 
   /**
@@ -92,22 +134,26 @@ public final class FrontendRelease {
 
   /** The files in key order. */
   public List<ReleaseAsset> assets() {
-    return List.copyOf(assets.values());
+    return sorted;
   }
 
   /** The keys in key order. */
   public List<String> keys() {
-    return List.copyOf(assets.keySet());
+    String[] keys = new String[sorted.size()];
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = sorted.get(i).key();
+    }
+    return List.of(keys);
   }
 
   /** The file with this key, if the release has it. */
   public Optional<ReleaseAsset> asset(String key) {
-    return Optional.ofNullable(assets.get(key));
+    return Optional.ofNullable(byKey().get(key));
   }
 
   /** Number of files. */
   public int size() {
-    return assets.size();
+    return sorted.size();
   }
 
   /** Bytes of unencoded content over all files. */
@@ -123,7 +169,7 @@ public final class FrontendRelease {
   @Override
   public boolean equals(Object o) {
     return o instanceof FrontendRelease r && frontendHash.equals(r.frontendHash)
-        && assets.equals(r.assets);
+        && sorted.equals(r.sorted);
   }
 
   @Override
@@ -133,7 +179,7 @@ public final class FrontendRelease {
 
   @Override
   public String toString() {
-    return "FrontendRelease[" + assets.size() + " files, " + totalBytes + " bytes, frontend hash "
+    return "FrontendRelease[" + sorted.size() + " files, " + totalBytes + " bytes, frontend hash "
         + frontendHash.hex() + "]";
   }
 }

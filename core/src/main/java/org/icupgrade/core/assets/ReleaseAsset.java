@@ -20,6 +20,16 @@ public final class ReleaseAsset {
   private ReleaseAsset(String key, String contentType, List<ReleaseEncoding> encodings) {
     this.key = checkKey(key);
     this.contentType = Objects.requireNonNull(contentType, "contentType");
+    if (encodings.size() == 1) {
+      // the common case, a file as read: one encoding, which must be identity
+      ReleaseEncoding only = Objects.requireNonNull(encodings.get(0));
+      if (!only.contentEncoding().equals(ReleaseEncoding.IDENTITY)) {
+        throw new IllegalArgumentException("asset " + key + " has no identity encoding; every"
+            + " asset needs its unencoded content");
+      }
+      this.encodings = List.of(only);
+      return;
+    }
     List<ReleaseEncoding> sorted = new ArrayList<>(encodings);
     Set<String> names = new HashSet<>();
     ReleaseEncoding identity = null;
@@ -97,11 +107,20 @@ public final class ReleaseAsset {
       throw new IllegalArgumentException(
           "an asset key is a /-rooted path such as /index.html, got \"" + key + "\"");
     }
-    for (String part : key.substring(1).split("/", -1)) {
-      if (part.isEmpty() || part.equals(".") || part.equals("..")) {
+    // One pass over the segments between slashes, without splitting (called once per file).
+    int start = 1;
+    while (start <= key.length()) {
+      int end = key.indexOf('/', start);
+      if (end < 0) {
+        end = key.length();
+      }
+      int len = end - start;
+      if (len == 0 || (key.charAt(start) == '.' && (len == 1
+          || (len == 2 && key.charAt(start + 1) == '.')))) {
         throw new IllegalArgumentException(
             "asset key \"" + key + "\" has an empty, '.' or '..' segment");
       }
+      start = end + 1;
     }
     return key;
   }
