@@ -257,6 +257,19 @@ public final class EmbeddedReplica {
     return replica.calls().stream().filter(c -> c.method().equals(method)).toList();
   }
 
+  /**
+   * Whether calls recorded from now on keep their argument bytes (true, the default) or only
+   * their sizes ({@link RecordedCall#argBytes()}). A fleet upgrade's uploads and installs carry
+   * megabytes per call, all kept by {@link #calls()} until {@link #clearCalls()}; turn this off for
+   * big fleets whose tests count calls and bytes but never read arguments. Calls already recorded
+   * are left as they are.
+   *
+   * @param keep true to keep every argument's bytes, false to keep only sizes
+   */
+  public void keepCallArguments(boolean keep) {
+    replica.keepCallArguments(keep);
+  }
+
   /** Forgets the calls received so far. */
   public void clearCalls() {
     replica.clearCalls();

@@ -11,7 +11,10 @@ import org.jspecify.annotations.Nullable;
  * whether a fault the test scripted ({@link Fault#loseReply()}) kept its answer from the caller.
  *
  * <p>The argument is kept as a copy: {@link #arg()} returns a fresh copy each time, so a record
- * cannot be changed through it. Equality compares the argument's contents.
+ * cannot be changed through it. Equality compares the argument's contents. A replica told to keep
+ * only sizes ({@link EmbeddedReplica#keepCallArguments(boolean)}, for big fleets whose uploads
+ * would otherwise stay in memory) records an empty argument and its length in {@link #argBytes()};
+ * {@link #arg()} then refuses, {@link #argKept()} says which.
  *
  * @param caller who sent the call
  * @param canisterId the canister called (the management canister for its methods)
@@ -22,6 +25,7 @@ import org.jspecify.annotations.Nullable;
  *     ran); a call that ran and was answered, even if its reply was then lost, is not rejected
  * @param replyLost whether the call ran but a scripted fault replaced its answer, reply or
  *     reject, with a failure
+ * @param argBytes the argument's length in bytes, kept even when its bytes are not
  */
 public record RecordedCall(
     Principal caller,
@@ -30,15 +34,63 @@ public record RecordedCall(
     Principal effectiveCanisterId,
     byte[] arg,
     boolean rejected,
-    boolean replyLost) {
+    boolean replyLost,
+    int argBytes) {
 
-  /** Copies {@code arg}. */
+  /** Copies {@code arg}; {@code argBytes} is its length, or the length of an argument not kept. */
   public RecordedCall {
     Objects.requireNonNull(caller, "caller");
     Objects.requireNonNull(canisterId, "canisterId");
     Objects.requireNonNull(method, "method");
     Objects.requireNonNull(effectiveCanisterId, "effectiveCanisterId");
+    if (arg.length != 0 && arg.length != argBytes || argBytes < 0) {
+      throw new IllegalArgumentException("argBytes " + argBytes + " is neither the argument's"
+          + " length " + arg.length + " nor that of an argument not kept");
+    }
     arg = arg.clone();
+  }
+
+  /**
+   * A call with its whole argument kept.
+   *
+   * @param caller who sent the call
+   * @param canisterId the canister called
+   * @param method the method called
+   * @param effectiveCanisterId the canister the call was routed by
+   * @param arg the argument bytes, copied
+   * @param rejected whether the call was rejected
+   * @param replyLost whether its answer was replaced by a failure
+   */
+  public RecordedCall(Principal caller, Principal canisterId, String method,
+      Principal effectiveCanisterId, byte[] arg, boolean rejected, boolean replyLost) {
+    this(caller, canisterId, method, effectiveCanisterId, arg, rejected, replyLost, arg.length);
+  }
+
+  /**
+   * A call of which only the argument's length was kept.
+   *
+   * @param caller who sent the call
+   * @param canisterId the canister called
+   * @param method the method called
+   * @param effectiveCanisterId the canister the call was routed by
+   * @param argBytes the argument's length
+   * @param rejected whether the call was rejected
+   * @param replyLost whether its answer was replaced by a failure
+   * @return the record, with an empty argument
+   */
+  public static RecordedCall sizeOnly(Principal caller, Principal canisterId, String method,
+      Principal effectiveCanisterId, int argBytes, boolean rejected, boolean replyLost) {
+    return new RecordedCall(caller, canisterId, method, effectiveCanisterId, new byte[0],
+        rejected, replyLost, argBytes);
+  }
+
+  /**
+   * Whether the argument's bytes were kept ({@link #arg()} has them).
+   *
+   * @return false when the replica kept only the size of a non-empty argument
+   */
+  public boolean argKept() {
+    return arg.length == argBytes;
   }
 
   /**
@@ -48,16 +100,22 @@ public record RecordedCall(
    */
   @Override
   public byte[] arg() {
+    if (!argKept()) {
+      throw new IllegalStateException("the replica kept only the size of this " + method
+          + " argument (" + argBytes + " bytes): call EmbeddedReplica.keepCallArguments(true)"
+          + " before the calls to keep their bytes");
+    }
     return arg.clone();
   }
 
   /**
-   * The argument's length in bytes.
+   * The argument's length in bytes, whether its bytes were kept or not.
    *
    * @return how many argument bytes were sent
    */
+  @Override
   public int argBytes() {
-    return arg.length;
+    return argBytes;
   }
 
   @Override
@@ -69,19 +127,21 @@ public record RecordedCall(
         && effectiveCanisterId.equals(r.effectiveCanisterId)
         && Arrays.equals(arg, r.arg)
         && rejected == r.rejected
-        && replyLost == r.replyLost;
+        && replyLost == r.replyLost
+        && argBytes == r.argBytes;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(caller, canisterId, method, effectiveCanisterId, Arrays.hashCode(arg),
-        rejected, replyLost);
+        rejected, replyLost, argBytes);
   }
 
   @Override
   public String toString() {
     return "RecordedCall[caller=" + caller + ", canisterId=" + canisterId + ", method=" + method
-        + ", effectiveCanisterId=" + effectiveCanisterId + ", argBytes=" + arg.length
+        + ", effectiveCanisterId=" + effectiveCanisterId + ", argBytes=" + argBytes
+        + (argKept() ? "" : " (not kept)")
         + ", rejected=" + rejected + ", replyLost=" + replyLost + "]";
   }
 }

@@ -268,4 +268,25 @@ class FaultInjectionTest {
     assertNotEquals(made, new RecordedCall(ME, canister, "m", canister, mine, false, false));
     assertNotEquals(made, new RecordedCall(ME, canister, "m", canister, sent, false, true));
   }
+
+  @Test
+  void keepCallArgumentsOff_recordsOnlySizes_fromThenOn() {
+    ic.uploadChunk(canister, bytes(1, 2, 3));
+    replica.keepCallArguments(false);
+    ic.uploadChunk(canister, bytes(4, 5, 6, 7));
+    List<RecordedCall> uploads = replica.calls("upload_chunk");
+    assertTrue(uploads.get(0).argKept(), "recorded before the switch: kept");
+    byte[] sent = ManagementCandid.encodeUploadChunkArgs(canister, bytes(4, 5, 6, 7));
+    RecordedCall sizeOnly = uploads.get(1);
+    assertFalse(sizeOnly.argKept());
+    assertEquals(sent.length, sizeOnly.argBytes());
+    IllegalStateException e = assertThrows(IllegalStateException.class, sizeOnly::arg);
+    assertTrue(e.getMessage().contains("keepCallArguments(true)"), e.getMessage());
+    assertTrue(sizeOnly.toString().contains("(not kept)"), sizeOnly.toString());
+    replica.keepCallArguments(true);
+    ic.uploadChunk(canister, bytes(8));
+    assertTrue(replica.calls("upload_chunk").get(2).argKept());
+    assertThrows(IllegalArgumentException.class,
+        () -> new RecordedCall(ME, canister, "m", canister, new byte[] {1, 2}, false, false, 3));
+  }
 }

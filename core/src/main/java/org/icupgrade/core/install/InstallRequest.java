@@ -18,6 +18,7 @@ public final class InstallRequest {
   private final InstallMode installMode;
   private final byte[] arg;
   private final @Nullable Principal storeCanister;
+  private final boolean keepChunks;
   private final boolean force;
 
   private InstallRequest(Builder b) {
@@ -26,6 +27,7 @@ public final class InstallRequest {
     this.installMode = b.installMode;
     this.arg = b.arg;
     this.storeCanister = b.storeCanister;
+    this.keepChunks = b.keepChunks;
     this.force = b.force;
   }
 
@@ -39,6 +41,7 @@ public final class InstallRequest {
     b.installMode = installMode;
     b.arg = arg;
     b.storeCanister = storeCanister;
+    b.keepChunks = keepChunks;
     b.force = force;
     return b;
   }
@@ -69,6 +72,16 @@ public final class InstallRequest {
     return Optional.ofNullable(storeCanister);
   }
 
+  /**
+   * Whether the store's chunks stay after the install (a store shared by many installs, cleared
+   * by its owner when they are done); false unless set: the installer clears the store.
+   *
+   * @return true to leave the chunks in the store
+   */
+  public boolean keepChunks() {
+    return keepChunks;
+  }
+
   /** Whether to upgrade even when the target already runs a module with the same hash. */
   public boolean force() {
     return force;
@@ -78,6 +91,7 @@ public final class InstallRequest {
   public String toString() {
     return "InstallRequest[" + installMode + " " + wasmModule + " into " + canisterId
         + (storeCanister == null ? "" : " via store " + storeCanister)
+        + (keepChunks ? ", chunks kept" : "")
         + ", arg " + arg.length + " bytes" + (force ? ", forced" : "") + "]";
   }
 
@@ -88,6 +102,7 @@ public final class InstallRequest {
     private InstallMode installMode = InstallMode.upgrade();
     private byte[] arg = EMPTY_CANDID;
     private @Nullable Principal storeCanister;
+    private boolean keepChunks;
     private boolean force;
 
     /** The Candid encoding of an empty argument list, {@code ()}: what dfx sends by default. */
@@ -121,6 +136,18 @@ public final class InstallRequest {
      */
     public Builder storeCanister(@Nullable Principal storeCanister) {
       this.storeCanister = storeCanister;
+      return this;
+    }
+
+    /**
+     * Leave the chunks in the store after the install: for a store canister shared by a fleet's
+     * installs, whose owner clears it once (see {@link InstallRequest#keepChunks()}).
+     *
+     * @param keepChunks true to keep them
+     * @return this builder
+     */
+    public Builder keepChunks(boolean keepChunks) {
+      this.keepChunks = keepChunks;
       return this;
     }
 

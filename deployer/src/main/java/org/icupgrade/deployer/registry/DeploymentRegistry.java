@@ -65,6 +65,18 @@ public interface DeploymentRegistry {
   List<DeploymentRecord> withJobs();
 
   /**
+   * Every record, ordered by canister id: what a fleet upgrade selects from. The library's
+   * registries implement it; a registry of one's own that does not is refused by fleet upgrades.
+   *
+   * @return all records
+   * @throws UnsupportedOperationException when the registry cannot list its records
+   */
+  default List<DeploymentRecord> all() {
+    throw new UnsupportedOperationException(getClass().getName() + " does not list all its"
+        + " records: implement DeploymentRegistry.all() to use it for fleet upgrades");
+  }
+
+  /**
    * A registry in memory: for tests, and for services that keep no records across restarts.
    *
    * @return an empty registry

@@ -124,6 +124,12 @@ class FaultMatrixTest {
         m.check();
         return r.withJobs();
       }
+
+      @Override
+      public List<DeploymentRecord> all() {
+        m.check();
+        return r.all();
+      }
     };
   }
 

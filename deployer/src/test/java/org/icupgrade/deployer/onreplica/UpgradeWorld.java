@@ -101,9 +101,15 @@ final class UpgradeWorld {
     final byte[] v2;
 
     Releases(Path dir, Kind kind) throws IOException {
+      this(dir, kind == Kind.DEMO ? DemoCanisters.targetV1() : SyntheticWasm.ofSize(100_000, 1),
+          kind == Kind.DEMO ? DemoCanisters.targetV2() : SyntheticWasm.ofSize(100_100, 2));
+    }
+
+    /** Releases of the given modules (v1 published now, v2 by {@link #publishV2}). */
+    Releases(Path dir, byte[] v1, byte[] v2) throws IOException {
       this.dir = dir;
-      this.v1 = kind == Kind.DEMO ? DemoCanisters.targetV1() : SyntheticWasm.ofSize(100_000, 1);
-      this.v2 = kind == Kind.DEMO ? DemoCanisters.targetV2() : SyntheticWasm.ofSize(100_100, 2);
+      this.v1 = v1;
+      this.v2 = v2;
       publish("v1.0.0", v1, frontend(1));
     }
 

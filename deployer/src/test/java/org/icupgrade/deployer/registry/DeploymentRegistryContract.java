@@ -43,6 +43,16 @@ abstract class DeploymentRegistryContract {
   }
 
   @Test
+  void all_everyRecordOrderedByCanister_seenByAnotherRegistry() {
+    DeploymentRegistry r = registry();
+    assertEquals(List.of(), r.all());
+    r.insert(completed(OTHER_CANISTER));
+    r.insert(DeploymentRecord.creating(CANISTER, STRANGER));
+    List<Principal> ids = sameStorage(r).all().stream().map(DeploymentRecord::canisterId).toList();
+    assertEquals(List.of(CANISTER, OTHER_CANISTER).stream().sorted().toList(), ids);
+  }
+
+  @Test
   void find_nothingInserted_empty() {
     assertEquals(Optional.empty(), registry().find(CANISTER));
   }

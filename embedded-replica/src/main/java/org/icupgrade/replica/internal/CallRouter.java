@@ -25,6 +25,7 @@ final class CallRouter {
   private final ManagementCanister management;
   private final MessageExecution execution;
   private final List<RecordedCall> calls = Collections.synchronizedList(new ArrayList<>());
+  private volatile boolean keepArguments = true;
   private final Faults faults = new Faults();
 
   CallRouter(Canisters canisters, ManagementCanister management) {
@@ -35,6 +36,10 @@ final class CallRouter {
 
   Faults faults() {
     return faults;
+  }
+
+  void keepArguments(boolean keep) {
+    this.keepArguments = keep;
   }
 
   List<RecordedCall> calls() {
@@ -87,8 +92,11 @@ final class CallRouter {
       }
       return reply;
     } finally {
-      calls.add(new RecordedCall(caller, canisterId, method, effectiveCanisterId, arg, rejected,
-          replyLost));
+      calls.add(keepArguments
+          ? new RecordedCall(caller, canisterId, method, effectiveCanisterId, arg, rejected,
+              replyLost)
+          : RecordedCall.sizeOnly(caller, canisterId, method, effectiveCanisterId, arg.length,
+              rejected, replyLost));
     }
   }
 

@@ -41,6 +41,11 @@ public final class Replica {
     return router.calls();
   }
 
+  /** Whether calls recorded from now on keep their argument bytes or only their sizes. */
+  public void keepCallArguments(boolean keep) {
+    router.keepArguments(keep);
+  }
+
   public void clearCalls() {
     router.clearCalls();
   }

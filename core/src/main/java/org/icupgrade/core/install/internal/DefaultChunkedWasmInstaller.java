@@ -234,6 +234,12 @@ public final class DefaultChunkedWasmInstaller implements ChunkedWasmInstaller {
       InstallChunkedCodeRequest install = new InstallChunkedCodeRequest(
           mode, target, request.storeCanister().orElse(null), hashes,
           moduleHash, arg);
+      if (request.keepChunks()) {
+        // A shared store: its owner clears it once every install it serves is done.
+        callInstall("install_chunked_code",
+            () -> managementCanister.installChunkedCode(install), landed);
+        return false;
+      }
       // Once install_chunked_code was sent the chunks have served; clear them whatever the
       // outcome. A failure before that point leaves them for the next attempt to resume from.
       RuntimeException failure = null;

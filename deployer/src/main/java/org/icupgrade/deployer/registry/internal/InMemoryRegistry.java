@@ -25,6 +25,12 @@ public final class InMemoryRegistry implements DeploymentRegistry {
   }
 
   @Override
+  public List<DeploymentRecord> all() {
+    return records.values().stream()
+        .sorted(Comparator.comparing(DeploymentRecord::canisterId)).toList();
+  }
+
+  @Override
   public List<DeploymentRecord> withJobs() {
     return records.values().stream().filter(r -> r.job().isPresent())
         .sorted(Comparator.comparing(DeploymentRecord::canisterId)).toList();

@@ -63,6 +63,14 @@ public final class JdbcRegistry implements DeploymentRegistry {
   }
 
   @Override
+  public List<DeploymentRecord> all() {
+    List<DeploymentRecord> out =
+        new ArrayList<>(query("SELECT " + COLUMNS + " FROM " + TABLE, null));
+    out.sort(Comparator.comparing(DeploymentRecord::canisterId));
+    return out;
+  }
+
+  @Override
   public List<DeploymentRecord> withJobs() {
     List<DeploymentRecord> out = new ArrayList<>(query("SELECT " + COLUMNS + " FROM " + TABLE
         + " WHERE job IS NOT NULL", null));
