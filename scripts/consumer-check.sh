@@ -21,6 +21,11 @@ for m in core candid http-agent assets-diff deployer embedded-replica; do
   deps="$deps
     <dependency><groupId>org.icupgrade</groupId><artifactId>icupgrade-$m</artifactId></dependency>"
 done
+# The README's PostgreSQL snippet names the driver's DataSource: a user adds the driver themselves.
+pg_version="$(sed -n 's:.*<postgresql.version>\(.*\)</postgresql.version>.*:\1:p' "$root/pom.xml" | head -1)"
+deps="$deps
+    <dependency><groupId>org.postgresql</groupId><artifactId>postgresql</artifactId><version>$pg_version</version>
+      <exclusions><exclusion><groupId>org.checkerframework</groupId><artifactId>checker-qual</artifactId></exclusion></exclusions></dependency>"
 
 cat > "$out/pom.xml" <<POM
 <?xml version="1.0" encoding="UTF-8"?>

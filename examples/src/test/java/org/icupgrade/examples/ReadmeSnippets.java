@@ -32,7 +32,13 @@ public final class ReadmeSnippets {
       "  Principal backend;",
       "  ChunkedWasmInstaller installer;",
       "  AssetSyncer syncer;",
-      "  FrontendRelease release;");
+      "  FrontendRelease release;",
+      "  StorageDeployer deployer;",
+      "  DeploymentRegistry registry;",
+      "  ReleaseCatalog catalog;",
+      "  ManagementCanister mc;",
+      "  Principal storeCanisterId;",
+      "  FleetListener myProgressBar;");
 
   /** Every public package of the library, and the JDK's that snippets use. */
   static final List<String> IMPORTS = List.of(
@@ -43,6 +49,7 @@ public final class ReadmeSnippets {
       "org.icupgrade.candid.management.*", "org.icupgrade.candid.assets.*",
       "org.icupgrade.http.*", "org.icupgrade.assets.*", "org.icupgrade.deployer.plan.*",
       "org.icupgrade.deployer.registry.*", "org.icupgrade.deployer.release.*",
+      "org.icupgrade.deployer.fleet.*", "org.postgresql.ds.*",
       "org.icupgrade.replica.*", "org.icupgrade.replica.assets.*", "org.icupgrade.replica.demo.*");
 
   private ReadmeSnippets() {}
@@ -71,12 +78,14 @@ public final class ReadmeSnippets {
 
   /**
    * Whether the program's main may run the snippet here: no network, no database, no files, no
-   * asset canister (the whole upgrade needs one).
+   * asset canister (the whole upgrade needs one), no fleet (it needs a deployer with records;
+   * {@code FleetUpgradeTest} runs those).
    */
   static boolean runnable(String snippet) {
     return !snippet.contains("HttpAgent") && !snippet.contains("gitHub(")
         && !snippet.contains("dataSource") && !snippet.contains("ReleaseReader")
-        && !snippet.contains("UpgradeJob");
+        && !snippet.contains("UpgradeJob") && !snippet.contains("FleetUpgrader")
+        && !snippet.contains("SharedChunkStore");
   }
 
   /** The program's source, in package {@code pkg} (empty for none). */
