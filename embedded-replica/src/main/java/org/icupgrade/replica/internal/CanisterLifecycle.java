@@ -103,21 +103,24 @@ final class CanisterLifecycle {
   byte[] canisterStatus(ManagementCall call) {
     CanisterState c = canisters.controlledOrSelf(call.caller(), call.canisterIdArg(),
         "canister_status");
-    long version;
     synchronized (c) {
-      version = c.version;
+      // Status and version read under one lock: one answer about one state of the canister.
+      return ManagementCandid.encodeCanisterStatusResult(statusOf(c), c.version);
     }
-    return ManagementCandid.encodeCanisterStatusResult(
-        canisterStatus(call.caller(), call.canisterIdArg()), version);
   }
 
   CanisterStatus canisterStatus(Principal caller, Principal canisterId) {
     CanisterState c = canisters.controlledOrSelf(caller, canisterId, "canister_status");
     synchronized (c) {
-      long memory = c.module == null ? 0 : c.module.length;
-      return new CanisterStatus(c.status, c.controllers, c.moduleHash, BigInteger.valueOf(memory),
-          c.cycles);
+      return statusOf(c);
     }
+  }
+
+  /** The caller holds {@code c}'s lock. */
+  private static CanisterStatus statusOf(CanisterState c) {
+    long memory = c.module == null ? 0 : c.module.length;
+    return new CanisterStatus(c.status, c.controllers, c.moduleHash, BigInteger.valueOf(memory),
+        c.cycles);
   }
 
   byte[] startCanister(ManagementCall call) {
