@@ -366,7 +366,7 @@ public final class CanisterUpgrader {
     /** Where the job goes when {@code p} failed: back towards the state it found. */
     private Phase afterFailure(Phase p) {
       return switch (p) {
-        case PREFLIGHT -> job.handBackRights() ? Phase.HAND_BACK : Phase.RECORD;
+        case PREFLIGHT -> handBackOrRecord();
         case STOP, SNAPSHOT, INSTALL -> Phase.START;
         case ROLLBACK -> {
           keepSnapshot = true;
@@ -383,6 +383,16 @@ public final class CanisterUpgrader {
         }
         case RECORD, DONE -> Phase.DONE;
       };
+    }
+
+    /** After the module's part: the frontend, if the job syncs one, else the cleanup. */
+    private Phase afterWasm() {
+      return targetFrontendHash != null ? Phase.FRONTEND : Phase.DELETE_SNAPSHOT;
+    }
+
+    /** The hand-back, unless the job keeps its rights: then the final read. */
+    private Phase handBackOrRecord() {
+      return job.handBackRights() ? Phase.HAND_BACK : Phase.RECORD;
     }
 
     private boolean wasRunning() {
@@ -517,7 +527,7 @@ public final class CanisterUpgrader {
       if (healthCheck != null && wasRunning() && targetModuleHash != null) {
         return Phase.HEALTH;
       }
-      return targetFrontendHash != null ? Phase.FRONTEND : Phase.DELETE_SNAPSHOT;
+      return afterWasm();
     }
 
     private Phase health() {
@@ -525,7 +535,7 @@ public final class CanisterUpgrader {
       Throwable unhealthy = healthFailure(check);
       if (unhealthy == null) {
         steps.add("health check passed");
-        return targetFrontendHash != null ? Phase.FRONTEND : Phase.DELETE_SNAPSHOT;
+        return afterWasm();
       }
       steps.add("health check failed: " + unhealthy.getMessage());
       if (snapshotId == null) {
@@ -577,7 +587,7 @@ public final class CanisterUpgrader {
     private Phase deleteSnapshot() {
       SnapshotId id = snapshotId;
       if (id == null) {
-        return job.handBackRights() ? Phase.HAND_BACK : Phase.RECORD;
+        return handBackOrRecord();
       }
       if (keepSnapshot) {
         steps.add("snapshot " + id + " kept: restoring it did not finish");
@@ -587,7 +597,7 @@ public final class CanisterUpgrader {
             () -> !ids(managementCanister.listCanisterSnapshots(canisterId)).contains(id));
         steps.add("snapshot " + id + " deleted");
       }
-      return job.handBackRights() ? Phase.HAND_BACK : Phase.RECORD;
+      return handBackOrRecord();
     }
 
     private Phase handBack() {

@@ -179,8 +179,7 @@ public final class StorageDeployer {
     plan.frontend().ifPresent(jb::frontend);
     UpgradeJob job = jb.build();
     UpgradeProgress progress = UpgradeProgress.start(job);
-    DeploymentStatus running = plan.wasmModule().isPresent()
-        ? DeploymentStatus.UPGRADING_WASM : DeploymentStatus.UPGRADING_FRONTEND;
+    DeploymentStatus running = statusFor(progress, record.status());
     UpgradeJobState state =
         new UpgradeJobState(progress, holderId, leaseEnd(), plan.releaseTag());
     DeploymentRecord started = registry.replace(record,
