@@ -17,7 +17,7 @@ java "$root/examples/src/test/java/org/icupgrade/examples/ReadmeSnippets.java" \
   "$root/README.md" "$out/src/main/java"
 
 deps=""
-for m in core candid http-agent assets-diff deployer embedded-replica; do
+for m in core candid protocol http-agent assets-diff deployer embedded-replica; do
   deps="$deps
     <dependency><groupId>org.icupgrade</groupId><artifactId>icupgrade-$m</artifactId></dependency>"
 done

@@ -1,5 +1,8 @@
 package org.icupgrade.replica.http;
 
+import org.icupgrade.protocol.Cbor;
+import org.icupgrade.protocol.HashTree;
+import org.icupgrade.protocol.RequestId;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;

@@ -1,5 +1,7 @@
 package org.icupgrade.replica.http;
 
+import org.icupgrade.protocol.RequestId;
+import org.icupgrade.protocol.Secp256k1;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

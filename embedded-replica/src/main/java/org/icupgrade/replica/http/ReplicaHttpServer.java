@@ -1,5 +1,8 @@
 package org.icupgrade.replica.http;
 
+import org.icupgrade.protocol.Cbor;
+import org.icupgrade.protocol.HashTree;
+import org.icupgrade.protocol.RequestId;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;

@@ -1,5 +1,9 @@
 package org.icupgrade.replica.http;
 
+import org.icupgrade.protocol.Cbor;
+import org.icupgrade.protocol.HashTree;
+import org.icupgrade.protocol.RequestId;
+import org.icupgrade.protocol.Secp256k1;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

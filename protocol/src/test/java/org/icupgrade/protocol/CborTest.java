@@ -1,4 +1,4 @@
-package org.icupgrade.replica.http;
+package org.icupgrade.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

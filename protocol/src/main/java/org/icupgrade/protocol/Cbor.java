@@ -1,4 +1,4 @@
-package org.icupgrade.replica.http;
+package org.icupgrade.protocol;
 
 import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
@@ -23,17 +23,17 @@ import org.icupgrade.core.IcException;
  * least one byte), so a declared length of 2^64 is refused at once; map keys must be text; tags
  * other than 55799, and floats, are refused.
  */
-final class Cbor {
+public final class Cbor {
   /** The deepest nesting the decoder accepts. */
-  static final int MAX_DEPTH = 32;
+  public static final int MAX_DEPTH = 32;
 
   /** The self-describing CBOR tag (RFC 8949 section 3.4.6), which the spec prefixes to envelopes. */
-  static final int SELF_DESCRIBE = 55799;
+  public static final int SELF_DESCRIBE = 55799;
 
   private Cbor() {}
 
   /** A malformed or hostile CBOR document. */
-  static final class CborException extends IcException {
+  public static final class CborException extends IcException {
     private static final long serialVersionUID = 1L;
 
     CborException(String message) {
@@ -45,7 +45,7 @@ final class Cbor {
   // ---- encoding ----
 
   /** Encodes {@code value} behind the self-describing tag. */
-  static byte[] encode(Object value) {
+  public static byte[] encode(Object value) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     head(out, 6, SELF_DESCRIBE);
     write(out, value, 0);
@@ -127,7 +127,7 @@ final class Cbor {
    *
    * @throws CborException if the data is not such an item, or breaks a bound
    */
-  static Object decode(byte[] data) {
+  public static Object decode(byte[] data) {
     Reader r = new Reader(data);
     Object v = r.item(0);
     if (v == BREAK) {

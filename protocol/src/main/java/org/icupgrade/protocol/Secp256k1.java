@@ -1,4 +1,4 @@
-package org.icupgrade.replica.http;
+package org.icupgrade.protocol;
 
 import java.math.BigInteger;
 import java.util.Arrays;
@@ -10,12 +10,12 @@ import org.jspecify.annotations.Nullable;
  * s} over the SHA-256 of the message. Verification handles public data only, so it need not be
  * constant-time. Affine coordinates, one modular inverse per step: slow (milliseconds), simple.
  */
-final class Secp256k1 {
-  static final BigInteger P = new BigInteger(
+public final class Secp256k1 {
+  public static final BigInteger P = new BigInteger(
       "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F", 16);
-  static final BigInteger N = new BigInteger(
+  public static final BigInteger N = new BigInteger(
       "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141", 16);
-  static final Point G = new Point(
+  public static final Point G = new Point(
       new BigInteger("79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798", 16),
       new BigInteger("483ADA7726A3C4655DA4FBFC0E1108A8FD17B448A68554199C47D08FFB10D4B8", 16));
   private static final BigInteger SEVEN = BigInteger.valueOf(7);
@@ -23,14 +23,14 @@ final class Secp256k1 {
   private Secp256k1() {}
 
   /** An affine point; the point at infinity is {@code null} where it occurs. */
-  record Point(BigInteger x, BigInteger y) {
-    boolean onCurve() {
+  public record Point(BigInteger x, BigInteger y) {
+    public boolean onCurve() {
       return x.signum() >= 0 && x.compareTo(P) < 0 && y.signum() >= 0 && y.compareTo(P) < 0
           && y.pow(2).subtract(x.pow(3).add(SEVEN)).mod(P).signum() == 0;
     }
   }
 
-  static @Nullable Point add(@Nullable Point a, @Nullable Point b) {
+  public static @Nullable Point add(@Nullable Point a, @Nullable Point b) {
     if (a == null) {
       return b;
     }
@@ -53,7 +53,7 @@ final class Secp256k1 {
     return new Point(x, y);
   }
 
-  static @Nullable Point multiply(Point p, BigInteger k) {
+  public static @Nullable Point multiply(Point p, BigInteger k) {
     Point r = null;
     for (int i = k.bitLength() - 1; i >= 0; i--) {
       r = add(r, r);
@@ -65,7 +65,7 @@ final class Secp256k1 {
   }
 
   /** The point of an uncompressed SEC 1 key {@code 04 ++ x ++ y}; throws if not on the curve. */
-  static Point point(byte[] sec1) {
+  public static Point point(byte[] sec1) {
     if (sec1.length != 65 || sec1[0] != 0x04) {
       throw new IllegalArgumentException("a secp256k1 key must be 65 bytes, uncompressed (04..)");
     }
@@ -78,7 +78,7 @@ final class Secp256k1 {
   }
 
   /** Whether {@code signature} ({@code r ++ s}) verifies for {@code q} over {@code message}. */
-  static boolean verify(Point q, byte[] message, byte[] signature) {
+  public static boolean verify(Point q, byte[] message, byte[] signature) {
     if (signature.length != 64) {
       return false;
     }

@@ -1,4 +1,4 @@
-package org.icupgrade.replica.http;
+package org.icupgrade.protocol;
 
 import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
@@ -17,10 +17,10 @@ import java.util.Map;
  * to the SHA-256 of its unsigned LEB128, an array to the SHA-256 of its elements' hashes
  * concatenated, and a map nested in a value to its own hash.
  */
-final class RequestId {
+public final class RequestId {
   private RequestId() {}
 
-  static byte[] sha256(byte[]... parts) {
+  public static byte[] sha256(byte[]... parts) {
     try {
       MessageDigest d = MessageDigest.getInstance("SHA-256");
       for (byte[] p : parts) {
@@ -33,11 +33,11 @@ final class RequestId {
   }
 
   /** The request id of a request's content map. */
-  static byte[] of(Map<String, ?> content) {
+  public static byte[] of(Map<String, ?> content) {
     return hashOfMap(content);
   }
 
-  static byte[] hashOfMap(Map<String, ?> map) {
+  public static byte[] hashOfMap(Map<String, ?> map) {
     List<byte[]> fields = new ArrayList<>();
     for (Map.Entry<String, ?> e : map.entrySet()) {
       fields.add(concat(sha256(e.getKey().getBytes(StandardCharsets.UTF_8)), hash(e.getValue())));
@@ -81,7 +81,7 @@ final class RequestId {
         + "independent hash (spec, \"Request ids\")");
   }
 
-  static byte[] leb128(BigInteger n) {
+  public static byte[] leb128(BigInteger n) {
     if (n.signum() < 0) {
       throw new IllegalArgumentException("LEB128 of a negative number");
     }
@@ -95,7 +95,7 @@ final class RequestId {
     return out.toByteArray();
   }
 
-  static byte[] concat(byte[]... parts) {
+  public static byte[] concat(byte[]... parts) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (byte[] p : parts) {
       out.writeBytes(p);

@@ -1,4 +1,4 @@
-package org.icupgrade.replica.http;
+package org.icupgrade.protocol;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -14,31 +14,31 @@ import org.jspecify.annotations.Nullable;
  * pruned nodes, their CBOR form {@code [0]}, {@code [1, l, r]}, {@code [2, label, t]}, {@code [3,
  * v]}, {@code [4, hash]}, and the tree hash with the spec's domain separators.
  */
-abstract class HashTree {
+public abstract class HashTree {
   private HashTree() {}
 
-  abstract byte[] digest();
+  public abstract byte[] digest();
 
-  abstract List<Object> cbor();
+  public abstract List<Object> cbor();
 
-  static HashTree empty() {
+  public static HashTree empty() {
     return new Empty();
   }
 
-  static HashTree leaf(byte[] value) {
+  public static HashTree leaf(byte[] value) {
     return new Leaf(value.clone());
   }
 
-  static HashTree labeled(byte[] label, HashTree t) {
+  public static HashTree labeled(byte[] label, HashTree t) {
     return new Labeled(label.clone(), t);
   }
 
-  static HashTree fork(HashTree l, HashTree r) {
+  public static HashTree fork(HashTree l, HashTree r) {
     return new Fork(l, r);
   }
 
   /** The spec's {@code domain_sep(s)}: one byte with the length of {@code s}, then {@code s}. */
-  static byte[] domainSep(String s) {
+  public static byte[] domainSep(String s) {
     byte[] b = s.getBytes(StandardCharsets.US_ASCII);
     return RequestId.concat(new byte[] {(byte) b.length}, b);
   }
@@ -47,7 +47,7 @@ abstract class HashTree {
    * The tree of labeled subtrees {@code children}, sorted by label (as the spec requires of the
    * state tree's labels) and joined by forks into a balanced tree; empty for no children.
    */
-  static HashTree node(Map<byte[], HashTree> children) {
+  public static HashTree node(Map<byte[], HashTree> children) {
     TreeMap<byte[], HashTree> sorted = new TreeMap<>(Arrays::compareUnsigned);
     sorted.putAll(children);
     List<HashTree> labeled = new ArrayList<>();
@@ -67,7 +67,7 @@ abstract class HashTree {
   }
 
   /** Spec, "Lookup": the leaf at {@code path}, or empty if the path is absent (or pruned). */
-  Optional<byte[]> lookup(List<byte[]> path) {
+  public Optional<byte[]> lookup(List<byte[]> path) {
     HashTree t = this;
     for (byte[] label : path) {
       t = t.child(label);
@@ -83,7 +83,7 @@ abstract class HashTree {
   }
 
   /** Decodes a tree from its CBOR value; throws IllegalArgumentException if malformed. */
-  static HashTree fromCbor(Object o) {
+  public static HashTree fromCbor(Object o) {
     if (!(o instanceof List<?> l) || l.isEmpty() || !(l.get(0) instanceof Long tag)) {
       throw new IllegalArgumentException("not a hash tree node: " + o);
     }
@@ -99,12 +99,12 @@ abstract class HashTree {
 
   private static final class Empty extends HashTree {
     @Override
-    byte[] digest() {
+    public byte[] digest() {
       return RequestId.sha256(domainSep("ic-hashtree-empty"));
     }
 
     @Override
-    List<Object> cbor() {
+    public List<Object> cbor() {
       return List.of(0L);
     }
   }
@@ -119,12 +119,12 @@ abstract class HashTree {
     }
 
     @Override
-    byte[] digest() {
+    public byte[] digest() {
       return RequestId.sha256(domainSep("ic-hashtree-fork"), left.digest(), right.digest());
     }
 
     @Override
-    List<Object> cbor() {
+    public List<Object> cbor() {
       return List.of(1L, left.cbor(), right.cbor());
     }
 
@@ -145,12 +145,12 @@ abstract class HashTree {
     }
 
     @Override
-    byte[] digest() {
+    public byte[] digest() {
       return RequestId.sha256(domainSep("ic-hashtree-labeled"), label, tree.digest());
     }
 
     @Override
-    List<Object> cbor() {
+    public List<Object> cbor() {
       return List.of(2L, label.clone(), tree.cbor());
     }
 
@@ -168,12 +168,12 @@ abstract class HashTree {
     }
 
     @Override
-    byte[] digest() {
+    public byte[] digest() {
       return RequestId.sha256(domainSep("ic-hashtree-leaf"), value);
     }
 
     @Override
-    List<Object> cbor() {
+    public List<Object> cbor() {
       return List.of(3L, value.clone());
     }
   }
@@ -186,12 +186,12 @@ abstract class HashTree {
     }
 
     @Override
-    byte[] digest() {
+    public byte[] digest() {
       return hash.clone();
     }
 
     @Override
-    List<Object> cbor() {
+    public List<Object> cbor() {
       return List.of(4L, hash.clone());
     }
   }
