@@ -218,11 +218,21 @@ class ManagementCandidTest {
         .reservedCyclesLimit(BigInteger.ONE.shiftLeft(70))
         .wasmMemoryLimit(BigInteger.valueOf(5))
         .wasmMemoryThreshold(BigInteger.valueOf(6))
+        .logVisibility(org.icupgrade.core.management.LogVisibility.allowedViewers(
+            List.of(Principal.ANONYMOUS)))
+        .environmentVariables(java.util.Map.of("A", "1"))
         .build();
     ManagementArgs.UpdateSettings d = ManagementCandid.decodeUpdateSettingsArgs(
         ManagementCandid.encodeUpdateSettingsArgs(STORE, s));
     assertEquals(STORE, d.canisterId());
     assertEquals(s, d.settings());
+    for (org.icupgrade.core.management.LogVisibility v : List.of(
+        org.icupgrade.core.management.LogVisibility.controllers(),
+        org.icupgrade.core.management.LogVisibility.everyone())) {
+      CanisterSettings one = CanisterSettings.builder().logVisibility(v).build();
+      assertEquals(one, ManagementCandid.decodeUpdateSettingsArgs(
+          ManagementCandid.encodeUpdateSettingsArgs(STORE, one)).settings());
+    }
     assertEquals(CanisterSettings.empty(), ManagementCandid.decodeUpdateSettingsArgs(
         ManagementCandid.encodeUpdateSettingsArgs(STORE, CanisterSettings.empty())).settings());
   }

@@ -65,7 +65,7 @@ public final class Replica {
   public Principal create(
       Principal caller, @Nullable CanisterSettings settings, BigInteger cycles,
       @Nullable Principal specifiedId) {
-    return lifecycle.create(caller, settings, cycles, specifiedId);
+    return lifecycle.create(caller, settings, cycles, specifiedId, true);
   }
 
   public CanisterStatus canisterStatus(Principal caller, Principal canisterId) {
