@@ -89,8 +89,10 @@ public final class CanisterUpgrader {
 
   private CanisterUpgrader(Builder b) {
     this.managementCanister = b.managementCanister;
-    this.installer = b.installer;
-    this.assetSyncer = b.assetSyncer;
+    // One retry policy for every call of an upgrade: the install's and the frontend's calls
+    // follow the upgrader's policy, not whatever their services were built with.
+    this.installer = b.installer.withRetryPolicy(b.retryPolicy);
+    this.assetSyncer = b.assetSyncer == null ? null : b.assetSyncer.withRetryPolicy(b.retryPolicy);
     this.assetCanisters = b.assetCanisters;
     this.upgrader = b.upgrader;
     this.healthCheck = b.healthCheck;
@@ -829,8 +831,10 @@ public final class CanisterUpgrader {
 
     /**
      * How every management and asset canister call of an upgrade is repeated after transient
-     * failures; by default {@link RetryPolicy#defaults()}. The install's own calls follow the
-     * installer's policy.
+     * failures; by default {@link RetryPolicy#defaults()}. It is the one policy of the upgrade:
+     * the installer's calls (chunk uploads, the install) and the syncer's follow it too, whatever
+     * policy those were built with ({@link ChunkedWasmInstaller#withRetryPolicy}, {@link
+     * AssetSyncer#withRetryPolicy}).
      */
     public Builder retryPolicy(RetryPolicy retryPolicy) {
       this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");

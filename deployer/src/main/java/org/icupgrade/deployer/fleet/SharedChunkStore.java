@@ -75,6 +75,12 @@ public final class SharedChunkStore {
             request.toBuilder().storeCanister(store).keepChunks(true).build());
       }
 
+      /** The delegate's variant, installing from this store again. */
+      @Override
+      public ChunkedWasmInstaller withRetryPolicy(RetryPolicy retryPolicy) {
+        return installer(delegate.withRetryPolicy(retryPolicy));
+      }
+
       /** Refused: a variant built from it would not install from the store. */
       @Override
       public ChunkedWasmInstaller.Builder newBuilder() {
