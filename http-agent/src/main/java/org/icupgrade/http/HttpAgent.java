@@ -99,11 +99,13 @@ public final class HttpAgent implements Agent {
   private final Duration timeout;
   private final Clock clock;
   private final CertificateCheck certificates;
+  private final byte[] rootKey;
   private final SecureRandom random = new SecureRandom();
   private volatile boolean v3Absent;
 
   private HttpAgent(Transport transport, Identity identity, Duration timeout, Clock clock,
-      CertificateCheck certificates) {
+      CertificateCheck certificates, byte[] rootKey) {
+    this.rootKey = rootKey;
     this.transport = transport;
     this.identity = identity;
     this.timeout = timeout;
@@ -461,6 +463,11 @@ public final class HttpAgent implements Agent {
     return false;
   }
 
+  /** The root key certificates are checked with (tests). */
+  byte[] rootKey() {
+    return rootKey.clone();
+  }
+
   /** Whether updates go to {@code /api/v3} (false once the replica answered it 404 or 405). */
   boolean usesV3() {
     return !v3Absent;
@@ -592,9 +599,17 @@ public final class HttpAgent implements Agent {
       if (fetchRootKey && rootKey == null) {
         key = fetchRootKey(transport, System.nanoTime() + timeout.toNanos());
       }
-      CertificateCheck check = certificateCheck != null ? certificateCheck
-          : new CertificateVerifier(key, clock, CERTIFICATE_MAX_AGE);
-      return new HttpAgent(transport, identity, timeout, clock, check);
+      CertificateCheck check = certificateCheck;
+      if (check == null) {
+        try {
+          check = new CertificateVerifier(key, clock, CERTIFICATE_MAX_AGE);
+        } catch (org.icupgrade.protocol.Bls12381.BlsException e) {
+          throw new IcException("the root key " + (fetchRootKey && rootKey == null
+              ? "that " + replicaUrl + " announced" : "given") + " is unusable: "
+              + e.getMessage(), e);
+        }
+      }
+      return new HttpAgent(transport, identity, timeout, clock, check, key);
     }
 
     /** Spec, "Overview of canister calling": the {@code root_key} of {@code /api/v2/status}. */
