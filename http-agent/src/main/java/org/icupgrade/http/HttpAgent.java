@@ -183,8 +183,12 @@ public final class HttpAgent implements Agent {
         Object status = m.get("status");
         if ("replied".equals(status) && m.get("certificate") instanceof byte[] certificate) {
           CertificateCheck.Certified c = certificates.check(certificate, effectiveCanisterId);
-          return outcome(c, requestId, canisterId, method, what).orElseThrow(() -> malformed(
-              what, "a v3 call's certificate without the request's outcome"));
+          Optional<byte[]> reply = outcome(c, requestId, canisterId, method, what);
+          if (reply.isPresent()) {
+            return reply.get();
+          }
+          // Certified, but not yet final (received, processing): read it as v2 clients do.
+          return poll(requestId, canisterId, method, effectiveCanisterId, deadline, what);
         }
         if ("non_replicated_rejection".equals(status)) {
           throw reject(m, false, canisterId, method, what);

@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -25,7 +24,6 @@ import org.icupgrade.protocol.HashTree;
 import org.icupgrade.replica.BuiltinCanister;
 import org.icupgrade.replica.EmbeddedReplica;
 import org.icupgrade.replica.Fault;
-import org.icupgrade.replica.RecordedCall;
 import org.icupgrade.replica.http.ReplicaHttpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -252,10 +250,7 @@ class HttpAgentOverHttpTest {
         .failBefore(() -> new TransportException("scripted", true, null)));
     HttpAgent agent = builder(ed25519()).build();
     assertArrayEquals(new byte[] {1}, agent.update(canister, "bump", DIDL));
-    List<RecordedCall> bumps =
-        replica.calls().stream().filter(c -> c.method().equals("bump")).toList();
     assertEquals(1, counter.get(), "ran once");
-    assertTrue(bumps.size() >= 1);
   }
 
   @Test
