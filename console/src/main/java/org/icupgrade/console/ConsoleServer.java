@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -58,7 +59,8 @@ import org.jspecify.annotations.Nullable;
  * <tr><td>{@code POST /api/storages/ID/upgrade {"scope":"ALL"}}</td><td>the owner setup, then
  *     {@code upgradeStorage}</td></tr>
  * <tr><td>{@code GET /api/check/ID}</td><td>{@code checkStorageUpdate}, public as in the
- *     seed</td></tr>
+ *     seed; readable across origins by that canister's own page on the replica's gateway
+ *     ({@code http://ID.localhost:PORT}, CORS)</td></tr>
  * <tr><td>{@code GET /canister/ID/KEY}</td><td>the storage canister's own frontend, read from its
  *     assets</td></tr>
  * </table>
@@ -76,15 +78,23 @@ public final class ConsoleServer implements AutoCloseable {
   private final ExecutorService handlers;
   private final Map<String, Principal> sessions = new ConcurrentHashMap<>();
 
-  private ConsoleServer(DemoFleet fleet, int port) {
-    this.fleet = fleet;
-    this.deployer = fleet.deployer();
+  private ConsoleServer(int port, Duration stepDelay) {
     try {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on port " + port
           + " (is another program using it? pass --port N, or --port 0 for any free port)", e);
     }
+    // Bound first, so that the demo's releases can name the backend's origin (see DemoFleet).
+    DemoFleet f;
+    try {
+      f = new DemoFleet(stepDelay, URI.create("http://127.0.0.1:" + server.getAddress().getPort()));
+    } catch (RuntimeException e) {
+      server.stop(0);
+      throw e;
+    }
+    this.fleet = f;
+    this.deployer = fleet.deployer();
     handlers = Executors.newFixedThreadPool(4, r -> {
       Thread t = new Thread(r, "console-http");
       t.setDaemon(true);
@@ -103,8 +113,7 @@ public final class ConsoleServer implements AutoCloseable {
    * @return the running console
    */
   public static ConsoleServer start(int port, Duration stepDelay) {
-    DemoFleet fleet = new DemoFleet(stepDelay);
-    ConsoleServer console = new ConsoleServer(fleet, port);
+    ConsoleServer console = new ConsoleServer(port, stepDelay);
     console.server.start();
     return console;
   }
@@ -143,8 +152,8 @@ public final class ConsoleServer implements AutoCloseable {
    *
    * @return its base address, ending with a slash
    */
-  public java.net.URI uri() {
-    return java.net.URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
+  public URI uri() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
   }
 
   /**
@@ -187,6 +196,7 @@ public final class ConsoleServer implements AutoCloseable {
           json(x, 200, obj("loggedOut", true));
         } else if (path.startsWith("/api/check/") && method.equals("GET")) {
           Principal id = canisterId(path.substring("/api/check/".length()));
+          allowCanisterOrigin(x, id);
           Optional<UpdateInfo> info = id == null ? Optional.empty()
               : deployer.checkStorageUpdate(id);
           if (info.isEmpty()) {
@@ -204,6 +214,22 @@ public final class ConsoleServer implements AutoCloseable {
       } catch (RuntimeException e) {
         json(x, 500, error("INTERNAL", "Something went wrong on the backend: " + e.getMessage()));
       }
+    }
+  }
+
+  /**
+   * CORS for {@code checkStorageUpdate}: the page of storage canister {@code id}, served by the
+   * replica's gateway at {@code http://<id>.localhost:<port>}, is another origin than the
+   * console's, so the browser lets it read the answer only if the console allows that origin
+   * (Fetch standard, "CORS protocol"). Only that canister's own origin is allowed, and without
+   * credentials: a canister's page learns its own canister's update state and nothing else, and
+   * the session cookie (SameSite=Strict) is never sent with or exposed to it.
+   */
+  private void allowCanisterOrigin(HttpExchange x, @Nullable Principal id) {
+    x.getResponseHeaders().add("Vary", "Origin");
+    String origin = x.getRequestHeaders().getFirst("Origin");
+    if (id != null && origin != null && origin.equals(fleet.gatewayOrigin(id))) {
+      x.getResponseHeaders().set("Access-Control-Allow-Origin", origin);
     }
   }
 
@@ -332,7 +358,8 @@ public final class ConsoleServer implements AutoCloseable {
         "failureReason", r.failureReason().orElse(null),
         "releaseTag", r.releaseTag().orElse(null),
         "moduleHash", hex(r.moduleHash()),
-        "frontendHash", hex(r.frontendHash()));
+        "frontendHash", hex(r.frontendHash()),
+        "frontendUrl", fleet.frontendUrl(r.canisterId()).toString());
     out.put("update", s.updateInfo().map(ConsoleServer::updateJson).orElse(null));
     return out;
   }

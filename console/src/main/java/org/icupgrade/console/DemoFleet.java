@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,6 +48,7 @@ import org.icupgrade.replica.EmbeddedReplica;
 import org.icupgrade.replica.Fault;
 import org.icupgrade.replica.SyntheticWasm;
 import org.icupgrade.replica.assets.EmbeddedAssetCanister;
+import org.icupgrade.replica.http.ReplicaHttpServer;
 
 /**
  * The console's demo data set on a fresh embedded replica: a backend running a
@@ -65,6 +67,8 @@ public final class DemoFleet implements AutoCloseable {
   private static final Principal BACKEND = Principal.fromBytes(new byte[] {0x0b, 0x0a, 0x0c, 1});
 
   private final EmbeddedReplica replica = EmbeddedReplica.start();
+  private final ReplicaHttpServer gateway = replica.serveHttp(0);
+  private final String backendOrigin;
   private final Path releases;
   private final AssetSyncer syncer = AssetSyncers.builder().flavor(AssetCanisterFlavor.DFINITY)
       .protectedKeys(ProtectedKeys.storageDefaults()).build();
@@ -84,16 +88,20 @@ public final class DemoFleet implements AutoCloseable {
    *
    * @param stepDelay how long each module install and each asset commit waits on the replica, so
    *     that the progress of an upgrade can be seen while polling; zero for none
+   * @param backendOrigin the origin of the backend's public API ({@code http://127.0.0.1:8080}),
+   *     which the storage canisters' pages ask {@code checkStorageUpdate}; part of each release's
+   *     {@code index.html}, as a real backend's releases name its public URL
    */
-  public DemoFleet(Duration stepDelay) {
+  public DemoFleet(Duration stepDelay, URI backendOrigin) {
+    this.backendOrigin = backendOrigin.toString().replaceAll("/+$", "");
     try {
       releases = Files.createTempDirectory("icupgrade-console-releases");
       byte[] wasm1 = SyntheticWasm.ofSize(200 * 1024, 1);
       byte[] wasm2 = SyntheticWasm.ofSize(200 * 1024 + 64, 2);
-      publish("v1.0.0", wasm1, frontendV1());
-      publish("v1.5.0", wasm1, frontendV2());
-      publish("v1.8.0", wasm2, frontendV1());
-      publish(LATEST, wasm2, frontendV2());
+      publish("v1.0.0", wasm1, frontendV1(this.backendOrigin));
+      publish("v1.5.0", wasm1, frontendV2(this.backendOrigin));
+      publish("v1.8.0", wasm2, frontendV1(this.backendOrigin));
+      publish(LATEST, wasm2, frontendV2(this.backendOrigin));
       catalog = ReleaseCatalog.builder(ReleaseSource.directory(releases))
           .wasmAsset("storage.wasm").frontendAsset("frontend.tar", ReleaseReader.defaults()::read)
           .build();
@@ -198,6 +206,28 @@ public final class DemoFleet implements AutoCloseable {
     return deployer;
   }
 
+  /**
+   * Where a storage canister's frontend opens in a browser: the replica's local HTTP gateway,
+   * {@code http://<id>.localhost:<port>/}.
+   *
+   * @param canisterId the storage canister
+   * @return its frontend's URL
+   */
+  public URI frontendUrl(Principal canisterId) {
+    return URI.create(gatewayOrigin(canisterId) + "/");
+  }
+
+  /**
+   * The browser origin of a storage canister's frontend on the gateway, which the console's
+   * public {@code checkStorageUpdate} answers across origins (CORS) for that canister only.
+   *
+   * @param canisterId the storage canister
+   * @return {@code http://<id>.localhost:<port>}
+   */
+  public String gatewayOrigin(Principal canisterId) {
+    return "http://" + canisterId + ".localhost:" + gateway.url().getPort();
+  }
+
   /** The embedded replica the fleet runs on. */
   public EmbeddedReplica replica() {
     return replica;
@@ -218,9 +248,10 @@ public final class DemoFleet implements AutoCloseable {
     return labels.getOrDefault(canisterId, canisterId.toText());
   }
 
-  /** Stops the upgrade threads and deletes the release files. */
+  /** Stops the gateway and the upgrade threads and deletes the release files. */
   @Override
   public void close() {
+    gateway.close();
     upgrades.shutdownNow();
     try (var files = Files.walk(releases)) {
       List<Path> all = new ArrayList<>(files.toList());
@@ -233,17 +264,17 @@ public final class DemoFleet implements AutoCloseable {
     }
   }
 
-  static Map<String, String> frontendV1() {
+  static Map<String, String> frontendV1(String backendOrigin) {
     Map<String, String> f = new TreeMap<>();
-    f.put("/index.html", page("v1", "#6b7280"));
+    f.put("/index.html", page("v1", "#6b7280", backendOrigin));
     f.put("/app.js", "document.title += ' (storage)';\n");
     f.put("/legacy.css", "body{font-family:serif}\n");
     return f;
   }
 
-  static Map<String, String> frontendV2() {
-    Map<String, String> f = new TreeMap<>(frontendV1());
-    f.put("/index.html", page("v2", "#2563eb"));
+  static Map<String, String> frontendV2(String backendOrigin) {
+    Map<String, String> f = new TreeMap<>(frontendV1(backendOrigin));
+    f.put("/index.html", page("v2", "#2563eb", backendOrigin));
     f.remove("/legacy.css");
     f.put("/style.css", "body{font-family:system-ui,sans-serif}\n");
     return f;
@@ -251,28 +282,38 @@ public final class DemoFleet implements AutoCloseable {
 
   /**
    * A storage canister's own page: it asks the backend's public {@code checkStorageUpdate} about
-   * its own canister and shows a notice when an update is available, as seed 004 plans.
+   * its own canister and shows a notice when an update is available, as seed 004 plans. Opened
+   * through the replica's gateway ({@code http://<id>.localhost:<port>/}) it learns its canister
+   * id from its host name and asks the backend named in its {@code storage-backend} meta tag,
+   * across origins (the console answers with CORS for that canister's origin); opened through
+   * the console ({@code /canister/<id>/}) it reads the id from the path and asks its own origin.
    */
-  private static String page(String version, String colour) {
+  private static String page(String version, String colour, String backendOrigin) {
     return String.format(Locale.ROOT, """
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><title>My storage (%1$s)</title>
+        <meta name="storage-backend" content="%3$s">
         <style>body{font-family:system-ui,sans-serif;margin:3rem;color:#1f2937}
         h1{color:%2$s}#notice{background:#fef3c7;color:#b45309;padding:.8rem 1rem;
         border-radius:8px;max-width:40rem}</style></head>
         <body><h1>My storage</h1><p id="version">Frontend %1$s</p>
         <p id="notice" hidden></p>
         <script>
-        const id = location.pathname.split("/")[2];
-        fetch("/api/check/" + id).then((r) => r.ok ? r.json() : null).then((u) => {
+        const onGateway = location.hostname.endsWith(".localhost");
+        const id = onGateway ? location.hostname.split(".")[0]
+          : new URLSearchParams(location.search).get("canisterId")
+            || location.pathname.split("/")[2];
+        const backend = location.pathname.startsWith("/canister/") ? ""
+          : document.querySelector("meta[name=storage-backend]").content;
+        fetch(backend + "/api/check/" + id).then((r) => r.ok ? r.json() : null).then((u) => {
           if (!u || !(u.wasmUpdateAvailable || u.frontendUpdateAvailable)) return;
           const n = document.getElementById("notice");
           n.textContent = "An update is available: release " + u.availableReleaseTag
             + ". Open the storage console to upgrade.";
           n.hidden = false;
-        });
+        }).finally(() => { document.body.dataset.checked = "true"; });
         </script></body></html>
-        """, version, colour);
+        """, version, colour, backendOrigin);
   }
 
   private void publish(String tag, byte[] wasm, Map<String, String> frontend) throws IOException {
