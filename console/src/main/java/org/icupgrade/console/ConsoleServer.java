@@ -10,6 +10,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -78,7 +80,7 @@ public final class ConsoleServer implements AutoCloseable {
   private final ExecutorService handlers;
   private final Map<String, Principal> sessions = new ConcurrentHashMap<>();
 
-  private ConsoleServer(int port, Duration stepDelay) {
+  private ConsoleServer(int port, Duration stepDelay, ReplicaAccess access) {
     try {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
     } catch (IOException e) {
@@ -88,9 +90,11 @@ public final class ConsoleServer implements AutoCloseable {
     // Bound first, so that the demo's releases can name the backend's origin (see DemoFleet).
     DemoFleet f;
     try {
-      f = new DemoFleet(stepDelay, URI.create("http://127.0.0.1:" + server.getAddress().getPort()));
+      f = new DemoFleet(stepDelay, URI.create("http://127.0.0.1:" + server.getAddress().getPort()),
+          access);
     } catch (RuntimeException e) {
       server.stop(0);
+      access.close();
       throw e;
     }
     this.fleet = f;
@@ -113,7 +117,21 @@ public final class ConsoleServer implements AutoCloseable {
    * @return the running console
    */
   public static ConsoleServer start(int port, Duration stepDelay) {
-    ConsoleServer console = new ConsoleServer(port, stepDelay);
+    return start(port, stepDelay, ReplicaAccess.embedded());
+  }
+
+  /**
+   * Starts a console on a new demo fleet at {@code access}: the embedded replica, or a replica
+   * over HTTP through {@code HttpAgent}.
+   *
+   * @param port the loopback port to listen on; 0 for any free port
+   * @param stepDelay as in {@link #start(int, Duration)}; only the embedded replica can slow its
+   *     steps
+   * @param access where the fleet runs; closed with the console
+   * @return the running console
+   */
+  public static ConsoleServer start(int port, Duration stepDelay, ReplicaAccess access) {
+    ConsoleServer console = new ConsoleServer(port, stepDelay, access);
     console.server.start();
     return console;
   }
@@ -122,28 +140,46 @@ public final class ConsoleServer implements AutoCloseable {
    * Runs the console until the process is stopped.
    *
    * @param args {@code --port N} (8080 unless given), {@code --step-delay-ms N} (600 unless
-   *     given)
+   *     given); against a replica over HTTP: {@code --replica-url URL} with {@code
+   *     --fetch-root-key} (local replicas) and {@code --asset-wasm FILE} (an asset canister
+   *     module, such as dfx's {@code assetstorage.wasm.gz}, that the storage canisters run)
    * @throws InterruptedException if interrupted while serving
+   * @throws IOException if the asset canister module cannot be read
    */
-  public static void main(String[] args) throws InterruptedException {
+  public static void main(String[] args) throws InterruptedException, IOException {
     int port = 8080;
     long delay = 600;
+    URI replicaUrl = null;
+    boolean fetchRootKey = false;
+    Path assetWasm = null;
     try {
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--port" -> port = Integer.parseInt(args[++i]);
           case "--step-delay-ms" -> delay = Long.parseLong(args[++i]);
+          case "--replica-url" -> replicaUrl = URI.create(args[++i]);
+          case "--fetch-root-key" -> fetchRootKey = true;
+          case "--asset-wasm" -> assetWasm = Path.of(args[++i]);
           default -> throw new IllegalArgumentException(args[i]);
         }
       }
+      if ((replicaUrl == null) != (assetWasm == null)) {
+        throw new IllegalArgumentException("--replica-url and --asset-wasm go together");
+      }
     } catch (RuntimeException e) {
       System.err.println("usage: ConsoleServer [--port N] [--step-delay-ms N]"
-          + " (the console runs on the embedded replica; see README, \"Web console\")");
+          + " [--replica-url URL [--fetch-root-key] --asset-wasm FILE]"
+          + " (on the embedded replica unless --replica-url; see README, \"Web console\")");
       System.exit(2);
     }
-    ConsoleServer console = start(port, Duration.ofMillis(delay));
-    System.out.println("Web console on " + console.uri() + " (embedded replica; log in as "
-        + String.join(", ", console.fleet.owners().keySet()) + "). Ctrl-C to stop.");
+    ReplicaAccess access = replicaUrl == null ? ReplicaAccess.embedded()
+        : ReplicaAccess.overHttp(replicaUrl, fetchRootKey,
+            ReplicaAccess.assetModule(Files.readAllBytes(assetWasm)));
+    ConsoleServer console = start(port, Duration.ofMillis(delay), access);
+    System.out.println("Web console on " + console.uri() + " ("
+        + (replicaUrl == null ? "embedded replica" : "replica at " + replicaUrl)
+        + "; log in as " + String.join(", ", console.fleet.owners().keySet())
+        + "). Ctrl-C to stop.");
     new CountDownLatch(1).await();
   }
 

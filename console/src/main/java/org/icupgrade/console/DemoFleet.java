@@ -46,12 +46,10 @@ import org.icupgrade.deployer.release.ReleaseCatalog;
 import org.icupgrade.deployer.release.ReleaseSource;
 import org.icupgrade.replica.EmbeddedReplica;
 import org.icupgrade.replica.Fault;
-import org.icupgrade.replica.SyntheticWasm;
-import org.icupgrade.replica.assets.EmbeddedAssetCanister;
-import org.icupgrade.replica.http.ReplicaHttpServer;
 
 /**
- * The console's demo data set on a fresh embedded replica: a backend running a
+ * The console's demo data set on a fresh embedded replica (or on a replica over HTTP, see
+ * {@link ReplicaAccess}): a backend running a
  * {@link StorageDeployer} over a directory of releases (latest {@code v2.0.0}), and three owners
  * whose storage canisters are behind that release in each way (module only, frontend only, both),
  * current, being created, or bound to fail (its asset commit is rejected as out of cycles).
@@ -64,10 +62,8 @@ public final class DemoFleet implements AutoCloseable {
   /** The latest release's tag. */
   public static final String LATEST = "v2.0.0";
 
-  private static final Principal BACKEND = Principal.fromBytes(new byte[] {0x0b, 0x0a, 0x0c, 1});
-
-  private final EmbeddedReplica replica = EmbeddedReplica.start();
-  private final ReplicaHttpServer gateway = replica.serveHttp(0);
+  private final ReplicaAccess access;
+  private final Principal backend;
   private final String backendOrigin;
   private final Path releases;
   private final AssetSyncer syncer = AssetSyncers.builder().flavor(AssetCanisterFlavor.DFINITY)
@@ -91,13 +87,18 @@ public final class DemoFleet implements AutoCloseable {
    * @param backendOrigin the origin of the backend's public API ({@code http://127.0.0.1:8080}),
    *     which the storage canisters' pages ask {@code checkStorageUpdate}; part of each release's
    *     {@code index.html}, as a real backend's releases name its public URL
+   * @param access where the fleet runs: {@link ReplicaAccess#embedded()}, or a replica over HTTP
+   *     (there the step delay and the canister bound to fail, which need the embedded replica's
+   *     scripted faults, are left out)
    */
-  public DemoFleet(Duration stepDelay, URI backendOrigin) {
+  public DemoFleet(Duration stepDelay, URI backendOrigin, ReplicaAccess access) {
+    this.access = access;
     this.backendOrigin = backendOrigin.toString().replaceAll("/+$", "");
+    this.backend = access.identity("backend", 0);
     try {
       releases = Files.createTempDirectory("icupgrade-console-releases");
-      byte[] wasm1 = SyntheticWasm.ofSize(200 * 1024, 1);
-      byte[] wasm2 = SyntheticWasm.ofSize(200 * 1024 + 64, 2);
+      byte[] wasm1 = access.storageModule(1);
+      byte[] wasm2 = access.storageModule(2);
       publish("v1.0.0", wasm1, frontendV1(this.backendOrigin));
       publish("v1.5.0", wasm1, frontendV2(this.backendOrigin));
       publish("v1.8.0", wasm2, frontendV1(this.backendOrigin));
@@ -109,12 +110,12 @@ public final class DemoFleet implements AutoCloseable {
       FrontendRelease f1 = ReleaseReader.defaults().read(releases.resolve("v1.0.0/frontend.tar"));
       FrontendRelease f2 = catalog.require().frontend();
 
-      CanisterUpgrader upgrader = CanisterUpgrader.builder(BACKEND, management(BACKEND),
-              ChunkedWasmInstaller.builder(management(BACKEND)).build())
-          .assets(syncer, id -> CandidAssetCanister.over(replica.agentFor(BACKEND), id))
+      CanisterUpgrader upgrader = CanisterUpgrader.builder(backend, management(backend),
+              ChunkedWasmInstaller.builder(management(backend)).build())
+          .assets(syncer, id -> CandidAssetCanister.over(access.agentFor(backend), id))
           .build();
       deployer = StorageDeployer.builder(registry, catalog, upgrader, upgrades)
-          .ownerCheck(management(BACKEND)).build();
+          .ownerCheck(management(backend)).build();
 
       Principal alice = owner("alice", 1);
       Principal bob = owner("bob", 2);
@@ -124,34 +125,36 @@ public final class DemoFleet implements AutoCloseable {
       deploy(alice, "Music", wasm2, f1, "v1.8.0");
       deploy(alice, "Documents", wasm2, f2, LATEST);
       deploy(bob, "Backups", wasm1, f1, "v1.0.0");
-      Principal creating = replica.createCanister(bob);
+      Principal creating = access.createCanister(bob);
       labels.put(creating, "Videos");
       deployer.register(DeploymentRecord.creating(creating, bob));
       Principal archive = deploy(bob, "Archive", wasm1, f1, "v1.0.0");
       deploy(carol, "Journal", wasm2, f1, "v1.8.0");
 
-      // Bound to fail: a permanent reject, so that the upgrader's retries cannot pass it.
-      replica.fault(Fault.on("commit_batch").canister(archive).times(1_000_000).failBefore(
-          () -> new CanisterRejectException(RejectCode.CANISTER_ERROR,
-              "Canister " + archive + " is out of cycles", "IC0207", archive, "commit_batch")));
-      if (!stepDelay.isZero()) {
-        replica.fault(Fault.on("install_code").times(1_000_000).delay(stepDelay));
-        replica.fault(Fault.on("commit_batch").times(1_000_000).delay(stepDelay));
-      }
+      access.embeddedReplica().ifPresent(replica -> {
+        // Bound to fail: a permanent reject, so that the upgrader's retries cannot pass it.
+        replica.fault(Fault.on("commit_batch").canister(archive).times(1_000_000).failBefore(
+            () -> new CanisterRejectException(RejectCode.CANISTER_ERROR,
+                "Canister " + archive + " is out of cycles", "IC0207", archive, "commit_batch")));
+        if (!stepDelay.isZero()) {
+          replica.fault(Fault.on("install_code").times(1_000_000).delay(stepDelay));
+          replica.fault(Fault.on("commit_batch").times(1_000_000).delay(stepDelay));
+        }
+      });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the demo releases to a temporary directory", e);
     }
   }
 
   private Principal owner(String name, int n) {
-    Principal p = Principal.fromBytes(new byte[] {0x0a, 0x11, (byte) n, 1});
+    Principal p = access.identity(name, n);
     owners.put(name, p);
     return p;
   }
 
   private Principal deploy(Principal owner, String label, byte[] wasm, FrontendRelease frontend,
       String tag) {
-    Principal id = EmbeddedAssetCanister.create(replica, AssetCanisterFlavor.DFINITY, owner);
+    Principal id = access.createStorageCanister(owner);
     ChunkedWasmInstaller.builder(management(owner)).build()
         .install(id, WasmModule.of(wasm), InstallMode.install());
     AssetCanister assets = assets(owner, id);
@@ -170,7 +173,7 @@ public final class DemoFleet implements AutoCloseable {
    * @return the management canister port
    */
   public ManagementCanister management(Principal caller) {
-    return CandidManagementCanister.over(replica.agentFor(caller));
+    return CandidManagementCanister.over(access.agentFor(caller));
   }
 
   /**
@@ -181,7 +184,7 @@ public final class DemoFleet implements AutoCloseable {
    * @return the asset canister port
    */
   public AssetCanister assets(Principal caller, Principal canisterId) {
-    return CandidAssetCanister.over(replica.agentFor(caller), canisterId);
+    return CandidAssetCanister.over(access.agentFor(caller), canisterId);
   }
 
   /**
@@ -198,7 +201,7 @@ public final class DemoFleet implements AutoCloseable {
 
   /** The principal the backend (the deployer) acts as. */
   public Principal backend() {
-    return BACKEND;
+    return backend;
   }
 
   /** The deployer the console serves. */
@@ -225,12 +228,18 @@ public final class DemoFleet implements AutoCloseable {
    * @return {@code http://<id>.localhost:<port>}
    */
   public String gatewayOrigin(Principal canisterId) {
-    return "http://" + canisterId + ".localhost:" + gateway.url().getPort();
+    return access.gatewayOrigin(canisterId);
   }
 
-  /** The embedded replica the fleet runs on. */
+  /**
+   * The embedded replica the fleet runs on.
+   *
+   * @return the replica
+   * @throws IllegalStateException when the fleet runs on a replica over HTTP
+   */
   public EmbeddedReplica replica() {
-    return replica;
+    return access.embeddedReplica().orElseThrow(() -> new IllegalStateException(
+        "the fleet runs on a replica over HTTP, not on an embedded replica"));
   }
 
   /** The demo owners, by login name, in order. */
@@ -251,8 +260,8 @@ public final class DemoFleet implements AutoCloseable {
   /** Stops the gateway and the upgrade threads and deletes the release files. */
   @Override
   public void close() {
-    gateway.close();
     upgrades.shutdownNow();
+    access.close();
     try (var files = Files.walk(releases)) {
       List<Path> all = new ArrayList<>(files.toList());
       Collections.reverse(all);
