@@ -82,19 +82,65 @@ public abstract class HashTree {
     return null;
   }
 
-  /** Decodes a tree from its CBOR value; throws IllegalArgumentException if malformed. */
-  public static HashTree fromCbor(Object o) {
+  /** The deepest tree {@link #fromCbor} accepts (the CBOR decoder's bound). */
+  public static final int MAX_DEPTH = Cbor.MAX_DEPTH;
+
+  /**
+   * Decodes a tree from its CBOR value (spec, "Encoding of certificates": {@code [0]}, {@code [1,
+   * l, r]}, {@code [2, label, t]}, {@code [3, value]}, {@code [4, hash]}).
+   *
+   * @param o a value as {@link Cbor#decode} returns it
+   * @return the tree
+   * @throws MalformedCertificateException if a node has the wrong shape, an unknown tag, a field
+   *     of the wrong type, a pruned hash that is not 32 bytes, or nests deeper than {@link
+   *     #MAX_DEPTH}
+   */
+  public static HashTree fromCbor(@Nullable Object o) {
+    return fromCbor(o, 0);
+  }
+
+  private static HashTree fromCbor(@Nullable Object o, int depth) {
+    if (depth > MAX_DEPTH) {
+      throw new MalformedCertificateException("hash tree nested deeper than " + MAX_DEPTH);
+    }
     if (!(o instanceof List<?> l) || l.isEmpty() || !(l.get(0) instanceof Long tag)) {
-      throw new IllegalArgumentException("not a hash tree node: " + o);
+      throw new MalformedCertificateException("a hash tree node is not an array starting with"
+          + " its tag 0..4");
+    }
+    int arity = switch (tag.intValue()) {
+      case 0 -> 1;
+      case 1, 2 -> 3;
+      case 3, 4 -> 2;
+      default -> -1;
+    };
+    if (arity < 0 || tag > 4 || tag < 0) {
+      throw new MalformedCertificateException("unknown hash tree node tag " + tag);
+    }
+    if (l.size() != arity) {
+      throw new MalformedCertificateException("hash tree node " + tag + " has " + l.size()
+          + " elements, expected " + arity);
     }
     return switch (tag.intValue()) {
       case 0 -> empty();
-      case 1 -> fork(fromCbor(l.get(1)), fromCbor(l.get(2)));
-      case 2 -> labeled((byte[]) l.get(1), fromCbor(l.get(2)));
-      case 3 -> leaf((byte[]) l.get(1));
-      case 4 -> new Pruned(((byte[]) l.get(1)).clone());
-      default -> throw new IllegalArgumentException("unknown hash tree node " + tag);
+      case 1 -> fork(fromCbor(l.get(1), depth + 1), fromCbor(l.get(2), depth + 1));
+      case 2 -> new Labeled(blob(l.get(1), "label"), fromCbor(l.get(2), depth + 1));
+      case 3 -> new Leaf(blob(l.get(1), "leaf value"));
+      default -> {
+        byte[] hash = blob(l.get(1), "pruned hash");
+        if (hash.length != 32) {
+          throw new MalformedCertificateException("a pruned node's hash is " + hash.length
+              + " bytes, not 32");
+        }
+        yield new Pruned(hash);
+      }
     };
+  }
+
+  private static byte[] blob(@Nullable Object o, String what) {
+    if (!(o instanceof byte[] b)) {
+      throw new MalformedCertificateException("a hash tree " + what + " is not a byte string");
+    }
+    return b.clone();
   }
 
   private static final class Empty extends HashTree {

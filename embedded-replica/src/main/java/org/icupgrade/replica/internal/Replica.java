@@ -25,12 +25,18 @@ public final class Replica {
   private final Canisters canisters;
   private final CanisterLifecycle lifecycle;
   private final CallRouter router;
+  private final Certifier certifier = new Certifier();
 
   public Replica(Clock clock, InstructionLimits limits, long heapBudget) {
     this.canisters = new Canisters(clock, limits, heapBudget);
     this.lifecycle = new CanisterLifecycle(canisters);
     this.router = new CallRouter(canisters,
         new ManagementCanister(canisters, lifecycle, new Snapshots()));
+  }
+
+  /** The replica's BLS key, signing every certificate it issues. */
+  public Certifier certifier() {
+    return certifier;
   }
 
   public Faults faults() {
