@@ -1,83 +1,116 @@
 package org.icupgrade.http;
 
-import java.io.IOException;
-import java.io.Reader;
-import java.io.StringReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.ic4j.agent.AgentBuilder;
-import org.ic4j.agent.AgentError;
-import org.ic4j.agent.QueryBuilder;
-import org.ic4j.agent.ReplicaTransport;
-import org.ic4j.agent.UpdateBuilder;
-import org.ic4j.agent.Waiter;
-import org.ic4j.agent.certification.Certificate;
-import org.ic4j.agent.certification.hashtree.Label;
-import org.ic4j.agent.certification.hashtree.LookupResult;
-import org.ic4j.agent.identity.AnonymousIdentity;
-import org.ic4j.agent.identity.BasicIdentity;
-import org.ic4j.agent.identity.Identity;
-import org.ic4j.agent.identity.Secp256k1Identity;
-import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.IcException;
 import org.icupgrade.core.IcTimeoutException;
+import org.icupgrade.core.IntegrityException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.RejectCode;
 import org.icupgrade.core.Sha256;
 import org.icupgrade.core.TransportException;
 import org.icupgrade.core.agent.Agent;
+import org.icupgrade.protocol.Cbor;
+import org.icupgrade.protocol.RequestId;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An {@link Agent} that talks HTTP to a real replica (dfx, PocketIC) or to mainnet, signing as an
- * identity read from a PEM file, over ic4j-agent.
+ * An {@link Agent} that talks the IC's HTTP interface (spec, "HTTPS Interface") to a real replica
+ * (dfx, PocketIC), the embedded replica served over HTTP, or mainnet, signing as an {@link
+ * Identity}.
  *
  * <pre>{@code
  * Agent agent = HttpAgent.builder(URI.create("http://127.0.0.1:4943"))
- *     .identity(Path.of(System.getProperty("user.home"), ".config/dfx/identity/default/identity.pem"))
- *     .fetchRootKey(true)          // local replicas only: mainnet's root key is built in
+ *     .identity(Identity.dfx("default"))   // ~/.config/dfx/identity/default/identity.pem
+ *     .fetchRootKey(true)                  // local replicas only: mainnet's root key is built in
  *     .build();
  * }</pre>
  *
- * <p>Rejections become {@link CanisterRejectException} with the reject code and message (and the
- * {@code IC0xxx} error code when the message carries one); a replica that cannot be reached, or
- * answers 429/5xx, becomes a retryable {@link TransportException}. Keys and PEM text are never
- * logged or put in messages.
+ * <p>An update is sent to {@code /api/v3/canister/<id>/call}, which answers with a certificate
+ * of the outcome; a replica without it (HTTP 404 or 405) gets {@code /api/v2/.../call} and then
+ * {@code read_state} of {@code request_status} with backoff. The whole call, polling included, has
+ * one deadline ({@link Builder#timeout}); an interrupt of the calling thread ends it at once (an
+ * {@link IcException}, the thread's interrupt flag set again). A call whose submission failed in
+ * transit is sent again as the same signed request: its request id makes the repetition harmless
+ * (spec, "Request ids"). Queries go to {@code /api/v2/.../query}.
+ *
+ * <p>Every certificate is verified against the root key (mainnet's, built in, unless {@link
+ * Builder#rootKey} or {@link Builder#fetchRootKey} says otherwise), and its time must be within 5
+ * minutes of this machine's clock; a certificate that fails is an {@link IntegrityException},
+ * never data. Rejections become {@link HttpRejectException} (a {@link
+ * org.icupgrade.core.CanisterRejectException}) with the reject code, message and error code read
+ * from the answer's fields. An unknown host, a refused connection, a TLS failure and an HTTP
+ * status become {@link TransportException}s that name it (retryable: a refused connection, 429 and
+ * 5xx); a deadline passed, an {@link IcTimeoutException}. Keys are never logged nor put in
+ * messages.
  */
 public final class HttpAgent implements Agent {
   /**
-   * ic4j's REPLICA_ERROR text, "code {0}, message: \"{1}\"": {0} is the numeric reject code for an
-   * update (request_status) but the name of ic4j's RejectCode enum for a query ("CanisterReject").
-   */
-  private static final Pattern REPLICA_ERROR =
-      Pattern.compile("code (\\w+), message: \"(.*)\"", Pattern.DOTALL);
-  private static final Pattern ERROR_CODE = Pattern.compile("\\b(IC\\d{4})\\b");
-
-  /**
-   * The IC mainnet's API boundary nodes. Its root key is built into ic4j, so a mainnet agent never
-   * needs {@link Builder#fetchRootKey}.
+   * The IC mainnet's API boundary nodes. Its root key is built in, so a mainnet agent never needs
+   * {@link Builder#fetchRootKey} (which is refused for mainnet hosts).
    */
   public static final URI MAINNET = URI.create("https://icp-api.io");
 
-  private final org.ic4j.agent.Agent agent;
-  private final Principal sender;
-  private final Duration timeout;
+  /** Spec, "Certification": mainnet's root key, DER-wrapped BLS12-381 G2 public key. */
+  static final byte[] MAINNET_ROOT_KEY = HexFormat.of().parseHex(
+      "308182301d060d2b0601040182dc7c0503010201060c2b0601040182dc7c05030201036100814c0e6ec71fab"
+      + "583b08bd81373c255c3c371b2e84863c98a4f1e08b74235d14fb5d9c0cd546d9685f913a0c0b2cc5341583"
+      + "bf4b4392e467db96d65b9bb4cb717112f8472e0d5a4d14505ffd7484b01291091c5f87b98883463f98091a0"
+      + "baaae");
 
-  private HttpAgent(org.ic4j.agent.Agent agent, Principal sender, Duration timeout) {
-    this.agent = agent;
-    this.sender = sender;
+  /** The domains of mainnet's boundary nodes, whose root key is never fetched. */
+  static final List<String> MAINNET_DOMAINS = List.of("ic0.app", "icp0.io", "icp-api.io");
+
+  /**
+   * Spec, "Request expiry": at most 5 minutes ahead of the replica's time; 4 leave a minute for
+   * clocks that differ.
+   */
+  static final Duration INGRESS_EXPIRY = Duration.ofMinutes(4);
+
+  /** How old (or how far ahead) a certificate's time may be by this machine's clock. */
+  static final Duration CERTIFICATE_MAX_AGE = Duration.ofMinutes(5);
+
+  /** Spec, "Authentication": the domain separator of request signatures. */
+  private static final byte[] REQUEST_DOMAIN = RequestId.concat(new byte[] {0x0A},
+      "ic-request".getBytes(StandardCharsets.US_ASCII));
+
+  /** How often the submission of a call is sent again after a transient failure in transit. */
+  private static final int SUBMIT_ATTEMPTS = 4;
+
+  private static final Duration POLL_FIRST = Duration.ofMillis(50);
+  private static final Duration POLL_MAX = Duration.ofSeconds(1);
+
+  private final Transport transport;
+  private final Identity identity;
+  private final Duration timeout;
+  private final Clock clock;
+  private final CertificateCheck certificates;
+  private final byte[] rootKey;
+  private final SecureRandom random = new SecureRandom();
+  private volatile boolean v3Absent;
+
+  private HttpAgent(Transport transport, Identity identity, Duration timeout, Clock clock,
+      CertificateCheck certificates, byte[] rootKey) {
+    this.rootKey = rootKey;
+    this.transport = transport;
+    this.identity = identity;
     this.timeout = timeout;
+    this.clock = clock;
+    this.certificates = certificates;
   }
 
   /**
@@ -91,30 +124,189 @@ public final class HttpAgent implements Agent {
     return new Builder(replicaUrl);
   }
 
+  /**
+   * Reads a PEM identity as dfx writes it; the same as {@link Identity#fromPem}.
+   *
+   * @param pem the PEM file
+   * @return the identity the file holds
+   * @throws IdentityException naming the file (never its content) when it cannot be used
+   */
+  public static Identity readIdentity(Path pem) {
+    return Identity.fromPem(pem);
+  }
+
   @Override
   public Principal sender() {
-    return sender;
+    return identity.sender();
   }
 
   @Override
   public byte[] query(Principal canisterId, String method, byte[] arg, Principal effectiveCanisterId) {
-    return await(method, canisterId, () -> QueryBuilder.create(agent, ic4j(canisterId), method)
-        .effectiveCanisterId(ic4j(effectiveCanisterId)).arg(arg).call());
+    long deadline = deadline();
+    String what = "query " + method + " on " + canisterId;
+    Map<String, Object> content = content("query", canisterId, method, arg);
+    Transport.Response r = transport.post("api/v2/canister/" + effectiveCanisterId.toText()
+        + "/query", envelope(content), deadline, what);
+    if (r.status() != 200) {
+      throw transport.status(r, what);
+    }
+    Map<String, Object> m = cborMap(r.body(), what);
+    Object status = m.get("status");
+    if ("replied".equals(status) && m.get("reply") instanceof Map<?, ?> reply
+        && reply.get("arg") instanceof byte[] bytes) {
+      return bytes;
+    }
+    if ("rejected".equals(status)) {
+      throw reject(m, false, canisterId, method, what);
+    }
+    throw malformed(what, "a query answer with status " + status);
   }
 
   @Override
   public byte[] update(Principal canisterId, String method, byte[] arg, Principal effectiveCanisterId) {
-    int seconds = (int) Math.max(1, timeout.toSeconds());
-    return await(method, canisterId, () -> UpdateBuilder.create(agent, ic4j(canisterId), method)
-        .effectiveCanisterId(ic4j(effectiveCanisterId)).arg(arg)
-        .callAndWait(Waiter.create(seconds, 1)));
+    long deadline = deadline();
+    String what = method + " on " + canisterId;
+    Map<String, Object> content = content("call", canisterId, method, arg);
+    byte[] nonce = new byte[16];
+    random.nextBytes(nonce);
+    content.put("nonce", nonce);
+    byte[] requestId = RequestId.of(content);
+    byte[] envelope = envelope(content);
+    String canister = "api/v3/canister/" + effectiveCanisterId.toText() + "/call";
+    if (!v3Absent) {
+      Transport.Response r = submit(canister, envelope, deadline, what);
+      if (r.status() == 404 || r.status() == 405) {
+        // Spec, "Request: Synchronous call": a replica without /api/v3 answers the v2 way only.
+        v3Absent = true;
+      } else if (r.status() == 200) {
+        Map<String, Object> m = cborMap(r.body(), what);
+        Object status = m.get("status");
+        if ("replied".equals(status) && m.get("certificate") instanceof byte[] certificate) {
+          CertificateCheck.Certified c = certificates.check(certificate, effectiveCanisterId);
+          Optional<byte[]> reply = outcome(c, requestId, canisterId, method, what);
+          if (reply.isPresent()) {
+            return reply.get();
+          }
+          // Certified, but not yet final (received, processing): read it as v2 clients do.
+          return poll(requestId, canisterId, method, effectiveCanisterId, deadline, what);
+        }
+        if ("non_replicated_rejection".equals(status)) {
+          throw reject(m, false, canisterId, method, what);
+        }
+        throw malformed(what, "a v3 call answer with status " + status);
+      } else if (r.status() == 202) {
+        // Spec: the replica stopped waiting for the outcome; it is read from request_status.
+        return poll(requestId, canisterId, method, effectiveCanisterId, deadline, what);
+      } else {
+        throw transport.status(r, what);
+      }
+    }
+    Transport.Response r = submit(canister.replace("api/v3/", "api/v2/"), envelope, deadline,
+        what);
+    if (r.status() == 202) {
+      return poll(requestId, canisterId, method, effectiveCanisterId, deadline, what);
+    }
+    if (r.status() == 200 && r.body().length > 0) {
+      // Spec, "Request: Call": a call refused before it ran is answered with its reject.
+      throw reject(cborMap(r.body(), what), false, canisterId, method, what);
+    }
+    throw transport.status(r, what);
+  }
+
+  /**
+   * POSTs a signed call, sending the same bytes again after a transient failure in transit (a
+   * refused connection, 429, 5xx): the same request id makes that idempotent (spec, "Request
+   * ids": the IC runs a request at most once).
+   */
+  private Transport.Response submit(String path, byte[] envelope, long deadline, String what) {
+    Duration pause = Duration.ofMillis(100);
+    for (int attempt = 1; ; attempt++) {
+      IcException failure;
+      try {
+        Transport.Response r = transport.post(path, envelope, deadline, what);
+        if (r.status() != 429 && r.status() < 500) {
+          return r;
+        }
+        failure = transport.status(r, what);
+      } catch (TransportException e) {
+        if (!e.isTransient()) {
+          throw e;
+        }
+        failure = e;
+      }
+      if (attempt >= SUBMIT_ATTEMPTS || System.nanoTime() + pause.toNanos() >= deadline) {
+        throw failure;
+      }
+      sleep(pause, what);
+      pause = pause.multipliedBy(2);
+    }
+  }
+
+  /** Reads {@code request_status/<id>} with backoff until the outcome is known or the deadline. */
+  private byte[] poll(byte[] requestId, Principal canisterId, String method, Principal effective,
+      long deadline, String what) {
+    Duration pause = POLL_FIRST;
+    List<List<byte[]>> paths = List.of(List.of(bytes("request_status"), requestId));
+    while (true) {
+      try {
+        Optional<byte[]> reply = outcome(readState(effective, paths, deadline, what), requestId,
+            canisterId, method, what);
+        if (reply.isPresent()) {
+          return reply.get();
+        }
+      } catch (TransportException e) {
+        if (!e.isTransient()) {
+          throw e;
+        }
+        // A read_state may be repeated freely; the next round asks again.
+      }
+      if (System.nanoTime() + pause.toNanos() >= deadline) {
+        throw new IcTimeoutException("timeout: no outcome of " + what + " from "
+            + transport.host() + " before the call's deadline (" + timeout.toSeconds() + " s);"
+            + " it may still execute: check its effect before repeating it", null);
+      }
+      sleep(pause, what);
+      pause = pause.multipliedBy(2).compareTo(POLL_MAX) > 0 ? POLL_MAX : pause.multipliedBy(2);
+    }
+  }
+
+  /**
+   * Spec, "Request status": the reply of a {@code replied} request, a thrown reject for a
+   * {@code rejected} one; empty while it is unknown, received or processing.
+   */
+  private Optional<byte[]> outcome(CertificateCheck.Certified c, byte[] id, Principal canisterId,
+      String method, String what) {
+    byte[] rs = bytes("request_status");
+    Optional<byte[]> status = c.lookup(List.of(rs, id, bytes("status")));
+    if (status.isEmpty()) {
+      return Optional.empty();
+    }
+    String s = new String(status.get(), StandardCharsets.UTF_8);
+    switch (s) {
+      case "replied":
+        return Optional.of(c.lookup(List.of(rs, id, bytes("reply")))
+            .orElseThrow(() -> malformed(what, "a replied request_status without its reply")));
+      case "rejected": {
+        long code = c.lookup(List.of(rs, id, bytes("reject_code")))
+            .map(HttpAgent::leb128).orElseThrow(() -> malformed(what, "a reject without its code"));
+        String message = c.lookup(List.of(rs, id, bytes("reject_message")))
+            .map(b -> new String(b, StandardCharsets.UTF_8)).orElse("");
+        String errorCode = c.lookup(List.of(rs, id, bytes("error_code")))
+            .map(b -> new String(b, StandardCharsets.UTF_8)).orElse(null);
+        throw rejectOf(code, message, errorCode, true, canisterId, method);
+      }
+      case "done":
+        throw new TransportException(what + ": the replica no longer holds the outcome (request"
+            + " status done, its reply pruned); check the call's effect", false, null);
+      default:
+        return Optional.empty(); // received, processing
+    }
   }
 
   /** Reads {@code /canister/<id>/module_hash} from the certified state tree. */
   @Override
   public Optional<Sha256> moduleHash(Principal canisterId) {
-    return readState(canisterId, "module_hash".getBytes(StandardCharsets.US_ASCII))
-        .map(Sha256::fromBytes);
+    return canisterState(canisterId, bytes("module_hash")).map(Sha256::fromBytes);
   }
 
   /**
@@ -125,228 +317,181 @@ public final class HttpAgent implements Agent {
   @Override
   public Optional<byte[]> metadata(Principal canisterId, String name) {
     Objects.requireNonNull(name, "name");
-    return readState(canisterId, "metadata".getBytes(StandardCharsets.US_ASCII),
-        name.getBytes(StandardCharsets.UTF_8));
+    return canisterState(canisterId, bytes("metadata"), name.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private Optional<byte[]> canisterState(Principal canisterId, byte[]... labels) {
+    List<byte[]> path = new ArrayList<>();
+    path.add(bytes("canister"));
+    path.add(canisterId.toBytes());
+    path.addAll(List.of(labels));
+    String what = "read_state of " + new String(labels[labels.length - 1], StandardCharsets.UTF_8)
+        + " on " + canisterId;
+    return readState(canisterId, List.of(path), deadline(), what).lookup(path);
+  }
+
+  /** Spec, "Request: Read state": the verified certificate of {@code paths}. */
+  private CertificateCheck.Certified readState(Principal effective, List<List<byte[]>> paths,
+      long deadline, String what) {
+    Map<String, Object> content = new LinkedHashMap<>();
+    content.put("request_type", "read_state");
+    content.put("paths", paths);
+    content.put("sender", identity.sender().toBytes());
+    content.put("ingress_expiry", ingressExpiry());
+    Transport.Response r = transport.post("api/v2/canister/" + effective.toText()
+        + "/read_state", envelope(content), deadline, what);
+    if (r.status() != 200) {
+      throw transport.status(r, what);
+    }
+    Map<String, Object> m = cborMap(r.body(), what);
+    if (!(m.get("certificate") instanceof byte[] certificate)) {
+      throw malformed(what, "a read_state answer without a certificate");
+    }
+    return certificates.check(certificate, effective);
+  }
+
+  // ---- envelopes (spec, "Envelope" and "Authentication") ----
+
+  private Map<String, Object> content(String type, Principal canisterId, String method,
+      byte[] arg) {
+    Map<String, Object> content = new LinkedHashMap<>();
+    content.put("request_type", type);
+    content.put("canister_id", canisterId.toBytes());
+    content.put("method_name", Objects.requireNonNull(method, "method"));
+    content.put("arg", Objects.requireNonNull(arg, "arg"));
+    content.put("sender", identity.sender().toBytes());
+    content.put("ingress_expiry", ingressExpiry());
+    return content;
+  }
+
+  /** Spec, "Request expiry": nanoseconds since the epoch. */
+  private long ingressExpiry() {
+    Instant at = clock.instant().plus(INGRESS_EXPIRY);
+    return at.getEpochSecond() * 1_000_000_000L + at.getNano();
   }
 
   /**
-   * The value at {@code /canister/<id>/<labels...>} of a certified {@code read_state}, checked
-   * against the root key by ic4j; empty when the certificate does not hold it (absent).
+   * The CBOR envelope {@code {content, sender_pubkey, sender_sig}}; the signature is over {@code
+   * "\x0Aic-request" ++ request_id}. The anonymous sender sends the content alone.
    */
-  private Optional<byte[]> readState(Principal canisterId, byte[]... labels) {
-    byte[] id = canisterId.toBytes();
-    List<byte[]> path = new java.util.ArrayList<>();
-    path.add("canister".getBytes(StandardCharsets.US_ASCII));
-    path.add(id);
-    path.addAll(List.of(labels));
-    List<List<byte[]>> paths = List.of(path);
-    Certificate certificate = await("read_state", canisterId,
-        () -> agent.readStateRaw(ic4j(canisterId), paths, java.util.Map.of())
-            .thenApply(r -> r.certificate));
-    List<Label> lookup = new java.util.ArrayList<>();
-    for (byte[] label : path) {
-      lookup.add(new Label(label));
+  private byte[] envelope(Map<String, Object> content) {
+    Map<String, Object> env = new LinkedHashMap<>();
+    env.put("content", content);
+    byte[] key = identity.publicKeyDer();
+    if (key != null) {
+      env.put("sender_pubkey", key);
+      env.put("sender_sig", identity.sign(RequestId.concat(REQUEST_DOMAIN,
+          RequestId.of(content))));
     }
-    LookupResult r = certificate.tree.lookupPath(lookup);
-    if (r.status == LookupResult.LookupResultStatus.FOUND && r.value != null) {
-      return Optional.of(r.value);
-    }
-    return Optional.empty();
+    return Cbor.encode(env);
   }
 
-  private <T> T await(String method, Principal canisterId, CallSupplier<T> call) {
+  // ---- answers ----
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> cborMap(byte[] body, String what) {
+    Object decoded;
     try {
-      return call.start().get();
+      decoded = Cbor.decode(body);
+    } catch (Cbor.CborException e) {
+      throw new TransportException("the answer to " + what + " is not CBOR: " + e.getMessage(),
+          false, e);
+    }
+    if (!(decoded instanceof Map<?, ?> m)) {
+      throw malformed(what, "an answer that is not a CBOR map");
+    }
+    return (Map<String, Object>) m;
+  }
+
+  private static TransportException malformed(String what, String detail) {
+    return new TransportException("the replica answered " + what + " with " + detail
+        + " (spec, \"HTTPS Interface\"); it does not speak the IC interface as this agent does",
+        false, null);
+  }
+
+  /** A reject read from an answer's {@code reject_code}, {@code reject_message}, {@code error_code}. */
+  private static HttpRejectException reject(Map<String, Object> m, boolean certified,
+      Principal canisterId, String method, String what) {
+    if (!(m.get("reject_code") instanceof Long code)) {
+      throw malformed(what, "a reject without a numeric reject_code");
+    }
+    String message = m.get("reject_message") instanceof String s ? s : "";
+    String errorCode = m.get("error_code") instanceof String s ? s : null;
+    return rejectOf(code, message, errorCode, certified, canisterId, method);
+  }
+
+  private static HttpRejectException rejectOf(long code, String message,
+      @Nullable String errorCode, boolean certified, Principal canisterId, String method) {
+    RejectCode rc = code > 0 && code < 1000 ? RejectCode.of((int) code) : RejectCode.SYS_FATAL;
+    return new HttpRejectException(rc, message,
+        errorCode == null || errorCode.isEmpty() ? null : errorCode, certified, canisterId,
+        method);
+  }
+
+  /** An unsigned LEB128 natural that fits a long (spec, "Certified state tree"). */
+  private static long leb128(byte[] b) {
+    long v = 0;
+    for (int i = 0; i < b.length && i < 9; i++) {
+      v |= (long) (b[i] & 0x7f) << (7 * i);
+      if ((b[i] & 0x80) == 0) {
+        return v;
+      }
+    }
+    throw new IntegrityException("a certified number is not a LEB128 natural of 63 bits");
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private long deadline() {
+    return System.nanoTime() + timeout.toNanos();
+  }
+
+  private static void sleep(Duration pause, String what) {
+    try {
+      Thread.sleep(pause.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IcException("interrupted while waiting for " + method + " on " + canisterId, e);
-    } catch (ExecutionException e) {
-      throw translate(e.getCause() == null ? e : e.getCause(), method, canisterId);
-    } catch (AgentError e) {
-      throw translate(e, method, canisterId);
+      throw Transport.interrupted(what, e);
     }
   }
 
-  /** Maps ic4j's failures onto ours. Package-private for tests. */
-  static IcException translate(Throwable failure, String method, Principal canisterId) {
-    // Our transport's own verdict may sit anywhere in ic4j's wrapping; it is the most precise.
-    for (Throwable c = failure; c != null; c = c.getCause()) {
-      if (c instanceof IcException ic) {
-        return ic;
-      }
-      if (c.getCause() == c) {
-        break;
+  static boolean isMainnet(URI url) {
+    String host = url.getHost() == null ? "" : url.getHost().toLowerCase(Locale.ROOT);
+    for (String d : MAINNET_DOMAINS) {
+      if (host.equals(d) || host.endsWith("." + d)) {
+        return true;
       }
     }
-    Throwable t = failure;
-    while ((t instanceof java.util.concurrent.CompletionException
-        || t instanceof ExecutionException) && t.getCause() != null) {
-      t = t.getCause();
-    }
-    if (t instanceof AgentError a) {
-      String message = String.valueOf(a.getMessage());
-      switch (a.getCode()) {
-        case REPLICA_ERROR: {
-          Matcher m = REPLICA_ERROR.matcher(message);
-          RejectCode code = RejectCode.SYS_FATAL;
-          String text = message;
-          if (m.find()) {
-            code = rejectCode(m.group(1));
-            text = m.group(2);
-          }
-          Matcher ec = ERROR_CODE.matcher(text);
-          return new CanisterRejectException(code, text, ec.find() ? ec.group(1) : null,
-              canisterId, method);
-        }
-        case TIMEOUT_WAITING_FOR_RESPONSE:
-          return new IcTimeoutException("no answer to " + method + " on " + canisterId
-              + " in time; it may still execute: check its effect before repeating it", a);
-        case TRANSPORT_ERROR:
-        case HTTP_ERROR:
-          return new TransportException(method + " on " + canisterId + ": " + message, true, a);
-        default:
-          return new TransportException(method + " on " + canisterId + ": " + message, false, a);
-      }
-    }
-    return new TransportException(method + " on " + canisterId + ": " + t, false, t);
+    return false;
   }
 
-  /** A reject code as ic4j prints it: a number, or its (package-private) enum's name for queries. */
-  private static RejectCode rejectCode(String printed) {
-    switch (printed) {
-      case "SysFatal":
-        return RejectCode.SYS_FATAL;
-      case "SysTransient":
-        return RejectCode.SYS_TRANSIENT;
-      case "DestinationInvalid":
-        return RejectCode.DESTINATION_INVALID;
-      case "CanisterReject":
-        return RejectCode.CANISTER_REJECT;
-      case "CanisterError":
-        return RejectCode.CANISTER_ERROR;
-      default:
-        return printed.chars().allMatch(Character::isDigit) && printed.length() < 9
-            ? RejectCode.of(Integer.parseInt(printed))
-            : RejectCode.SYS_FATAL;
-    }
+  /** The root key certificates are checked with (tests). */
+  byte[] rootKey() {
+    return rootKey.clone();
   }
 
-  private static org.ic4j.types.Principal ic4j(Principal p) {
-    return org.ic4j.types.Principal.from(p.toBytes());
+  /** Whether updates go to {@code /api/v3} (false once the replica answered it 404 or 405). */
+  boolean usesV3() {
+    return !v3Absent;
   }
 
-  @FunctionalInterface
-  private interface CallSupplier<T> {
-    CompletableFuture<T> start();
-  }
-
-  /**
-   * Reads a PEM identity as dfx writes it: Ed25519 ({@code BEGIN PRIVATE KEY}, PKCS#8) or
-   * secp256k1 ({@code BEGIN EC PRIVATE KEY}).
-   *
-   * @param pem the PEM file
-   * @return the identity the file holds
-   * @throws IdentityException naming the file (never its content) when it cannot be read or holds
-   *     neither
-   */
-  public static Identity readIdentity(Path pem) {
-    String text;
-    try {
-      text = Files.readString(pem, StandardCharsets.US_ASCII);
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw new IdentityException(pem, "no identity file at " + pem
-          + ": export one with `dfx identity export <name>` or give the path of identity.pem", e);
-    } catch (IOException e) {
-      throw new IdentityException(pem, "cannot read the identity file " + pem + ": " + e, e);
-    }
-    try {
-      if (text.contains("BEGIN EC PRIVATE KEY")) {
-        return Secp256k1Identity.fromKeyPair(secp256k1KeyPair(text));
-      }
-      if (text.contains("BEGIN PRIVATE KEY")) {
-        return BasicIdentity.fromKeyPair(ed25519KeyPair(text));
-      }
-    } catch (RuntimeException | AgentError | org.ic4j.agent.identity.PemError e) {
-      // (ic4j's PemError extends java.lang.Error, yet it only means "not a key we can read".)
-      // The cause is dropped on purpose: parser messages may quote key material.
-      throw new IdentityException(pem, "cannot read the identity in " + pem
-          + ": not an Ed25519 or secp256k1 private key in PEM form (" + e.getClass().getSimpleName()
-          + ")", null);
-    }
-    throw new IdentityException(pem, "cannot read the identity in " + pem + ": expected a PEM"
-        + " private key (BEGIN PRIVATE KEY for Ed25519, BEGIN EC PRIVATE KEY for secp256k1)",
-        null);
-  }
-
-  private static Reader reader(String text) {
-    return new StringReader(text);
-  }
-
-  /**
-   * The secp256k1 key pair of a SEC1 PEM ({@code BEGIN EC PRIVATE KEY}). dfx writes an
-   * {@code EC PARAMETERS} block first, which ic4j's own reader takes for the key and fails on; it
-   * is skipped here.
-   */
-  private static java.security.KeyPair secp256k1KeyPair(String pem) {
-    try (org.bouncycastle.openssl.PEMParser parser = new org.bouncycastle.openssl.PEMParser(
-        reader(pem))) {
-      for (Object o = parser.readObject(); o != null; o = parser.readObject()) {
-        if (o instanceof org.bouncycastle.openssl.PEMKeyPair kp) {
-          org.bouncycastle.asn1.ASN1Encodable curve =
-              kp.getPrivateKeyInfo().getPrivateKeyAlgorithm().getParameters();
-          if (!org.bouncycastle.asn1.sec.SECObjectIdentifiers.secp256k1.equals(curve)) {
-            throw new IllegalArgumentException("an EC key on another curve than secp256k1");
-          }
-          return new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter()
-              .setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider())
-              .getKeyPair(kp);
-        }
-      }
-      throw new IllegalArgumentException("no EC private key");
-    } catch (IOException e) {
-      throw new IllegalArgumentException("not a readable secp256k1 key", null);
-    }
-  }
-
-  /**
-   * The Ed25519 key pair of a PKCS#8 PEM. ic4j's own reader needs the optional public key inside
-   * the PKCS#8 structure (dfx writes it; OpenSSL and the JDK do not), so the public key is
-   * derived from the private one here.
-   */
-  private static java.security.KeyPair ed25519KeyPair(String pem) {
-    try (org.bouncycastle.openssl.PEMParser parser = new org.bouncycastle.openssl.PEMParser(
-        reader(pem))) {
-      Object o = parser.readObject();
-      if (!(o instanceof org.bouncycastle.asn1.pkcs.PrivateKeyInfo info)
-          || !info.getPrivateKeyAlgorithm().getAlgorithm()
-              .equals(org.bouncycastle.asn1.edec.EdECObjectIdentifiers.id_Ed25519)) {
-        throw new IllegalArgumentException("not an Ed25519 PKCS#8 key");
-      }
-      byte[] seed = org.bouncycastle.asn1.ASN1OctetString.getInstance(info.parsePrivateKey())
-          .getOctets();
-      byte[] publicKey = new org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters(seed, 0)
-          .generatePublicKey().getEncoded();
-      org.bouncycastle.asn1.x509.SubjectPublicKeyInfo spki =
-          new org.bouncycastle.asn1.x509.SubjectPublicKeyInfo(
-              new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
-                  org.bouncycastle.asn1.edec.EdECObjectIdentifiers.id_Ed25519), publicKey);
-      java.security.KeyFactory kf = java.security.KeyFactory.getInstance("Ed25519");
-      return new java.security.KeyPair(
-          kf.generatePublic(new java.security.spec.X509EncodedKeySpec(spki.getEncoded())),
-          kf.generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(info.getEncoded())));
-    } catch (IOException | java.security.GeneralSecurityException e) {
-      throw new IllegalArgumentException("not a readable Ed25519 key", null);
-    }
+  @Override
+  public String toString() {
+    return "HttpAgent at " + transport.base() + " as " + identity.sender();
   }
 
   /** Configures an {@link HttpAgent}. */
   public static final class Builder {
     private final URI replicaUrl;
-    private Identity identity = new AnonymousIdentity();
+    private Identity identity = Identity.anonymous();
     private boolean fetchRootKey;
+    private byte @Nullable [] rootKey;
     private @Nullable HttpClient httpClient;
-    private @Nullable ReplicaTransport transport;
     private Duration timeout = Duration.ofMinutes(5);
+    private Clock clock = Clock.systemUTC();
+    private @Nullable CertificateCheck certificateCheck;
 
     private Builder(URI replicaUrl) {
       this.replicaUrl = Objects.requireNonNull(replicaUrl, "replicaUrl");
@@ -355,7 +500,7 @@ public final class HttpAgent implements Agent {
     /**
      * Signs as this identity; anonymous by default.
      *
-     * @param identity the identity to sign with
+     * @param identity the identity to sign with, such as {@link Identity#dfx}{@code ("default")}
      * @return this builder
      */
     public Builder identity(Identity identity) {
@@ -364,20 +509,22 @@ public final class HttpAgent implements Agent {
     }
 
     /**
-     * Signs as the identity in this PEM file (see {@link HttpAgent#readIdentity}).
+     * Signs as the identity in this PEM file (see {@link Identity#fromPem}).
      *
      * @param pemFile a PEM file as dfx writes it
      * @return this builder
-     * @throws IdentityException when the file is missing, unreadable or holds no usable key
+     * @throws IdentityException when the file is missing, unreadable, encrypted or holds no usable
+     *     key
      */
     public Builder identity(Path pemFile) {
-      return identity(readIdentity(pemFile));
+      return identity(Identity.fromPem(pemFile));
     }
 
     /**
-     * Fetches the replica's root key at build time: needed for a local replica, whose key is not
-     * mainnet's. <b>Warning:</b> never do this against mainnet: a man in the middle could hand you
-     * his key.
+     * Fetches the replica's root key from {@code /api/v2/status} at build time: for a local
+     * replica, whose key is not mainnet's. Refused for a mainnet host ({@code ic0.app}, {@code
+     * icp0.io}, {@code icp-api.io}): a man in the middle could hand over his own key, and
+     * mainnet's is built in.
      *
      * @param fetchRootKey true to fetch the root key (a local replica only); false by default
      * @return this builder
@@ -388,7 +535,19 @@ public final class HttpAgent implements Agent {
     }
 
     /**
-     * The JDK HTTP client to use; a default one otherwise.
+     * The root key certificates are verified with, as the replica prints it (such as the
+     * embedded replica's {@code rootKey()}); mainnet's by default.
+     *
+     * @param derKey the DER-wrapped BLS12-381 public key
+     * @return this builder
+     */
+    public Builder rootKey(byte[] derKey) {
+      this.rootKey = Objects.requireNonNull(derKey, "derKey").clone();
+      return this;
+    }
+
+    /**
+     * The JDK HTTP client to use; a default one (30 s connect timeout) otherwise.
      *
      * @param httpClient the client, with its proxy, TLS and executor settings
      * @return this builder
@@ -399,24 +558,28 @@ public final class HttpAgent implements Agent {
     }
 
     /**
-     * A complete ic4j transport (for tests or another HTTP stack); overrides the client.
+     * The deadline of each call, polling for an update's outcome included; 5 minutes by default.
      *
-     * @param transport the transport every call goes through
-     * @return this builder
-     */
-    public Builder transport(ReplicaTransport transport) {
-      this.transport = Objects.requireNonNull(transport, "transport");
-      return this;
-    }
-
-    /**
-     * How long an update may take, and the HTTP request timeout; 5 minutes by default.
-     *
-     * @param timeout how long to wait
+     * @param timeout how long a call may take
      * @return this builder
      */
     public Builder timeout(Duration timeout) {
-      this.timeout = Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("the timeout must be positive: " + timeout);
+      }
+      this.timeout = timeout;
+      return this;
+    }
+
+    /** The clock for ingress_expiry and certificate times (tests). */
+    Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Another certificate check than the root key's (tests). */
+    Builder certificateCheck(CertificateCheck check) {
+      this.certificateCheck = Objects.requireNonNull(check, "check");
       return this;
     }
 
@@ -424,23 +587,46 @@ public final class HttpAgent implements Agent {
      * Builds the agent, fetching the root key first when {@link #fetchRootKey} asked for it.
      *
      * @return the agent
-     * @throws IcException when the root key was to be fetched and the replica did not give it
+     * @throws IcException when the root key was to be fetched from a mainnet host (refused), or
+     *     the replica did not give it (a {@link TransportException} naming why)
      */
     public HttpAgent build() {
-      ReplicaTransport t = transport != null ? transport : new JdkHttpTransport(
-          httpClient != null ? httpClient : HttpClient.newBuilder()
-              .connectTimeout(Duration.ofSeconds(30)).build(), replicaUrl, timeout);
-      org.ic4j.agent.Agent agent = new AgentBuilder().transport(t).identity(identity).build();
-      Principal sender = Principal.fromBytes(identity.sender().getValue());
-      HttpAgent result = new HttpAgent(agent, sender, timeout);
-      if (fetchRootKey) {
+      if (fetchRootKey && isMainnet(replicaUrl)) {
+        throw new IcException("refused to fetch the root key from " + replicaUrl.getHost()
+            + ", a mainnet host: a man in the middle could hand over his own key. Mainnet's root"
+            + " key is built in: drop fetchRootKey(true)");
+      }
+      HttpClient client = httpClient != null ? httpClient
+          : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
+      Transport transport = new Transport(client, replicaUrl);
+      byte[] key = rootKey != null ? rootKey : MAINNET_ROOT_KEY;
+      if (fetchRootKey && rootKey == null) {
+        key = fetchRootKey(transport, System.nanoTime() + timeout.toNanos());
+      }
+      CertificateCheck check = certificateCheck;
+      if (check == null) {
         try {
-          agent.fetchRootKey();
-        } catch (AgentError e) {
-          throw translate(e, "status", Principal.MANAGEMENT_CANISTER);
+          check = new CertificateVerifier(key, clock, CERTIFICATE_MAX_AGE);
+        } catch (org.icupgrade.protocol.Bls12381.BlsException e) {
+          throw new IcException("the root key " + (fetchRootKey && rootKey == null
+              ? "that " + replicaUrl + " announced" : "given") + " is unusable: "
+              + e.getMessage(), e);
         }
       }
-      return result;
+      return new HttpAgent(transport, identity, timeout, clock, check, key);
+    }
+
+    /** Spec, "Overview of canister calling": the {@code root_key} of {@code /api/v2/status}. */
+    private static byte[] fetchRootKey(Transport transport, long deadline) {
+      String what = "the root key (GET /api/v2/status)";
+      Transport.Response r = transport.get("api/v2/status", deadline, what);
+      if (r.status() != 200) {
+        throw transport.status(r, what);
+      }
+      if (!(cborMap(r.body(), what).get("root_key") instanceof byte[] key)) {
+        throw malformed(what, "a status without root_key");
+      }
+      return key;
     }
   }
 }

@@ -3,7 +3,6 @@ package org.icupgrade.http;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,12 +25,11 @@ import java.util.Arrays;
 import java.util.Base64;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.ic4j.agent.AgentError;
-import org.ic4j.agent.identity.Identity;
-import org.icupgrade.core.CanisterRejectException;
+import org.icupgrade.core.IcTimeoutException;
 import org.icupgrade.core.IcException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.RejectCode;
+import org.icupgrade.protocol.Cbor;
 import org.icupgrade.core.TransportException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -151,54 +149,6 @@ class HttpAgentTest {
     assertFalse(e.getMessage().contains("hunter2"));
   }
 
-  @Test
-  void translate_replicaReject_becomesCanisterRejectWithCodes() {
-    AgentError e = AgentError.create(AgentError.AgentErrorCode.REPLICA_ERROR, 5,
-        "Error from Canister rrkah-fqaaa-aaaaa-aaaaq-cai: Canister called `ic0.trap` (IC0503)");
-    IcException t = HttpAgent.translate(e, "greet", CANISTER);
-    CanisterRejectException r = assertInstanceOf(CanisterRejectException.class, t);
-    assertEquals(RejectCode.CANISTER_ERROR, r.rejectCode());
-    assertEquals("IC0503", r.errorCode().orElseThrow());
-    assertTrue(r.rejectMessage().contains("ic0.trap"));
-    assertFalse(r.isTransient());
-  }
-
-  /** ic4j formats a query's reject code with its enum's name, not the number. */
-  @Test
-  void translate_queryRejectWithEnumName_becomesCanisterRejectWithCode() {
-    AgentError e = AgentError.create(AgentError.AgentErrorCode.REPLICA_ERROR,
-        "CanisterReject", "no such method"); // the name ic4j's (package-private) enum prints
-    CanisterRejectException r =
-        assertInstanceOf(CanisterRejectException.class, HttpAgent.translate(e, "greet", CANISTER));
-    assertEquals(RejectCode.CANISTER_REJECT, r.rejectCode());
-    assertEquals("no such method", r.rejectMessage());
-  }
-
-  @Test
-  void translate_transientReject_isTransient() {
-    AgentError e = AgentError.create(AgentError.AgentErrorCode.REPLICA_ERROR, 2,
-        "canister queue full");
-    CanisterRejectException r =
-        assertInstanceOf(CanisterRejectException.class, HttpAgent.translate(e, "greet", CANISTER));
-    assertEquals(RejectCode.SYS_TRANSIENT, r.rejectCode());
-    assertTrue(r.isTransient());
-  }
-
-  @Test
-  void translate_timeout_becomesIcTimeout() {
-    AgentError e = AgentError.create(AgentError.AgentErrorCode.TIMEOUT_WAITING_FOR_RESPONSE);
-    assertInstanceOf(org.icupgrade.core.IcTimeoutException.class,
-        HttpAgent.translate(e, "install_code", CANISTER));
-  }
-
-  @Test
-  void translate_certificateFailure_notRetryable() {
-    AgentError e = AgentError.create(AgentError.AgentErrorCode.CERTIFICATE_VERIFICATION_FAILED);
-    TransportException t = assertInstanceOf(TransportException.class,
-        HttpAgent.translate(e, "read_state", CANISTER));
-    assertFalse(t.isTransient());
-  }
-
   /** A local server answering every request under {@code path} with {@code status}. */
   static HttpServer answering(String path, int status, String text) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -305,5 +255,177 @@ class HttpAgentTest {
         () -> HttpAgent.builder(URI.create("http://127.0.0.1:4943")).identity(missing));
     assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
     assertEquals(missing, e.file());
+  }
+
+  /** A query's reject is typed from the answer's numeric fields, not from any text. */
+  @Test
+  void query_rejectedAnswer_typedFromTheWireFields() throws IOException {
+    java.util.Map<String, Object> answer = new java.util.LinkedHashMap<>();
+    answer.put("status", "rejected");
+    answer.put("reject_code", 3L);
+    answer.put("reject_message", "code 5, message: \"IC0503 looks like a trap\"");
+    answer.put("error_code", "IC0301");
+    byte[] body = Cbor.encode(answer);
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/api/v2/canister/", ex -> {
+      ex.getRequestBody().readAllBytes();
+      ex.sendResponseHeaders(200, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+    });
+    server.start();
+    try {
+      URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+      HttpAgent agent = HttpAgent.builder(url).timeout(Duration.ofSeconds(5)).build();
+      HttpRejectException e = assertThrows(HttpRejectException.class,
+          () -> agent.query(CANISTER, "greet", new byte[] {'D', 'I', 'D', 'L', 0, 0}));
+      assertEquals(RejectCode.DESTINATION_INVALID, e.rejectCode());
+      assertEquals("IC0301", e.errorCode().orElseThrow());
+      assertEquals("code 5, message: \"IC0503 looks like a trap\"", e.rejectMessage());
+      assertFalse(e.certified());
+      assertEquals(CANISTER, e.canisterId().orElseThrow());
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
+  void query_answerNotCbor_nonRetryableTransportErrorSayingSo() throws IOException {
+    HttpServer server = answering("/api/v2/canister/", 200, "<html>a proxy page</html>");
+    try {
+      URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+      HttpAgent agent = HttpAgent.builder(url).timeout(Duration.ofSeconds(5)).build();
+      TransportException e = assertThrows(TransportException.class,
+          () -> agent.query(CANISTER, "greet", new byte[] {'D', 'I', 'D', 'L', 0, 0}));
+      assertFalse(e.isTransient());
+      assertTrue(e.getMessage().contains("not CBOR"), e.getMessage());
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
+  void query_unknownHost_namedAsSuch() {
+    HttpAgent agent = HttpAgent.builder(URI.create("http://no-such-replica.invalid:4943"))
+        .timeout(Duration.ofSeconds(10)).build();
+    TransportException e = assertThrows(TransportException.class,
+        () -> agent.query(CANISTER, "greet", new byte[] {'D', 'I', 'D', 'L', 0, 0}));
+    assertTrue(e.getMessage().contains("unknown host no-such-replica.invalid"), e.getMessage());
+    assertFalse(e.isTransient());
+  }
+
+  @Test
+  void query_nothingListening_namedConnectionRefused() throws IOException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    HttpAgent agent = HttpAgent.builder(URI.create("http://127.0.0.1:" + port))
+        .timeout(Duration.ofSeconds(5)).build();
+    TransportException e = assertThrows(TransportException.class,
+        () -> agent.query(CANISTER, "greet", new byte[] {'D', 'I', 'D', 'L', 0, 0}));
+    assertTrue(e.getMessage().contains("connection refused by 127.0.0.1:" + port),
+        e.getMessage());
+    assertTrue(e.isTransient());
+  }
+
+  /** https:// to a server speaking plain HTTP fails the TLS handshake. */
+  @Test
+  void query_httpsToPlainHttpServer_namedTlsFailure() throws Exception {
+    try (ServerSocket plain = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Thread answer = new Thread(() -> {
+        try (java.net.Socket s = plain.accept()) {
+          s.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
+              .getBytes(StandardCharsets.US_ASCII));
+          s.getOutputStream().flush();
+          s.getInputStream().read();
+        } catch (IOException e) {
+          // the client hung up
+        }
+      });
+      answer.setDaemon(true);
+      answer.start();
+      URI url = URI.create("https://127.0.0.1:" + plain.getLocalPort());
+      HttpAgent agent = HttpAgent.builder(url).timeout(Duration.ofSeconds(5)).build();
+      TransportException e = assertThrows(TransportException.class,
+          () -> agent.query(CANISTER, "greet", new byte[] {'D', 'I', 'D', 'L', 0, 0}));
+      assertTrue(e.getMessage().startsWith("TLS failure talking to 127.0.0.1"), e.getMessage());
+      assertFalse(e.isTransient());
+    }
+  }
+
+  @Test
+  void query_serverSilentPastTheDeadline_namedTimeout() throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    server.createContext("/", ex -> {
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      ex.close();
+    });
+    server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+    server.start();
+    try {
+      URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+      HttpAgent agent = HttpAgent.builder(url).timeout(Duration.ofMillis(300)).build();
+      IcTimeoutException e = assertThrows(IcTimeoutException.class,
+          () -> agent.query(CANISTER, "greet", new byte[] {'D', 'I', 'D', 'L', 0, 0}));
+      assertTrue(e.getMessage().startsWith("timeout: no answer from 127.0.0.1"), e.getMessage());
+    } finally {
+      release.countDown();
+      server.stop(0);
+    }
+  }
+
+  @Test
+  void build_fetchRootKeyFromMainnetHost_refusedWithoutAsking() {
+    for (String host : new String[] {"https://icp-api.io", "https://icp0.io",
+        "https://xyz.raw.ic0.app"}) {
+      IcException e = assertThrows(IcException.class,
+          () -> HttpAgent.builder(URI.create(host)).fetchRootKey(true).build());
+      assertTrue(e.getMessage().contains("mainnet host"), e.getMessage());
+    }
+  }
+
+  @Test
+  void readIdentity_encryptedPem_saysHowToExportAPlaintextOne(@TempDir Path dir)
+      throws IOException {
+    Path file = dir.resolve("identity.pem");
+    Files.writeString(file, "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBvTBXBgkqhkiG9w0BBQ0w\n"
+        + "-----END ENCRYPTED PRIVATE KEY-----\n");
+    IdentityException e =
+        assertThrows(IdentityException.class, () -> HttpAgent.readIdentity(file));
+    assertTrue(e.getMessage().contains("encrypted"), e.getMessage());
+    assertTrue(e.getMessage().contains("dfx identity export"), e.getMessage());
+    assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+  }
+
+  @Test
+  void dfxIdentity_byName_readsIdentityPemUnderTheDfxConfig(@TempDir Path home)
+      throws Exception {
+    KeyPair kp = secp256k1();
+    Path dir = Files.createDirectories(home.resolve(".config/dfx/identity/alice"));
+    Files.writeString(dir.resolve("identity.pem"), sec1Pem(kp).toString());
+    assertEquals(selfAuthenticating(kp.getPublic().getEncoded()),
+        Identity.dfx(home, "alice").sender());
+  }
+
+  @Test
+  void dfxIdentity_encrypted_saysHowToExportIt(@TempDir Path home) throws IOException {
+    Path dir = Files.createDirectories(home.resolve(".config/dfx/identity/bob"));
+    Files.write(dir.resolve("identity.pem.encrypted"), new byte[] {1, 2, 3});
+    IdentityException e = assertThrows(IdentityException.class, () -> Identity.dfx(home, "bob"));
+    assertTrue(e.getMessage().contains("dfx identity export bob"), e.getMessage());
+  }
+
+  @Test
+  void dfxIdentity_unknownName_namesThePathLookedAt(@TempDir Path home) {
+    IdentityException e =
+        assertThrows(IdentityException.class, () -> Identity.dfx(home, "carol"));
+    assertTrue(e.getMessage().contains(
+        home.resolve(".config/dfx/identity/carol/identity.pem").toString()), e.getMessage());
   }
 }

@@ -71,6 +71,7 @@ public final class ReplicaHttpServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final Map<String, CompletableFuture<Status>> requests = new ConcurrentHashMap<>();
+  private volatile boolean serveV3 = true;
 
   /** The outcome of a call, as {@code request_status/<id>} certifies it. */
   private record Status(
@@ -136,6 +137,19 @@ public final class ReplicaHttpServer implements AutoCloseable {
     return replica.rootKey();
   }
 
+  /**
+   * Whether {@code /api/v3/canister/<id>/call} is served (it is by default). Off, it answers 404
+   * as a replica from before the synchronous call does, so clients fall back to {@code
+   * /api/v2/.../call} and {@code read_state} polling (spec, "Request: Synchronous call").
+   *
+   * @param serve false to answer v3 calls with 404
+   * @return this server
+   */
+  public ReplicaHttpServer serveV3(boolean serve) {
+    this.serveV3 = serve;
+    return this;
+  }
+
   /** Stops serving and frees the port. */
   @Override
   public void close() {
@@ -192,7 +206,14 @@ public final class ReplicaHttpServer implements AutoCloseable {
             answer = new byte[0];
             code = 202;
           }
-          case "v3/call" -> answer = callSync(Envelopes.check(decoded, "call", now), effective);
+          case "v3/call" -> {
+            if (!serveV3) {
+              send(ex, 404, "text/plain", bytes("no endpoint " + ex.getRequestURI().getPath()
+                  + " (this replica serves /api/v2/canister/<id>/call only)"));
+              return;
+            }
+            answer = callSync(Envelopes.check(decoded, "call", now), effective);
+          }
           case "v2/read_state" ->
               answer = readState(Envelopes.check(decoded, "read_state", now), effective);
           default -> {

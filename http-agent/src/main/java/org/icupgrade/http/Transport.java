@@ -1,0 +1,138 @@
+package org.icupgrade.http;
+
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
+import org.icupgrade.core.IcException;
+import org.icupgrade.core.IcTimeoutException;
+import org.icupgrade.core.TransportException;
+
+/**
+ * The HTTP exchanges of the agent over the JDK's {@link HttpClient}, on the caller's thread: each
+ * waits at most until the call's deadline, and an interrupt of the caller cancels the exchange at
+ * once, restores the thread's interrupt flag and throws. Failures are named as a user meets them:
+ * an unknown host, a refused connection, a TLS failure, a timeout, an HTTP status.
+ */
+final class Transport {
+  static final String CBOR = "application/cbor";
+
+  private final HttpClient client;
+  private final URI base;
+
+  /** An HTTP answer: its status and body. */
+  record Response(int status, byte[] body) {
+    String text() {
+      String s = new String(body, StandardCharsets.UTF_8).strip();
+      return s.length() > 2000 ? s.substring(0, 2000) + "..." : s;
+    }
+  }
+
+  Transport(HttpClient client, URI base) {
+    this.client = client;
+    String s = base.toString();
+    this.base = URI.create(s.endsWith("/") ? s : s + "/");
+  }
+
+  URI base() {
+    return base;
+  }
+
+  /** GET {@code path} (relative to the base URL). */
+  Response get(String path, long deadlineNanos, String what) {
+    return send(HttpRequest.newBuilder(base.resolve(path)).GET(), deadlineNanos, what);
+  }
+
+  /** POST a CBOR {@code body} to {@code path} (relative to the base URL). */
+  Response post(String path, byte[] body, long deadlineNanos, String what) {
+    return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", CBOR)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)), deadlineNanos, what);
+  }
+
+  private Response send(HttpRequest.Builder b, long deadlineNanos, String what) {
+    long remaining = deadlineNanos - System.nanoTime();
+    if (remaining <= 0) {
+      throw timeout(what, null);
+    }
+    HttpRequest request = b.timeout(Duration.ofNanos(remaining)).build();
+    CompletableFuture<HttpResponse<byte[]>> f =
+        client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+    try {
+      HttpResponse<byte[]> r = f.get(remaining, TimeUnit.NANOSECONDS);
+      return new Response(r.statusCode(), r.body() == null ? new byte[0] : r.body());
+    } catch (InterruptedException e) {
+      f.cancel(true);
+      Thread.currentThread().interrupt();
+      throw interrupted(what, e);
+    } catch (TimeoutException e) {
+      f.cancel(true);
+      throw timeout(what, e);
+    } catch (CancellationException e) {
+      throw new TransportException(what + " to " + host() + " was cancelled", true, e);
+    } catch (ExecutionException e) {
+      throw failure(e.getCause() == null ? e : e.getCause(), what);
+    }
+  }
+
+  static IcException interrupted(String what, InterruptedException e) {
+    return new IcException("interrupted while waiting for " + what + "; the thread's interrupt"
+        + " flag is set again. An update may still execute: check its effect before repeating it",
+        e);
+  }
+
+  private IcTimeoutException timeout(String what, Throwable cause) {
+    return new IcTimeoutException("timeout: no answer from " + host() + " to " + what
+        + " before the call's deadline; an update may still execute: check its effect before"
+        + " repeating it, or give the agent a longer timeout", cause);
+  }
+
+  /** The failure of an exchange, named as the user meets it. */
+  private IcException failure(Throwable t, String what) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof UnresolvedAddressException || c instanceof UnknownHostException) {
+        return new TransportException("unknown host " + base.getHost() + " (" + what + "): the"
+            + " name does not resolve; check the replica URL " + base, false, t);
+      }
+      if (c instanceof SSLException) {
+        return new TransportException("TLS failure talking to " + host() + " (" + what + "): "
+            + c.getMessage() + "; check the URL's scheme (http for a local replica) and the"
+            + " certificates the HTTP client trusts", false, t);
+      }
+      if (c instanceof HttpConnectTimeoutException || c instanceof HttpTimeoutException) {
+        return timeout(what, t);
+      }
+    }
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof ConnectException) {
+        return new TransportException("connection refused by " + host() + " (" + what + "): is"
+            + " the replica running and listening there?", true, t);
+      }
+    }
+    return new TransportException("the exchange with " + host() + " failed (" + what + "): "
+        + t, true, t);
+  }
+
+  /** The HTTP status error of an answer not expected. 429 and 5xx may pass; other 4xx will not. */
+  TransportException status(Response r, String what) {
+    boolean retryable = r.status() == 429 || r.status() >= 500;
+    return new TransportException("HTTP " + r.status() + " from " + host() + " for " + what
+        + (r.body().length == 0 ? "" : ": " + r.text()), retryable, null);
+  }
+
+  String host() {
+    return base.getPort() < 0 ? base.getHost() : base.getHost() + ":" + base.getPort();
+  }
+}

@@ -1,0 +1,156 @@
+package org.icupgrade.http;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+import org.icupgrade.core.IntegrityException;
+import org.icupgrade.core.Principal;
+import org.icupgrade.protocol.Bls12381;
+import org.icupgrade.protocol.Cbor;
+import org.icupgrade.protocol.Certificate;
+import org.icupgrade.protocol.HashTree;
+import org.icupgrade.protocol.RequestId;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * HttpAgent's certificate check over real HTTP, against a peer on 127.0.0.1 that answers every v3
+ * call with a certificate it signs itself with BLS12-381: honest, signed by another key, tampered
+ * after signing, or stale.
+ */
+class CertifiedAnswersTest {
+  private static final Principal CANISTER = Principal.fromText("rrkah-fqaaa-aaaaa-aaaaq-cai");
+  private static final byte[] DIDL = {'D', 'I', 'D', 'L', 0, 0};
+  private static final byte[] REPLY = {'D', 'I', 'D', 'L', 0, 1, 0x7e, 1};
+  private static final Bls12381 ROOT = Bls12381.fromSecretKey(new byte[] {
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+      17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32});
+
+  private HttpServer server;
+
+  @AfterEach
+  void tearDown() {
+    if (server != null) {
+      server.stop(0);
+    }
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** The state tree certifying {@code reply} for request {@code id} at {@code time}. */
+  static HashTree tree(byte[] id, byte[] reply, Instant time) {
+    Map<byte[], HashTree> request = new LinkedHashMap<>();
+    request.put(bytes("status"), HashTree.leaf(bytes("replied")));
+    request.put(bytes("reply"), HashTree.leaf(reply));
+    Map<byte[], HashTree> root = new LinkedHashMap<>();
+    root.put(bytes("request_status"), HashTree.node(Map.of(id, HashTree.node(request))));
+    long nanos = time.getEpochSecond() * 1_000_000_000L + time.getNano();
+    root.put(bytes("time"), HashTree.leaf(RequestId.leb128(BigInteger.valueOf(nanos))));
+    return HashTree.node(root);
+  }
+
+  /**
+   * Serves v3 calls: {@code certify} turns the request id into the certificate's {tree,
+   * signature}.
+   */
+  private URI serve(Function<byte[], Map<String, Object>> certify) throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/api/v3/canister/", ex -> {
+      Map<?, ?> envelope = (Map<?, ?>) Cbor.decode(ex.getRequestBody().readAllBytes());
+      @SuppressWarnings("unchecked")
+      byte[] id = RequestId.of((Map<String, ?>) envelope.get("content"));
+      Map<String, Object> answer = new LinkedHashMap<>();
+      answer.put("status", "replied");
+      answer.put("certificate", Cbor.encode(certify.apply(id)));
+      byte[] body = Cbor.encode(answer);
+      ex.sendResponseHeaders(200, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+    });
+    server.start();
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  private static Map<String, Object> certificate(HashTree signed, HashTree sent, Bls12381 key) {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("tree", sent.cbor());
+    c.put("signature", key.sign(Certificate.signedMessage(signed)));
+    return c;
+  }
+
+  private static HttpAgent agent(URI url) {
+    return HttpAgent.builder(url).identity(HttpAgentOverHttpTest.ed25519())
+        .rootKey(ROOT.publicKeyDer()).timeout(Duration.ofSeconds(20)).build();
+  }
+
+  @Test
+  void update_certificateSignedByTheRootKey_replyAccepted() throws IOException {
+    URI url = serve(id -> {
+      HashTree t = tree(id, REPLY, Instant.now());
+      return certificate(t, t, ROOT);
+    });
+    assertArrayEquals(REPLY, agent(url).update(CANISTER, "set", DIDL));
+  }
+
+  @Test
+  void update_certificateSignedWithAnotherKey_integrityErrorNotData() throws IOException {
+    Bls12381 other = Bls12381.generate();
+    URI url = serve(id -> {
+      HashTree t = tree(id, REPLY, Instant.now());
+      return certificate(t, t, other);
+    });
+    IntegrityException e = assertThrows(IntegrityException.class,
+        () -> agent(url).update(CANISTER, "set", DIDL));
+    assertTrue(e.getMessage().contains("does not verify"), e.getMessage());
+  }
+
+  @Test
+  void update_treeTamperedAfterSigning_integrityErrorNotData() throws IOException {
+    URI url = serve(id -> {
+      Instant now = Instant.now();
+      return certificate(tree(id, REPLY, now), tree(id, new byte[] {'D', 'I', 'D', 'L', 0, 0},
+          now), ROOT);
+    });
+    IntegrityException e = assertThrows(IntegrityException.class,
+        () -> agent(url).update(CANISTER, "set", DIDL));
+    assertTrue(e.getMessage().contains("does not verify"), e.getMessage());
+  }
+
+  @Test
+  void update_staleCertificate_integrityErrorNotData() throws IOException {
+    URI url = serve(id -> {
+      HashTree t = tree(id, REPLY, Instant.now().minus(Duration.ofMinutes(10)));
+      return certificate(t, t, ROOT);
+    });
+    IntegrityException e = assertThrows(IntegrityException.class,
+        () -> agent(url).update(CANISTER, "set", DIDL));
+    assertTrue(e.getMessage().contains("stale"), e.getMessage());
+  }
+
+  /** Without rootKey or fetchRootKey the agent trusts mainnet's key only. */
+  @Test
+  void update_localCertificateWithMainnetsKey_refused() throws IOException {
+    URI url = serve(id -> {
+      HashTree t = tree(id, REPLY, Instant.now());
+      return certificate(t, t, ROOT);
+    });
+    HttpAgent agent = HttpAgent.builder(url).timeout(Duration.ofSeconds(20)).build();
+    IntegrityException e = assertThrows(IntegrityException.class,
+        () -> agent.update(CANISTER, "set", DIDL));
+    assertTrue(e.getMessage().contains("does not verify"), e.getMessage());
+  }
+}
