@@ -140,9 +140,10 @@ public final class ConsoleServer implements AutoCloseable {
    * Runs the console until the process is stopped.
    *
    * @param args {@code --port N} (8080 unless given), {@code --step-delay-ms N} (600 unless
-   *     given); against a replica over HTTP: {@code --replica-url URL} with {@code
-   *     --fetch-root-key} (local replicas) and {@code --asset-wasm FILE} (an asset canister
-   *     module, such as dfx's {@code assetstorage.wasm.gz}, that the storage canisters run)
+   *     given); against a replica over HTTP: {@code --replica-url URL} with {@code --root-key
+   *     HEX} (its DER root key, as the replica prints it) or {@code --fetch-root-key} (local
+   *     replicas), and {@code --asset-wasm FILE} (an asset canister module, such as dfx's {@code
+   *     assetstorage.wasm.gz}, that the storage canisters run)
    * @throws InterruptedException if interrupted while serving
    * @throws IOException if the asset canister module cannot be read
    */
@@ -151,6 +152,7 @@ public final class ConsoleServer implements AutoCloseable {
     long delay = 600;
     URI replicaUrl = null;
     boolean fetchRootKey = false;
+    byte[] rootKey = null;
     Path assetWasm = null;
     try {
       for (int i = 0; i < args.length; i++) {
@@ -159,21 +161,24 @@ public final class ConsoleServer implements AutoCloseable {
           case "--step-delay-ms" -> delay = Long.parseLong(args[++i]);
           case "--replica-url" -> replicaUrl = URI.create(args[++i]);
           case "--fetch-root-key" -> fetchRootKey = true;
+          case "--root-key" -> rootKey = HexFormat.of().parseHex(args[++i]);
           case "--asset-wasm" -> assetWasm = Path.of(args[++i]);
           default -> throw new IllegalArgumentException(args[i]);
         }
       }
-      if ((replicaUrl == null) != (assetWasm == null)) {
-        throw new IllegalArgumentException("--replica-url and --asset-wasm go together");
+      if ((replicaUrl == null) != (assetWasm == null)
+          || (replicaUrl != null && fetchRootKey == (rootKey != null))) {
+        throw new IllegalArgumentException("--replica-url needs --asset-wasm and one of"
+            + " --root-key, --fetch-root-key");
       }
     } catch (RuntimeException e) {
       System.err.println("usage: ConsoleServer [--port N] [--step-delay-ms N]"
-          + " [--replica-url URL [--fetch-root-key] --asset-wasm FILE]"
+          + " [--replica-url URL (--root-key HEX | --fetch-root-key) --asset-wasm FILE]"
           + " (on the embedded replica unless --replica-url; see README, \"Web console\")");
       System.exit(2);
     }
     ReplicaAccess access = replicaUrl == null ? ReplicaAccess.embedded()
-        : ReplicaAccess.overHttp(replicaUrl, fetchRootKey,
+        : ReplicaAccess.overHttp(replicaUrl, rootKey,
             ReplicaAccess.assetModule(Files.readAllBytes(assetWasm)));
     ConsoleServer console = start(port, Duration.ofMillis(delay), access);
     System.out.println("Web console on " + console.uri() + " ("

@@ -30,6 +30,7 @@ import org.icupgrade.replica.EmbeddedReplica;
 import org.icupgrade.replica.SyntheticWasm;
 import org.icupgrade.replica.assets.EmbeddedAssetCanister;
 import org.icupgrade.replica.http.ReplicaHttpServer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where the console's demo fleet runs and how the console reaches it: the embedded replica in
@@ -109,13 +110,15 @@ public abstract class ReplicaAccess implements AutoCloseable {
    *
    * @param url the replica's base URL, such as {@code http://127.0.0.1:4943}; its host's port
    *     also serves the canisters' frontends at {@code http://<id>.localhost:<port>/}
-   * @param fetchRootKey whether to fetch the root key from the replica's status (local replicas
-   *     only: never for mainnet)
+   * @param rootKey the replica's DER root key, which its certificates are verified against; null
+   *     to fetch it from the replica's {@code /api/v2/status} (local replicas only, as HttpAgent
+   *     allows)
    * @param storage how storage canisters are made there
    * @return the access
    */
-  public static ReplicaAccess overHttp(URI url, boolean fetchRootKey, StorageCanisters storage) {
-    return new OverHttp(url, fetchRootKey, storage);
+  public static ReplicaAccess overHttp(
+      URI url, byte @Nullable [] rootKey, StorageCanisters storage) {
+    return new OverHttp(url, rootKey, storage);
   }
 
   abstract Agent agentFor(Principal who);
@@ -186,22 +189,27 @@ public abstract class ReplicaAccess implements AutoCloseable {
 
   private static final class OverHttp extends ReplicaAccess {
     private final URI url;
-    private final boolean fetchRootKey;
+    private final byte @Nullable [] rootKey;
     private final StorageCanisters storage;
     private final Path keys;
     private final Map<Principal, Agent> agents = new ConcurrentHashMap<>();
     private final Agent anonymous;
 
-    OverHttp(URI url, boolean fetchRootKey, StorageCanisters storage) {
+    OverHttp(URI url, byte @Nullable [] rootKey, StorageCanisters storage) {
       this.url = Objects.requireNonNull(url, "url");
-      this.fetchRootKey = fetchRootKey;
+      this.rootKey = rootKey == null ? null : rootKey.clone();
       this.storage = Objects.requireNonNull(storage, "storage");
       try {
         keys = Files.createTempDirectory("icupgrade-console-identities");
       } catch (IOException e) {
         throw new UncheckedIOException("cannot create a directory for the demo identities", e);
       }
-      anonymous = HttpAgent.builder(url).fetchRootKey(fetchRootKey).build();
+      anonymous = builder().build();
+    }
+
+    private HttpAgent.Builder builder() {
+      HttpAgent.Builder b = HttpAgent.builder(url);
+      return rootKey == null ? b.fetchRootKey(true) : b.rootKey(rootKey);
     }
 
     @Override
@@ -224,7 +232,7 @@ public abstract class ReplicaAccess implements AutoCloseable {
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write the demo identity " + pem, e);
       }
-      Agent a = HttpAgent.builder(url).fetchRootKey(fetchRootKey).identity(pem).build();
+      Agent a = builder().identity(pem).build();
       agents.put(a.sender(), a);
       return a.sender();
     }

@@ -42,7 +42,7 @@ class ConsoleOverHttpTest {
       };
       assertTimeoutPreemptively(Duration.ofMinutes(3), () -> {
         try (ConsoleServer console = ConsoleServer.start(0, Duration.ZERO,
-            ReplicaAccess.overHttp(served.url(), true, builtIn))) {
+            ReplicaAccess.overHttp(served.url(), served.rootKey(), builtIn))) {
           ApiClient alice = ApiClient.loggedIn(console.uri(), "alice");
           Map<String, Object> notes = alice.storage("Notes");
           Principal id = ConsoleApiTest.id(notes);

@@ -89,8 +89,8 @@ public final class UpgradeDemo {
   /**
    * Runs the demo over the IC's HTTP interface: a fresh embedded replica served on 127.0.0.1 (a
    * free port), and an {@link HttpAgent} against it signing as a new Ed25519 identity (written
-   * to a temporary PEM file, deleted afterwards), the root key fetched from the replica's
-   * {@code /api/v2/status}; returns the target canister.
+   * to a temporary PEM file, deleted afterwards) that verifies every certificate against the
+   * replica's root key; returns the target canister.
    *
    * @param out where the demo prints
    * @return the target canister
@@ -102,7 +102,8 @@ public final class UpgradeDemo {
     try (ReplicaHttpServer server = replica.serveHttp(0)) {
       Files.writeString(pem, ed25519Pem());
       out.println("Embedded replica served at " + server.url());
-      Agent agent = HttpAgent.builder(server.url()).fetchRootKey(true).identity(pem).build();
+      Agent agent = HttpAgent.builder(server.url()).rootKey(server.rootKey())
+          .identity(pem).build();
       return run(agent, out);
     } finally {
       Files.deleteIfExists(pem);
