@@ -111,7 +111,7 @@ public final class UpgradeDemo {
   }
 
   /** A new Ed25519 key as PKCS#8 PEM ({@code BEGIN PRIVATE KEY}), as dfx writes one. */
-  private static String ed25519Pem() {
+  static String ed25519Pem() {
     try {
       KeyPair k = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
       return "-----BEGIN PRIVATE KEY-----\n"
