@@ -8,7 +8,10 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,7 +61,8 @@ import org.jspecify.annotations.Nullable;
  * <tr><td>{@code POST /api/storages/ID/upgrade {"scope":"ALL"}}</td><td>the owner setup, then
  *     {@code upgradeStorage}</td></tr>
  * <tr><td>{@code GET /api/check/ID}</td><td>{@code checkStorageUpdate}, public as in the
- *     seed</td></tr>
+ *     seed; readable across origins by that canister's own page on the replica's gateway
+ *     ({@code http://ID.localhost:PORT}, CORS)</td></tr>
  * <tr><td>{@code GET /canister/ID/KEY}</td><td>the storage canister's own frontend, read from its
  *     assets</td></tr>
  * </table>
@@ -76,15 +80,25 @@ public final class ConsoleServer implements AutoCloseable {
   private final ExecutorService handlers;
   private final Map<String, Principal> sessions = new ConcurrentHashMap<>();
 
-  private ConsoleServer(DemoFleet fleet, int port) {
-    this.fleet = fleet;
-    this.deployer = fleet.deployer();
+  private ConsoleServer(int port, Duration stepDelay, ReplicaAccess access) {
     try {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on port " + port
           + " (is another program using it? pass --port N, or --port 0 for any free port)", e);
     }
+    // Bound first, so that the demo's releases can name the backend's origin (see DemoFleet).
+    DemoFleet f;
+    try {
+      f = new DemoFleet(stepDelay, URI.create("http://127.0.0.1:" + server.getAddress().getPort()),
+          access);
+    } catch (RuntimeException e) {
+      server.stop(0);
+      access.close();
+      throw e;
+    }
+    this.fleet = f;
+    this.deployer = fleet.deployer();
     handlers = Executors.newFixedThreadPool(4, r -> {
       Thread t = new Thread(r, "console-http");
       t.setDaemon(true);
@@ -103,8 +117,21 @@ public final class ConsoleServer implements AutoCloseable {
    * @return the running console
    */
   public static ConsoleServer start(int port, Duration stepDelay) {
-    DemoFleet fleet = new DemoFleet(stepDelay);
-    ConsoleServer console = new ConsoleServer(fleet, port);
+    return start(port, stepDelay, ReplicaAccess.embedded());
+  }
+
+  /**
+   * Starts a console on a new demo fleet at {@code access}: the embedded replica, or a replica
+   * over HTTP through {@code HttpAgent}.
+   *
+   * @param port the loopback port to listen on; 0 for any free port
+   * @param stepDelay as in {@link #start(int, Duration)}; only the embedded replica can slow its
+   *     steps
+   * @param access where the fleet runs; closed with the console
+   * @return the running console
+   */
+  public static ConsoleServer start(int port, Duration stepDelay, ReplicaAccess access) {
+    ConsoleServer console = new ConsoleServer(port, stepDelay, access);
     console.server.start();
     return console;
   }
@@ -113,28 +140,51 @@ public final class ConsoleServer implements AutoCloseable {
    * Runs the console until the process is stopped.
    *
    * @param args {@code --port N} (8080 unless given), {@code --step-delay-ms N} (600 unless
-   *     given)
+   *     given); against a replica over HTTP: {@code --replica-url URL} with {@code --root-key
+   *     HEX} (its DER root key, as the replica prints it) or {@code --fetch-root-key} (local
+   *     replicas), and {@code --asset-wasm FILE} (an asset canister module, such as dfx's {@code
+   *     assetstorage.wasm.gz}, that the storage canisters run)
    * @throws InterruptedException if interrupted while serving
+   * @throws IOException if the asset canister module cannot be read
    */
-  public static void main(String[] args) throws InterruptedException {
+  public static void main(String[] args) throws InterruptedException, IOException {
     int port = 8080;
     long delay = 600;
+    URI replicaUrl = null;
+    boolean fetchRootKey = false;
+    byte[] rootKey = null;
+    Path assetWasm = null;
     try {
       for (int i = 0; i < args.length; i++) {
         switch (args[i]) {
           case "--port" -> port = Integer.parseInt(args[++i]);
           case "--step-delay-ms" -> delay = Long.parseLong(args[++i]);
+          case "--replica-url" -> replicaUrl = URI.create(args[++i]);
+          case "--fetch-root-key" -> fetchRootKey = true;
+          case "--root-key" -> rootKey = HexFormat.of().parseHex(args[++i]);
+          case "--asset-wasm" -> assetWasm = Path.of(args[++i]);
           default -> throw new IllegalArgumentException(args[i]);
         }
       }
+      if ((replicaUrl == null) != (assetWasm == null)
+          || (replicaUrl != null && fetchRootKey == (rootKey != null))) {
+        throw new IllegalArgumentException("--replica-url needs --asset-wasm and one of"
+            + " --root-key, --fetch-root-key");
+      }
     } catch (RuntimeException e) {
       System.err.println("usage: ConsoleServer [--port N] [--step-delay-ms N]"
-          + " (the console runs on the embedded replica; see README, \"Web console\")");
+          + " [--replica-url URL (--root-key HEX | --fetch-root-key) --asset-wasm FILE]"
+          + " (on the embedded replica unless --replica-url; see README, \"Web console\")");
       System.exit(2);
     }
-    ConsoleServer console = start(port, Duration.ofMillis(delay));
-    System.out.println("Web console on " + console.uri() + " (embedded replica; log in as "
-        + String.join(", ", console.fleet.owners().keySet()) + "). Ctrl-C to stop.");
+    ReplicaAccess access = replicaUrl == null ? ReplicaAccess.embedded()
+        : ReplicaAccess.overHttp(replicaUrl, rootKey,
+            ReplicaAccess.assetModule(Files.readAllBytes(assetWasm)));
+    ConsoleServer console = start(port, Duration.ofMillis(delay), access);
+    System.out.println("Web console on " + console.uri() + " ("
+        + (replicaUrl == null ? "embedded replica" : "replica at " + replicaUrl)
+        + "; log in as " + String.join(", ", console.fleet.owners().keySet())
+        + "). Ctrl-C to stop.");
     new CountDownLatch(1).await();
   }
 
@@ -143,8 +193,8 @@ public final class ConsoleServer implements AutoCloseable {
    *
    * @return its base address, ending with a slash
    */
-  public java.net.URI uri() {
-    return java.net.URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
+  public URI uri() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
   }
 
   /**
@@ -187,6 +237,7 @@ public final class ConsoleServer implements AutoCloseable {
           json(x, 200, obj("loggedOut", true));
         } else if (path.startsWith("/api/check/") && method.equals("GET")) {
           Principal id = canisterId(path.substring("/api/check/".length()));
+          allowCanisterOrigin(x, id);
           Optional<UpdateInfo> info = id == null ? Optional.empty()
               : deployer.checkStorageUpdate(id);
           if (info.isEmpty()) {
@@ -204,6 +255,22 @@ public final class ConsoleServer implements AutoCloseable {
       } catch (RuntimeException e) {
         json(x, 500, error("INTERNAL", "Something went wrong on the backend: " + e.getMessage()));
       }
+    }
+  }
+
+  /**
+   * CORS for {@code checkStorageUpdate}: the page of storage canister {@code id}, served by the
+   * replica's gateway at {@code http://<id>.localhost:<port>}, is another origin than the
+   * console's, so the browser lets it read the answer only if the console allows that origin
+   * (Fetch standard, "CORS protocol"). Only that canister's own origin is allowed, and without
+   * credentials: a canister's page learns its own canister's update state and nothing else, and
+   * the session cookie (SameSite=Strict) is never sent with or exposed to it.
+   */
+  private void allowCanisterOrigin(HttpExchange x, @Nullable Principal id) {
+    x.getResponseHeaders().add("Vary", "Origin");
+    String origin = x.getRequestHeaders().getFirst("Origin");
+    if (id != null && origin != null && origin.equals(fleet.gatewayOrigin(id))) {
+      x.getResponseHeaders().set("Access-Control-Allow-Origin", origin);
     }
   }
 
@@ -332,7 +399,8 @@ public final class ConsoleServer implements AutoCloseable {
         "failureReason", r.failureReason().orElse(null),
         "releaseTag", r.releaseTag().orElse(null),
         "moduleHash", hex(r.moduleHash()),
-        "frontendHash", hex(r.frontendHash()));
+        "frontendHash", hex(r.frontendHash()),
+        "frontendUrl", fleet.frontendUrl(r.canisterId()).toString());
     out.put("update", s.updateInfo().map(ConsoleServer::updateJson).orElse(null));
     return out;
   }

@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,11 +46,10 @@ import org.icupgrade.deployer.release.ReleaseCatalog;
 import org.icupgrade.deployer.release.ReleaseSource;
 import org.icupgrade.replica.EmbeddedReplica;
 import org.icupgrade.replica.Fault;
-import org.icupgrade.replica.SyntheticWasm;
-import org.icupgrade.replica.assets.EmbeddedAssetCanister;
 
 /**
- * The console's demo data set on a fresh embedded replica: a backend running a
+ * The console's demo data set on a fresh embedded replica (or on a replica over HTTP, see
+ * {@link ReplicaAccess}): a backend running a
  * {@link StorageDeployer} over a directory of releases (latest {@code v2.0.0}), and three owners
  * whose storage canisters are behind that release in each way (module only, frontend only, both),
  * current, being created, or bound to fail (its asset commit is rejected as out of cycles).
@@ -62,9 +62,9 @@ public final class DemoFleet implements AutoCloseable {
   /** The latest release's tag. */
   public static final String LATEST = "v2.0.0";
 
-  private static final Principal BACKEND = Principal.fromBytes(new byte[] {0x0b, 0x0a, 0x0c, 1});
-
-  private final EmbeddedReplica replica = EmbeddedReplica.start();
+  private final ReplicaAccess access;
+  private final Principal backend;
+  private final String backendOrigin;
   private final Path releases;
   private final AssetSyncer syncer = AssetSyncers.builder().flavor(AssetCanisterFlavor.DFINITY)
       .protectedKeys(ProtectedKeys.storageDefaults()).build();
@@ -84,16 +84,25 @@ public final class DemoFleet implements AutoCloseable {
    *
    * @param stepDelay how long each module install and each asset commit waits on the replica, so
    *     that the progress of an upgrade can be seen while polling; zero for none
+   * @param backendOrigin the origin of the backend's public API ({@code http://127.0.0.1:8080}),
+   *     which the storage canisters' pages ask {@code checkStorageUpdate}; part of each release's
+   *     {@code index.html}, as a real backend's releases name its public URL
+   * @param access where the fleet runs: {@link ReplicaAccess#embedded()}, or a replica over HTTP
+   *     (there the step delay and the canister bound to fail, which need the embedded replica's
+   *     scripted faults, are left out)
    */
-  public DemoFleet(Duration stepDelay) {
+  public DemoFleet(Duration stepDelay, URI backendOrigin, ReplicaAccess access) {
+    this.access = access;
+    this.backendOrigin = backendOrigin.toString().replaceAll("/+$", "");
+    this.backend = access.identity("backend", 0);
     try {
       releases = Files.createTempDirectory("icupgrade-console-releases");
-      byte[] wasm1 = SyntheticWasm.ofSize(200 * 1024, 1);
-      byte[] wasm2 = SyntheticWasm.ofSize(200 * 1024 + 64, 2);
-      publish("v1.0.0", wasm1, frontendV1());
-      publish("v1.5.0", wasm1, frontendV2());
-      publish("v1.8.0", wasm2, frontendV1());
-      publish(LATEST, wasm2, frontendV2());
+      byte[] wasm1 = access.storageModule(1);
+      byte[] wasm2 = access.storageModule(2);
+      publish("v1.0.0", wasm1, frontendV1(this.backendOrigin));
+      publish("v1.5.0", wasm1, frontendV2(this.backendOrigin));
+      publish("v1.8.0", wasm2, frontendV1(this.backendOrigin));
+      publish(LATEST, wasm2, frontendV2(this.backendOrigin));
       catalog = ReleaseCatalog.builder(ReleaseSource.directory(releases))
           .wasmAsset("storage.wasm").frontendAsset("frontend.tar", ReleaseReader.defaults()::read)
           .build();
@@ -101,12 +110,12 @@ public final class DemoFleet implements AutoCloseable {
       FrontendRelease f1 = ReleaseReader.defaults().read(releases.resolve("v1.0.0/frontend.tar"));
       FrontendRelease f2 = catalog.require().frontend();
 
-      CanisterUpgrader upgrader = CanisterUpgrader.builder(BACKEND, management(BACKEND),
-              ChunkedWasmInstaller.builder(management(BACKEND)).build())
-          .assets(syncer, id -> CandidAssetCanister.over(replica.agentFor(BACKEND), id))
+      CanisterUpgrader upgrader = CanisterUpgrader.builder(backend, management(backend),
+              ChunkedWasmInstaller.builder(management(backend)).build())
+          .assets(syncer, id -> CandidAssetCanister.over(access.agentFor(backend), id))
           .build();
       deployer = StorageDeployer.builder(registry, catalog, upgrader, upgrades)
-          .ownerCheck(management(BACKEND)).build();
+          .ownerCheck(management(backend)).build();
 
       Principal alice = owner("alice", 1);
       Principal bob = owner("bob", 2);
@@ -116,34 +125,36 @@ public final class DemoFleet implements AutoCloseable {
       deploy(alice, "Music", wasm2, f1, "v1.8.0");
       deploy(alice, "Documents", wasm2, f2, LATEST);
       deploy(bob, "Backups", wasm1, f1, "v1.0.0");
-      Principal creating = replica.createCanister(bob);
+      Principal creating = access.createCanister(bob);
       labels.put(creating, "Videos");
       deployer.register(DeploymentRecord.creating(creating, bob));
       Principal archive = deploy(bob, "Archive", wasm1, f1, "v1.0.0");
       deploy(carol, "Journal", wasm2, f1, "v1.8.0");
 
-      // Bound to fail: a permanent reject, so that the upgrader's retries cannot pass it.
-      replica.fault(Fault.on("commit_batch").canister(archive).times(1_000_000).failBefore(
-          () -> new CanisterRejectException(RejectCode.CANISTER_ERROR,
-              "Canister " + archive + " is out of cycles", "IC0207", archive, "commit_batch")));
-      if (!stepDelay.isZero()) {
-        replica.fault(Fault.on("install_code").times(1_000_000).delay(stepDelay));
-        replica.fault(Fault.on("commit_batch").times(1_000_000).delay(stepDelay));
-      }
+      access.embeddedReplica().ifPresent(replica -> {
+        // Bound to fail: a permanent reject, so that the upgrader's retries cannot pass it.
+        replica.fault(Fault.on("commit_batch").canister(archive).times(1_000_000).failBefore(
+            () -> new CanisterRejectException(RejectCode.CANISTER_ERROR,
+                "Canister " + archive + " is out of cycles", "IC0207", archive, "commit_batch")));
+        if (!stepDelay.isZero()) {
+          replica.fault(Fault.on("install_code").times(1_000_000).delay(stepDelay));
+          replica.fault(Fault.on("commit_batch").times(1_000_000).delay(stepDelay));
+        }
+      });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the demo releases to a temporary directory", e);
     }
   }
 
   private Principal owner(String name, int n) {
-    Principal p = Principal.fromBytes(new byte[] {0x0a, 0x11, (byte) n, 1});
+    Principal p = access.identity(name, n);
     owners.put(name, p);
     return p;
   }
 
   private Principal deploy(Principal owner, String label, byte[] wasm, FrontendRelease frontend,
       String tag) {
-    Principal id = EmbeddedAssetCanister.create(replica, AssetCanisterFlavor.DFINITY, owner);
+    Principal id = access.createStorageCanister(owner);
     ChunkedWasmInstaller.builder(management(owner)).build()
         .install(id, WasmModule.of(wasm), InstallMode.install());
     AssetCanister assets = assets(owner, id);
@@ -162,7 +173,7 @@ public final class DemoFleet implements AutoCloseable {
    * @return the management canister port
    */
   public ManagementCanister management(Principal caller) {
-    return CandidManagementCanister.over(replica.agentFor(caller));
+    return CandidManagementCanister.over(access.agentFor(caller));
   }
 
   /**
@@ -173,7 +184,7 @@ public final class DemoFleet implements AutoCloseable {
    * @return the asset canister port
    */
   public AssetCanister assets(Principal caller, Principal canisterId) {
-    return CandidAssetCanister.over(replica.agentFor(caller), canisterId);
+    return CandidAssetCanister.over(access.agentFor(caller), canisterId);
   }
 
   /**
@@ -190,7 +201,7 @@ public final class DemoFleet implements AutoCloseable {
 
   /** The principal the backend (the deployer) acts as. */
   public Principal backend() {
-    return BACKEND;
+    return backend;
   }
 
   /** The deployer the console serves. */
@@ -198,9 +209,37 @@ public final class DemoFleet implements AutoCloseable {
     return deployer;
   }
 
-  /** The embedded replica the fleet runs on. */
+  /**
+   * Where a storage canister's frontend opens in a browser: the replica's local HTTP gateway,
+   * {@code http://<id>.localhost:<port>/}.
+   *
+   * @param canisterId the storage canister
+   * @return its frontend's URL
+   */
+  public URI frontendUrl(Principal canisterId) {
+    return URI.create(gatewayOrigin(canisterId) + "/");
+  }
+
+  /**
+   * The browser origin of a storage canister's frontend on the gateway, which the console's
+   * public {@code checkStorageUpdate} answers across origins (CORS) for that canister only.
+   *
+   * @param canisterId the storage canister
+   * @return {@code http://<id>.localhost:<port>}
+   */
+  public String gatewayOrigin(Principal canisterId) {
+    return access.gatewayOrigin(canisterId);
+  }
+
+  /**
+   * The embedded replica the fleet runs on.
+   *
+   * @return the replica
+   * @throws IllegalStateException when the fleet runs on a replica over HTTP
+   */
   public EmbeddedReplica replica() {
-    return replica;
+    return access.embeddedReplica().orElseThrow(() -> new IllegalStateException(
+        "the fleet runs on a replica over HTTP, not on an embedded replica"));
   }
 
   /** The demo owners, by login name, in order. */
@@ -218,10 +257,11 @@ public final class DemoFleet implements AutoCloseable {
     return labels.getOrDefault(canisterId, canisterId.toText());
   }
 
-  /** Stops the upgrade threads and deletes the release files. */
+  /** Stops the gateway and the upgrade threads and deletes the release files. */
   @Override
   public void close() {
     upgrades.shutdownNow();
+    access.close();
     try (var files = Files.walk(releases)) {
       List<Path> all = new ArrayList<>(files.toList());
       Collections.reverse(all);
@@ -233,17 +273,17 @@ public final class DemoFleet implements AutoCloseable {
     }
   }
 
-  static Map<String, String> frontendV1() {
+  static Map<String, String> frontendV1(String backendOrigin) {
     Map<String, String> f = new TreeMap<>();
-    f.put("/index.html", page("v1", "#6b7280"));
+    f.put("/index.html", page("v1", "#6b7280", backendOrigin));
     f.put("/app.js", "document.title += ' (storage)';\n");
     f.put("/legacy.css", "body{font-family:serif}\n");
     return f;
   }
 
-  static Map<String, String> frontendV2() {
-    Map<String, String> f = new TreeMap<>(frontendV1());
-    f.put("/index.html", page("v2", "#2563eb"));
+  static Map<String, String> frontendV2(String backendOrigin) {
+    Map<String, String> f = new TreeMap<>(frontendV1(backendOrigin));
+    f.put("/index.html", page("v2", "#2563eb", backendOrigin));
     f.remove("/legacy.css");
     f.put("/style.css", "body{font-family:system-ui,sans-serif}\n");
     return f;
@@ -251,28 +291,38 @@ public final class DemoFleet implements AutoCloseable {
 
   /**
    * A storage canister's own page: it asks the backend's public {@code checkStorageUpdate} about
-   * its own canister and shows a notice when an update is available, as seed 004 plans.
+   * its own canister and shows a notice when an update is available, as seed 004 plans. Opened
+   * through the replica's gateway ({@code http://<id>.localhost:<port>/}) it learns its canister
+   * id from its host name and asks the backend named in its {@code storage-backend} meta tag,
+   * across origins (the console answers with CORS for that canister's origin); opened through
+   * the console ({@code /canister/<id>/}) it reads the id from the path and asks its own origin.
    */
-  private static String page(String version, String colour) {
+  private static String page(String version, String colour, String backendOrigin) {
     return String.format(Locale.ROOT, """
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><title>My storage (%1$s)</title>
+        <meta name="storage-backend" content="%3$s">
         <style>body{font-family:system-ui,sans-serif;margin:3rem;color:#1f2937}
         h1{color:%2$s}#notice{background:#fef3c7;color:#b45309;padding:.8rem 1rem;
         border-radius:8px;max-width:40rem}</style></head>
         <body><h1>My storage</h1><p id="version">Frontend %1$s</p>
         <p id="notice" hidden></p>
         <script>
-        const id = location.pathname.split("/")[2];
-        fetch("/api/check/" + id).then((r) => r.ok ? r.json() : null).then((u) => {
+        const onGateway = location.hostname.endsWith(".localhost");
+        const id = onGateway ? location.hostname.split(".")[0]
+          : new URLSearchParams(location.search).get("canisterId")
+            || location.pathname.split("/")[2];
+        const backend = location.pathname.startsWith("/canister/") ? ""
+          : document.querySelector("meta[name=storage-backend]").content;
+        fetch(backend + "/api/check/" + id).then((r) => r.ok ? r.json() : null).then((u) => {
           if (!u || !(u.wasmUpdateAvailable || u.frontendUpdateAvailable)) return;
           const n = document.getElementById("notice");
           n.textContent = "An update is available: release " + u.availableReleaseTag
             + ". Open the storage console to upgrade.";
           n.hidden = false;
-        });
+        }).finally(() => { document.body.dataset.checked = "true"; });
         </script></body></html>
-        """, version, colour);
+        """, version, colour, backendOrigin);
   }
 
   private void publish(String tag, byte[] wasm, Map<String, String> frontend) throws IOException {

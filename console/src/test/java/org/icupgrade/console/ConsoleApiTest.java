@@ -6,9 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.assets.Permission;
 import org.jspecify.annotations.Nullable;
@@ -235,6 +241,31 @@ class ConsoleApiTest {
     assertEquals(404, anyone.raw("/canister/" + documents + "/legacy.css").status(),
         "the v2 frontend has no legacy.css");
     assertEquals(404, anyone.raw("/canister/aaaaa-aa/").status());
+  }
+
+  @Test
+  void checkStorageUpdate_readableAcrossOriginsByThatCanistersGatewayPageOnly() throws Exception {
+    Principal music = id(as("alice").storage("Music"));
+    Principal photos = id(as("alice").storage("Photos"));
+    HttpClient http = HttpClient.newHttpClient();
+    Function<String, HttpResponse<String>> check = origin -> {
+      try {
+        return http.send(HttpRequest.newBuilder(
+            console.uri().resolve("/api/check/" + music)).header("Origin", origin).build(),
+            HttpResponse.BodyHandlers.ofString());
+      } catch (IOException | InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    };
+    String own = console.fleet().gatewayOrigin(music);
+    assertEquals(Optional.of(own),
+        check.apply(own).headers().firstValue("Access-Control-Allow-Origin"));
+    assertEquals(Optional.empty(), check.apply(console.fleet().gatewayOrigin(photos))
+        .headers().firstValue("Access-Control-Allow-Origin"), "another canister's page");
+    assertEquals(Optional.empty(), check.apply("http://evil.example")
+        .headers().firstValue("Access-Control-Allow-Origin"));
+    assertEquals(Optional.empty(), check.apply(own).headers()
+        .firstValue("Access-Control-Allow-Credentials"), "never with the session cookie");
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -222,5 +223,41 @@ class ConsoleBrowserTest {
     assertEquals(404, carol.get("/api/storages/" + alicesPhotos + "/plan").status());
     assertFalse(carol.storages().stream().anyMatch(s -> alicesPhotos.equals(s.get("canisterId"))));
     shot("12-second-owner");
+  }
+
+  @Test
+  void storageFrontend_onTheReplicasGateway_showsTheNotice_thenTheNewFrontend()
+      throws IOException, InterruptedException {
+    login("alice");
+    ApiClient alice = ApiClient.withSession(console.uri(), browser.cookie(ConsoleServer.COOKIE));
+    String music = ConsoleApiTest.id(alice.storage("Music")).toText();
+    URI frontend = URI.create(String.valueOf(alice.storage("Music").get("frontendUrl")));
+    assertEquals(music + ".localhost", frontend.getHost());
+    String link = (String) browser.script("return document.querySelector(arguments[0]).href",
+        card("Music") + " .frontend-link");
+    assertEquals(frontend.toString(), link, "the card links to the gateway");
+
+    browser.open(frontend);
+    browser.waitUntil("the storage frontend's update notice", () -> browser.find("#notice") != null
+        && !(Boolean) browser.script("return document.querySelector('#notice').hidden"));
+    assertEquals(console.fleet().gatewayOrigin(ConsoleApiTest.id(alice.storage("Music"))),
+        browser.script("return location.origin"), "served by the replica, not the console");
+    assertEquals("Frontend v1", browser.text("#version"));
+    assertEquals("An update is available: release " + DemoFleet.LATEST
+        + ". Open the storage console to upgrade.", browser.text("#notice"));
+    shot("13a-gateway-frontend-notice");
+
+    assertEquals(202, alice.post("/api/storages/" + music + "/upgrade",
+        Map.of("scope", "FRONTEND_ONLY")).status());
+    assertEquals("COMPLETED", alice.awaitSettled("Music").get("status"));
+    browser.open(frontend);
+    browser.waitUntil("the new frontend", () -> browser.find("#version") != null
+        && browser.text("#version").equals("Frontend v2"));
+    // The page asks again and is told there is nothing left: the notice stays hidden.
+    browser.waitUntil("the page's check to finish", () -> "true".equals(
+        browser.script("return document.body.dataset.checked")));
+    assertEquals(Boolean.TRUE, browser.script(
+        "return document.querySelector('#notice').hidden"), "no update left, no notice");
+    shot("13b-gateway-frontend-after");
   }
 }

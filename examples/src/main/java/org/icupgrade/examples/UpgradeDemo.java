@@ -9,6 +9,10 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.util.Base64;
 import java.util.Arrays;
 import java.util.Locale;
 import org.icupgrade.http.HttpAgent;
@@ -26,6 +30,7 @@ import org.icupgrade.core.management.CanisterSettings;
 import org.icupgrade.core.management.ManagementCanister;
 import org.icupgrade.replica.EmbeddedReplica;
 import org.icupgrade.replica.demo.DemoCanisters;
+import org.icupgrade.replica.http.ReplicaHttpServer;
 
 /**
  * The upgrade demo from Java: a target canister runs v1, is upgraded to v2 (larger than 2 MiB, so
@@ -35,6 +40,7 @@ import org.icupgrade.replica.demo.DemoCanisters;
  * <pre>
  * mvn -q -pl examples -am package -DskipTests -Pdemo                   # on the embedded replica
  * ... UpgradeDemo --replica http://127.0.0.1:4943 --identity id.pem     # on a local replica
+ * ... UpgradeDemo --http       # the embedded replica served on 127.0.0.1, HttpAgent against it
  * ... UpgradeDemo --write-modules DIR                                   # target_v1.wasm, target_v2.wasm
  * </pre>
  */
@@ -49,6 +55,10 @@ public final class UpgradeDemo {
     Path identity = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
+        case "--http" -> {
+          runOverHttp(System.out);
+          return;
+        }
         case "--replica" -> replica = URI.create(args[++i]);
         case "--identity" -> identity = Path.of(args[++i]);
         case "--write-modules" -> {
@@ -60,7 +70,7 @@ public final class UpgradeDemo {
           return;
         }
         default -> {
-          System.err.println("usage: UpgradeDemo [--replica URL --identity PEM]"
+          System.err.println("usage: UpgradeDemo [--replica URL --identity PEM] | [--http]"
               + " | [--write-modules DIR]");
           System.exit(2);
         }
@@ -77,6 +87,42 @@ public final class UpgradeDemo {
   }
 
   /**
+   * Runs the demo over the IC's HTTP interface: a fresh embedded replica served on 127.0.0.1 (a
+   * free port), and an {@link HttpAgent} against it signing as a new Ed25519 identity (written
+   * to a temporary PEM file, deleted afterwards) that verifies every certificate against the
+   * replica's root key; returns the target canister.
+   *
+   * @param out where the demo prints
+   * @return the target canister
+   * @throws IOException if the temporary identity file cannot be written
+   */
+  public static Principal runOverHttp(PrintStream out) throws IOException {
+    EmbeddedReplica replica = EmbeddedReplica.start();
+    Path pem = Files.createTempFile("icupgrade-demo-identity", ".pem");
+    try (ReplicaHttpServer server = replica.serveHttp(0)) {
+      Files.writeString(pem, ed25519Pem());
+      out.println("Embedded replica served at " + server.url());
+      Agent agent = HttpAgent.builder(server.url()).rootKey(server.rootKey())
+          .identity(pem).build();
+      return run(agent, out);
+    } finally {
+      Files.deleteIfExists(pem);
+    }
+  }
+
+  /** A new Ed25519 key as PKCS#8 PEM ({@code BEGIN PRIVATE KEY}), as dfx writes one. */
+  static String ed25519Pem() {
+    try {
+      KeyPair k = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+      return "-----BEGIN PRIVATE KEY-----\n"
+          + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(k.getPrivate().getEncoded())
+          + "\n-----END PRIVATE KEY-----\n";
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("this JDK has no Ed25519 (Java 15+ has): " + e, e);
+    }
+  }
+
+  /**
    * Runs the demo over {@code agent}, or on a fresh embedded replica when it is null; returns the
    * target canister.
    */
@@ -88,7 +134,7 @@ public final class UpgradeDemo {
       a = replica.agentFor(Principal.fromBytes(new byte[] {0x2a, 0x01, 0x02}));
       where = "the embedded replica";
     } else {
-      where = "the replica at hand";
+      where = "the replica at hand, over HTTP";
     }
     ManagementCanister ic = CandidManagementCanister.over(a);
     Principal controller = a.sender();

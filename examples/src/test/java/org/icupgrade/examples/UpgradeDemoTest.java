@@ -1,10 +1,12 @@
 package org.icupgrade.examples;
 
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class UpgradeDemoTest {
@@ -12,7 +14,21 @@ class UpgradeDemoTest {
   void run_onEmbeddedReplica_printsSeedTable() {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     UpgradeDemo.run(null, new PrintStream(buf, true, StandardCharsets.UTF_8));
+    assertSeedTable(buf.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void runOverHttp_sameDemoThroughHttpAgentAndTheServedReplica() throws Exception {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    assertTimeoutPreemptively(Duration.ofMinutes(2), () -> UpgradeDemo.runOverHttp(
+        new PrintStream(buf, true, StandardCharsets.UTF_8)));
     String out = buf.toString(StandardCharsets.UTF_8);
+    assertTrue(out.contains("Embedded replica served at http://127.0.0.1:"), out);
+    assertTrue(out.contains("over HTTP"), out);
+    assertSeedTable(out);
+  }
+
+  private static void assertSeedTable(String out) {
     assertTrue(out.matches("(?s).*get_version\\(\\)\\s+\"v1\"\\s+\"v2\".*"), out);
     assertTrue(out.matches("(?s).*get_lib_version\\(\\)\\s+\"1\\.0\"\\s+\"2\\.0\".*"), out);
     assertTrue(out.matches(

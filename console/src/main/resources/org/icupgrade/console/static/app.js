@@ -168,7 +168,7 @@ function card(s) {
   }
   const actions = el("div", { class: "actions" });
   if (s.status !== "CREATING") {
-    actions.append(el("a", { class: "frontend-link", href: "/canister/" + s.canisterId + "/",
+    actions.append(el("a", { class: "frontend-link", href: s.frontendUrl,
       target: "_blank", rel: "noopener", text: "Open its frontend" }));
   }
   if (s.update && s.update.kind && (s.status === "COMPLETED" || s.status === "FAILED")) {

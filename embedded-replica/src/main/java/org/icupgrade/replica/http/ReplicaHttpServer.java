@@ -45,6 +45,12 @@ import org.icupgrade.replica.EmbeddedReplica;
  * ({@code time}, {@code request_status}, {@code canister/<id>/module_hash}, {@code controllers},
  * {@code metadata/<name>}).
  *
+ * <p>Every other path is a local HTTP gateway: {@code http://<canister-id>.localhost:<port>/…}
+ * (or {@code …?canisterId=<id>} on 127.0.0.1) is answered by the canister's {@code http_request}
+ * query ({@code http_request_update} when it asks for the upgrade), as the HTTP Gateway Protocol
+ * Specification says; streaming callbacks are answered 502 and response certification is not
+ * verified.
+ *
  * <p>Calls go to the replica as {@code replica.agentFor(sender)} calls do, so its rules, scripted
  * faults and the record of calls apply. Envelopes are checked as the spec's "Authentication"
  * says: anonymous, Ed25519, ECDSA P-256 and secp256k1 senders; delegations are refused with a
@@ -84,6 +90,8 @@ public final class ReplicaHttpServer implements AutoCloseable {
     });
     server.setExecutor(executor);
     server.createContext("/api/", this::handle);
+    // Everything else is the local HTTP gateway for canisters' http_request (see Gateway).
+    server.createContext("/", new Gateway(replica)::handle);
     server.start();
   }
 
