@@ -446,6 +446,9 @@ class FleetUpgradeTest {
       assertTrue(w.runsV2(id));
     }
     Traffic t = Traffic.of(w.replica.calls());
+    Map<Principal, Map<String, Integer>> byCanister = perCanisterAndMethod(w.replica.calls());
+    System.out.println("calls by canister and method, shared store " + shared + ", the first"
+        + " target: " + byCanister.get(w.canisters.get(0)));
     if (store != null) {
       assertEquals(List.of(), store.stored(), "the store is cleared when the fleet is done");
       // every target installed from the store, none from its own chunk store
@@ -453,8 +456,34 @@ class FleetUpgradeTest {
         assertTrue(w.canisters.contains(c.effectiveCanisterId()));
       }
       assertEquals(50, w.replica.calls("install_chunked_code").size());
+      // The one-time part, on the store: one read, the three chunks, the clearing.
+      assertEquals(Map.of("stored_chunks", 1, "upload_chunk", 3, "clear_chunk_store", 1),
+          byCanister.get(store.canisterId()));
+      // Per target, at most 8: the owner check's status (the preflight's too), stop, the job's
+      // snapshot, the install from the store, start, the snapshot's deletion, and the hand-back's
+      // status read and update_settings. No stored_chunks (the store was filled for this
+      // module), no snapshot list (canister_status says there are none).
+      Map<String, Integer> expected = Map.of("canister_status", 2, "stop_canister", 1,
+          "take_canister_snapshot", 1, "install_chunked_code", 1, "start_canister", 1,
+          "delete_canister_snapshot", 1, "update_settings", 1);
+      for (Principal id : w.canisters) {
+        assertEquals(expected, byCanister.get(id), id.toString());
+      }
+      Principal storeId = store.canisterId();
+      assertEquals(Set.copyOf(w.canisters), Set.copyOf(byCanister.keySet().stream()
+          .filter(id -> !id.equals(storeId)).toList()), "no other canister called");
     }
     return t;
+  }
+
+  /** Recorded calls counted by effective canister id, then method. */
+  static Map<Principal, Map<String, Integer>> perCanisterAndMethod(List<RecordedCall> calls) {
+    Map<Principal, Map<String, Integer>> n = new HashMap<>();
+    for (RecordedCall c : calls) {
+      n.computeIfAbsent(c.effectiveCanisterId(), k -> new HashMap<>())
+          .merge(c.method(), 1, Integer::sum);
+    }
+    return n;
   }
 
   @Test
@@ -467,6 +496,42 @@ class FleetUpgradeTest {
     assertEquals(3, after.uploadChunkCalls(), "3 chunks, once for the fleet");
     assertTrue(after.uploadedBytes() < 2_600_000, after.toString());
     assertTrue(after.argBytes() * 10 < before.argBytes(), before + " vs " + after);
+    assertEquals(5 + 50 * 8, after.calls(), "8 calls per canister beyond the store's 5");
+  }
+
+  @Test
+  void sharedStoreClearedUnderTheFleet_installUploadsAgain_noCanisterFails() throws IOException {
+    World w = new World(6, DeploymentRegistry.inMemory());
+    Principal storeId = w.replica.createCanister(BACKEND);
+    SharedChunkStore store = new SharedChunkStore(
+        CandidManagementCanister.over(w.replica.agentFor(BACKEND)), storeId,
+        UpgradeWorld.fastRetries());
+    StorageDeployer d = w.deployer(w.replica.agentFor(BACKEND), w.registry, "backend-1", null,
+        store);
+    ManagementCanister backend = CandidManagementCanister.over(w.replica.agentFor(BACKEND));
+    AtomicReference<Boolean> clearedOnce = new AtomicReference<>(false);
+    FleetUpgrader fleet = w.fleet(d, w.registry).canary(2).concurrency(1)
+        .sharedStore(store, w.catalog).listener(new FleetListener() {
+          @Override
+          public void waveFinished(WaveSummary wave, FleetProgress progress) {
+            if (wave.index() == 0 && !clearedOnce.getAndSet(true)) {
+              backend.clearChunkStore(storeId); // someone empties the store mid-fleet
+            }
+          }
+        }).build();
+
+    FleetReport report = assertTimeoutPreemptively(HANG_GUARD,
+        () -> fleet.start(fleet.plan(FleetSelection.behindCurrentRelease(), UpgradeScope.ALL))
+            .await());
+
+    assertEquals(6, report.with(Outcome.DONE).size(), report.toString());
+    for (Principal id : w.canisters) {
+      assertTrue(w.runsV2(id), id + " on v2");
+    }
+    // once before the fleet, once by the first install refused for the missing chunk (one at a
+    // time: the later ones install from the store filled again)
+    assertEquals(2, w.replica.calls("upload_chunk").size());
+    assertEquals(List.of(), store.stored(), "cleared at the end");
   }
 
   @Test
