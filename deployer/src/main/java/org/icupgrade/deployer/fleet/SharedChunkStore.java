@@ -25,7 +25,7 @@ import org.jspecify.annotations.Nullable;
  * chunks for every target, each installed with {@code install_chunked_code} naming it as the
  * {@code store_canister} (interface spec, "IC method install_chunked_code": the store must be on
  * the target's subnet and the caller a controller of both). Targets on several subnets need one
- * store per subnet, each with its own fleet.
+ * store per subnet: see {@link SubnetStores}.
  *
  * <p>Give {@link #installer} to the upgraders, and the store to the fleet
  * ({@link FleetUpgrader.Builder#sharedStore}): the fleet uploads the module once before its first

@@ -18,6 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.h2.jdbcx.JdbcDataSource;
+import org.icupgrade.candid.internal.ManagementCandid;
 import org.icupgrade.candid.management.CandidManagementCanister;
 import org.icupgrade.core.IcException;
 import org.icupgrade.core.InstallMode;
@@ -29,6 +30,7 @@ import org.icupgrade.core.WasmModule;
 import org.icupgrade.core.agent.Agent;
 import org.icupgrade.core.calls.RetryPolicy;
 import org.icupgrade.core.install.ChunkedWasmInstaller;
+import org.icupgrade.core.management.InstallChunkedCodeRequest;
 import org.icupgrade.core.management.ManagementCanister;
 import org.icupgrade.core.upgrade.CanisterUpgrader;
 import org.icupgrade.deployer.fleet.CallRateLimiter;
@@ -43,6 +45,7 @@ import org.icupgrade.deployer.fleet.FleetSelection;
 import org.icupgrade.deployer.fleet.FleetUpgrader;
 import org.icupgrade.deployer.fleet.RateLimitedManagementCanister;
 import org.icupgrade.deployer.fleet.SharedChunkStore;
+import org.icupgrade.deployer.fleet.SubnetStores;
 import org.icupgrade.deployer.fleet.WaveSummary;
 import org.icupgrade.deployer.onreplica.FaultMatrixTest.Died;
 import org.icupgrade.deployer.onreplica.FaultMatrixTest.Mortality;
@@ -557,5 +560,116 @@ class FleetUpgradeTest {
     assertEquals(storeId, w.replica.calls("upload_chunk").get(0).effectiveCanisterId());
     assertEquals(List.of(), store.stored(), "the store is cleared after a halt");
     assertTrue(w.runsV1(canary));
+  }
+
+  /**
+   * The embedded replica simulates one subnet (its ic0.subnet_self is one id) and does not check
+   * where a store is, so the subnets here are a given mapping: even targets on A, odd on B.
+   */
+  final class TwoSubnets {
+    final World w;
+    final Principal subnetA = Principal.fromBytes(new byte[] {(byte) 0xa0, 1, 2});
+    final Principal subnetB = Principal.fromBytes(new byte[] {(byte) 0xb0, 1, 2});
+    final Map<Principal, Principal> subnetOf = new HashMap<>();
+    final SharedChunkStore storeA;
+    final SharedChunkStore storeB;
+    final SubnetStores stores;
+    final StorageDeployer deployer;
+
+    TwoSubnets(int count) throws IOException {
+      w = new World(count, DeploymentRegistry.inMemory());
+      for (int i = 0; i < w.canisters.size(); i++) {
+        subnetOf.put(w.canisters.get(i), i % 2 == 0 ? subnetA : subnetB);
+      }
+      ManagementCanister backend = CandidManagementCanister.over(w.replica.agentFor(BACKEND));
+      storeA = new SharedChunkStore(backend, w.replica.createCanister(BACKEND),
+          UpgradeWorld.fastRetries());
+      storeB = new SharedChunkStore(backend, w.replica.createCanister(BACKEND),
+          UpgradeWorld.fastRetries());
+      stores = SubnetStores.of(Map.of(subnetA, storeA, subnetB, storeB), subnetOf::get);
+      RetryPolicy retry = UpgradeWorld.fastRetries();
+      ChunkedWasmInstaller installer = stores.installer(
+          ChunkedWasmInstaller.builder(backend).retryPolicy(retry).build());
+      CanisterUpgrader upgrader = CanisterUpgrader.builder(BACKEND, backend, installer)
+          .retryPolicy(retry).build();
+      deployer = StorageDeployer.builder(w.registry, w.catalog, upgrader, Runnable::run)
+          .ownerCheck(backend).clock(w.clock).leaseDuration(UpgradeWorld.LEASE)
+          .holderId("backend-1").build();
+    }
+
+    /** Each install_chunked_code named the store of its target's subnet. */
+    void assertEachInstalledFromItsSubnetsStore() {
+      List<RecordedCall> installs = w.replica.calls("install_chunked_code");
+      assertTrue(!installs.isEmpty());
+      for (RecordedCall c : installs) {
+        InstallChunkedCodeRequest r = ManagementCandid.decodeInstallChunkedCodeArgs(c.arg());
+        Principal expected = subnetOf.get(r.targetCanister()).equals(subnetA)
+            ? storeA.canisterId() : storeB.canisterId();
+        assertEquals(java.util.Optional.of(expected), r.storeCanister(), r.toString());
+      }
+    }
+  }
+
+  @Test
+  void twoSubnets_oneStoreEach_uploadedOnceEach_bothClearedAfterSuccess() throws IOException {
+    TwoSubnets t = new TwoSubnets(8);
+    FleetUpgrader fleet = t.w.fleet(t.deployer, t.w.registry).canary(2)
+        .sharedStores(t.stores, t.w.catalog).build();
+
+    FleetReport report = assertTimeoutPreemptively(HANG_GUARD,
+        () -> fleet.start(fleet.plan(FleetSelection.behindCurrentRelease(), UpgradeScope.ALL))
+            .await());
+
+    assertEquals(8, report.with(Outcome.DONE).size(), report.toString());
+    Map<Principal, Map<String, Integer>> by = perCanisterAndMethod(t.w.replica.calls());
+    // a 100 kB module: one chunk, uploaded once to each subnet's store
+    assertEquals(1, by.get(t.storeA.canisterId()).get("upload_chunk"));
+    assertEquals(1, by.get(t.storeB.canisterId()).get("upload_chunk"));
+    assertEquals(2, t.w.replica.calls("upload_chunk").size());
+    t.assertEachInstalledFromItsSubnetsStore();
+    assertEquals(List.of(), t.storeA.stored(), "store A cleared after success");
+    assertEquals(List.of(), t.storeB.stored(), "store B cleared after success");
+    for (Principal id : t.w.canisters) {
+      assertTrue(t.w.runsV2(id));
+    }
+  }
+
+  @Test
+  void twoSubnets_haltOnAFailingCanary_bothStoresCleared_restUntouched() throws IOException {
+    TwoSubnets t = new TwoSubnets(6);
+    FleetUpgrader fleet = t.w.fleet(t.deployer, t.w.registry).canary(1)
+        .sharedStores(t.stores, t.w.catalog).build();
+    FleetPlan plan = fleet.plan(FleetSelection.behindCurrentRelease(), UpgradeScope.ALL);
+    Principal canary = plan.entries().get(0).canisterId();
+    t.w.replica.fault(Fault.on("install_chunked_code").canister(canary).times(100)
+        .failBefore(FleetUpgradeTest::injected));
+
+    FleetReport report = assertTimeoutPreemptively(HANG_GUARD, () -> fleet.start(plan).await());
+
+    assertTrue(report.halted().isPresent());
+    assertEquals(5, report.with(Outcome.NOT_STARTED).size());
+    assertEquals(2, t.w.replica.calls("upload_chunk").size(), "both stores filled, once each");
+    assertEquals(List.of(), t.storeA.stored(), "store A cleared after the halt");
+    assertEquals(List.of(), t.storeB.stored(), "store B cleared after the halt");
+    for (Principal id : t.w.canisters) {
+      assertTrue(t.w.runsV1(id), id + " untouched or rolled back");
+    }
+  }
+
+  @Test
+  void aTargetOnASubnetWithoutAStore_refusedBeforeAnyUpgrade() throws IOException {
+    TwoSubnets t = new TwoSubnets(4);
+    Principal elsewhere = t.w.canisters.get(3);
+    t.subnetOf.put(elsewhere, Principal.fromBytes(new byte[] {(byte) 0xc0, 1, 2}));
+    FleetUpgrader fleet = t.w.fleet(t.deployer, t.w.registry)
+        .sharedStores(t.stores, t.w.catalog).build();
+    FleetPlan plan = fleet.plan(FleetSelection.behindCurrentRelease(), UpgradeScope.ALL);
+
+    IcException e = assertThrows(IcException.class,
+        () -> assertTimeoutPreemptively(HANG_GUARD, () -> fleet.start(plan).await()));
+
+    assertTrue(e.getMessage().contains("no store canister for " + elsewhere), e.getMessage());
+    assertEquals(List.of(), t.w.replica.calls("upload_chunk"));
+    assertEquals(List.of(), t.w.replica.calls("stop_canister"), "nothing upgraded");
   }
 }
