@@ -295,9 +295,19 @@ class FleetUpgradeTest {
 
   @Test
   void twoBackendsOnOneRegistry_shareTheFleet_noCanisterUpgradedTwice() throws Exception {
-    World w = new World(30, DeploymentRegistry.jdbc(h2()));
-    DeploymentRegistry regA = DeploymentRegistry.jdbc(h2());
-    DeploymentRegistry regB = DeploymentRegistry.jdbc(h2());
+    twoBackendsShareTheFleet(() -> DeploymentRegistry.jdbc(h2()));
+  }
+
+  /**
+   * Two fleet upgraders, each with its own registry over one database ({@code sameDatabase}
+   * gives a new one each time, as another process would open), run the same fleet of 30 at once:
+   * every canister is upgraded exactly once, by one of them, the other reporting it skipped.
+   */
+  void twoBackendsShareTheFleet(java.util.function.Supplier<DeploymentRegistry> sameDatabase)
+      throws Exception {
+    World w = new World(30, sameDatabase.get());
+    DeploymentRegistry regA = sameDatabase.get();
+    DeploymentRegistry regB = sameDatabase.get();
     FleetUpgrader a = w.fleet(w.deployer(w.replica.agentFor(BACKEND), regA, "backend-a", null),
         regA).canary(2).concurrency(3).build();
     FleetUpgrader b = w.fleet(w.deployer(w.replica.agentFor(BACKEND), regB, "backend-b", null),
@@ -311,14 +321,16 @@ class FleetUpgradeTest {
     });
 
     Map<Principal, Integer> installs = w.installs();
+    int[] doneByEach = new int[2];
     for (Principal id : w.canisters) {
       assertEquals(1, installs.getOrDefault(id, 0), id + " installed exactly once");
       assertTrue(w.runsV2(id));
       int doneBy = 0;
-      for (FleetReport r : reports) {
-        CanisterResult c = r.byCanister().get(id);
+      for (int k = 0; k < 2; k++) {
+        CanisterResult c = reports.get(k).byCanister().get(id);
         if (c.outcome() == Outcome.DONE) {
           doneBy++;
+          doneByEach[k]++;
         } else {
           assertEquals(Outcome.SKIPPED, c.outcome(), c.toString());
         }
@@ -326,6 +338,8 @@ class FleetUpgradeTest {
       assertEquals(1, doneBy, id + " done by exactly one backend");
       assertEquals(DeploymentStatus.COMPLETED, w.registry.find(id).orElseThrow().status());
     }
+    System.out.println("two fleets on one registry: backend-a upgraded " + doneByEach[0]
+        + ", backend-b " + doneByEach[1]);
   }
 
   @Test
