@@ -372,7 +372,7 @@ public final class ManagementCandid {
             "wasm_memory_size", zero, "stable_memory_size", zero, "global_memory_size", zero,
             "wasm_binary_size", zero, "custom_sections_size", zero,
             "canister_history_size", zero, "wasm_chunk_store_size", zero,
-            "snapshots_size", zero),
+            "snapshots_size", status.snapshotsSize().orElse(zero)),
         "cycles", status.cycles(),
         "reserved_cycles", zero,
         "idle_cycles_burned_per_day", zero,
@@ -392,8 +392,17 @@ public final class ManagementCandid {
       controllers.add(p.principal());
     }
     Sha256 moduleHash = f.opt("module_hash", Decoded::sha256).orElse(null);
+    // memory_metrics came into ic.did later than the other fields: a reply without it leaves the
+    // snapshots' memory unknown.
+    BigInteger snapshotsSize = null;
+    if (f.has("memory_metrics")) {
+      Fields metrics = f.record("memory_metrics");
+      if (metrics.has("snapshots_size")) {
+        snapshotsSize = metrics.nat("snapshots_size");
+      }
+    }
     return new CanisterStatus(CanisterStatus.RunStatus.valueOf(status.toUpperCase(Locale.ROOT)),
-        controllers, moduleHash, f.nat("memory_size"), f.nat("cycles"));
+        controllers, moduleHash, f.nat("memory_size"), f.nat("cycles"), snapshotsSize);
   }
 
   // ---- install_code ----

@@ -278,6 +278,19 @@ class ManagementCandidTest {
     assertEquals(s.moduleHash(), d.moduleHash());
     assertEquals(s.memorySize(), d.memorySize());
     assertEquals(s.cycles(), d.cycles());
+    assertEquals(Optional.of(BigInteger.ZERO), d.snapshotsSize(), "unknown is sent as none");
+  }
+
+  @Test
+  void canisterStatus_snapshotsSize_roundTrips() {
+    CanisterStatus s = new CanisterStatus(CanisterStatus.RunStatus.RUNNING, List.of(CANISTER),
+        null, BigInteger.TEN, BigInteger.ONE, BigInteger.valueOf(123_456));
+    CanisterStatus d = ManagementCandid.decodeCanisterStatusResult(
+        ManagementCandid.encodeCanisterStatusResult(s));
+    assertEquals(Optional.of(BigInteger.valueOf(123_456)), d.snapshotsSize());
+    Fields f = Fields.of(ManagementCandid.encodeCanisterStatusResult(s), "canister_status");
+    assertEquals(BigInteger.valueOf(123_456),
+        f.get("memory_metrics").record().nat("snapshots_size"));
   }
 
   @Test

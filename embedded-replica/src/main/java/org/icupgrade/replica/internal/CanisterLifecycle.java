@@ -172,8 +172,14 @@ final class CanisterLifecycle {
   /** The caller holds {@code c}'s lock. */
   private static CanisterStatus statusOf(CanisterState c) {
     long memory = c.module == null ? 0 : c.module.length;
+    // Spec, "IC method canister_status": memory_metrics.snapshots_size, the memory the
+    // canister's snapshots take (each one's total_size).
+    long snapshots = 0;
+    for (CanisterState.SnapshotState s : c.snapshots) {
+      snapshots += s.snapshot().totalSize();
+    }
     return new CanisterStatus(c.status, c.controllers, c.moduleHash, BigInteger.valueOf(memory),
-        c.cycles);
+        c.cycles, BigInteger.valueOf(snapshots));
   }
 
   byte[] startCanister(ManagementCall call) {
