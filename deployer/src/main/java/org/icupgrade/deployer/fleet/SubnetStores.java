@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.function.Function;
 import org.icupgrade.core.IcException;
 import org.icupgrade.core.Principal;
+import org.icupgrade.core.calls.RetryPolicy;
 import org.icupgrade.core.install.ChunkedWasmInstaller;
 import org.icupgrade.core.install.InstallOutcome;
 import org.icupgrade.core.install.InstallRequest;
@@ -132,6 +133,12 @@ public final class SubnetStores {
       @Override
       public InstallOutcome install(InstallRequest request) {
         return each.get(storeFor(request.canisterId())).install(request);
+      }
+
+      /** The delegate's variant, installing from the stores again. */
+      @Override
+      public ChunkedWasmInstaller withRetryPolicy(RetryPolicy retryPolicy) {
+        return installer(delegate.withRetryPolicy(retryPolicy));
       }
 
       /** Refused: a variant built from it would not install from the stores. */
