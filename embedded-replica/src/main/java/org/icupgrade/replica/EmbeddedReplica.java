@@ -12,6 +12,7 @@ import org.icupgrade.core.agent.Agent;
 import org.icupgrade.core.calls.Sleeper;
 import org.icupgrade.core.management.CanisterSettings;
 import org.icupgrade.core.management.CanisterStatus;
+import org.icupgrade.protocol.HashTree;
 import org.icupgrade.replica.internal.Faults;
 import org.icupgrade.replica.http.ReplicaHttpServer;
 import org.icupgrade.replica.internal.Replica;
@@ -405,12 +406,36 @@ public final class EmbeddedReplica {
    * Serves this replica over the IC's HTTP interface on 127.0.0.1:{@code port} (0: any free
    * port), so that any IC client reaches it at {@link ReplicaHttpServer#url()}; calls over HTTP
    * meet the same rules, faults and record of calls as those of {@link #agentFor}. Certificates
-   * are not yet signed with BLS (see {@link ReplicaHttpServer}). Close the handle to stop.
+   * are signed with this replica's BLS key ({@link #rootKey}). Close the handle to stop.
    *
    * @param port the port, or 0
    * @return the running server
    */
   public ReplicaHttpServer serveHttp(int port) {
     return ReplicaHttpServer.start(this, port, clock);
+  }
+
+  /**
+   * The root key of this replica in the IC's DER form: the public half of the BLS12-381 key,
+   * generated once per replica (when first needed), that signs every certificate it issues (spec,
+   * "Certification"). A client verifies this replica's certificates against it, as it verifies
+   * mainnet's against mainnet's root key; {@code /api/v2/status} announces it.
+   *
+   * @return the 133-byte DER key
+   */
+  public byte[] rootKey() {
+    return replica.certifier().rootKey();
+  }
+
+  /**
+   * A certificate of {@code tree} signed with this replica's key ({@link #rootKey}), CBOR-encoded
+   * as the HTTP interface returns certificates: {@code {tree, signature}}, no delegation. Tests
+   * use it to build certified answers; the replica's HTTP server uses it for every answer.
+   *
+   * @param tree the state tree to certify (it should hold {@code /time})
+   * @return the certificate's bytes
+   */
+  public byte[] certificate(HashTree tree) {
+    return replica.certifier().certificate(tree);
   }
 }

@@ -1,6 +1,8 @@
 package org.icupgrade.replica.http;
 
+import org.icupgrade.protocol.Bls12381;
 import org.icupgrade.protocol.Cbor;
+import org.icupgrade.protocol.Certificate;
 import org.icupgrade.protocol.HashTree;
 import org.icupgrade.protocol.RequestId;
 import com.sun.net.httpserver.HttpExchange;
@@ -46,8 +48,9 @@ import org.icupgrade.replica.EmbeddedReplica;
  * <p>Calls go to the replica as {@code replica.agentFor(sender)} calls do, so its rules, scripted
  * faults and the record of calls apply. Envelopes are checked as the spec's "Authentication"
  * says: anonymous, Ed25519, ECDSA P-256 and secp256k1 senders; delegations are refused with a
- * 400 saying so. <b>Certificates are signed with a placeholder, not BLS</b> (see {@code
- * Certifier}): clients that verify certificates refuse them.
+ * 400 saying so. Certificates are signed with the replica's BLS12-381 key ({@link
+ * EmbeddedReplica#rootKey}, announced by {@code /api/v2/status}): a client verifies them as it
+ * verifies mainnet's, against this root key instead of mainnet's.
  *
  * <p>Close it to free the port.
  */
@@ -61,7 +64,6 @@ public final class ReplicaHttpServer implements AutoCloseable {
   private final Clock clock;
   private final HttpServer server;
   private final ExecutorService executor;
-  private final Certifier certifier = new Certifier();
   private final Map<String, CompletableFuture<Status>> requests = new ConcurrentHashMap<>();
   private volatile boolean serveV3 = true;
 
@@ -118,13 +120,13 @@ public final class ReplicaHttpServer implements AutoCloseable {
   }
 
   /**
-   * The DER root key that {@code /api/v2/status} announces (see the class comment: not yet a
-   * real BLS key).
+   * The DER root key that {@code /api/v2/status} announces: the replica's ({@link
+   * EmbeddedReplica#rootKey}).
    *
    * @return the key's bytes
    */
   public byte[] rootKey() {
-    return certifier.rootKey();
+    return replica.rootKey();
   }
 
   /**
@@ -147,13 +149,18 @@ public final class ReplicaHttpServer implements AutoCloseable {
     executor.shutdownNow();
   }
 
-  /** Whether {@code certificate} carries this server's signature of its tree (tests only). */
+  /**
+   * Whether {@code certificate} decodes and carries the replica's BLS signature of its tree
+   * (tests only; clients use {@link Certificate#verify}).
+   */
   boolean verifiesCertificate(byte[] certificate) {
-    Object c = Cbor.decode(certificate);
-    if (!(c instanceof Map<?, ?> m) || !(m.get("signature") instanceof byte[] sig)) {
+    try {
+      Certificate c = Certificate.decode(certificate);
+      return c.delegationSubnet().isEmpty() && Bls12381.verify(Bls12381.derUnwrap(rootKey()),
+          Certificate.signedMessage(c.tree()), c.signature());
+    } catch (IcException e) {
       return false;
     }
-    return certifier.verifies(HashTree.fromCbor(m.get("tree")).digest(), sig);
   }
 
   // ---- dispatch ----
@@ -286,7 +293,7 @@ public final class ReplicaHttpServer implements AutoCloseable {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("ic_api_version", "0.18.0");
     m.put("impl_version", "icupgrade-embedded-replica");
-    m.put("root_key", certifier.rootKey());
+    m.put("root_key", replica.rootKey());
     m.put("replica_health_status", "healthy");
     m.put("certified_height", 1L);
     return Cbor.encode(m);
@@ -363,7 +370,7 @@ public final class ReplicaHttpServer implements AutoCloseable {
     putTime(root);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("status", "replied");
-    m.put("certificate", certifier.certificate(tree(root)));
+    m.put("certificate", replica.certificate(tree(root)));
     return Cbor.encode(m);
   }
 
@@ -407,7 +414,7 @@ public final class ReplicaHttpServer implements AutoCloseable {
             + " canister/<id>/{module_hash,controllers,metadata/<name>})");
       }
     }
-    return Cbor.encode(Map.of("certificate", certifier.certificate(tree(root))));
+    return Cbor.encode(Map.of("certificate", replica.certificate(tree(root))));
   }
 
   private void canisterPath(
@@ -541,6 +548,6 @@ public final class ReplicaHttpServer implements AutoCloseable {
   @Override
   public String toString() {
     return "ReplicaHttpServer at " + url() + " (root key "
-        + HexFormat.of().formatHex(certifier.rootKey()) + ")";
+        + HexFormat.of().formatHex(replica.rootKey()) + ")";
   }
 }

@@ -56,7 +56,7 @@ public final class ReplicaServer {
       stopped.countDown();
     }, "replica-server-shutdown"));
     out.println("Embedded replica serving the IC HTTP interface at " + server.url());
-    out.println("Root key (DER, hex; NOT a real BLS key, certificates are placeholders): "
+    out.println("Root key (DER, hex; BLS12-381, signs every certificate): "
         + HexFormat.of().formatHex(server.rootKey()));
     out.flush();
     stopped.await();

@@ -33,6 +33,11 @@ public final class Replica {
         new ManagementCanister(canisters, lifecycle, new Snapshots()));
   }
 
+  /** The replica's BLS key, signing every certificate it issues. */
+  public Certifier certifier() {
+    return canisters.certifier();
+  }
+
   public Faults faults() {
     return router.faults();
   }

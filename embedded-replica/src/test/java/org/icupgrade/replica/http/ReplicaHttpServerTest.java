@@ -1,12 +1,16 @@
 package org.icupgrade.replica.http;
 
+import org.icupgrade.protocol.Bls12381;
 import org.icupgrade.protocol.Cbor;
+import org.icupgrade.protocol.Certificate;
+import org.icupgrade.protocol.CertificateException;
 import org.icupgrade.protocol.HashTree;
 import org.icupgrade.protocol.RequestId;
 import org.icupgrade.protocol.Secp256k1;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -248,6 +252,27 @@ class ReplicaHttpServerTest {
   }
 
   @Test
+  void certificates_verifyAsAClientVerifiesThem_againstTheAnnouncedRootKey() throws Exception {
+    byte[] rootKey = (byte[]) map(http.send(
+        HttpRequest.newBuilder(URI.create(server.url() + "/api/v2/status")).build(),
+        HttpResponse.BodyHandlers.ofByteArray()).body()).get("root_key");
+    Map<String, Object> call = content("call", me, "bump", new byte[0]);
+    byte[] v3 = (byte[]) map(post(api("v3", "call"), signed(call)).body()).get("certificate");
+    Certificate c = Certificate.decode(v3);
+    c.verify(rootKey, canister, Instant.now(), Duration.ofMinutes(5));
+    assertArrayEquals(new byte[] {1}, c.lookup(
+        List.of(b("request_status"), RequestId.of(call), b("reply"))).orElseThrow());
+    Map<String, Object> read = content("read_state", me, null, null);
+    read.put("paths", List.of(List.of(b("time"))));
+    byte[] rs = (byte[]) map(post(api("v2", "read_state"), signed(read)).body())
+        .get("certificate");
+    Certificate.decode(rs).verify(rootKey, canister, Instant.now(), Duration.ofMinutes(5));
+    CertificateException e = assertThrows(CertificateException.class, () -> c.verify(
+        Bls12381.generate().publicKeyDer(), canister, Instant.now(), Duration.ofMinutes(5)));
+    assertTrue(e.getMessage().contains("does not verify"), e.getMessage());
+  }
+
+  @Test
   void readState_canisterModuleHashAndControllers() throws Exception {
     Map<String, Object> rs = content("read_state", Principal.ANONYMOUS, null, null);
     rs.put("paths", List.of(List.of(b("canister"), canister.toBytes(), b("controllers")),
@@ -414,5 +439,7 @@ class ReplicaHttpServerTest {
     Map<String, Object> c = map(cert);
     c.put("tree", HashTree.leaf(b("forged")).cbor());
     assertFalse(server.verifiesCertificate(Cbor.encode(c)));
+    assertThrows(CertificateException.class, () -> Certificate.decode(Cbor.encode(c))
+        .verify(server.rootKey(), canister, Instant.now(), Duration.ofMinutes(5)));
   }
 }
