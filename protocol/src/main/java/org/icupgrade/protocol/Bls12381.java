@@ -6,7 +6,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.icupgrade.core.IcException;
 import org.jspecify.annotations.Nullable;
 
@@ -242,7 +245,7 @@ public final class Bls12381 {
    *     other than the point at infinity
    */
   public static boolean verify(byte[] publicKey, byte[] message, byte[] signature) {
-    Jac<Fp2> pk = decodeG2(publicKey);
+    Jac<Fp2> pk = publicKeyPoint(publicKey);
     Jac<Fp> sig = decodeG1(signature);
     Jac<Fp> h = hashToG1(message, DST.getBytes(StandardCharsets.US_ASCII));
     // e(sig, -g2) * e(H(m), pk) == 1, one shared Miller loop and one final exponentiation.
@@ -353,6 +356,31 @@ public final class Bls12381 {
     Jac<Fp> point = new Jac<>(x, y, Fp.ONE);
     if (!point.times(R).isInfinity()) {
       throw new BlsException(what + " is on the curve but not in the prime-order subgroup G1");
+    }
+    return point;
+  }
+
+  /**
+   * The few public keys verified lately (a client checks certificate after certificate against
+   * one root key or subnet key), decoded and subgroup-checked once: the check is a quarter of a
+   * verification. Public data; bounded.
+   */
+  private static final Map<String, Jac<Fp2>> KEYS = Collections.synchronizedMap(
+      new LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Jac<Fp2>> eldest) {
+          return size() > 8;
+        }
+      });
+
+  private static Jac<Fp2> publicKeyPoint(byte[] publicKey) {
+    String hex = HexFormat.of().formatHex(publicKey);
+    Jac<Fp2> point = KEYS.get(hex);
+    if (point == null) {
+      point = decodeG2(publicKey);
+      KEYS.put(hex, point);
     }
     return point;
   }
@@ -780,10 +808,8 @@ public final class Bls12381 {
 
     /** Schoolbook product with one reduction per coefficient; w^6 = xi folds the high half. */
     Fp12 mul(Fp12 o) {
-      BigInteger[] re = new BigInteger[11];
-      BigInteger[] im = new BigInteger[11];
-      Arrays.fill(re, BigInteger.ZERO);
-      Arrays.fill(im, BigInteger.ZERO);
+      BigInteger[] re = zeros();
+      BigInteger[] im = zeros();
       for (int j = 0; j < 6; j++) {
         Fp2 y = o.c[j];
         if (y.isZero()) {
@@ -801,6 +827,43 @@ public final class Bls12381 {
           im[i + j] = im[i + j].add(cross);
         }
       }
+      return fold(re, im);
+    }
+
+    /** The square: each cross product c_i c_j (i < j) once, doubled; 21 products, not 36. */
+    Fp12 sqr() {
+      BigInteger[] re = zeros();
+      BigInteger[] im = zeros();
+      for (int i = 0; i < 6; i++) {
+        Fp2 x = c[i];
+        if (x.isZero()) {
+          continue;
+        }
+        re[2 * i] = re[2 * i].add(x.a.add(x.b).multiply(x.a.subtract(x.b)));
+        im[2 * i] = im[2 * i].add(x.a.multiply(x.b).shiftLeft(1));
+        for (int j = i + 1; j < 6; j++) {
+          Fp2 y = c[j];
+          if (y.isZero()) {
+            continue;
+          }
+          BigInteger ac = x.a.multiply(y.a);
+          BigInteger bd = x.b.multiply(y.b);
+          BigInteger cross = x.a.add(x.b).multiply(y.a.add(y.b)).subtract(ac).subtract(bd);
+          re[i + j] = re[i + j].add(ac.subtract(bd).shiftLeft(1));
+          im[i + j] = im[i + j].add(cross.shiftLeft(1));
+        }
+      }
+      return fold(re, im);
+    }
+
+    private static BigInteger[] zeros() {
+      BigInteger[] out = new BigInteger[11];
+      Arrays.fill(out, BigInteger.ZERO);
+      return out;
+    }
+
+    /** Coefficients of w^0..w^10 to Fp12: w^(k + 6) = xi w^k, then one reduction each. */
+    private static Fp12 fold(BigInteger[] re, BigInteger[] im) {
       Fp2[] out = new Fp2[6];
       for (int k = 0; k < 6; k++) {
         BigInteger r = re[k];
@@ -813,10 +876,6 @@ public final class Bls12381 {
         out[k] = new Fp2(r.mod(P), m.mod(P));
       }
       return new Fp12(out);
-    }
-
-    Fp12 sqr() {
-      return mul(this);
     }
 
     /** f^(p^6): w^(p^6) = -w, so the odd coefficients change sign. */
