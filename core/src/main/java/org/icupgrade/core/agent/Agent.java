@@ -9,9 +9,9 @@ import org.icupgrade.core.Sha256;
  * The transport seam: sends query and update calls carrying raw Candid bytes as one identity
  * ({@link #sender()}) and returns the reply bytes.
  *
- * <p>Implementations: the embedded replica (in-process, for tests and demos) and the HTTP agent in
- * {@code candid-bindings} (a real replica or mainnet). Implementations are thread-safe; calls are
- * synchronous and a caller who wants parallelism runs them on its own executor.
+ * <p>Implementations: the embedded replica (in-process, for tests and demos) and {@code HttpAgent}
+ * in the {@code http-agent} module (a real replica or mainnet). Implementations are thread-safe;
+ * calls are synchronous and a caller who wants parallelism runs them on its own executor.
  *
  * <p>A rejected call throws {@link CanisterRejectException}; a call that did not get through throws
  * {@link org.icupgrade.core.TransportException}.

@@ -15,7 +15,8 @@ import org.jspecify.annotations.Nullable;
  * the canister it is about as the effective canister id.
  *
  * <p>Rejections throw {@link org.icupgrade.core.CanisterRejectException}. The implementation over
- * any {@link org.icupgrade.core.agent.Agent} lives in {@code candid-bindings}.
+ * any {@link org.icupgrade.core.agent.Agent} is {@code CandidManagementCanister}, in the {@code
+ * candid} module.
  */
 public interface ManagementCanister {
   /** {@code create_canister}: a new empty canister; returns its id. */
