@@ -16,6 +16,7 @@ import org.icupgrade.core.InstallMode;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.RejectCode;
 import org.icupgrade.core.Sha256;
+import org.icupgrade.core.UpgradeScope;
 import org.icupgrade.core.WasmModule;
 import org.icupgrade.core.assets.AssetCanister;
 import org.icupgrade.core.assets.AssetSyncer;
@@ -168,6 +169,27 @@ public final class CanisterUpgrader {
         Objects.requireNonNull(listener, "listener"));
     run.execute();
     return run.report();
+  }
+
+  /**
+   * Hands back what an owner granted for an upgrade that will not run (the request was refused
+   * after the owner made the upgrader a controller and granted it {@code Commit}): revokes
+   * {@code Commit} where the upgrader holds it and removes the upgrader from the controllers,
+   * the owner kept (or put back) among them; every call through the one retry policy, a lost
+   * reply resolved by reading state. A canister the upgrader does not control, or an upgrader
+   * that is the owner, is left as it is.
+   *
+   * @param canisterId the canister
+   * @param owner its owner, who stays a controller
+   * @return what was done, one line per step
+   * @throws IcException when a right could not be handed back after the retries
+   */
+  public List<String> handBackRights(Principal canisterId, Principal owner) {
+    UpgradeJob job = UpgradeJob.builder(canisterId, owner, UpgradeScope.WASM_ONLY).resuming()
+        .build();
+    Run run = new Run(job, UpgradeProgress.start(job), JobJournal.NONE, UpgradeListener.NONE);
+    run.handBack();
+    return List.copyOf(run.steps);
   }
 
   private final class Run {

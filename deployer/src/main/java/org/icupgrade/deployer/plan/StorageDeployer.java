@@ -196,6 +196,9 @@ public final class StorageDeployer {
     try {
       plan = planner.plan(record, scope);
       reading = ownerCheckReading.get();
+    } catch (UpgradeStorageException e) {
+      handBackAfterRefusal(record, e);
+      throw e;
     } finally {
       ownerCheckReading.remove();
     }
@@ -226,6 +229,34 @@ public final class StorageDeployer {
           started.withJob(null).failed("the upgrade executor refused the job"));
       throw new IcException("could not start the upgrade of " + canisterId
           + ": the executor refused it", e);
+    }
+  }
+
+  /**
+   * The owner made the backend a controller (and granted it Commit) before asking; a request
+   * refused because there is nothing to upgrade to (no update, no release yet) would leave the
+   * backend holding those rights with no job to hand them back, so they are handed back here.
+   * Not for the other refusals: a record still being created needs the backend's rights, a
+   * running job (or one whose hand-back is pending) hands them back itself, and a caller who is
+   * not the owner, or an owner who no longer controls the canister, must not move its rights.
+   * The record is read again first, so that a job started meanwhile keeps its rights. A
+   * hand-back that fails is added to the refusal as suppressed; the refusal is what the caller
+   * gets.
+   */
+  private void handBackAfterRefusal(DeploymentRecord record, UpgradeStorageException refusal) {
+    if (refusal.reason() != UpgradeStorageException.Reason.NO_UPDATE_AVAILABLE
+        && refusal.reason() != UpgradeStorageException.Reason.RELEASE_NOT_READY) {
+      return;
+    }
+    Optional<DeploymentRecord> now = registry.find(record.canisterId());
+    if (now.isEmpty() || !now.get().equals(record) || record.job().isPresent()
+        || record.status().isUpgrading()) {
+      return;
+    }
+    try {
+      upgrader.handBackRights(record.canisterId(), record.owner());
+    } catch (IcException e) {
+      refusal.addSuppressed(e);
     }
   }
 

@@ -101,6 +101,39 @@ class UpgradeJobOnReplicaTest {
   }
 
   /**
+   * The owner grants the backend its rights, then asks for an upgrade there is no longer any
+   * need for (the canister already runs the latest release): the request is refused, and the
+   * backend hands back what it was given (Commit, its place among the controllers) instead of
+   * keeping it with no job to hand it back.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(Kind.class)
+  void refusedAsNoUpdateAfterTheOwnersGrant_backendHandsTheRightsBack(Kind kind)
+      throws IOException {
+    UpgradeWorld w = new UpgradeWorld(kind, new UpgradeWorld.Releases(dir, kind),
+        DeploymentRegistry.inMemory());
+    StorageDeployer deployer = deployer(w);
+    w.ownerGrantsRights();
+    deployer.upgradeStorage(UpgradeWorld.OWNER, w.canister, w.scope());
+    assertEquals(List.of(), w.violations(false), "the first upgrade");
+    DeploymentRecord current = w.registry.find(w.canister).orElseThrow();
+
+    w.ownerGrantsRights();
+    UpgradeStorageException e = assertThrows(UpgradeStorageException.class,
+        () -> deployer.upgradeStorage(UpgradeWorld.OWNER, w.canister, w.scope()));
+    assertEquals(UpgradeStorageException.Reason.NO_UPDATE_AVAILABLE, e.reason());
+    assertEquals(0, e.getSuppressed().length, java.util.Arrays.toString(e.getSuppressed()));
+    assertEquals(List.of(UpgradeWorld.OWNER), w.replica.controllers(w.canister));
+    if (kind == Kind.ASSETS) {
+      assertTrue(!w.assets(UpgradeWorld.OWNER)
+          .listPermitted(org.icupgrade.core.assets.Permission.COMMIT)
+          .contains(UpgradeWorld.BACKEND), "Commit revoked");
+    }
+    assertEquals(current, w.registry.find(w.canister).orElseThrow(), "the record is untouched");
+    assertEquals(List.of(), w.violations(false));
+  }
+
+  /**
    * An empty, truncated or not-a-tar frontend in the latest release never becomes the catalog's
    * current release (the refusal is in {@code lastFailure()}, naming the problem), so no upgrade
    * is attempted: the owner is told there is no update, and the canister's assets and record stay
