@@ -45,6 +45,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *       below it is marked {@code BELOW BAR}). When a selection ran only one side of a pair (a
  *       regex such as {@code Chunking.*library}, or a side that failed), the line says which side
  *       is missing instead of a ratio.
+ *   <li><b>library / C reader</b>: the same for classes with a {@code nativeReader()} (a native
+ *       tool run in the same JMH run, {@link TextReleaseBenchmark}), against {@link #NATIVE_BARS}.
  *   <li><b>peak heap / module size</b>: {@link InstallHeapBenchmark}'s counter, at most
  *       {@link #MAX_HEAP_RATIO}.
  *   <li><b>over HTTP / in process</b>: {@link InstallOverHttpBenchmark}'s time over HTTP as a
@@ -70,6 +72,12 @@ public final class BenchmarkMain {
       "TarGzReadBenchmark", 0.9,
       "TextReleaseBenchmark", 0.6,
       "AssetDiffBenchmark", 0.5);
+
+  /**
+   * The least ratio of the C reader's throughput ({@code nativeReader()}) the library must keep,
+   * by benchmark class: issue 10's goal, a text release read and diffed at 0.6 of a C reader.
+   */
+  static final Map<String, Double> NATIVE_BARS = Map.of("TextReleaseBenchmark", 0.6);
 
   /** Installing a module may hold at most this many times its size in heap. */
   static final double MAX_HEAP_RATIO = 3.0;
@@ -208,7 +216,9 @@ public final class BenchmarkMain {
     }
     List<Row> rows = results.stream().map(Row::of).toList();
     StringBuilder sb = new StringBuilder();
-    ratios(rows, sb);
+    ratios(rows, sb, "raw", BARS, "library / raw throughput, same run:");
+    ratios(rows, sb, "nativeReader", NATIVE_BARS,
+        "library / C reader (tar-sha256-reader.c) throughput, same run:");
     heap(rows, sb);
     endToEnd(rows, sb);
     overHttp(rows, sb);
@@ -219,14 +229,19 @@ public final class BenchmarkMain {
     return sb.toString();
   }
 
-  private static void ratios(List<Row> rows, StringBuilder sb) {
+  /**
+   * One ratio table: {@code library()} against the baseline method {@code baseline} of the same
+   * class and parameters, with the bars of {@code bars}.
+   */
+  private static void ratios(List<Row> rows, StringBuilder sb, String baseline,
+      Map<String, Double> bars, String title) {
     Map<String, Double> library = new LinkedHashMap<>();
     Map<String, Double> raw = new LinkedHashMap<>();
     for (Row row : rows) {
       double score = row.result().getPrimaryResult().getScore();
-      if (row.method().equals("library") && row.classHas("raw")) {
+      if (row.method().equals("library") && row.classHas(baseline)) {
         library.put(row.key(), score);
-      } else if (row.method().equals("raw") && row.classHas("library")) {
+      } else if (row.method().equals(baseline) && row.classHas("library")) {
         raw.put(row.key(), score);
       }
     }
@@ -235,19 +250,19 @@ public final class BenchmarkMain {
     if (keys.isEmpty()) {
       return;
     }
-    sb.append("library / raw throughput, same run:\n");
+    sb.append(title).append('\n');
     for (String key : keys) {
       Double lib = library.get(key);
       Double base = raw.get(key);
       if (lib == null || base == null) {
-        String ran = lib == null ? "raw" : "library";
-        String missing = lib == null ? "library" : "raw";
+        String ran = lib == null ? baseline : "library";
+        String missing = lib == null ? "library" : baseline;
         sb.append(String.format(Locale.ROOT, "  %-45s no ratio: %s() did not run, only %s()%n",
             key, missing, ran));
         continue;
       }
       double ratio = lib / base;
-      double bar = BARS.getOrDefault(key.split(" ")[0], 0.0);
+      double bar = bars.getOrDefault(key.split(" ")[0], 0.0);
       sb.append(String.format(Locale.ROOT, "  %-45s %6.3f  (bar %.2f)%s%n", key, ratio, bar,
           ratio < bar ? "  BELOW BAR" : ""));
     }

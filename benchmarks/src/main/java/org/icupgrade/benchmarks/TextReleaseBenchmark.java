@@ -1,9 +1,14 @@
 package org.icupgrade.benchmarks;
 
 import java.io.BufferedInputStream;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -11,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
@@ -30,6 +36,7 @@ import org.icupgrade.core.assets.AssetEncodingDetails;
 import org.icupgrade.core.assets.FrontendRelease;
 import org.icupgrade.core.assets.ReleaseAsset;
 import org.icupgrade.core.assets.ReleaseEncoding;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -57,6 +64,13 @@ import org.openjdk.jmh.annotations.Warmup;
  *       0 or the benchmark fails.
  *   <li>{@code libraryFirstSync()}: the same against an empty canister, where every file's
  *       gzip encoding is made (with one reused Deflater), as a first sync must.
+ *   <li>{@code nativeReader()}: the C reader the issue measured against, run in the same JMH run
+ *       on the same bytes: {@code tar-sha256-reader.c} (a resource of this module: zlib, the ustar
+ *       headers, OpenSSL's SHA-256, every name kept with its digest), compiled with {@code cc} at
+ *       setup and kept running, so that an operation is one archive read and not a process start.
+ *       It needs a C compiler and the zlib and OpenSSL headers (Debian: {@code gcc zlib1g-dev
+ *       libssl-dev}); without them only this method fails, with that message, and the report
+ *       names the missing side.
  * </ul>
  */
 @State(Scope.Benchmark)
@@ -137,6 +151,85 @@ public class TextReleaseBenchmark {
       throw new IllegalStateException("expected " + files + " new files: " + diff);
     }
     return diff;
+  }
+
+  /** The C reader as a running process: compiled once per trial, one archive read per line. */
+  @State(Scope.Benchmark)
+  public static class NativeReader {
+    static final String SOURCE = "tar-sha256-reader.c";
+    Path dir = Path.of("");
+    @Nullable Process process;
+    @Nullable BufferedWriter commands;
+    @Nullable BufferedReader answers;
+
+    @Setup
+    public void setUp() throws IOException, InterruptedException {
+      dir = Files.createTempDirectory("native-reader");
+      Path source = dir.resolve(SOURCE);
+      try (InputStream in = TextReleaseBenchmark.class.getResourceAsStream(SOURCE)) {
+        if (in == null) {
+          throw new IllegalStateException(SOURCE + " is missing from the benchmark jar");
+        }
+        Files.copy(in, source);
+      }
+      Path binary = dir.resolve("tar-sha256-reader");
+      Process cc = new ProcessBuilder("cc", "-O2", "-o", binary.toString(), source.toString(),
+          "-lz", "-lcrypto").redirectErrorStream(true).start();
+      String output = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (cc.waitFor() != 0) {
+        throw new IllegalStateException("the C reader did not compile (it needs cc and the zlib"
+            + " and OpenSSL headers; Debian: apt-get install gcc zlib1g-dev libssl-dev): " + output);
+      }
+      Path archive = dir.resolve("text-release.tar.gz");
+      write(archive, FILES);
+      Process p = new ProcessBuilder(binary.toString(), archive.toString())
+          .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      process = p;
+      commands = new BufferedWriter(
+          new OutputStreamWriter(p.getOutputStream(), StandardCharsets.US_ASCII));
+      answers = new BufferedReader(
+          new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * Reads the archive once in the C reader: its answer, the number of files and the XOR of
+     * their SHA-256 digests in hex, separated by a space.
+     */
+    String readOnce() throws IOException {
+      BufferedWriter out = Objects.requireNonNull(commands);
+      out.write("read\n");
+      out.flush();
+      String answer = Objects.requireNonNull(answers).readLine();
+      if (answer == null || !answer.matches("[0-9]+ [0-9a-f]{64}")) {
+        throw new IllegalStateException("the C reader answered " + answer);
+      }
+      return answer;
+    }
+
+    @TearDown
+    public void tearDown() throws IOException, InterruptedException {
+      if (commands != null) {
+        commands.close();
+      }
+      if (process != null && !process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+      try (var files = Files.list(dir)) {
+        for (Path f : files.toList()) {
+          Files.delete(f);
+        }
+      }
+      Files.delete(dir);
+    }
+  }
+
+  @Benchmark
+  public String nativeReader(NativeReader reader) throws IOException {
+    String answer = reader.readOnce();
+    if (!answer.startsWith(FILES + " ")) {
+      throw new IllegalStateException("the C reader read " + answer + ", not " + FILES + " files");
+    }
+    return answer;
   }
 
   @Benchmark

@@ -123,6 +123,20 @@ class BenchmarkMainTest {
   }
 
   @Test
+  void runOfTheLibraryAndTheCReader_reportsTheirRatioAgainstTheNativeBar() {
+    // One short iteration each, in this JVM: the library's read+diff and the C reader.
+    Outcome o = run("-f", "0", "-wi", "0", "-i", "1", "-r", "300ms",
+        "TextReleaseBenchmark\\.(library|nativeReader)$");
+    assertEquals(0, o.status(), o.err());
+    assertTrue(o.out().contains("library / C reader (tar-sha256-reader.c) throughput, same run:"),
+        o.out());
+    assertTrue(o.out().matches(
+        "(?s).*\\n  TextReleaseBenchmark +[0-9]+\\.[0-9]{3}  \\(bar 0\\.60\\).*"), o.out());
+    // raw() did not run: the library/raw table names it as the missing side.
+    assertTrue(o.out().contains("no ratio: raw() did not run, only library()"), o.out());
+  }
+
+  @Test
   void runOfABenchmarkWithoutRawSide_noPairToReport() {
     // InstallHeapBenchmark has a library() and no raw(): not half a pair. One install, here.
     Outcome o = run("-f", "0", "-wi", "0", "-i", "1", "InstallHeapBenchmark");

@@ -108,6 +108,31 @@ class BenchmarkSanityTest {
   }
 
   @Test
+  void nativeReader_readsAndHashesTheFilesTheJavaReaderDoes() throws Exception {
+    // The C baseline is compiled from the jar's resource (cc, zlib, OpenSSL: .ci/run installs
+    // them) and must do the work it is credited with: every file read and hashed right.
+    TextReleaseBenchmark b = new TextReleaseBenchmark();
+    TextReleaseBenchmark.NativeReader reader = new TextReleaseBenchmark.NativeReader();
+    b.setUp();
+    reader.setUp();
+    try {
+      byte[] xor = new byte[32];
+      for (Sha256 digest : b.raw().values()) {
+        byte[] d = digest.toBytes();
+        for (int i = 0; i < 32; i++) {
+          xor[i] ^= d[i];
+        }
+      }
+      String expected = TextReleaseBenchmark.FILES + " " + java.util.HexFormat.of().formatHex(xor);
+      assertEquals(expected, b.nativeReader(reader));
+      assertEquals(expected, b.nativeReader(reader), "a second read answers the same");
+    } finally {
+      reader.tearDown();
+      b.tearDown();
+    }
+  }
+
+  @Test
   void noOpSync_changesNothingAndCompressesNothing() throws Exception {
     NoOpSyncBenchmark b = new NoOpSyncBenchmark();
     b.files = 400;

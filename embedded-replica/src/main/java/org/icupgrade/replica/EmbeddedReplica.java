@@ -417,7 +417,7 @@ public final class EmbeddedReplica {
 
   /**
    * The root key of this replica in the IC's DER form: the public half of the BLS12-381 key,
-   * generated when the replica started, that signs every certificate it issues (spec,
+   * generated once per replica (when first needed), that signs every certificate it issues (spec,
    * "Certification"). A client verifies this replica's certificates against it, as it verifies
    * mainnet's against mainnet's root key; {@code /api/v2/status} announces it.
    *

@@ -491,7 +491,6 @@ public final class HttpAgent implements Agent {
     private @Nullable HttpClient httpClient;
     private Duration timeout = Duration.ofMinutes(5);
     private Clock clock = Clock.systemUTC();
-    private @Nullable CertificateCheck certificateCheck;
 
     private Builder(URI replicaUrl) {
       this.replicaUrl = Objects.requireNonNull(replicaUrl, "replicaUrl");
@@ -577,12 +576,6 @@ public final class HttpAgent implements Agent {
       return this;
     }
 
-    /** Another certificate check than the root key's (tests). */
-    Builder certificateCheck(CertificateCheck check) {
-      this.certificateCheck = Objects.requireNonNull(check, "check");
-      return this;
-    }
-
     /**
      * Builds the agent, fetching the root key first when {@link #fetchRootKey} asked for it.
      *
@@ -603,15 +596,13 @@ public final class HttpAgent implements Agent {
       if (fetchRootKey && rootKey == null) {
         key = fetchRootKey(transport, System.nanoTime() + timeout.toNanos());
       }
-      CertificateCheck check = certificateCheck;
-      if (check == null) {
-        try {
-          check = new CertificateVerifier(key, clock, CERTIFICATE_MAX_AGE);
-        } catch (org.icupgrade.protocol.Bls12381.BlsException e) {
-          throw new IcException("the root key " + (fetchRootKey && rootKey == null
-              ? "that " + replicaUrl + " announced" : "given") + " is unusable: "
-              + e.getMessage(), e);
-        }
+      CertificateCheck check;
+      try {
+        check = new CertificateVerifier(key, clock, CERTIFICATE_MAX_AGE);
+      } catch (org.icupgrade.protocol.Bls12381.BlsException e) {
+        throw new IcException("the root key " + (fetchRootKey && rootKey == null
+            ? "that " + replicaUrl + " announced" : "given") + " is unusable: "
+            + e.getMessage(), e);
       }
       return new HttpAgent(transport, identity, timeout, clock, check, key);
     }

@@ -153,4 +153,41 @@ class CertifiedAnswersTest {
         () -> agent.update(CANISTER, "set", DIDL));
     assertTrue(e.getMessage().contains("does not verify"), e.getMessage());
   }
+  /**
+   * Spec, "Request: Synchronous call": a v3 call may answer 202 when the replica stops waiting;
+   * the outcome is then read from request_status, whose certificate is checked too.
+   */
+  @Test
+  void update_v3Answers202_outcomeReadFromReadState() throws IOException {
+    java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/api/v3/canister/", ex -> {
+      ex.getRequestBody().readAllBytes();
+      ex.sendResponseHeaders(202, -1);
+      ex.close();
+    });
+    server.createContext("/api/v2/canister/", ex -> {
+      Map<?, ?> envelope = (Map<?, ?>) Cbor.decode(ex.getRequestBody().readAllBytes());
+      Map<?, ?> content = (Map<?, ?>) envelope.get("content");
+      java.util.List<?> path = (java.util.List<?>) ((java.util.List<?>) content.get("paths")).get(0);
+      byte[] id = (byte[]) path.get(1);
+      Map<byte[], HashTree> root = new LinkedHashMap<>();
+      Instant now = Instant.now();
+      long nanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+      root.put(bytes("time"), HashTree.leaf(RequestId.leb128(BigInteger.valueOf(nanos))));
+      HashTree t = reads.incrementAndGet() < 3
+          ? HashTree.node(Map.of(bytes("request_status"), HashTree.node(Map.of(id,
+              HashTree.node(Map.of(bytes("status"), HashTree.leaf(bytes("processing")))))),
+              bytes("time"), root.get(bytes("time"))))
+          : tree(id, REPLY, now);
+      byte[] body = Cbor.encode(Map.of("certificate", Cbor.encode(certificate(t, t, ROOT))));
+      ex.sendResponseHeaders(200, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+    });
+    server.start();
+    URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    assertArrayEquals(REPLY, agent(url).update(CANISTER, "set", DIDL));
+    assertTrue(reads.get() >= 3, "polled until replied: " + reads.get());
+  }
 }

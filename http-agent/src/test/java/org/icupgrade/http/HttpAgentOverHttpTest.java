@@ -19,8 +19,6 @@ import org.icupgrade.core.IntegrityException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.RejectCode;
 import org.icupgrade.core.TransportException;
-import org.icupgrade.protocol.Cbor;
-import org.icupgrade.protocol.HashTree;
 import org.icupgrade.replica.BuiltinCanister;
 import org.icupgrade.replica.EmbeddedReplica;
 import org.icupgrade.replica.Fault;
@@ -33,16 +31,6 @@ import org.junit.jupiter.api.Test;
 class HttpAgentOverHttpTest {
   private static final Principal OWNER = Principal.fromBytes(new byte[] {1, 2, 3});
   private static final byte[] DIDL = {'D', 'I', 'D', 'L', 0, 0};
-
-  /**
-   * Reads the tree of the replica's certificates without checking their signature: the served
-   * replica signs with a placeholder until the protocol module has BLS12-381.
-   */
-  static final CertificateCheck TREE_ONLY = (certificate, effective) -> {
-    Map<?, ?> m = (Map<?, ?>) Cbor.decode(certificate);
-    HashTree tree = HashTree.fromCbor(m.get("tree"));
-    return tree::lookup;
-  };
 
   private EmbeddedReplica replica;
   private ReplicaHttpServer server;
@@ -86,7 +74,8 @@ class HttpAgentOverHttpTest {
   }
 
   private HttpAgent.Builder builder(Identity identity) {
-    return HttpAgent.builder(server.url()).identity(identity).certificateCheck(TREE_ONLY)
+    // Every certificate is verified as in production: BLS against the replica's root key.
+    return HttpAgent.builder(server.url()).identity(identity).rootKey(server.rootKey())
         .timeout(Duration.ofSeconds(20));
   }
 
@@ -260,9 +249,18 @@ class HttpAgentOverHttpTest {
   }
 
   @Test
-  void build_fetchRootKey_readsTheServedReplicasKey() {
+  void build_fetchRootKey_readsTheServedReplicasKeyAndVerifiesWithIt() {
     HttpAgent agent = assertTimeoutPreemptively(Duration.ofSeconds(20),
-        () -> HttpAgent.builder(server.url()).fetchRootKey(true).build());
+        () -> HttpAgent.builder(server.url()).identity(ed25519()).fetchRootKey(true).build());
     assertArrayEquals(server.rootKey(), agent.rootKey());
+    assertArrayEquals(new byte[] {1}, agent.update(canister, "bump", DIDL));
+  }
+
+  @Test
+  void moduleHash_readStateCertificateOfTheReplica_verifiedAgainstItsKey() {
+    // The replica's own certificates fail against mainnet's key, the default.
+    HttpAgent mainnetKey = HttpAgent.builder(server.url()).timeout(Duration.ofSeconds(20)).build();
+    assertThrows(IntegrityException.class, () -> mainnetKey.moduleHash(canister));
+    assertTrue(builder(Identity.anonymous()).build().moduleHash(canister).isEmpty());
   }
 }

@@ -145,6 +145,28 @@ class Bls12381Test {
   }
 
   @Test
+  void verify_publicKeyOnTheTwistOutsideG2_refusedForTheSubgroup() {
+    Bls12381 key = Bls12381.generate(RANDOM);
+    byte[] sig = key.sign(new byte[0]);
+    int subgroup = 0;
+    int offCurve = 0;
+    for (int k = 1; k <= 8; k++) {
+      byte[] pk = new byte[96];
+      pk[0] = (byte) 0x80;
+      pk[95] = (byte) k; // x = k + 0 u
+      BlsException e = assertThrows(BlsException.class,
+          () -> Bls12381.verify(pk, new byte[0], sig));
+      if (e.getMessage().contains("subgroup")) {
+        subgroup++;
+      } else if (e.getMessage().contains("not on the curve")) {
+        offCurve++;
+      }
+    }
+    assertEquals(8, subgroup + offCurve);
+    assertTrue(subgroup > 0, "some x = k has a point on E'(Fp2), and none of those is in G2");
+  }
+
+  @Test
   void fromSecretKey_outOfRange_blsException() {
     assertThrows(BlsException.class, () -> Bls12381.fromSecretKey(new byte[32]));
     assertThrows(BlsException.class, () -> Bls12381.fromSecretKey(new byte[31]));
@@ -172,6 +194,23 @@ class Bls12381Test {
     der[5] ^= 1;
     assertThrows(BlsException.class, () -> Bls12381.derUnwrap(der));
     assertThrows(BlsException.class, () -> Bls12381.derUnwrap(key.publicKey()));
+  }
+
+  @Test
+  void finalExponentiationHardPart_decompositionHolds() {
+    // The identity the final exponentiation relies on: 3 (p^4 - p^2 + 1) / r = l0 + l1 p + l2 p^2
+    // + l3 p^3, l3 = (x - 1)^2, l2 = l3 x, l1 = l2 x - l3, l0 = l1 x + 3, x = -0xd201000000010000.
+    BigInteger p = Bls12381.P;
+    BigInteger x = new BigInteger("-d201000000010000", 16);
+    BigInteger[] qr = p.pow(4).subtract(p.pow(2)).add(BigInteger.ONE).divideAndRemainder(Bls12381.R);
+    assertEquals(BigInteger.ZERO, qr[1]);
+    BigInteger l3 = x.subtract(BigInteger.ONE).pow(2);
+    BigInteger l2 = l3.multiply(x);
+    BigInteger l1 = l2.multiply(x).subtract(l3);
+    BigInteger l0 = l1.multiply(x).add(BigInteger.valueOf(3));
+    assertEquals(qr[0].multiply(BigInteger.valueOf(3)),
+        l0.add(l1.multiply(p)).add(l2.multiply(p.pow(2))).add(l3.multiply(p.pow(3))));
+    assertEquals(Bls12381.R, x.pow(4).subtract(x.pow(2)).add(BigInteger.ONE));
   }
 
   @Test

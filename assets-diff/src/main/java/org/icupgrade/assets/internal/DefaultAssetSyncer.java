@@ -695,4 +695,9 @@ public final class DefaultAssetSyncer implements AssetSyncer {
     }
     return groups;
   }
+
+  @Override
+  public AssetSyncer withRetryPolicy(RetryPolicy retryPolicy) {
+    return org.icupgrade.assets.AssetSyncers.newBuilder(this).retryPolicy(retryPolicy).build();
+  }
 }

@@ -151,6 +151,8 @@ final class CandidEncoder {
   private void value(CandidType t, Object v) {
     switch (t.opcode) {
       case CandidType.NULL:
+      case CandidType.RESERVED:
+        // Candid spec, "Binary format": M(_ : reserved) = "" like null.
         return;
       case CandidType.BOOL:
         values.write(as(Boolean.class, v, "bool") ? 1 : 0);

@@ -23,6 +23,7 @@ public final class CandidType {
   static final int NAT32 = -7;
   static final int NAT64 = -8;
   static final int TEXT = -15;
+  static final int RESERVED = -16;
   static final int PRINCIPAL = -24;
   static final int OPT = -18;
   static final int VEC = -19;

@@ -31,6 +31,7 @@ public final class Idl {
   public static final CandidType NAT64 = CandidType.primitive(CandidType.NAT64);
   public static final CandidType INT = CandidType.primitive(CandidType.INT);
   public static final CandidType TEXT = CandidType.primitive(CandidType.TEXT);
+  public static final CandidType RESERVED = CandidType.primitive(CandidType.RESERVED);
   public static final CandidType PRINCIPAL = CandidType.primitive(CandidType.PRINCIPAL);
   public static final CandidType BLOB = vec(NAT8);
 

@@ -1,9 +1,11 @@
 package org.icupgrade.candid.internal;
 
 import java.math.BigInteger;
+import java.util.List;
 import java.util.Objects;
 import org.icupgrade.core.InstallMode;
 import org.icupgrade.core.Principal;
+import org.icupgrade.core.Sha256;
 import org.icupgrade.core.management.CanisterSettings;
 import org.icupgrade.core.management.SnapshotId;
 import org.jspecify.annotations.Nullable;
@@ -80,8 +82,48 @@ public final class ManagementArgs {
     }
   }
 
-  /** {@code take_canister_snapshot_args}. */
-  public record TakeSnapshot(Principal canisterId, @Nullable SnapshotId replaceSnapshot) {}
+  /** {@code take_canister_snapshot_args}; {@code uninstallCode} is its {@code opt bool}. */
+  public record TakeSnapshot(Principal canisterId, @Nullable SnapshotId replaceSnapshot,
+      boolean uninstallCode) {
+    /** Without {@code uninstall_code}. */
+    public TakeSnapshot(Principal canisterId, @Nullable SnapshotId replaceSnapshot) {
+      this(canisterId, replaceSnapshot, false);
+    }
+  }
+
+  /** {@code canister_info_args}; {@code numRequestedChanges} null when absent. */
+  public record CanisterInfo(Principal canisterId, @Nullable Long numRequestedChanges) {}
+
+  /**
+   * One {@code change} of a canister's history (spec, "IC method canister_info"): when, the
+   * canister's version after it, its origin (a user's ingress message or a canister's call) and
+   * what changed.
+   */
+  public record Change(long timestampNanos, long canisterVersion, Principal origin,
+      boolean fromUser, ChangeDetails details) {}
+
+  /** {@code change_details}: the kinds of change this replica records. */
+  public sealed interface ChangeDetails {
+    /** {@code creation}. */
+    record Creation(List<Principal> controllers) implements ChangeDetails {}
+
+    /** {@code code_uninstall}. */
+    record CodeUninstall() implements ChangeDetails {}
+
+    /** {@code code_deployment}; mode is {@code install}, {@code reinstall} or {@code upgrade}. */
+    record CodeDeployment(String mode, Sha256 moduleHash) implements ChangeDetails {}
+
+    /** {@code load_snapshot}, of a snapshot taken from this canister. */
+    record LoadSnapshot(SnapshotId snapshotId, long canisterVersion, long takenAtNanos)
+        implements ChangeDetails {}
+
+    /** {@code controllers_change}. */
+    record ControllersChange(List<Principal> controllers) implements ChangeDetails {}
+  }
+
+  /** {@code canister_info_result}. */
+  public record CanisterInfoResult(long totalNumChanges, List<Change> recentChanges,
+      @Nullable Sha256 moduleHash, List<Principal> controllers) {}
 
   /** {@code load_canister_snapshot_args} and {@code delete_canister_snapshot_args}. */
   public record SnapshotOf(Principal canisterId, SnapshotId snapshotId) {}

@@ -16,6 +16,7 @@ import static org.icupgrade.candid.internal.Idl.vec;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,6 +28,7 @@ import org.icupgrade.core.Sha256;
 import org.icupgrade.core.management.CanisterSettings;
 import org.icupgrade.core.management.CanisterStatus;
 import org.icupgrade.core.management.InstallChunkedCodeRequest;
+import org.icupgrade.core.management.LogVisibility;
 import org.icupgrade.core.management.Snapshot;
 import org.icupgrade.core.management.SnapshotId;
 import org.jspecify.annotations.Nullable;
@@ -101,6 +103,8 @@ public final class ManagementCandid {
 
   static final CandidType LOG_VISIBILITY =
       variant("controllers", NULL, "public", NULL, "allowed_viewers", vec(PRINCIPAL));
+  static final CandidType ENVIRONMENT_VARIABLES =
+      vec(record("name", Idl.TEXT, "value", Idl.TEXT));
   static final CandidType CANISTER_SETTINGS = record(
       "controllers", opt(vec(PRINCIPAL)),
       "compute_allocation", opt(NAT),
@@ -109,7 +113,8 @@ public final class ManagementCandid {
       "reserved_cycles_limit", opt(NAT),
       "log_visibility", opt(LOG_VISIBILITY),
       "wasm_memory_limit", opt(NAT),
-      "wasm_memory_threshold", opt(NAT));
+      "wasm_memory_threshold", opt(NAT),
+      "environment_variables", opt(ENVIRONMENT_VARIABLES));
   static final CandidType DEFINITE_CANISTER_SETTINGS = record(
       "controllers", vec(PRINCIPAL),
       "compute_allocation", NAT,
@@ -119,7 +124,7 @@ public final class ManagementCandid {
       "log_visibility", LOG_VISIBILITY,
       "wasm_memory_limit", NAT,
       "wasm_memory_threshold", NAT,
-      "environment_variables", vec(record("name", Idl.TEXT, "value", Idl.TEXT)));
+      "environment_variables", ENVIRONMENT_VARIABLES);
   static final CandidType INSTALL_MODE = variant(
       "install", NULL,
       "reinstall", NULL,
@@ -174,8 +179,38 @@ public final class ManagementCandid {
       "version", NAT64);
   static final CandidType SNAPSHOT =
       record("id", BLOB, "taken_at_timestamp", NAT64, "total_size", NAT64);
-  static final CandidType TAKE_SNAPSHOT_ARGS =
-      record("canister_id", PRINCIPAL, "replace_snapshot", opt(BLOB));
+  static final CandidType TAKE_SNAPSHOT_ARGS = record("canister_id", PRINCIPAL,
+      "replace_snapshot", opt(BLOB), "uninstall_code", opt(BOOL),
+      "sender_canister_version", opt(NAT64));
+  static final CandidType CANISTER_INFO_ARGS =
+      record("canister_id", PRINCIPAL, "num_requested_changes", opt(NAT64));
+  static final CandidType CHANGE_ORIGIN = variant(
+      "from_user", record("user_id", PRINCIPAL),
+      "from_canister", record("canister_id", PRINCIPAL, "canister_version", opt(NAT64)));
+  /** The alternatives this replica produces (a variant with fewer is a subtype of ic.did's). */
+  static final CandidType CHANGE_DETAILS = variant(
+      "creation", record("controllers", vec(PRINCIPAL), "environment_variables_hash", opt(BLOB)),
+      "code_uninstall", NULL,
+      "code_deployment", record(
+          "mode", variant("install", NULL, "reinstall", NULL, "upgrade", NULL),
+          "module_hash", BLOB),
+      "load_snapshot", record(
+          "from_canister_id", opt(PRINCIPAL),
+          "snapshot_id", BLOB,
+          "canister_version", NAT64,
+          "taken_at_timestamp", NAT64,
+          "source", variant("taken_from_canister", Idl.RESERVED, "metadata_upload",
+              Idl.RESERVED)),
+      "controllers_change", record("controllers", vec(PRINCIPAL)));
+  static final CandidType CANISTER_INFO_RESULT = record(
+      "total_num_changes", NAT64,
+      "recent_changes", vec(record(
+          "timestamp_nanos", NAT64,
+          "canister_version", NAT64,
+          "origin", CHANGE_ORIGIN,
+          "details", CHANGE_DETAILS)),
+      "module_hash", opt(BLOB),
+      "controllers", vec(PRINCIPAL));
   static final CandidType LOAD_SNAPSHOT_ARGS = record(
       "canister_id", PRINCIPAL, "snapshot_id", BLOB, "sender_canister_version", opt(NAT64));
   static final CandidType DELETE_SNAPSHOT_ARGS =
@@ -283,30 +318,61 @@ public final class ManagementCandid {
    * environment variables.
    */
   public static byte[] encodeCanisterStatusResult(CanisterStatus status, long version) {
+    return encodeCanisterStatusResult(status, version, CanisterSettings.empty());
+  }
+
+  /** The IC's defaults of the definite settings (spec, "IC method create_canister"). */
+  public static final CanisterSettings DEFAULT_SETTINGS = CanisterSettings.builder()
+      .computeAllocation(BigInteger.ZERO)
+      .memoryAllocation(BigInteger.ZERO)
+      .freezingThreshold(BigInteger.valueOf(2_592_000))
+      .reservedCyclesLimit(BigInteger.valueOf(5_000_000_000_000L))
+      .logVisibility(LogVisibility.controllers())
+      .wasmMemoryLimit(BigInteger.valueOf(3L << 30))
+      .wasmMemoryThreshold(BigInteger.ZERO)
+      .environmentVariables(Map.of())
+      .build();
+
+  /**
+   * A {@code canister_status} reply whose definite settings are {@code settings}'s fields, each
+   * absent one the IC's default ({@link #DEFAULT_SETTINGS}); the controllers are {@code
+   * status}'s.
+   */
+  public static byte[] encodeCanisterStatusResult(CanisterStatus status, long version,
+      CanisterSettings settings) {
     List<Object> controllers = new ArrayList<>();
     for (Principal p : status.controllers()) {
       controllers.add(principal(p));
     }
+    CanisterSettings d = DEFAULT_SETTINGS;
     BigInteger zero = BigInteger.ZERO;
     return Idl.encode(value(
         "status", value(status.status().name().toLowerCase(Locale.ROOT), null),
         "settings", value(
             "controllers", controllers.toArray(),
-            "compute_allocation", zero,
-            "memory_allocation", zero,
-            "freezing_threshold", BigInteger.valueOf(2_592_000),
-            "reserved_cycles_limit", BigInteger.valueOf(5_000_000_000_000L),
-            "log_visibility", value("controllers", null),
-            "wasm_memory_limit", BigInteger.valueOf(3L << 30),
-            "wasm_memory_threshold", zero,
-            "environment_variables", new Object[0]),
+            "compute_allocation", settings.computeAllocation()
+                .orElseGet(() -> d.computeAllocation().orElseThrow()),
+            "memory_allocation", settings.memoryAllocation()
+                .orElseGet(() -> d.memoryAllocation().orElseThrow()),
+            "freezing_threshold", settings.freezingThreshold()
+                .orElseGet(() -> d.freezingThreshold().orElseThrow()),
+            "reserved_cycles_limit", settings.reservedCyclesLimit()
+                .orElseGet(() -> d.reservedCyclesLimit().orElseThrow()),
+            "log_visibility", logVisibilityValue(settings.logVisibility()
+                .orElse(LogVisibility.controllers())),
+            "wasm_memory_limit", settings.wasmMemoryLimit()
+                .orElseGet(() -> d.wasmMemoryLimit().orElseThrow()),
+            "wasm_memory_threshold", settings.wasmMemoryThreshold()
+                .orElseGet(() -> d.wasmMemoryThreshold().orElseThrow()),
+            "environment_variables", environmentValue(settings.environmentVariables()
+                .orElse(Map.of()))),
         "module_hash", Idl.opt(status.moduleHash().map(Sha256::toBytes).orElse(null)),
         "memory_size", status.memorySize(),
         "memory_metrics", value(
             "wasm_memory_size", zero, "stable_memory_size", zero, "global_memory_size", zero,
             "wasm_binary_size", zero, "custom_sections_size", zero,
             "canister_history_size", zero, "wasm_chunk_store_size", zero,
-            "snapshots_size", zero),
+            "snapshots_size", status.snapshotsSize().orElse(zero)),
         "cycles", status.cycles(),
         "reserved_cycles", zero,
         "idle_cycles_burned_per_day", zero,
@@ -326,8 +392,17 @@ public final class ManagementCandid {
       controllers.add(p.principal());
     }
     Sha256 moduleHash = f.opt("module_hash", Decoded::sha256).orElse(null);
+    // memory_metrics came into ic.did later than the other fields: a reply without it leaves the
+    // snapshots' memory unknown.
+    BigInteger snapshotsSize = null;
+    if (f.has("memory_metrics")) {
+      Fields metrics = f.record("memory_metrics");
+      if (metrics.has("snapshots_size")) {
+        snapshotsSize = metrics.nat("snapshots_size");
+      }
+    }
     return new CanisterStatus(CanisterStatus.RunStatus.valueOf(status.toUpperCase(Locale.ROOT)),
-        controllers, moduleHash, f.nat("memory_size"), f.nat("cycles"));
+        controllers, moduleHash, f.nat("memory_size"), f.nat("cycles"), snapshotsSize);
   }
 
   // ---- install_code ----
@@ -430,14 +505,115 @@ public final class ManagementCandid {
       Principal canisterId, @Nullable SnapshotId replaceSnapshot) {
     return Idl.encode(value(
         "canister_id", principal(canisterId),
-        "replace_snapshot", Idl.opt(replaceSnapshot == null ? null : replaceSnapshot.toBytes())),
+        "replace_snapshot", Idl.opt(replaceSnapshot == null ? null : replaceSnapshot.toBytes()),
+        "uninstall_code", Optional.empty(),
+        "sender_canister_version", Optional.empty()),
         TAKE_SNAPSHOT_ARGS);
   }
 
   public static ManagementArgs.TakeSnapshot decodeTakeSnapshotArgs(byte[] candid) {
     Fields f = Fields.of(candid, "take_canister_snapshot argument");
     return new ManagementArgs.TakeSnapshot(f.principal("canister_id"),
-        f.opt("replace_snapshot", b -> SnapshotId.of(b.blob())).orElse(null));
+        f.opt("replace_snapshot", b -> SnapshotId.of(b.blob())).orElse(null),
+        f.opt("uninstall_code", Decoded::bool).orElse(false));
+  }
+
+  // ---- canister_info ----
+
+  public static byte[] encodeCanisterInfoArgs(Principal canisterId,
+      @Nullable Long numRequestedChanges) {
+    return Idl.encode(value(
+        "canister_id", principal(canisterId),
+        "num_requested_changes", Idl.opt(numRequestedChanges)), CANISTER_INFO_ARGS);
+  }
+
+  public static ManagementArgs.CanisterInfo decodeCanisterInfoArgs(byte[] candid) {
+    Fields f = Fields.of(candid, "canister_info argument");
+    return new ManagementArgs.CanisterInfo(f.principal("canister_id"),
+        f.opt("num_requested_changes", Decoded::nat64Bits).orElse(null));
+  }
+
+  public static byte[] encodeCanisterInfoResult(ManagementArgs.CanisterInfoResult r) {
+    Object[] changes = new Object[r.recentChanges().size()];
+    for (int i = 0; i < changes.length; i++) {
+      ManagementArgs.Change c = r.recentChanges().get(i);
+      changes[i] = value(
+          "timestamp_nanos", c.timestampNanos(),
+          "canister_version", c.canisterVersion(),
+          "origin", c.fromUser()
+              ? value("from_user", value("user_id", principal(c.origin())))
+              : value("from_canister", value("canister_id", principal(c.origin()),
+                  "canister_version", Optional.empty())),
+          "details", changeDetailsValue(c.details()));
+    }
+    return Idl.encode(value(
+        "total_num_changes", r.totalNumChanges(),
+        "recent_changes", changes,
+        "module_hash", Idl.opt(r.moduleHash() == null ? null : r.moduleHash().toBytes()),
+        "controllers", r.controllers().stream().map(Idl::principal).toArray()),
+        CANISTER_INFO_RESULT);
+  }
+
+  private static Object changeDetailsValue(ManagementArgs.ChangeDetails d) {
+    if (d instanceof ManagementArgs.ChangeDetails.Creation c) {
+      return value("creation", value(
+          "controllers", c.controllers().stream().map(Idl::principal).toArray(),
+          "environment_variables_hash", Optional.empty()));
+    } else if (d instanceof ManagementArgs.ChangeDetails.CodeUninstall) {
+      return value("code_uninstall", null);
+    } else if (d instanceof ManagementArgs.ChangeDetails.CodeDeployment c) {
+      return value("code_deployment", value(
+          "mode", value(c.mode(), null),
+          "module_hash", c.moduleHash().toBytes()));
+    } else if (d instanceof ManagementArgs.ChangeDetails.LoadSnapshot l) {
+      return value("load_snapshot", value(
+          "from_canister_id", Optional.empty(),
+          "snapshot_id", l.snapshotId().toBytes(),
+          "canister_version", l.canisterVersion(),
+          "taken_at_timestamp", l.takenAtNanos(),
+          "source", value("taken_from_canister", null)));
+    }
+    ManagementArgs.ChangeDetails.ControllersChange c =
+        (ManagementArgs.ChangeDetails.ControllersChange) d;
+    return value("controllers_change", value(
+        "controllers", c.controllers().stream().map(Idl::principal).toArray()));
+  }
+
+  public static ManagementArgs.CanisterInfoResult decodeCanisterInfoResult(byte[] candid) {
+    Fields f = Fields.of(candid, "canister_info reply");
+    List<ManagementArgs.Change> changes = new ArrayList<>();
+    for (Decoded d : f.vec("recent_changes")) {
+      Fields c = d.record();
+      Decoded.Variant origin = c.get("origin").variant("from_user", "from_canister");
+      boolean fromUser = origin.tag().equals("from_user");
+      Principal who = origin.payload().record().principal(fromUser ? "user_id" : "canister_id");
+      Decoded.Variant details = c.get("details").variant("creation", "code_uninstall",
+          "code_deployment", "load_snapshot", "controllers_change", "rename_canister");
+      ManagementArgs.ChangeDetails cd = switch (details.tag()) {
+        case "creation" -> new ManagementArgs.ChangeDetails.Creation(
+            principalsOf(details.payload().record().get("controllers")));
+        case "code_uninstall" -> new ManagementArgs.ChangeDetails.CodeUninstall();
+        case "code_deployment" -> new ManagementArgs.ChangeDetails.CodeDeployment(
+            details.payload().record().variant("mode", "install", "reinstall", "upgrade"),
+            details.payload().record().sha256("module_hash"));
+        case "load_snapshot" -> new ManagementArgs.ChangeDetails.LoadSnapshot(
+            SnapshotId.of(details.payload().record().blob("snapshot_id")),
+            details.payload().record().nat64Bits("canister_version"),
+            details.payload().record().nat64Bits("taken_at_timestamp"));
+        case "controllers_change" -> new ManagementArgs.ChangeDetails.ControllersChange(
+            principalsOf(details.payload().record().get("controllers")));
+        default -> throw new CandidException("canister_info", "recent_changes",
+            "a " + details.tag() + " change, which this library does not read", null);
+      };
+      changes.add(new ManagementArgs.Change(c.nat64Bits("timestamp_nanos"),
+          c.nat64Bits("canister_version"), who, fromUser, cd));
+    }
+    List<Principal> controllers = new ArrayList<>();
+    for (Decoded p : f.vec("controllers")) {
+      controllers.add(p.principal());
+    }
+    return new ManagementArgs.CanisterInfoResult(f.nat64Bits("total_num_changes"), changes,
+        f.opt("module_hash", Decoded::sha256).orElse(null), controllers);
   }
 
   public static byte[] encodeSnapshotResult(Snapshot s) {
@@ -560,9 +736,44 @@ public final class ManagementCandid {
         "memory_allocation", Idl.opt(s.memoryAllocation().orElse(null)),
         "freezing_threshold", Idl.opt(s.freezingThreshold().orElse(null)),
         "reserved_cycles_limit", Idl.opt(s.reservedCyclesLimit().orElse(null)),
-        "log_visibility", Optional.empty(),
+        "log_visibility", Idl.opt(s.logVisibility().map(ManagementCandid::logVisibilityValue)
+            .orElse(null)),
         "wasm_memory_limit", Idl.opt(s.wasmMemoryLimit().orElse(null)),
-        "wasm_memory_threshold", Idl.opt(s.wasmMemoryThreshold().orElse(null)));
+        "wasm_memory_threshold", Idl.opt(s.wasmMemoryThreshold().orElse(null)),
+        "environment_variables", Idl.opt(s.environmentVariables()
+            .map(ManagementCandid::environmentValue).orElse(null)));
+  }
+
+  private static Object logVisibilityValue(LogVisibility v) {
+    return switch (v.kind()) {
+      case CONTROLLERS -> value("controllers", null);
+      case PUBLIC -> value("public", null);
+      case ALLOWED_VIEWERS -> value("allowed_viewers", v.viewers().stream()
+          .map(Idl::principal).toArray());
+    };
+  }
+
+  private static LogVisibility logVisibilityOf(Decoded d) {
+    Decoded.Variant v = d.variant("controllers", "public", "allowed_viewers");
+    return switch (v.tag()) {
+      case "public" -> LogVisibility.everyone();
+      case "allowed_viewers" -> LogVisibility.allowedViewers(principalsOf(v.payload()));
+      default -> LogVisibility.controllers();
+    };
+  }
+
+  private static Object environmentValue(Map<String, String> variables) {
+    return variables.entrySet().stream()
+        .map(e -> (Object) value("name", e.getKey(), "value", e.getValue())).toArray();
+  }
+
+  private static Map<String, String> environmentOf(Decoded vec) {
+    Map<String, String> variables = new LinkedHashMap<>();
+    for (Decoded e : vec.vec()) {
+      Fields f = e.record();
+      variables.put(f.text("name"), f.text("value"));
+    }
+    return variables;
   }
 
   private static List<Principal> principalsOf(Decoded vec) {
@@ -583,6 +794,9 @@ public final class ManagementCandid {
     f.opt("reserved_cycles_limit", Decoded::nat).ifPresent(b::reservedCyclesLimit);
     f.opt("wasm_memory_limit", Decoded::nat).ifPresent(b::wasmMemoryLimit);
     f.opt("wasm_memory_threshold", Decoded::nat).ifPresent(b::wasmMemoryThreshold);
+    f.opt("log_visibility", ManagementCandid::logVisibilityOf).ifPresent(b::logVisibility);
+    f.opt("environment_variables", ManagementCandid::environmentOf)
+        .ifPresent(b::environmentVariables);
     return b.build();
   }
 }

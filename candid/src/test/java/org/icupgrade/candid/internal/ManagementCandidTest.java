@@ -218,11 +218,21 @@ class ManagementCandidTest {
         .reservedCyclesLimit(BigInteger.ONE.shiftLeft(70))
         .wasmMemoryLimit(BigInteger.valueOf(5))
         .wasmMemoryThreshold(BigInteger.valueOf(6))
+        .logVisibility(org.icupgrade.core.management.LogVisibility.allowedViewers(
+            List.of(Principal.ANONYMOUS)))
+        .environmentVariables(java.util.Map.of("A", "1"))
         .build();
     ManagementArgs.UpdateSettings d = ManagementCandid.decodeUpdateSettingsArgs(
         ManagementCandid.encodeUpdateSettingsArgs(STORE, s));
     assertEquals(STORE, d.canisterId());
     assertEquals(s, d.settings());
+    for (org.icupgrade.core.management.LogVisibility v : List.of(
+        org.icupgrade.core.management.LogVisibility.controllers(),
+        org.icupgrade.core.management.LogVisibility.everyone())) {
+      CanisterSettings one = CanisterSettings.builder().logVisibility(v).build();
+      assertEquals(one, ManagementCandid.decodeUpdateSettingsArgs(
+          ManagementCandid.encodeUpdateSettingsArgs(STORE, one)).settings());
+    }
     assertEquals(CanisterSettings.empty(), ManagementCandid.decodeUpdateSettingsArgs(
         ManagementCandid.encodeUpdateSettingsArgs(STORE, CanisterSettings.empty())).settings());
   }
@@ -268,6 +278,19 @@ class ManagementCandidTest {
     assertEquals(s.moduleHash(), d.moduleHash());
     assertEquals(s.memorySize(), d.memorySize());
     assertEquals(s.cycles(), d.cycles());
+    assertEquals(Optional.of(BigInteger.ZERO), d.snapshotsSize(), "unknown is sent as none");
+  }
+
+  @Test
+  void canisterStatus_snapshotsSize_roundTrips() {
+    CanisterStatus s = new CanisterStatus(CanisterStatus.RunStatus.RUNNING, List.of(CANISTER),
+        null, BigInteger.TEN, BigInteger.ONE, BigInteger.valueOf(123_456));
+    CanisterStatus d = ManagementCandid.decodeCanisterStatusResult(
+        ManagementCandid.encodeCanisterStatusResult(s));
+    assertEquals(Optional.of(BigInteger.valueOf(123_456)), d.snapshotsSize());
+    Fields f = Fields.of(ManagementCandid.encodeCanisterStatusResult(s), "canister_status");
+    assertEquals(BigInteger.valueOf(123_456),
+        f.get("memory_metrics").record().nat("snapshots_size"));
   }
 
   @Test

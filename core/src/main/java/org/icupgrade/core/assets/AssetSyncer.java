@@ -42,4 +42,17 @@ public interface AssetSyncer {
    * @throws MissingPermissionException when the caller lacks {@code Commit}; nothing was uploaded
    */
   SyncOutcome apply(AssetCanister canister, AssetDiff diff);
+
+  /**
+   * This syncer with its calls retried by {@code retryPolicy}: the upgrader calls it so that every
+   * call of an upgrade, the frontend's included, follows the upgrade's one policy. A syncer that
+   * retries calls must return a copy using {@code retryPolicy} (the library's does); the default
+   * returns this syncer, for one that never retries.
+   *
+   * @param retryPolicy the policy its calls are to follow
+   * @return a syncer like this one whose calls follow {@code retryPolicy}
+   */
+  default AssetSyncer withRetryPolicy(org.icupgrade.core.calls.RetryPolicy retryPolicy) {
+    return this;
+  }
 }

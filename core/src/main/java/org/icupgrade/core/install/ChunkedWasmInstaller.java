@@ -77,6 +77,19 @@ public interface ChunkedWasmInstaller {
    */
   Builder newBuilder();
 
+  /**
+   * This installer with its calls retried by {@code retryPolicy}: the upgrader calls it so that
+   * every call of an upgrade, the install's included, follows the upgrade's one policy. By
+   * default {@code newBuilder().retryPolicy(retryPolicy).build()}; an installer that wraps another
+   * wraps the delegate's variant again.
+   *
+   * @param retryPolicy the policy its calls are to follow
+   * @return an installer like this one whose calls follow {@code retryPolicy}
+   */
+  default ChunkedWasmInstaller withRetryPolicy(RetryPolicy retryPolicy) {
+    return newBuilder().retryPolicy(retryPolicy).build();
+  }
+
   /** A builder over this management canister port. */
   static Builder builder(ManagementCanister managementCanister) {
     return new Builder(managementCanister);

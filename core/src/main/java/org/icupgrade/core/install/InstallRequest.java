@@ -19,6 +19,7 @@ public final class InstallRequest {
   private final byte[] arg;
   private final @Nullable Principal storeCanister;
   private final boolean keepChunks;
+  private final boolean chunksStored;
   private final boolean force;
 
   private InstallRequest(Builder b) {
@@ -28,6 +29,7 @@ public final class InstallRequest {
     this.arg = b.arg;
     this.storeCanister = b.storeCanister;
     this.keepChunks = b.keepChunks;
+    this.chunksStored = b.chunksStored;
     this.force = b.force;
   }
 
@@ -42,6 +44,7 @@ public final class InstallRequest {
     b.arg = arg;
     b.storeCanister = storeCanister;
     b.keepChunks = keepChunks;
+    b.chunksStored = chunksStored;
     b.force = force;
     return b;
   }
@@ -82,6 +85,18 @@ public final class InstallRequest {
     return keepChunks;
   }
 
+  /**
+   * Whether the caller knows the store holds every chunk of the module (it uploaded them for a
+   * fleet's installs): the installer then neither reads {@code stored_chunks} nor uploads, and a
+   * refused {@code install_chunked_code} is the caller's to repair (upload again, install again).
+   * False unless set. Only for a {@link #storeCanister() store canister}.
+   *
+   * @return true when the chunks are known to be in the store
+   */
+  public boolean chunksStored() {
+    return chunksStored;
+  }
+
   /** Whether to upgrade even when the target already runs a module with the same hash. */
   public boolean force() {
     return force;
@@ -91,7 +106,7 @@ public final class InstallRequest {
   public String toString() {
     return "InstallRequest[" + installMode + " " + wasmModule + " into " + canisterId
         + (storeCanister == null ? "" : " via store " + storeCanister)
-        + (keepChunks ? ", chunks kept" : "")
+        + (keepChunks ? ", chunks kept" : "") + (chunksStored ? ", chunks stored" : "")
         + ", arg " + arg.length + " bytes" + (force ? ", forced" : "") + "]";
   }
 
@@ -103,6 +118,7 @@ public final class InstallRequest {
     private byte[] arg = EMPTY_CANDID;
     private @Nullable Principal storeCanister;
     private boolean keepChunks;
+    private boolean chunksStored;
     private boolean force;
 
     /** The Candid encoding of an empty argument list, {@code ()}: what dfx sends by default. */
@@ -151,12 +167,33 @@ public final class InstallRequest {
       return this;
     }
 
+    /**
+     * The store already holds every chunk of the module (see {@link InstallRequest#chunksStored()}).
+     *
+     * @param chunksStored true when the caller uploaded them
+     * @return this builder
+     */
+    public Builder chunksStored(boolean chunksStored) {
+      this.chunksStored = chunksStored;
+      return this;
+    }
+
     public Builder force(boolean force) {
       this.force = force;
       return this;
     }
 
+    /**
+     * The request.
+     *
+     * @throws IllegalArgumentException when the chunks are said to be stored without a store
+     *     canister
+     */
     public InstallRequest build() {
+      if (chunksStored && storeCanister == null) {
+        throw new IllegalArgumentException("chunksStored is for a store canister the caller"
+            + " filled: set storeCanister too, or leave chunksStored false");
+      }
       return new InstallRequest(this);
     }
   }

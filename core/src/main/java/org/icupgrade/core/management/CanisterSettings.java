@@ -1,7 +1,10 @@
 package org.icupgrade.core.management;
 
 import java.math.BigInteger;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.icupgrade.core.Principal;
@@ -21,6 +24,8 @@ public final class CanisterSettings {
   private final @Nullable BigInteger reservedCyclesLimit;
   private final @Nullable BigInteger wasmMemoryLimit;
   private final @Nullable BigInteger wasmMemoryThreshold;
+  private final @Nullable LogVisibility logVisibility;
+  private final @Nullable Map<String, String> environmentVariables;
 
   private CanisterSettings(Builder b) {
     this.controllers = b.controllers == null ? null : List.copyOf(b.controllers);
@@ -30,6 +35,8 @@ public final class CanisterSettings {
     this.reservedCyclesLimit = b.reservedCyclesLimit;
     this.wasmMemoryLimit = b.wasmMemoryLimit;
     this.wasmMemoryThreshold = b.wasmMemoryThreshold;
+    this.logVisibility = b.logVisibility;
+    this.environmentVariables = b.environmentVariables;
   }
 
   /** Settings with no field set. */
@@ -55,6 +62,8 @@ public final class CanisterSettings {
     b.reservedCyclesLimit = reservedCyclesLimit;
     b.wasmMemoryLimit = wasmMemoryLimit;
     b.wasmMemoryThreshold = wasmMemoryThreshold;
+    b.logVisibility = logVisibility;
+    b.environmentVariables = environmentVariables;
     return b;
   }
 
@@ -86,6 +95,19 @@ public final class CanisterSettings {
     return Optional.ofNullable(wasmMemoryThreshold);
   }
 
+  /** Who may read the canister's logs, when set. */
+  public Optional<LogVisibility> logVisibility() {
+    return Optional.ofNullable(logVisibility);
+  }
+
+  /**
+   * The canister's environment variables, when set (ic.did {@code environment_variables}):
+   * name to value, in the order given; setting them replaces all of them.
+   */
+  public Optional<Map<String, String>> environmentVariables() {
+    return Optional.ofNullable(environmentVariables);
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof CanisterSettings s
@@ -95,13 +117,16 @@ public final class CanisterSettings {
         && Objects.equals(freezingThreshold, s.freezingThreshold)
         && Objects.equals(reservedCyclesLimit, s.reservedCyclesLimit)
         && Objects.equals(wasmMemoryLimit, s.wasmMemoryLimit)
-        && Objects.equals(wasmMemoryThreshold, s.wasmMemoryThreshold);
+        && Objects.equals(wasmMemoryThreshold, s.wasmMemoryThreshold)
+        && Objects.equals(logVisibility, s.logVisibility)
+        && Objects.equals(environmentVariables, s.environmentVariables);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(controllers, computeAllocation, memoryAllocation, freezingThreshold,
-        reservedCyclesLimit, wasmMemoryLimit, wasmMemoryThreshold);
+        reservedCyclesLimit, wasmMemoryLimit, wasmMemoryThreshold, logVisibility,
+        environmentVariables);
   }
 
   @Override
@@ -110,7 +135,8 @@ public final class CanisterSettings {
         + computeAllocation + ", memoryAllocation=" + memoryAllocation + ", freezingThreshold="
         + freezingThreshold + ", reservedCyclesLimit=" + reservedCyclesLimit
         + ", wasmMemoryLimit=" + wasmMemoryLimit + ", wasmMemoryThreshold="
-        + wasmMemoryThreshold + "]";
+        + wasmMemoryThreshold + ", logVisibility=" + logVisibility
+        + ", environmentVariables=" + environmentVariables + "]";
   }
 
   /** Builds {@link CanisterSettings}; unset fields stay absent. */
@@ -122,6 +148,8 @@ public final class CanisterSettings {
     private @Nullable BigInteger reservedCyclesLimit;
     private @Nullable BigInteger wasmMemoryLimit;
     private @Nullable BigInteger wasmMemoryThreshold;
+    private @Nullable LogVisibility logVisibility;
+    private @Nullable Map<String, String> environmentVariables;
 
     private Builder() {}
 
@@ -157,6 +185,25 @@ public final class CanisterSettings {
 
     public Builder wasmMemoryThreshold(BigInteger v) {
       this.wasmMemoryThreshold = nat(v, "wasm_memory_threshold");
+      return this;
+    }
+
+    public Builder logVisibility(LogVisibility v) {
+      this.logVisibility = Objects.requireNonNull(v, "logVisibility");
+      return this;
+    }
+
+    /**
+     * Sets the environment variables, replacing all the canister has.
+     *
+     * @param variables name to value; the iteration order is kept
+     * @return this builder
+     */
+    public Builder environmentVariables(Map<String, String> variables) {
+      Map<String, String> copy = new LinkedHashMap<>();
+      variables.forEach((k, v) -> copy.put(Objects.requireNonNull(k, "name"),
+          Objects.requireNonNull(v, "value of " + k)));
+      this.environmentVariables = Collections.unmodifiableMap(copy);
       return this;
     }
 

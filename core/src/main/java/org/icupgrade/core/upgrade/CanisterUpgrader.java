@@ -1,5 +1,6 @@
 package org.icupgrade.core.upgrade;
 
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -89,8 +90,10 @@ public final class CanisterUpgrader {
 
   private CanisterUpgrader(Builder b) {
     this.managementCanister = b.managementCanister;
-    this.installer = b.installer;
-    this.assetSyncer = b.assetSyncer;
+    // One retry policy for every call of an upgrade: the install's and the frontend's calls
+    // follow the upgrader's policy, not whatever their services were built with.
+    this.installer = b.installer.withRetryPolicy(b.retryPolicy);
+    this.assetSyncer = b.assetSyncer == null ? null : b.assetSyncer.withRetryPolicy(b.retryPolicy);
     this.assetCanisters = b.assetCanisters;
     this.upgrader = b.upgrader;
     this.healthCheck = b.healthCheck;
@@ -400,9 +403,14 @@ public final class CanisterUpgrader {
     }
 
     private Phase preflight() {
-      CanisterStatus status;
+      // The caller's reading made just before this job (its owner check), on a new job's first
+      // attempt only: the same checks below judge it as they would judge a reading of our own.
+      CanisterStatus status = attempts == 1 && originalStatus == null
+          ? job.observedStatus().orElse(null) : null;
       try {
-        status = ic("canister_status", () -> managementCanister.canisterStatus(canisterId));
+        if (status == null) {
+          status = ic("canister_status", () -> managementCanister.canisterStatus(canisterId));
+        }
       } catch (CanisterRejectException e) {
         // Only the canister's verdict means "not a controller"; a system failure (the retries
         // used up on SYS_TRANSIENT, a SYS_FATAL) or a missing canister is passed on as it is.
@@ -443,8 +451,17 @@ public final class CanisterUpgrader {
         steps.add("preflight: " + upgrader + " holds Commit");
       }
       if (targetModuleHash != null && job.takeSnapshot() && snapshotId == null) {
-        List<Snapshot> existing = ic("list_canister_snapshots",
-            () -> managementCanister.listCanisterSnapshots(canisterId));
+        // No snapshot memory means no snapshot (each holds the canister's module, see
+        // CanisterStatus.snapshotsSize): nothing to list.
+        List<Snapshot> existing = status.snapshotsSize().map(BigInteger.ZERO::equals).orElse(false)
+            ? List.of()
+            : ic("list_canister_snapshots",
+                () -> managementCanister.listCanisterSnapshots(canisterId));
+        // What the snapshot phase tells the job's snapshot by (persisted with this phase's end).
+        // A snapshot the owner takes while the job stops the canister would be taken for the
+        // job's only if the take's reply is then lost: the window the list read just before the
+        // take had, widened by the stop.
+        snapshotsBefore = ids(existing);
         if (existing.size() >= MAX_SNAPSHOTS) {
           // The snapshots are the owner's: replacing one would lose their data.
           throw new IcException("all " + MAX_SNAPSHOTS + " snapshot slots of " + canisterId
@@ -468,11 +485,13 @@ public final class CanisterUpgrader {
       }
       if (snapshotsBefore == null) {
         // Persisted before the take: a snapshot that appears after a crash or a lost reply and
-        // is not among these is the job's.
+        // is not among these is the job's. (The preflight reads them; a job saved by an older
+        // version may not have them.)
         snapshotsBefore = ids(ic("list_canister_snapshots",
             () -> managementCanister.listCanisterSnapshots(canisterId)));
         journal.save(progress());
-      } else {
+      } else if (attempts > 1) {
+        // Started before: its take may have gone through before the runner died.
         SnapshotId adopted = newSnapshot();
         if (adopted != null) {
           snapshotId = adopted;
@@ -829,8 +848,10 @@ public final class CanisterUpgrader {
 
     /**
      * How every management and asset canister call of an upgrade is repeated after transient
-     * failures; by default {@link RetryPolicy#defaults()}. The install's own calls follow the
-     * installer's policy.
+     * failures; by default {@link RetryPolicy#defaults()}. It is the one policy of the upgrade:
+     * the installer's calls (chunk uploads, the install) and the syncer's follow it too, whatever
+     * policy those were built with ({@link ChunkedWasmInstaller#withRetryPolicy}, {@link
+     * AssetSyncer#withRetryPolicy}).
      */
     public Builder retryPolicy(RetryPolicy retryPolicy) {
       this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");

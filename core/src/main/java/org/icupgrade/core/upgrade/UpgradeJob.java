@@ -6,6 +6,7 @@ import org.icupgrade.core.Principal;
 import org.icupgrade.core.UpgradeScope;
 import org.icupgrade.core.WasmModule;
 import org.icupgrade.core.assets.FrontendRelease;
+import org.icupgrade.core.management.CanisterStatus;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,6 +23,7 @@ public final class UpgradeJob {
   private final boolean handBackRights;
   private final boolean takeSnapshot;
   private final boolean resuming;
+  private final @Nullable CanisterStatus observedStatus;
 
   private UpgradeJob(Builder b) {
     this.canisterId = b.canisterId;
@@ -33,6 +35,11 @@ public final class UpgradeJob {
     this.handBackRights = b.handBackRights;
     this.takeSnapshot = b.takeSnapshot;
     this.resuming = b.resuming;
+    this.observedStatus = b.observedStatus;
+    if (resuming && observedStatus != null) {
+      throw new IllegalArgumentException("a resumed job reads the canister's status itself: a"
+          + " status observed before the job was abandoned may be stale");
+    }
     if (!scope.includesWasm() && wasmModule != null) {
       throw new IllegalArgumentException("scope " + scope + " installs no module, yet the job"
           + " names one: build it with a scope that includes the WASM, or without the module");
@@ -101,6 +108,36 @@ public final class UpgradeJob {
     return resuming;
   }
 
+  /**
+   * The canister's status as the caller read it just before starting the job (see
+   * {@link Builder#observedStatus}); empty unless given.
+   *
+   * @return the status read for the job
+   */
+  public Optional<CanisterStatus> observedStatus() {
+    return Optional.ofNullable(observedStatus);
+  }
+
+  /**
+   * This job without its {@link #observedStatus()}: what to run when the reading has grown old
+   * (the job waited in a queue), so that the preflight reads the status itself.
+   *
+   * @return the same job, reading the status in its preflight
+   */
+  public UpgradeJob withoutObservedStatus() {
+    if (observedStatus == null) {
+      return this;
+    }
+    Builder b = new Builder(canisterId, owner, scope);
+    b.wasmModule = wasmModule;
+    b.upgradeArg = upgradeArg;
+    b.frontend = frontend;
+    b.handBackRights = handBackRights;
+    b.takeSnapshot = takeSnapshot;
+    b.resuming = resuming;
+    return new UpgradeJob(b);
+  }
+
   @Override
   public String toString() {
     return "UpgradeJob[" + canisterId + ", owner " + owner + ", " + scope + "]";
@@ -117,6 +154,7 @@ public final class UpgradeJob {
     private boolean handBackRights = true;
     private boolean takeSnapshot = true;
     private boolean resuming;
+    private @Nullable CanisterStatus observedStatus;
 
     private Builder(Principal canisterId, Principal owner, UpgradeScope scope) {
       this.canisterId = Objects.requireNonNull(canisterId, "canisterId");
@@ -168,11 +206,26 @@ public final class UpgradeJob {
     }
 
     /**
+     * The canister's {@code canister_status} as the caller read it just before starting the job
+     * (a deployer's owner check): the preflight judges this reading instead of reading the status
+     * again, one call less per upgrade. It must be fresh: the run status and the module it names
+     * are what the job brings the canister back to. Only the first attempt of a new job's
+     * preflight uses it; a preflight run again reads the status itself.
+     *
+     * @param status the status read for this job
+     * @return this builder
+     */
+    public Builder observedStatus(@Nullable CanisterStatus status) {
+      this.observedStatus = status;
+      return this;
+    }
+
+    /**
      * The job.
      *
      * @throws IllegalArgumentException when its parts contradict its scope: a module without the
-     *     WASM in scope, a frontend without the frontend in scope, or a part the scope needs
-     *     missing
+     *     WASM in scope, a frontend without the frontend in scope, a part the scope needs
+     *     missing, or an observed status on a resumed job
      */
     public UpgradeJob build() {
       return new UpgradeJob(this);

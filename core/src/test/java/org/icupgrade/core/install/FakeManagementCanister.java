@@ -190,6 +190,8 @@ public final class FakeManagementCanister implements ManagementCanister {
   public Principal caller = Principal.ANONYMOUS;
   public final Map<Principal, CanisterStatus.RunStatus> runStatus = new HashMap<>();
   public final Map<Principal, List<Snapshot>> snapshots = new HashMap<>();
+  /** Whether canister_status carries memory_metrics.snapshots_size (unknown unless set). */
+  public boolean reportSnapshotsSize;
   private final Map<SnapshotId, Sha256> snapshotModules = new HashMap<>();
   private int nextSnapshot;
 
@@ -206,10 +208,15 @@ public final class FakeManagementCanister implements ManagementCanister {
   public CanisterStatus canisterStatus(Principal canisterId) {
     enter("canister_status");
     requireController(canisterId, "canister_status");
+    long snapshotBytes = 0;
+    for (Snapshot sn : snapshots.getOrDefault(canisterId, List.of())) {
+      snapshotBytes += Math.max(1, sn.totalSize());
+    }
     return new CanisterStatus(
         runStatus.getOrDefault(canisterId, CanisterStatus.RunStatus.RUNNING),
         controllers.getOrDefault(canisterId, List.of(caller)), installed.get(canisterId),
-        BigInteger.ZERO, BigInteger.ZERO);
+        BigInteger.ZERO, BigInteger.ZERO,
+        reportSnapshotsSize ? BigInteger.valueOf(snapshotBytes) : null);
   }
 
   @Override

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Proxy;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -120,12 +121,52 @@ class CanisterUpgraderTest {
     assertEquals(CanisterStatus.RunStatus.RUNNING, mc.runStatus.get(CANISTER));
     assertTrue(mc.snapshots.get(CANISTER).isEmpty(), "the snapshot is deleted afterwards");
     assertTrue(r.rightsHandedBack());
-    // The snapshots are listed again once the canister is stopped, right before the take: a
-    // snapshot that appears after a lost reply or a crash and is not in that list is the job's.
+    // The snapshots are listed once, in the preflight (the slot check): a snapshot that appears
+    // after a lost reply or a crash and is not in that list is the job's.
     assertEquals(List.of("canister_status", "list_canister_snapshots", "stop_canister",
-        "list_canister_snapshots", "take_canister_snapshot", "module_hash", "install_code", "module_hash", "start_canister",
+        "take_canister_snapshot", "module_hash", "install_code", "module_hash", "start_canister",
         "delete_canister_snapshot", "canister_status", "update_settings", "module_hash"),
         mc.calls);
+  }
+
+  @Test
+  void observedStatusWithoutSnapshots_preflightReadsNothing_sameChecks() {
+    mc.reportSnapshotsSize = true;
+    UpgradeJob job = UpgradeJob.builder(CANISTER, OWNER, UpgradeScope.WASM_ONLY).wasmModule(v2)
+        .observedStatus(mc.canisterStatus(CANISTER)).build();
+    mc.calls.clear();
+    UpgradeReport r = upgrader(null).upgrade(job);
+    assertTrue(r.succeeded(), r.toString());
+    assertEquals(List.of("stop_canister", "take_canister_snapshot", "module_hash", "install_code",
+        "module_hash", "start_canister", "delete_canister_snapshot", "canister_status",
+        "update_settings", "module_hash"), mc.calls);
+    assertTrue(mc.snapshots.get(CANISTER).isEmpty(), "the job's snapshot is deleted");
+  }
+
+  @Test
+  void observedStatusWithoutTheUpgrader_refusedBeforeAnyChange() {
+    mc.reportSnapshotsSize = true;
+    CanisterStatus seen = mc.canisterStatus(CANISTER);
+    CanisterStatus notOurs = new CanisterStatus(seen.status(), List.of(OWNER),
+        seen.moduleHash().orElse(null), seen.memorySize(), seen.cycles(), BigInteger.ZERO);
+    UpgradeJob job = UpgradeJob.builder(CANISTER, OWNER, UpgradeScope.WASM_ONLY).wasmModule(v2)
+        .observedStatus(notOurs).build();
+    mc.calls.clear();
+    UpgradeReport r = upgrader(null).upgrade(job);
+    assertFalse(r.succeeded());
+    assertFalse(mc.calls.contains("stop_canister"), mc.calls.toString());
+    assertEquals(Optional.of(v1), mc.moduleHash(CANISTER));
+  }
+
+  @Test
+  void ownersSnapshotReported_listedOnceInThePreflight_keptAfterwards() {
+    mc.reportSnapshotsSize = true;
+    Snapshot owners = mc.takeCanisterSnapshot(CANISTER, null);
+    mc.calls.clear();
+    UpgradeReport r = upgrader(null).upgrade(wasmOnly());
+    assertTrue(r.succeeded(), r.toString());
+    assertEquals(1, mc.calls.stream().filter("list_canister_snapshots"::equals).count());
+    assertEquals(List.of(owners), mc.snapshots.get(CANISTER));
   }
 
   @Test

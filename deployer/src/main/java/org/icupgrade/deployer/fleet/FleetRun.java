@@ -162,11 +162,19 @@ public final class FleetRun {
       return t;
     });
     int index = 0;
-    SharedChunkStore store = fleet.sharedStore;
+    SubnetStores stores = fleet.sharedStores;
     try {
-      if (store != null && fleet.catalog != null
-          && entries.stream().anyMatch(e -> e.scope().includesWasm())) {
-        fleet.catalog.current().ifPresent(release -> store.upload(release.wasmModule()));
+      if (stores != null && fleet.catalog != null) {
+        // Each subnet's store once, for the subnets the module goes to (a target without a
+        // store on its subnet stops the fleet here, before anything is upgraded).
+        List<Principal> wasmTargets = entries.stream().filter(e -> e.scope().includesWasm())
+            .map(FleetPlan.Entry::canisterId).toList();
+        List<SharedChunkStore> used = stores.storesFor(wasmTargets);
+        fleet.catalog.current().ifPresent(release -> {
+          for (SharedChunkStore s : used) {
+            s.upload(release.wasmModule());
+          }
+        });
       }
       List<Integer> sizes = fleet.waveSizes(entries.size());
       for (int w = 0; w < sizes.size(); w++) {
@@ -208,13 +216,17 @@ public final class FleetRun {
       }
     } finally {
       pool.shutdownNow();
-      if (store != null) {
-        try {
-          store.clear();
-        } catch (RuntimeException e) {
-          storeLeftFull = "the store " + store.canisterId() + " could not be cleared ("
-              + e.getMessage() + "): clear its chunk store with clear_chunk_store";
+      if (stores != null) {
+        List<String> full = new ArrayList<>();
+        for (SharedChunkStore s : stores.all()) {
+          try {
+            s.clear();
+          } catch (RuntimeException e) {
+            full.add("the store " + s.canisterId() + " could not be cleared (" + e.getMessage()
+                + "): clear its chunk store with clear_chunk_store");
+          }
         }
+        storeLeftFull = full.isEmpty() ? null : String.join("; ", full);
       }
     }
     for (FleetPlan.Entry e : entries.subList(index, entries.size())) {

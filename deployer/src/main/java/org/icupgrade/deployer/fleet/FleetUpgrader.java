@@ -52,11 +52,11 @@ public final class FleetUpgrader {
   final Duration pollInterval;
   final Duration jobTimeout;
   final Clock clock;
-  final @Nullable SharedChunkStore sharedStore;
+  final @Nullable SubnetStores sharedStores;
   final @Nullable ReleaseCatalog catalog;
 
   private FleetUpgrader(Builder b) {
-    this.sharedStore = b.sharedStore;
+    this.sharedStores = b.sharedStores;
     this.catalog = b.catalog;
     this.deployer = b.deployer;
     this.registry = b.registry;
@@ -178,7 +178,7 @@ public final class FleetUpgrader {
     private Duration pollInterval = Duration.ofMillis(200);
     private Duration jobTimeout = Duration.ofHours(1);
     private Clock clock = Clock.systemUTC();
-    private @Nullable SharedChunkStore sharedStore;
+    private @Nullable SubnetStores sharedStores;
     private @Nullable ReleaseCatalog catalog;
 
     private Builder(StorageDeployer deployer, DeploymentRegistry registry) {
@@ -306,7 +306,22 @@ public final class FleetUpgrader {
      * @return this builder
      */
     public Builder sharedStore(SharedChunkStore store, ReleaseCatalog catalog) {
-      this.sharedStore = Objects.requireNonNull(store, "store");
+      return sharedStores(SubnetStores.single(Objects.requireNonNull(store, "store")), catalog);
+    }
+
+    /**
+     * One upload per subnet: before the first wave the release's module is uploaded once to the
+     * store of each subnet the plan's targets are on (a target whose subnet has no store is
+     * refused before anything is upgraded); the upgraders install through
+     * {@link SubnetStores#installer}; when the fleet ends (done, halted, cancelled) every store
+     * is cleared.
+     *
+     * @param stores a store per subnet
+     * @param catalog the deployer's catalog, for the module
+     * @return this builder
+     */
+    public Builder sharedStores(SubnetStores stores, ReleaseCatalog catalog) {
+      this.sharedStores = Objects.requireNonNull(stores, "stores");
       this.catalog = Objects.requireNonNull(catalog, "catalog");
       return this;
     }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.IntegrityException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
@@ -17,24 +18,28 @@ import org.icupgrade.core.install.ChunkedWasmInstaller;
 import org.icupgrade.core.install.InstallOutcome;
 import org.icupgrade.core.install.InstallRequest;
 import org.icupgrade.core.management.ManagementCanister;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One upload per fleet: a canister the backend controls whose chunk store holds the module's
  * chunks for every target, each installed with {@code install_chunked_code} naming it as the
  * {@code store_canister} (interface spec, "IC method install_chunked_code": the store must be on
  * the target's subnet and the caller a controller of both). Targets on several subnets need one
- * store per subnet, each with its own fleet.
+ * store per subnet: see {@link SubnetStores}.
  *
  * <p>Give {@link #installer} to the upgraders, and the store to the fleet
  * ({@link FleetUpgrader.Builder#sharedStore}): the fleet uploads the module once before its first
- * wave and clears the store when it ends, done, halted or cancelled. An install that finds chunks
- * missing (the store cleared under it) uploads them to the store again, so nothing breaks, it only
- * costs more.
+ * wave and clears the store when it ends, done, halted or cancelled. Each install of the module
+ * {@link #upload} put in the store names its chunks without reading the store first; an install
+ * refused because chunks went missing (the store cleared under it) uploads them to the store again
+ * and is repeated, so nothing breaks, it only costs more.
  */
 public final class SharedChunkStore {
   private final ManagementCanister managementCanister;
   private final Principal store;
   private final RetryPolicy retryPolicy;
+  /** The module whose chunks {@link #upload} last put in the store, until it is cleared. */
+  private volatile @Nullable Sha256 uploaded;
 
   /**
    * A shared store.
@@ -71,8 +76,31 @@ public final class SharedChunkStore {
     return new ChunkedWasmInstaller() {
       @Override
       public InstallOutcome install(InstallRequest request) {
-        return delegate.install(
-            request.toBuilder().storeCanister(store).keepChunks(true).build());
+        InstallRequest.Builder fromStore = request.toBuilder().storeCanister(store)
+            .keepChunks(true);
+        if (!request.wasmModule().hash().equals(uploaded)) {
+          // Not the module this store was filled with: the installer reads what the store holds
+          // and uploads what is missing.
+          return delegate.install(fromStore.build());
+        }
+        try {
+          // Filled by upload() for this module: install without reading the store first.
+          return delegate.install(fromStore.chunksStored(true).build());
+        } catch (CanisterRejectException e) {
+          // Refused: perhaps a chunk is missing (the store was cleared under the fleet). Fill the
+          // store again; if something was missing, the refusal was that, and the install is
+          // repeated (a refused install installed nothing). Otherwise the refusal stands.
+          if (upload(request.wasmModule()) == 0) {
+            throw e;
+          }
+          return delegate.install(fromStore.chunksStored(false).build());
+        }
+      }
+
+      /** The delegate's variant, installing from this store again. */
+      @Override
+      public ChunkedWasmInstaller withRetryPolicy(RetryPolicy retryPolicy) {
+        return installer(delegate.withRetryPolicy(retryPolicy));
       }
 
       /** Refused: a variant built from it would not install from the store. */
@@ -92,6 +120,7 @@ public final class SharedChunkStore {
    * @return how many chunks were uploaded
    */
   public int upload(WasmModule module) {
+    uploaded = null;
     Map<Sha256, WasmChunk> distinct = new LinkedHashMap<>();
     for (WasmChunk c : module.chunks()) {
       distinct.putIfAbsent(c.hash(), c);
@@ -102,7 +131,7 @@ public final class SharedChunkStore {
       clear();
       stored.clear();
     }
-    int uploaded = 0;
+    int count = 0;
     for (WasmChunk c : distinct.values()) {
       if (stored.contains(c.hash())) {
         continue;
@@ -114,13 +143,15 @@ public final class SharedChunkStore {
             + store + " returned hash " + returned + ", expected " + c.hash()
             + ": the chunk was altered on the way");
       }
-      uploaded++;
+      count++;
     }
-    return uploaded;
+    uploaded = module.hash();
+    return count;
   }
 
   /** Empties the store's chunk store. */
   public void clear() {
+    uploaded = null;
     retryPolicy.run("clear_chunk_store", () -> managementCanister.clearChunkStore(store),
         RetryListener.NONE);
   }

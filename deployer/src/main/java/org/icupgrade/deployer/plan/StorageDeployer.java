@@ -21,6 +21,7 @@ import org.icupgrade.core.calls.RetryPolicy;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
 import org.icupgrade.core.UpgradeScope;
+import org.icupgrade.core.management.CanisterStatus;
 import org.icupgrade.core.management.ManagementCanister;
 import org.icupgrade.deployer.registry.DeploymentRecord;
 import org.icupgrade.deployer.registry.DeploymentRegistry;
@@ -74,6 +75,19 @@ public final class StorageDeployer {
   private volatile @Nullable RuntimeException lastRecoveryFailure;
   /** This deployer's jobs running now, whose leases its schedule renews. */
   private final Map<Principal, Lease> runningJobs = new ConcurrentHashMap<>();
+  /**
+   * The status the owner check of this thread's {@link #upgradeStorage} read: handed to the job,
+   * whose preflight judges it instead of reading it again.
+   */
+  private final ThreadLocal<@Nullable Reading> ownerCheckReading = new ThreadLocal<>();
+
+  /**
+   * A job that starts later than this after the owner check's reading (it waited for the
+   * executor) reads the status again in its preflight.
+   */
+  private static final long FRESH_READING_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+  private record Reading(Principal canisterId, CanisterStatus status, long atNanos) {}
 
   private StorageDeployer(Builder b) {
     this.configuration = b.copy();
@@ -88,8 +102,12 @@ public final class StorageDeployer {
     ManagementCanister mc = b.managementCanister;
     if (mc != null) {
       RetryPolicy retry = b.upgrader.retryPolicy();
-      pb.ownerCheck(id -> retry.call("canister_status", () -> mc.canisterStatus(id),
-          RetryListener.NONE).controllers());
+      pb.ownerCheck(id -> {
+        CanisterStatus status = retry.call("canister_status", () -> mc.canisterStatus(id),
+            RetryListener.NONE);
+        ownerCheckReading.set(new Reading(id, status, System.nanoTime()));
+        return status.controllers();
+      });
     }
     this.planner = pb.build();
   }
@@ -172,12 +190,24 @@ public final class StorageDeployer {
    */
   public void upgradeStorage(Principal caller, Principal canisterId, UpgradeScope scope) {
     DeploymentRecord record = planner.recordOf(caller, canisterId);
-    UpgradePlan plan = planner.plan(record, scope);
+    UpgradePlan plan;
+    @Nullable Reading reading;
+    ownerCheckReading.remove();
+    try {
+      plan = planner.plan(record, scope);
+      reading = ownerCheckReading.get();
+    } finally {
+      ownerCheckReading.remove();
+    }
     UpgradeJob.Builder jb =
         UpgradeJob.builder(record.canisterId(), record.owner(), scopeOf(plan));
     plan.wasmModule().ifPresent(jb::wasmModule);
     plan.frontend().ifPresent(jb::frontend);
+    if (reading != null && reading.canisterId().equals(canisterId)) {
+      jb.observedStatus(reading.status());
+    }
     UpgradeJob job = jb.build();
+    long readAt = reading == null ? 0 : reading.atNanos();
     UpgradeProgress progress = UpgradeProgress.start(job);
     DeploymentStatus running = statusFor(progress, record.status());
     UpgradeJobState state =
@@ -188,7 +218,9 @@ public final class StorageDeployer {
             UpgradeStorageException.Reason.ALREADY_UPGRADING, canisterId,
             "another request for " + canisterId + " came first"));
     try {
-      executor.execute(() -> drive(started, job, progress, plan.releaseTag()));
+      executor.execute(() -> drive(started,
+          System.nanoTime() - readAt > FRESH_READING_NANOS ? job.withoutObservedStatus() : job,
+          progress, plan.releaseTag()));
     } catch (RejectedExecutionException e) {
       registry.replace(started,
           started.withJob(null).failed("the upgrade executor refused the job"));

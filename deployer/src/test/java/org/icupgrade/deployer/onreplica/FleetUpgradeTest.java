@@ -18,6 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.h2.jdbcx.JdbcDataSource;
+import org.icupgrade.candid.internal.ManagementCandid;
 import org.icupgrade.candid.management.CandidManagementCanister;
 import org.icupgrade.core.IcException;
 import org.icupgrade.core.InstallMode;
@@ -29,6 +30,7 @@ import org.icupgrade.core.WasmModule;
 import org.icupgrade.core.agent.Agent;
 import org.icupgrade.core.calls.RetryPolicy;
 import org.icupgrade.core.install.ChunkedWasmInstaller;
+import org.icupgrade.core.management.InstallChunkedCodeRequest;
 import org.icupgrade.core.management.ManagementCanister;
 import org.icupgrade.core.upgrade.CanisterUpgrader;
 import org.icupgrade.deployer.fleet.CallRateLimiter;
@@ -43,6 +45,7 @@ import org.icupgrade.deployer.fleet.FleetSelection;
 import org.icupgrade.deployer.fleet.FleetUpgrader;
 import org.icupgrade.deployer.fleet.RateLimitedManagementCanister;
 import org.icupgrade.deployer.fleet.SharedChunkStore;
+import org.icupgrade.deployer.fleet.SubnetStores;
 import org.icupgrade.deployer.fleet.WaveSummary;
 import org.icupgrade.deployer.onreplica.FaultMatrixTest.Died;
 import org.icupgrade.deployer.onreplica.FaultMatrixTest.Mortality;
@@ -292,9 +295,19 @@ class FleetUpgradeTest {
 
   @Test
   void twoBackendsOnOneRegistry_shareTheFleet_noCanisterUpgradedTwice() throws Exception {
-    World w = new World(30, DeploymentRegistry.jdbc(h2()));
-    DeploymentRegistry regA = DeploymentRegistry.jdbc(h2());
-    DeploymentRegistry regB = DeploymentRegistry.jdbc(h2());
+    twoBackendsShareTheFleet(() -> DeploymentRegistry.jdbc(h2()));
+  }
+
+  /**
+   * Two fleet upgraders, each with its own registry over one database ({@code sameDatabase}
+   * gives a new one each time, as another process would open), run the same fleet of 30 at once:
+   * every canister is upgraded exactly once, by one of them, the other reporting it skipped.
+   */
+  void twoBackendsShareTheFleet(java.util.function.Supplier<DeploymentRegistry> sameDatabase)
+      throws Exception {
+    World w = new World(30, sameDatabase.get());
+    DeploymentRegistry regA = sameDatabase.get();
+    DeploymentRegistry regB = sameDatabase.get();
     FleetUpgrader a = w.fleet(w.deployer(w.replica.agentFor(BACKEND), regA, "backend-a", null),
         regA).canary(2).concurrency(3).build();
     FleetUpgrader b = w.fleet(w.deployer(w.replica.agentFor(BACKEND), regB, "backend-b", null),
@@ -308,14 +321,16 @@ class FleetUpgradeTest {
     });
 
     Map<Principal, Integer> installs = w.installs();
+    int[] doneByEach = new int[2];
     for (Principal id : w.canisters) {
       assertEquals(1, installs.getOrDefault(id, 0), id + " installed exactly once");
       assertTrue(w.runsV2(id));
       int doneBy = 0;
-      for (FleetReport r : reports) {
-        CanisterResult c = r.byCanister().get(id);
+      for (int k = 0; k < 2; k++) {
+        CanisterResult c = reports.get(k).byCanister().get(id);
         if (c.outcome() == Outcome.DONE) {
           doneBy++;
+          doneByEach[k]++;
         } else {
           assertEquals(Outcome.SKIPPED, c.outcome(), c.toString());
         }
@@ -323,6 +338,8 @@ class FleetUpgradeTest {
       assertEquals(1, doneBy, id + " done by exactly one backend");
       assertEquals(DeploymentStatus.COMPLETED, w.registry.find(id).orElseThrow().status());
     }
+    System.out.println("two fleets on one registry: backend-a upgraded " + doneByEach[0]
+        + ", backend-b " + doneByEach[1]);
   }
 
   @Test
@@ -446,6 +463,9 @@ class FleetUpgradeTest {
       assertTrue(w.runsV2(id));
     }
     Traffic t = Traffic.of(w.replica.calls());
+    Map<Principal, Map<String, Integer>> byCanister = perCanisterAndMethod(w.replica.calls());
+    System.out.println("calls by canister and method, shared store " + shared + ", the first"
+        + " target: " + byCanister.get(w.canisters.get(0)));
     if (store != null) {
       assertEquals(List.of(), store.stored(), "the store is cleared when the fleet is done");
       // every target installed from the store, none from its own chunk store
@@ -453,8 +473,34 @@ class FleetUpgradeTest {
         assertTrue(w.canisters.contains(c.effectiveCanisterId()));
       }
       assertEquals(50, w.replica.calls("install_chunked_code").size());
+      // The one-time part, on the store: one read, the three chunks, the clearing.
+      assertEquals(Map.of("stored_chunks", 1, "upload_chunk", 3, "clear_chunk_store", 1),
+          byCanister.get(store.canisterId()));
+      // Per target, at most 8: the owner check's status (the preflight's too), stop, the job's
+      // snapshot, the install from the store, start, the snapshot's deletion, and the hand-back's
+      // status read and update_settings. No stored_chunks (the store was filled for this
+      // module), no snapshot list (canister_status says there are none).
+      Map<String, Integer> expected = Map.of("canister_status", 2, "stop_canister", 1,
+          "take_canister_snapshot", 1, "install_chunked_code", 1, "start_canister", 1,
+          "delete_canister_snapshot", 1, "update_settings", 1);
+      for (Principal id : w.canisters) {
+        assertEquals(expected, byCanister.get(id), id.toString());
+      }
+      Principal storeId = store.canisterId();
+      assertEquals(Set.copyOf(w.canisters), Set.copyOf(byCanister.keySet().stream()
+          .filter(id -> !id.equals(storeId)).toList()), "no other canister called");
     }
     return t;
+  }
+
+  /** Recorded calls counted by effective canister id, then method. */
+  static Map<Principal, Map<String, Integer>> perCanisterAndMethod(List<RecordedCall> calls) {
+    Map<Principal, Map<String, Integer>> n = new HashMap<>();
+    for (RecordedCall c : calls) {
+      n.computeIfAbsent(c.effectiveCanisterId(), k -> new HashMap<>())
+          .merge(c.method(), 1, Integer::sum);
+    }
+    return n;
   }
 
   @Test
@@ -467,6 +513,42 @@ class FleetUpgradeTest {
     assertEquals(3, after.uploadChunkCalls(), "3 chunks, once for the fleet");
     assertTrue(after.uploadedBytes() < 2_600_000, after.toString());
     assertTrue(after.argBytes() * 10 < before.argBytes(), before + " vs " + after);
+    assertEquals(5 + 50 * 8, after.calls(), "8 calls per canister beyond the store's 5");
+  }
+
+  @Test
+  void sharedStoreClearedUnderTheFleet_installUploadsAgain_noCanisterFails() throws IOException {
+    World w = new World(6, DeploymentRegistry.inMemory());
+    Principal storeId = w.replica.createCanister(BACKEND);
+    SharedChunkStore store = new SharedChunkStore(
+        CandidManagementCanister.over(w.replica.agentFor(BACKEND)), storeId,
+        UpgradeWorld.fastRetries());
+    StorageDeployer d = w.deployer(w.replica.agentFor(BACKEND), w.registry, "backend-1", null,
+        store);
+    ManagementCanister backend = CandidManagementCanister.over(w.replica.agentFor(BACKEND));
+    AtomicReference<Boolean> clearedOnce = new AtomicReference<>(false);
+    FleetUpgrader fleet = w.fleet(d, w.registry).canary(2).concurrency(1)
+        .sharedStore(store, w.catalog).listener(new FleetListener() {
+          @Override
+          public void waveFinished(WaveSummary wave, FleetProgress progress) {
+            if (wave.index() == 0 && !clearedOnce.getAndSet(true)) {
+              backend.clearChunkStore(storeId); // someone empties the store mid-fleet
+            }
+          }
+        }).build();
+
+    FleetReport report = assertTimeoutPreemptively(HANG_GUARD,
+        () -> fleet.start(fleet.plan(FleetSelection.behindCurrentRelease(), UpgradeScope.ALL))
+            .await());
+
+    assertEquals(6, report.with(Outcome.DONE).size(), report.toString());
+    for (Principal id : w.canisters) {
+      assertTrue(w.runsV2(id), id + " on v2");
+    }
+    // once before the fleet, once by the first install refused for the missing chunk (one at a
+    // time: the later ones install from the store filled again)
+    assertEquals(2, w.replica.calls("upload_chunk").size());
+    assertEquals(List.of(), store.stored(), "cleared at the end");
   }
 
   @Test
@@ -492,5 +574,116 @@ class FleetUpgradeTest {
     assertEquals(storeId, w.replica.calls("upload_chunk").get(0).effectiveCanisterId());
     assertEquals(List.of(), store.stored(), "the store is cleared after a halt");
     assertTrue(w.runsV1(canary));
+  }
+
+  /**
+   * The embedded replica simulates one subnet (its ic0.subnet_self is one id) and does not check
+   * where a store is, so the subnets here are a given mapping: even targets on A, odd on B.
+   */
+  final class TwoSubnets {
+    final World w;
+    final Principal subnetA = Principal.fromBytes(new byte[] {(byte) 0xa0, 1, 2});
+    final Principal subnetB = Principal.fromBytes(new byte[] {(byte) 0xb0, 1, 2});
+    final Map<Principal, Principal> subnetOf = new HashMap<>();
+    final SharedChunkStore storeA;
+    final SharedChunkStore storeB;
+    final SubnetStores stores;
+    final StorageDeployer deployer;
+
+    TwoSubnets(int count) throws IOException {
+      w = new World(count, DeploymentRegistry.inMemory());
+      for (int i = 0; i < w.canisters.size(); i++) {
+        subnetOf.put(w.canisters.get(i), i % 2 == 0 ? subnetA : subnetB);
+      }
+      ManagementCanister backend = CandidManagementCanister.over(w.replica.agentFor(BACKEND));
+      storeA = new SharedChunkStore(backend, w.replica.createCanister(BACKEND),
+          UpgradeWorld.fastRetries());
+      storeB = new SharedChunkStore(backend, w.replica.createCanister(BACKEND),
+          UpgradeWorld.fastRetries());
+      stores = SubnetStores.of(Map.of(subnetA, storeA, subnetB, storeB), subnetOf::get);
+      RetryPolicy retry = UpgradeWorld.fastRetries();
+      ChunkedWasmInstaller installer = stores.installer(
+          ChunkedWasmInstaller.builder(backend).retryPolicy(retry).build());
+      CanisterUpgrader upgrader = CanisterUpgrader.builder(BACKEND, backend, installer)
+          .retryPolicy(retry).build();
+      deployer = StorageDeployer.builder(w.registry, w.catalog, upgrader, Runnable::run)
+          .ownerCheck(backend).clock(w.clock).leaseDuration(UpgradeWorld.LEASE)
+          .holderId("backend-1").build();
+    }
+
+    /** Each install_chunked_code named the store of its target's subnet. */
+    void assertEachInstalledFromItsSubnetsStore() {
+      List<RecordedCall> installs = w.replica.calls("install_chunked_code");
+      assertTrue(!installs.isEmpty());
+      for (RecordedCall c : installs) {
+        InstallChunkedCodeRequest r = ManagementCandid.decodeInstallChunkedCodeArgs(c.arg());
+        Principal expected = subnetOf.get(r.targetCanister()).equals(subnetA)
+            ? storeA.canisterId() : storeB.canisterId();
+        assertEquals(java.util.Optional.of(expected), r.storeCanister(), r.toString());
+      }
+    }
+  }
+
+  @Test
+  void twoSubnets_oneStoreEach_uploadedOnceEach_bothClearedAfterSuccess() throws IOException {
+    TwoSubnets t = new TwoSubnets(8);
+    FleetUpgrader fleet = t.w.fleet(t.deployer, t.w.registry).canary(2)
+        .sharedStores(t.stores, t.w.catalog).build();
+
+    FleetReport report = assertTimeoutPreemptively(HANG_GUARD,
+        () -> fleet.start(fleet.plan(FleetSelection.behindCurrentRelease(), UpgradeScope.ALL))
+            .await());
+
+    assertEquals(8, report.with(Outcome.DONE).size(), report.toString());
+    Map<Principal, Map<String, Integer>> by = perCanisterAndMethod(t.w.replica.calls());
+    // a 100 kB module: one chunk, uploaded once to each subnet's store
+    assertEquals(1, by.get(t.storeA.canisterId()).get("upload_chunk"));
+    assertEquals(1, by.get(t.storeB.canisterId()).get("upload_chunk"));
+    assertEquals(2, t.w.replica.calls("upload_chunk").size());
+    t.assertEachInstalledFromItsSubnetsStore();
+    assertEquals(List.of(), t.storeA.stored(), "store A cleared after success");
+    assertEquals(List.of(), t.storeB.stored(), "store B cleared after success");
+    for (Principal id : t.w.canisters) {
+      assertTrue(t.w.runsV2(id));
+    }
+  }
+
+  @Test
+  void twoSubnets_haltOnAFailingCanary_bothStoresCleared_restUntouched() throws IOException {
+    TwoSubnets t = new TwoSubnets(6);
+    FleetUpgrader fleet = t.w.fleet(t.deployer, t.w.registry).canary(1)
+        .sharedStores(t.stores, t.w.catalog).build();
+    FleetPlan plan = fleet.plan(FleetSelection.behindCurrentRelease(), UpgradeScope.ALL);
+    Principal canary = plan.entries().get(0).canisterId();
+    t.w.replica.fault(Fault.on("install_chunked_code").canister(canary).times(100)
+        .failBefore(FleetUpgradeTest::injected));
+
+    FleetReport report = assertTimeoutPreemptively(HANG_GUARD, () -> fleet.start(plan).await());
+
+    assertTrue(report.halted().isPresent());
+    assertEquals(5, report.with(Outcome.NOT_STARTED).size());
+    assertEquals(2, t.w.replica.calls("upload_chunk").size(), "both stores filled, once each");
+    assertEquals(List.of(), t.storeA.stored(), "store A cleared after the halt");
+    assertEquals(List.of(), t.storeB.stored(), "store B cleared after the halt");
+    for (Principal id : t.w.canisters) {
+      assertTrue(t.w.runsV1(id), id + " untouched or rolled back");
+    }
+  }
+
+  @Test
+  void aTargetOnASubnetWithoutAStore_refusedBeforeAnyUpgrade() throws IOException {
+    TwoSubnets t = new TwoSubnets(4);
+    Principal elsewhere = t.w.canisters.get(3);
+    t.subnetOf.put(elsewhere, Principal.fromBytes(new byte[] {(byte) 0xc0, 1, 2}));
+    FleetUpgrader fleet = t.w.fleet(t.deployer, t.w.registry)
+        .sharedStores(t.stores, t.w.catalog).build();
+    FleetPlan plan = fleet.plan(FleetSelection.behindCurrentRelease(), UpgradeScope.ALL);
+
+    IcException e = assertThrows(IcException.class,
+        () -> assertTimeoutPreemptively(HANG_GUARD, () -> fleet.start(plan).await()));
+
+    assertTrue(e.getMessage().contains("no store canister for " + elsewhere), e.getMessage());
+    assertEquals(List.of(), t.w.replica.calls("upload_chunk"));
+    assertEquals(List.of(), t.w.replica.calls("stop_canister"), "nothing upgraded");
   }
 }

@@ -59,6 +59,48 @@ class UpgradeJobOnReplicaTest {
   }
 
   /**
+   * A canister without snapshots says so in canister_status (no snapshot memory): the job lists
+   * none. One that holds the owner's snapshot is listed, the job's snapshot told from the owner's,
+   * and only the job's deleted at the end.
+   */
+  @Test
+  void ownersSnapshot_listedOnce_keptWhileTheJobsIsDeleted() throws IOException {
+    UpgradeWorld w = new UpgradeWorld(Kind.DEMO, new UpgradeWorld.Releases(dir, Kind.DEMO),
+        DeploymentRegistry.inMemory());
+    ManagementCanister owner = w.ic(UpgradeWorld.OWNER);
+    Snapshot owners = owner.takeCanisterSnapshot(w.canister, null);
+    w.ownerGrantsRights();
+    w.replica.clearCalls();
+    deployer(w).upgradeStorage(UpgradeWorld.OWNER, w.canister, w.scope());
+
+    assertEquals(DeploymentStatus.COMPLETED, w.registry.find(w.canister).orElseThrow().status());
+    assertEquals(1, w.replica.calls("list_canister_snapshots").size(),
+        "listed once, in the preflight");
+    assertEquals(1, w.replica.calls("take_canister_snapshot").size());
+    assertEquals(1, w.replica.calls("delete_canister_snapshot").size());
+    assertEquals(List.of(owners), owner.listCanisterSnapshots(w.canister),
+        "the owner's snapshot stays, the job's is gone");
+    assertEquals(Optional.of(Sha256.of(w.releases.v2)), w.replica.moduleHash(w.canister));
+  }
+
+  @Test
+  void noSnapshots_noList_theStatusSaysSo() throws IOException {
+    UpgradeWorld w = new UpgradeWorld(Kind.DEMO, new UpgradeWorld.Releases(dir, Kind.DEMO),
+        DeploymentRegistry.inMemory());
+    w.ownerGrantsRights();
+    w.replica.clearCalls();
+    deployer(w).upgradeStorage(UpgradeWorld.OWNER, w.canister, w.scope());
+
+    assertEquals(DeploymentStatus.COMPLETED, w.registry.find(w.canister).orElseThrow().status());
+    assertEquals(List.of(), w.replica.calls("list_canister_snapshots"));
+    assertEquals(1, w.replica.calls("take_canister_snapshot").size());
+    assertEquals(List.of(), w.ic(UpgradeWorld.OWNER).listCanisterSnapshots(w.canister),
+        "the job's snapshot deleted");
+    // the owner check's canister_status is the preflight's: one before the job, one at hand-back
+    assertEquals(2, w.replica.calls("canister_status").size());
+  }
+
+  /**
    * An empty, truncated or not-a-tar frontend in the latest release never becomes the catalog's
    * current release (the refusal is in {@code lastFailure()}, naming the problem), so no upgrade
    * is attempted: the owner is told there is no update, and the canister's assets and record stay

@@ -26,12 +26,17 @@ import org.postgresql.ds.PGSimpleDataSource;
  * {@code ICUPGRADE_TEST_POSTGRES_URL} is set ({@code .ci/run} starts Debian's PostgreSQL and sets
  * it). Each registry gets a fresh schema, dropped at the end. Without the URL the test fails.
  */
-class PostgresRegistryTest extends DeploymentRegistryContract {
+public class PostgresRegistryTest extends DeploymentRegistryContract {
   static final String URL_VARIABLE = "ICUPGRADE_TEST_POSTGRES_URL";
   private static final List<String> SCHEMAS = new ArrayList<>();
   private final Map<DeploymentRegistry, String> schemas = new IdentityHashMap<>();
 
-  static String url() {
+  /**
+   * The server's URL, from the environment or a system property; fails the test without one.
+   *
+   * @return the JDBC URL
+   */
+  public static String url() {
     String url = System.getenv(URL_VARIABLE);
     if (url == null || url.isBlank()) {
       url = System.getProperty(URL_VARIABLE);
@@ -45,7 +50,13 @@ class PostgresRegistryTest extends DeploymentRegistryContract {
     return url;
   }
 
-  static PGSimpleDataSource dataSource(String schema) {
+  /**
+   * A data source on {@code schema} (the server's default when null).
+   *
+   * @param schema the schema
+   * @return a new data source, as another process would open
+   */
+  public static PGSimpleDataSource dataSource(String schema) {
     PGSimpleDataSource ds = new PGSimpleDataSource();
     ds.setURL(url());
     if (schema != null) {
@@ -62,13 +73,15 @@ class PostgresRegistryTest extends DeploymentRegistryContract {
     }
   }
 
+  /** Fails at once when the server does not answer. */
   @BeforeAll
-  static void serverReachable() {
+  public static void serverReachable() {
     execute("SELECT 1");
   }
 
+  /** Drops the schemas made by {@link #newSchema}. */
   @AfterAll
-  static void dropSchemas() {
+  public static void dropSchemas() {
     synchronized (SCHEMAS) {
       for (String schema : SCHEMAS) {
         execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
@@ -77,7 +90,12 @@ class PostgresRegistryTest extends DeploymentRegistryContract {
     }
   }
 
-  static String newSchema() {
+  /**
+   * A fresh schema, dropped once the test class is done.
+   *
+   * @return its name
+   */
+  public static String newSchema() {
     String schema = "icupgrade_test_" + UUID.randomUUID().toString().replace("-", "");
     execute("CREATE SCHEMA " + schema);
     synchronized (SCHEMAS) {

@@ -33,7 +33,7 @@ final class CanisterLifecycle {
         ManagementCandid.decodeProvisionalCreateArgs(call.arg());
     return ManagementCandid.encodeCanisterIdResult(create(call.caller(), a.settings(),
         a.amount() == null ? BigInteger.valueOf(100_000_000_000_000L) : a.amount(),
-        a.specifiedId()));
+        a.specifiedId(), call.ingress()));
   }
 
   byte[] createCanister(ManagementCall call) {
@@ -47,12 +47,13 @@ final class CanisterLifecycle {
     }
     ManagementArgs.CreateCanister a = ManagementCandid.decodeCreateCanisterArgs(call.arg());
     return ManagementCandid.encodeCanisterIdResult(
-        create(call.caller(), a.settings(), BigInteger.ZERO, null));
+        create(call.caller(), a.settings(), BigInteger.ZERO, null, false));
   }
 
+  /** {@code fromUser}: whether the creation is an ingress message, for the canister's history. */
   Principal create(
       Principal caller, @Nullable CanisterSettings settings, BigInteger cycles,
-      @Nullable Principal specifiedId) {
+      @Nullable Principal specifiedId, boolean fromUser) {
     List<Principal> controllers = settings == null || settings.controllers().isEmpty()
         ? List.of(caller) // spec, "create_canister": the default controller is the caller
         : settings.controllers().get();
@@ -69,7 +70,13 @@ final class CanisterLifecycle {
       id = Principal.fromBytes(ByteBuffer.allocate(10).putLong(n).put((byte) 1).put((byte) 1)
           .array());
     }
-    canisters.add(new CanisterState(id, controllers, cycles));
+    CanisterState c = new CanisterState(id, controllers, cycles);
+    if (settings != null) {
+      c.settings = settings.toBuilder().controllers(List.of()).build();
+    }
+    c.recordChange(canisters.nowNanos(), caller, fromUser,
+        new ManagementArgs.ChangeDetails.Creation(c.controllers));
+    canisters.add(c);
     return id;
   }
 
@@ -95,9 +102,55 @@ final class CanisterLifecycle {
       if (controllers.isPresent()) {
         c.controllers = checkControllers(controllers.get(), "update_settings");
       }
+      c.settings = merged(c.settings, a.settings());
       c.version++;
+      if (controllers.isPresent()) {
+        c.recordChange(canisters.nowNanos(), call.caller(), call.ingress(),
+            new ManagementArgs.ChangeDetails.ControllersChange(c.controllers));
+      }
     }
     return ManagementCandid.encodeEmptyResult();
+  }
+
+  /**
+   * Spec, "IC method update_settings": each field given replaces the canister's; the others
+   * stay. The controllers are kept apart (in the canister's state), so they are cleared here.
+   */
+  private static CanisterSettings merged(CanisterSettings old, CanisterSettings update) {
+    CanisterSettings.Builder b = old.toBuilder();
+    update.computeAllocation().ifPresent(b::computeAllocation);
+    update.memoryAllocation().ifPresent(b::memoryAllocation);
+    update.freezingThreshold().ifPresent(b::freezingThreshold);
+    update.reservedCyclesLimit().ifPresent(b::reservedCyclesLimit);
+    update.logVisibility().ifPresent(b::logVisibility);
+    update.wasmMemoryLimit().ifPresent(b::wasmMemoryLimit);
+    update.wasmMemoryThreshold().ifPresent(b::wasmMemoryThreshold);
+    update.environmentVariables().ifPresent(b::environmentVariables);
+    return b.controllers(List.of()).build();
+  }
+
+  /**
+   * Spec, "IC method canister_info": only canisters may call it (not ingress); any canister may
+   * ask about any canister; the reply holds the last {@code min(num_requested_changes, 20)}
+   * changes of its history, oldest first, with the total count, module hash and controllers.
+   */
+  byte[] canisterInfo(ManagementCall call) {
+    if (call.ingress()) {
+      throw Rejects.badRequest(call.method(), "canister_info can only be called by canisters,"
+          + " not by ingress messages; read the controllers and module hash with read_state or"
+          + " canister_status instead");
+    }
+    ManagementArgs.CanisterInfo a = ManagementCandid.decodeCanisterInfoArgs(call.arg());
+    CanisterState c = canisters.state(a.canisterId(), call.method());
+    synchronized (c) {
+      long requested = a.numRequestedChanges() == null ? 0
+          : Math.min(Math.max(a.numRequestedChanges(), 0), CanisterState.HISTORY);
+      List<ManagementArgs.Change> all = List.copyOf(c.history);
+      List<ManagementArgs.Change> recent =
+          all.subList(all.size() - (int) Math.min(requested, all.size()), all.size());
+      return ManagementCandid.encodeCanisterInfoResult(new ManagementArgs.CanisterInfoResult(
+          c.totalChanges, recent, c.moduleHash, c.controllers));
+    }
   }
 
   byte[] canisterStatus(ManagementCall call) {
@@ -105,7 +158,7 @@ final class CanisterLifecycle {
         "canister_status");
     synchronized (c) {
       // Status and version read under one lock: one answer about one state of the canister.
-      return ManagementCandid.encodeCanisterStatusResult(statusOf(c), c.version);
+      return ManagementCandid.encodeCanisterStatusResult(statusOf(c), c.version, c.settings);
     }
   }
 
@@ -119,8 +172,14 @@ final class CanisterLifecycle {
   /** The caller holds {@code c}'s lock. */
   private static CanisterStatus statusOf(CanisterState c) {
     long memory = c.module == null ? 0 : c.module.length;
+    // Spec, "IC method canister_status": memory_metrics.snapshots_size, the memory the
+    // canister's snapshots take (each one's total_size).
+    long snapshots = 0;
+    for (CanisterState.SnapshotState s : c.snapshots) {
+      snapshots += s.snapshot().totalSize();
+    }
     return new CanisterStatus(c.status, c.controllers, c.moduleHash, BigInteger.valueOf(memory),
-        c.cycles);
+        c.cycles, BigInteger.valueOf(snapshots));
   }
 
   byte[] startCanister(ManagementCall call) {

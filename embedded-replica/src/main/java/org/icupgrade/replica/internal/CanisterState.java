@@ -1,11 +1,14 @@
 package org.icupgrade.replica.internal;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
+import org.icupgrade.candid.internal.ManagementArgs;
+import org.icupgrade.core.management.CanisterSettings;
 import org.icupgrade.core.management.CanisterStatus;
 import org.icupgrade.core.management.Snapshot;
 import org.icupgrade.replica.BuiltinCanister;
@@ -30,11 +33,40 @@ final class CanisterState {
   final List<SnapshotState> snapshots = new ArrayList<>();
   long version;
   java.math.BigInteger cycles;
+  /**
+   * The settings other than the controllers as last set (spec, "IC method update_settings": a
+   * field left out keeps its value); each one never set is the IC's default in status replies.
+   */
+  CanisterSettings settings = CanisterSettings.empty();
+  /** The most recent changes, oldest first, at most {@link #HISTORY} of them. */
+  final ArrayDeque<ManagementArgs.Change> history = new ArrayDeque<>();
+  /** Every change recorded since creation (spec, "IC method canister_info": total_num_changes). */
+  long totalChanges;
+
+  /**
+   * Spec, "IC method canister_info": the IC keeps (at least) the 20 most recent changes of a
+   * canister's history and answers at most 20.
+   */
+  static final int HISTORY = 20;
 
   CanisterState(Principal id, List<Principal> controllers, java.math.BigInteger cycles) {
     this.id = id;
     this.controllers = List.copyOf(controllers);
     this.cycles = cycles;
+  }
+
+  /**
+   * Records a change in the canister's history (spec, "Canister history": creation, code
+   * deployment and uninstallation, snapshot loads and controller changes are recorded), at the
+   * canister's current version. The caller holds this canister's lock.
+   */
+  void recordChange(long nowNanos, Principal origin, boolean fromUser,
+      ManagementArgs.ChangeDetails details) {
+    if (history.size() == HISTORY) {
+      history.removeFirst();
+    }
+    history.addLast(new ManagementArgs.Change(nowNanos, version, origin, fromUser, details));
+    totalChanges++;
   }
 
   /**
@@ -45,8 +77,11 @@ final class CanisterState {
     return module == null;
   }
 
-  /** A snapshot: the module it ran, its memories and its chunk store when taken. */
+  /**
+   * A snapshot: the module it ran, its memories and its chunk store when taken, and the
+   * canister's version then (a load's history entry names it).
+   */
   record SnapshotState(
       Snapshot snapshot, byte @Nullable [] module, @Nullable Sha256 moduleHash, boolean eop,
-      @Nullable Object codeState, Map<Sha256, byte[]> chunkStore) {}
+      @Nullable Object codeState, Map<Sha256, byte[]> chunkStore, long canisterVersion) {}
 }

@@ -18,6 +18,7 @@ final class Canisters {
   private final Clock clock;
   private final InstructionLimits limits;
   private final long heapBudget;
+  private final Certifier certifier = new Certifier();
 
   Canisters(Clock clock, InstructionLimits limits, long heapBudget) {
     this.clock = clock;
@@ -27,6 +28,11 @@ final class Canisters {
 
   Clock clock() {
     return clock;
+  }
+
+  /** The replica's BLS key, which signs every certificate it issues. */
+  Certifier certifier() {
+    return certifier;
   }
 
   /** The replica's time in nanoseconds since the epoch. */
@@ -121,6 +127,11 @@ final class Canisters {
       @Override
       public boolean isCanister(Principal p) {
         return Canisters.this.isCanister(p);
+      }
+
+      @Override
+      public byte[] dataCertificate(byte[] certifiedData) {
+        return certifier.dataCertificate(c.id, certifiedData, nowNanos());
       }
 
       @Override

@@ -1,38 +1,72 @@
 package org.icupgrade.replica.internal;
 
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.icupgrade.core.Principal;
 import org.icupgrade.protocol.Bls12381;
 import org.icupgrade.protocol.Cbor;
 import org.icupgrade.protocol.Certificate;
 import org.icupgrade.protocol.HashTree;
+import org.icupgrade.protocol.RequestId;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Signs state trees into certificates with the replica's BLS12-381 key (spec, "Certification": a
  * certificate is {@code {tree, signature}}, the signature a BLS signature over {@code
  * "\x0Dic-state-root" ++ root_hash}, verified with the root key). One key per replica, generated
- * when it starts; its DER public key is the root key the replica announces ({@code
+ * when first needed; its DER public key is the root key the replica announces ({@code
  * /api/v2/status}). There is no delegation: the replica is its own root of trust, as a local
  * replica (dfx, PocketIC) is.
  */
 public final class Certifier {
-  private final Bls12381 key;
+  private static final SecureRandom RANDOM = new SecureRandom();
 
-  /** A certifier with a freshly generated key. */
-  public Certifier() {
-    this.key = Bls12381.generate();
+  /** Made on first use: most replicas in tests never certify anything. */
+  private volatile @Nullable Bls12381 key;
+
+  /** A certifier whose key is generated when first needed. */
+  public Certifier() {}
+
+  private Bls12381 key() {
+    Bls12381 k = key;
+    if (k == null) {
+      synchronized (this) {
+        k = key;
+        if (k == null) {
+          k = Bls12381.generate(RANDOM);
+          key = k;
+        }
+      }
+    }
+    return k;
   }
 
   /** The DER root key (spec, "Certification": the DER prefix, then the 96-byte G2 key). */
   public byte[] rootKey() {
-    return key.publicKeyDer();
+    return key().publicKeyDer();
+  }
+
+  /**
+   * Spec, "Certified data": the data certificate of canister {@code id}, a certificate of the
+   * tree holding {@code /canister/<id>/certified_data} and {@code /time} (nanoseconds, LEB128).
+   */
+  public byte[] dataCertificate(Principal id, byte[] certifiedData, long timeNanos) {
+    HashTree canister = HashTree.node(Map.of(id.toBytes(), HashTree.node(Map.of(
+        "certified_data".getBytes(StandardCharsets.US_ASCII), HashTree.leaf(certifiedData)))));
+    return certificate(HashTree.node(Map.of(
+        "canister".getBytes(StandardCharsets.US_ASCII), canister,
+        "time".getBytes(StandardCharsets.US_ASCII),
+        HashTree.leaf(RequestId.leb128(BigInteger.valueOf(timeNanos))))));
   }
 
   /** The certificate of {@code tree}, CBOR-encoded with the self-describing tag. */
   public byte[] certificate(HashTree tree) {
     Map<String, Object> cert = new LinkedHashMap<>();
     cert.put("tree", tree.cbor());
-    cert.put("signature", key.sign(Certificate.signedMessage(tree)));
+    cert.put("signature", key().sign(Certificate.signedMessage(tree)));
     return Cbor.encode(cert);
   }
 }

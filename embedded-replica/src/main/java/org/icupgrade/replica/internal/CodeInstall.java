@@ -62,7 +62,7 @@ final class CodeInstall {
   static byte[] uninstallCode(ManagementCall call) {
     CanisterState c = call.controlled(call.canisterIdArg());
     synchronized (c) {
-      uninstall(c);
+      uninstall(call, c);
     }
     return ManagementCandid.encodeEmptyResult();
   }
@@ -114,6 +114,9 @@ final class CodeInstall {
     c.moduleHash = hash;
     c.enhancedOrthogonalPersistence = checked.enhancedOrthogonalPersistence();
     c.version++;
+    c.recordChange(call.canisters().nowNanos(), call.caller(), call.ingress(),
+        new ManagementArgs.ChangeDetails.CodeDeployment(
+            mode.kind().name().toLowerCase(java.util.Locale.ROOT), hash));
   }
 
   /**
@@ -203,12 +206,14 @@ final class CodeInstall {
    * Spec, formal model, "Code uninstallation": the canister becomes empty and its chunk store is
    * cleared; controllers, run status, cycles and snapshots stay.
    */
-  private static void uninstall(CanisterState c) {
+  static void uninstall(ManagementCall call, CanisterState c) {
     c.module = null;
     c.moduleHash = null;
     c.enhancedOrthogonalPersistence = false;
     c.code = null;
     c.chunkStore.clear();
     c.version++;
+    c.recordChange(call.canisters().nowNanos(), call.caller(), call.ingress(),
+        new ManagementArgs.ChangeDetails.CodeUninstall());
   }
 }

@@ -3,7 +3,9 @@ package org.icupgrade.replica.internal;
 import static org.icupgrade.replica.internal.SystemApi.i;
 import static org.icupgrade.replica.internal.SystemApi.none;
 
+import org.icupgrade.replica.internal.WasmCanister.Kind;
 import org.icupgrade.replica.internal.WasmCanister.Trap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The ic0 functions of time, the global timer, the performance counter, certified data and data
@@ -12,6 +14,31 @@ import org.icupgrade.replica.internal.WasmCanister.Trap;
  */
 final class Ic0System {
   private Ic0System() {}
+
+  /**
+   * Spec, "Certified data": a certificate of the canister's certified data is available in a
+   * non-replicated query call only (not in updates, callbacks, or a query another canister calls,
+   * which runs replicated); its tree holds {@code /canister/<id>/certified_data} and {@code
+   * /time}. Here queries from users are the non-replicated ones. Made once per message.
+   */
+  private static byte @Nullable [] dataCertificate(SystemCall s) {
+    if (s.msg().kind != Kind.QUERY || s.env().isCanister(s.msg().caller)) {
+      return null;
+    }
+    if (s.msg().dataCertificate == null) {
+      s.msg().dataCertificate = s.env().dataCertificate(s.canister().certifiedData());
+    }
+    return s.msg().dataCertificate;
+  }
+
+  private static byte[] present(SystemCall s) {
+    byte[] c = dataCertificate(s);
+    if (c == null) {
+      throw new Trap("ic0." + s.name() + ": no data certificate is present (only non-replicated"
+          + " queries have one; check data_certificate_present first)");
+    }
+    return c;
+  }
 
   static void define(SystemApi.Table t) {
     t.def("time", "->i64", "*", (s, a) -> i(s.env().timeNanos()));
@@ -27,13 +54,10 @@ final class Ic0System {
       s.canister().certifiedData(s.mem().readBytes((int) a[0], (int) a[1]));
       return none();
     });
-    t.def("data_certificate_present", "->i32", "*", (s, a) -> i(0));
-    SystemApi.Handler noCertificate = (s, a) -> {
-      throw new Trap("ic0." + s.name() + ": no data certificate is present (only non-replicated"
-          + " queries have one; check data_certificate_present first)");
-    };
-    t.def("data_certificate_size", "->I", "NRQ CQ", noCertificate);
-    t.def("data_certificate_copy", "I,I,I->", "NRQ CQ", noCertificate);
+    t.def("data_certificate_present", "->i32", "*",
+        (s, a) -> i(dataCertificate(s) != null ? 1 : 0));
+    t.def("data_certificate_size", "->I", "NRQ CQ", (s, a) -> i(present(s).length));
+    t.def("data_certificate_copy", "I,I,I->", "NRQ CQ", (s, a) -> s.copy(present(s), a));
 
     t.def("debug_print", "I,I->", "* s", (s, a) -> {
       s.env().debugPrint(s.mem().readString((int) a[0], (int) a[1]));

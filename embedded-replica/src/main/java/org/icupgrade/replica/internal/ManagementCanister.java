@@ -30,6 +30,7 @@ final class ManagementCanister {
     m.put("create_canister", lifecycle::createCanister);
     m.put("update_settings", lifecycle::updateSettings);
     m.put("canister_status", lifecycle::canisterStatus);
+    m.put("canister_info", lifecycle::canisterInfo);
     m.put("start_canister", lifecycle::startCanister);
     m.put("stop_canister", lifecycle::stopCanister);
     m.put("delete_canister", lifecycle::deleteCanister);

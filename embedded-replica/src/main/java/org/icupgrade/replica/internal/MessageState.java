@@ -32,6 +32,8 @@ final class MessageState {
   String newMethod = "";
   ByteArrayOutputStream newArg = new ByteArrayOutputStream();
   int[] newCallbacks = new int[6];
+  /** The data certificate of this message, made on first use (the same for every ic0 call). */
+  byte @Nullable [] dataCertificate;
 
   MessageState(Kind kind, byte[] arg, Principal caller, String method, CallContext call) {
     this.kind = kind;

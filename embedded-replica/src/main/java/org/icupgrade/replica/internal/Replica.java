@@ -25,7 +25,6 @@ public final class Replica {
   private final Canisters canisters;
   private final CanisterLifecycle lifecycle;
   private final CallRouter router;
-  private final Certifier certifier = new Certifier();
 
   public Replica(Clock clock, InstructionLimits limits, long heapBudget) {
     this.canisters = new Canisters(clock, limits, heapBudget);
@@ -36,7 +35,7 @@ public final class Replica {
 
   /** The replica's BLS key, signing every certificate it issues. */
   public Certifier certifier() {
-    return certifier;
+    return canisters.certifier();
   }
 
   public Faults faults() {
@@ -71,7 +70,7 @@ public final class Replica {
   public Principal create(
       Principal caller, @Nullable CanisterSettings settings, BigInteger cycles,
       @Nullable Principal specifiedId) {
-    return lifecycle.create(caller, settings, cycles, specifiedId);
+    return lifecycle.create(caller, settings, cycles, specifiedId, true);
   }
 
   public CanisterStatus canisterStatus(Principal caller, Principal canisterId) {

@@ -24,10 +24,11 @@ final class Snapshots {
     ManagementArgs.TakeSnapshot a = call.decode(ManagementCandid::decodeTakeSnapshotArgs,
         ManagementArgs.TakeSnapshot::canisterId);
     return ManagementCandid.encodeSnapshotResult(
-        take(call, a.canisterId(), a.replaceSnapshot()));
+        take(call, a.canisterId(), a.replaceSnapshot(), a.uninstallCode()));
   }
 
-  private Snapshot take(ManagementCall call, Principal canisterId, @Nullable SnapshotId replace) {
+  private Snapshot take(ManagementCall call, Principal canisterId, @Nullable SnapshotId replace,
+      boolean uninstallCode) {
     String method = call.method();
     CanisterState c = call.controlled(canisterId);
     synchronized (c) {
@@ -58,7 +59,12 @@ final class Snapshots {
       // the chunk store. The chunks are immutable arrays: the snapshot shares them.
       c.snapshots.add(new CanisterState.SnapshotState(s, c.module, c.moduleHash,
           c.enhancedOrthogonalPersistence, c.code == null ? null : c.code.checkpoint(),
-          new LinkedHashMap<>(c.chunkStore)));
+          new LinkedHashMap<>(c.chunkStore), c.version));
+      // Spec, "IC method take_canister_snapshot": with uninstall_code, the canister's code is
+      // uninstalled once the snapshot is taken, atomically with it (as uninstall_code does).
+      if (uninstallCode) {
+        CodeInstall.uninstall(call, c);
+      }
       return s;
     }
   }
@@ -95,6 +101,9 @@ final class Snapshots {
         c.code = code;
       }
       c.version++;
+      c.recordChange(call.canisters().nowNanos(), call.caller(), call.ingress(),
+          new ManagementArgs.ChangeDetails.LoadSnapshot(id, s.canisterVersion(),
+              s.snapshot().takenAtTimestampNanos()));
     }
   }
 

@@ -79,6 +79,14 @@ final class WasmCanister {
     default boolean isCanister(Principal p) {
       return false;
     }
+
+    /**
+     * A certificate of this canister's {@code certifiedData} and the time, signed by the
+     * replica's key (spec, "Certified data"); null where the replica certifies nothing.
+     */
+    default byte @Nullable [] dataCertificate(byte[] certifiedData) {
+      return null;
+    }
   }
 
   /** How a message ended: a reply, a reject by the canister, or nothing yet; and calls made. */

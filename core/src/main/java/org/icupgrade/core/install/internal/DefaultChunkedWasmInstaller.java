@@ -195,13 +195,15 @@ public final class DefaultChunkedWasmInstaller implements ChunkedWasmInstaller {
     /** Returns whether the chunk store was cleared afterwards. */
     private boolean installChunked(List<WasmChunk> chunks, byte[] arg, BooleanSupplier landed) {
       Principal store = request.storeCanister().orElse(target);
-      Set<Sha256> stored =
-          new HashSet<>(call("stored_chunks", () -> managementCanister.storedChunks(store)));
       // Identical chunks (zero padding, repeated data) are stored once; the hash list repeats them.
       Map<Sha256, WasmChunk> distinct = new LinkedHashMap<>();
       for (WasmChunk c : chunks) {
         distinct.putIfAbsent(c.hash(), c);
       }
+      // A store the caller filled for this module (a fleet's): no read, no upload; a chunk gone
+      // missing makes install_chunked_code refuse, which the caller repairs.
+      Set<Sha256> stored = request.chunksStored() ? new HashSet<>(distinct.keySet())
+          : new HashSet<>(call("stored_chunks", () -> managementCanister.storedChunks(store)));
       List<WasmChunk> missing = new ArrayList<>();
       for (WasmChunk c : distinct.values()) {
         if (!stored.contains(c.hash())) {
