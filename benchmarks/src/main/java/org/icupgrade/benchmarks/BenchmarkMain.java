@@ -36,7 +36,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * {@code -rf json} and the rest reach JMH unchanged. A regex that selects nothing is one line on
  * the error stream and exit code 1; an option JMH refuses is JMH's message and exit code 2.
  *
- * <p>After a run, the report (on standard output, after JMH's own summary) has up to three parts:
+ * <p>After a run, the report (on standard output, after JMH's own summary) has up to four parts:
  *
  * <ul>
  *   <li><b>library / raw</b>: for every benchmark class and parameter set that ran both its
@@ -49,6 +49,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *       tool run in the same JMH run, {@link TextReleaseBenchmark}), against {@link #NATIVE_BARS}.
  *   <li><b>peak heap / module size</b>: {@link InstallHeapBenchmark}'s counter, at most
  *       {@link #MAX_HEAP_RATIO}.
+ *   <li><b>over HTTP / in process</b>: {@link InstallOverHttpBenchmark}'s time over HTTP as a
+ *       multiple of the same install's time in process, measured in the same run.
  *   <li><b>end to end</b>: each benchmark that records {@link E2eCounters} (the embedded-replica
  *       benchmarks {@link InstallE2eBenchmark}, {@link AssetSyncE2eBenchmark} and {@link
  *       FleetE2eBenchmark}), per operation: {@code time} (JMH's score), {@code calls} (query and
@@ -219,6 +221,7 @@ public final class BenchmarkMain {
         "library / C reader (tar-sha256-reader.c) throughput, same run:");
     heap(rows, sb);
     endToEnd(rows, sb);
+    overHttp(rows, sb);
     if (sb.length() == 0) {
       sb.append("No library/raw pair, heap or end-to-end result among the benchmarks run;"
           + " JMH's table above is the whole report.\n");
@@ -309,6 +312,36 @@ public final class BenchmarkMain {
           .append(String.format(Locale.ROOT, "  %-45s %16s %7s %6s %10s %9s %9s%n",
               "benchmark", "time", "calls", "reads", "MiB sent", "MiB recv", "calls/can"))
           .append(e2e);
+    }
+  }
+
+  /**
+   * For every class and parameter set that ran both {@code overHttp()} and {@code inProcess()}
+   * ({@link InstallOverHttpBenchmark}): the time over HTTP as a multiple of the time in process.
+   */
+  private static void overHttp(List<Row> rows, StringBuilder sb) {
+    Map<String, Double> http = new LinkedHashMap<>();
+    Map<String, Double> local = new LinkedHashMap<>();
+    for (Row row : rows) {
+      if (row.method().equals("overHttp")) {
+        http.put(row.key(), row.result().getPrimaryResult().getScore());
+      } else if (row.method().equals("inProcess")) {
+        local.put(row.key(), row.result().getPrimaryResult().getScore());
+      }
+    }
+    StringBuilder lines = new StringBuilder();
+    for (Map.Entry<String, Double> e : http.entrySet()) {
+      Double base = local.get(e.getKey());
+      if (base == null || base <= 0) {
+        lines.append(String.format(Locale.ROOT, "  %-45s no ratio: inProcess() did not run%n",
+            e.getKey()));
+      } else {
+        lines.append(String.format(Locale.ROOT, "  %-45s %6.2fx  (%.1f vs %.1f per op)%n",
+            e.getKey(), e.getValue() / base, e.getValue(), base));
+      }
+    }
+    if (lines.length() > 0) {
+      sb.append("over HTTP / in process, time of the same operation:\n").append(lines);
     }
   }
 

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.icupgrade.candid.assets.CandidAssetCanister;
+import org.icupgrade.core.Principal;
 import org.icupgrade.core.assets.AssetCanister;
 import org.icupgrade.core.assets.AssetDetails;
 import org.icupgrade.core.assets.SyncOutcome;
@@ -69,6 +70,34 @@ class E2eBenchmarkTest {
     assertEquals(2, counters.stateReads);
     assertEquals(c.argBytes(), counters.argBytes);
     assertEquals(c.replyBytes(), counters.replyBytes);
+  }
+
+  @Test
+  void installOverHttp_sameModuleInstalledBothWays_overHttpSignedByItsOwnIdentity()
+      throws Exception {
+    InstallOverHttpBenchmark b = new InstallOverHttpBenchmark();
+    b.size = 2 * MIB + 10;
+    b.setUp();
+    try {
+      b.freshReplica();
+      try {
+        InstallOutcome.Installed local =
+            assertInstanceOf(InstallOutcome.Installed.class, b.inProcess());
+        InstallOutcome.Installed http =
+            assertInstanceOf(InstallOutcome.Installed.class, b.overHttp());
+        assertEquals(3, local.chunksUploaded());
+        assertEquals(local.chunksUploaded(), http.chunksUploaded());
+        assertEquals(Optional.of(b.module.hash()), b.replica.moduleHash(b.localCanister));
+        assertEquals(Optional.of(b.module.hash()), b.replica.moduleHash(b.httpCanister));
+        List<Principal> uploaders = b.replica.calls("upload_chunk").stream()
+            .map(RecordedCall::caller).distinct().toList();
+        assertEquals(2, uploaders.size(), "one caller in process, another over HTTP");
+      } finally {
+        b.stopServing();
+      }
+    } finally {
+      b.deleteIdentity();
+    }
   }
 
   @Test
