@@ -112,7 +112,7 @@ public final class EmbeddedReplica {
    * A fresh replica that stops every message after {@code instructionLimit} WASM instructions,
    * whatever its kind ({@link InstructionLimits#uniform}; an install counts all its hooks
    * together), so that runaway code is rejected quickly instead of running to the IC's limits,
-   * which take this interpreter minutes.
+   * which take even compiled code tens of seconds.
    *
    * @param clock the replica's clock
    * @param instructionLimit the most instructions one message (one install) may execute

@@ -28,9 +28,11 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One canister's WASM code running in Chicory behind the ic0 system API (interface spec, "Canister
- * interface (System API)"), with the state the IC keeps for it: the instance (heap and globals),
- * stable memory and certified data. A message that traps leaves no trace: the state is rolled
- * back to what it was before the message.
+ * interface (System API)"), compiled to JVM bytecode when its module carries {@link Metering}'s
+ * instruction counter (the IC likewise instruments, then compiles), else in the interpreter with
+ * a listener counting every instruction; with the state the IC keeps for it: the instance (heap
+ * and globals), stable memory and certified data. A message that traps leaves no trace: the
+ * state is rolled back to what it was before the message.
  *
  * <p>Provided: the message, caller, reply and reject functions, canister self, cycles (a fixed
  * balance), status, version, stable memory (32- and 64-bit), time, performance counter, certified
