@@ -45,23 +45,27 @@ final class Metering {
 
   private static final int GLOBAL_SECTION = 6;
 
-  /** Instruments {@code wasm} (a module that has passed validation). */
+  /**
+   * Instruments {@code wasm} (a module that has passed validation). The result has no custom
+   * sections.
+   */
   static Instrumented instrument(byte[] wasm) {
     if (wasm.length < 8) {
       throw new Unsupported("not a module");
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream(wasm.length + wasm.length / 4);
-    out.write(wasm, 0, 8);
     int importedGlobals = 0;
     int definedGlobals = 0;
     boolean globalsWritten = false;
     Reader r = new Reader(wasm, 8);
     // First pass: how many globals the module has, so that the counter's index is known before
     // the code section is rewritten.
+    long kept = 8;
     while (r.pos < wasm.length) {
       int id = r.u8();
       int size = (int) r.u32();
       int end = r.pos + size;
+      // What the rewrite keeps, and room for the counter's code (about a third of the code).
+      kept += id == 0 ? 0 : 6L + size + (id == 10 ? size / 2 : 0);
       if (id == 2) {
         importedGlobals = importedGlobals(new Reader(wasm, r.pos));
       } else if (id == GLOBAL_SECTION) {
@@ -70,6 +74,9 @@ final class Metering {
       r.pos = end;
     }
     int counter = importedGlobals + definedGlobals;
+    ByteArrayOutputStream out =
+        new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, kept + 16));
+    out.write(wasm, 0, 8);
     r = new Reader(wasm, 8);
     while (r.pos < wasm.length) {
       int id = r.u8();
@@ -85,6 +92,10 @@ final class Metering {
         globalsWritten = true;
       } else if (id == 10) {
         section(out, id, code(wasm, start, end, counter));
+      } else if (id == 0) {
+        // Custom sections (names, metadata, padding) do not change what the code does, and the
+        // replica reads them from the module as installed: the rewrite leaves them out, so that
+        // a module made mostly of them is not copied.
       } else {
         out.write(id);
         Writer.u32(out, size);

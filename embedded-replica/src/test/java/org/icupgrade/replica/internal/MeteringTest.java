@@ -165,6 +165,20 @@ class MeteringTest {
   }
 
   @Test
+  void customSections_areLeftOutOfTheInstrumentedModule() {
+    WasmBuilder w = new WasmBuilder();
+    w.export("run", w.function(types(), types(), types(), new Code().end()));
+    w.custom("icp:public padding", new byte[200_000]);
+    byte[] wasm = w.build();
+    Metering.Instrumented m = Metering.instrument(wasm);
+    assertTrue(m.wasm().length < 200, "no copy of the padding: " + m.wasm().length);
+    Instance i = Instance.builder(Parser.parse(m.wasm())).build();
+    i.global(m.counterGlobal()).setValue(LOTS);
+    i.export("run").apply();
+    assertEquals(listenerCount(wasm), LOTS - i.global(m.counterGlobal()).getValue());
+  }
+
+  @Test
   void simd_isRefused() {
     WasmBuilder w = new WasmBuilder();
     w.export("run", w.function(types(), types(), types(), new Code().end()));
