@@ -79,6 +79,12 @@ public final class BenchmarkMain {
    */
   static final Map<String, Double> NATIVE_BARS = Map.of("TextReleaseBenchmark", 0.6);
 
+  /** Compiled execution must be at least this many times the interpreter's throughput. */
+  static final double MIN_COMPILED_RATIO = 20.0;
+
+  /** An install with a 1.2 B-instruction init may take at most this much CPU time. */
+  static final int MAX_INIT_CPU_SECONDS = 10;
+
   /** Installing a module may hold at most this many times its size in heap. */
   static final double MAX_HEAP_RATIO = 3.0;
 
@@ -219,6 +225,7 @@ public final class BenchmarkMain {
     ratios(rows, sb, "raw", BARS, "library / raw throughput, same run:");
     ratios(rows, sb, "nativeReader", NATIVE_BARS,
         "library / C reader (tar-sha256-reader.c) throughput, same run:");
+    execution(rows, sb);
     heap(rows, sb);
     endToEnd(rows, sb);
     overHttp(rows, sb);
@@ -265,6 +272,47 @@ public final class BenchmarkMain {
       double bar = bars.getOrDefault(key.split(" ")[0], 0.0);
       sb.append(String.format(Locale.ROOT, "  %-45s %6.3f  (bar %.2f)%s%n", key, ratio, bar,
           ratio < bar ? "  BELOW BAR" : ""));
+    }
+  }
+
+  /**
+   * {@link ExecutionBenchmark}'s {@code compiled()} over {@code interpreted()} for each workload
+   * that ran both, and {@link InstallInitBenchmark}'s CPU seconds per install.
+   */
+  private static void execution(List<Row> rows, StringBuilder sb) {
+    Map<String, Double> compiled = new LinkedHashMap<>();
+    Map<String, Double> interpreted = new LinkedHashMap<>();
+    StringBuilder part = new StringBuilder();
+    for (Row row : rows) {
+      double score = row.result().getPrimaryResult().getScore();
+      if (row.method().equals("compiled")) {
+        compiled.put(row.key(), score);
+      } else if (row.method().equals("interpreted")) {
+        interpreted.put(row.key(), score);
+      }
+      Result<?> cpu = row.result().getSecondaryResults().get("cpuMillis");
+      Result<?> installs = row.result().getSecondaryResults().get("installs");
+      if (cpu != null && installs != null && installs.getScore() > 0) {
+        double seconds = cpu.getScore() / installs.getScore() / 1000;
+        part.append(String.format(Locale.ROOT, "  %-45s %6.3f  CPU s per install (bar %d)%s%n",
+            row.cls() + "." + row.method(), seconds, MAX_INIT_CPU_SECONDS,
+            seconds > MAX_INIT_CPU_SECONDS ? "  OVER BAR" : ""));
+      }
+    }
+    for (Map.Entry<String, Double> e : compiled.entrySet()) {
+      Double base = interpreted.get(e.getKey());
+      if (base == null || base == 0) {
+        part.append(String.format(Locale.ROOT, "  %-45s no ratio: interpreted() did not run%n",
+            e.getKey()));
+        continue;
+      }
+      double ratio = e.getValue() / base;
+      part.append(String.format(Locale.ROOT, "  %-45s %6.1fx (bar %.0fx)%s%n", e.getKey(),
+          ratio, MIN_COMPILED_RATIO, ratio < MIN_COMPILED_RATIO ? "  BELOW BAR" : ""));
+    }
+    if (part.length() > 0) {
+      sb.append("execution, compiled / interpreted throughput and init CPU, same run:\n")
+          .append(part);
     }
   }
 

@@ -82,8 +82,9 @@ public final class EmbeddedReplica {
    */
   public static final long MAX_HEAP_BUDGET = (long) (Integer.MAX_VALUE / 65_536) * 65_536;
 
-  private EmbeddedReplica(Clock clock, InstructionLimits limits, long heapBudget) {
-    this.replica = new Replica(clock, limits, heapBudget);
+  private EmbeddedReplica(
+      Clock clock, InstructionLimits limits, long heapBudget, ExecutionMode execution) {
+    this.replica = new Replica(clock, limits, heapBudget, execution);
     this.clock = clock;
   }
 
@@ -112,7 +113,7 @@ public final class EmbeddedReplica {
    * A fresh replica that stops every message after {@code instructionLimit} WASM instructions,
    * whatever its kind ({@link InstructionLimits#uniform}; an install counts all its hooks
    * together), so that runaway code is rejected quickly instead of running to the IC's limits,
-   * which take this interpreter minutes.
+   * which take even compiled code tens of seconds.
    *
    * @param clock the replica's clock
    * @param instructionLimit the most instructions one message (one install) may execute
@@ -147,12 +148,32 @@ public final class EmbeddedReplica {
    * @throws IllegalArgumentException if the budget is out of range
    */
   public static EmbeddedReplica start(Clock clock, InstructionLimits limits, long heapBudget) {
+    return start(clock, limits, heapBudget, ExecutionMode.COMPILED);
+  }
+
+  /**
+   * A fresh replica that runs canister code in {@code execution} mode: {@link
+   * ExecutionMode#COMPILED} (what every other factory gives) or {@link ExecutionMode#INTERPRETED},
+   * Chicory's interpreter counting every instruction, for comparing the two. A module that
+   * cannot be compiled runs interpreted whatever is asked ({@link #executionMode} tells).
+   *
+   * @param clock the replica's clock
+   * @param limits the limits per kind of message
+   * @param heapBudget the most main memory of one canister, in bytes: at least one 64 KiB page,
+   *     at most {@link #MAX_HEAP_BUDGET}
+   * @param execution how canister code runs
+   * @return the replica
+   * @throws IllegalArgumentException if the budget is out of range
+   */
+  public static EmbeddedReplica start(
+      Clock clock, InstructionLimits limits, long heapBudget, ExecutionMode execution) {
     if (heapBudget < 65_536 || heapBudget > MAX_HEAP_BUDGET) {
       throw new IllegalArgumentException("heapBudget must be between 65536 and "
           + MAX_HEAP_BUDGET + " bytes, got " + heapBudget);
     }
     return new EmbeddedReplica(Objects.requireNonNull(clock, "clock"),
-        Objects.requireNonNull(limits, "limits"), heapBudget);
+        Objects.requireNonNull(limits, "limits"), heapBudget,
+        Objects.requireNonNull(execution, "execution"));
   }
 
   /**
@@ -370,6 +391,18 @@ public final class EmbeddedReplica {
    */
   public Optional<Sha256> moduleHash(Principal canisterId) {
     return replica.moduleHash(canisterId);
+  }
+
+  /**
+   * How the canister's installed module runs: {@link ExecutionMode#COMPILED} unless the replica
+   * was started interpreting or the module could not be compiled. Empty when no WASM module is
+   * installed.
+   *
+   * @param canisterId the canister
+   * @return the mode, or empty
+   */
+  public Optional<ExecutionMode> executionMode(Principal canisterId) {
+    return replica.executionMode(canisterId);
   }
 
   /**

@@ -569,6 +569,21 @@ public final class WasmBuilder {
     }
 
     /**
+     * Raw instruction bytes (an opcode and its immediates, LEB128 already encoded), for an
+     * instruction this builder has no method for ({@code else}, {@code br_if}, {@code
+     * br_table}, {@code return}, {@code unreachable}, {@code call_indirect}, ...).
+     *
+     * @param bytes the bytes, each 0 to 255
+     * @return this sequence
+     */
+    public Code op(int... bytes) {
+      for (int x : bytes) {
+        b.write(x);
+      }
+      return this;
+    }
+
+    /**
      * Appends another sequence of instructions (without its own {@code end}).
      *
      * @param other the instructions to append

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.icupgrade.core.Principal;
+import org.icupgrade.replica.ExecutionMode;
 import org.icupgrade.replica.InstructionLimits;
 
 /**
@@ -19,8 +20,11 @@ final class Canisters {
   private final InstructionLimits limits;
   private final long heapBudget;
   private final Certifier certifier = new Certifier();
+  /** How code is to run: compiled, or interpreted when asked for. */
+  private final ExecutionMode execution;
 
-  Canisters(Clock clock, InstructionLimits limits, long heapBudget) {
+  Canisters(Clock clock, InstructionLimits limits, long heapBudget, ExecutionMode execution) {
+    this.execution = execution;
     this.clock = clock;
     this.limits = limits;
     this.heapBudget = heapBudget;
@@ -98,13 +102,14 @@ final class Canisters {
 
   /** Validates a module as installed for {@code method} ({@link ModuleValidator#check}). */
   ModuleValidator.Checked check(byte[] module, String method) {
-    return ModuleValidator.check(module, method, heapBudget);
+    // Interpreting as asked runs the module as installed, counted per instruction: the reference
+    // the compiled mode's counter is compared with.
+    return ModuleValidator.check(module, method, heapBudget, execution == ExecutionMode.COMPILED);
   }
 
   /** Instantiates a validated module as {@code c}'s code; no entry point runs yet. */
   WasmCanister instantiate(CanisterState c, ModuleValidator.Checked module) {
-    return WasmCanister.instantiate(module.module(), module.memory64(), environment(c), limits,
-        heapBudget);
+    return WasmCanister.instantiate(module, environment(c), limits, heapBudget, execution);
   }
 
   private WasmCanister.Environment environment(CanisterState c) {

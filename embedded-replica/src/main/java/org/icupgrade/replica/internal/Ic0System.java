@@ -45,7 +45,7 @@ final class Ic0System {
     // Spec, "Global timer": set the deadline (0 deactivates), return the previous one.
     t.def("global_timer_set", "i64->i64", "I G U Ry Rt C T",
         (s, a) -> i(s.canister().setTimer(a[0])));
-    t.def("performance_counter", "i32->i64", "* s", (s, a) -> i(s.msg().instructions));
+    t.def("performance_counter", "i32->i64", "* s", (s, a) -> i(s.msg().instructions()));
 
     t.def("certified_data_set", "I,I->", "I G U Ry Rt T", (s, a) -> {
       if (a[1] > 32) {

@@ -1,6 +1,7 @@
 package org.icupgrade.replica.internal;
 
 import java.io.ByteArrayOutputStream;
+import java.util.ArrayDeque;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -13,16 +14,19 @@ import org.jspecify.annotations.Nullable;
  * lets the module be compiled (Chicory's compiler has no listener).
  *
  * <p>A block ends after each control instruction (block, loop, if, else, end, br, br_if,
- * br_table, return, unreachable, calls), so every branch target starts a block and a run that
- * completes is charged exactly the instructions it executed; a block is charged in full at its
- * start, so a run that traps part way through a block is charged the whole block, as on the IC.
- * One tolerance against counting every instruction (the replica's listener): the {@code end} of
- * an {@code if} without {@code else} is charged in the then-arm's last block, so a false
- * condition, which skips the arm, is charged one instruction less.
+ * br_table, return, unreachable, calls), so every branch target starts a block. The {@code end}
+ * of a block or an {@code if} is charged at the start of the code after it, since every way out
+ * of the construct (falling through, a branch to its label, a false condition, a then-arm's
+ * {@code else}) executes it, as Chicory's interpreter does; a loop's and a function's end are
+ * charged with the code before them. So a run that completes is charged exactly the
+ * instructions Chicory's interpreter executes (and its listener counts), and during a call
+ * (which ends a block) the count is exact up to and including the call. A block is charged in
+ * full at its start, so a run that traps part way through a block is charged the whole block,
+ * as on the IC: a trapping run is charged at least what the listener counts, at most one
+ * block more.
  *
- * <p>Not yet used by the replica (it still meters with an execution listener): this is the
- * rewrite the compiled mode needs. SIMD and exception-handling instructions are refused with
- * {@link Unsupported}.
+ * <p>{@link WasmCanister} runs every module it can instrument this way, compiled. SIMD and
+ * exception-handling instructions are refused with {@link Unsupported}.
  */
 final class Metering {
   private Metering() {}
@@ -41,23 +45,27 @@ final class Metering {
 
   private static final int GLOBAL_SECTION = 6;
 
-  /** Instruments {@code wasm} (a module that has passed validation). */
+  /**
+   * Instruments {@code wasm} (a module that has passed validation). The result has no custom
+   * sections.
+   */
   static Instrumented instrument(byte[] wasm) {
     if (wasm.length < 8) {
       throw new Unsupported("not a module");
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream(wasm.length + wasm.length / 4);
-    out.write(wasm, 0, 8);
     int importedGlobals = 0;
     int definedGlobals = 0;
     boolean globalsWritten = false;
     Reader r = new Reader(wasm, 8);
     // First pass: how many globals the module has, so that the counter's index is known before
     // the code section is rewritten.
+    long kept = 8;
     while (r.pos < wasm.length) {
       int id = r.u8();
       int size = (int) r.u32();
       int end = r.pos + size;
+      // What the rewrite keeps, and room for the counter's code (about a third of the code).
+      kept += id == 0 ? 0 : 6L + size + (id == 10 ? size / 2 : 0);
       if (id == 2) {
         importedGlobals = importedGlobals(new Reader(wasm, r.pos));
       } else if (id == GLOBAL_SECTION) {
@@ -66,6 +74,9 @@ final class Metering {
       r.pos = end;
     }
     int counter = importedGlobals + definedGlobals;
+    ByteArrayOutputStream out =
+        new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, kept + 16));
+    out.write(wasm, 0, 8);
     r = new Reader(wasm, 8);
     while (r.pos < wasm.length) {
       int id = r.u8();
@@ -81,6 +92,10 @@ final class Metering {
         globalsWritten = true;
       } else if (id == 10) {
         section(out, id, code(wasm, start, end, counter));
+      } else if (id == 0) {
+        // Custom sections (names, metadata, padding) do not change what the code does, and the
+        // replica reads them from the module as installed: the rewrite leaves them out, so that
+        // a module made mostly of them is not copied.
       } else {
         out.write(id);
         Writer.u32(out, size);
@@ -109,8 +124,11 @@ final class Metering {
     int n = (int) r.u32();
     int globals = 0;
     for (int i = 0; i < n; i++) {
-      r.pos += (int) r.u32(); // module name
-      r.pos += (int) r.u32(); // field name
+      // Not r.pos += r.u32(): Java would add the length to the position before the read.
+      int moduleName = (int) r.u32();
+      r.pos += moduleName;
+      int fieldName = (int) r.u32();
+      r.pos += fieldName;
       int kind = r.u8();
       switch (kind) {
         case 0: // function: type index
@@ -200,12 +218,31 @@ final class Metering {
     }
 
     void run(int end) {
+      // The open structured instructions (block, loop, if) by opcode, innermost first.
+      ArrayDeque<Integer> open = new ArrayDeque<>();
       while (r.pos < end) {
         int at = r.pos;
         int op = r.u8();
         immediates(op);
-        pending.write(r.bytes, at, r.pos - at);
         instructions++;
+        if (op == 0x0b && !open.isEmpty() && open.peek() != 0x03) {
+          // The end of a block or an if is where its branches land (a br to it, an if's false
+          // condition, a then-arm's else) as well as where the code before it falls through,
+          // and the interpreter executes it on every path: it is charged with the code after
+          // it, which all those paths run.
+          open.pop();
+          instructions--;
+          flush();
+          out.write(op);
+          instructions = 1;
+          continue;
+        }
+        pending.write(r.bytes, at, r.pos - at);
+        if (op == 0x02 || op == 0x03 || op == 0x04) {
+          open.push(op);
+        } else if (op == 0x0b && !open.isEmpty()) {
+          open.pop(); // a loop's end: only falling through reaches it
+        }
         if (op <= 0x05 || (op >= 0x0b && op <= 0x13)) {
           flush();
         }
@@ -218,10 +255,18 @@ final class Metering {
       if (instructions == 0) {
         return;
       }
+      charge(instructions);
+      out.writeBytes(pending.toByteArray());
+      pending.reset();
+      instructions = 0;
+    }
+
+    /** Writes the counter's decrement by {@code n} and the trap when it goes below zero. */
+    private void charge(long n) {
       out.write(0x23); // global.get counter
       Writer.u32(out, counter);
-      out.write(0x42); // i64.const instructions
-      Writer.s64(out, instructions);
+      out.write(0x42); // i64.const n
+      Writer.s64(out, n);
       out.write(0x7d); // i64.sub
       out.write(0x24); // global.set counter
       Writer.u32(out, counter);
@@ -231,9 +276,6 @@ final class Metering {
       out.write(0x00);
       out.write(0x53); // i64.lt_s
       out.writeBytes(new byte[] {0x04, 0x40, 0x00, 0x0b}); // if unreachable end
-      out.writeBytes(pending.toByteArray());
-      pending.reset();
-      instructions = 0;
     }
 
     /** Skips the immediates of {@code op}. */

@@ -83,15 +83,28 @@ final class ModuleValidator {
    * EOP.
    */
   record Checked(byte[] wasm, WasmModule module, boolean enhancedOrthogonalPersistence,
-      boolean memory64) {}
+      boolean memory64, int counterGlobal, @Nullable String unmetered) {
+    /** Whether {@link #module()} carries {@link Metering}'s instruction counter. */
+    boolean metered() {
+      return counterGlobal >= 0;
+    }
+  }
+
+  /** {@link #check(byte[], String, long, boolean)}, instrumented with the counter. */
+  static Checked check(byte[] module, String method, long heapBudget) {
+    return check(module, method, heapBudget, true);
+  }
 
   /**
    * Validates {@code module} as installed (raw or gzip) for {@code method}; throws the IC's
    * rejection ({@code CANISTER_ERROR}, {@code IC0505}) when it would not install, or when its
    * initial main memory is more than {@code heapBudget} bytes, the most this replica gives one
-   * canister.
+   * canister. With {@code meter}, the module decoded is the one {@link Metering} instruments
+   * (after {@link Memory64Lowering}), so that it can run compiled; a module the rewrite cannot
+   * handle is decoded as it is and {@link Checked#unmetered()} says why. Either way the module
+   * is decoded once.
    */
-  static Checked check(byte[] module, String method, long heapBudget) {
+  static Checked check(byte[] module, String method, long heapBudget, boolean meter) {
     if (module.length == 0) {
       throw invalid(method, "Wasm module is empty: it has no bytes");
     }
@@ -109,11 +122,28 @@ final class ModuleValidator {
     checkCodeSectionSize(wasm, method);
     WasmModule parsed;
     boolean memory64;
+    int counter = -1;
+    String unmetered = meter ? null : "the interpreter was asked for";
     try {
       // A 64-bit memory (memory64, moc's enhanced orthogonal persistence) is lowered to the
       // 32-bit module Chicory runs; the module hash stays that of the installed bytes.
       memory64 = Memory64Lowering.isMemory64(wasm);
-      parsed = ModuleParser.parse(memory64 ? Memory64Lowering.lower(wasm) : wasm);
+      byte[] runnable = memory64 ? Memory64Lowering.lower(wasm) : wasm;
+      WasmModule instrumented = null;
+      if (meter) {
+        // The IC instruments a module before it compiles it; so does this replica: the counter
+        // is what lets Chicory's compiler, which has no per-instruction hook, meter a message.
+        try {
+          Metering.Instrumented m = Metering.instrument(runnable);
+          instrumented = ModuleParser.parse(m.wasm());
+          counter = m.counterGlobal();
+        } catch (RuntimeException e) {
+          // Instructions the rewrite does not know (SIMD), or a module that is not valid (then
+          // the plain parse below says why, in the parser's words).
+          unmetered = "the metering rewrite refused it: " + e.getMessage();
+        }
+      }
+      parsed = instrumented != null ? instrumented : ModuleParser.parse(runnable);
     } catch (Memory64Lowering.Unsupported e) {
       throw invalid(method, "Wasm module uses a 64-bit memory with an instruction the embedded"
           + " replica cannot run: " + e.getMessage());
@@ -121,10 +151,10 @@ final class ModuleValidator {
       throw invalid(method, "Wasm module could not be decoded: " + e.getMessage());
     }
     boolean eop = checkSections(wasm, method);
-    checkDeclarations(parsed, method);
+    checkDeclarations(parsed, counter >= 0 ? 1 : 0, method);
     checkMemory(parsed, method, heapBudget);
     checkExports(parsed, method);
-    return new Checked(wasm, parsed, eop, memory64);
+    return new Checked(wasm, parsed, eop, memory64, counter, unmetered);
   }
 
   /**
@@ -306,7 +336,7 @@ final class ModuleValidator {
   }
 
   /** Spec, "WebAssembly module requirements": one memory, 50,000 functions, 1,000 globals. */
-  private static void checkDeclarations(WasmModule m, String method) {
+  private static void checkDeclarations(WasmModule m, int addedGlobals, String method) {
     int memories = m.importSection().count(ExternalType.MEMORY)
         + m.memorySection().map(s -> s.memoryCount()).orElse(0);
     if (memories > 1) {
@@ -317,8 +347,10 @@ final class ModuleValidator {
       throw invalid(method, "Wasm module declares " + m.functionSection().functionCount()
           + " functions; at most " + MAX_FUNCTIONS + " are allowed");
     }
-    if (m.globalSection().globalCount() > MAX_GLOBALS) {
-      throw invalid(method, "Wasm module declares " + m.globalSection().globalCount()
+    // The instruction counter Metering adds is the replica's, not the module's.
+    int globals = m.globalSection().globalCount() - addedGlobals;
+    if (globals > MAX_GLOBALS) {
+      throw invalid(method, "Wasm module declares " + globals
           + " globals; at most " + MAX_GLOBALS + " are allowed");
     }
   }

@@ -10,6 +10,7 @@ import org.icupgrade.core.Sha256;
 import org.icupgrade.core.management.CanisterSettings;
 import org.icupgrade.core.management.CanisterStatus;
 import org.icupgrade.replica.BuiltinCanister;
+import org.icupgrade.replica.ExecutionMode;
 import org.icupgrade.replica.InstructionLimits;
 import org.icupgrade.replica.RecordedCall;
 import org.jspecify.annotations.Nullable;
@@ -26,8 +27,9 @@ public final class Replica {
   private final CanisterLifecycle lifecycle;
   private final CallRouter router;
 
-  public Replica(Clock clock, InstructionLimits limits, long heapBudget) {
-    this.canisters = new Canisters(clock, limits, heapBudget);
+  public Replica(
+      Clock clock, InstructionLimits limits, long heapBudget, ExecutionMode execution) {
+    this.canisters = new Canisters(clock, limits, heapBudget, execution);
     this.lifecycle = new CanisterLifecycle(canisters);
     this.router = new CallRouter(canisters,
         new ManagementCanister(canisters, lifecycle, new Snapshots()));
@@ -78,6 +80,15 @@ public final class Replica {
   }
 
   // ---- inspection ----
+
+  /** How the canister's installed WASM module runs; empty when none is installed. */
+  public Optional<ExecutionMode> executionMode(Principal canisterId) {
+    CanisterState c = canisters.state(canisterId, "read_state");
+    synchronized (c) {
+      WasmCanister code = c.code;
+      return code == null ? Optional.empty() : Optional.of(code.mode());
+    }
+  }
 
   public Optional<Sha256> moduleHash(Principal canisterId) {
     CanisterState c = canisters.state(canisterId, "read_state");

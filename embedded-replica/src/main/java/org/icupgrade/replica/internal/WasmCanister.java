@@ -1,9 +1,13 @@
 package org.icupgrade.replica.internal;
 
+import com.dylibso.chicory.compiler.InterpreterFallback;
+import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.ExportFunction;
+import com.dylibso.chicory.runtime.GlobalInstance;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.WasmModule;
@@ -14,17 +18,21 @@ import com.dylibso.chicory.wasm.types.Import;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.RejectCode;
+import org.icupgrade.replica.ExecutionMode;
 import org.icupgrade.replica.InstructionLimits;
 import org.jspecify.annotations.Nullable;
 
 /**
  * One canister's WASM code running in Chicory behind the ic0 system API (interface spec, "Canister
- * interface (System API)"), with the state the IC keeps for it: the instance (heap and globals),
- * stable memory and certified data. A message that traps leaves no trace: the state is rolled
- * back to what it was before the message.
+ * interface (System API)"), compiled to JVM bytecode when its module carries {@link Metering}'s
+ * instruction counter (the IC likewise instruments, then compiles), else in the interpreter with
+ * a listener counting every instruction; with the state the IC keeps for it: the instance (heap
+ * and globals), stable memory and certified data. A message that traps leaves no trace: the
+ * state is rolled back to what it was before the message.
  *
  * <p>Provided: the message, caller, reply and reject functions, canister self, cycles (a fixed
  * balance), status, version, stable memory (32- and 64-bit), time, performance counter, certified
@@ -93,6 +101,15 @@ final class WasmCanister {
   record Result(CallContext context, List<Outgoing> calls) {}
 
   private final WasmModule module;
+  /**
+   * The index of the instruction counter {@link Metering} added to {@link #module}, or -1 when
+   * the module runs as installed and the interpreter's listener counts instead.
+   */
+  private final int counterGlobal;
+  /** The compiled code, or null when the interpreter runs it. */
+  private final @Nullable Function<Instance, Machine> compiled;
+  /** Why the module is interpreted; empty when it is compiled. */
+  private final String interpretedBecause;
   private final Environment env;
   private final InstructionLimits limits;
   /** The most pages main memory may have: the replica's heap budget. */
@@ -167,13 +184,51 @@ final class WasmCanister {
     return lastInstructions;
   }
 
-  private WasmCanister(
-      WasmModule module, Environment env, InstructionLimits limits, long heapBudget) {
+  private WasmCanister(WasmModule module, int counterGlobal, ExecutionMode preferred,
+      @Nullable String unmetered, Environment env, InstructionLimits limits, long heapBudget) {
     this.module = module;
+    this.counterGlobal = counterGlobal;
     this.env = env;
     this.limits = limits;
     this.maxPages = (int) Math.min(Integer.MAX_VALUE, heapBudget / PAGE);
-    this.instance = newInstance();
+    Function<Instance, Machine> machine = null;
+    String because = unmetered != null ? unmetered : "the interpreter was asked for";
+    Instance built = null;
+    if (counterGlobal >= 0 && preferred == ExecutionMode.COMPILED) {
+      // Compiled once per install; every instance of this code (this one, a rollback's) shares
+      // the classes. A function too large for one JVM method runs in the interpreter inside the
+      // compiled machine (Chicory's SILENT fallback): the counter is in its code too, so it is
+      // metered the same.
+      try {
+        machine = MachineFactoryCompiler.builder(module)
+            .withInterpreterFallback(InterpreterFallback.SILENT).compile();
+        built = newInstance(machine);
+        because = "";
+      } catch (RuntimeException | LinkageError e) {
+        // The interpreter runs whatever the compiler cannot (a compiler defect, generated code
+        // the JVM refuses): slower, metered by the same counter, so the limits still hold.
+        machine = null;
+        because = "Chicory's compiler failed: " + e;
+      }
+    }
+    this.compiled = machine;
+    this.interpretedBecause = because;
+    this.instance = built != null ? built : newInstance(null);
+  }
+
+  /** How this code runs. */
+  ExecutionMode mode() {
+    return compiled != null ? ExecutionMode.COMPILED : ExecutionMode.INTERPRETED;
+  }
+
+  /** Why this code runs in the interpreter; empty when it is compiled. */
+  String interpretedBecause() {
+    return interpretedBecause;
+  }
+
+  /** Whether the module's own instruction counter meters it (rather than a listener). */
+  boolean metered() {
+    return counterGlobal >= 0;
   }
 
   /**
@@ -182,8 +237,21 @@ final class WasmCanister {
    *
    * @throws CanisterRejectException when the module imports from anything but ic0
    */
+  static WasmCanister instantiate(ModuleValidator.Checked checked, Environment env,
+      InstructionLimits limits, long heapBudget, ExecutionMode preferred) {
+    checkImports(checked.module(), checked.memory64());
+    return new WasmCanister(checked.module(), checked.counterGlobal(), preferred,
+        checked.unmetered(), env, limits, heapBudget);
+  }
+
+  /** Instantiates {@code m} as it is, in the interpreter counting every instruction. */
   static WasmCanister instantiate(WasmModule m, boolean memory64, Environment env,
       InstructionLimits limits, long heapBudget) {
+    checkImports(m, memory64);
+    return new WasmCanister(m, -1, ExecutionMode.INTERPRETED, null, env, limits, heapBudget);
+  }
+
+  private static void checkImports(WasmModule m, boolean memory64) {
     for (int i = 0; i < m.importSection().importCount(); i++) {
       Import imp = m.importSection().getImport(i);
       if (!imp.module().equals("ic0") || imp.importType() != ExternalType.FUNCTION) {
@@ -203,10 +271,9 @@ final class WasmCanister {
             + (memory64 ? " in a module with a 64-bit memory" : ""), "IC0505");
       }
     }
-    return new WasmCanister(m, env, limits, heapBudget);
   }
 
-  private Instance newInstance() {
+  private Instance newInstance(@Nullable Function<Instance, Machine> machine) {
     List<HostFunction> fns = new ArrayList<>();
     for (int i = 0; i < module.importSection().importCount(); i++) {
       FunctionImport imp = (FunctionImport) module.importSection().getImport(i);
@@ -234,21 +301,41 @@ final class WasmCanister {
         }
       }));
     }
-    return Instance.builder(module)
+    Instance.Builder b = Instance.builder(module)
         .withImportValues(ImportValues.builder().withFunctions(new ArrayList<>(fns)).build())
         .withStart(false)
         // Data segments, element segments and the (start) function come later, in
         // initialize(): the start function may already use stable memory (spec: functions
         // marked s), which an upgrade carries over only after instantiation.
         .withInitialize(false)
-        .withMemoryFactory(l -> new JournaledMemory(l, maxPages))
-        .withUnsafeExecutionListener((instruction, stack) -> {
+        .withMemoryFactory(l -> new JournaledMemory(l, maxPages));
+    if (counterGlobal >= 0) {
+      // Globals come into being in initialize(), just before the (start) function runs: the
+      // counter starts at that execution's budget.
+      int[] next = {0};
+      b.withGlobalFactory((low, high, type, mutability) -> {
+        GlobalInstance g = new GlobalInstance(low, high, type, mutability);
+        if (next[0]++ == counterGlobal) {
           MessageState c = ctx;
-          if (c != null && ++c.instructions > c.budget) {
-            throw instructionLimitExceeded(limitOf(c.kind));
+          if (c != null) {
+            g.setValue(c.budget);
+            c.counter = g;
           }
-        })
-        .build();
+        }
+        return g;
+      });
+    } else {
+      b.withUnsafeExecutionListener((instruction, stack) -> {
+        MessageState c = ctx;
+        if (c != null && ++c.instructions > c.budget) {
+          throw instructionLimitExceeded(limitOf(c.kind));
+        }
+      });
+    }
+    if (machine != null) {
+      b.withMachineFactory(machine);
+    }
+    return b.build();
   }
 
   /**
@@ -279,16 +366,11 @@ final class WasmCanister {
     MessageState c = new MessageState(Kind.START, new byte[0], caller, "(start)",
         new CallContext());
     c.budget = limitOf(Kind.START) - usedBefore;
-    ctx = c;
-    try {
-      inst.initialize(false);
-    } catch (Trap t) {
+    Trap t = execute(c, () -> inst.initialize(false));
+    ctx = previous;
+    lastInstructions = usedBefore + c.instructions;
+    if (t != null) {
       throw t;
-    } catch (RuntimeException | StackOverflowError e) {
-      throw trapOf(e);
-    } finally {
-      lastInstructions = usedBefore + c.instructions;
-      ctx = previous;
     }
   }
 
@@ -390,17 +472,12 @@ final class WasmCanister {
     Journal before = Journal.begin(this, new CallContext());
     MessageState c = new MessageState(Kind.INSPECT, arg, caller, method, new CallContext());
     c.budget = limitOf(Kind.INSPECT);
-    ctx = c;
-    try {
-      instance.export("canister_inspect_message").apply();
-    } catch (Trap t) {
+    Trap t = execute(c, () -> instance.export("canister_inspect_message").apply());
+    ctx = null;
+    lastInstructions = c.instructions;
+    before.undo(this);
+    if (t != null) {
       throw t;
-    } catch (ChicoryException | StackOverflowError e) {
-      throw trapOf(e);
-    } finally {
-      ctx = null;
-      lastInstructions = c.instructions;
-      before.undo(this);
     }
     return c.accepted;
   }
@@ -421,8 +498,7 @@ final class WasmCanister {
     c.budget = limitOf(kind) - usedBefore;
     c.rejectCode = rejectCode;
     c.rejectMessage = rejectMessage;
-    ctx = c;
-    try {
+    Trap t = execute(c, () -> {
       if (function >= 0) {
         int f;
         try {
@@ -443,23 +519,12 @@ final class WasmCanister {
       if (kind == Kind.QUERY && !call.answered()) {
         throw new Trap("Canister did not reply to the call");
       }
-    } catch (Trap t) {
-      ctx = null;
+    });
+    ctx = null;
+    lastInstructions = usedBefore + c.instructions;
+    if (t != null) {
       before.undo(this);
       throw t;
-    } catch (ChicoryException | StackOverflowError e) {
-      ctx = null;
-      before.undo(this);
-      throw trapOf(e);
-    } catch (RuntimeException e) {
-      // Whatever else goes wrong inside the message is the message's failure, not the replica's:
-      // it rolls back like a trap.
-      ctx = null;
-      before.undo(this);
-      throw new Trap("Canister trapped: " + e);
-    } finally {
-      ctx = null;
-      lastInstructions = usedBefore + c.instructions;
     }
     if (kind == Kind.QUERY) {
       // A query changes nothing (spec, "Query call"), but its answer stands.
@@ -514,16 +579,49 @@ final class WasmCanister {
   }
 
   /**
-   * The trap behind a failure of the interpreter: a {@link Trap} a host function threw, which
-   * Chicory wraps, or else a trap that names the failure (a WASM trap, a stack overflow).
+   * Runs {@code body} as the execution {@code c}: the counter (if the module has one) starts at
+   * its budget, and when the body ends {@code c.instructions} holds what it executed. Returns the
+   * trap it ended with, or null; the caller then rolls back what it must, before the globals (the
+   * counter among them) are restored.
    */
-  private static Trap trapOf(Throwable e) {
-    for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+  private @Nullable Trap execute(MessageState c, Runnable body) {
+    if (counterGlobal >= 0 && c.kind != Kind.START) {
+      GlobalInstance g = instance.global(counterGlobal);
+      g.setValue(c.budget);
+      c.counter = g;
+    }
+    ctx = c;
+    Throwable failure = null;
+    try {
+      body.run();
+    } catch (RuntimeException | StackOverflowError e) {
+      failure = e;
+    } finally {
+      c.settle();
+    }
+    return failure == null ? null : trapOf(failure, c);
+  }
+
+  /**
+   * The trap behind a failure of the execution {@code c}: a {@link Trap} a host function or the
+   * listener threw (which the interpreter may wrap); the counter's own trap ({@code
+   * unreachable} once it is below zero), which is the instruction limit's; a WASM trap or a
+   * stack overflow, named; or anything else that went wrong inside the message, which is the
+   * message's failure, not the replica's, and rolls back like a trap.
+   */
+  private Trap trapOf(Throwable e, MessageState c) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof Trap trap) {
         return trap;
       }
     }
-    return new Trap("Canister trapped: " + e.getMessage());
+    if (c.instructions > c.budget) {
+      return instructionLimitExceeded(limitOf(c.kind));
+    }
+    if (e instanceof ChicoryException || e instanceof StackOverflowError) {
+      return new Trap("Canister trapped: " + e.getMessage());
+    }
+    return new Trap("Canister trapped: " + e);
   }
 
   static CanisterRejectException reject(Principal canisterId, String method, Trap t) {

@@ -13,11 +13,13 @@ import com.dylibso.chicory.wasm.Parser;
 import org.icupgrade.replica.demo.WasmBuilder;
 import org.icupgrade.replica.demo.WasmBuilder.Code;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The IC's kind of instruction counting written into the module: the counter global's decrease
- * equals the instructions the interpreter's listener counts for a run that completes, and the
- * run traps when one block more would take the counter below zero.
+ * equals the instructions the interpreter's listener counts for a run that completes, whatever
+ * the control flow, and the run traps when one block more would take the counter below zero.
  */
 class MeteringTest {
   static final long LOTS = 1L << 40;
@@ -60,7 +62,7 @@ class MeteringTest {
   }
 
   @Test
-  void completedRun_counterDecreaseIsTheListenersCountButAFalseIfsEnd() {
+  void completedRun_counterDecreaseIsTheListenersCount() {
     Metering.Instrumented m = Metering.instrument(module());
     assertEquals(1, m.counterGlobal(), "after the module's one global");
     Instance i = Instance.builder(Parser.parse(m.wasm())).build();
@@ -70,12 +72,66 @@ class MeteringTest {
     long listener = listenerCount(module());
     long metered = LOTS - i.global(m.counterGlobal()).getValue();
     assertTrue(listener > 50 * 10, "the loop ran: " + listener);
-    // The one difference: an if without else whose condition is false (here once, when the loop
-    // ends) jumps past its then-arm, where the block holding the if's end is charged, so that
-    // end is not counted; Chicory's listener counts it. Per iteration, taken if and inner call
-    // the two counts agree exactly, whatever the number of iterations.
-    assertEquals(listener - 1, metered);
-    assertEquals(listenerCount(module(5)) - 1, meteredCount(module(5)));
+    // The if without else is false once, when the loop ends: its end is charged either way.
+    assertEquals(listener, metered);
+    assertEquals(listenerCount(module(5)), meteredCount(module(5)));
+  }
+
+  /** {@code run(x)}: each case's body; function 0 returns x if x is nonzero, else 7. */
+  static byte[] controlFlow(String name) {
+    Code body = switch (name) {
+      case "ifElse" -> new Code().localGet(0).op(0x04, 0x7f).i32(1).op(0x05).i32(2).end().end();
+      case "ifWithoutElse" -> new Code().localGet(0).ifThen().i32(1).drop().end().i32(3).end();
+      case "blockBrIf" -> new Code().op(0x02, 0x40).localGet(0).op(0x0d, 0x00).i32(1).drop()
+          .end().i32(3).end();
+      case "brTable" -> new Code().op(0x02, 0x40).op(0x02, 0x40).localGet(0)
+          .op(0x0e, 0x01, 0x00, 0x01).end().i32(5).drop().end().i32(3).end();
+      case "nestedEnds" -> new Code().op(0x02, 0x40).op(0x02, 0x40).localGet(0).op(0x0d, 0x01)
+          .end().end().op(0x02, 0x7f).i32(4).end().end();
+      case "call" -> new Code().localGet(0).call(0).end();
+      case "callIndirect" -> new Code().localGet(0).i32(0).op(0x11, 0x00, 0x00).end();
+      case "return" -> new Code().localGet(0).ifThen().i32(9).op(0x0f).end().i32(4).end();
+      case "select" -> new Code().i32(1).i32(2).localGet(0).op(0x1b).end();
+      case "loopBrIf" -> new Code().localGet(0).i32(1).i32Add().localSet(0).loop().localGet(0)
+          .i32(1).i32Sub().localSet(0).localGet(0).op(0x0d, 0x00).end().i32(1).end();
+      default -> throw new IllegalArgumentException(name);
+    };
+    WasmBuilder w = new WasmBuilder();
+    int helper = w.function(types(I32), types(I32), types(),
+        new Code().localGet(0).ifThen().localGet(0).op(0x0f).end().i32(7).end());
+    w.table(helper);
+    w.export("run", w.function(types(I32), types(I32), types(I32), body));
+    w.memory(1);
+    return w.build();
+  }
+
+  static long listenerCount(byte[] wasm, int arg) {
+    long[] n = {0};
+    Instance i = Instance.builder(Parser.parse(wasm))
+        .withUnsafeExecutionListener((ins, stack) -> n[0]++).build();
+    i.export("run").apply(arg);
+    return n[0];
+  }
+
+  static long meteredCount(byte[] wasm, int arg) {
+    Metering.Instrumented m = Metering.instrument(wasm);
+    Instance i = Instance.builder(Parser.parse(m.wasm())).build();
+    i.global(m.counterGlobal()).setValue(LOTS);
+    i.export("run").apply(arg);
+    return LOTS - i.global(m.counterGlobal()).getValue();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ifElse", "ifWithoutElse", "blockBrIf", "brTable", "nestedEnds", "call",
+      "callIndirect", "return", "select", "loopBrIf"})
+  void everyPath_meteredCountIsTheListenersCount(String name) {
+    byte[] wasm = controlFlow(name);
+    // 0 and nonzero take every construct's two ways (taken or not, then or else).
+    for (int arg : new int[] {0, 1, 3}) {
+      long listener = listenerCount(wasm, arg);
+      assertTrue(listener >= 3, name + " ran");
+      assertEquals(listener, meteredCount(wasm, arg), name + " with " + arg);
+    }
   }
 
   @Test
@@ -106,6 +162,20 @@ class MeteringTest {
     i.global(0).setValue(LOTS);
     i.export("run").apply();
     assertEquals(listenerCount(wasm), LOTS - i.global(0).getValue()); // a true if: exact
+  }
+
+  @Test
+  void customSections_areLeftOutOfTheInstrumentedModule() {
+    WasmBuilder w = new WasmBuilder();
+    w.export("run", w.function(types(), types(), types(), new Code().end()));
+    w.custom("icp:public padding", new byte[200_000]);
+    byte[] wasm = w.build();
+    Metering.Instrumented m = Metering.instrument(wasm);
+    assertTrue(m.wasm().length < 200, "no copy of the padding: " + m.wasm().length);
+    Instance i = Instance.builder(Parser.parse(m.wasm())).build();
+    i.global(m.counterGlobal()).setValue(LOTS);
+    i.export("run").apply();
+    assertEquals(listenerCount(wasm), LOTS - i.global(m.counterGlobal()).getValue());
   }
 
   @Test
