@@ -229,6 +229,7 @@ public final class BenchmarkMain {
     heap(rows, sb);
     endToEnd(rows, sb);
     overHttp(rows, sb);
+    fleetScale(rows, sb);
     if (sb.length() == 0) {
       sb.append("No library/raw pair, heap or end-to-end result among the benchmarks run;"
           + " JMH's table above is the whole report.\n");
@@ -391,6 +392,64 @@ public final class BenchmarkMain {
     if (lines.length() > 0) {
       sb.append("over HTTP / in process, time of the same operation:\n").append(lines);
     }
+  }
+
+  /**
+   * {@link FleetScaleBenchmark}: for each fleet size, the fleet against the one-by-one deployer
+   * (time, calls and bytes as one-by-one over fleet), and the cost curve (time and heap per
+   * canister).
+   */
+  @SuppressWarnings("rawtypes") // as JMH declares it
+  private static void fleetScale(List<Row> rows, StringBuilder sb) {
+    Map<String, Row> fleet = new LinkedHashMap<>();
+    Map<String, Row> oneByOne = new LinkedHashMap<>();
+    for (Row row : rows) {
+      if (row.cls().equals("FleetScaleBenchmark")) {
+        (row.method().equals("fleet") ? fleet : oneByOne).put(row.key(), row);
+      }
+    }
+    if (fleet.isEmpty() && oneByOne.isEmpty()) {
+      return;
+    }
+    sb.append("fleet at scale (per fleet upgrade; heap retained with the fleet deployed, peak"
+        + " during the upgrade):\n").append(String.format(Locale.ROOT,
+        "  %-52s %10s %9s %9s %9s %8s %8s %9s%n", "benchmark", "ms", "calls/can", "uploads",
+        "MiB sent", "heap MiB", "peak MiB", "KiB/can"));
+    List<String> keys = new ArrayList<>(fleet.keySet());
+    oneByOne.keySet().stream().filter(k -> !fleet.containsKey(k)).forEach(keys::add);
+    for (String key : keys) {
+      for (Row row : new Row[] {fleet.get(key), oneByOne.get(key)}) {
+        if (row == null) {
+          continue;
+        }
+        Map<String, Result> s = row.result().getSecondaryResults();
+        double n = Math.max(1, score(s, "ops"));
+        int canisters = Integer.parseInt(row.result().getParams().getParam("canisters"));
+        sb.append(String.format(Locale.ROOT, "  %-52s %10.0f %9.1f %9.0f %9.1f %8.0f %8.0f %9.0f%n",
+            key + " " + row.method(), row.result().getPrimaryResult().getScore(),
+            score(s, "calls") / n / canisters, score(s, "uploadChunks") / n,
+            score(s, "argBytes") / n / (1 << 20), score(s, "heapMiB") / n,
+            score(s, "peakHeapMiB") / n, score(s, "heapMiB") / n * 1024 / canisters));
+      }
+      Row f = fleet.get(key);
+      Row o = oneByOne.get(key);
+      if (f != null && o != null) {
+        Map<String, Result> fs = f.result().getSecondaryResults();
+        Map<String, Result> os = o.result().getSecondaryResults();
+        sb.append(String.format(Locale.ROOT,
+            "  %-52s time %.1fx, calls %.1fx, bytes sent %.0fx less with the fleet%n",
+            key + " one by one / fleet",
+            o.result().getPrimaryResult().getScore() / f.result().getPrimaryResult().getScore(),
+            ratio(os, fs, "calls"), ratio(os, fs, "argBytes")));
+      }
+    }
+  }
+
+  @SuppressWarnings("rawtypes") // as JMH declares it
+  private static double ratio(Map<String, Result> a, Map<String, Result> b, String name) {
+    double x = score(a, name) / Math.max(1, score(a, "ops"));
+    double y = score(b, name) / Math.max(1, score(b, "ops"));
+    return y == 0 ? Double.NaN : x / y;
   }
 
   @SuppressWarnings("rawtypes") // as JMH declares it
