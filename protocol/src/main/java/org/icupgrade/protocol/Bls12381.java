@@ -5,10 +5,12 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.icupgrade.core.IcException;
 import org.jspecify.annotations.Nullable;
@@ -153,6 +155,9 @@ public final class Bls12381 {
   private static final Fp B_G1 = new Fp(FOUR);
   private static final Fp2 B_G2 = new Fp2(FOUR, FOUR);
 
+  /** The Miller-loop lines of -g2, the fixed G2 side of every verification. */
+  private static final Lines NEG_G2_LINES = new Lines(G2.negate());
+
   /** Frobenius coefficients gamma_i = xi^(i (p - 1) / 6) for the basis w^i of Fp12, xi = 1 + u. */
   private static final Fp2[] FROBENIUS = new Fp2[6];
 
@@ -245,12 +250,12 @@ public final class Bls12381 {
    *     other than the point at infinity
    */
   public static boolean verify(byte[] publicKey, byte[] message, byte[] signature) {
-    Jac<Fp2> pk = publicKeyPoint(publicKey);
+    Lines pk = publicKeyLines(publicKey);
     Jac<Fp> sig = decodeG1(signature);
     Jac<Fp> h = hashToG1(message, DST.getBytes(StandardCharsets.US_ASCII));
-    // e(sig, -g2) * e(H(m), pk) == 1, one shared Miller loop and one final exponentiation.
-    Fp12 f = millerLoop(new Jac<?>[] {sig.affine(), h.affine()},
-        new Jac<?>[] {G2.negate(), pk.affine()});
+    // e(sig, -g2) * e(H(m), pk) == 1, one shared Miller loop and one final exponentiation; the
+    // G2 sides' lines are precomputed (the generator's once, a key's when it enters the cache).
+    Fp12 f = millerLoop(sig.affine(), NEG_G2_LINES, h.affine(), pk);
     return finalExponentiation(f).isOne();
   }
 
@@ -362,27 +367,27 @@ public final class Bls12381 {
 
   /**
    * The few public keys verified lately (a client checks certificate after certificate against
-   * one root key or subnet key), decoded and subgroup-checked once: the check is a quarter of a
-   * verification. Public data; bounded.
+   * one root key or subnet key), decoded, subgroup-checked and turned into their Miller-loop lines
+   * once: the check is a quarter of a verification. Public data; bounded.
    */
-  private static final Map<String, Jac<Fp2>> KEYS = Collections.synchronizedMap(
+  private static final Map<String, Lines> KEYS = Collections.synchronizedMap(
       new LinkedHashMap<>(16, 0.75f, true) {
         private static final long serialVersionUID = 1L;
 
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Jac<Fp2>> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Lines> eldest) {
           return size() > 8;
         }
       });
 
-  private static Jac<Fp2> publicKeyPoint(byte[] publicKey) {
+  private static Lines publicKeyLines(byte[] publicKey) {
     String hex = HexFormat.of().formatHex(publicKey);
-    Jac<Fp2> point = KEYS.get(hex);
-    if (point == null) {
-      point = decodeG2(publicKey);
-      KEYS.put(hex, point);
+    Lines lines = KEYS.get(hex);
+    if (lines == null) {
+      lines = new Lines(decodeG2(publicKey));
+      KEYS.put(hex, lines);
     }
-    return point;
+    return lines;
   }
 
   static Jac<Fp2> decodeG2(byte[] in) {
@@ -525,53 +530,68 @@ public final class Bls12381 {
   // ---- the optimal ate pairing ----
 
   /**
-   * The product of the Miller loops f_{|x|,Q}(P) over the pairs, conjugated because x is negative.
-   * Q runs over E'(Fp2) in affine coordinates; each line, evaluated at P after the untwist (x', y')
-   * -> (x' / w^2, y' / w^3), is scaled by w^3 (a factor the final exponentiation removes): {@code
-   * (lambda x_T - y_T) - lambda x_P w^2 + y_P w^3}.
+   * The Miller-loop lines of a point Q of E'(Fp2), which depend on Q only: Q runs in affine
+   * coordinates through the loop over the bits of |x|, and the line of each doubling or addition
+   * step, evaluated at P after the untwist (x', y') -> (x' / w^2, y' / w^3) and scaled by w^3 (a
+   * factor the final exponentiation removes), is {@code (lambda x_T - y_T) - lambda x_P w^2 + y_P
+   * w^3}; kept are {@code lambda x_T - y_T} and {@code lambda}, in the loop's order.
    */
-  @SuppressWarnings("unchecked")
-  private static Fp12 millerLoop(Jac<?>[] ps, Jac<?>[] qs) {
-    int n = ps.length;
-    Fp2[] tx = new Fp2[n];
-    Fp2[] ty = new Fp2[n];
-    for (int i = 0; i < n; i++) {
-      Jac<Fp2> q = ((Jac<Fp2>) qs[i]).affine();
-      tx[i] = q.x;
-      ty[i] = q.y;
+  private static final class Lines {
+    final Fp2[] c0;
+    final Fp2[] lambda;
+
+    Lines(Jac<Fp2> point) {
+      Jac<Fp2> q = point.affine();
+      int n = X_ABS.bitLength() - 1 + X_ABS.bitCount() - 1;
+      c0 = new Fp2[n];
+      lambda = new Fp2[n];
+      Fp2 tx = q.x;
+      Fp2 ty = q.y;
+      int k = 0;
+      for (int bit = X_ABS.bitLength() - 2; bit >= 0; bit--) {
+        Fp2 three = tx.sqr();
+        Fp2 l = three.add(three).add(three).mul(ty.add(ty).inv());
+        c0[k] = l.mul(tx).sub(ty);
+        lambda[k++] = l;
+        Fp2 x3 = l.sqr().sub(tx.add(tx));
+        ty = l.mul(tx.sub(x3)).sub(ty);
+        tx = x3;
+        if (X_ABS.testBit(bit)) {
+          l = q.y.sub(ty).mul(q.x.sub(tx).inv());
+          c0[k] = l.mul(tx).sub(ty);
+          lambda[k++] = l;
+          x3 = l.sqr().sub(tx).sub(q.x);
+          ty = l.mul(tx.sub(x3)).sub(ty);
+          tx = x3;
+        }
+      }
     }
+  }
+
+  /**
+   * f_{|x|,Q1}(P1) f_{|x|,Q2}(P2), conjugated because x is negative: one shared loop of squarings
+   * over the bits of |x|, the precomputed lines of Q1 and Q2 evaluated at the affine P1 and P2.
+   */
+  private static Fp12 millerLoop(Jac<Fp> p1, Lines q1, Jac<Fp> p2, Lines q2) {
     Fp12 f = Fp12.ONE;
+    int k = 0;
     for (int bit = X_ABS.bitLength() - 2; bit >= 0; bit--) {
       f = f.sqr();
-      for (int i = 0; i < n; i++) {
-        Jac<Fp> p = (Jac<Fp>) ps[i];
-        Fp2 three = tx[i].sqr();
-        Fp2 lambda = three.add(three).add(three).mul(ty[i].add(ty[i]).inv());
-        f = f.mul(line(lambda, tx[i], ty[i], p));
-        Fp2 x3 = lambda.sqr().sub(tx[i].add(tx[i]));
-        ty[i] = lambda.mul(tx[i].sub(x3)).sub(ty[i]);
-        tx[i] = x3;
-      }
+      f = f.mul(line(q1, k, p1)).mul(line(q2, k, p2));
+      k++;
       if (X_ABS.testBit(bit)) {
-        for (int i = 0; i < n; i++) {
-          Jac<Fp> p = (Jac<Fp>) ps[i];
-          Jac<Fp2> q = ((Jac<Fp2>) qs[i]).affine();
-          Fp2 lambda = q.y.sub(ty[i]).mul(q.x.sub(tx[i]).inv());
-          f = f.mul(line(lambda, tx[i], ty[i], p));
-          Fp2 x3 = lambda.sqr().sub(tx[i]).sub(q.x);
-          ty[i] = lambda.mul(tx[i].sub(x3)).sub(ty[i]);
-          tx[i] = x3;
-        }
+        f = f.mul(line(q1, k, p1)).mul(line(q2, k, p2));
+        k++;
       }
     }
     return f.conjugate();
   }
 
-  private static Fp12 line(Fp2 lambda, Fp2 tx, Fp2 ty, Jac<Fp> p) {
+  private static Fp12 line(Lines q, int k, Jac<Fp> p) {
     Fp2[] c = new Fp2[6];
     Arrays.fill(c, Fp2.ZERO);
-    c[0] = lambda.mul(tx).sub(ty);
-    c[2] = lambda.mulFp(p.x.v).neg();
+    c[0] = q.c0[k];
+    c[2] = q.lambda[k].mulFp(p.x.v).neg();
     c[3] = new Fp2(p.y.v, BigInteger.ZERO);
     return new Fp12(c);
   }
@@ -689,12 +709,24 @@ public final class Bls12381 {
 
     @Override
     public Fp2 add(Fp2 o) {
-      return new Fp2(a.add(o.a).mod(P), b.add(o.b).mod(P));
+      return new Fp2(addP(a, o.a), addP(b, o.b));
     }
 
     @Override
     public Fp2 sub(Fp2 o) {
-      return new Fp2(a.subtract(o.a).mod(P), b.subtract(o.b).mod(P));
+      return new Fp2(subP(a, o.a), subP(b, o.b));
+    }
+
+    /** x + y mod p for x, y in [0, p), without a division. */
+    private static BigInteger addP(BigInteger x, BigInteger y) {
+      BigInteger s = x.add(y);
+      return s.compareTo(P) >= 0 ? s.subtract(P) : s;
+    }
+
+    /** x - y mod p for x, y in [0, p), without a division. */
+    private static BigInteger subP(BigInteger x, BigInteger y) {
+      BigInteger s = x.subtract(y);
+      return s.signum() < 0 ? s.add(P) : s;
     }
 
     @Override
@@ -717,7 +749,7 @@ public final class Bls12381 {
 
     @Override
     public Fp2 neg() {
-      return new Fp2(a.negate().mod(P), b.negate().mod(P));
+      return new Fp2(a.signum() == 0 ? a : P.subtract(a), b.signum() == 0 ? b : P.subtract(b));
     }
 
     @Override
@@ -1008,15 +1040,51 @@ public final class Bls12381 {
       return new Jac<>(x3, y3, z3);
     }
 
+    /**
+     * k P for k >= 0 by a width-w NAF (w = 5 for long scalars, 4 for short): the odd multiples P,
+     * 3P, .., (2^(w-1) - 1) P once, then one addition per about w + 1 bits. Not constant-time.
+     */
     Jac<T> times(BigInteger k) {
+      int w = k.bitLength() > 128 ? 5 : 4;
+      int[] naf = wnaf(k, w);
+      List<Jac<T>> odd = new ArrayList<>();
+      odd.add(this);
+      Jac<T> twice = twice();
+      for (int j = 1; j < 1 << (w - 2); j++) {
+        odd.add(odd.get(j - 1).plus(twice));
+      }
       Jac<T> acc = infinity(x);
-      for (int i = k.bitLength() - 1; i >= 0; i--) {
+      for (int i = naf.length - 1; i >= 0; i--) {
         acc = acc.twice();
-        if (k.testBit(i)) {
-          acc = acc.plus(this);
+        int d = naf[i];
+        if (d > 0) {
+          acc = acc.plus(odd.get(d >> 1));
+        } else if (d < 0) {
+          acc = acc.plus(odd.get(-d >> 1).negate());
         }
       }
       return acc;
+    }
+
+    /** The width-w NAF of k >= 0, lowest digit first: odd digits in (-2^(w-1), 2^(w-1)) or 0. */
+    private static int[] wnaf(BigInteger k, int w) {
+      int[] out = new int[k.bitLength() + 1];
+      int mask = (1 << w) - 1;
+      BigInteger d = k;
+      int i = 0;
+      while (d.signum() > 0) {
+        if (d.testBit(0)) {
+          int r = d.intValue() & mask;
+          if (r >= 1 << (w - 1)) {
+            r -= 1 << w;
+          }
+          out[i] = r;
+          d = d.subtract(BigInteger.valueOf(r));
+        }
+        d = d.shiftRight(1);
+        i++;
+      }
+      return Arrays.copyOf(out, i);
     }
   }
 
