@@ -344,28 +344,20 @@ public final class ManagementCandid {
     for (Principal p : status.controllers()) {
       controllers.add(principal(p));
     }
-    CanisterSettings d = DEFAULT_SETTINGS;
+    CanisterSettings d = DEFAULT_SETTINGS.overriddenBy(settings);
     BigInteger zero = BigInteger.ZERO;
     return Idl.encode(value(
         "status", value(status.status().name().toLowerCase(Locale.ROOT), null),
         "settings", value(
             "controllers", controllers.toArray(),
-            "compute_allocation", settings.computeAllocation()
-                .orElseGet(() -> d.computeAllocation().orElseThrow()),
-            "memory_allocation", settings.memoryAllocation()
-                .orElseGet(() -> d.memoryAllocation().orElseThrow()),
-            "freezing_threshold", settings.freezingThreshold()
-                .orElseGet(() -> d.freezingThreshold().orElseThrow()),
-            "reserved_cycles_limit", settings.reservedCyclesLimit()
-                .orElseGet(() -> d.reservedCyclesLimit().orElseThrow()),
-            "log_visibility", logVisibilityValue(settings.logVisibility()
-                .orElse(LogVisibility.controllers())),
-            "wasm_memory_limit", settings.wasmMemoryLimit()
-                .orElseGet(() -> d.wasmMemoryLimit().orElseThrow()),
-            "wasm_memory_threshold", settings.wasmMemoryThreshold()
-                .orElseGet(() -> d.wasmMemoryThreshold().orElseThrow()),
-            "environment_variables", environmentValue(settings.environmentVariables()
-                .orElse(Map.of()))),
+            "compute_allocation", d.computeAllocation().orElseThrow(),
+            "memory_allocation", d.memoryAllocation().orElseThrow(),
+            "freezing_threshold", d.freezingThreshold().orElseThrow(),
+            "reserved_cycles_limit", d.reservedCyclesLimit().orElseThrow(),
+            "log_visibility", logVisibilityValue(d.logVisibility().orElseThrow()),
+            "wasm_memory_limit", d.wasmMemoryLimit().orElseThrow(),
+            "wasm_memory_threshold", d.wasmMemoryThreshold().orElseThrow(),
+            "environment_variables", environmentValue(d.environmentVariables().orElseThrow())),
         "module_hash", Idl.opt(status.moduleHash().map(Sha256::toBytes).orElse(null)),
         "memory_size", status.memorySize(),
         "memory_metrics", value(

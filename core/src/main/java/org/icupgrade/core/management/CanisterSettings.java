@@ -95,6 +95,27 @@ public final class CanisterSettings {
     return Optional.ofNullable(wasmMemoryThreshold);
   }
 
+  /**
+   * These settings with every field {@code update} sets replacing this one's, the others kept:
+   * what {@code update_settings} does to a canister's settings.
+   *
+   * @param update the fields to replace
+   * @return the combined settings
+   */
+  public CanisterSettings overriddenBy(CanisterSettings update) {
+    Builder b = toBuilder();
+    update.controllers().ifPresent(b::controllers);
+    update.computeAllocation().ifPresent(b::computeAllocation);
+    update.memoryAllocation().ifPresent(b::memoryAllocation);
+    update.freezingThreshold().ifPresent(b::freezingThreshold);
+    update.reservedCyclesLimit().ifPresent(b::reservedCyclesLimit);
+    update.logVisibility().ifPresent(b::logVisibility);
+    update.wasmMemoryLimit().ifPresent(b::wasmMemoryLimit);
+    update.wasmMemoryThreshold().ifPresent(b::wasmMemoryThreshold);
+    update.environmentVariables().ifPresent(b::environmentVariables);
+    return b.build();
+  }
+
   /** Who may read the canister's logs, when set. */
   public Optional<LogVisibility> logVisibility() {
     return Optional.ofNullable(logVisibility);

@@ -102,7 +102,10 @@ final class CanisterLifecycle {
       if (controllers.isPresent()) {
         c.controllers = checkControllers(controllers.get(), "update_settings");
       }
-      c.settings = merged(c.settings, a.settings());
+      // Spec, "IC method update_settings": each field given replaces the canister's, the others
+      // stay. The controllers are kept apart (in the canister's state), so they are cleared here.
+      c.settings = c.settings.overriddenBy(a.settings()).toBuilder().controllers(List.of())
+          .build();
       c.version++;
       if (controllers.isPresent()) {
         c.recordChange(canisters.nowNanos(), call.caller(), call.ingress(),
@@ -110,23 +113,6 @@ final class CanisterLifecycle {
       }
     }
     return ManagementCandid.encodeEmptyResult();
-  }
-
-  /**
-   * Spec, "IC method update_settings": each field given replaces the canister's; the others
-   * stay. The controllers are kept apart (in the canister's state), so they are cleared here.
-   */
-  private static CanisterSettings merged(CanisterSettings old, CanisterSettings update) {
-    CanisterSettings.Builder b = old.toBuilder();
-    update.computeAllocation().ifPresent(b::computeAllocation);
-    update.memoryAllocation().ifPresent(b::memoryAllocation);
-    update.freezingThreshold().ifPresent(b::freezingThreshold);
-    update.reservedCyclesLimit().ifPresent(b::reservedCyclesLimit);
-    update.logVisibility().ifPresent(b::logVisibility);
-    update.wasmMemoryLimit().ifPresent(b::wasmMemoryLimit);
-    update.wasmMemoryThreshold().ifPresent(b::wasmMemoryThreshold);
-    update.environmentVariables().ifPresent(b::environmentVariables);
-    return b.controllers(List.of()).build();
   }
 
   /**
