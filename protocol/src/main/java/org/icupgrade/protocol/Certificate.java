@@ -129,6 +129,16 @@ public final class Certificate {
   }
 
   /**
+   * The tree of the delegation's certificate, if this certificate carries a delegation: where
+   * the signing subnet's key and canister ranges are certified (spec, "Delegation").
+   *
+   * @return the delegation's tree, or empty if the root key signed this certificate
+   */
+  public Optional<HashTree> delegationTree() {
+    return Optional.ofNullable(delegationCertificate).map(Certificate::tree);
+  }
+
+  /**
    * Spec, "Lookup": the outcome of looking {@code path} up in the tree: found, absent, unknown
    * (pruned) or error.
    *
