@@ -1,6 +1,7 @@
 package org.icupgrade.http;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -189,5 +190,115 @@ class CertifiedAnswersTest {
     URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     assertArrayEquals(REPLY, agent(url).update(CANISTER, "set", DIDL));
     assertTrue(reads.get() >= 3, "polled until replied: " + reads.get());
+  }
+
+  private static HashTree timeLeaf(Instant now) {
+    long nanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    return HashTree.leaf(RequestId.leb128(BigInteger.valueOf(nanos)));
+  }
+
+  /**
+   * A v3 call answered 202, then read_state answers: {@code states} gives the tree of each read
+   * in turn (the request id passed in), the last one repeated.
+   */
+  private URI pollingServer(java.util.List<Function<byte[], HashTree>> states,
+      java.util.concurrent.atomic.AtomicInteger reads) throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/api/v3/canister/", ex -> {
+      ex.getRequestBody().readAllBytes();
+      ex.sendResponseHeaders(202, -1);
+      ex.close();
+    });
+    server.createContext("/api/v2/canister/", ex -> {
+      Map<?, ?> envelope = (Map<?, ?>) Cbor.decode(ex.getRequestBody().readAllBytes());
+      Map<?, ?> content = (Map<?, ?>) envelope.get("content");
+      java.util.List<?> path = (java.util.List<?>) ((java.util.List<?>) content.get("paths")).get(0);
+      int n = Math.min(reads.getAndIncrement(), states.size() - 1);
+      HashTree t = states.get(n).apply((byte[]) path.get(1));
+      byte[] body = Cbor.encode(Map.of("certificate", Cbor.encode(certificate(t, t, ROOT))));
+      ex.sendResponseHeaders(200, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+    });
+    server.start();
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  /** Spec, "Request status": right after submission a request may not show up yet. */
+  @Test
+  void update_requestStatusProvenAbsent_keepsPollingUntilReplied() throws IOException {
+    java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+    Function<byte[], HashTree> absent = id -> HashTree.node(Map.of(bytes("time"),
+        timeLeaf(Instant.now())));
+    URI url = pollingServer(java.util.List.of(absent, absent,
+        id -> tree(id, REPLY, Instant.now())), reads);
+    assertArrayEquals(REPLY, agent(url).update(CANISTER, "set", DIDL));
+    assertTrue(reads.get() >= 3, "polled past the absent status: " + reads.get());
+  }
+
+  /** Spec, "Lookup": a pruned request_status is unknown, not absent; the replica hid it. */
+  @Test
+  void update_requestStatusPruned_integrityErrorNotPolledForever() throws IOException {
+    java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+    URI url = pollingServer(java.util.List.of(id -> HashTree.node(Map.of(
+        bytes("request_status"), HashTree.pruned(tree(id, REPLY, Instant.now()).digest()),
+        bytes("time"), timeLeaf(Instant.now())))), reads);
+    IntegrityException e = assertThrows(IntegrityException.class,
+        () -> agent(url).update(CANISTER, "set", DIDL));
+    assertTrue(e.getMessage().contains("prunes /request_status/"), e.getMessage());
+    assertEquals(1, reads.get());
+  }
+
+  /** read_state answers with {@code tree}, whatever was asked. */
+  private URI readStateServer(HashTree tree) throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/api/v2/canister/", ex -> {
+      ex.getRequestBody().readAllBytes();
+      byte[] body = Cbor.encode(Map.of("certificate", Cbor.encode(certificate(tree, tree, ROOT))));
+      ex.sendResponseHeaders(200, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+    });
+    server.start();
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  private static HashTree canisterTree(HashTree fields) {
+    return HashTree.node(Map.of(bytes("canister"), HashTree.node(Map.of(CANISTER.toBytes(),
+        fields)), bytes("time"), timeLeaf(Instant.now())));
+  }
+
+  @Test
+  void moduleHash_found_theCertifiedHash() throws IOException {
+    byte[] hash = new byte[32];
+    hash[0] = 7;
+    URI url = readStateServer(canisterTree(HashTree.node(Map.of(bytes("module_hash"),
+        HashTree.leaf(hash)))));
+    assertArrayEquals(hash, agent(url).moduleHash(CANISTER).orElseThrow().toBytes());
+  }
+
+  /** Spec, "Canister information": an empty canister has no module_hash; proven absent. */
+  @Test
+  void moduleHash_provenAbsent_noModule() throws IOException {
+    URI url = readStateServer(canisterTree(HashTree.node(Map.of(bytes("controllers"),
+        HashTree.leaf(Cbor.encode(java.util.List.of(CANISTER.toBytes())))))));
+    assertTrue(agent(url).moduleHash(CANISTER).isEmpty());
+  }
+
+  @Test
+  void moduleHash_pruned_integrityErrorNotNoModule() throws IOException {
+    URI url = readStateServer(canisterTree(HashTree.pruned(new byte[32])));
+    IntegrityException e = assertThrows(IntegrityException.class,
+        () -> agent(url).moduleHash(CANISTER));
+    assertTrue(e.getMessage().contains("unknown"), e.getMessage());
+  }
+
+  @Test
+  void moduleHash_pathEndsAtASubtree_integrityError() throws IOException {
+    URI url = readStateServer(canisterTree(HashTree.node(Map.of(bytes("module_hash"),
+        HashTree.node(Map.of(bytes("x"), HashTree.leaf(new byte[1])))))));
+    IntegrityException e = assertThrows(IntegrityException.class,
+        () -> agent(url).moduleHash(CANISTER));
+    assertTrue(e.getMessage().contains("error"), e.getMessage());
   }
 }
