@@ -301,4 +301,54 @@ class CertifiedAnswersTest {
         () -> agent(url).moduleHash(CANISTER));
     assertTrue(e.getMessage().contains("error"), e.getMessage());
   }
+
+  private static final Bls12381 SUBNET = Bls12381.fromSecretKey(new byte[] {
+      9, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+      17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 33});
+  private static final Principal SUBNET_ID = Principal.fromBytes(new byte[] {5, 5, 5, 2});
+
+  /**
+   * Spec, "Delegation": the root key's certificate of subnet {@link #SUBNET_ID}'s key, its scope
+   * given as the newer IC does, by shards at /canister_ranges/<subnet>/<start>.
+   */
+  private static Map<String, Object> shardedDelegation(byte[] low, byte[] high) {
+    Map<byte[], HashTree> top = new LinkedHashMap<>();
+    top.put(bytes("subnet"), HashTree.node(Map.of(SUBNET_ID.toBytes(), HashTree.node(Map.of(
+        bytes("public_key"), HashTree.leaf(SUBNET.publicKeyDer()))))));
+    top.put(bytes("canister_ranges"), HashTree.node(Map.of(SUBNET_ID.toBytes(), HashTree.node(
+        Map.of(low, HashTree.leaf(Cbor.encode(java.util.List.of(java.util.List.of(low, high)))))))));
+    top.put(bytes("time"), timeLeaf(Instant.now().minus(Duration.ofDays(2))));
+    HashTree t = HashTree.node(top);
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("subnet_id", SUBNET_ID.toBytes());
+    d.put("certificate", Cbor.encode(certificate(t, t, ROOT)));
+    return d;
+  }
+
+  @Test
+  void update_certificateOfADelegatedSubnetWithShardedRanges_accepted() throws IOException {
+    byte[] id = CANISTER.toBytes();
+    URI url = serve(rid -> {
+      HashTree t = tree(rid, REPLY, Instant.now());
+      Map<String, Object> c = certificate(t, t, SUBNET);
+      c.put("delegation", shardedDelegation(id, id));
+      return c;
+    });
+    assertArrayEquals(REPLY, agent(url).update(CANISTER, "set", DIDL));
+  }
+
+  @Test
+  void update_delegatedSubnetWhoseShardsDoNotHoldTheCanister_integrityError()
+      throws IOException {
+    URI url = serve(rid -> {
+      HashTree t = tree(rid, REPLY, Instant.now());
+      Map<String, Object> c = certificate(t, t, SUBNET);
+      c.put("delegation", shardedDelegation(new byte[] {0, 0, 0, 0, 0, 0x30, 0, 0, 1, 1},
+          new byte[] {0, 0, 0, 0, 0, 0x3f, (byte) 0xff, (byte) 0xff, 1, 1}));
+      return c;
+    });
+    IntegrityException e = assertThrows(IntegrityException.class,
+        () -> agent(url).update(CANISTER, "set", DIDL));
+    assertTrue(e.getMessage().contains("canister ranges"), e.getMessage());
+  }
 }
