@@ -351,4 +351,75 @@ class CertifiedAnswersTest {
         () -> agent(url).update(CANISTER, "set", DIDL));
     assertTrue(e.getMessage().contains("canister ranges"), e.getMessage());
   }
+
+  /**
+   * A delegated subnet's node answers queries (spec, "Request: Query call"): {@code /query} is
+   * signed with a node key, and read_state of /subnet answers a certificate signed by the subnet
+   * key with a delegation, listing the node under {@code nodeSubnet}.
+   */
+  private URI delegatedQueryServer(Principal nodeSubnet) throws Exception {
+    java.security.KeyPair node = java.security.KeyPairGenerator.getInstance("Ed25519")
+        .generateKeyPair();
+    byte[] nodeId = Identity.selfAuthenticating(node.getPublic().getEncoded()).toBytes();
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/api/v2/canister/", ex -> {
+      Map<?, ?> envelope = (Map<?, ?>) Cbor.decode(ex.getRequestBody().readAllBytes());
+      @SuppressWarnings("unchecked")
+      Map<String, Object> content = (Map<String, Object>) envelope.get("content");
+      byte[] body;
+      if (ex.getRequestURI().getPath().endsWith("/query")) {
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("status", "replied");
+        answer.put("reply", Map.of("arg", REPLY));
+        Instant now = Instant.now();
+        long ts = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        Map<String, Object> signed = new LinkedHashMap<>(answer);
+        signed.put("timestamp", ts);
+        signed.put("request_id", RequestId.of(content));
+        byte[] sig;
+        try {
+          java.security.Signature s = java.security.Signature.getInstance("Ed25519");
+          s.initSign(node.getPrivate());
+          s.update(RequestId.concat(HashTree.domainSep("ic-response"),
+              RequestId.hashOfMap(signed)));
+          sig = s.sign();
+        } catch (java.security.GeneralSecurityException e) {
+          throw new IllegalStateException(e);
+        }
+        answer.put("signatures", java.util.List.of(Map.of("timestamp", ts, "signature", sig,
+            "identity", nodeId)));
+        body = Cbor.encode(answer);
+      } else {
+        HashTree key = HashTree.node(Map.of(bytes("public_key"),
+            HashTree.leaf(node.getPublic().getEncoded())));
+        HashTree nodes = HashTree.node(Map.of(bytes("node"), HashTree.node(Map.of(nodeId, key))));
+        HashTree t = HashTree.node(Map.of(
+            bytes("subnet"), HashTree.node(Map.of(nodeSubnet.toBytes(), nodes)),
+            bytes("time"), timeLeaf(Instant.now())));
+        Map<String, Object> c = certificate(t, t, SUBNET);
+        c.put("delegation", shardedDelegation(CANISTER.toBytes(), CANISTER.toBytes()));
+        body = Cbor.encode(Map.of("certificate", Cbor.encode(c)));
+      }
+      ex.sendResponseHeaders(200, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+    });
+    server.start();
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  @Test
+  void query_signedByANodeOfTheDelegatedSubnet_accepted() throws Exception {
+    URI url = delegatedQueryServer(SUBNET_ID);
+    assertArrayEquals(REPLY, agent(url).query(CANISTER, "get", DIDL));
+  }
+
+  /** The node is listed, but under another subnet than the delegation's: not the canister's. */
+  @Test
+  void query_signedByANodeListedUnderAnotherSubnet_refused() throws Exception {
+    URI url = delegatedQueryServer(Principal.fromBytes(new byte[] {6, 6, 6, 2}));
+    IntegrityException e = assertThrows(IntegrityException.class,
+        () -> agent(url).query(CANISTER, "get", DIDL));
+    assertTrue(e.getMessage().contains("does not list"), e.getMessage());
+  }
 }
