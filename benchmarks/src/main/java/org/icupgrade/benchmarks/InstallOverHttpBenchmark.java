@@ -4,9 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyPairGenerator;
-import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 import org.icupgrade.candid.management.CandidManagementCanister;
 import org.icupgrade.core.InstallMode;
@@ -16,6 +13,7 @@ import org.icupgrade.core.agent.Agent;
 import org.icupgrade.core.install.ChunkedWasmInstaller;
 import org.icupgrade.core.install.InstallOutcome;
 import org.icupgrade.http.HttpAgent;
+import org.icupgrade.http.Identity;
 import org.icupgrade.replica.EmbeddedReplica;
 import org.icupgrade.replica.SyntheticWasm;
 import org.icupgrade.replica.http.ReplicaHttpServer;
@@ -78,15 +76,9 @@ public class InstallOverHttpBenchmark {
     wasm = SyntheticWasm.ofSize(size, 1);
     try {
       identity = Files.createTempFile("icupgrade-bench-identity", ".pem");
-      byte[] key = KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPrivate()
-          .getEncoded();
-      Files.writeString(identity, "-----BEGIN PRIVATE KEY-----\n"
-          + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(key)
-          + "\n-----END PRIVATE KEY-----\n");
+      Identity.generateEd25519().writePem(identity);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("no Ed25519 in this JDK", e);
     }
   }
 

@@ -8,11 +8,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +22,7 @@ import org.icupgrade.core.agent.Agent;
 import org.icupgrade.core.assets.AssetCanisterFlavor;
 import org.icupgrade.core.management.CanisterSettings;
 import org.icupgrade.http.HttpAgent;
+import org.icupgrade.http.Identity;
 import org.icupgrade.replica.EmbeddedReplica;
 import org.icupgrade.replica.SyntheticWasm;
 import org.icupgrade.replica.assets.EmbeddedAssetCanister;
@@ -228,7 +225,7 @@ public abstract class ReplicaAccess implements AutoCloseable {
     Principal identity(String name, int n) {
       Path pem = keys.resolve(name + ".pem");
       try {
-        Files.writeString(pem, ed25519Pem());
+        Identity.generateEd25519().writePem(pem);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write the demo identity " + pem, e);
       }
@@ -277,18 +274,6 @@ public abstract class ReplicaAccess implements AutoCloseable {
       } catch (IOException e) {
         // Left for the temporary directory's cleanup; the keys are demo keys.
       }
-    }
-  }
-
-  /** A new Ed25519 key as PKCS#8 PEM ({@code BEGIN PRIVATE KEY}), as dfx writes one. */
-  private static String ed25519Pem() {
-    try {
-      KeyPair k = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-      return "-----BEGIN PRIVATE KEY-----\n"
-          + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(k.getPrivate().getEncoded())
-          + "\n-----END PRIVATE KEY-----\n";
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("this JDK has no Ed25519 (Java 15+ has): " + e, e);
     }
   }
 

@@ -9,13 +9,10 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.util.Base64;
 import java.util.Arrays;
 import java.util.Locale;
 import org.icupgrade.http.HttpAgent;
+import org.icupgrade.http.Identity;
 import org.icupgrade.candid.management.CandidManagementCanister;
 import org.icupgrade.core.InstallMode;
 import org.icupgrade.core.Principal;
@@ -100,25 +97,13 @@ public final class UpgradeDemo {
     EmbeddedReplica replica = EmbeddedReplica.start();
     Path pem = Files.createTempFile("icupgrade-demo-identity", ".pem");
     try (ReplicaHttpServer server = replica.serveHttp(0)) {
-      Files.writeString(pem, ed25519Pem());
+      Identity.generateEd25519().writePem(pem);
       out.println("Embedded replica served at " + server.url());
       Agent agent = HttpAgent.builder(server.url()).rootKey(server.rootKey())
           .identity(pem).build();
       return run(agent, out);
     } finally {
       Files.deleteIfExists(pem);
-    }
-  }
-
-  /** A new Ed25519 key as PKCS#8 PEM ({@code BEGIN PRIVATE KEY}), as dfx writes one. */
-  static String ed25519Pem() {
-    try {
-      KeyPair k = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-      return "-----BEGIN PRIVATE KEY-----\n"
-          + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(k.getPrivate().getEncoded())
-          + "\n-----END PRIVATE KEY-----\n";
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("this JDK has no Ed25519 (Java 15+ has): " + e, e);
     }
   }
 

@@ -44,6 +44,7 @@ import org.icupgrade.core.upgrade.OwnerSetup;
 import org.icupgrade.core.upgrade.UpgradeJob;
 import org.icupgrade.core.upgrade.UpgradeReport;
 import org.icupgrade.http.HttpAgent;
+import org.icupgrade.http.Identity;
 import org.icupgrade.replica.EmbeddedReplica;
 import org.icupgrade.replica.SyntheticWasm;
 import org.icupgrade.replica.assets.EmbeddedAssetCanister;
@@ -78,7 +79,7 @@ class LibraryOverHttpTest {
   /** A new Ed25519 identity's agent: a principal the replica only ever meets over HTTP. */
   private Agent newIdentity(String name) throws IOException {
     Path pem = dir.resolve(name + ".pem");
-    Files.writeString(pem, UpgradeDemo.ed25519Pem());
+    Identity.generateEd25519().writePem(pem);
     return HttpAgent.builder(server.url()).rootKey(server.rootKey()).identity(pem).build();
   }
 

@@ -1,28 +1,21 @@
 package org.icupgrade.http;
 
-import java.util.List;
-import java.util.Optional;
 import org.icupgrade.core.Principal;
+import org.icupgrade.protocol.Certificate;
 
 /**
- * Checks a certificate the replica sent (spec, "Certification") and gives the values of its tree.
- * A certificate that does not verify, is stale or is malformed throws {@link
- * org.icupgrade.core.IntegrityException}: it is never read as data.
+ * Checks a certificate the replica sent (spec, "Certification") and gives it back verified, to
+ * look its values up in (found, absent, unknown or error: spec, "Lookup"). A certificate that
+ * does not verify, is stale or is malformed throws {@link org.icupgrade.core.IntegrityException}:
+ * it is never read as data.
  */
 @FunctionalInterface
 interface CertificateCheck {
   /**
    * Verifies {@code certificate} (its CBOR bytes) for a call routed to {@code effectiveCanister}.
    *
-   * @return the certified tree's values
+   * @return the verified certificate
    * @throws org.icupgrade.core.IntegrityException if it does not verify
    */
-  Certified check(byte[] certificate, Principal effectiveCanister);
-
-  /** The values of a verified certificate's tree. */
-  @FunctionalInterface
-  interface Certified {
-    /** Spec, "Lookup": the leaf at {@code path}; empty when absent. */
-    Optional<byte[]> lookup(List<byte[]> path);
-  }
+  Certificate check(byte[] certificate, Principal effectiveCanister);
 }

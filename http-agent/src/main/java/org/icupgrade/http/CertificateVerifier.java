@@ -31,7 +31,7 @@ final class CertificateVerifier implements CertificateCheck {
   }
 
   @Override
-  public Certified check(byte[] certificate, Principal effectiveCanister) {
+  public Certificate check(byte[] certificate, Principal effectiveCanister) {
     Certificate c = Certificate.decode(certificate);
     try {
       c.verify(rootKey, effectiveCanister, clock.instant(), maxAge);
@@ -41,6 +41,6 @@ final class CertificateVerifier implements CertificateCheck {
       throw new IntegrityException("the replica's certificate cannot be checked: "
           + e.getMessage());
     }
-    return c::lookup;
+    return c;
   }
 }

@@ -25,6 +25,8 @@ import org.icupgrade.core.Sha256;
 import org.icupgrade.core.TransportException;
 import org.icupgrade.core.agent.Agent;
 import org.icupgrade.protocol.Cbor;
+import org.icupgrade.protocol.Certificate;
+import org.icupgrade.protocol.LookupResult;
 import org.icupgrade.protocol.RequestId;
 import org.jspecify.annotations.Nullable;
 
@@ -101,11 +103,16 @@ public final class HttpAgent implements Agent {
   private final CertificateCheck certificates;
   private final byte[] rootKey;
   private final SecureRandom random = new SecureRandom();
+  private final @Nullable QuerySignatures queryVerifier;
   private volatile boolean v3Absent;
 
   private HttpAgent(Transport transport, Identity identity, Duration timeout, Clock clock,
-      CertificateCheck certificates, byte[] rootKey) {
+      CertificateCheck certificates, byte[] rootKey, boolean verifyQuerySignatures) {
     this.rootKey = rootKey;
+    this.queryVerifier = verifyQuerySignatures
+        ? new QuerySignatures(this, Identity.selfAuthenticating(rootKey), clock,
+            CERTIFICATE_MAX_AGE)
+        : null;
     this.transport = transport;
     this.identity = identity;
     this.timeout = timeout;
@@ -154,10 +161,17 @@ public final class HttpAgent implements Agent {
     Object status = m.get("status");
     if ("replied".equals(status) && m.get("reply") instanceof Map<?, ?> reply
         && reply.get("arg") instanceof byte[] bytes) {
+      if (queryVerifier != null) {
+        queryVerifier.verify(m, RequestId.of(content), effectiveCanisterId, deadline, what);
+      }
       return bytes;
     }
     if ("rejected".equals(status)) {
-      throw reject(m, false, canisterId, method, what);
+      HttpRejectException rejected = reject(m, false, canisterId, method, what);
+      if (queryVerifier != null) {
+        queryVerifier.verify(m, RequestId.of(content), effectiveCanisterId, deadline, what);
+      }
+      throw rejected;
     }
     throw malformed(what, "a query answer with status " + status);
   }
@@ -182,7 +196,7 @@ public final class HttpAgent implements Agent {
         Map<String, Object> m = cborMap(r.body(), what);
         Object status = m.get("status");
         if ("replied".equals(status) && m.get("certificate") instanceof byte[] certificate) {
-          CertificateCheck.Certified c = certificates.check(certificate, effectiveCanisterId);
+          Certificate c = certificates.check(certificate, effectiveCanisterId);
           Optional<byte[]> reply = outcome(c, requestId, canisterId, method, what);
           if (reply.isPresent()) {
             return reply.get();
@@ -272,26 +286,31 @@ public final class HttpAgent implements Agent {
 
   /**
    * Spec, "Request status": the reply of a {@code replied} request, a thrown reject for a
-   * {@code rejected} one; empty while it is unknown, received or processing.
+   * {@code rejected} one; empty while it is received or processing, or while its status is
+   * absent from the certificate (spec, "Request status": a request may not show up yet right
+   * after its submission). A status in a pruned part of the tree (spec, "Lookup": unknown) is an
+   * integrity error: the replica hid what was asked for.
    */
-  private Optional<byte[]> outcome(CertificateCheck.Certified c, byte[] id, Principal canisterId,
+  private Optional<byte[]> outcome(Certificate c, byte[] id, Principal canisterId,
       String method, String what) {
     byte[] rs = bytes("request_status");
-    Optional<byte[]> status = c.lookup(List.of(rs, id, bytes("status")));
+    Optional<byte[]> status = optional(c, List.of(rs, id, bytes("status")), what);
     if (status.isEmpty()) {
       return Optional.empty();
     }
     String s = new String(status.get(), StandardCharsets.UTF_8);
     switch (s) {
       case "replied":
-        return Optional.of(c.lookup(List.of(rs, id, bytes("reply")))
-            .orElseThrow(() -> malformed(what, "a replied request_status without its reply")));
+        return Optional.of(optional(c, List.of(rs, id, bytes("reply")), what)
+            .orElseThrow(() -> new IntegrityException("the certificate of " + what + " says"
+                + " replied but proves its reply absent (spec, \"Request status\")")));
       case "rejected": {
-        long code = c.lookup(List.of(rs, id, bytes("reject_code")))
-            .map(HttpAgent::leb128).orElseThrow(() -> malformed(what, "a reject without its code"));
-        String message = c.lookup(List.of(rs, id, bytes("reject_message")))
+        long code = optional(c, List.of(rs, id, bytes("reject_code")), what)
+            .map(HttpAgent::leb128).orElseThrow(() -> new IntegrityException("the certificate"
+                + " of " + what + " says rejected but proves its reject_code absent"));
+        String message = optional(c, List.of(rs, id, bytes("reject_message")), what)
             .map(b -> new String(b, StandardCharsets.UTF_8)).orElse("");
-        String errorCode = c.lookup(List.of(rs, id, bytes("error_code")))
+        String errorCode = optional(c, List.of(rs, id, bytes("error_code")), what)
             .map(b -> new String(b, StandardCharsets.UTF_8)).orElse(null);
         throw rejectOf(code, message, errorCode, true, canisterId, method);
       }
@@ -301,6 +320,43 @@ public final class HttpAgent implements Agent {
       default:
         return Optional.empty(); // received, processing
     }
+  }
+
+  /**
+   * Spec, "Lookup": the value at {@code path}, empty when the certificate proves it absent; a
+   * path pruned from the tree (unknown) or ending at an inner node (error) is an {@link
+   * IntegrityException}, never read as "nothing".
+   */
+  static Optional<byte[]> optional(Certificate c, List<byte[]> path, String what) {
+    LookupResult r = c.lookup(path);
+    if (r instanceof LookupResult.Found f) {
+      return Optional.of(f.value());
+    }
+    if (r instanceof LookupResult.Absent) {
+      return Optional.empty();
+    }
+    String shown = pathText(path);
+    if (r instanceof LookupResult.Unknown) {
+      throw new IntegrityException("the certificate of " + what + " prunes " + shown
+          + " (spec, \"Lookup\": unknown): the replica withheld the value it was asked for,"
+          + " so neither its presence nor its absence is certified");
+    }
+    throw new IntegrityException("the certificate of " + what + " has a subtree, not a value,"
+        + " at " + shown + " (spec, \"Lookup\": error)");
+  }
+
+  private static String pathText(List<byte[]> path) {
+    StringBuilder b = new StringBuilder();
+    for (byte[] label : path) {
+      b.append('/');
+      boolean text = label.length > 0;
+      for (byte x : label) {
+        text &= x >= 0x21 && x < 0x7f;
+      }
+      b.append(text ? new String(label, StandardCharsets.US_ASCII)
+          : HexFormat.of().formatHex(label));
+    }
+    return b.toString();
   }
 
   /** Reads {@code /canister/<id>/module_hash} from the certified state tree. */
@@ -327,11 +383,13 @@ public final class HttpAgent implements Agent {
     path.addAll(List.of(labels));
     String what = "read_state of " + new String(labels[labels.length - 1], StandardCharsets.UTF_8)
         + " on " + canisterId;
-    return readState(canisterId, List.of(path), deadline(), what).lookup(path);
+    // Spec, "Canister information": module_hash does not exist for an empty canister, and
+    // metadata/<name> not for a missing section; both are then certified absent.
+    return optional(readState(canisterId, List.of(path), deadline(), what), path, what);
   }
 
   /** Spec, "Request: Read state": the verified certificate of {@code paths}. */
-  private CertificateCheck.Certified readState(Principal effective, List<List<byte[]>> paths,
+  Certificate readState(Principal effective, List<List<byte[]>> paths,
       long deadline, String what) {
     Map<String, Object> content = new LinkedHashMap<>();
     content.put("request_type", "read_state");
@@ -491,6 +549,7 @@ public final class HttpAgent implements Agent {
     private @Nullable HttpClient httpClient;
     private Duration timeout = Duration.ofMinutes(5);
     private Clock clock = Clock.systemUTC();
+    private boolean verifyQuerySignatures = true;
 
     private Builder(URI replicaUrl) {
       this.replicaUrl = Objects.requireNonNull(replicaUrl, "replicaUrl");
@@ -570,6 +629,27 @@ public final class HttpAgent implements Agent {
       return this;
     }
 
+    /**
+     * Whether a query's answer must carry a valid node signature (spec, "Request: Query call":
+     * each answer is signed by the node that ran it, over {@code "\x0Bic-response"} and the
+     * representation-independent hash of the answer and the request id). On by default: the
+     * subnet's node keys are read once by a {@code read_state} of {@code /subnet}, whose
+     * certificate is verified, and kept for 5 minutes; an answer signed by no node of the
+     * canister's subnet, with a bad or missing signature, or with a stale timestamp is an
+     * {@link IntegrityException}.
+     *
+     * <p><b>Warning:</b> off, a query's answer is whatever the node (or anyone between) sent;
+     * turn it off only for a replica that signs nothing, as agent-rs's {@code
+     * verify_query_signatures(false)} does.
+     *
+     * @param verify false to accept unsigned query answers
+     * @return this builder
+     */
+    public Builder verifyQuerySignatures(boolean verify) {
+      this.verifyQuerySignatures = verify;
+      return this;
+    }
+
     /** The clock for ingress_expiry and certificate times (tests). */
     Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
@@ -604,7 +684,8 @@ public final class HttpAgent implements Agent {
             ? "that " + replicaUrl + " announced" : "given") + " is unusable: "
             + e.getMessage(), e);
       }
-      return new HttpAgent(transport, identity, timeout, clock, check, key);
+      return new HttpAgent(transport, identity, timeout, clock, check, key,
+          verifyQuerySignatures);
     }
 
     /** Spec, "Overview of canister calling": the {@code root_key} of {@code /api/v2/status}. */

@@ -23,8 +23,9 @@ import org.icupgrade.protocol.Secp256k1;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Who an {@link HttpAgent} signs as: the anonymous principal, or a key pair read from a PEM file
- * as dfx writes it (Ed25519 {@code BEGIN PRIVATE KEY}, secp256k1 {@code BEGIN EC PRIVATE KEY}).
+ * Who an {@link HttpAgent} signs as: the anonymous principal, a key pair read from a PEM file
+ * as dfx writes it (Ed25519 {@code BEGIN PRIVATE KEY}, secp256k1 {@code BEGIN EC PRIVATE KEY}),
+ * or a new Ed25519 key ({@link #generateEd25519}, written back with {@link #writePem}).
  * The sender is the key's self-authenticating principal (spec, "Principals": SHA-224 of the DER
  * public key, then {@code 0x02}).
  *
@@ -40,11 +41,22 @@ public final class Identity {
   static final byte[] SECP256K1_DER_PREFIX =
       HexFormat.of().parseHex("3056301006072a8648ce3d020106052b8104000a034200");
 
-  private static final Identity ANONYMOUS = new Identity(Principal.ANONYMOUS, null, null);
+  /**
+   * RFC 8410 section 7 / RFC 5958: the PKCS#8 v1 DER of an Ed25519 private key up to its 32-byte
+   * seed (SEQUENCE, version 0, AlgorithmIdentifier id-Ed25519, OCTET STRING of an OCTET STRING).
+   */
+  private static final byte[] ED25519_PKCS8_PREFIX =
+      HexFormat.of().parseHex("302e020100300506032b657004220420");
+
+  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
+  private static final Identity ANONYMOUS = new Identity(Principal.ANONYMOUS, null, null, null);
 
   private final Principal sender;
   private final byte @Nullable [] publicKeyDer;
   private final @Nullable Signer signer;
+  /** The Ed25519 seed, kept to write the PEM back; null for other identities. */
+  private final byte @Nullable [] ed25519Seed;
 
   /** Signs a message with the identity's private key. */
   @FunctionalInterface
@@ -52,10 +64,74 @@ public final class Identity {
     byte[] sign(byte[] message);
   }
 
-  private Identity(Principal sender, byte @Nullable [] publicKeyDer, @Nullable Signer signer) {
+  private Identity(Principal sender, byte @Nullable [] publicKeyDer, @Nullable Signer signer,
+      byte @Nullable [] ed25519Seed) {
     this.sender = sender;
     this.publicKeyDer = publicKeyDer;
     this.signer = signer;
+    this.ed25519Seed = ed25519Seed;
+  }
+
+  /**
+   * A new Ed25519 identity from a fresh random key ({@link java.security.SecureRandom}), as
+   * {@code dfx identity new} makes one. Keep it with {@link #writePem}.
+   *
+   * @return the identity
+   */
+  public static Identity generateEd25519() {
+    byte[] seed = new byte[32];
+    RANDOM.nextBytes(seed);
+    try {
+      return ed25519(seed);
+    } finally {
+      Arrays.fill(seed, (byte) 0);
+    }
+  }
+
+  /**
+   * The identity's private key as PEM, {@code BEGIN PRIVATE KEY} (PKCS#8, RFC 8410), as dfx
+   * writes an Ed25519 identity and {@link #fromPem} reads it.
+   *
+   * <p><b>Warning:</b> the text is the private key; store it as dfx does (readable by its owner
+   * only), never log it.
+   *
+   * @return the PEM text
+   * @throws IllegalStateException if this is not an Ed25519 identity (anonymous or secp256k1)
+   */
+  public String toPem() {
+    if (ed25519Seed == null) {
+      throw new IllegalStateException("only an Ed25519 identity is written as PEM here; "
+          + this + " is " + (publicKeyDer == null ? "anonymous" : "secp256k1"));
+    }
+    byte[] der = RequestId.concat(ED25519_PKCS8_PREFIX, ed25519Seed);
+    try {
+      return "-----BEGIN PRIVATE KEY-----\n"
+          + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+          + "\n-----END PRIVATE KEY-----\n";
+    } finally {
+      Arrays.fill(der, (byte) 0);
+    }
+  }
+
+  /**
+   * Writes {@link #toPem} to {@code file}, created readable and writable by its owner only where
+   * the file system has POSIX permissions (as dfx keeps {@code identity.pem}); an existing file
+   * is replaced.
+   *
+   * @param file where to write
+   * @throws IOException if the file cannot be written
+   * @throws IllegalStateException if this is not an Ed25519 identity
+   */
+  public void writePem(Path file) throws IOException {
+    String pem = toPem();
+    Files.deleteIfExists(file);
+    if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    } else {
+      Files.createFile(file);
+    }
+    Files.writeString(file, pem, StandardCharsets.US_ASCII);
   }
 
   /**
@@ -191,14 +267,14 @@ public final class Identity {
       } catch (GeneralSecurityException e) {
         throw new IllegalStateException("Ed25519 signing failed", e);
       }
-    });
+    }, seed.clone());
   }
 
   /** The secp256k1 identity of a private scalar in [1, n). */
   static Identity secp256k1(BigInteger d) {
     Secp256k1Signer signer = new Secp256k1Signer(d);
     byte[] der = RequestId.concat(SECP256K1_DER_PREFIX, signer.publicKeySec1());
-    return new Identity(selfAuthenticating(der), der, signer::sign);
+    return new Identity(selfAuthenticating(der), der, signer::sign, null);
   }
 
   /** Spec, "Principals", self-authenticating ids: SHA-224(DER public key) ++ 0x02. */

@@ -276,7 +276,9 @@ class HttpAgentTest {
     server.start();
     try {
       URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
-      HttpAgent agent = HttpAgent.builder(url).timeout(Duration.ofSeconds(5)).build();
+      // This scripted peer signs nothing: verification off to read the reject's fields.
+      HttpAgent agent = HttpAgent.builder(url).timeout(Duration.ofSeconds(5))
+          .verifyQuerySignatures(false).build();
       HttpRejectException e = assertThrows(HttpRejectException.class,
           () -> agent.query(CANISTER, "greet", new byte[] {'D', 'I', 'D', 'L', 0, 0}));
       assertEquals(RejectCode.DESTINATION_INVALID, e.rejectCode());
@@ -284,6 +286,12 @@ class HttpAgentTest {
       assertEquals("code 5, message: \"IC0503 looks like a trap\"", e.rejectMessage());
       assertFalse(e.certified());
       assertEquals(CANISTER, e.canisterId().orElseThrow());
+      // Verification on (the default), the same unsigned reject is not believed.
+      HttpAgent verifying = HttpAgent.builder(url).timeout(Duration.ofSeconds(5)).build();
+      org.icupgrade.core.IntegrityException refused = assertThrows(
+          org.icupgrade.core.IntegrityException.class,
+          () -> verifying.query(CANISTER, "greet", new byte[] {'D', 'I', 'D', 'L', 0, 0}));
+      assertTrue(refused.getMessage().contains("no node signature"), refused.getMessage());
     } finally {
       server.stop(0);
     }

@@ -129,12 +129,23 @@ public final class Certificate {
   }
 
   /**
-   * Spec, "Lookup": the leaf at {@code path} in the tree, or empty if absent or pruned.
+   * The tree of the delegation's certificate, if this certificate carries a delegation: where
+   * the signing subnet's key and canister ranges are certified (spec, "Delegation").
+   *
+   * @return the delegation's tree, or empty if the root key signed this certificate
+   */
+  public Optional<HashTree> delegationTree() {
+    return Optional.ofNullable(delegationCertificate).map(Certificate::tree);
+  }
+
+  /**
+   * Spec, "Lookup": the outcome of looking {@code path} up in the tree: found, absent, unknown
+   * (pruned) or error.
    *
    * @param path the labels
-   * @return the leaf's value
+   * @return the outcome
    */
-  public Optional<byte[]> lookup(List<byte[]> path) {
+  public LookupResult lookup(List<byte[]> path) {
     return tree.lookup(path);
   }
 
@@ -142,10 +153,14 @@ public final class Certificate {
    * {@link #lookup(List)} with labels given as text (UTF-8) or, for {@code byte[]} labels, as is.
    *
    * @param path labels, each a {@code String} or a {@code byte[]}
-   * @return the leaf's value
+   * @return the outcome
    * @throws IllegalArgumentException if a label is neither
    */
-  public Optional<byte[]> lookup(Object... path) {
+  public LookupResult lookup(Object... path) {
+    return tree.lookup(labels(path));
+  }
+
+  private static List<byte[]> labels(Object... path) {
     List<byte[]> labels = new ArrayList<>();
     for (Object o : path) {
       if (o instanceof byte[] b) {
@@ -157,7 +172,7 @@ public final class Certificate {
             + o.getClass().getName());
       }
     }
-    return tree.lookup(labels);
+    return labels;
   }
 
   /**
@@ -168,7 +183,7 @@ public final class Certificate {
    *     most 64 bits
    */
   public Instant time() {
-    byte[] leb = lookup("time").orElseThrow(() ->
+    byte[] leb = lookup("time").found().orElseThrow(() ->
         new CertificateException("the certificate has no /time leaf (spec, \"Certification\":"
             + " every certificate holds one)"));
     BigInteger nanos = leb128(leb);
@@ -180,10 +195,11 @@ public final class Certificate {
    * Verifies the certificate, or throws saying what failed (spec, "Certification",
    * "Validation"): the signature over {@link #signedMessage} by the root key; with a delegation,
    * the delegation's certificate verified against the root key, the subnet's key read at {@code
-   * /subnet/<id>/public_key} in it, {@code expectedCanister} inside one of the ranges at {@code
-   * /subnet/<id>/canister_ranges}, and this certificate's signature by that subnet key; finally
-   * this certificate's {@code /time} within {@code maxAge} of {@code now} (either way: a time
-   * further in the future than that is refused too).
+   * /subnet/<id>/public_key} in it, {@code expectedCanister} inside one of the ranges the
+   * delegation scopes it to ({@link #inCanisterRanges}: {@code /canister_ranges/<id>/…} when
+   * present, else {@code /subnet/<id>/canister_ranges}), and this certificate's signature by
+   * that subnet key; finally this certificate's {@code /time} within {@code maxAge} of {@code
+   * now} (either way: a time further in the future than that is refused too).
    *
    * @param rootKeyDer the root key in the IC's DER form (mainnet's, or a local replica's)
    * @param expectedCanister the canister the certificate is for (checked against a delegation)
@@ -228,9 +244,10 @@ public final class Certificate {
     String where = "/subnet/" + subnet;
     delegation.checkSignature(rootKey, "the root key (delegation certificate of subnet "
         + subnet + ")");
-    byte[] der = delegation.lookup("subnet", subnet.toBytes(), "public_key").orElseThrow(() ->
-        new CertificateException("the delegation's certificate has no " + where
-            + "/public_key"));
+    // Spec, "Delegation": check_delegation needs lookup(["subnet", id, "public_key"]) = Found.
+    byte[] der = delegation.lookup("subnet", subnet.toBytes(), "public_key").found()
+        .orElseThrow(() -> new CertificateException("the delegation's certificate has no "
+            + where + "/public_key"));
     byte[] key;
     try {
       key = Bls12381.derUnwrap(der);
@@ -238,10 +255,7 @@ public final class Certificate {
       throw new CertificateException(where + "/public_key in the delegation is not a DER"
           + " BLS12-381 key: " + e.getMessage());
     }
-    byte[] ranges = delegation.lookup("subnet", subnet.toBytes(), "canister_ranges")
-        .orElseThrow(() -> new CertificateException("the delegation's certificate has no "
-            + where + "/canister_ranges"));
-    if (!inRanges(ranges, canister.toBytes())) {
+    if (!inCanisterRanges(delegation.tree, subnet, canister)) {
       throw new CertificateException("canister " + canister + " is not in the canister ranges of"
           + " subnet " + subnet + " whose key signed the certificate: that subnet may not"
           + " certify this canister");
@@ -249,7 +263,47 @@ public final class Certificate {
     return key;
   }
 
-  /** Spec, "Certification": canister_ranges is CBOR, an array of [low, high] principal pairs. */
+  /**
+   * Whether {@code tree} certifies {@code canister} inside the canister ranges of {@code
+   * subnet}. Spec, "Delegation": a delegation's scope is {@code lookup*(["canister_ranges",
+   * subnet_id])}, the shards at {@code /canister_ranges/<subnet_id>/<range_start>} ("Canister
+   * ranges" in the state tree); a tree without that subtree, as older replicas certify, is read
+   * at {@code /subnet/<subnet_id>/canister_ranges} (one blob of every range; "Subnet
+   * information").
+   *
+   * @param tree a verified certificate's tree
+   * @param subnet the subnet whose ranges are read
+   * @param canister the canister to find in them
+   * @return true if a range holds the canister
+   * @throws CertificateException if neither form is in the tree
+   * @throws MalformedCertificateException if a ranges value is not CBOR {@code [[low, high]*]}
+   */
+  public static boolean inCanisterRanges(HashTree tree, Principal subnet, Principal canister) {
+    List<byte[]> sharded = List.of(bytes("canister_ranges"), subnet.toBytes());
+    if (tree.contains(sharded)) {
+      for (byte[] shard : tree.lookupAll(sharded)) {
+        if (inRanges(shard, canister.toBytes())) {
+          return true;
+        }
+      }
+      return false;
+    }
+    byte[] flat = tree.lookup(List.of(bytes("subnet"), subnet.toBytes(),
+        bytes("canister_ranges"))).found().orElseThrow(() -> new CertificateException(
+            "the certificate has neither /canister_ranges/" + subnet + " nor /subnet/" + subnet
+            + "/canister_ranges: it does not say which canisters subnet " + subnet
+            + " may certify"));
+    return inRanges(flat, canister.toBytes());
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /**
+   * Spec, "Subnet information" and "Canister ranges": CBOR, an array of [low, high] principal
+   * pairs (closed intervals in the principals' byte order).
+   */
   private static boolean inRanges(byte[] cbor, byte[] id) {
     Object value;
     try {

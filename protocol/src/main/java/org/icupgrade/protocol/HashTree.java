@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -35,6 +34,21 @@ public abstract class HashTree {
 
   public static HashTree fork(HashTree l, HashTree r) {
     return new Fork(l, r);
+  }
+
+  /**
+   * A pruned subtree: only its 32-byte hash (spec, "Certificate": the state tree pruned by
+   * replacing subtrees with their root hashes).
+   *
+   * @param hash the pruned subtree's {@link #digest}
+   * @return the pruned node
+   * @throws IllegalArgumentException if {@code hash} is not 32 bytes
+   */
+  public static HashTree pruned(byte[] hash) {
+    if (hash.length != 32) {
+      throw new IllegalArgumentException("a pruned node's hash is 32 bytes, not " + hash.length);
+    }
+    return new Pruned(hash.clone());
   }
 
   /** The spec's {@code domain_sep(s)}: one byte with the length of {@code s}, then {@code s}. */
@@ -66,20 +80,137 @@ public abstract class HashTree {
     return fork(balanced(list, from, mid), balanced(list, mid, to));
   }
 
-  /** Spec, "Lookup": the leaf at {@code path}, or empty if the path is absent (or pruned). */
-  public Optional<byte[]> lookup(List<byte[]> path) {
+  /**
+   * Spec, "Certification", "Lookup": {@code lookup_path(path, tree)}, telling a value found, a
+   * path proven absent, a path in a pruned subtree (unknown) and a path ending at an inner node
+   * (error) apart.
+   *
+   * @param path the labels
+   * @return the outcome
+   */
+  public LookupResult lookup(List<byte[]> path) {
     HashTree t = this;
     for (byte[] label : path) {
-      t = t.child(label);
-      if (t == null) {
-        return Optional.empty();
+      Object step = t.findLabel(label);
+      if (step instanceof LookupResult r) {
+        return r;
       }
+      t = (HashTree) step;
     }
-    return t instanceof Leaf leaf ? Optional.of(leaf.value.clone()) : Optional.empty();
+    return t.atPathEnd();
   }
 
-  @Nullable HashTree child(byte[] label) {
-    return null;
+  /**
+   * Spec, "Lookup", {@code lookup*(prefix)}: the values at every path that starts with {@code
+   * prefix} and is found, in the tree's order; empty when the prefix is absent or pruned.
+   *
+   * @param prefix the labels every returned value's path starts with
+   * @return the values
+   */
+  public List<byte[]> lookupAll(List<byte[]> prefix) {
+    HashTree t = subtree(prefix);
+    if (t == null) {
+      return List.of();
+    }
+    List<byte[]> out = new ArrayList<>();
+    t.collectLeaves(out);
+    return out;
+  }
+
+  /**
+   * Whether every label of {@code prefix} is found (spec, "Lookup": {@code find_label} gives
+   * {@code Found}): the prefix leads to a subtree or value of this tree. False when it is absent,
+   * pruned, or runs through a leaf.
+   *
+   * @param prefix the labels
+   * @return true if the prefix is in the tree
+   */
+  public boolean contains(List<byte[]> prefix) {
+    return subtree(prefix) != null;
+  }
+
+  private @Nullable HashTree subtree(List<byte[]> prefix) {
+    HashTree t = this;
+    for (byte[] label : prefix) {
+      Object step = t.findLabel(label);
+      if (step instanceof LookupResult) {
+        return null;
+      }
+      t = (HashTree) step;
+    }
+    return t;
+  }
+
+  private void collectLeaves(List<byte[]> out) {
+    if (this instanceof Leaf leaf) {
+      out.add(leaf.value.clone());
+      return;
+    }
+    List<HashTree> forest = new ArrayList<>();
+    flattenForks(forest);
+    for (HashTree t : forest) {
+      if (t instanceof Labeled l) {
+        l.tree.collectLeaves(out);
+      }
+    }
+  }
+
+  /** Spec, "Lookup", {@code lookup_path([], t)}. */
+  private LookupResult atPathEnd() {
+    if (this instanceof Empty) {
+      return LookupResult.ABSENT;
+    }
+    if (this instanceof Leaf leaf) {
+      return new LookupResult.Found(leaf.value);
+    }
+    if (this instanceof Pruned) {
+      return LookupResult.UNKNOWN;
+    }
+    return LookupResult.ERROR;
+  }
+
+  /** Spec, "Lookup", {@code flatten_forks}: Empty gives nothing, a fork both sides in order. */
+  private void flattenForks(List<HashTree> out) {
+    if (this instanceof Fork f) {
+      f.left.flattenForks(out);
+      f.right.flattenForks(out);
+    } else if (!(this instanceof Empty)) {
+      out.add(this);
+    }
+  }
+
+  /**
+   * Spec, "Lookup", {@code find_label(l, flatten_forks(this))}, its rules in the spec's order:
+   * the subtree labeled {@code l} (a {@code HashTree}), or {@code Absent} when {@code l} falls
+   * between two adjacent labels, before the first or after the last, or the forest is a single
+   * leaf or empty; {@code Unknown} otherwise (a pruned node stands where {@code l} would be).
+   */
+  private Object findLabel(byte[] l) {
+    List<HashTree> forest = new ArrayList<>();
+    flattenForks(forest);
+    for (HashTree t : forest) {
+      if (t instanceof Labeled lt && Arrays.equals(lt.label, l)) {
+        return lt.tree;
+      }
+    }
+    for (int i = 0; i + 1 < forest.size(); i++) {
+      if (forest.get(i) instanceof Labeled l1 && forest.get(i + 1) instanceof Labeled l2
+          && Arrays.compareUnsigned(l1.label, l) < 0 && Arrays.compareUnsigned(l, l2.label) < 0) {
+        return LookupResult.ABSENT;
+      }
+    }
+    if (!forest.isEmpty() && forest.get(0) instanceof Labeled first
+        && Arrays.compareUnsigned(l, first.label) < 0) {
+      return LookupResult.ABSENT;
+    }
+    if (!forest.isEmpty() && forest.get(forest.size() - 1) instanceof Labeled last
+        && Arrays.compareUnsigned(last.label, l) < 0) {
+      return LookupResult.ABSENT;
+    }
+    if (forest.isEmpty() || (forest.size() == 1 && forest.get(0) instanceof Leaf)) {
+      return LookupResult.ABSENT;
+    }
+    return LookupResult.UNKNOWN;
   }
 
   /** The deepest tree {@link #fromCbor} accepts (the CBOR decoder's bound). */
@@ -173,12 +304,6 @@ public abstract class HashTree {
     public List<Object> cbor() {
       return List.of(1L, left.cbor(), right.cbor());
     }
-
-    @Override
-    @Nullable HashTree child(byte[] label) {
-      HashTree l = left.child(label);
-      return l != null ? l : right.child(label);
-    }
   }
 
   private static final class Labeled extends HashTree {
@@ -198,11 +323,6 @@ public abstract class HashTree {
     @Override
     public List<Object> cbor() {
       return List.of(2L, label.clone(), tree.cbor());
-    }
-
-    @Override
-    @Nullable HashTree child(byte[] l) {
-      return Arrays.equals(label, l) ? tree : null;
     }
   }
 

@@ -88,6 +88,6 @@ class CborTest {
     assertArrayEquals(expected, t.digest());
     assertArrayEquals(t.digest(), HashTree.fromCbor(Cbor.decode(Cbor.encode(t.cbor()))).digest());
     assertArrayEquals(hex("01"),
-        t.lookup(List.of("a".getBytes(java.nio.charset.StandardCharsets.UTF_8))).orElseThrow());
+        t.lookup(List.of("a".getBytes(java.nio.charset.StandardCharsets.UTF_8))).found().orElseThrow());
   }
 }

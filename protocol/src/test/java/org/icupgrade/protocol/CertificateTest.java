@@ -86,6 +86,92 @@ class CertificateTest {
     return d;
   }
 
+  /**
+   * A delegation whose certificate scopes the subnet as the newer IC does (spec, "Canister
+   * ranges"): shards at {@code /canister_ranges/<subnet>/<start>}, each a CBOR list of ranges,
+   * and, when {@code flat} is given, the older {@code /subnet/<id>/canister_ranges} beside them.
+   */
+  private static Map<String, Object> shardedDelegation(Map<String, List<Object>> shards,
+      List<Object> flat) {
+    Map<byte[], HashTree> subnetFields = new LinkedHashMap<>();
+    subnetFields.put(b("public_key"), HashTree.leaf(SUBNET.publicKeyDer()));
+    if (flat != null) {
+      subnetFields.put(b("canister_ranges"), HashTree.leaf(Cbor.encode(flat)));
+    }
+    Map<byte[], HashTree> shardTree = new LinkedHashMap<>();
+    shards.forEach((start, ranges) ->
+        shardTree.put(HEX.parseHex(start), HashTree.leaf(Cbor.encode(ranges))));
+    Map<byte[], HashTree> top = new LinkedHashMap<>();
+    top.put(b("subnet"), HashTree.node(Map.of(SUBNET_ID.toBytes(), HashTree.node(subnetFields))));
+    top.put(b("canister_ranges"), HashTree.node(Map.of(SUBNET_ID.toBytes(),
+        HashTree.node(shardTree))));
+    byte[] inner = certificate(tree(NOW.minus(Duration.ofDays(3)), top), ROOT, null);
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("subnet_id", SUBNET_ID.toBytes());
+    d.put("certificate", inner);
+    return d;
+  }
+
+  private static List<Object> ranges(String... lowHigh) {
+    List<Object> ranges = new ArrayList<>();
+    for (int i = 0; i < lowHigh.length; i += 2) {
+      ranges.add(List.of(HEX.parseHex(lowHigh[i]), HEX.parseHex(lowHigh[i + 1])));
+    }
+    return ranges;
+  }
+
+  private static Certificate delegated(Map<String, Object> delegation) {
+    return Certificate.decode(certificate(canisterTree(NOW), SUBNET, delegation));
+  }
+
+  @Test
+  void verify_shardedRangesHoldingTheCanisterInTheSecondShard_passes() {
+    Map<String, List<Object>> shards = new LinkedHashMap<>();
+    shards.put("00000000001000000101", ranges("00000000001000000101", "00000000001fffff0101"));
+    shards.put("00000000002000000101", ranges("00000000002000000101", "00000000002000040101",
+        "00000000002000050101", "00000000002000060101"));
+    Certificate c = delegated(shardedDelegation(shards, null));
+    assertDoesNotThrow(() -> c.verify(ROOT.publicKeyDer(), CANISTER, NOW, MAX_AGE));
+  }
+
+  @Test
+  void verify_shardedRangesWithoutTheCanister_certificateException() {
+    Map<String, List<Object>> shards = new LinkedHashMap<>();
+    shards.put("00000000001000000101", ranges("00000000001000000101", "00000000001fffff0101"));
+    shards.put("00000000002000060101", ranges("00000000002000060101", "00000000002fffff0101"));
+    CertificateException e = refused(certificate(canisterTree(NOW), SUBNET,
+        shardedDelegation(shards, null)));
+    assertTrue(e.getMessage().contains("canister ranges"), e.getMessage());
+  }
+
+  /** When both forms are certified the sharded one rules: the flat one may be stale. */
+  @Test
+  void verify_shardedTreePresent_flatRangesIgnored() {
+    Map<String, List<Object>> shards = new LinkedHashMap<>();
+    shards.put("00000000003000000101", ranges("00000000003000000101", "00000000003fffff0101"));
+    CertificateException e = refused(certificate(canisterTree(NOW), SUBNET,
+        shardedDelegation(shards, ranges("00", "ff"))));
+    assertTrue(e.getMessage().contains("canister ranges"), e.getMessage());
+  }
+
+  @Test
+  void verify_onlyFlatRanges_readThere() {
+    Certificate c = delegated(delegation(ROOT, SUBNET.publicKeyDer(),
+        ranges("00000000002000000101", "00000000002fffff0101")));
+    assertDoesNotThrow(() -> c.verify(ROOT.publicKeyDer(), CANISTER, NOW, MAX_AGE));
+  }
+
+  @Test
+  void verify_delegationWithNeitherRangesForm_certificateExceptionNamingBoth() {
+    HashTree subnet = HashTree.node(Map.of(SUBNET_ID.toBytes(), HashTree.node(Map.of(
+        b("public_key"), HashTree.leaf(SUBNET.publicKeyDer())))));
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("subnet_id", SUBNET_ID.toBytes());
+    d.put("certificate", certificate(tree(NOW, Map.of(b("subnet"), subnet)), ROOT, null));
+    CertificateException e = refused(certificate(canisterTree(NOW), SUBNET, d));
+    assertTrue(e.getMessage().contains("neither /canister_ranges/"), e.getMessage());
+  }
+
   private static List<Object> range(String low, String high) {
     List<Object> ranges = new ArrayList<>();
     ranges.add(List.of(HEX.parseHex(low), HEX.parseHex(high)));
@@ -102,10 +188,10 @@ class CertificateTest {
     Certificate c = Certificate.decode(certificate(canisterTree(NOW), ROOT, null));
     c.verify(ROOT.publicKeyDer(), CANISTER, NOW, MAX_AGE);
     assertArrayEquals(b("hello"),
-        c.lookup("canister", CANISTER.toBytes(), "certified_data").orElseThrow());
+        c.lookup("canister", CANISTER.toBytes(), "certified_data").found().orElseThrow());
     assertEquals(NOW, c.time());
     assertTrue(c.delegationSubnet().isEmpty());
-    assertFalse(c.lookup("canister", CANISTER.toBytes(), "module_hash").isPresent());
+    assertEquals(LookupResult.ABSENT, c.lookup("canister", CANISTER.toBytes(), "module_hash"));
   }
 
   @Test
@@ -279,7 +365,9 @@ class CertificateTest {
         Principal.fromBytes(HEX.parseHex("00000000002000000101")), time, MAX_AGE));
     assertArrayEquals(b("rejected"), c.lookup("request_status",
         HEX.parseHex("edad510eaaa08ed2acd4781324e6446269da6753ec17760f206bbe81c465ff52"), "status")
-        .orElseThrow());
+        .found().orElseThrow());
+    // The mainnet tree prunes every other request: another id there is unknown, not absent.
+    assertEquals(LookupResult.UNKNOWN, c.lookup("request_status", new byte[32], "status"));
   }
 
   @Test

@@ -43,7 +43,8 @@ import org.icupgrade.replica.EmbeddedReplica;
  * /api/v2/canister/<id>/call} (202, then {@code read_state}), {@code /api/v3/canister/<id>/call}
  * (synchronous, answering with a certificate) and {@code /api/v2/canister/<id>/read_state}
  * ({@code time}, {@code request_status}, {@code canister/<id>/module_hash}, {@code controllers},
- * {@code metadata/<name>}).
+ * {@code metadata/<name>}, {@code subnet}). Query answers carry the signature of the replica's
+ * one node, an Ed25519 key made per server, published under {@code /subnet/<subnet_id>/node}.
  *
  * <p>Every other path is a local HTTP gateway: {@code http://<canister-id>.localhost:<port>/…}
  * (or {@code …?canisterId=<id>} on 127.0.0.1) is answered by the canister's {@code http_request}
@@ -71,6 +72,7 @@ public final class ReplicaHttpServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final Map<String, CompletableFuture<Status>> requests = new ConcurrentHashMap<>();
+  private final NodeKey node = new NodeKey();
   private volatile boolean serveV3 = true;
 
   /** The outcome of a call, as {@code request_status/<id>} certifies it. */
@@ -296,6 +298,95 @@ public final class ReplicaHttpServer implements AutoCloseable {
 
   // ---- endpoints ----
 
+  /**
+   * The replica's one node (spec, "Request: Query call": the node that runs a query signs its
+   * answer with its Ed25519 key, published at {@code /subnet/<subnet_id>/node/<node_id>/public_key}).
+   */
+  private static final class NodeKey {
+    /** Spec, "Request: Query call": the domain separator of a response signature. */
+    private static final byte[] RESPONSE_DOMAIN = HashTree.domainSep("ic-response");
+
+    private final java.security.KeyPair keys;
+    private final byte[] publicKeyDer;
+    private final Principal id;
+
+    NodeKey() {
+      try {
+        keys = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+      } catch (java.security.GeneralSecurityException e) {
+        throw new IllegalStateException("the JDK has no Ed25519", e);
+      }
+      // The JDK's X.509 form of an Ed25519 key is the RFC 8410 DER the spec names.
+      publicKeyDer = keys.getPublic().getEncoded();
+      id = Principal.fromBytes(Envelopes.selfAuthenticating(publicKeyDer));
+    }
+
+    /**
+     * Spec, "Request: Query call": {@code {timestamp, signature, identity}}, the signature over
+     * {@code "\x0Bic-response" ++ hash_of_map(answer fields, timestamp, request_id)}.
+     */
+    Map<String, Object> sign(Map<String, Object> answer, long timestamp, byte[] requestId) {
+      Map<String, Object> signed = new LinkedHashMap<>(answer);
+      signed.put("timestamp", timestamp);
+      signed.put("request_id", requestId);
+      byte[] signature;
+      try {
+        java.security.Signature s = java.security.Signature.getInstance("Ed25519");
+        s.initSign(keys.getPrivate());
+        s.update(RequestId.concat(RESPONSE_DOMAIN, RequestId.hashOfMap(signed)));
+        signature = s.sign();
+      } catch (java.security.GeneralSecurityException e) {
+        throw new IllegalStateException("Ed25519 signing failed", e);
+      }
+      Map<String, Object> sig = new LinkedHashMap<>();
+      sig.put("timestamp", timestamp);
+      sig.put("signature", signature);
+      sig.put("identity", id.toBytes());
+      return sig;
+    }
+  }
+
+  /**
+   * The replica's subnet: one subnet holding every canister, its key the root key (no
+   * delegation, as on a local replica), so its id is the self-authenticating principal of the
+   * root key, as the IC's root subnet's is (spec, "Request: Query call", {@code RootSubnetId}).
+   */
+  private Principal subnetId() {
+    return Principal.fromBytes(Envelopes.selfAuthenticating(replica.rootKey()));
+  }
+
+  /** The node id that signs query answers (tests). */
+  Principal nodeId() {
+    return node.id;
+  }
+
+  /**
+   * Spec, "Subnet information": {@code /subnet/<subnet_id>/public_key}, {@code
+   * canister_ranges} and {@code node/<node_id>/public_key}; every value whose path has {@code
+   * path} as a prefix is revealed (spec, "Request: Read state").
+   */
+  private void subnetPath(TreeMap<String, Object> root, List<byte[]> path) {
+    byte[] sid = subnetId().toBytes();
+    // Every principal up to 29 bytes of 0xff: the one subnet holds every canister.
+    byte[] highest = new byte[Principal.MAX_LENGTH];
+    java.util.Arrays.fill(highest, (byte) 0xff);
+    List<Object> ranges = List.of(List.of(new byte[0], highest));
+    Map<List<byte[]>, byte[]> values = new LinkedHashMap<>();
+    values.put(List.of(bytesOf("subnet"), sid, bytesOf("public_key")), replica.rootKey());
+    values.put(List.of(bytesOf("subnet"), sid, bytesOf("canister_ranges")), Cbor.encode(ranges));
+    values.put(List.of(bytesOf("subnet"), sid, bytesOf("node"), node.id.toBytes(),
+        bytesOf("public_key")), node.publicKeyDer.clone());
+    values.forEach((p, v) -> {
+      boolean under = p.size() >= path.size();
+      for (int i = 0; under && i < path.size(); i++) {
+        under = java.util.Arrays.equals(p.get(i), path.get(i));
+      }
+      if (under) {
+        put(root, p, v);
+      }
+    });
+  }
+
   /** Spec, "Overview of canister calling", {@code /api/v2/status}. */
   private byte[] status() {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -324,6 +415,7 @@ public final class ReplicaHttpServer implements AutoCloseable {
       m.put("reject_message", e.rejectMessage());
       m.put("error_code", e.errorCode().orElse(""));
     }
+    m.put("signatures", List.of(node.sign(m, nowNanos(), req.requestId())));
     return Cbor.encode(m);
   }
 
@@ -417,9 +509,10 @@ public final class ReplicaHttpServer implements AutoCloseable {
           }
         }
         case "canister" -> canisterPath(root, path, effective, req.sender());
+        case "subnet" -> subnetPath(root, path);
         default -> throw new Envelopes.Refused("read_state of path " + first
             + " is not supported by the embedded replica (supported: time, request_status,"
-            + " canister/<id>/{module_hash,controllers,metadata/<name>})");
+            + " canister/<id>/{module_hash,controllers,metadata/<name>}, subnet)");
       }
     }
     return Cbor.encode(Map.of("certificate", replica.certificate(tree(root))));

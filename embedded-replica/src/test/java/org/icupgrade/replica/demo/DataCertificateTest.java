@@ -75,7 +75,7 @@ class DataCertificateTest {
     Certificate c = Certificate.decode(agent.query(canister, "cert", NONE));
     c.verify(replica.rootKey(), canister, Instant.now(), Duration.ofMinutes(5));
     assertArrayEquals(HELLO,
-        c.lookup("canister", canister.toBytes(), "certified_data").orElseThrow());
+        c.lookup("canister", canister.toBytes(), "certified_data").found().orElseThrow());
     assertThrows(CertificateException.class, () -> c.verify(
         Bls12381.generate().publicKeyDer(), canister, Instant.now(), Duration.ofMinutes(5)));
   }
@@ -95,7 +95,7 @@ class DataCertificateTest {
     Certificate c = Certificate.decode(agent.query(canister, "cert", NONE));
     c.verify(replica.rootKey(), canister, Instant.now(), Duration.ofMinutes(5));
     assertEquals(0,
-        c.lookup("canister", canister.toBytes(), "certified_data").orElseThrow().length);
+        c.lookup("canister", canister.toBytes(), "certified_data").found().orElseThrow().length);
   }
 
   @Test

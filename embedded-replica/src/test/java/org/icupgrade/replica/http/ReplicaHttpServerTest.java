@@ -183,6 +183,47 @@ class ReplicaHttpServerTest {
     assertArrayEquals(me.toBytes(), (byte[]) reply.get("arg"));
   }
 
+  /**
+   * Spec, "Request: Query call": the answer's node signature verifies, under the key the state
+   * tree publishes at /subnet/<subnet_id>/node/<node_id>/public_key, over "\x0Bic-response" and
+   * the hash of the answer's fields, timestamp and request id; the subnet's ranges hold the
+   * canister.
+   */
+  @Test
+  void query_answerSignedByTheNodeKeyPublishedUnderSubnet() throws Exception {
+    Map<String, Object> q = content("query", me, "whoami", new byte[0]);
+    Map<String, Object> m = map(post(api("v2", "query"), signed(q)).body());
+    Map<?, ?> sig = (Map<?, ?>) ((List<?>) m.get("signatures")).get(0);
+    assertArrayEquals(server.nodeId().toBytes(), (byte[]) sig.get("identity"));
+
+    Map<String, Object> rs = content("read_state", me, null, null);
+    rs.put("paths", List.of(List.of(b("subnet"))));
+    HashTree tree = certifiedTree(
+        (byte[]) map(post(api("v2", "read_state"), signed(rs)).body()).get("certificate"));
+    byte[] subnet = Envelopes.selfAuthenticating(server.rootKey());
+    assertArrayEquals(server.rootKey(), tree.lookup(List.of(b("subnet"), subnet,
+        b("public_key"))).found().orElseThrow());
+    assertTrue(Certificate.inCanisterRanges(tree, Principal.fromBytes(subnet), canister));
+    byte[] nodeKey = tree.lookup(List.of(b("subnet"), subnet, b("node"),
+        (byte[]) sig.get("identity"), b("public_key"))).found().orElseThrow();
+
+    Map<String, Object> signedFields = new LinkedHashMap<>();
+    signedFields.put("status", "replied");
+    signedFields.put("reply", m.get("reply"));
+    signedFields.put("timestamp", sig.get("timestamp"));
+    signedFields.put("request_id", RequestId.of(q));
+    Signature v = Signature.getInstance("Ed25519");
+    v.initVerify(java.security.KeyFactory.getInstance("Ed25519")
+        .generatePublic(new java.security.spec.X509EncodedKeySpec(nodeKey)));
+    v.update(RequestId.concat(HashTree.domainSep("ic-response"),
+        RequestId.hashOfMap(signedFields)));
+    assertTrue(v.verify((byte[]) sig.get("signature")));
+    signedFields.put("reply", Map.of("arg", b("forged")));
+    v.update(RequestId.concat(HashTree.domainSep("ic-response"),
+        RequestId.hashOfMap(signedFields)));
+    assertFalse(v.verify((byte[]) sig.get("signature")));
+  }
+
   @Test
   void queryReject_carriesCodeMessageAndErrorCode() throws Exception {
     Map<String, Object> m = map(post(api("v2", "query"),
@@ -210,10 +251,10 @@ class ReplicaHttpServerTest {
     assertEquals(200, answer.statusCode(), () -> new String(answer.body(), StandardCharsets.UTF_8));
     HashTree tree = certifiedTree((byte[]) map(answer.body()).get("certificate"));
     assertArrayEquals(b("replied"),
-        tree.lookup(List.of(b("request_status"), id, b("status"))).orElseThrow());
+        tree.lookup(List.of(b("request_status"), id, b("status"))).found().orElseThrow());
     assertArrayEquals(new byte[] {1},
-        tree.lookup(List.of(b("request_status"), id, b("reply"))).orElseThrow());
-    assertTrue(tree.lookup(List.of(b("time"))).isPresent());
+        tree.lookup(List.of(b("request_status"), id, b("reply"))).found().orElseThrow());
+    assertTrue(tree.lookup(List.of(b("time"))).found().isPresent());
   }
 
   @Test
@@ -235,11 +276,11 @@ class ReplicaHttpServerTest {
     HashTree tree = certifiedTree((byte[]) m.get("certificate"));
     byte[] id = RequestId.of(call);
     assertArrayEquals(b("rejected"),
-        tree.lookup(List.of(b("request_status"), id, b("status"))).orElseThrow());
+        tree.lookup(List.of(b("request_status"), id, b("status"))).found().orElseThrow());
     assertArrayEquals(new byte[] {4},
-        tree.lookup(List.of(b("request_status"), id, b("reject_code"))).orElseThrow());
+        tree.lookup(List.of(b("request_status"), id, b("reject_code"))).found().orElseThrow());
     assertArrayEquals(b("IC0503"),
-        tree.lookup(List.of(b("request_status"), id, b("error_code"))).orElseThrow());
+        tree.lookup(List.of(b("request_status"), id, b("error_code"))).found().orElseThrow());
   }
 
   @Test
@@ -248,7 +289,7 @@ class ReplicaHttpServerTest {
     Map<String, Object> m = map(post(api("v3", "call"), signed(call)).body());
     HashTree tree = certifiedTree((byte[]) m.get("certificate"));
     assertArrayEquals(new byte[] {1}, tree.lookup(
-        List.of(b("request_status"), RequestId.of(call), b("reply"))).orElseThrow());
+        List.of(b("request_status"), RequestId.of(call), b("reply"))).found().orElseThrow());
   }
 
   @Test
@@ -261,7 +302,7 @@ class ReplicaHttpServerTest {
     Certificate c = Certificate.decode(v3);
     c.verify(rootKey, canister, Instant.now(), Duration.ofMinutes(5));
     assertArrayEquals(new byte[] {1}, c.lookup(
-        List.of(b("request_status"), RequestId.of(call), b("reply"))).orElseThrow());
+        List.of(b("request_status"), RequestId.of(call), b("reply"))).found().orElseThrow());
     Map<String, Object> read = content("read_state", me, null, null);
     read.put("paths", List.of(List.of(b("time"))));
     byte[] rs = (byte[]) map(post(api("v2", "read_state"), signed(read)).body())
@@ -280,11 +321,11 @@ class ReplicaHttpServerTest {
     HashTree tree = certifiedTree(
         (byte[]) map(post(api("v2", "read_state"), anonymous(rs)).body()).get("certificate"));
     Object controllers = Cbor.decode(tree.lookup(
-        List.of(b("canister"), canister.toBytes(), b("controllers"))).orElseThrow());
+        List.of(b("canister"), canister.toBytes(), b("controllers"))).found().orElseThrow());
     assertEquals(1, ((List<?>) controllers).size());
     assertArrayEquals(OWNER.toBytes(), (byte[]) ((List<?>) controllers).get(0));
     assertEquals(replica.moduleHash(canister).isPresent(), tree.lookup(
-        List.of(b("canister"), canister.toBytes(), b("module_hash"))).isPresent());
+        List.of(b("canister"), canister.toBytes(), b("module_hash"))).found().isPresent());
   }
 
   @Test
