@@ -289,7 +289,10 @@ public final class Bls12381 {
     Jac<BlsFp> h = hashToG1(message, DST_BYTES);
     // e(sig, -g2) * e(H(m), pk) == 1, one shared Miller loop and one final exponentiation; the
     // G2 sides' lines are precomputed (the generator's once, a key's when it enters the cache).
-    Fp12 f = millerLoop(sig.affine(), NEG_G2_LINES, h.affine(), pk);
+    if (h.isInfinity()) {
+      return false; // then only the point at infinity would verify, which no encoding is
+    }
+    Fp12 f = millerLoop(sig, NEG_G2_LINES, h, pk);
     return finalExponentiation(f).isOne();
   }
 
@@ -622,30 +625,44 @@ public final class Bls12381 {
 
   /**
    * f_{|x|,Q1}(P1) f_{|x|,Q2}(P2), conjugated because x is negative: one shared loop of squarings
-   * over the bits of |x|, the precomputed lines of Q1 and Q2 evaluated at the affine P1 and P2.
+   * over the bits of |x|, the precomputed lines of Q1 and Q2 evaluated at P1 and P2 (points other
+   * than infinity, with y not 0). Each line is scaled by 1 / y_P, an Fp factor the final
+   * exponentiation removes (it kills every element of a proper subfield), so that its w^3
+   * coefficient is 1 and it multiplies in as a sparse element ({@link Fp12#mulByLine}).
    */
   private static Fp12 millerLoop(Jac<BlsFp> p1, Lines q1, Jac<BlsFp> p2, Lines q2) {
+    // Affine x / y and 1 / y of both points from one inversion: with d = Z Y, 1 / Z = Y / d and
+    // 1 / Y = Z / d; then 1 / y = Z^3 / Y and x / y = X / (Z^2 y) = X Z / Y.
+    BlsFp d1 = p1.z.mul(p1.y);
+    BlsFp d2 = p2.z.mul(p2.y);
+    BlsFp both = d1.mul(d2).inv();
+    BlsFp[] s1 = lineScalars(p1, both.mul(d2));
+    BlsFp[] s2 = lineScalars(p2, both.mul(d1));
     Fp12 f = Fp12.ONE;
     int k = 0;
     for (int bit = X_ABS.bitLength() - 2; bit >= 0; bit--) {
       f = f.sqr();
-      f = f.mul(line(q1, k, p1)).mul(line(q2, k, p2));
+      f = f.mulByLine(q1.c0[k].mulFp(s1[0]), q1.lambda[k].mulFp(s1[1]));
+      f = f.mulByLine(q2.c0[k].mulFp(s2[0]), q2.lambda[k].mulFp(s2[1]));
       k++;
       if (X_ABS.testBit(bit)) {
-        f = f.mul(line(q1, k, p1)).mul(line(q2, k, p2));
+        f = f.mulByLine(q1.c0[k].mulFp(s1[0]), q1.lambda[k].mulFp(s1[1]));
+        f = f.mulByLine(q2.c0[k].mulFp(s2[0]), q2.lambda[k].mulFp(s2[1]));
         k++;
       }
     }
     return f.conjugate();
   }
 
-  private static Fp12 line(Lines q, int k, Jac<BlsFp> p) {
-    Fp2[] c = new Fp2[6];
-    Arrays.fill(c, Fp2.ZERO);
-    c[0] = q.c0[k];
-    c[2] = q.lambda[k].mulFp(p.x.neg());
-    c[3] = new Fp2(p.y, BlsFp.ZERO);
-    return new Fp12(c);
+  /**
+   * {1 / y, -x / y} of the affine form of p given 1 / (Z Y): the factors of a line's constant
+   * coefficient and of its lambda once the line is scaled by 1 / y (it was {@code (lambda x_T -
+   * y_T) - lambda x_P w^2 + y_P w^3}).
+   */
+  private static BlsFp[] lineScalars(Jac<BlsFp> p, BlsFp invZy) {
+    BlsFp invY = p.z.mul(invZy);
+    BlsFp z3 = p.z.sqr().mul(p.z);
+    return new BlsFp[] {z3.mul(invY), p.x.mul(p.z).mul(invY).neg()};
   }
 
   /**
@@ -871,6 +888,27 @@ public final class Bls12381 {
       Fp2[] bb = mul6(b, ob);
       Fp2[] cross = sub6(sub6(mul6(add6(a, b), add6(oa, ob)), aa), bb);
       return of(add6(aa, mulV6(bb)), cross);
+    }
+
+    /**
+     * this * (l0 + l1 w^2 + w^3), a line of the Miller loop scaled to a w^3 coefficient of 1: the
+     * line is LA + v w with LA = l0 + l1 v, so (A + B w)(LA + v w) = (A LA + v^2 B) + (v A + B LA)
+     * w, two sparse Fp6 products (five Fp2 products each) and shifts.
+     */
+    Fp12 mulByLine(Fp2 l0, Fp2 l1) {
+      Fp2[] a = even();
+      Fp2[] b = odd();
+      return of(add6(mul6By01(a, l0, l1), mulV6(mulV6(b))), add6(mulV6(a), mul6By01(b, l0, l1)));
+    }
+
+    /** (a0 + a1 v + a2 v^2)(l0 + l1 v) = (a0 l0 + xi a2 l1) + (a0 l1 + a1 l0) v + (a1 l1 + a2 l0) v^2. */
+    private static Fp2[] mul6By01(Fp2[] a, Fp2 l0, Fp2 l1) {
+      Fp2 v0 = a[0].mul(l0);
+      Fp2 v1 = a[1].mul(l1);
+      Fp2 c0 = a[2].mul(l1).mulXi().add(v0);
+      Fp2 c1 = a[0].add(a[1]).mul(l0.add(l1)).sub(v0).sub(v1);
+      Fp2 c2 = a[2].mul(l0).add(v1);
+      return new Fp2[] {c0, c1, c2};
     }
 
     /** (A + B w)^2 = ((A + B)(A + v B) - A B - v A B) + 2 A B w: two Fp6 products. */
