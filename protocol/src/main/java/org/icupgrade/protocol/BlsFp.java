@@ -1,13 +1,12 @@
 package org.icupgrade.protocol;
 
 import java.math.BigInteger;
-import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
  * An element of the base field Fp of BLS12-381, as six 64-bit limbs (least significant first) in
  * Montgomery form {@code a R mod p}, R = 2^384, always fully reduced below p (so equal elements have
- * equal limbs).
+ * equal limbs). The limbs are fields, not an array: one allocation per result and no bounds checks.
  *
  * <p>Multiplication is the coarsely integrated operand scanning (CIOS) Montgomery product of
  * Koç, Acar and Kaliski ("Analyzing and comparing Montgomery multiplication algorithms", IEEE
@@ -15,9 +14,9 @@ import org.jspecify.annotations.Nullable;
  * product and a long division per {@code mod}. Java 17 has no unsigned 64x64 high product, so it
  * is {@link Math#multiplyHigh} corrected for the operands' sign bits.
  *
- * <p><b>Not constant-time</b> (the final subtraction, the exponentiations and the comparisons
- * branch on the values): this field serves the verification of public data and a test replica's
- * signing key, never a secret that matters.
+ * <p><b>Not constant-time</b> (the exponentiations and the comparisons branch on the values, and
+ * nothing was done to keep the JIT from branching elsewhere): this field serves the verification
+ * of public data and a test replica's signing key, never a secret that matters.
  */
 final class BlsFp implements Bls12381.Field<BlsFp> {
   /** The prime p (draft-irtf-cfrg-pairing-friendly-curves, section 4.2.1, BLS12_381). */
@@ -27,36 +26,54 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
 
   private static final int N = 6;
   private static final long[] P = limbs(MODULUS);
-  /** -p^-1 mod 2^64, the Montgomery reduction's per-limb factor. */
-  private static final long INV = -inverse64(P[0]);
-  private static final long[] R2 = limbs(BigInteger.ONE.shiftLeft(768).mod(MODULUS));
-  /** R^2 2^256 mod p: montMul(x, it) is the Montgomery form of x 2^256. */
-  private static final long[] R2_SHIFT_256 = limbs(BigInteger.ONE.shiftLeft(768 + 256).mod(MODULUS));
   private static final long P0 = P[0];
   private static final long P1 = P[1];
   private static final long P2 = P[2];
   private static final long P3 = P[3];
   private static final long P4 = P[4];
   private static final long P5 = P[5];
-  private static final long[] PLAIN_ONE = {1, 0, 0, 0, 0, 0};
+  /** -p^-1 mod 2^64, the Montgomery reduction's per-limb factor. */
+  private static final long INV = -inverse64(P0);
+  private static final BlsFp R2 = raw(limbs(BigInteger.ONE.shiftLeft(768).mod(MODULUS)));
+  /** R^2 2^256 mod p: montMul(x, it) is the Montgomery form of x 2^256. */
+  private static final BlsFp R2_SHIFT_256 =
+      raw(limbs(BigInteger.ONE.shiftLeft(768 + 256).mod(MODULUS)));
+  private static final BlsFp PLAIN_ONE = new BlsFp(1, 0, 0, 0, 0, 0);
   private static final long[] HALF = limbs(MODULUS.subtract(BigInteger.ONE).shiftRight(1));
   private static final int[] SQRT_EXP = nibbles(MODULUS.add(BigInteger.ONE).shiftRight(2));
   private static final int[] INV_EXP = nibbles(MODULUS.subtract(BigInteger.TWO));
 
-  private static final long[] ONE_MONT = montMul(PLAIN_ONE, R2);
-  static final BlsFp ZERO = new BlsFp(new long[N]);
-  static final BlsFp ONE = of(BigInteger.ONE);
+  static final BlsFp ZERO = new BlsFp(0, 0, 0, 0, 0, 0);
+  static final BlsFp ONE = montMul(PLAIN_ONE, R2);
 
-  /** Montgomery form, reduced; never mutated after construction. */
-  private final long[] l;
+  /** Montgomery form, reduced. */
+  private final long l0;
+  private final long l1;
+  private final long l2;
+  private final long l3;
+  private final long l4;
+  private final long l5;
 
-  private BlsFp(long[] l) {
-    this.l = l;
+  private BlsFp(long l0, long l1, long l2, long l3, long l4, long l5) {
+    this.l0 = l0;
+    this.l1 = l1;
+    this.l2 = l2;
+    this.l3 = l3;
+    this.l4 = l4;
+    this.l5 = l5;
+  }
+
+  private static BlsFp raw(long[] v) {
+    return new BlsFp(v[0], v[1], v[2], v[3], v[4], v[5]);
+  }
+
+  private long[] limbs() {
+    return new long[] {l0, l1, l2, l3, l4, l5};
   }
 
   /** The element {@code v mod p}. */
   static BlsFp of(BigInteger v) {
-    return new BlsFp(montMul(limbs(v.mod(MODULUS)), R2));
+    return montMul(raw(limbs(v.mod(MODULUS))), R2);
   }
 
   static BlsFp of(long v) {
@@ -73,10 +90,10 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
       int b = in[offset + i] & (i == 0 ? firstMask : 0xff);
       v[(47 - i) >>> 3] |= ((long) b) << (((47 - i) & 7) << 3);
     }
-    if (!lessThanP(v)) {
+    if (compare(v, P) >= 0) {
       return null;
     }
-    return new BlsFp(montMul(v, R2));
+    return montMul(raw(v), R2);
   }
 
   /**
@@ -93,14 +110,14 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
       int kk = k & 31;
       dst[kk >>> 3] |= ((long) b) << ((kk & 7) << 3);
     }
-    // hi 2^256 + lo with hi, lo < 2^256 < p: montMul(lo, R^2) = lo R and montMul(hi, R^2 2^256)
-    // = hi 2^256 R, the Montgomery forms; both products take operands below p.
-    return new BlsFp(montMul(lo, R2)).add(new BlsFp(montMul(hi, R2_SHIFT_256)));
+    // hi, lo < 2^256 < p: montMul(lo, R^2) = lo R and montMul(hi, R^2 2^256) = hi 2^256 R, the
+    // Montgomery forms; both products take operands below p.
+    return montMul(raw(lo), R2).add(montMul(raw(hi), R2_SHIFT_256));
   }
 
   /** The 48 big-endian bytes of the canonical value at {@code offset} of {@code out}. */
   void toBytes(byte[] out, int offset) {
-    long[] v = montMul(l, PLAIN_ONE);
+    long[] v = montMul(this, PLAIN_ONE).limbs();
     for (int i = 0; i < 48; i++) {
       int k = 47 - i;
       out[offset + i] = (byte) (v[k >>> 3] >>> ((k & 7) << 3));
@@ -115,98 +132,126 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
 
   /** Whether the canonical value is odd (sgn0 of RFC 9380 section 4.1 for m = 1). */
   boolean isOdd() {
-    return (montMul(l, PLAIN_ONE)[0] & 1) != 0;
+    return (montMul(this, PLAIN_ONE).l0 & 1) != 0;
   }
 
   /** Whether the canonical value exceeds (p - 1) / 2 (the ZCash serialization's sign). */
   boolean larger() {
-    return compare(montMul(l, PLAIN_ONE), HALF) > 0;
+    return compare(montMul(this, PLAIN_ONE).limbs(), HALF) > 0;
   }
+
+  // Generated, unrolled and branchless (see montMul): the towers above call these more often
+  // than the product.
 
   @Override
   public BlsFp add(BlsFp o) {
-    long[] a = l;
-    long[] b = o.l;
-    long[] r = new long[N];
-    long carry = 0;
-    for (int i = 0; i < N; i++) {
-      long x = a[i];
-      long y = b[i];
-      long t = x + y;
-      long c1 = ((x & y) | ((x | y) & ~t)) >>> 63;
-      long u = t + carry;
-      long c2 = ((t & carry) | ((t | carry) & ~u)) >>> 63;
-      r[i] = u;
-      carry = c1 | c2;
-    }
-    // p < 2^381, so the sum of two reduced values fits six limbs (carry is 0); one subtraction
-    // of p, kept unless it borrows.
-    reduceOnce(r);
-    return new BlsFp(r);
+    long x, y, s, c;
+    // s = a + b (below 2p < 2^382: no carry out of the top limb)
+    x = l0;
+    y = o.l0;
+    long s0 = x + y;
+    c = ((x & y) | ((x | y) & ~s0)) >>> 63;
+    x = l1;
+    y = o.l1;
+    s = x + y;
+    long s1 = s + c;
+    c = (((x & y) | ((x | y) & ~s)) >>> 63) | (((s & c) | ((s | c) & ~s1)) >>> 63);
+    x = l2;
+    y = o.l2;
+    s = x + y;
+    long s2 = s + c;
+    c = (((x & y) | ((x | y) & ~s)) >>> 63) | (((s & c) | ((s | c) & ~s2)) >>> 63);
+    x = l3;
+    y = o.l3;
+    s = x + y;
+    long s3 = s + c;
+    c = (((x & y) | ((x | y) & ~s)) >>> 63) | (((s & c) | ((s | c) & ~s3)) >>> 63);
+    x = l4;
+    y = o.l4;
+    s = x + y;
+    long s4 = s + c;
+    c = (((x & y) | ((x | y) & ~s)) >>> 63) | (((s & c) | ((s | c) & ~s4)) >>> 63);
+    x = l5;
+    y = o.l5;
+    s = x + y;
+    long s5 = s + c;
+    c = (((x & y) | ((x | y) & ~s)) >>> 63) | (((s & c) | ((s | c) & ~s5)) >>> 63);
+    long d0 = s0 - P0;
+    long borrow = ((~s0 & P0) | (~(s0 ^ P0) & d0)) >>> 63;
+    long d1 = s1 - P1 - borrow;
+    borrow = ((~s1 & P1) | (~(s1 ^ P1) & d1)) >>> 63;
+    long d2 = s2 - P2 - borrow;
+    borrow = ((~s2 & P2) | (~(s2 ^ P2) & d2)) >>> 63;
+    long d3 = s3 - P3 - borrow;
+    borrow = ((~s3 & P3) | (~(s3 ^ P3) & d3)) >>> 63;
+    long d4 = s4 - P4 - borrow;
+    borrow = ((~s4 & P4) | (~(s4 ^ P4) & d4)) >>> 63;
+    long d5 = s5 - P5 - borrow;
+    borrow = ((~s5 & P5) | (~(s5 ^ P5) & d5)) >>> 63;
+    long keep = -borrow; // all ones: below p already
+    return new BlsFp((s0 & keep) | (d0 & ~keep),
+        (s1 & keep) | (d1 & ~keep),
+        (s2 & keep) | (d2 & ~keep),
+        (s3 & keep) | (d3 & ~keep),
+        (s4 & keep) | (d4 & ~keep),
+        (s5 & keep) | (d5 & ~keep));
   }
 
   @Override
   public BlsFp sub(BlsFp o) {
-    long[] a = l;
-    long[] b = o.l;
-    long[] r = new long[N];
-    long borrow = 0;
-    for (int i = 0; i < N; i++) {
-      long x = a[i];
-      long y = b[i];
-      long d = x - y - borrow;
-      borrow = ((~x & y) | (~(x ^ y) & d)) >>> 63;
-      r[i] = d;
-    }
-    // Add p back where the difference went negative, without a branch.
+    long x, y, t, c, borrow;
+    // d = a - b, then + p where that borrowed
+    x = l0;
+    y = o.l0;
+    long d0 = x - y;
+    borrow = ((~x & y) | (~(x ^ y) & d0)) >>> 63;
+    x = l1;
+    y = o.l1;
+    long d1 = x - y - borrow;
+    borrow = ((~x & y) | (~(x ^ y) & d1)) >>> 63;
+    x = l2;
+    y = o.l2;
+    long d2 = x - y - borrow;
+    borrow = ((~x & y) | (~(x ^ y) & d2)) >>> 63;
+    x = l3;
+    y = o.l3;
+    long d3 = x - y - borrow;
+    borrow = ((~x & y) | (~(x ^ y) & d3)) >>> 63;
+    x = l4;
+    y = o.l4;
+    long d4 = x - y - borrow;
+    borrow = ((~x & y) | (~(x ^ y) & d4)) >>> 63;
+    x = l5;
+    y = o.l5;
+    long d5 = x - y - borrow;
+    borrow = ((~x & y) | (~(x ^ y) & d5)) >>> 63;
     long mask = -borrow;
-    long carry = 0;
-    for (int i = 0; i < N; i++) {
-      long x = r[i];
-      long y = P[i] & mask;
-      long t = x + y;
-      long c1 = ((x & y) | ((x | y) & ~t)) >>> 63;
-      long u = t + carry;
-      long c2 = ((t & carry) | ((t | carry) & ~u)) >>> 63;
-      r[i] = u;
-      carry = c1 | c2;
-    }
-    return new BlsFp(r);
+    y = P0 & mask;
+    long r0 = d0 + y;
+    c = ((d0 & y) | ((d0 | y) & ~r0)) >>> 63;
+    y = P1 & mask;
+    t = d1 + y;
+    long r1 = t + c;
+    c = (((d1 & y) | ((d1 | y) & ~t)) >>> 63) | (((t & c) | ((t | c) & ~r1)) >>> 63);
+    y = P2 & mask;
+    t = d2 + y;
+    long r2 = t + c;
+    c = (((d2 & y) | ((d2 | y) & ~t)) >>> 63) | (((t & c) | ((t | c) & ~r2)) >>> 63);
+    y = P3 & mask;
+    t = d3 + y;
+    long r3 = t + c;
+    c = (((d3 & y) | ((d3 | y) & ~t)) >>> 63) | (((t & c) | ((t | c) & ~r3)) >>> 63);
+    y = P4 & mask;
+    t = d4 + y;
+    long r4 = t + c;
+    c = (((d4 & y) | ((d4 | y) & ~t)) >>> 63) | (((t & c) | ((t | c) & ~r4)) >>> 63);
+    y = P5 & mask;
+    t = d5 + y;
+    long r5 = t + c;
+    c = (((d5 & y) | ((d5 | y) & ~t)) >>> 63) | (((t & c) | ((t | c) & ~r5)) >>> 63);
+    return new BlsFp(r0, r1, r2, r3, r4, r5);
   }
 
-  /**
-   * v - p in place if v >= p, for v < 2p: the difference is computed always and kept by a mask
-   * (the comparison branch of a schoolbook reduction is a coin flip for the branch predictor).
-   */
-  private static void reduceOnce(long[] v) {
-    long d0, d1, d2, d3, d4, d5;
-    long borrow;
-    long x = v[0];
-    d0 = x - P0;
-    borrow = ((~x & P0) | (~(x ^ P0) & d0)) >>> 63;
-    x = v[1];
-    d1 = x - P1 - borrow;
-    borrow = ((~x & P1) | (~(x ^ P1) & d1)) >>> 63;
-    x = v[2];
-    d2 = x - P2 - borrow;
-    borrow = ((~x & P2) | (~(x ^ P2) & d2)) >>> 63;
-    x = v[3];
-    d3 = x - P3 - borrow;
-    borrow = ((~x & P3) | (~(x ^ P3) & d3)) >>> 63;
-    x = v[4];
-    d4 = x - P4 - borrow;
-    borrow = ((~x & P4) | (~(x ^ P4) & d4)) >>> 63;
-    x = v[5];
-    d5 = x - P5 - borrow;
-    borrow = ((~x & P5) | (~(x ^ P5) & d5)) >>> 63;
-    long keep = -borrow; // all ones: v < p, keep v
-    v[0] = (v[0] & keep) | (d0 & ~keep);
-    v[1] = (v[1] & keep) | (d1 & ~keep);
-    v[2] = (v[2] & keep) | (d2 & ~keep);
-    v[3] = (v[3] & keep) | (d3 & ~keep);
-    v[4] = (v[4] & keep) | (d4 & ~keep);
-    v[5] = (v[5] & keep) | (d5 & ~keep);
-  }
 
   BlsFp dbl() {
     return add(this);
@@ -214,22 +259,17 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
 
   @Override
   public BlsFp neg() {
-    if (isZero()) {
-      return this;
-    }
-    long[] d = new long[N];
-    subtract(P, l, d);
-    return new BlsFp(d);
+    return ZERO.sub(this);
   }
 
   @Override
   public BlsFp mul(BlsFp o) {
-    return new BlsFp(montMul(l, o.l));
+    return montMul(this, o);
   }
 
   @Override
   public BlsFp sqr() {
-    return new BlsFp(montMul(l, l));
+    return montMul(this, this);
   }
 
   /** 1 / this by Fermat (this^(p - 2)); zero maps to zero. */
@@ -249,17 +289,17 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
   }
 
   /**
-   * this^e for e as 4-bit digits, most significant first (a fixed window: 15 products to
-   * tabulate this^1..this^15, then per digit four squarings and at most one product, about 20%
+   * this^e for e as 4-bit digits, most significant first (a fixed window: 14 products to
+   * tabulate this^2..this^15, then per digit four squarings and at most one product, about 20%
    * fewer products than bit by bit).
    */
   private BlsFp pow(int[] digits) {
-    long[][] table = new long[16][];
-    table[1] = l;
+    BlsFp[] table = new BlsFp[16];
+    table[1] = this;
     for (int i = 2; i < 16; i++) {
-      table[i] = montMul(table[i - 1], l);
+      table[i] = montMul(table[i - 1], this);
     }
-    long[] acc = ONE_MONT;
+    BlsFp acc = ONE;
     for (int i = 0; i < digits.length; i++) {
       if (i > 0) {
         acc = montMul(acc, acc);
@@ -272,7 +312,7 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
         acc = montMul(acc, table[d]);
       }
     }
-    return new BlsFp(acc);
+    return acc;
   }
 
   private static int[] nibbles(BigInteger e) {
@@ -286,12 +326,7 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
 
   @Override
   public boolean isZero() {
-    for (long x : l) {
-      if (x != 0) {
-        return false;
-      }
-    }
-    return true;
+    return (l0 | l1 | l2 | l3 | l4 | l5) == 0;
   }
 
   @Override
@@ -301,12 +336,13 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof BlsFp f && Arrays.equals(l, f.l);
+    return o instanceof BlsFp f && l0 == f.l0 && l1 == f.l1 && l2 == f.l2 && l3 == f.l3
+        && l4 == f.l4 && l5 == f.l5;
   }
 
   @Override
   public int hashCode() {
-    return Arrays.hashCode(l);
+    return Long.hashCode(l0 ^ l1 ^ l2 ^ l3 ^ l4 ^ l5);
   }
 
   @Override
@@ -322,14 +358,15 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
    * gnark-crypto, ConsenSys, "Faster big-integer modular multiplication for most moduli", 2020):
    * the result is below 2p before the final subtraction. Generated code, one block per limb of b;
    * the carries are computed without branches ((x & y | (x | y) & ~(x + y)) >>> 63), which a
-   * mispredicted {@code compareUnsigned} branch per limb product made three times slower.
+   * mispredicted {@code compareUnsigned} branch per limb product made three times slower, and
+   * the final subtraction of p is computed always and kept by a mask.
    */
-  private static long[] montMul(long[] a, long[] b) {
-    long a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5];
+  private static BlsFp montMul(BlsFp a, BlsFp b) {
+    long a0 = a.l0, a1 = a.l1, a2 = a.l2, a3 = a.l3, a4 = a.l4, a5 = a.l5;
     long t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0;
     long bi, m, lo, hi, s, carryA, carryC;
     // limb 0 of b
-    bi = b[0];
+    bi = b.l0;
     lo = a0 * bi;
     hi = mulHigh(a0, bi);
     s = t0 + lo;
@@ -401,7 +438,7 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
     carryC = hi + (((s & carryC) | ((s | carryC) & ~t4)) >>> 63);
     t5 = carryC + carryA;
     // limb 1 of b
-    bi = b[1];
+    bi = b.l1;
     lo = a0 * bi;
     hi = mulHigh(a0, bi);
     s = t0 + lo;
@@ -473,7 +510,7 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
     carryC = hi + (((s & carryC) | ((s | carryC) & ~t4)) >>> 63);
     t5 = carryC + carryA;
     // limb 2 of b
-    bi = b[2];
+    bi = b.l2;
     lo = a0 * bi;
     hi = mulHigh(a0, bi);
     s = t0 + lo;
@@ -545,7 +582,7 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
     carryC = hi + (((s & carryC) | ((s | carryC) & ~t4)) >>> 63);
     t5 = carryC + carryA;
     // limb 3 of b
-    bi = b[3];
+    bi = b.l3;
     lo = a0 * bi;
     hi = mulHigh(a0, bi);
     s = t0 + lo;
@@ -617,7 +654,7 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
     carryC = hi + (((s & carryC) | ((s | carryC) & ~t4)) >>> 63);
     t5 = carryC + carryA;
     // limb 4 of b
-    bi = b[4];
+    bi = b.l4;
     lo = a0 * bi;
     hi = mulHigh(a0, bi);
     s = t0 + lo;
@@ -689,7 +726,7 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
     carryC = hi + (((s & carryC) | ((s | carryC) & ~t4)) >>> 63);
     t5 = carryC + carryA;
     // limb 5 of b
-    bi = b[5];
+    bi = b.l5;
     lo = a0 * bi;
     hi = mulHigh(a0, bi);
     s = t0 + lo;
@@ -760,33 +797,31 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
     t4 = s + carryC;
     carryC = hi + (((s & carryC) | ((s | carryC) & ~t4)) >>> 63);
     t5 = carryC + carryA;
-    long[] r = {t0, t1, t2, t3, t4, t5};
-    reduceOnce(r);
-    return r;
+    long d0 = t0 - P0;
+    long borrow = ((~t0 & P0) | (~(t0 ^ P0) & d0)) >>> 63;
+    long d1 = t1 - P1 - borrow;
+    borrow = ((~t1 & P1) | (~(t1 ^ P1) & d1)) >>> 63;
+    long d2 = t2 - P2 - borrow;
+    borrow = ((~t2 & P2) | (~(t2 ^ P2) & d2)) >>> 63;
+    long d3 = t3 - P3 - borrow;
+    borrow = ((~t3 & P3) | (~(t3 ^ P3) & d3)) >>> 63;
+    long d4 = t4 - P4 - borrow;
+    borrow = ((~t4 & P4) | (~(t4 ^ P4) & d4)) >>> 63;
+    long d5 = t5 - P5 - borrow;
+    borrow = ((~t5 & P5) | (~(t5 ^ P5) & d5)) >>> 63;
+    long keep = -borrow; // all ones: below p already
+    return new BlsFp((t0 & keep) | (d0 & ~keep),
+        (t1 & keep) | (d1 & ~keep),
+        (t2 & keep) | (d2 & ~keep),
+        (t3 & keep) | (d3 & ~keep),
+        (t4 & keep) | (d4 & ~keep),
+        (t5 & keep) | (d5 & ~keep));
   }
 
 
   /** The high 64 bits of the unsigned 128-bit product (Math.unsignedMultiplyHigh is Java 18). */
   private static long mulHigh(long a, long b) {
     return Math.multiplyHigh(a, b) + ((a >> 63) & b) + ((b >> 63) & a);
-  }
-
-  /** d = a - b over six limbs; the final borrow (1 if a < b). */
-  private static long subtract(long[] a, long[] b, long[] d) {
-    long borrow = 0;
-    for (int i = 0; i < N; i++) {
-      long x = a[i] - b[i];
-      long b1 = Long.compareUnsigned(a[i], b[i]) < 0 ? 1 : 0;
-      long y = x - borrow;
-      long b2 = Long.compareUnsigned(x, borrow) < 0 ? 1 : 0;
-      d[i] = y;
-      borrow = b1 | b2;
-    }
-    return borrow;
-  }
-
-  private static boolean lessThanP(long[] v) {
-    return compare(v, P) < 0;
   }
 
   private static int compare(long[] a, long[] b) {
