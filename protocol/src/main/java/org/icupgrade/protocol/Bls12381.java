@@ -567,10 +567,13 @@ public final class Bls12381 {
     if (xDen.isZero() || yDen.isZero()) {
       return Jac.infinity(BlsFp.ONE);
     }
-    // One inversion for both denominators: 1 / xDen = yDen / (xDen yDen), and likewise.
-    BlsFp both = xDen.mul(yDen).inv();
-    return new Jac<>(xNum.mul(yDen).mul(both), point[1].mul(yNum).mul(xDen).mul(both),
-        BlsFp.ONE);
+    // No inversion: in Jacobian coordinates with Z = xDen yDen, X = xNum xDen yDen^2 gives
+    // X / Z^2 = xNum / xDen, and Y = y yNum xDen^3 yDen^2 gives Y / Z^3 = y yNum / yDen.
+    BlsFp z = xDen.mul(yDen);
+    BlsFp yDen2 = yDen.sqr();
+    BlsFp xDen2 = xDen.sqr();
+    return new Jac<>(xNum.mul(xDen).mul(yDen2), point[1].mul(yNum).mul(xDen2).mul(xDen).mul(yDen2),
+        z);
   }
 
   /** sum k_i x^i, plus x^n if {@code monic} (the denominators' leading coefficient is 1). */
