@@ -26,8 +26,11 @@ import org.jspecify.annotations.Nullable;
  * <p>An instance holds a secret key (for signing, as the embedded replica does); {@link #verify} is
  * static. Verification checks that both points decode, lie on their curves and in the prime-order
  * subgroups, and are not the point at infinity; a malformed encoding is a {@link BlsException}.
- * The arithmetic uses {@link BigInteger} and is not constant-time: fine for verification (public
- * data) and for a test replica's key, <b>not</b> for guarding a secret key that matters.
+ * The field arithmetic is {@link BlsFp} (six 64-bit Montgomery limbs; {@link BigInteger} only for
+ * constants and scalars' digits), with Karatsuba towers, sparse Miller-loop lines, cyclotomic
+ * squaring in the final exponentiation and endomorphism subgroup checks. <b>Nothing here is
+ * constant-time</b>: fine for verification (public data) and for a test replica's key, <b>not</b>
+ * for guarding a secret key that matters.
  */
 public final class Bls12381 {
   /** The domain separation tag of the IC's BLS signatures (the "NUL" scheme of the BLS draft). */
