@@ -30,6 +30,18 @@ class BenchmarkSanityTest {
   }
 
   @Test
+  void bls12381_newAndReference_sameSignatureBothVerify() {
+    Bls12381Benchmark b = new Bls12381Benchmark();
+    b.setUp();
+    assertArrayEquals(b.referenceSign(), b.sign());
+    org.junit.jupiter.api.Assertions.assertTrue(b.verify());
+    org.junit.jupiter.api.Assertions.assertTrue(b.referenceVerify());
+    b.message = new byte[] {1};
+    org.junit.jupiter.api.Assertions.assertFalse(b.verify());
+    org.junit.jupiter.api.Assertions.assertFalse(b.referenceVerify());
+  }
+
+  @Test
   void chunking_libraryAndRaw_sameChunkHashes() {
     ChunkingBenchmark b = new ChunkingBenchmark();
     b.size = 3 * 1024 * 1024 + 5;

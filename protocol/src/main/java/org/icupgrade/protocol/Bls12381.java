@@ -26,12 +26,17 @@ import org.jspecify.annotations.Nullable;
  * <p>An instance holds a secret key (for signing, as the embedded replica does); {@link #verify} is
  * static. Verification checks that both points decode, lie on their curves and in the prime-order
  * subgroups, and are not the point at infinity; a malformed encoding is a {@link BlsException}.
- * The arithmetic uses {@link BigInteger} and is not constant-time: fine for verification (public
- * data) and for a test replica's key, <b>not</b> for guarding a secret key that matters.
+ * The field arithmetic is {@link BlsFp} (six 64-bit Montgomery limbs; {@link BigInteger} only for
+ * constants and scalars' digits), with Karatsuba towers, sparse Miller-loop lines, cyclotomic
+ * squaring in the final exponentiation and endomorphism subgroup checks. <b>Nothing here is
+ * constant-time</b>: fine for verification (public data) and for a test replica's key, <b>not</b>
+ * for guarding a secret key that matters.
  */
 public final class Bls12381 {
   /** The domain separation tag of the IC's BLS signatures (the "NUL" scheme of the BLS draft). */
   public static final String DST = "BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_";
+
+  private static final byte[] DST_BYTES = DST.getBytes(StandardCharsets.US_ASCII);
 
   /** The length of a compressed signature (a G1 point). */
   public static final int SIGNATURE_LENGTH = 48;
@@ -62,19 +67,25 @@ public final class Bls12381 {
   private static final BigInteger X_ABS = hex("d201000000010000");
   /** RFC 9380 section 8.8.1: h_eff of G1, the cofactor clearing scalar (1 - x). */
   private static final BigInteger H_EFF_G1 = hex("d201000000010001");
-  private static final BigInteger P_MINUS_1_HALF = P.subtract(BigInteger.ONE).shiftRight(1);
-  private static final BigInteger SQRT_EXP = P.add(BigInteger.ONE).shiftRight(2);
-  private static final BigInteger FOUR = BigInteger.valueOf(4);
+  /** x^2 as a width-5 NAF, the scalar of the G1 subgroup check. */
+  private static final int[] NAF_X_SQUARED = Jac.wnaf(X_ABS.multiply(X_ABS), 5);
+  /** |x| as a width-5 NAF, the scalar of the G2 subgroup check. */
+  private static final int[] NAF_X_ABS = Jac.wnaf(X_ABS, 5);
+  /** h_eff of G1 as a width-5 NAF. */
+  private static final int[] NAF_H_EFF_G1 = Jac.wnaf(H_EFF_G1, 5);
 
   /** RFC 9380 section 8.8.1: A' and B' of the curve E' 11-isogenous to E, and Z = 11. */
-  private static final BigInteger SSWU_A = hex(
+  private static final BlsFp SSWU_A = fp(
       "144698a3b8e9433d693a02c96d4982b0ea985383ee66a8d8e8981aefd881ac98936f8da0e0f97f5cf428082d584c1d");
-  private static final BigInteger SSWU_B = hex(
+  private static final BlsFp SSWU_B = fp(
       "12e2908d11688030018b12e8753eee3b2016c1f0f24f4070a0b9c14fcef35ef55a23215a316ceaa5d1cc48e98e172be0");
-  private static final BigInteger SSWU_Z = BigInteger.valueOf(11);
+  private static final BlsFp SSWU_Z = BlsFp.of(11);
+  /** -B' / A' and B' / (Z A'), the two constant x1 of the simplified SWU map. */
+  private static final BlsFp SSWU_MINUS_B_OVER_A = SSWU_B.neg().mul(SSWU_A.inv());
+  private static final BlsFp SSWU_B_OVER_ZA = SSWU_B.mul(SSWU_Z.mul(SSWU_A).inv());
 
   /** RFC 9380 Appendix E.2: k_(1,0) .. k_(1,11), lowest degree first. */
-  private static final BigInteger[] ISO_X_NUM = hexes(
+  private static final BlsFp[] ISO_X_NUM = fps(
       "11a05f2b1e833340b809101dd99815856b303e88a2d7005ff2627b56cdb4e2c85610c2d5f2e62d6eaeac1662734649b7",
       "17294ed3e943ab2f0588bab22147a81c7c17e75b2f6a8417f565e33c70d1e86b4838f2a6f318c356e834eef1b3cb83bb",
       "d54005db97678ec1d1048c5d10a9a1bce032473295983e56878e501ec68e25c958c3e3d2a09729fe0179f9dac9edcb0",
@@ -88,7 +99,7 @@ public final class Bls12381 {
       "10321da079ce07e272d8ec09d2565b0dfa7dccdde6787f96d50af36003b14866f69b771f8c285decca67df3f1605fb7b",
       "6e08c248e260e70bd1e962381edee3d31d79d7e22c837bc23c0bf1bc24c6b68c24b1b80b64d391fa9c8ba2e8ba2d229");
   /** RFC 9380 Appendix E.2: k_(2,0) .. k_(2,9), lowest degree first. */
-  private static final BigInteger[] ISO_X_DEN = hexes(
+  private static final BlsFp[] ISO_X_DEN = fps(
       "8ca8d548cff19ae18b2e62f4bd3fa6f01d5ef4ba35b48ba9c9588617fc8ac62b558d681be343df8993cf9fa40d21b1c",
       "12561a5deb559c4348b4711298e536367041e8ca0cf0800c0126c2588c48bf5713daa8846cb026e9e5c8276ec82b3bff",
       "b2962fe57a3225e8137e629bff2991f6f89416f5a718cd1fca64e00b11aceacd6a3d0967c94fedcfcc239ba5cb83e19",
@@ -100,7 +111,7 @@ public final class Bls12381 {
       "a10ecf6ada54f825e920b3dafc7a3cce07f8d1d7161366b74100da67f39883503826692abba43704776ec3a79a1d641",
       "95fc13ab9e92ad4476d6e3eb3a56680f682b4ee96f7d03776df533978f31c1593174e4b4b7865002d6384d168ecdd0a");
   /** RFC 9380 Appendix E.2: k_(3,0) .. k_(3,15), lowest degree first. */
-  private static final BigInteger[] ISO_Y_NUM = hexes(
+  private static final BlsFp[] ISO_Y_NUM = fps(
       "90d97c81ba24ee0259d1f094980dcfa11ad138e48a869522b52af6c956543d3cd0c7aee9b3ba3c2be9845719707bb33",
       "134996a104ee5811d51036d776fb46831223e96c254f383d0f906343eb67ad34d6c56711962fa8bfe097e75a2e41c696",
       "cc786baa966e66f4a384c86a3b49942552e2d658a31ce2c344be4b91400da7d26d521628b00523b8dfe240c72de1f6",
@@ -118,7 +129,7 @@ public final class Bls12381 {
       "5c129645e44cf1102a159f748c4a3fc5e673d81d7e86568d9ab0f5d396a7ce46ba1049b6579afb7866b1e715475224b",
       "15e6be4e990f03ce4ea50b3b42df2eb5cb181d8f84965a3957add4fa95af01b2b665027efec01c7704b456be69c8b604");
   /** RFC 9380 Appendix E.2: k_(4,0) .. k_(4,14), lowest degree first. */
-  private static final BigInteger[] ISO_Y_DEN = hexes(
+  private static final BlsFp[] ISO_Y_DEN = fps(
       "16112c4c3a9c98b252181140fad0eae9601a6de578980be6eec3232b5be72e7a07f3688ef60c206d01479253b03663c1",
       "1962d75c2381201e1a0cbd6c43c348b885c84ff731c4d59ca4a10356f453e01f78a4260763529e3532f6102c2e49a03d",
       "58df3306640da276faaae7d6e8eb15778c4855551ae7f310c35a5dd279cd2eca6757cd636f96f891e2538b53dbf67f2",
@@ -136,24 +147,24 @@ public final class Bls12381 {
       "e0fa1d816ddc03e6b24255e0d7819c171c40f65e273b853324efcd6356caa205ca2f570f13497804415473a1d634b8f");
 
   /** The generator of G1 (draft-irtf-cfrg-pairing-friendly-curves, section 4.2.1). */
-  private static final Jac<Fp> G1 = new Jac<>(
-      new Fp(hex("17f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb")),
-      new Fp(hex("08b3f481e3aaa0f1a09e30ed741d8ae4fcf5e095d5d00af600db18cb2c04b3edd03cc744a2888ae40caa232946c5e7e1")),
-      Fp.ONE);
+  private static final Jac<BlsFp> G1 = new Jac<>(
+      fp("17f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb"),
+      fp("08b3f481e3aaa0f1a09e30ed741d8ae4fcf5e095d5d00af600db18cb2c04b3edd03cc744a2888ae40caa232946c5e7e1"),
+      BlsFp.ONE);
 
   /** The generator of G2 (same source), x = x0 + x1 * u, y = y0 + y1 * u. */
   private static final Jac<Fp2> G2 = new Jac<>(
-      new Fp2(
+      Fp2.of(
           hex("024aa2b2f08f0a91260805272dc51051c6e47ad4fa403b02b4510b647ae3d1770bac0326a805bbefd48056c8c121bdb8"),
           hex("13e02b6052719f607dacd3a088274f65596bd0d09920b61ab5da61bbdc7f5049334cf11213945d57e5ac7d055d042b7e")),
-      new Fp2(
+      Fp2.of(
           hex("0ce5d527727d6e118cc9cdc6da2e351aadfd9baa8cbdd3a76d429a695160d12c923ac9cc3baca289e193548608b82801"),
           hex("0606c4a02ea734cc32acd2b02bc28b99cb3e287e85a763af267492ab572e99ab3f370d275cec1da1aaa9075ff05f79be")),
       Fp2.ONE);
 
   /** E: y^2 = x^3 + 4 over Fp; E': y^2 = x^3 + 4 (1 + u) over Fp2 (the M-type sextic twist). */
-  private static final Fp B_G1 = new Fp(FOUR);
-  private static final Fp2 B_G2 = new Fp2(FOUR, FOUR);
+  private static final BlsFp B_G1 = BlsFp.of(4);
+  private static final Fp2 B_G2 = new Fp2(BlsFp.of(4), BlsFp.of(4));
 
   /** The Miller-loop lines of -g2, the fixed G2 side of every verification. */
   private static final Lines NEG_G2_LINES = new Lines(G2.negate());
@@ -162,19 +173,45 @@ public final class Bls12381 {
   private static final Fp2[] FROBENIUS = new Fp2[6];
 
   static {
-    Fp2 g = new Fp2(BigInteger.ONE, BigInteger.ONE).pow(P.subtract(BigInteger.ONE).divide(BigInteger.valueOf(6)));
+    Fp2 g = new Fp2(BlsFp.ONE, BlsFp.ONE).pow(P.subtract(BigInteger.ONE).divide(BigInteger.valueOf(6)));
     FROBENIUS[0] = Fp2.ONE;
     for (int i = 1; i < 6; i++) {
       FROBENIUS[i] = FROBENIUS[i - 1].mul(g);
     }
   }
 
-  private final BigInteger secretKey;
+  /**
+   * The untwist-Frobenius-twist endomorphism psi of E'(Fp2), psi(x, y) = (conj(x) / w^(2(p-1)),
+   * conj(y) / w^(3(p-1))) for the untwist (x, y) -> (x / w^2, y / w^3): w^(p-1) = xi^((p-1)/6) =
+   * gamma_1, so the factors are 1 / gamma_2 and 1 / gamma_3.
+   */
+  private static final Fp2 PSI_X = FROBENIUS[2].inv();
+  private static final Fp2 PSI_Y = FROBENIUS[3].inv();
+
+  /**
+   * The cube root of unity beta of the G1 endomorphism phi(x, y) = (beta x, y) that acts on G1 as
+   * multiplication by -x^2 (Scott, "A note on group membership tests for G1, G2 and GT on BLS
+   * pairing-friendly curves", ePrint 2021/1130, section 6): of the two primitive cube roots, the
+   * one for which the generator satisfies it (the other acts as -x^2 squared).
+   */
+  private static final BlsFp BETA;
+
+  static {
+    BlsFp root = BlsFp.of(2).pow(P.subtract(BigInteger.ONE).divide(BigInteger.valueOf(3)));
+    if (root.equals(BlsFp.ONE)) {
+      throw new IllegalStateException("2 is a cube mod p; pick another base");
+    }
+    Jac<BlsFp> minusX2G = G1.times(NAF_X_SQUARED, 5).negate();
+    BETA = minusX2G.sameAs(new Jac<>(G1.x.mul(root), G1.y, G1.z)) ? root : root.sqr();
+  }
+
+  private final int[] secretKeyNaf;
   private final byte[] publicKey;
 
   private Bls12381(BigInteger secretKey) {
-    this.secretKey = secretKey;
-    this.publicKey = encodeG2(G2.times(secretKey));
+    // The secret key is kept only as its width-5 NAF, the form scalar multiplication reads.
+    this.secretKeyNaf = Jac.wnaf(secretKey, 5);
+    this.publicKey = encodeG2(G2.times(secretKeyNaf, 5));
   }
 
   /** A BLS12-381 key or signature that does not decode, or a secret key out of range. */
@@ -230,7 +267,7 @@ public final class Bls12381 {
 
   /** The 48-byte compressed signature of {@code message}: secretKey * H(message) in G1. */
   public byte[] sign(byte[] message) {
-    return encodeG1(hashToG1(message, DST.getBytes(StandardCharsets.US_ASCII)).times(secretKey));
+    return encodeG1(hashToG1(message, DST_BYTES).times(secretKeyNaf, 5));
   }
 
   /** Does not show the secret key. */
@@ -251,11 +288,14 @@ public final class Bls12381 {
    */
   public static boolean verify(byte[] publicKey, byte[] message, byte[] signature) {
     Lines pk = publicKeyLines(publicKey);
-    Jac<Fp> sig = decodeG1(signature);
-    Jac<Fp> h = hashToG1(message, DST.getBytes(StandardCharsets.US_ASCII));
+    Jac<BlsFp> sig = decodeG1(signature);
+    Jac<BlsFp> h = hashToG1(message, DST_BYTES);
     // e(sig, -g2) * e(H(m), pk) == 1, one shared Miller loop and one final exponentiation; the
     // G2 sides' lines are precomputed (the generator's once, a key's when it enters the cache).
-    Fp12 f = millerLoop(sig.affine(), NEG_G2_LINES, h.affine(), pk);
+    if (h.isInfinity()) {
+      return false; // then only the point at infinity would verify, which no encoding is
+    }
+    Fp12 f = millerLoop(sig, NEG_G2_LINES, h, pk);
     return finalExponentiation(f).isOne();
   }
 
@@ -288,15 +328,15 @@ public final class Bls12381 {
   // ---- encodings (ZCash serialization: big-endian x, the three top bits of the first byte are
   // compression, infinity and sign, the sign set when y is the lexicographically larger root) ----
 
-  private static byte[] encodeG1(Jac<Fp> point) {
-    Jac<Fp> a = point.affine();
+  private static byte[] encodeG1(Jac<BlsFp> point) {
+    Jac<BlsFp> a = point.affine();
     byte[] out = new byte[SIGNATURE_LENGTH];
     if (a.isInfinity()) {
       out[0] = (byte) 0xc0;
       return out;
     }
-    fill(out, 0, a.x.v);
-    out[0] |= (byte) (0x80 | (a.y.v.compareTo(P_MINUS_1_HALF) > 0 ? 0x20 : 0));
+    a.x.toBytes(out, 0);
+    out[0] |= (byte) (0x80 | (a.y.larger() ? 0x20 : 0));
     return out;
   }
 
@@ -307,26 +347,16 @@ public final class Bls12381 {
       out[0] = (byte) 0xc0;
       return out;
     }
-    fill(out, 0, a.x.b);
-    fill(out, 48, a.x.a);
+    a.x.b.toBytes(out, 0);
+    a.x.a.toBytes(out, 48);
     out[0] |= (byte) (0x80 | (a.y.larger() ? 0x20 : 0));
     return out;
   }
 
-  private static void fill(byte[] out, int offset, BigInteger v) {
-    byte[] b = v.toByteArray();
-    int n = Math.min(b.length, 48);
-    System.arraycopy(b, b.length - n, out, offset + 48 - n, n);
-  }
-
   /** Reads a coordinate, with the flag bits cleared when it is the first; refuses x >= p. */
-  private static BigInteger coordinate(byte[] in, int offset, boolean first, String what) {
-    byte[] b = Arrays.copyOfRange(in, offset, offset + 48);
-    if (first) {
-      b[0] &= 0x1f;
-    }
-    BigInteger v = new BigInteger(1, b);
-    if (v.compareTo(P) >= 0) {
+  private static BlsFp coordinate(byte[] in, int offset, boolean first, String what) {
+    BlsFp v = BlsFp.fromBytes(in, offset, first ? 0x1f : 0xff);
+    if (v == null) {
       throw new BlsException(what + ": a coordinate is not below the field prime p");
     }
     return v;
@@ -344,22 +374,22 @@ public final class Bls12381 {
     return flags;
   }
 
-  static Jac<Fp> decodeG1(byte[] in) {
+  static Jac<BlsFp> decodeG1(byte[] in) {
     String what = "BLS12-381 signature (compressed G1 point)";
     if (in.length != SIGNATURE_LENGTH) {
       throw new BlsException(what + " must be " + SIGNATURE_LENGTH + " bytes, got " + in.length);
     }
     int flags = flags(in, what);
-    Fp x = new Fp(coordinate(in, 0, true, what));
-    Fp y = x.sqr().mul(x).add(B_G1).sqrt();
+    BlsFp x = coordinate(in, 0, true, what);
+    BlsFp y = x.sqr().mul(x).add(B_G1).sqrt();
     if (y == null) {
       throw new BlsException(what + " is not on the curve y^2 = x^3 + 4");
     }
-    if ((y.v.compareTo(P_MINUS_1_HALF) > 0) != ((flags & 0x20) != 0)) {
+    if (y.larger() != ((flags & 0x20) != 0)) {
       y = y.neg();
     }
-    Jac<Fp> point = new Jac<>(x, y, Fp.ONE);
-    if (!point.times(R).isInfinity()) {
+    Jac<BlsFp> point = new Jac<>(x, y, BlsFp.ONE);
+    if (!inG1(point)) {
       throw new BlsException(what + " is on the curve but not in the prime-order subgroup G1");
     }
     return point;
@@ -406,35 +436,62 @@ public final class Bls12381 {
       y = y.neg();
     }
     Jac<Fp2> point = new Jac<>(x, y, Fp2.ONE);
-    if (!point.times(R).isInfinity()) {
+    if (!inG2(point)) {
       throw new BlsException(what + " is on the curve but not in the prime-order subgroup G2");
     }
     return point;
   }
 
+  /**
+   * Whether a point of E(Fp) lies in G1: phi(P) = -x^2 P (Scott, ePrint 2021/1130, section 6,
+   * proves this equivalent to r P = 0 on BLS12-381), a 128-bit scalar multiplication where the
+   * order check needs a 255-bit one.
+   */
+  static boolean inG1(Jac<BlsFp> p) {
+    Jac<BlsFp> phi = new Jac<>(p.x.mul(BETA), p.y, p.z);
+    return p.times(NAF_X_SQUARED, 5).negate().sameAs(phi);
+  }
+
+  /**
+   * Whether a point of E'(Fp2) lies in G2: psi(Q) = x Q (Scott, ePrint 2021/1130, section 4, for
+   * BLS12 curves), a 64-bit scalar multiplication; x is negative, so x Q = -(|x| Q).
+   */
+  static boolean inG2(Jac<Fp2> q) {
+    Jac<Fp2> psi = new Jac<>(q.x.conjugate().mul(PSI_X), q.y.conjugate().mul(PSI_Y),
+        q.z.conjugate());
+    return q.times(NAF_X_ABS, 5).negate().sameAs(psi);
+  }
+
+  /** The order check r P = 0 the subgroup checks replace, kept for the tests to compare with. */
+  static boolean inG1ByOrder(Jac<BlsFp> p) {
+    return p.times(R).isInfinity();
+  }
+
+  static boolean inG2ByOrder(Jac<Fp2> q) {
+    return q.times(R).isInfinity();
+  }
+
   // ---- hash to curve (RFC 9380) ----
 
   /** RFC 9380 section 3, hash_to_curve for BLS12381G1_XMD:SHA-256_SSWU_RO_ (section 8.8.1). */
-  static Jac<Fp> hashToG1(byte[] message, byte[] dst) {
-    BigInteger[] u = hashToField(message, dst);
-    Jac<Fp> q0 = isoMap(mapToCurveSswu(u[0]));
-    Jac<Fp> q1 = isoMap(mapToCurveSswu(u[1]));
+  static Jac<BlsFp> hashToG1(byte[] message, byte[] dst) {
+    BlsFp[] u = hashToField(message, dst);
+    Jac<BlsFp> q0 = isoMap(mapToCurveSswu(u[0]));
+    Jac<BlsFp> q1 = isoMap(mapToCurveSswu(u[1]));
     // RFC 9380 section 7: clear_cofactor(P) = h_eff * P.
-    return q0.plus(q1).times(H_EFF_G1);
+    return q0.plus(q1).times(NAF_H_EFF_G1, 5);
   }
 
   /** The affine (x, y) of {@link #hashToG1}, for the RFC's test vectors. */
   static BigInteger[] hashToG1Affine(byte[] message, byte[] dst) {
-    Jac<Fp> a = hashToG1(message, dst).affine();
-    return new BigInteger[] {a.x.v, a.y.v};
+    Jac<BlsFp> a = hashToG1(message, dst).affine();
+    return new BigInteger[] {a.x.toBigInteger(), a.y.toBigInteger()};
   }
 
   /** RFC 9380 section 5.2, hash_to_field with count 2, m 1, L 64. */
-  private static BigInteger[] hashToField(byte[] message, byte[] dst) {
+  private static BlsFp[] hashToField(byte[] message, byte[] dst) {
     byte[] uniform = expandMessageXmd(message, dst, 128);
-    return new BigInteger[] {
-        new BigInteger(1, Arrays.copyOfRange(uniform, 0, 64)).mod(P),
-        new BigInteger(1, Arrays.copyOfRange(uniform, 64, 128)).mod(P)};
+    return new BlsFp[] {BlsFp.fromWideBytes(uniform, 0), BlsFp.fromWideBytes(uniform, 64)};
   }
 
   /** RFC 9380 section 5.3.1, expand_message_xmd with SHA-256 (b_in_bytes 32, s_in_bytes 64). */
@@ -476,19 +533,17 @@ public final class Bls12381 {
   }
 
   /** RFC 9380 section 6.6.2, map_to_curve_simple_swu onto E' (A', B', Z of section 8.8.1). */
-  private static Fp[] mapToCurveSswu(BigInteger uValue) {
-    Fp u = new Fp(uValue);
-    Fp a = new Fp(SSWU_A);
-    Fp b = new Fp(SSWU_B);
-    Fp z = new Fp(SSWU_Z);
-    Fp zu2 = z.mul(u.sqr());
-    Fp den = zu2.sqr().add(zu2);
-    Fp x1 = den.isZero()
-        ? b.mul(z.mul(a).inv())
-        : b.neg().mul(a.inv()).mul(Fp.ONE.add(den.inv()));
-    Fp gx1 = x1.sqr().mul(x1).add(a.mul(x1)).add(b);
-    Fp x;
-    Fp y = gx1.sqrt();
+  private static BlsFp[] mapToCurveSswu(BlsFp u) {
+    BlsFp a = SSWU_A;
+    BlsFp b = SSWU_B;
+    BlsFp zu2 = SSWU_Z.mul(u.sqr());
+    BlsFp den = zu2.sqr().add(zu2);
+    BlsFp x1 = den.isZero()
+        ? SSWU_B_OVER_ZA
+        : SSWU_MINUS_B_OVER_A.mul(BlsFp.ONE.add(den.inv()));
+    BlsFp gx1 = x1.sqr().mul(x1).add(a.mul(x1)).add(b);
+    BlsFp x;
+    BlsFp y = gx1.sqrt();
     if (y != null) {
       x = x1;
     } else {
@@ -499,32 +554,38 @@ public final class Bls12381 {
       }
     }
     // sgn0 (RFC 9380 section 4.1) for m = 1 is the parity.
-    if (u.v.testBit(0) != y.v.testBit(0)) {
+    if (u.isOdd() != y.isOdd()) {
       y = y.neg();
     }
-    return new Fp[] {x, y};
+    return new BlsFp[] {x, y};
   }
 
   /** RFC 9380 Appendix E.2: the 11-isogeny map from E' to E. */
-  private static Jac<Fp> isoMap(Fp[] point) {
-    Fp x = point[0];
-    Fp xNum = horner(ISO_X_NUM, x, false);
-    Fp xDen = horner(ISO_X_DEN, x, true);
-    Fp yNum = horner(ISO_Y_NUM, x, false);
-    Fp yDen = horner(ISO_Y_DEN, x, true);
+  private static Jac<BlsFp> isoMap(BlsFp[] point) {
+    BlsFp x = point[0];
+    BlsFp xNum = horner(ISO_X_NUM, x, false);
+    BlsFp xDen = horner(ISO_X_DEN, x, true);
+    BlsFp yNum = horner(ISO_Y_NUM, x, false);
+    BlsFp yDen = horner(ISO_Y_DEN, x, true);
     if (xDen.isZero() || yDen.isZero()) {
-      return Jac.infinity(Fp.ONE);
+      return Jac.infinity(BlsFp.ONE);
     }
-    return new Jac<>(xNum.mul(xDen.inv()), point[1].mul(yNum).mul(yDen.inv()), Fp.ONE);
+    // No inversion: in Jacobian coordinates with Z = xDen yDen, X = xNum xDen yDen^2 gives
+    // X / Z^2 = xNum / xDen, and Y = y yNum xDen^3 yDen^2 gives Y / Z^3 = y yNum / yDen.
+    BlsFp z = xDen.mul(yDen);
+    BlsFp yDen2 = yDen.sqr();
+    BlsFp xDen2 = xDen.sqr();
+    return new Jac<>(xNum.mul(xDen).mul(yDen2), point[1].mul(yNum).mul(xDen2).mul(xDen).mul(yDen2),
+        z);
   }
 
   /** sum k_i x^i, plus x^n if {@code monic} (the denominators' leading coefficient is 1). */
-  private static Fp horner(BigInteger[] k, Fp x, boolean monic) {
-    BigInteger acc = monic ? BigInteger.ONE : k[k.length - 1];
+  private static BlsFp horner(BlsFp[] k, BlsFp x, boolean monic) {
+    BlsFp acc = monic ? BlsFp.ONE : k[k.length - 1];
     for (int i = monic ? k.length - 1 : k.length - 2; i >= 0; i--) {
-      acc = acc.multiply(x.v).add(k[i]).mod(P);
+      acc = acc.mul(x).add(k[i]);
     }
-    return new Fp(acc);
+    return acc;
   }
 
   // ---- the optimal ate pairing ----
@@ -570,30 +631,44 @@ public final class Bls12381 {
 
   /**
    * f_{|x|,Q1}(P1) f_{|x|,Q2}(P2), conjugated because x is negative: one shared loop of squarings
-   * over the bits of |x|, the precomputed lines of Q1 and Q2 evaluated at the affine P1 and P2.
+   * over the bits of |x|, the precomputed lines of Q1 and Q2 evaluated at P1 and P2 (points other
+   * than infinity, with y not 0). Each line is scaled by 1 / y_P, an Fp factor the final
+   * exponentiation removes (it kills every element of a proper subfield), so that its w^3
+   * coefficient is 1 and it multiplies in as a sparse element ({@link Fp12#mulByLine}).
    */
-  private static Fp12 millerLoop(Jac<Fp> p1, Lines q1, Jac<Fp> p2, Lines q2) {
+  private static Fp12 millerLoop(Jac<BlsFp> p1, Lines q1, Jac<BlsFp> p2, Lines q2) {
+    // Affine x / y and 1 / y of both points from one inversion: with d = Z Y, 1 / Z = Y / d and
+    // 1 / Y = Z / d; then 1 / y = Z^3 / Y and x / y = X / (Z^2 y) = X Z / Y.
+    BlsFp d1 = p1.z.mul(p1.y);
+    BlsFp d2 = p2.z.mul(p2.y);
+    BlsFp both = d1.mul(d2).inv();
+    BlsFp[] s1 = lineScalars(p1, both.mul(d2));
+    BlsFp[] s2 = lineScalars(p2, both.mul(d1));
     Fp12 f = Fp12.ONE;
     int k = 0;
     for (int bit = X_ABS.bitLength() - 2; bit >= 0; bit--) {
       f = f.sqr();
-      f = f.mul(line(q1, k, p1)).mul(line(q2, k, p2));
+      f = f.mulByLine(q1.c0[k].mulFp(s1[0]), q1.lambda[k].mulFp(s1[1]));
+      f = f.mulByLine(q2.c0[k].mulFp(s2[0]), q2.lambda[k].mulFp(s2[1]));
       k++;
       if (X_ABS.testBit(bit)) {
-        f = f.mul(line(q1, k, p1)).mul(line(q2, k, p2));
+        f = f.mulByLine(q1.c0[k].mulFp(s1[0]), q1.lambda[k].mulFp(s1[1]));
+        f = f.mulByLine(q2.c0[k].mulFp(s2[0]), q2.lambda[k].mulFp(s2[1]));
         k++;
       }
     }
     return f.conjugate();
   }
 
-  private static Fp12 line(Lines q, int k, Jac<Fp> p) {
-    Fp2[] c = new Fp2[6];
-    Arrays.fill(c, Fp2.ZERO);
-    c[0] = q.c0[k];
-    c[2] = q.lambda[k].mulFp(p.x.v).neg();
-    c[3] = new Fp2(p.y.v, BigInteger.ZERO);
-    return new Fp12(c);
+  /**
+   * {1 / y, -x / y} of the affine form of p given 1 / (Z Y): the factors of a line's constant
+   * coefficient and of its lambda once the line is scaled by 1 / y (it was {@code (lambda x_T -
+   * y_T) - lambda x_P w^2 + y_P w^3}).
+   */
+  private static BlsFp[] lineScalars(Jac<BlsFp> p, BlsFp invZy) {
+    BlsFp invY = p.z.mul(invZy);
+    BlsFp z3 = p.z.sqr().mul(p.z);
+    return new BlsFp[] {z3.mul(invY), p.x.mul(p.z).mul(invY).neg()};
   }
 
   /**
@@ -605,22 +680,30 @@ public final class Bls12381 {
    * (3 is prime to r).
    */
   private static Fp12 finalExponentiation(Fp12 f) {
-    Fp12 t = f.conjugate().mul(f.inverse());
-    t = t.frobenius().frobenius().mul(t);
+    Fp12 t = easyPart(f);
     Fp12 a = powX(t).mul(t.conjugate());
     a = powX(a).mul(a.conjugate());
     Fp12 b = powX(a);
     Fp12 c = powX(b).mul(a.conjugate());
-    Fp12 d = powX(c).mul(t.sqr()).mul(t);
+    Fp12 d = powX(c).mul(t.cyclotomicSqr()).mul(t);
     return d.mul(c.frobenius()).mul(b.frobenius().frobenius())
         .mul(a.frobenius().frobenius().frobenius());
   }
 
-  /** g^x for g in the cyclotomic subgroup, where the inverse is the conjugate (x is negative). */
+  /** f^((p^6 - 1)(p^2 + 1)), which lands in the cyclotomic subgroup. */
+  static Fp12 easyPart(Fp12 f) {
+    Fp12 t = f.conjugate().mul(f.inverse());
+    return t.frobenius().frobenius().mul(t);
+  }
+
+  /**
+   * g^x for g in the cyclotomic subgroup, where the inverse is the conjugate (x is negative) and
+   * squaring is the cheaper {@link Fp12#cyclotomicSqr}.
+   */
   private static Fp12 powX(Fp12 g) {
     Fp12 acc = g;
     for (int bit = X_ABS.bitLength() - 2; bit >= 0; bit--) {
-      acc = acc.sqr();
+      acc = acc.cyclotomicSqr();
       if (X_ABS.testBit(bit)) {
         acc = acc.mul(g);
       }
@@ -631,7 +714,7 @@ public final class Bls12381 {
   // ---- fields ----
 
   /** The operations the point arithmetic needs, shared by Fp (G1) and Fp2 (G2). */
-  private interface Field<T extends Field<T>> {
+  interface Field<T extends Field<T>> {
     T add(T o);
 
     T sub(T o);
@@ -649,118 +732,68 @@ public final class Bls12381 {
     T zero();
   }
 
-  /** An element of Fp. */
-  private record Fp(BigInteger v) implements Field<Fp> {
-    static final Fp ONE = new Fp(BigInteger.ONE);
-
-    @Override
-    public Fp add(Fp o) {
-      BigInteger s = v.add(o.v);
-      return new Fp(s.compareTo(P) >= 0 ? s.subtract(P) : s);
-    }
-
-    @Override
-    public Fp sub(Fp o) {
-      BigInteger s = v.subtract(o.v);
-      return new Fp(s.signum() < 0 ? s.add(P) : s);
-    }
-
-    @Override
-    public Fp mul(Fp o) {
-      return new Fp(v.multiply(o.v).mod(P));
-    }
-
-    @Override
-    public Fp sqr() {
-      return mul(this);
-    }
-
-    @Override
-    public Fp neg() {
-      return v.signum() == 0 ? this : new Fp(P.subtract(v));
-    }
-
-    @Override
-    public Fp inv() {
-      return new Fp(v.modInverse(P));
-    }
-
-    @Override
-    public boolean isZero() {
-      return v.signum() == 0;
-    }
-
-    @Override
-    public Fp zero() {
-      return new Fp(BigInteger.ZERO);
-    }
-
-    /** The square root (p = 3 mod 4: v^((p+1)/4)), or null if v is not a square. */
-    @Nullable Fp sqrt() {
-      BigInteger s = v.modPow(SQRT_EXP, P);
-      return s.multiply(s).mod(P).equals(v) ? new Fp(s) : null;
-    }
-  }
-
   /** An element a + b u of Fp2 = Fp[u] / (u^2 + 1). */
-  private record Fp2(BigInteger a, BigInteger b) implements Field<Fp2> {
-    static final Fp2 ZERO = new Fp2(BigInteger.ZERO, BigInteger.ZERO);
-    static final Fp2 ONE = new Fp2(BigInteger.ONE, BigInteger.ZERO);
+  record Fp2(BlsFp a, BlsFp b) implements Field<Fp2> {
+    static final Fp2 ZERO = new Fp2(BlsFp.ZERO, BlsFp.ZERO);
+    static final Fp2 ONE = new Fp2(BlsFp.ONE, BlsFp.ZERO);
+    private static final BlsFp HALF = BlsFp.of(2).inv();
+
+    static Fp2 of(BigInteger a, BigInteger b) {
+      return new Fp2(BlsFp.of(a), BlsFp.of(b));
+    }
 
     @Override
     public Fp2 add(Fp2 o) {
-      return new Fp2(addP(a, o.a), addP(b, o.b));
+      return new Fp2(a.add(o.a), b.add(o.b));
     }
 
     @Override
     public Fp2 sub(Fp2 o) {
-      return new Fp2(subP(a, o.a), subP(b, o.b));
+      return new Fp2(a.sub(o.a), b.sub(o.b));
     }
 
-    /** x + y mod p for x, y in [0, p), without a division. */
-    private static BigInteger addP(BigInteger x, BigInteger y) {
-      BigInteger s = x.add(y);
-      return s.compareTo(P) >= 0 ? s.subtract(P) : s;
+    Fp2 dbl() {
+      return new Fp2(a.dbl(), b.dbl());
     }
 
-    /** x - y mod p for x, y in [0, p), without a division. */
-    private static BigInteger subP(BigInteger x, BigInteger y) {
-      BigInteger s = x.subtract(y);
-      return s.signum() < 0 ? s.add(P) : s;
-    }
-
+    /** Karatsuba: three Fp products. */
     @Override
     public Fp2 mul(Fp2 o) {
-      BigInteger ac = a.multiply(o.a);
-      BigInteger bd = b.multiply(o.b);
-      BigInteger cross = a.add(b).multiply(o.a.add(o.b)).subtract(ac).subtract(bd);
-      return new Fp2(ac.subtract(bd).mod(P), cross.mod(P));
+      BlsFp ac = a.mul(o.a);
+      BlsFp bd = b.mul(o.b);
+      BlsFp cross = a.add(b).mul(o.a.add(o.b)).sub(ac).sub(bd);
+      return new Fp2(ac.sub(bd), cross);
     }
 
-    Fp2 mulFp(BigInteger k) {
-      return new Fp2(a.multiply(k).mod(P), b.multiply(k).mod(P));
+    Fp2 mulFp(BlsFp k) {
+      return new Fp2(a.mul(k), b.mul(k));
+    }
+
+    /** this * xi, xi = 1 + u: (a - b) + (a + b) u. */
+    Fp2 mulXi() {
+      return new Fp2(a.sub(b), a.add(b));
     }
 
     @Override
     public Fp2 sqr() {
       // (a + bu)^2 = (a + b)(a - b) + 2ab u
-      return new Fp2(a.add(b).multiply(a.subtract(b)).mod(P), a.multiply(b).shiftLeft(1).mod(P));
+      return new Fp2(a.add(b).mul(a.sub(b)), a.mul(b).dbl());
     }
 
     @Override
     public Fp2 neg() {
-      return new Fp2(a.signum() == 0 ? a : P.subtract(a), b.signum() == 0 ? b : P.subtract(b));
+      return new Fp2(a.neg(), b.neg());
     }
 
     @Override
     public Fp2 inv() {
-      BigInteger norm = a.multiply(a).add(b.multiply(b)).mod(P).modInverse(P);
-      return new Fp2(a.multiply(norm).mod(P), b.negate().multiply(norm).mod(P));
+      BlsFp norm = a.sqr().add(b.sqr()).inv();
+      return new Fp2(a.mul(norm), b.neg().mul(norm));
     }
 
     @Override
     public boolean isZero() {
-      return a.signum() == 0 && b.signum() == 0;
+      return a.isZero() && b.isZero();
     }
 
     @Override
@@ -769,7 +802,7 @@ public final class Bls12381 {
     }
 
     Fp2 conjugate() {
-      return new Fp2(a, b.negate().mod(P));
+      return new Fp2(a, b.neg());
     }
 
     Fp2 pow(BigInteger e) {
@@ -785,7 +818,7 @@ public final class Bls12381 {
 
     /** The ZCash sign: the larger of y and -y, comparing the u coefficient first. */
     boolean larger() {
-      return b.signum() != 0 ? b.compareTo(P_MINUS_1_HALF) > 0 : a.compareTo(P_MINUS_1_HALF) > 0;
+      return !b.isZero() ? b.larger() : a.larger();
     }
 
     /**
@@ -793,36 +826,37 @@ public final class Bls12381 {
      * root gamma gives x0^2 = (a +- gamma) / 2 and x1 = b / (2 x0)).
      */
     @Nullable Fp2 sqrt() {
-      if (b.signum() == 0) {
-        Fp r = new Fp(a).sqrt();
+      if (b.isZero()) {
+        BlsFp r = a.sqrt();
         if (r != null) {
-          return new Fp2(r.v, BigInteger.ZERO);
+          return new Fp2(r, BlsFp.ZERO);
         }
-        Fp s = new Fp(a).neg().sqrt(); // -1 is not a square in Fp, so -a is
-        return s == null ? null : new Fp2(BigInteger.ZERO, s.v);
+        BlsFp s = a.neg().sqrt(); // -1 is not a square in Fp, so -a is
+        return s == null ? null : new Fp2(BlsFp.ZERO, s);
       }
-      Fp gamma = new Fp(a.multiply(a).add(b.multiply(b)).mod(P)).sqrt();
+      BlsFp gamma = a.sqr().add(b.sqr()).sqrt();
       if (gamma == null) {
         return null;
       }
-      BigInteger half = BigInteger.TWO.modInverse(P);
-      Fp x0 = new Fp(a.add(gamma.v).multiply(half).mod(P)).sqrt();
+      BlsFp x0 = a.add(gamma).mul(HALF).sqrt();
       if (x0 == null) {
-        x0 = new Fp(a.subtract(gamma.v).multiply(half).mod(P)).sqrt();
+        x0 = a.sub(gamma).mul(HALF).sqrt();
       }
       if (x0 == null || x0.isZero()) {
         return null;
       }
-      Fp2 root = new Fp2(x0.v, b.multiply(x0.v.shiftLeft(1).modInverse(P)).mod(P));
+      Fp2 root = new Fp2(x0, b.mul(x0.dbl().inv()));
       return root.sqr().equals(this) ? root : null;
     }
   }
 
   /**
-   * An element sum c_i w^i of Fp12 = Fp2[w] / (w^6 - xi), xi = 1 + u (w^2 = v of the usual tower
-   * Fp6 = Fp2[v] / (v^3 - xi), Fp12 = Fp6[w] / (w^2 - v)).
+   * An element sum c_i w^i of Fp12 = Fp2[w] / (w^6 - xi), xi = 1 + u. The products go through the
+   * usual tower Fp6 = Fp2[v] / (v^3 - xi), Fp12 = Fp6[w] / (w^2 - v) with v = w^2: f = A + B w
+   * for A = c0 + c2 v + c4 v^2 and B = c1 + c3 v + c5 v^2, Karatsuba at both levels (18 Fp2
+   * products per Fp12 product, where the schoolbook over the w^i needs 36).
    */
-  private static final class Fp12 {
+  static final class Fp12 {
     static final Fp12 ONE;
 
     static {
@@ -838,76 +872,92 @@ public final class Bls12381 {
       this.c = c;
     }
 
-    /** Schoolbook product with one reduction per coefficient; w^6 = xi folds the high half. */
+    private static Fp12 of(Fp2[] a, Fp2[] b) {
+      return new Fp12(new Fp2[] {a[0], b[0], a[1], b[1], a[2], b[2]});
+    }
+
+    private Fp2[] even() {
+      return new Fp2[] {c[0], c[2], c[4]};
+    }
+
+    private Fp2[] odd() {
+      return new Fp2[] {c[1], c[3], c[5]};
+    }
+
+    /** (A + B w)(A' + B' w) = (A A' + v B B') + ((A + B)(A' + B') - A A' - B B') w. */
     Fp12 mul(Fp12 o) {
-      BigInteger[] re = zeros();
-      BigInteger[] im = zeros();
-      for (int j = 0; j < 6; j++) {
-        Fp2 y = o.c[j];
-        if (y.isZero()) {
-          continue;
-        }
-        for (int i = 0; i < 6; i++) {
-          Fp2 x = c[i];
-          if (x.isZero()) {
-            continue;
-          }
-          BigInteger ac = x.a.multiply(y.a);
-          BigInteger bd = x.b.multiply(y.b);
-          BigInteger cross = x.a.add(x.b).multiply(y.a.add(y.b)).subtract(ac).subtract(bd);
-          re[i + j] = re[i + j].add(ac).subtract(bd);
-          im[i + j] = im[i + j].add(cross);
-        }
-      }
-      return fold(re, im);
+      Fp2[] a = even();
+      Fp2[] b = odd();
+      Fp2[] oa = o.even();
+      Fp2[] ob = o.odd();
+      Fp2[] aa = mul6(a, oa);
+      Fp2[] bb = mul6(b, ob);
+      Fp2[] cross = sub6(sub6(mul6(add6(a, b), add6(oa, ob)), aa), bb);
+      return of(add6(aa, mulV6(bb)), cross);
     }
 
-    /** The square: each cross product c_i c_j (i < j) once, doubled; 21 products, not 36. */
+    /**
+     * this * (l0 + l1 w^2 + w^3), a line of the Miller loop scaled to a w^3 coefficient of 1: the
+     * line is LA + v w with LA = l0 + l1 v, so (A + B w)(LA + v w) = (A LA + v^2 B) + (v A + B LA)
+     * w, two sparse Fp6 products (five Fp2 products each) and shifts.
+     */
+    Fp12 mulByLine(Fp2 l0, Fp2 l1) {
+      Fp2[] a = even();
+      Fp2[] b = odd();
+      return of(add6(mul6By01(a, l0, l1), mulV6(mulV6(b))), add6(mulV6(a), mul6By01(b, l0, l1)));
+    }
+
+    /** (a0 + a1 v + a2 v^2)(l0 + l1 v) = (a0 l0 + xi a2 l1) + (a0 l1 + a1 l0) v + (a1 l1 + a2 l0) v^2. */
+    private static Fp2[] mul6By01(Fp2[] a, Fp2 l0, Fp2 l1) {
+      Fp2 v0 = a[0].mul(l0);
+      Fp2 v1 = a[1].mul(l1);
+      Fp2 c0 = a[2].mul(l1).mulXi().add(v0);
+      Fp2 c1 = a[0].add(a[1]).mul(l0.add(l1)).sub(v0).sub(v1);
+      Fp2 c2 = a[2].mul(l0).add(v1);
+      return new Fp2[] {c0, c1, c2};
+    }
+
+    /** (A + B w)^2 = ((A + B)(A + v B) - A B - v A B) + 2 A B w: two Fp6 products. */
     Fp12 sqr() {
-      BigInteger[] re = zeros();
-      BigInteger[] im = zeros();
-      for (int i = 0; i < 6; i++) {
-        Fp2 x = c[i];
-        if (x.isZero()) {
-          continue;
-        }
-        re[2 * i] = re[2 * i].add(x.a.add(x.b).multiply(x.a.subtract(x.b)));
-        im[2 * i] = im[2 * i].add(x.a.multiply(x.b).shiftLeft(1));
-        for (int j = i + 1; j < 6; j++) {
-          Fp2 y = c[j];
-          if (y.isZero()) {
-            continue;
-          }
-          BigInteger ac = x.a.multiply(y.a);
-          BigInteger bd = x.b.multiply(y.b);
-          BigInteger cross = x.a.add(x.b).multiply(y.a.add(y.b)).subtract(ac).subtract(bd);
-          re[i + j] = re[i + j].add(ac.subtract(bd).shiftLeft(1));
-          im[i + j] = im[i + j].add(cross.shiftLeft(1));
-        }
-      }
-      return fold(re, im);
+      Fp2[] a = even();
+      Fp2[] b = odd();
+      Fp2[] ab = mul6(a, b);
+      Fp2[] c0 = sub6(sub6(mul6(add6(a, b), add6(a, mulV6(b))), ab), mulV6(ab));
+      return of(c0, add6(ab, ab));
     }
 
-    private static BigInteger[] zeros() {
-      BigInteger[] out = new BigInteger[11];
-      Arrays.fill(out, BigInteger.ZERO);
-      return out;
-    }
-
-    /** Coefficients of w^0..w^10 to Fp12: w^(k + 6) = xi w^k, then one reduction each. */
-    private static Fp12 fold(BigInteger[] re, BigInteger[] im) {
+    /**
+     * The square of an element of the cyclotomic subgroup (f^(p^6 + 1) = 1, which every value
+     * after the easy part of the final exponentiation is): Granger and Scott, "Faster squaring in
+     * the cyclotomic subgroup of sixth degree extensions" (PKC 2010), section 3.2. With s = w^3
+     * (s^2 = xi), f = A0 + A1 w + A2 w^2 over Fp4 = Fp2[s], A0 = c0 + c3 s, A1 = c1 + c4 s,
+     * A2 = c2 + c5 s, and f^2 = (3 A0^2 - 2 conj A0) + (3 s A2^2 + 2 conj A1) w + (3 A1^2 - 2
+     * conj A2) w^2, conj being s -> -s: nine Fp2 squarings.
+     */
+    Fp12 cyclotomicSqr() {
+      Fp2[] a0 = fp4Sqr(c[0], c[3]);
+      Fp2[] a1 = fp4Sqr(c[1], c[4]);
+      Fp2[] a2 = fp4Sqr(c[2], c[5]);
       Fp2[] out = new Fp2[6];
-      for (int k = 0; k < 6; k++) {
-        BigInteger r = re[k];
-        BigInteger m = im[k];
-        if (k + 6 < 11) {
-          // (re + im u)(1 + u) = (re - im) + (re + im) u
-          r = r.add(re[k + 6]).subtract(im[k + 6]);
-          m = m.add(re[k + 6]).add(im[k + 6]);
-        }
-        out[k] = new Fp2(r.mod(P), m.mod(P));
-      }
+      out[0] = triple(a0[0]).sub(c[0].dbl());
+      out[3] = triple(a0[1]).add(c[3].dbl());
+      // s A2^2 = s (x + y s) = xi y + x s
+      out[1] = triple(a2[1].mulXi()).add(c[1].dbl());
+      out[4] = triple(a2[0]).sub(c[4].dbl());
+      out[2] = triple(a1[0]).sub(c[2].dbl());
+      out[5] = triple(a1[1]).add(c[5].dbl());
       return new Fp12(out);
+    }
+
+    /** (x + y s)^2 = (x^2 + xi y^2) + ((x + y)^2 - x^2 - y^2) s. */
+    private static Fp2[] fp4Sqr(Fp2 x, Fp2 y) {
+      Fp2 x2 = x.sqr();
+      Fp2 y2 = y.sqr();
+      return new Fp2[] {x2.add(y2.mulXi()), x.add(y).sqr().sub(x2).sub(y2)};
+    }
+
+    private static Fp2 triple(Fp2 x) {
+      return x.dbl().add(x);
     }
 
     /** f^(p^6): w^(p^6) = -w, so the odd coefficients change sign. */
@@ -928,30 +978,16 @@ public final class Bls12381 {
       return new Fp12(out);
     }
 
-    /** 1 / f = (the other five conjugates over Fp2) / N(f), the norm N(f) in Fp2. */
+    /** 1 / (A + B w) = (A - B w) / (A^2 - v B^2), the denominator in Fp6. */
     Fp12 inverse() {
-      Fp12 others = Fp12.ONE;
-      Fp12 g = this;
-      for (int k = 1; k < 6; k++) {
-        g = g.frobenius().frobenius();
-        others = others.mul(g);
+      Fp2[] a = even();
+      Fp2[] b = odd();
+      Fp2[] d = inv6(sub6(mul6(a, a), mulV6(mul6(b, b))));
+      Fp2[] nb = mul6(b, d);
+      for (int i = 0; i < 3; i++) {
+        nb[i] = nb[i].neg();
       }
-      Fp12 norm = mul(others);
-      Fp2 n = norm.c[0];
-      for (int i = 1; i < 6; i++) {
-        if (!norm.c[i].isZero()) {
-          throw new IllegalStateException("Fp12 norm not in Fp2");
-        }
-      }
-      if (n.isZero()) {
-        throw new IllegalStateException("Fp12: zero has no inverse");
-      }
-      Fp2 ni = n.inv();
-      Fp2[] out = new Fp2[6];
-      for (int i = 0; i < 6; i++) {
-        out[i] = others.c[i].mul(ni);
-      }
-      return new Fp12(out);
+      return of(mul6(a, d), nb);
     }
 
     boolean isOne() {
@@ -962,12 +998,64 @@ public final class Bls12381 {
       }
       return true;
     }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Fp12 f && Arrays.equals(c, f.c);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(c);
+    }
+
+    // ---- Fp6 = Fp2[v] / (v^3 - xi), as coefficient triples ----
+
+    /** Karatsuba for three coefficients: six Fp2 products. */
+    private static Fp2[] mul6(Fp2[] a, Fp2[] b) {
+      Fp2 v0 = a[0].mul(b[0]);
+      Fp2 v1 = a[1].mul(b[1]);
+      Fp2 v2 = a[2].mul(b[2]);
+      Fp2 c0 = a[1].add(a[2]).mul(b[1].add(b[2])).sub(v1).sub(v2).mulXi().add(v0);
+      Fp2 c1 = a[0].add(a[1]).mul(b[0].add(b[1])).sub(v0).sub(v1).add(v2.mulXi());
+      Fp2 c2 = a[0].add(a[2]).mul(b[0].add(b[2])).sub(v0).sub(v2).add(v1);
+      return new Fp2[] {c0, c1, c2};
+    }
+
+    /** v (a0 + a1 v + a2 v^2) = xi a2 + a0 v + a1 v^2. */
+    private static Fp2[] mulV6(Fp2[] a) {
+      return new Fp2[] {a[2].mulXi(), a[0], a[1]};
+    }
+
+    private static Fp2[] add6(Fp2[] a, Fp2[] b) {
+      return new Fp2[] {a[0].add(b[0]), a[1].add(b[1]), a[2].add(b[2])};
+    }
+
+    private static Fp2[] sub6(Fp2[] a, Fp2[] b) {
+      return new Fp2[] {a[0].sub(b[0]), a[1].sub(b[1]), a[2].sub(b[2])};
+    }
+
+    /**
+     * 1 / (a0 + a1 v + a2 v^2) = (t0 + t1 v + t2 v^2) / (a0 t0 + xi (a2 t1 + a1 t2)) with
+     * t0 = a0^2 - xi a1 a2, t1 = xi a2^2 - a0 a1, t2 = a1^2 - a0 a2.
+     */
+    private static Fp2[] inv6(Fp2[] a) {
+      Fp2 t0 = a[0].sqr().sub(a[1].mul(a[2]).mulXi());
+      Fp2 t1 = a[2].sqr().mulXi().sub(a[0].mul(a[1]));
+      Fp2 t2 = a[1].sqr().sub(a[0].mul(a[2]));
+      Fp2 den = a[0].mul(t0).add(a[2].mul(t1).add(a[1].mul(t2)).mulXi());
+      if (den.isZero()) {
+        throw new IllegalStateException("Fp12: zero has no inverse");
+      }
+      Fp2 di = den.inv();
+      return new Fp2[] {t0.mul(di), t1.mul(di), t2.mul(di)};
+    }
   }
 
   // ---- points ----
 
   /** A point in Jacobian coordinates (x / z^2, y / z^3) on y^2 = x^3 + b; z = 0 at infinity. */
-  private record Jac<T extends Field<T>>(T x, T y, T z) {
+  record Jac<T extends Field<T>>(T x, T y, T z) {
     static <T extends Field<T>> Jac<T> infinity(T one) {
       return new Jac<>(one, one, one.zero());
     }
@@ -987,6 +1075,17 @@ public final class Bls12381 {
 
     Jac<T> negate() {
       return new Jac<>(x, y.neg(), z);
+    }
+
+    /** Whether both are the same point: x1 z2^2 = x2 z1^2 and y1 z2^3 = y2 z1^3, or both infinity. */
+    boolean sameAs(Jac<T> o) {
+      if (isInfinity() || o.isInfinity()) {
+        return isInfinity() && o.isInfinity();
+      }
+      T z1z1 = z.sqr();
+      T z2z2 = o.z.sqr();
+      return x.mul(z2z2).sub(o.x.mul(z1z1)).isZero()
+          && y.mul(z2z2).mul(o.z).sub(o.y.mul(z1z1).mul(z)).isZero();
     }
 
     /** dbl-2009-l (a = 0). */
@@ -1046,7 +1145,11 @@ public final class Bls12381 {
      */
     Jac<T> times(BigInteger k) {
       int w = k.bitLength() > 128 ? 5 : 4;
-      int[] naf = wnaf(k, w);
+      return times(wnaf(k, w), w);
+    }
+
+    /** k P for the width-w NAF of k (see {@link #wnaf}). */
+    Jac<T> times(int[] naf, int w) {
       List<Jac<T>> odd = new ArrayList<>();
       odd.add(this);
       Jac<T> twice = twice();
@@ -1067,7 +1170,7 @@ public final class Bls12381 {
     }
 
     /** The width-w NAF of k >= 0, lowest digit first: odd digits in (-2^(w-1), 2^(w-1)) or 0. */
-    private static int[] wnaf(BigInteger k, int w) {
+    static int[] wnaf(BigInteger k, int w) {
       int[] out = new int[k.bitLength() + 1];
       int mask = (1 << w) - 1;
       BigInteger d = k;
@@ -1088,12 +1191,16 @@ public final class Bls12381 {
     }
   }
 
-  private static BigInteger[] hexes(String... values) {
-    BigInteger[] out = new BigInteger[values.length];
+  private static BlsFp[] fps(String... values) {
+    BlsFp[] out = new BlsFp[values.length];
     for (int i = 0; i < values.length; i++) {
-      out[i] = hex(values[i]);
+      out[i] = fp(values[i]);
     }
     return out;
+  }
+
+  private static BlsFp fp(String hex) {
+    return BlsFp.of(hex(hex));
   }
 
   private static BigInteger hex(String s) {
