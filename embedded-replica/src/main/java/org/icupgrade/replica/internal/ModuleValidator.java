@@ -140,22 +140,26 @@ final class ModuleValidator {
       // A 64-bit memory (memory64, moc's enhanced orthogonal persistence) is lowered to the
       // 32-bit module Chicory runs; the module hash stays that of the installed bytes.
       memory64 = Memory64Lowering.isMemory64(wasm);
-      byte[] runnable = memory64 ? Memory64Lowering.lower(wasm) : wasm;
       WasmModule instrumented = null;
       if (meter) {
         // The IC instruments a module before it compiles it; so does this replica: the counter
         // is what lets Chicory's compiler, which has no per-instruction hook, meter a message.
+        // One pass lowers and instruments it (ModuleRewriter).
         try {
-          Metering.Instrumented m = Metering.instrument(runnable);
-          instrumented = ModuleParser.parse(m.wasm());
+          ModuleRewriter.Rewritten m = ModuleRewriter.rewrite(wasm, memory64, true, true);
+          instrumented = ModuleParser.parse(m, wasm);
           counter = m.counterGlobal();
+        } catch (Memory64Lowering.Unsupported e) {
+          throw e;
         } catch (RuntimeException e) {
           // Instructions the rewrite does not know (SIMD), or a module that is not valid (then
           // the plain parse below says why, in the parser's words).
           unmetered = "the metering rewrite refused it: " + e.getMessage();
         }
       }
-      parsed = instrumented != null ? instrumented : ModuleParser.parse(runnable);
+      parsed = instrumented != null ? instrumented
+          : memory64 ? ModuleParser.parse(ModuleRewriter.rewrite(wasm, true, false, true), wasm)
+          : ModuleParser.parse(wasm);
     } catch (Memory64Lowering.Unsupported e) {
       throw invalid(method, "Wasm module uses a 64-bit memory with an instruction the embedded"
           + " replica cannot run: " + e.getMessage());
