@@ -11,7 +11,10 @@ import java.util.Arrays;
 import org.icupgrade.replica.SyntheticWasm;
 import org.junit.jupiter.api.Test;
 
-/** One pass lowers and meters a module, and leaves out of the parser's input what it need not copy. */
+/**
+ * One pass lowers and meters a module, and leaves out of the parser's input what it need not
+ * copy.
+ */
 class ModuleRewriterTest {
   @Test
   void onePass_writesWhatLoweringThenMeteringWrite() throws IOException {
