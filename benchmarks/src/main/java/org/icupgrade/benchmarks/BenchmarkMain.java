@@ -367,6 +367,7 @@ public final class BenchmarkMain {
           calls.getScore() / n / Integer.parseInt(canisters));
       // The replica's share: its time per operation over the operation's (JMH's score in ms).
       double share = primary.getScoreUnit().startsWith("ms/")
+          && secondary.containsKey("replicaMicros")
           ? score(secondary, "replicaMicros") / n / 1000 / primary.getScore() : Double.NaN;
       e2e.append(String.format(Locale.ROOT,
           "  %-45s %10.1f %-5s %7.1f %6.1f %10.3f %9.3f %8.0f%%%s%s%n",

@@ -64,6 +64,13 @@ public class InstallE2eBenchmark {
   @Param({"5242880", "104857600"})
   public int size = 5 * 1024 * 1024;
 
+  /**
+   * Whether the replica records each call's argument ({@link EmbeddedReplica#keepCallArguments},
+   * on by default, for tests that look at them): a copy of every chunk, kept.
+   */
+  @Param({"true"})
+  public boolean keepCallArguments = true;
+
   byte[] wasm = new byte[0];
   WasmModule module = WasmModule.of(Inputs.wasm(8));
   EmbeddedReplica replica = EmbeddedReplica.start();
@@ -89,6 +96,7 @@ public class InstallE2eBenchmark {
   @Setup(Level.Invocation)
   public void freshReplica() {
     replica = EmbeddedReplica.start();
+    replica.keepCallArguments(keepCallArguments);
     module = WasmModule.of(wasm);
     System.gc();
     canister = replica.createCanister(ME);
