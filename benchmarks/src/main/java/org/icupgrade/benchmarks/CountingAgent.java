@@ -14,12 +14,15 @@ import org.icupgrade.core.agent.Agent;
 /**
  * An {@link Agent} that passes every request to another and counts what goes through: query and
  * update calls by method, the argument bytes sent and reply bytes received, and the certified
- * state reads (a module hash, a metadata section). A call that is rejected or fails is counted too (it was sent);
- * its reply bytes are not, there being none. Thread-safe.
+ * state reads (a module hash, a metadata section), and the time spent inside the other agent
+ * (the replica's share of an operation, when the other agent is the embedded replica's). A call
+ * that is rejected or fails is counted too (it was sent); its reply bytes are not, there being
+ * none. Thread-safe.
  */
 final class CountingAgent implements Agent {
   /** What was counted: calls by method, bytes each way, state reads. */
-  record Counts(Map<String, Long> callsByMethod, long argBytes, long replyBytes, long stateReads) {
+  record Counts(Map<String, Long> callsByMethod, long argBytes, long replyBytes, long stateReads,
+      long insideNanos) {
     Counts {
       callsByMethod = Collections.unmodifiableMap(new TreeMap<>(callsByMethod));
     }
@@ -41,6 +44,7 @@ final class CountingAgent implements Agent {
       counters.stateReads += stateReads;
       counters.argBytes += argBytes;
       counters.replyBytes += replyBytes;
+      counters.replicaMicros += insideNanos / 1_000;
     }
   }
 
@@ -49,6 +53,8 @@ final class CountingAgent implements Agent {
   private final LongAdder argBytes = new LongAdder();
   private final LongAdder replyBytes = new LongAdder();
   private final LongAdder stateReads = new LongAdder();
+  /** Time spent inside the delegate's calls (summed over threads). */
+  private final LongAdder insideNanos = new LongAdder();
 
   CountingAgent(Agent delegate) {
     this.delegate = Objects.requireNonNull(delegate, "delegate");
@@ -63,26 +69,46 @@ final class CountingAgent implements Agent {
   public byte[] query(
       Principal canisterId, String method, byte[] arg, Principal effectiveCanisterId) {
     sent(method, arg);
-    return received(delegate.query(canisterId, method, arg, effectiveCanisterId));
+    long t = System.nanoTime();
+    try {
+      return received(delegate.query(canisterId, method, arg, effectiveCanisterId));
+    } finally {
+      insideNanos.add(System.nanoTime() - t);
+    }
   }
 
   @Override
   public byte[] update(
       Principal canisterId, String method, byte[] arg, Principal effectiveCanisterId) {
     sent(method, arg);
-    return received(delegate.update(canisterId, method, arg, effectiveCanisterId));
+    long t = System.nanoTime();
+    try {
+      return received(delegate.update(canisterId, method, arg, effectiveCanisterId));
+    } finally {
+      insideNanos.add(System.nanoTime() - t);
+    }
   }
 
   @Override
   public Optional<Sha256> moduleHash(Principal canisterId) {
     stateReads.increment();
-    return delegate.moduleHash(canisterId);
+    long t = System.nanoTime();
+    try {
+      return delegate.moduleHash(canisterId);
+    } finally {
+      insideNanos.add(System.nanoTime() - t);
+    }
   }
 
   @Override
   public Optional<byte[]> metadata(Principal canisterId, String name) {
     stateReads.increment();
-    return delegate.metadata(canisterId, name);
+    long t = System.nanoTime();
+    try {
+      return delegate.metadata(canisterId, name);
+    } finally {
+      insideNanos.add(System.nanoTime() - t);
+    }
   }
 
   private void sent(String method, byte[] arg) {
@@ -99,7 +125,8 @@ final class CountingAgent implements Agent {
   Counts counts() {
     Map<String, Long> byMethod = new TreeMap<>();
     calls.forEach((m, n) -> byMethod.put(m, n.sum()));
-    return new Counts(byMethod, argBytes.sum(), replyBytes.sum(), stateReads.sum());
+    return new Counts(byMethod, argBytes.sum(), replyBytes.sum(), stateReads.sum(),
+        insideNanos.sum());
   }
 
   /** Starts counting from zero; not atomic with calls in flight, so call it between operations. */
@@ -108,6 +135,7 @@ final class CountingAgent implements Agent {
     argBytes.reset();
     replyBytes.reset();
     stateReads.reset();
+    insideNanos.reset();
   }
 
   @Override

@@ -23,4 +23,9 @@ public class E2eCounters {
   public long argBytes;
   /** Bytes of Candid replies received. */
   public long replyBytes;
+  /**
+   * Microseconds spent inside the replica's agent (its calls, summed over threads): the
+   * replica's share of the time, the rest being the library's.
+   */
+  public long replicaMicros;
 }

@@ -1,6 +1,11 @@
 package org.icupgrade.benchmarks;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.icupgrade.candid.management.CandidManagementCanister;
 import org.icupgrade.core.InstallMode;
 import org.icupgrade.core.Principal;
@@ -9,6 +14,7 @@ import org.icupgrade.core.install.ChunkedWasmInstaller;
 import org.icupgrade.core.install.InstallOutcome;
 import org.icupgrade.replica.EmbeddedReplica;
 import org.icupgrade.replica.SyntheticWasm;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -35,6 +41,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@code SingleShotTime}); {@link E2eCounters} counts the calls, state reads and bytes through a
  * {@link CountingAgent} in front of the replica's agent.
  *
+ * <p>Beside the time, the replica's share of it ({@link E2eCounters#replicaMicros}: the time
+ * inside the replica's agent) and the install's heap: {@code peakHeapRatio}, the peak of the heap
+ * in use while the install runs, less the heap in use before it (after a full GC, the module
+ * the caller holds included), over the module's size. Garbage is included in the samples, so it
+ * is an upper bound; the JVM runs the serial collector so that garbage goes early.
+ *
  * <p>Before each operation (outside the time) a fresh replica with an empty canister is started,
  * the module is made afresh from its bytes (so its hash is not cached from the last operation),
  * and the last replica is collected, so that installs do not pile canisters up in the heap.
@@ -44,13 +56,20 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2)
 @Measurement(iterations = 5)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-XX:+UseSerialGC"})
 public class InstallE2eBenchmark {
   static final Principal ME = Principal.fromBytes(new byte[] {1, 1, 1, 2});
 
   /** Module size in bytes. */
   @Param({"5242880", "104857600"})
   public int size = 5 * 1024 * 1024;
+
+  /**
+   * Whether the replica records each call's argument ({@link EmbeddedReplica#keepCallArguments},
+   * on by default, for tests that look at them): a copy of every chunk, kept.
+   */
+  @Param({"true"})
+  public boolean keepCallArguments = true;
 
   byte[] wasm = new byte[0];
   WasmModule module = WasmModule.of(Inputs.wasm(8));
@@ -59,6 +78,14 @@ public class InstallE2eBenchmark {
   CountingAgent agent = new CountingAgent(replica.agentFor(ME));
   ChunkedWasmInstaller installer =
       ChunkedWasmInstaller.builder(CandidManagementCanister.over(agent)).build();
+
+  /** The peak heap of the installs measured, over the module's size, summed over them. */
+  @State(Scope.Thread)
+  @AuxCounters(AuxCounters.Type.EVENTS)
+  public static class InstallHeap {
+    public double peakHeapRatio;
+    public long installs;
+  }
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -69,6 +96,7 @@ public class InstallE2eBenchmark {
   @Setup(Level.Invocation)
   public void freshReplica() {
     replica = EmbeddedReplica.start();
+    replica.keepCallArguments(keepCallArguments);
     module = WasmModule.of(wasm);
     System.gc();
     canister = replica.createCanister(ME);
@@ -77,8 +105,32 @@ public class InstallE2eBenchmark {
   }
 
   @Benchmark
-  public InstallOutcome install(E2eCounters counters) {
-    InstallOutcome outcome = installer.install(canister, module, InstallMode.install());
+  public InstallOutcome install(E2eCounters counters, InstallHeap heap) {
+    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    long before = memory.getHeapMemoryUsage().getUsed();
+    AtomicLong peak = new AtomicLong(before);
+    AtomicBoolean done = new AtomicBoolean();
+    Thread sampler = new Thread(() -> {
+      while (!done.get()) {
+        peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+        LockSupport.parkNanos(200_000);
+      }
+    });
+    sampler.setDaemon(true);
+    sampler.start();
+    InstallOutcome outcome;
+    try {
+      outcome = installer.install(canister, module, InstallMode.install());
+    } finally {
+      done.set(true);
+      try {
+        sampler.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    heap.peakHeapRatio += (double) (peak.get() - before) / size;
+    heap.installs++;
     if (!(outcome instanceof InstallOutcome.Installed i) || !i.chunked()) {
       throw new IllegalStateException("expected a chunked install, got " + outcome);
     }

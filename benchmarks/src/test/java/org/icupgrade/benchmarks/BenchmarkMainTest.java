@@ -158,7 +158,7 @@ class BenchmarkMainTest {
     // The report: per operation, 12 calls and 6 reads (module hash before and after, and the
     // EOP metadata, per canister), 6 calls per canister.
     assertTrue(o.out().matches("(?s).*\\n  FleetE2eBenchmark canisters=2 upgradeFleet"
-        + " +[0-9.]+ ms/op +12\\.0 +6\\.0 +4\\.[0-9]{3} +0\\.000 +6\\.0\\n.*"), o.out());
+        + " +[0-9.]+ ms/op +12\\.0 +6\\.0 +4\\.[0-9]{3} +0\\.000 +[0-9]+% +6\\.0\\n.*"), o.out());
     assertFalse(o.out().contains("library / raw"), o.out());
   }
 }

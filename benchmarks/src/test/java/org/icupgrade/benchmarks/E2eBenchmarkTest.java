@@ -52,8 +52,13 @@ class E2eBenchmarkTest {
     b.setUp();
     b.freshReplica();
     E2eCounters counters = new E2eCounters();
+    InstallE2eBenchmark.InstallHeap heap = new InstallE2eBenchmark.InstallHeap();
     InstallOutcome.Installed i =
-        assertInstanceOf(InstallOutcome.Installed.class, b.install(counters));
+        assertInstanceOf(InstallOutcome.Installed.class, b.install(counters, heap));
+    assertEquals(1, heap.installs);
+    // The replica holds the module at least once, beside the caller's copy.
+    assertTrue(heap.peakHeapRatio > 0.5, "peak heap ratio " + heap.peakHeapRatio);
+    assertTrue(counters.replicaMicros > 0, "time inside the replica");
     assertEquals(3, i.chunksUploaded());
     assertEquals(Optional.of(b.module.hash()), b.replica.moduleHash(b.canister));
 
@@ -108,7 +113,7 @@ class E2eBenchmarkTest {
     E2eCounters counters = new E2eCounters();
     for (int op = 0; op < 2; op++) {
       b.freshReplica();
-      b.install(counters);
+      b.install(counters, new InstallE2eBenchmark.InstallHeap());
       assertEquals(6, b.agent.counts().calls());
     }
     assertEquals(2, counters.ops);

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.icupgrade.core.Principal;
+import org.icupgrade.core.Sha256;
 import org.icupgrade.replica.ExecutionMode;
 import org.icupgrade.replica.InstructionLimits;
 
@@ -100,15 +101,23 @@ final class Canisters {
     return heapBudget;
   }
 
-  /** Validates a module as installed for {@code method} ({@link ModuleValidator#check}). */
-  ModuleValidator.Checked check(byte[] module, String method) {
+  /**
+   * Validates a module as installed for {@code method} ({@link ModuleValidator#check}), decoding
+   * and rewriting it only when this JVM has not done so lately ({@link ModuleCode#CACHE}).
+   * {@code hash} is the SHA-256 of {@code module}, which the caller has computed already.
+   */
+  ModuleCode load(byte[] module, Sha256 hash, String method) {
     // Interpreting as asked runs the module as installed, counted per instruction: the reference
     // the compiled mode's counter is compared with.
-    return ModuleValidator.check(module, method, heapBudget, execution == ExecutionMode.COMPILED);
+    boolean meter = execution == ExecutionMode.COMPILED;
+    ModuleCode code = ModuleCode.CACHE.get(hash, meter, module,
+        () -> ModuleValidator.decode(module, method, meter));
+    ModuleValidator.checkMemory(code.checked().module(), method, heapBudget);
+    return code;
   }
 
   /** Instantiates a validated module as {@code c}'s code; no entry point runs yet. */
-  WasmCanister instantiate(CanisterState c, ModuleValidator.Checked module) {
+  WasmCanister instantiate(CanisterState c, ModuleCode module) {
     return WasmCanister.instantiate(module, environment(c), limits, heapBudget, execution);
   }
 

@@ -75,7 +75,8 @@ final class CodeInstall {
   private static void install(ManagementCall call, CanisterState c, InstallMode mode,
       byte[] module, Sha256 hash, byte[] arg) {
     String method = call.method();
-    ModuleValidator.Checked checked = call.canisters().check(module, method);
+    ModuleCode code = call.canisters().load(module, hash, method);
+    ModuleValidator.Checked checked = code.checked();
     switch (mode.kind()) {
       case INSTALL:
         // Spec, "IC method install_code": mode install requires an empty canister.
@@ -109,8 +110,9 @@ final class CodeInstall {
       default:
         throw new IllegalStateException();
     }
-    c.code = run(call, c, mode, checked, arg);
-    c.module = module;
+    c.code = run(call, c, mode, code, arg);
+    // The module's bytes shared with every canister running it (one array per distinct module).
+    c.module = code.installed();
     c.moduleHash = hash;
     c.enhancedOrthogonalPersistence = checked.enhancedOrthogonalPersistence();
     c.version++;
@@ -127,8 +129,7 @@ final class CodeInstall {
    * the install fails and the canister is exactly as before.
    */
   private static WasmCanister run(
-      ManagementCall call, CanisterState c, InstallMode mode, ModuleValidator.Checked wasm,
-      byte[] arg) {
+      ManagementCall call, CanisterState c, InstallMode mode, ModuleCode wasm, byte[] arg) {
     Principal caller = call.caller();
     String method = call.method();
     WasmCanister next = call.canisters().instantiate(c, wasm);

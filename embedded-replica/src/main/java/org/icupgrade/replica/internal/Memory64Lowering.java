@@ -3,6 +3,7 @@ package org.icupgrade.replica.internal;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Rewrites a module with a 64-bit memory and table (the WebAssembly memory64 proposal, which
@@ -84,40 +85,46 @@ final class Memory64Lowering {
   }
 
   /**
-   * The module with 32-bit memory and tables.
+   * The module with 32-bit memory and tables ({@link ModuleRewriter}'s pass, lowering only).
    *
    * @throws Unsupported when it uses an instruction this lowering does not handle
    */
   static byte[] lower(byte[] wasm) {
-    Reader r = new Reader(wasm, 8);
-    ByteArrayOutputStream out = new ByteArrayOutputStream(wasm.length + wasm.length / 8);
-    out.write(wasm, 0, 8);
-    List<Integer> typeParams = new ArrayList<>();
-    List<Integer> functionTypes = new ArrayList<>();
-    boolean[] table64 = new boolean[0];
-    while (r.pos < wasm.length) {
-      int id = r.u8();
-      int size = (int) r.u32();
-      int start = r.pos;
-      int end = start + size;
-      byte[] content;
+    return ModuleRewriter.rewrite(wasm, true, false, false).wasm();
+  }
+
+  /**
+   * What lowering one module learns from its sections as {@link ModuleRewriter} reads them in
+   * order (the types, the functions' types, which tables are 64-bit), and the lowering of each
+   * section and function that needs it.
+   */
+  static final class Lowering {
+    private final List<Integer> typeParams = new ArrayList<>();
+    private final List<Integer> functionTypes = new ArrayList<>();
+    private int importedFunctions;
+    private boolean[] table64 = new boolean[0];
+
+    /**
+     * Reads section {@code id}, its content from {@code start} to {@code end}; returns its
+     * lowered content, or null when it stays as it is. The code and data sections are lowered
+     * a function, a segment at a time ({@link #function}, {@link #data}).
+     */
+    byte @Nullable [] section(int id, byte[] wasm, int start, int end) {
       switch (id) {
         case 1:
           readTypes(wasm, start, typeParams);
-          content = null;
-          break;
+          return null;
         case 2:
           readImportedFunctions(wasm, start, functionTypes);
-          content = null;
-          break;
+          importedFunctions = functionTypes.size();
+          return null;
         case 3: {
           Reader f = new Reader(wasm, start);
           int count = (int) f.u32();
           for (int i = 0; i < count; i++) {
             functionTypes.add((int) f.u32());
           }
-          content = null;
-          break;
+          return null;
         }
         case 4: {
           Reader t = new Reader(wasm, start);
@@ -129,8 +136,7 @@ final class Memory64Lowering {
             w.u8(t.u8());
             table64[i] = limits(t, w);
           }
-          content = w.bytes();
-          break;
+          return w.bytes();
         }
         case 5: {
           Reader m = new Reader(wasm, start);
@@ -140,32 +146,38 @@ final class Memory64Lowering {
           for (int i = 0; i < count; i++) {
             limits(m, w);
           }
-          content = w.bytes();
-          break;
+          return w.bytes();
         }
         case 9:
-          content = elements(wasm, start, table64);
-          break;
-        case 10:
-          content = code(wasm, start, typeParams, functionTypes, table64);
-          break;
-        case 11:
-          content = data(wasm, start);
-          break;
+          return elements(wasm, start, table64);
         default:
-          content = null;
+          return null;
       }
-      out.write(id);
-      if (content == null) {
-        Writer.u32(out, size);
-        out.write(wasm, start, size);
-      } else {
-        Writer.u32(out, content.length);
-        out.write(content, 0, content.length);
-      }
-      r.pos = end;
     }
-    return out.toByteArray();
+
+    /**
+     * The lowered body (locals and instructions) of the module's {@code index}-th defined
+     * function, whose body in {@code wasm} runs from {@code start} to {@code end}.
+     */
+    byte[] function(byte[] wasm, int start, int end, int index) {
+      Reader r = new Reader(wasm, start);
+      Writer body = new Writer();
+      int groups = (int) r.u32();
+      long locals = typeParams.get(functionTypes.get(importedFunctions + index));
+      body.u32(groups + SCRATCH.length);
+      for (int g = 0; g < groups; g++) {
+        long n = r.u32();
+        locals += n;
+        body.u32(n);
+        body.u8(r.valType());
+      }
+      for (int type : SCRATCH) {
+        body.u32(1);
+        body.u8(type);
+      }
+      new FunctionRewriter(r, body, (int) locals, table64).run(end);
+      return body.bytes();
+    }
   }
 
   /** Copies limits, made 32-bit; returns whether they were 64-bit. */
@@ -257,7 +269,13 @@ final class Memory64Lowering {
     w.u8(0x0b);
   }
 
-  private static byte[] data(byte[] wasm, int at) {
+  /**
+   * The data section at {@code at}, its offsets made 32-bit when {@code lower}; with {@code
+   * keepBytes} the segments' bytes are copied, else each segment is left empty and where its
+   * bytes are ({@code segments}: start and length in {@code wasm}) is added to {@code segments}.
+   */
+  static byte[] data(byte[] wasm, int at, boolean lower, boolean keepBytes,
+      List<int[]> segments) {
     Reader r = new Reader(wasm, at);
     Writer w = new Writer();
     int count = (int) r.u32();
@@ -269,11 +287,25 @@ final class Memory64Lowering {
         w.u32(r.u32());
       }
       if (flags != 1) {
-        offset(r, w, true);
+        if (lower) {
+          offset(r, w, true);
+        } else {
+          int s = r.pos;
+          skipConstExpr(r);
+          w.raw(wasm, s, r.pos - s);
+        }
       }
       int len = (int) r.u32();
-      w.u32(len);
-      w.raw(wasm, r.pos, len);
+      if (len < 0 || r.pos + len > wasm.length) {
+        throw new Unsupported("data segment " + i + " runs past the end of the module");
+      }
+      if (keepBytes) {
+        w.u32(len);
+        w.raw(wasm, r.pos, len);
+      } else {
+        w.u32(0);
+        segments.add(new int[] {r.pos, len});
+      }
       r.pos += len;
     }
     return w.bytes();
@@ -335,38 +367,6 @@ final class Memory64Lowering {
           throw new Unsupported("constant expression opcode 0x" + Integer.toHexString(op));
       }
     }
-  }
-
-  private static byte[] code(byte[] wasm, int at, List<Integer> typeParams,
-      List<Integer> functionTypes, boolean[] table64) {
-    Reader r = new Reader(wasm, at);
-    Writer w = new Writer();
-    int count = (int) r.u32();
-    w.u32(count);
-    int imported = functionTypes.size() - count;
-    for (int i = 0; i < count; i++) {
-      int size = (int) r.u32();
-      int end = r.pos + size;
-      Writer body = new Writer();
-      int groups = (int) r.u32();
-      long locals = typeParams.get(functionTypes.get(imported + i));
-      body.u32(groups + SCRATCH.length);
-      for (int g = 0; g < groups; g++) {
-        long n = r.u32();
-        locals += n;
-        body.u32(n);
-        body.u8(r.valType());
-      }
-      for (int type : SCRATCH) {
-        body.u32(1);
-        body.u8(type);
-      }
-      new FunctionRewriter(r, body, (int) locals, table64).run(end);
-      w.u32(body.size());
-      w.raw(body.bytes());
-      r.pos = end;
-    }
-    return w.bytes();
   }
 
   /** Rewrites one function body's instructions. */

@@ -43,81 +43,44 @@ final class Metering {
   /** The instrumented module and the index of its counter global. */
   record Instrumented(byte[] wasm, int counterGlobal) {}
 
-  private static final int GLOBAL_SECTION = 6;
-
   /**
-   * Instruments {@code wasm} (a module that has passed validation). The result has no custom
-   * sections.
+   * Instruments {@code wasm} (a module that has passed validation): {@link ModuleRewriter}'s
+   * pass, metering only. The result has no custom sections.
    */
   static Instrumented instrument(byte[] wasm) {
-    if (wasm.length < 8) {
-      throw new Unsupported("not a module");
+    ModuleRewriter.Rewritten r = ModuleRewriter.rewrite(wasm, false, true, false);
+    return new Instrumented(r.wasm(), r.counterGlobal());
+  }
+
+  /** The number of globals the module defines, read from its global section at {@code at}. */
+  static int definedGlobals(byte[] wasm, int at) {
+    return (int) new Reader(wasm, at).u32();
+  }
+
+  /** The number of globals the module imports, read from its import section at {@code at}. */
+  static int importedGlobals(byte[] wasm, int at) {
+    return importedGlobals(new Reader(wasm, at));
+  }
+
+  /**
+   * Writes the function body (locals and instructions) from {@code start} to {@code end} of
+   * {@code body} to {@code out}, a decrement of the counter global {@code counter} before each
+   * block.
+   */
+  static void function(byte[] body, int start, int end, int counter, ByteArrayOutputStream out) {
+    Reader r = new Reader(body, start);
+    long groups = r.u32();
+    for (long g = 0; g < groups; g++) {
+      r.u32();
+      r.skipLeb(); // value type
     }
-    int importedGlobals = 0;
-    int definedGlobals = 0;
-    boolean globalsWritten = false;
-    Reader r = new Reader(wasm, 8);
-    // First pass: how many globals the module has, so that the counter's index is known before
-    // the code section is rewritten.
-    long kept = 8;
-    while (r.pos < wasm.length) {
-      int id = r.u8();
-      int size = (int) r.u32();
-      int end = r.pos + size;
-      // What the rewrite keeps, and room for the counter's code (about a third of the code).
-      kept += id == 0 ? 0 : 6L + size + (id == 10 ? size / 2 : 0);
-      if (id == 2) {
-        importedGlobals = importedGlobals(new Reader(wasm, r.pos));
-      } else if (id == GLOBAL_SECTION) {
-        definedGlobals = (int) new Reader(wasm, r.pos).u32();
-      }
-      r.pos = end;
-    }
-    int counter = importedGlobals + definedGlobals;
-    ByteArrayOutputStream out =
-        new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, kept + 16));
-    out.write(wasm, 0, 8);
-    r = new Reader(wasm, 8);
-    while (r.pos < wasm.length) {
-      int id = r.u8();
-      int size = (int) r.u32();
-      int start = r.pos;
-      int end = start + size;
-      if (!globalsWritten && definedGlobals == 0 && comesAfterGlobals(id)) {
-        section(out, GLOBAL_SECTION, globals(null, 0, 0));
-        globalsWritten = true;
-      }
-      if (id == GLOBAL_SECTION) {
-        section(out, id, globals(wasm, start, end));
-        globalsWritten = true;
-      } else if (id == 10) {
-        section(out, id, code(wasm, start, end, counter));
-      } else if (id == 0) {
-        // Custom sections (names, metadata, padding) do not change what the code does, and the
-        // replica reads them from the module as installed: the rewrite leaves them out, so that
-        // a module made mostly of them is not copied.
-      } else {
-        out.write(id);
-        Writer.u32(out, size);
-        out.write(wasm, start, size);
-      }
-      r.pos = end;
-    }
-    if (!globalsWritten) {
-      section(out, GLOBAL_SECTION, globals(null, 0, 0));
-    }
-    return new Instrumented(out.toByteArray(), counter);
+    out.write(body, start, r.pos - start);
+    new BlockWriter(r, out, counter).run(end);
   }
 
   /** Sections that come after the global section (export, start, elem, datacount, code, data). */
-  private static boolean comesAfterGlobals(int id) {
+  static boolean comesAfterGlobals(int id) {
     return id == 7 || id == 8 || id == 9 || id == 12 || id == 10 || id == 11;
-  }
-
-  private static void section(ByteArrayOutputStream out, int id, byte[] content) {
-    out.write(id);
-    Writer.u32(out, content.length);
-    out.writeBytes(content);
   }
 
   private static int importedGlobals(Reader r) {
@@ -162,7 +125,7 @@ final class Metering {
   }
 
   /** The global section with the counter {@code (global (mut i64) (i64.const 0))} appended. */
-  private static byte[] globals(byte @Nullable [] wasm, int start, int end) {
+  static byte[] globals(byte @Nullable [] wasm, int start, int end) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     long n = 0;
     int body = start;
@@ -176,30 +139,6 @@ final class Metering {
       out.write(wasm, body, end - body);
     }
     out.writeBytes(new byte[] {0x7e, 0x01, 0x42, 0x00, 0x0b});
-    return out.toByteArray();
-  }
-
-  private static byte[] code(byte[] wasm, int start, int end, int counter) {
-    Reader r = new Reader(wasm, start);
-    ByteArrayOutputStream out = new ByteArrayOutputStream(end - start + (end - start) / 2);
-    long count = r.u32();
-    Writer.u32(out, count);
-    for (long i = 0; i < count; i++) {
-      int size = (int) r.u32();
-      int bodyEnd = r.pos + size;
-      ByteArrayOutputStream body = new ByteArrayOutputStream(size + size / 2);
-      int localsStart = r.pos;
-      long groups = r.u32();
-      for (long g = 0; g < groups; g++) {
-        r.u32();
-        r.skipLeb(); // value type
-      }
-      body.write(wasm, localsStart, r.pos - localsStart);
-      new BlockWriter(r, body, counter).run(bodyEnd);
-      Writer.u32(out, body.size());
-      out.writeBytes(body.toByteArray());
-      r.pos = bodyEnd;
-    }
     return out.toByteArray();
   }
 

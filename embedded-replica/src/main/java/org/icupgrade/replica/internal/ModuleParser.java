@@ -19,23 +19,23 @@ import com.dylibso.chicory.wasm.types.TableSection;
 import com.dylibso.chicory.wasm.types.TagSection;
 import com.dylibso.chicory.wasm.types.TypeSection;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Decodes (and validates) a WASM binary into Chicory's module, once per install: {@link
- * ModuleValidator} decodes it and {@link WasmCanister} instantiates that same module.
+ * Decodes (and validates) a WASM binary into Chicory's module, once per distinct module: {@link
+ * ModuleValidator} decodes it, {@link ModuleCode} keeps it, and every {@link WasmCanister}
+ * running it instantiates that same module.
  *
  * <p>Goes through Chicory's section listener rather than {@code Parser.parse(byte[])}, which
  * also computes a SHA-256 digest of the whole module on the way (a digest the interpreter never
  * reads, while the replica computes the module hash itself). Chicory copies the bytes into one
  * buffer as it reads them (1 KiB at a time into a growing buffer, then a copy of that): so that
- * this costs little for a module of 100 MiB, which is mostly data segments, Chicory is given the
- * module with every data segment's bytes left out (their headers and offsets stay), and the
- * segments get their bytes from the module afterwards, each copied once.
+ * this costs little for a module of 100 MiB, which is mostly data segments, Chicory is given
+ * {@link ModuleRewriter}'s output for the parser, with every data segment's bytes left out
+ * (their headers and offsets stay), and the segments get their bytes from the module as
+ * installed afterwards, each copied once.
  */
 final class ModuleParser {
   /** How many modules have been decoded in this JVM, for tests that count parses. */
@@ -49,9 +49,27 @@ final class ModuleParser {
    * @throws com.dylibso.chicory.wasm.ChicoryException when it is malformed or invalid
    */
   static WasmModule parse(byte[] wasm) {
+    ModuleRewriter.Rewritten stripped;
+    try {
+      stripped = ModuleRewriter.rewrite(wasm, false, false, true);
+    } catch (RuntimeException e) {
+      // Malformed: Chicory decodes the module as it is and says what is wrong.
+      stripped = new ModuleRewriter.Rewritten(wasm, -1, List.of());
+    }
+    return parse(stripped, wasm);
+  }
+
+  /**
+   * Decodes and validates {@code module}, {@link ModuleRewriter}'s output for the parser from
+   * {@code source}, whose data segments' bytes it takes from {@code source}.
+   *
+   * @throws com.dylibso.chicory.wasm.ChicoryException when it is malformed or invalid
+   */
+  static WasmModule parse(ModuleRewriter.Rewritten module, byte[] source) {
     PARSES.incrementAndGet();
-    List<int[]> segments = new ArrayList<>();
-    byte[] stripped = withoutSegmentBytes(wasm, segments);
+    List<int[]> segments = module.segments();
+    byte[] stripped = module.wasm();
+    byte[] wasm = source;
     WasmModule.Builder b = WasmModule.builder().withValidation(true);
     Parser.builder().withValidation(true).build().parse(new ByteArrayInputStream(stripped),
         section -> {
@@ -127,105 +145,5 @@ final class ModuleParser {
       }
     }
     return d.build();
-  }
-
-  /**
-   * The module with every data segment empty, and where each segment's bytes are ({@code
-   * segments}: start, length). A module without a data section, or one this does not read
-   * (a malformed one, which Chicory then reports), is returned as it is.
-   */
-  private static byte[] withoutSegmentBytes(byte[] wasm, List<int[]> segments) {
-    try {
-      int[] pos = {8};
-      while (pos[0] < wasm.length) {
-        int sectionStart = pos[0];
-        int id = wasm[pos[0]++] & 0xFF;
-        int size = (int) u32(wasm, pos);
-        int content = pos[0];
-        int end = content + size;
-        if (id != 11) {
-          pos[0] = end;
-          continue;
-        }
-        ByteArrayOutputStream section = new ByteArrayOutputStream();
-        int count = (int) u32(wasm, pos);
-        section.write(wasm, content, pos[0] - content);
-        for (int i = 0; i < count; i++) {
-          int headerStart = pos[0];
-          long flags = u32(wasm, pos);
-          if (flags == 2) {
-            u32(wasm, pos);
-          }
-          if (flags != 1) {
-            skipConstExpr(wasm, pos);
-          }
-          section.write(wasm, headerStart, pos[0] - headerStart);
-          int length = (int) u32(wasm, pos);
-          segments.add(new int[] {pos[0], length});
-          section.write(0);
-          pos[0] += length;
-        }
-        if (pos[0] != end) {
-          throw new IllegalStateException("data section size mismatch");
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(wasm.length - size + section.size());
-        out.write(wasm, 0, sectionStart);
-        out.write(11);
-        long n = section.size();
-        do {
-          int bits = (int) (n & 0x7f);
-          n >>>= 7;
-          out.write(n != 0 ? bits | 0x80 : bits);
-        } while (n != 0);
-        section.writeTo(out);
-        out.write(wasm, end, wasm.length - end);
-        return out.toByteArray();
-      }
-    } catch (RuntimeException | java.io.IOException e) {
-      // Malformed: Chicory decodes the module as it is and says what is wrong.
-    }
-    segments.clear();
-    return wasm;
-  }
-
-  private static void skipConstExpr(byte[] wasm, int[] pos) {
-    while (true) {
-      int op = wasm[pos[0]++] & 0xFF;
-      switch (op) {
-        case 0x0b:
-          return;
-        case 0x41:
-        case 0x42:
-          skipLeb(wasm, pos);
-          break;
-        case 0x23:
-        case 0xd2:
-          u32(wasm, pos);
-          break;
-        case 0xd0:
-          pos[0]++;
-          break;
-        default:
-          throw new IllegalStateException("constant expression opcode " + op);
-      }
-    }
-  }
-
-  private static long u32(byte[] b, int[] pos) {
-    long v = 0;
-    int shift = 0;
-    int x;
-    do {
-      x = b[pos[0]++] & 0xFF;
-      v |= (long) (x & 0x7f) << shift;
-      shift += 7;
-    } while ((x & 0x80) != 0 && shift < 64);
-    return v;
-  }
-
-  private static void skipLeb(byte[] b, int[] pos) {
-    while ((b[pos[0]++] & 0x80) != 0) {
-      pos[0] += 0; // continuation byte
-    }
   }
 }

@@ -78,11 +78,11 @@ final class ModuleValidator {
   private ModuleValidator() {}
 
   /**
-   * What validation learned about a module: its uncompressed bytes, the decoded module (which
-   * the canister instantiates, so that a module is decoded once per install) and whether it is
-   * EOP.
+   * What validation learned about a module: the decoded module (which the canister
+   * instantiates, so that a module is decoded once per install) and whether it is EOP. It keeps
+   * no copy of the module's bytes (a {@link ModuleCode} shares one per distinct module).
    */
-  record Checked(byte[] wasm, WasmModule module, boolean enhancedOrthogonalPersistence,
+  record Checked(WasmModule module, boolean enhancedOrthogonalPersistence,
       boolean memory64, int counterGlobal, @Nullable String unmetered) {
     /** Whether {@link #module()} carries {@link Metering}'s instruction counter. */
     boolean metered() {
@@ -105,6 +105,18 @@ final class ModuleValidator {
    * is decoded once.
    */
   static Checked check(byte[] module, String method, long heapBudget, boolean meter) {
+    Checked checked = decode(module, method, meter);
+    checkMemory(checked.module(), method, heapBudget);
+    return checked;
+  }
+
+  /**
+   * {@link #check(byte[], String, long, boolean)} but for the heap budget, which is the
+   * replica's, not the module's: the result depends on the bytes and {@code meter} alone, so
+   * that {@link ModuleCode} may share it between replicas; {@link #checkMemory} then checks it
+   * against each replica's budget.
+   */
+  static Checked decode(byte[] module, String method, boolean meter) {
     if (module.length == 0) {
       throw invalid(method, "Wasm module is empty: it has no bytes");
     }
@@ -128,22 +140,26 @@ final class ModuleValidator {
       // A 64-bit memory (memory64, moc's enhanced orthogonal persistence) is lowered to the
       // 32-bit module Chicory runs; the module hash stays that of the installed bytes.
       memory64 = Memory64Lowering.isMemory64(wasm);
-      byte[] runnable = memory64 ? Memory64Lowering.lower(wasm) : wasm;
       WasmModule instrumented = null;
       if (meter) {
         // The IC instruments a module before it compiles it; so does this replica: the counter
         // is what lets Chicory's compiler, which has no per-instruction hook, meter a message.
+        // One pass lowers and instruments it (ModuleRewriter).
         try {
-          Metering.Instrumented m = Metering.instrument(runnable);
-          instrumented = ModuleParser.parse(m.wasm());
+          ModuleRewriter.Rewritten m = ModuleRewriter.rewrite(wasm, memory64, true, true);
+          instrumented = ModuleParser.parse(m, wasm);
           counter = m.counterGlobal();
+        } catch (Memory64Lowering.Unsupported e) {
+          throw e;
         } catch (RuntimeException e) {
           // Instructions the rewrite does not know (SIMD), or a module that is not valid (then
           // the plain parse below says why, in the parser's words).
           unmetered = "the metering rewrite refused it: " + e.getMessage();
         }
       }
-      parsed = instrumented != null ? instrumented : ModuleParser.parse(runnable);
+      parsed = instrumented != null ? instrumented
+          : memory64 ? ModuleParser.parse(ModuleRewriter.rewrite(wasm, true, false, true), wasm)
+          : ModuleParser.parse(wasm);
     } catch (Memory64Lowering.Unsupported e) {
       throw invalid(method, "Wasm module uses a 64-bit memory with an instruction the embedded"
           + " replica cannot run: " + e.getMessage());
@@ -152,9 +168,9 @@ final class ModuleValidator {
     }
     boolean eop = checkSections(wasm, method);
     checkDeclarations(parsed, counter >= 0 ? 1 : 0, method);
-    checkMemory(parsed, method, heapBudget);
+    checkMemory(parsed, method, WASM32_MAX_PAGES * 65_536);
     checkExports(parsed, method);
-    return new Checked(wasm, parsed, eop, memory64, counter, unmetered);
+    return new Checked(parsed, eop, memory64, counter, unmetered);
   }
 
   /**
@@ -166,7 +182,7 @@ final class ModuleValidator {
    * end in an {@code OutOfMemoryError}. A declared maximum above the budget is fine: growing past
    * the budget fails as {@code memory.grow} may (it returns -1).
    */
-  private static void checkMemory(WasmModule m, String method, long heapBudget) {
+  static void checkMemory(WasmModule m, String method, long heapBudget) {
     if (m.memorySection().isEmpty() || m.memorySection().get().memoryCount() == 0) {
       return;
     }
@@ -261,7 +277,7 @@ final class ModuleValidator {
    * The WebAssembly binary of a module as installed. Spec, "Canister module format": a module
    * starting with 1f 8b 08 is a gzip stream whose content is parsed as the WebAssembly binary.
    */
-  private static byte[] webAssembly(byte[] module, String method) {
+  static byte[] webAssembly(byte[] module, String method) {
     if (module.length >= 3 && (module[0] & 0xFF) == 0x1f && (module[1] & 0xFF) == 0x8b
         && module[2] == 0x08) {
       return gunzip(module, method);

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.icupgrade.candid.internal.ManagementArgs;
 import org.icupgrade.candid.internal.ManagementCandid;
 import org.icupgrade.core.Principal;
+import org.icupgrade.core.Sha256;
 import org.icupgrade.core.management.Snapshot;
 import org.icupgrade.core.management.SnapshotId;
 import org.jspecify.annotations.Nullable;
@@ -92,9 +93,12 @@ final class Snapshots {
       // Spec, "IC method load_canister_snapshot": the module, heap, globals and stable memory
       // come back exactly as they were when the snapshot was taken.
       c.code = null;
-      if (s.module() != null) {
-        WasmCanister code =
-            call.canisters().instantiate(c, call.canisters().check(s.module(), method));
+      byte[] module = s.module();
+      if (module != null) {
+        Sha256 hash = s.moduleHash();
+        // The module is the canister's, installed before: decoded and compiled then, shared now.
+        WasmCanister code = call.canisters().instantiate(c,
+            call.canisters().load(module, hash != null ? hash : Sha256.of(module), method));
         if (s.codeState() != null) {
           code.rollback(s.codeState());
         }

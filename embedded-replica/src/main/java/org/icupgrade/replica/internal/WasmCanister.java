@@ -1,7 +1,5 @@
 package org.icupgrade.replica.internal;
 
-import com.dylibso.chicory.compiler.InterpreterFallback;
-import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.GlobalInstance;
 import com.dylibso.chicory.runtime.HostFunction;
@@ -184,24 +182,23 @@ final class WasmCanister {
     return lastInstructions;
   }
 
-  private WasmCanister(WasmModule module, int counterGlobal, ExecutionMode preferred,
-      @Nullable String unmetered, Environment env, InstructionLimits limits, long heapBudget) {
-    this.module = module;
-    this.counterGlobal = counterGlobal;
+  private WasmCanister(ModuleCode code, ExecutionMode preferred, Environment env,
+      InstructionLimits limits, long heapBudget) {
+    ModuleValidator.Checked checked = code.checked();
+    this.module = checked.module();
+    this.counterGlobal = checked.counterGlobal();
     this.env = env;
     this.limits = limits;
     this.maxPages = (int) Math.min(Integer.MAX_VALUE, heapBudget / PAGE);
     Function<Instance, Machine> machine = null;
+    String unmetered = checked.unmetered();
     String because = unmetered != null ? unmetered : "the interpreter was asked for";
     Instance built = null;
     if (counterGlobal >= 0 && preferred == ExecutionMode.COMPILED) {
-      // Compiled once per install; every instance of this code (this one, a rollback's) shares
-      // the classes. A function too large for one JVM method runs in the interpreter inside the
-      // compiled machine (Chicory's SILENT fallback): the counter is in its code too, so it is
-      // metered the same.
+      // Compiled once per distinct module (ModuleCode): every canister running it, and every
+      // instance of this one (a rollback's, a snapshot's), shares the classes.
       try {
-        machine = MachineFactoryCompiler.builder(module)
-            .withInterpreterFallback(InterpreterFallback.SILENT).compile();
+        machine = code.machine();
         built = newInstance(machine);
         because = "";
       } catch (RuntimeException | LinkageError e) {
@@ -239,16 +236,28 @@ final class WasmCanister {
    */
   static WasmCanister instantiate(ModuleValidator.Checked checked, Environment env,
       InstructionLimits limits, long heapBudget, ExecutionMode preferred) {
-    checkImports(checked.module(), checked.memory64());
-    return new WasmCanister(checked.module(), checked.counterGlobal(), preferred,
-        checked.unmetered(), env, limits, heapBudget);
+    return instantiate(new ModuleCode(new byte[0], checked), env, limits, heapBudget, preferred);
+  }
+
+  /**
+   * Instantiates a shared module ({@link ModuleCode}), compiled once for all its canisters; no
+   * entry point runs yet. Main memory grows to at most {@code heapBudget} bytes.
+   *
+   * @throws CanisterRejectException when the module imports from anything but ic0
+   */
+  static WasmCanister instantiate(ModuleCode code, Environment env, InstructionLimits limits,
+      long heapBudget, ExecutionMode preferred) {
+    checkImports(code.checked().module(), code.checked().memory64());
+    return new WasmCanister(code, preferred, env, limits, heapBudget);
   }
 
   /** Instantiates {@code m} as it is, in the interpreter counting every instruction. */
   static WasmCanister instantiate(WasmModule m, boolean memory64, Environment env,
       InstructionLimits limits, long heapBudget) {
     checkImports(m, memory64);
-    return new WasmCanister(m, -1, ExecutionMode.INTERPRETED, null, env, limits, heapBudget);
+    return new WasmCanister(new ModuleCode(new byte[0],
+        new ModuleValidator.Checked(m, false, memory64, -1, null)),
+        ExecutionMode.INTERPRETED, env, limits, heapBudget);
   }
 
   private static void checkImports(WasmModule m, boolean memory64) {

@@ -328,8 +328,9 @@ class ExecutionModesTest {
     assertTrue(plain.metered());
     assertEquals(null, plain.unmetered());
     // A module the rewrite refuses still installs, interpreted, with the listener counting.
-    ModuleValidator.Checked refused = new ModuleValidator.Checked(plain.wasm(),
-        ModuleParser.parse(plain.wasm()), false, false, -1, "the metering rewrite refused it");
+    ModuleValidator.Checked refused = new ModuleValidator.Checked(
+        ModuleParser.parse(InstructionLimitsTest.module()), false, false, -1,
+        "the metering rewrite refused it");
     WasmCanister w = WasmCanister.instantiate(refused, ENV, InstructionLimits.IC,
         EmbeddedReplica.DEFAULT_HEAP_BUDGET, ExecutionMode.COMPILED);
     assertEquals(ExecutionMode.INTERPRETED, w.mode());

@@ -109,17 +109,33 @@ class InstallCostTest {
     return ByteBuffer.wrap(r).order(ByteOrder.LITTLE_ENDIAN).getInt();
   }
 
+  /** {@code wasm} with a custom section that makes it unlike any other module. */
+  static byte[] unique(byte[] wasm) {
+    byte[] tag = ByteBuffer.allocate(8).putLong(System.nanoTime()).array();
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.writeBytes(wasm);
+    out.write(0); // a custom section: its size, a one-byte name "u", the tag
+    out.write(2 + tag.length);
+    out.write(1);
+    out.write('u');
+    out.writeBytes(tag);
+    return out.toByteArray();
+  }
+
   @Test
   void install_decodesTheModuleOnce() {
     EmbeddedReplica replica = EmbeddedReplica.start();
     Principal canister = replica.createCanister(ME);
     ManagementCanister ic = CandidManagementCanister.over(replica.agentFor(ME));
-    byte[] module = grower(1);
+    // Modules unlike any this JVM has decoded: a module seen before is not decoded again.
+    byte[] module = unique(grower(1));
     long before = ModuleParser.PARSES.get();
     ic.installCode(canister, InstallMode.install(), ByteBuffer.wrap(module), NONE);
     assertEquals(1, ModuleParser.PARSES.get() - before, "install_code");
+    ic.installCode(canister, InstallMode.reinstall(), ByteBuffer.wrap(module), NONE);
+    assertEquals(1, ModuleParser.PARSES.get() - before, "the same module again");
 
-    byte[] big = SyntheticWasm.ofSize(3 * 1024 * 1024, 7);
+    byte[] big = SyntheticWasm.ofSize(3 * 1024 * 1024, System.nanoTime());
     List<Sha256> chunks = List.of(
         ic.uploadChunk(canister, ByteBuffer.wrap(big, 0, 1 << 20)),
         ic.uploadChunk(canister, ByteBuffer.wrap(big, 1 << 20, 1 << 20)),
