@@ -80,6 +80,17 @@ public final class ReplicaHttpServer implements AutoCloseable {
       Principal sender, boolean replied, byte[] reply, int rejectCode, String rejectMessage,
       String errorCode) {}
 
+  static {
+    // The JDK's HTTP server writes a response's headers and body separately and leaves Nagle's
+    // algorithm on unless sun.net.httpserver.nodelay is set (read once, when its configuration
+    // class loads): the body then waits for the client's delayed ACK, about 40 ms per answer on
+    // Linux. Measured on 127.0.0.1 here: 52 ms per small POST without it, 12 ms with it under
+    // load. A user's own setting wins; so does a JDK HTTP server started earlier in the JVM.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   private ReplicaHttpServer(EmbeddedReplica replica, Clock clock, InetSocketAddress address)
       throws IOException {
     this.replica = replica;
