@@ -45,7 +45,10 @@ import org.jspecify.annotations.Nullable;
  * blocks; this replica has no block log to replay, so it writes each state it acknowledges. The
  * cost is one write of the whole state (non-zero pages only) per update; calls that end while a
  * checkpoint is being written share the next one (a call waits only for a checkpoint that
- * includes it). Queries write nothing.
+ * includes it). Queries write nothing. Measured ({@code StateDirBenchmark}, one loaded run): an
+ * update costs 6 µs in memory, about 18 ms with a small state (mostly the two {@code fsync}s) and
+ * 59 ms with 16 MiB of other state, all of which each checkpoint writes again. Incremental
+ * checkpoints (only what changed) would cut the second number; not done.
  *
  * <p><b>Crash safety.</b> A checkpoint is written to a temporary file, forced to the disk, then
  * moved atomically to {@code state-<n>.bin} ({@code n} one more than the last); the directory is
