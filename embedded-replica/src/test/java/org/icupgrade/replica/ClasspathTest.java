@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A user's tests that use the embedded replica carry no HTTP client, no BouncyCastle, no ic4j and
- * no logging library: the replica depends on core, the Candid codec and Chicory only. (Its test
+ * no logging library: the replica depends on core, protocol, the Candid codec and Chicory (its
+ * runtime, wasm and compiler, the compiler bringing ASM) only. (Its test
  * classpath adds only JUnit and the test-scoped assets-diff, which bring none of them either.)
  */
 class ClasspathTest {
