@@ -1,6 +1,7 @@
 package org.icupgrade.replica;
 
 import java.math.BigInteger;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
@@ -63,7 +64,7 @@ import org.icupgrade.replica.internal.Replica;
  *
  * <p>Thread-safe. Calls about one canister are serialized; different canisters run in parallel.
  */
-public final class EmbeddedReplica {
+public final class EmbeddedReplica implements AutoCloseable {
   private final Replica replica;
   private final Clock clock;
 
@@ -84,8 +85,82 @@ public final class EmbeddedReplica {
 
   private EmbeddedReplica(
       Clock clock, InstructionLimits limits, long heapBudget, ExecutionMode execution) {
-    this.replica = new Replica(clock, limits, heapBudget, execution);
-    this.clock = clock;
+    this(new Replica(clock, limits, heapBudget, execution));
+  }
+
+  private EmbeddedReplica(Replica replica) {
+    this.replica = replica;
+    this.clock = replica.clock();
+  }
+
+  /**
+   * The replica kept in {@code stateDir}, on the system clock: the one that was saved there, or a
+   * fresh one when the directory does not exist yet or is empty. Stopping the process and opening
+   * the directory again gives the same replica: the same root key, every canister with its id,
+   * controllers, settings, cycles, run status, history, chunk store, module (as installed, with its
+   * hash), main memory, globals, stable memory, certified data, global timer and snapshots, and
+   * the next canister id the replica hands out. Its time never goes back behind the time it had.
+   * Restoring a canister runs none of its code ({@code canister_init}, the {@code (start)}
+   * function, {@code canister_post_upgrade}): its saved state is set as it was.
+   *
+   * <p>A checkpoint of the whole state is written after every change (each update call, the
+   * management canister's included, each canister creation, each {@link #tick}) before the call
+   * returns, so a change whose answer was seen survives any stop of the process; written to a
+   * temporary file and moved into place atomically, with the previous checkpoint kept, so that a
+   * crash never leaves a directory that does not load. The root key's secret is kept in the
+   * directory's {@code root-key} file (mode 0600 where the file system has POSIX permissions).
+   * One replica at a time may have a directory open; {@link #close} releases it.
+   *
+   * <p><b>Warning:</b> the cost of a checkpoint grows with the state (only memory pages that are
+   * not all zero are written): fine for a local replica serving a developer's canisters, slow for
+   * canisters holding hundreds of MiB. Java objects hosted as canisters ({@link
+   * #createBuiltinCanister}) are not saved: after a restart their canister is there, without its
+   * code. Recorded calls and scripted faults are not state and start empty.
+   *
+   * @param stateDir the state directory, created if missing
+   * @return the replica
+   * @throws java.io.UncheckedIOException if the directory is in use by another replica, or holds
+   *     a checkpoint that is damaged, truncated or of a format version this replica does not read
+   *     (the message names the directory and the file)
+   */
+  public static EmbeddedReplica open(Path stateDir) {
+    return open(stateDir, Clock.systemUTC());
+  }
+
+  /**
+   * The replica kept in {@code stateDir} (see {@link #open(Path)}), its time from {@code clock}
+   * but never earlier than the time saved in the directory.
+   *
+   * @param stateDir the state directory, created if missing
+   * @param clock the replica's clock
+   * @return the replica
+   * @throws java.io.UncheckedIOException if the directory is in use or does not load
+   */
+  public static EmbeddedReplica open(Path stateDir, Clock clock) {
+    return new EmbeddedReplica(Replica.open(Objects.requireNonNull(stateDir, "stateDir"),
+        Objects.requireNonNull(clock, "clock"), InstructionLimits.IC, DEFAULT_HEAP_BUDGET,
+        ExecutionMode.COMPILED));
+  }
+
+  /**
+   * The state directory this replica is kept in ({@link #open(Path)}); empty for a replica in
+   * memory.
+   *
+   * @return the directory, or empty
+   */
+  public Optional<Path> stateDirectory() {
+    return replica.stateDirectory();
+  }
+
+  /**
+   * For a replica kept in a state directory: writes a last checkpoint if anything changed since
+   * the last one and releases the directory, so that another replica may open it; calls that
+   * change state fail afterwards with an {@link IllegalStateException}. Does nothing for a
+   * replica in memory. Stop its HTTP server ({@link ReplicaHttpServer#close()}) first.
+   */
+  @Override
+  public void close() {
+    replica.close();
   }
 
   /**

@@ -28,6 +28,15 @@ final class CanisterLifecycle {
     this.canisters = canisters;
   }
 
+  /** The allocator's next canister number (a state directory saves and restores it). */
+  long nextCanister() {
+    return nextCanister.get();
+  }
+
+  void nextCanister(long next) {
+    nextCanister.set(next);
+  }
+
   byte[] provisionalCreate(ManagementCall call) {
     ManagementArgs.ProvisionalCreate a =
         ManagementCandid.decodeProvisionalCreateArgs(call.arg());

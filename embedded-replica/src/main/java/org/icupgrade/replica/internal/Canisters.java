@@ -20,11 +20,17 @@ final class Canisters {
   private final Clock clock;
   private final InstructionLimits limits;
   private final long heapBudget;
-  private final Certifier certifier = new Certifier();
+  private final Certifier certifier;
   /** How code is to run: compiled, or interpreted when asked for. */
   private final ExecutionMode execution;
 
   Canisters(Clock clock, InstructionLimits limits, long heapBudget, ExecutionMode execution) {
+    this(clock, limits, heapBudget, execution, new Certifier());
+  }
+
+  Canisters(Clock clock, InstructionLimits limits, long heapBudget, ExecutionMode execution,
+      Certifier certifier) {
+    this.certifier = certifier;
     this.execution = execution;
     this.clock = clock;
     this.limits = limits;

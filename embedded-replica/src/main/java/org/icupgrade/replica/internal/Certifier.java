@@ -30,6 +30,33 @@ public final class Certifier {
   /** A certifier whose key is generated when first needed. */
   public Certifier() {}
 
+  /**
+   * A certifier signing with the key of {@code secretKey} (a state directory's persisted key).
+   *
+   * @throws Bls12381.BlsException if the key is not a valid BLS12-381 secret key
+   */
+  public Certifier(byte[] secretKey) {
+    this.key = Bls12381.fromSecretKey(secretKey);
+  }
+
+  /**
+   * A new random secret key for {@link #Certifier(byte[])}: 32 bytes, big-endian, in [1, r - 1]
+   * (rejection sampling with the top bit cleared, so that about nine draws in ten are kept).
+   */
+  public static byte[] newSecretKey() {
+    byte[] k = new byte[Bls12381.SECRET_KEY_LENGTH];
+    while (true) {
+      RANDOM.nextBytes(k);
+      k[0] &= 0x7f;
+      try {
+        Bls12381.fromSecretKey(k);
+        return k;
+      } catch (Bls12381.BlsException outOfRange) {
+        // 0 or at least r: draw again.
+      }
+    }
+  }
+
   private Bls12381 key() {
     Bls12381 k = key;
     if (k == null) {

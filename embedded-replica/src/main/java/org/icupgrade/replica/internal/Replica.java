@@ -1,9 +1,12 @@
 package org.icupgrade.replica.internal;
 
 import java.math.BigInteger;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.icupgrade.core.IcException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
@@ -25,14 +28,89 @@ import org.jspecify.annotations.Nullable;
 public final class Replica {
   private final Canisters canisters;
   private final CanisterLifecycle lifecycle;
+  private final Snapshots snapshots = new Snapshots();
   private final CallRouter router;
+  /** Where the state is kept, or null when it lives in memory only. */
+  private final @Nullable StateDirectory stateDir;
+  private final Clock clock;
 
   public Replica(
       Clock clock, InstructionLimits limits, long heapBudget, ExecutionMode execution) {
-    this.canisters = new Canisters(clock, limits, heapBudget, execution);
+    this(clock, limits, heapBudget, execution, new Certifier(), null);
+  }
+
+  private Replica(Clock clock, InstructionLimits limits, long heapBudget,
+      ExecutionMode execution, Certifier certifier, @Nullable StateDirectory stateDir) {
+    this.clock = clock;
+    this.canisters = new Canisters(clock, limits, heapBudget, execution, certifier);
     this.lifecycle = new CanisterLifecycle(canisters);
     this.router = new CallRouter(canisters,
-        new ManagementCanister(canisters, lifecycle, new Snapshots()));
+        new ManagementCanister(canisters, lifecycle, snapshots));
+    this.stateDir = stateDir;
+  }
+
+  /**
+   * The replica kept in {@code dir} ({@link StateDirectory}): the one saved there, or a fresh one
+   * when the directory is new or empty. Its time never goes back behind the time saved, whatever
+   * {@code clock} says.
+   *
+   * @throws java.io.UncheckedIOException when the directory is in use or does not load
+   */
+  public static Replica open(Path dir, Clock clock, InstructionLimits limits, long heapBudget,
+      ExecutionMode execution) {
+    StateDirectory sd = StateDirectory.open(dir);
+    try {
+      MonotonicClock monotonic = new MonotonicClock(clock, 0);
+      Certifier certifier = new Certifier(sd.secretKey());
+      Replica r = new Replica(monotonic, limits, heapBudget, execution, certifier, sd);
+      sd.load((in, size) -> {
+        StateFile.Header h = StateFile.read(in, size, r.canisters);
+        if (!Arrays.equals(h.rootKey(), certifier.rootKey())) {
+          throw new StateFile.Malformed("its root key is not the one of " + StateDirectory.KEY_FILE
+              + " (the key file of another replica?)");
+        }
+        monotonic.atLeast(h.timeNanos());
+        r.lifecycle.nextCanister(h.nextCanister());
+        r.snapshots.nextSnapshot(h.nextSnapshot());
+      });
+      sd.writer(out -> StateFile.write(out, new StateFile.Header(certifier.rootKey(),
+          monotonic.nanos(), r.lifecycle.nextCanister(), r.snapshots.nextSnapshot()),
+          r.canisters.all()));
+      if (sd.fresh()) {
+        // A fresh directory holds a state from the start: a restart before any call finds
+        // the same (empty) replica, with the same key.
+        sd.checkpointNow();
+      }
+      return r;
+    } catch (RuntimeException e) {
+      sd.close();
+      throw e;
+    }
+  }
+
+  /** The clock the replica's time comes from (monotonic for a replica in a state directory). */
+  public Clock clock() {
+    return clock;
+  }
+
+  /** The state directory, if the state is kept in one. */
+  public Optional<Path> stateDirectory() {
+    return stateDir == null ? Optional.empty() : Optional.of(stateDir.path());
+  }
+
+  /**
+   * Writes the last checkpoint and releases the state directory; calls that change state fail
+   * afterwards. Does nothing for a replica in memory.
+   */
+  public void close() {
+    if (stateDir != null) {
+      stateDir.close();
+    }
+  }
+
+  /** Runs a change of state; in a state directory, returns once a checkpoint includes it. */
+  private <T> T changing(Supplier<T> change) {
+    return stateDir == null ? change.get() : stateDir.change(change);
   }
 
   /** The replica's BLS key, signing every certificate it issues. */
@@ -60,7 +138,8 @@ public final class Replica {
   public byte[] update(
       Principal caller, Principal canisterId, String method, byte[] arg,
       Principal effectiveCanisterId) {
-    return router.ingress(caller, canisterId, method, arg, effectiveCanisterId, false);
+    return changing(
+        () -> router.ingress(caller, canisterId, method, arg, effectiveCanisterId, false));
   }
 
   public byte[] query(
@@ -72,7 +151,7 @@ public final class Replica {
   public Principal create(
       Principal caller, @Nullable CanisterSettings settings, BigInteger cycles,
       @Nullable Principal specifiedId) {
-    return lifecycle.create(caller, settings, cycles, specifiedId, true);
+    return changing(() -> lifecycle.create(caller, settings, cycles, specifiedId, true));
   }
 
   public CanisterStatus canisterStatus(Principal caller, Principal canisterId) {
@@ -153,7 +232,7 @@ public final class Replica {
    * changes back. Returns how many timers ran.
    */
   public int tick() {
-    return router.execution().tick();
+    return changing(() -> router.execution().tick());
   }
 
   public void host(Principal canisterId, BuiltinCanister builtin) {

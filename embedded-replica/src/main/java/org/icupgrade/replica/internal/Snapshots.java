@@ -21,6 +21,15 @@ final class Snapshots {
   /** Makes the snapshot ids unique on this replica. */
   private final AtomicLong nextSnapshot = new AtomicLong();
 
+  /** The next snapshot number (a state directory saves and restores it). */
+  long nextSnapshot() {
+    return nextSnapshot.get();
+  }
+
+  void nextSnapshot(long next) {
+    nextSnapshot.set(next);
+  }
+
   byte[] take(ManagementCall call) {
     ManagementArgs.TakeSnapshot a = call.decode(ManagementCandid::decodeTakeSnapshotArgs,
         ManagementArgs.TakeSnapshot::canisterId);

@@ -633,6 +633,46 @@ final class WasmCanister {
     return new Trap("Canister trapped: " + e);
   }
 
+  // ---- what a state directory saves and restores (StateFile) ----
+
+  /**
+   * How many of the instance's globals are the module's own: all but {@link Metering}'s counter
+   * (appended after them), which is not state (each execution sets it to its budget).
+   */
+  int ownGlobals() {
+    return counterGlobal >= 0 ? counterGlobal : instance.globalCount();
+  }
+
+  void version(long version) {
+    this.version = version;
+  }
+
+  /**
+   * Initializes a fresh instance for a state read back from a state directory: globals, tables
+   * and data segments as instantiation makes them, but without running the module's {@code
+   * (start)} function, which ran when the canister was installed (what it did is in the state
+   * the caller then sets: memory, globals, stable memory). Chicory's initialization always calls
+   * the start function, so it is given a budget of zero instructions: it stops at its first
+   * block (the counter's check, or the listener's, comes before any of its instructions), and
+   * that trap is the expected outcome. Any other trap is a failure of the restore.
+   */
+  void initializeWithoutStart() {
+    if (started) {
+      throw new IllegalStateException("the instance is already initialized");
+    }
+    MessageState c = new MessageState(Kind.START, new byte[0], Principal.MANAGEMENT_CANISTER,
+        "(start)", new CallContext());
+    c.budget = 0;
+    Trap t = execute(c, () -> instance.initialize(false));
+    ctx = null;
+    // The only trap expected is the zero budget's, and only from a start function: any other
+    // means instantiation itself failed, or code ran.
+    if (t != null && (module.startSection().isEmpty() || !t.errorCode().equals("IC0522"))) {
+      throw new IllegalStateException("instantiation failed: " + t.getMessage(), t);
+    }
+    started = true;
+  }
+
   static CanisterRejectException reject(Principal canisterId, String method, Trap t) {
     return new CanisterRejectException(RejectCode.CANISTER_ERROR,
         "Error from Canister " + canisterId + ": " + t.getMessage(), t.errorCode(), canisterId,
