@@ -241,7 +241,7 @@ final class StateFile {
     long nextCanister = in.readLong();
     long nextSnapshot = in.readLong();
     int n = r.count();
-    Map<Sha256, ModuleValidator.Checked> checked = new HashMap<>();
+    Map<Sha256, ModuleCode> checked = new HashMap<>();
     for (int i = 0; i < n; i++) {
       canisters.add(canister(r, canisters, checked));
     }
@@ -249,7 +249,7 @@ final class StateFile {
   }
 
   private static CanisterState canister(Reader r, Canisters canisters,
-      Map<Sha256, ModuleValidator.Checked> checked) throws IOException {
+      Map<Sha256, ModuleCode> checked) throws IOException {
     DataInputStream in = r.in;
     Principal id = Principal.fromBytes(r.nonNull());
     List<Principal> controllers = r.principals();
@@ -328,7 +328,7 @@ final class StateFile {
         }
         // The saved globals are the instance's when the snapshot was taken; the instance a load
         // makes now has the module's own globals and, if metered now, the counter after them.
-        ModuleValidator.Checked m = check(canisters, module, moduleHash, checked);
+        ModuleValidator.Checked m = check(canisters, module, moduleHash, checked).checked();
         int own = m.counterGlobal() >= 0 ? m.counterGlobal()
             : m.module().globalSection().globalCount();
         int count = m.counterGlobal() >= 0 ? own + 1 : own;
@@ -351,10 +351,10 @@ final class StateFile {
   }
 
   /** The module validated once per hash while reading (snapshots often hold the same one). */
-  private static ModuleValidator.Checked check(Canisters canisters, byte[] module,
-      @Nullable Sha256 hash, Map<Sha256, ModuleValidator.Checked> checked) {
+  private static ModuleCode check(Canisters canisters, byte[] module,
+      @Nullable Sha256 hash, Map<Sha256, ModuleCode> checked) {
     Sha256 h = hash != null ? hash : Sha256.of(module);
-    return checked.computeIfAbsent(h, k -> canisters.check(module, "load_state"));
+    return checked.computeIfAbsent(h, k -> canisters.load(module, h, "load_state"));
   }
 
   /** Grows {@code m} to {@code pages} and sets its contents; false when it cannot grow. */
