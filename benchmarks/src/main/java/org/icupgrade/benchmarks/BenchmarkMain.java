@@ -81,6 +81,12 @@ public final class BenchmarkMain {
    */
   static final Map<String, Double> NATIVE_BARS = Map.of("TextReleaseBenchmark", 0.6);
 
+  /**
+   * {@link RealAssetSyncBenchmark}'s sync into the real asset canister compiled must take at most
+   * this fraction of the interpreter's time: issue 11's goal, at least 10 times faster.
+   */
+  static final double MIN_REAL_SYNC_SPEEDUP = 10.0;
+
   /** Compiled execution must be at least this many times the interpreter's throughput. */
   static final double MIN_COMPILED_RATIO = 20.0;
 
@@ -242,6 +248,7 @@ public final class BenchmarkMain {
     endToEnd(rows, sb);
     overHttp(rows, sb);
     fleetScale(rows, sb);
+    realAssetSync(rows, sb);
     if (sb.length() == 0) {
       sb.append("No library/raw pair, heap or end-to-end result among the benchmarks run;"
           + " JMH's table above is the whole report.\n");
@@ -481,5 +488,47 @@ public final class BenchmarkMain {
   private static double score(Map<String, Result> secondary, String name) {
     Result<?> r = secondary.get(name);
     return r == null ? 0 : r.getScore();
+  }
+
+  /**
+   * {@link RealAssetSyncBenchmark}: the time of {@code interpretedSync()} as a multiple of
+   * {@code compiledSync()}'s for each parameter set that ran both, against {@link
+   * #MIN_REAL_SYNC_SPEEDUP}.
+   */
+  private static void realAssetSync(List<Row> rows, StringBuilder sb) {
+    Map<String, double[]> compiled = new LinkedHashMap<>();
+    Map<String, double[]> interpreted = new LinkedHashMap<>();
+    for (Row row : rows) {
+      if (!row.cls().equals("RealAssetSyncBenchmark")) {
+        continue;
+      }
+      double ms = row.result().getPrimaryResult().getScore();
+      Result<?> cpu = row.result().getSecondaryResults().get("syncCpuMillis");
+      Result<?> syncs = row.result().getSecondaryResults().get("syncs");
+      double cpuMs = cpu != null && syncs != null && syncs.getScore() > 0
+          ? cpu.getScore() / syncs.getScore() : Double.NaN;
+      (row.method().equals("compiledSync") ? compiled : interpreted)
+          .put(row.key(), new double[] {ms, cpuMs});
+    }
+    StringBuilder part = new StringBuilder();
+    for (String key : compiled.keySet()) {
+      double[] base = interpreted.get(key);
+      double[] c = compiled.get(key);
+      if (base == null || c[0] == 0) {
+        part.append(String.format(Locale.ROOT, "  %-45s compiled %.1f s; no ratio:"
+            + " interpretedSync() did not run%n", key, c[0] / 1000));
+        continue;
+      }
+      double speedup = base[0] / c[0];
+      double cpuSpeedup = base[1] / c[1];
+      part.append(String.format(Locale.ROOT, "  %-45s wall: compiled %.1f s, interpreted %.1f s,"
+          + " %.1fx; CPU: compiled %.1f s, interpreted %.1f s, %.1fx (bar %.0fx)%s%n", key,
+          c[0] / 1000, base[0] / 1000, speedup, c[1] / 1000, base[1] / 1000, cpuSpeedup,
+          MIN_REAL_SYNC_SPEEDUP, cpuSpeedup < MIN_REAL_SYNC_SPEEDUP ? "  BELOW BAR" : ""));
+    }
+    if (part.length() > 0) {
+      sb.append("real asset canister sync, interpreted time / compiled time, same run:\n")
+          .append(part);
+    }
   }
 }

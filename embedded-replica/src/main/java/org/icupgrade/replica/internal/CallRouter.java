@@ -134,55 +134,58 @@ final class CallRouter {
           + " does not match the called canister " + canisterId);
     }
     CanisterState c = canisters.state(canisterId, method);
-    if (c.builtin == null) {
-      synchronized (execution.wasmExecution) {
-        return canister(c, caller, canisterId, method, arg, effectiveCanisterId, query);
-      }
+    // The message runs holding the canister's lock; the calls it made are delivered after it is
+    // released (MessageExecution), so canisters calling each other cannot deadlock.
+    Object ran;
+    synchronized (c) {
+      ran = canister(c, caller, canisterId, method, arg, effectiveCanisterId, query);
     }
-    return canister(c, caller, canisterId, method, arg, effectiveCanisterId, query);
+    return ran instanceof MessageExecution.Started s ? execution.finish(s) : (byte[]) ran;
   }
 
-  private byte[] canister(
+  /**
+   * Runs the call on {@code c}, whose lock the caller holds: a built-in canister's answer, or a
+   * WASM message {@link MessageExecution#start started}, its calls still to be delivered.
+   */
+  private Object canister(
       CanisterState c, Principal caller, Principal canisterId, String method, byte[] arg,
       Principal effectiveCanisterId, boolean query) {
-    synchronized (c) {
-      if (c.status != CanisterStatus.RunStatus.RUNNING) {
-        throw new CanisterRejectException(RejectCode.CANISTER_ERROR,
-            "Canister " + canisterId + " is " + c.status.name().toLowerCase(java.util.Locale.ROOT)
-                + " and does not accept calls; start it first",
-            "IC0508", canisterId, method);
-      }
-      BuiltinCanister b = c.builtin;
-      if (b != null) {
-        BuiltinCanister.CallContext ctx =
-            new BuiltinCanister.CallContext(caller, canisterId, c.controllers.contains(caller));
-        return query ? b.query(ctx, method, arg) : b.update(ctx, method, arg);
-      }
-      if (c.module == null) {
-        throw new CanisterRejectException(RejectCode.DESTINATION_INVALID,
-            "Canister " + canisterId + " has no code installed", "IC0537", canisterId, method);
-      }
-      WasmCanister code = c.code;
-      if (code != null && code.hasMethod(method, query)) {
-        if (!query && !canisters.isCanister(caller)) {
-          MessageExecution.inspect(c, code, caller, method, arg);
-        }
-        return execution.execute(c, code, caller, method, arg, query);
-      }
-      // Spec, "Inter-canister method calls": a canister may call a query method; it runs as
-      // an update (replicated), which for a query changes nothing.
-      if (code != null && !query && effectiveCanisterId.equals(canisterId)
-          && canisters.isCanister(caller) && code.hasMethod(method, true)) {
-        return execution.execute(c, code, caller, method, arg, true);
-      }
-      if (code != null && query && code.hasMethod(method, false)) {
-        throw new CanisterRejectException(RejectCode.CANISTER_ERROR, "Canister " + canisterId
-            + " has no query method '" + method + "' (it is an update method)", "IC0406",
-            canisterId, method);
-      }
+    if (c.status != CanisterStatus.RunStatus.RUNNING) {
       throw new CanisterRejectException(RejectCode.CANISTER_ERROR,
-          "Canister " + canisterId + " has no " + (query ? "query" : "update") + " method '"
-              + method + "'", "IC0536", canisterId, method);
+          "Canister " + canisterId + " is " + c.status.name().toLowerCase(java.util.Locale.ROOT)
+              + " and does not accept calls; start it first",
+          "IC0508", canisterId, method);
     }
+    BuiltinCanister b = c.builtin;
+    if (b != null) {
+      BuiltinCanister.CallContext ctx =
+          new BuiltinCanister.CallContext(caller, canisterId, c.controllers.contains(caller));
+      return query ? b.query(ctx, method, arg) : b.update(ctx, method, arg);
+    }
+    if (c.module == null) {
+      throw new CanisterRejectException(RejectCode.DESTINATION_INVALID,
+          "Canister " + canisterId + " has no code installed", "IC0537", canisterId, method);
+    }
+    WasmCanister code = c.code;
+    if (code != null && code.hasMethod(method, query)) {
+      if (!query && !canisters.isCanister(caller)) {
+        MessageExecution.inspect(c, code, caller, method, arg);
+      }
+      return execution.start(c, code, caller, method, arg, query);
+    }
+    // Spec, "Inter-canister method calls": a canister may call a query method; it runs as
+    // an update (replicated), which for a query changes nothing.
+    if (code != null && !query && effectiveCanisterId.equals(canisterId)
+        && canisters.isCanister(caller) && code.hasMethod(method, true)) {
+      return execution.start(c, code, caller, method, arg, true);
+    }
+    if (code != null && query && code.hasMethod(method, false)) {
+      throw new CanisterRejectException(RejectCode.CANISTER_ERROR, "Canister " + canisterId
+          + " has no query method '" + method + "' (it is an update method)", "IC0406",
+          canisterId, method);
+    }
+    throw new CanisterRejectException(RejectCode.CANISTER_ERROR,
+        "Canister " + canisterId + " has no " + (query ? "query" : "update") + " method '"
+            + method + "'", "IC0536", canisterId, method);
   }
 }

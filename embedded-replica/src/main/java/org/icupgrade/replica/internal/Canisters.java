@@ -1,5 +1,6 @@
 package org.icupgrade.replica.internal;
 
+import java.math.BigInteger;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -152,6 +153,24 @@ final class Canisters {
       @Override
       public byte[] dataCertificate(byte[] certifiedData) {
         return certifier.dataCertificate(c.id, certifiedData, nowNanos());
+      }
+
+      @Override
+      public BigInteger cycleBalance() {
+        return c.cycles;
+      }
+
+      @Override
+      public long freezingThresholdSeconds() {
+        // Spec, "IC method update_settings": freezing_threshold defaults to 2,592,000 s (30 days).
+        BigInteger t = c.settings.freezingThreshold()
+            .orElse(BigInteger.valueOf(2_592_000L));
+        return t.bitLength() < 63 ? t.longValue() : Long.MAX_VALUE;
+      }
+
+      @Override
+      public void burnCycles(BigInteger cycles) {
+        c.cycles = c.cycles.subtract(cycles).max(BigInteger.ZERO);
       }
 
       @Override

@@ -5,10 +5,19 @@ import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.RejectCode;
 import org.icupgrade.core.management.CanisterStatus;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs messages on canisters' WASM code: ingress inspection, the message itself, the calls it
- * makes with their callbacks, and the global timers; one message at a time replica-wide.
+ * makes with their callbacks, and the global timers.
+ *
+ * <p>Spec, "Abstract behavior": a canister executes one message at a time, and an inter-canister
+ * call is asynchronous: the calling message ends, the call is delivered, and its response is a
+ * new message (the callback) on the caller. So each message and each callback runs holding only
+ * its own canister's lock, and a call is delivered with no lock held: canisters run in parallel,
+ * messages to one canister one at a time, and two canisters calling each other at once cannot
+ * wait for each other. Another message may run on a canister between one of its messages and the
+ * callbacks of the calls that message made, as on the IC.
  */
 final class MessageExecution {
   private static final System.Logger LOG = System.getLogger(Replica.class.getName());
@@ -20,14 +29,30 @@ final class MessageExecution {
   }
 
   /**
-   * Held while canister code runs. A canister's calls to other canisters are delivered while it
-   * is locked, so with per-canister locks alone two canisters calling each other from two threads
-   * would wait for each other forever. Canister code therefore runs one message at a time
-   * replica-wide, which also keeps each canister's messages one at a time in order (spec,
-   * "Abstract behavior": a canister executes one message at a time). Built-in canisters call no
-   * one and keep their own locks.
+   * A message that has run on a canister's code, with the calls it made still to be delivered
+   * ({@link #finish}).
    */
-  final Object wasmExecution = new Object();
+  static final class Started {
+    private final CanisterState canister;
+    private final Principal caller;
+    private final String method;
+    private final WasmCanister.CallContext call;
+    private final List<WasmCanister.Outgoing> calls;
+
+    private Started(CanisterState canister, Principal caller, String method,
+        WasmCanister.CallContext call, List<WasmCanister.Outgoing> calls) {
+      this.canister = canister;
+      this.caller = caller;
+      this.method = method;
+      this.call = call;
+      this.calls = calls;
+    }
+  }
+
+  /** The trap of the callback that ran last, if it trapped: it may answer the call (below). */
+  private static final class LastCallback {
+    @Nullable CanisterRejectException trapped;
+  }
 
   private final Canisters canisters;
   private final Outcalls outcalls;
@@ -58,27 +83,45 @@ final class MessageExecution {
     }
   }
 
-  /** Runs a message on a canister's code (spec, "Canister interface (System API)"). */
-  byte[] execute(
+  /**
+   * Runs a message on a canister's code (spec, "Canister interface (System API)"). The caller
+   * holds {@code c}'s lock, and releases it before {@link #finish} delivers the calls made.
+   */
+  Started start(
       CanisterState c, WasmCanister code, Principal caller, String method, byte[] arg,
       boolean query) {
-    WasmCanister.CallContext call = new WasmCanister.CallContext();
     WasmCanister.Result r;
     try {
       r = code.run(query ? WasmCanister.Kind.QUERY : WasmCanister.Kind.UPDATE,
           (query ? "canister_query " : "canister_update ") + method, arg, caller, method);
-      call = r.context();
     } catch (WasmCanister.Trap t) {
       throw WasmCanister.reject(c.id, method, t);
     }
-    deliver(c, code, caller, method, call, r.calls());
+    return new Started(c, caller, method, r.context(), r.calls());
+  }
+
+  /**
+   * Delivers the calls a started message made, with their callbacks, holding no lock but the
+   * callee's and, for each callback, the caller's; then answers the call.
+   */
+  byte[] finish(Started s) {
+    LastCallback last = new LastCallback();
+    deliver(s.canister, s.caller, s.method, s.call, s.calls, last);
+    WasmCanister.CallContext call = s.call;
     if (call.reject != null) {
       throw new CanisterRejectException(RejectCode.CANISTER_REJECT, call.reject, null,
-          c.id, method);
+          s.canister.id, s.method);
     }
     if (!call.replied) {
-      throw new CanisterRejectException(RejectCode.CANISTER_ERROR, "Canister " + c.id
-          + " did not reply to the call", "IC0506", c.id, method);
+      // The IC's call context manager (rs/replicated_state, CallContextManager
+      // on_canister_result): a callback that fails when it is the last one outstanding and the
+      // call is not answered yet answers it with the callback's error, as the user error of that
+      // failure (code and "Error from Canister <id>: ..." text, see WasmCanister.reject).
+      if (last.trapped != null) {
+        throw last.trapped;
+      }
+      throw new CanisterRejectException(RejectCode.CANISTER_ERROR, "Canister " + s.canister.id
+          + " did not reply to the call", "IC0506", s.canister.id, s.method);
     }
     return call.reply.toByteArray();
   }
@@ -86,10 +129,11 @@ final class MessageExecution {
   /**
    * Delivers the calls a message made, one after the other, each followed by its reply or reject
    * callback (and the cleanup callback when that traps), and the calls those callbacks make
-   * (spec, "Inter-canister method calls"). The caller of each call is the calling canister.
+   * (spec, "Inter-canister method calls"). The caller of each call is the calling canister. No
+   * lock is held while a call is delivered; each callback runs holding {@code c}'s.
    */
-  private void deliver(CanisterState c, WasmCanister code, Principal caller, String method,
-      WasmCanister.CallContext call, List<WasmCanister.Outgoing> calls) {
+  private void deliver(CanisterState c, Principal caller, String method,
+      WasmCanister.CallContext call, List<WasmCanister.Outgoing> calls, LastCallback last) {
     for (WasmCanister.Outgoing o : calls) {
       byte[] reply = null;
       RejectCode rejectCode = null;
@@ -100,28 +144,57 @@ final class MessageExecution {
         rejectCode = e.rejectCode();
         rejectMessage = e.rejectMessage();
       }
-      WasmCanister.Result r;
-      try {
-        r = reply != null
-            ? code.callback(WasmCanister.Kind.REPLY_CALLBACK, o.replyFun(), o.replyEnv(), reply,
-                0, "", caller, method, call)
-            : code.callback(WasmCanister.Kind.REJECT_CALLBACK, o.rejectFun(), o.rejectEnv(),
-                new byte[0], rejectCode.code(), rejectMessage, caller, method, call);
-      } catch (WasmCanister.Trap t) {
-        if (o.cleanupFun() >= 0) {
-          try {
-            code.callback(WasmCanister.Kind.CLEANUP, o.cleanupFun(), o.cleanupEnv(),
-                new byte[0], 0, "", caller, method, call);
-          } catch (WasmCanister.Trap ignored) {
-            // Spec: a trap in the cleanup callback is ignored; its changes roll back.
-          }
-        }
-        continue;
+      List<WasmCanister.Outgoing> next;
+      synchronized (c) {
+        next = callback(c, caller, method, call, o, reply, rejectCode, rejectMessage,
+            last);
       }
-      deliver(c, code, caller, method, call, r.calls());
+      deliver(c, caller, method, call, next, last);
     }
   }
 
+  /** Runs one callback; the caller holds {@code c}'s lock. Returns the calls it made. */
+  private static List<WasmCanister.Outgoing> callback(CanisterState c, Principal caller,
+      String method, WasmCanister.CallContext call, WasmCanister.Outgoing o,
+      byte @Nullable [] reply, @Nullable RejectCode rejectCode, String rejectMessage,
+      LastCallback last) {
+    // The response goes to the code installed now: an upgrade while the call was out runs the
+    // callback in the new module (spec, "IC method install_code"); with no code left (uninstall)
+    // there is nothing to run it.
+    WasmCanister code = c.code;
+    if (code == null) {
+      last.trapped = new CanisterRejectException(RejectCode.CANISTER_REJECT,
+          "Canister " + c.id + " has been uninstalled.", "IC0536", c.id, method);
+      return List.of();
+    }
+    try {
+      WasmCanister.Result r = reply != null
+          ? code.callback(WasmCanister.Kind.REPLY_CALLBACK, o.replyFun(), o.replyEnv(), reply,
+              0, "", caller, method, call)
+          : code.callback(WasmCanister.Kind.REJECT_CALLBACK, o.rejectFun(), o.rejectEnv(),
+              new byte[0], rejectCode.code(), rejectMessage, caller, method, call);
+      last.trapped = null;
+      return r.calls();
+    } catch (WasmCanister.Trap t) {
+      CanisterRejectException trapped = WasmCanister.reject(c.id, method, t);
+      if (o.cleanupFun() >= 0) {
+        try {
+          code.callback(WasmCanister.Kind.CLEANUP, o.cleanupFun(), o.cleanupEnv(),
+              new byte[0], 0, "", caller, method, call);
+        } catch (WasmCanister.Trap cleanup) {
+          // Spec: a trap in the cleanup callback is ignored; its changes roll back. The IC's
+          // error then names both (HypervisorError::Cleanup: the callback's error, then
+          // "call_on_cleanup also failed:" and the cleanup's, with the callback's code).
+          trapped = new CanisterRejectException(trapped.rejectCode(), trapped.rejectMessage()
+              + "\n\ncall_on_cleanup also failed:\n\n"
+              + WasmCanister.reject(c.id, method, cleanup).rejectMessage(),
+              trapped.errorCode().orElse(null), c.id, method);
+        }
+      }
+      last.trapped = trapped;
+      return List.of();
+    }
+  }
 
   /**
    * Runs the global timers that are due on the replica's clock (spec, "Global timer"): each
@@ -132,30 +205,31 @@ final class MessageExecution {
     int ran = 0;
     long nanos = canisters.nowNanos();
     for (CanisterState c : canisters.all()) {
-      synchronized (wasmExecution) {
-        ran += fireTimer(c, nanos);
-      }
+      ran += fireTimer(c, nanos);
     }
     return ran;
   }
 
   /** Runs {@code c}'s global timer if it is due; returns 1 if it ran, else 0. */
   private int fireTimer(CanisterState c, long nanos) {
+    WasmCanister code;
+    WasmCanister.Result r;
     synchronized (c) {
-      WasmCanister code = c.code;
+      code = c.code;
       if (code == null || c.status != CanisterStatus.RunStatus.RUNNING
           || !code.takeDueTimer(nanos)) {
         return 0;
       }
       try {
-        WasmCanister.Result r = code.run(WasmCanister.Kind.TIMER, "canister_global_timer",
+        r = code.run(WasmCanister.Kind.TIMER, "canister_global_timer",
             new byte[0], c.id, "canister_global_timer");
-        deliver(c, code, c.id, "canister_global_timer", r.context(), r.calls());
       } catch (WasmCanister.Trap t) {
         LOG.log(System.Logger.Level.DEBUG, () -> c.id + ": global timer trapped: "
             + t.getMessage());
+        return 1;
       }
-      return 1;
     }
+    deliver(c, c.id, "canister_global_timer", r.context(), r.calls(), new LastCallback());
+    return 1;
   }
 }

@@ -2,6 +2,7 @@ package org.icupgrade.replica.internal;
 
 import com.dylibso.chicory.runtime.GlobalInstance;
 import java.io.ByteArrayOutputStream;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import org.icupgrade.core.Principal;
@@ -32,6 +33,11 @@ final class MessageState {
    */
   long budget = Long.MAX_VALUE;
   boolean accepted;
+  /**
+   * The cycles this execution burnt ({@code ic0.cycles_burn128}): taken from the canister's
+   * balance when the execution commits, forgotten when it traps (its changes roll back).
+   */
+  BigInteger cyclesBurned = BigInteger.ZERO;
   final List<Outgoing> outgoing = new ArrayList<>();
   /** The call under construction ({@code call_new} ... {@code call_perform}), if any. */
   @Nullable Principal newCallee;

@@ -1,6 +1,7 @@
 package org.icupgrade.replica.internal;
 
 import com.dylibso.chicory.runtime.Memory;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -20,10 +21,11 @@ import org.jspecify.annotations.Nullable;
 record SystemCall(String name, MessageState msg, Memory mem, WasmCanister canister) {
   /**
    * Spec, "Overview of imports": the message functions exist only in messages that have them;
-   * the argument also in {@code canister_init} and {@code canister_post_upgrade}.
+   * the argument also in {@code canister_init} and {@code canister_post_upgrade}, and in
+   * {@code canister_inspect_message} (context {@code F}), which sees the message's argument.
    */
   static final Set<Kind> WITH_ARGUMENT = EnumSet.of(
-      Kind.UPDATE, Kind.QUERY, Kind.REPLY_CALLBACK, Kind.INIT, Kind.POST_UPGRADE);
+      Kind.UPDATE, Kind.QUERY, Kind.REPLY_CALLBACK, Kind.INIT, Kind.POST_UPGRADE, Kind.INSPECT);
   /** The messages that answer a call. */
   static final Set<Kind> REPLYING =
       EnumSet.of(Kind.UPDATE, Kind.QUERY, Kind.REPLY_CALLBACK, Kind.REJECT_CALLBACK);
@@ -55,6 +57,14 @@ record SystemCall(String name, MessageState msg, Memory mem, WasmCanister canist
   long @Nullable [] writeCycles(long dst, long cycles) {
     mem.writeLong((int) dst, cycles);
     mem.writeLong((int) dst + 8, 0);
+    return null;
+  }
+
+  /** Writes a 128-bit cycle amount, little-endian as the spec's {@code *128} functions do. */
+  long @Nullable [] writeCycles128(long dst, BigInteger cycles) {
+    BigInteger mask = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+    mem.writeLong((int) dst, cycles.and(mask).longValue());
+    mem.writeLong((int) dst + 8, cycles.shiftRight(64).and(mask).longValue());
     return null;
   }
 

@@ -32,9 +32,10 @@ import org.jspecify.annotations.Nullable;
  * and globals), stable memory and certified data. A message that traps leaves no trace: the
  * state is rolled back to what it was before the message.
  *
- * <p>Provided: the message, caller, reply and reject functions, canister self, cycles (a fixed
- * balance), status, version, stable memory (32- and 64-bit), time, performance counter, certified
- * data, controllers, root key, environment variables (none), call costs, debug print, trap, and
+ * <p>Provided: the message, caller, reply and reject functions, canister self, cycles (the
+ * balance, burning), status, version, stable memory (32- and 64-bit), time, performance counter,
+ * certified data, controllers, root key, environment variables (none), call costs, debug print,
+ * trap, and
  * inter-canister calls ({@code call_new}, {@code call_data_append}, {@code call_on_cleanup},
  * {@code call_cycles_add128}, {@code call_with_best_effort_response}, {@code call_perform}) with
  * reply, reject and cleanup callbacks, which the replica delivers after the message; each is
@@ -93,6 +94,19 @@ final class WasmCanister {
     default byte @Nullable [] dataCertificate(byte[] certifiedData) {
       return null;
     }
+
+    /** The canister's cycle balance, before what the running execution burnt. */
+    default java.math.BigInteger cycleBalance() {
+      return java.math.BigInteger.valueOf(100_000_000_000_000L);
+    }
+
+    /** The canister's freezing threshold in seconds (its setting, else the IC's default). */
+    default long freezingThresholdSeconds() {
+      return 2_592_000L;
+    }
+
+    /** Takes {@code cycles} from the balance: an execution that burnt them committed. */
+    default void burnCycles(java.math.BigInteger cycles) {}
   }
 
   /** How a message ended: a reply, a reject by the canister, or nothing yet; and calls made. */
@@ -541,6 +555,9 @@ final class WasmCanister {
     } else {
       before.commit(this);
       version++;
+      if (c.cyclesBurned.signum() > 0) {
+        this.env.burnCycles(c.cyclesBurned);
+      }
     }
     return new Result(call, List.copyOf(c.outgoing));
   }

@@ -48,7 +48,8 @@ class LifecycleTest {
    * count as 8 little-endian bytes; {@code inc_then_trap} adds one, writes stable memory, then
    * traps; {@code peek} (query) adds one and replies; {@code stable_size} replies stable pages;
    * {@code save} writes the count to stable memory; {@code init_arg} replies the init argument;
-   * {@code spin} never ends; {@code future} calls an import the replica does not provide.
+   * {@code spin} never ends; {@code future} calls an import the replica does not provide
+   * (mint_cycles128, which only the cycles minting canister may call on the IC).
    * The hooks carry the count over in stable memory.
    */
   static byte[] module(Spec s) {
@@ -62,7 +63,7 @@ class LifecycleTest {
     int stableRead = w.importFunction("ic0", "stable_read", types(I32, I32, I32), types());
     int stableWrite = w.importFunction("ic0", "stable_write", types(I32, I32, I32), types());
     int trap = w.importFunction("ic0", "trap", types(I32, I32), types());
-    int future = w.importFunction("ic0", "cycles_burn128", types(I64, I64, I32), types());
+    int future = w.importFunction("ic0", "mint_cycles128", types(I64, I64, I32), types());
     int count = w.global(I64, true, 0);
     byte[] msg = ("trapped on purpose " + s.marker()).getBytes(StandardCharsets.UTF_8);
     w.data(512, msg);
@@ -229,7 +230,7 @@ class LifecycleTest {
     install(InstallMode.install(), Spec.plain("a"), NONE);
     CanisterRejectException e = assertThrows(CanisterRejectException.class,
         () -> agent.update(canister, "future", NONE));
-    assertTrue(e.rejectMessage().contains("ic0.cycles_burn128"), e.getMessage());
+    assertTrue(e.rejectMessage().contains("ic0.mint_cycles128"), e.getMessage());
   }
 
   /** A counter kept in main memory, in a module declaring enhanced orthogonal persistence. */

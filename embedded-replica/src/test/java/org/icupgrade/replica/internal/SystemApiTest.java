@@ -196,6 +196,40 @@ class SystemApiTest {
     assertArrayEquals(new byte[] {0}, agent.query(canister, "g", NONE));
   }
 
+  /**
+   * {@code canister_inspect_message} accepts a message whose argument's first byte is 'y' (read
+   * with msg_arg_data_copy), and only if msg_arg_data_size says it has 3 bytes.
+   */
+  static byte[] inspectingArgument() {
+    WasmBuilder w = new WasmBuilder();
+    int append = w.importFunction("ic0", "msg_reply_data_append", types(I32, I32), types());
+    int reply = w.importFunction("ic0", "msg_reply", types(), types());
+    int argSize = w.importFunction("ic0", "msg_arg_data_size", types(), types(I32));
+    int argCopy = w.importFunction("ic0", "msg_arg_data_copy", types(I32, I32, I32), types());
+    int accept = w.importFunction("ic0", "accept_message", types(), types());
+    w.export("canister_inspect_message", w.function(types(), types(), types(), new Code()
+        .call(argSize).i32(3).i32Sub().i32Eqz().ifThen()
+        .i32(100).i32(0).i32(3).call(argCopy)
+        .i32(100).i32Load8u().i32('y').i32Sub().i32Eqz().ifThen().call(accept).end()
+        .end()
+        .end()));
+    w.export("canister_update m", w.function(types(), types(), types(),
+        new Code().i32(0).i32(0).call(append).call(reply).end()));
+    w.memory(1);
+    return w.build();
+  }
+
+  @Test
+  void inspectMessage_readsTheArgument_acceptsByIt() {
+    install(inspectingArgument());
+    assertArrayEquals(new byte[0], agent.update(canister, "m", new byte[] {'y', 'e', 's'}));
+    for (byte[] refused : new byte[][] {{'n', 'o', 'o'}, {'y', 'e'}, {'y', 'e', 's', 's'}}) {
+      CanisterRejectException e = assertThrows(CanisterRejectException.class,
+          () -> agent.update(canister, "m", refused));
+      assertTrue(e.rejectMessage().contains("did not call ic0.accept_message"), e.getMessage());
+    }
+  }
+
   @Test
   void msgMethodName_outsideInspectMessage_traps() {
     WasmBuilder w = new WasmBuilder();
