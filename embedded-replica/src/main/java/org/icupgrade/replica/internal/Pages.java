@@ -1,5 +1,6 @@
 package org.icupgrade.replica.internal;
 
+import java.util.ArrayDeque;
 import java.util.Arrays;
 
 /**
@@ -34,6 +35,16 @@ class Pages {
   static final int MASK = PAGE - 1;
   /** Every untouched page: all zeroes, never written (writes go to a page of the store's own). */
   static final byte[] ZERO = new byte[PAGE];
+
+  /**
+   * Pages an undo dropped, reused by the same thread's next first writes, so that a query or a
+   * trapping message that wrote pages leaves no garbage behind (every query is undone). Only a
+   * page the store allocated in the current generation goes here: no view and no journal holds
+   * it. At most {@value #MAX_SPARE} per thread (512 KiB).
+   */
+  private static final ThreadLocal<ArrayDeque<byte[]>> SPARE =
+      ThreadLocal.withInitial(ArrayDeque::new);
+  private static final int MAX_SPARE = 8;
 
   /** The pages; entries at and past {@link #size} are {@link #ZERO}. */
   byte[][] pages = new byte[0][];
@@ -120,11 +131,19 @@ class Pages {
 
   private byte[] copyOnWrite(int p) {
     byte[] old = pages[p];
-    byte[] fresh;
+    byte[] fresh = SPARE.get().pollFirst();
     if (old == ZERO) {
-      fresh = new byte[PAGE];
+      if (fresh == null) {
+        fresh = new byte[PAGE];
+      } else {
+        Arrays.fill(fresh, (byte) 0);
+      }
     } else {
-      fresh = old.clone();
+      if (fresh == null) {
+        fresh = old.clone();
+      } else {
+        System.arraycopy(old, 0, fresh, 0, PAGE);
+      }
       copied++;
     }
     allocated++;
@@ -203,18 +222,33 @@ class Pages {
 
   /** The message's writes are undone: the replaced pages come back, grown ones are dropped. */
   final void undo() {
+    ArrayDeque<byte[]> spare = SPARE.get();
     for (int i = journalCount - 1; i >= 0; i--) {
       int p = journalPage[i];
+      if (owner[p] == generation) {
+        keepSpare(spare, pages[p]);
+      }
       pages[p] = journalOld[i];
       owner[p] = 0;
       journalOld[i] = null;
     }
     journalCount = 0;
     journaling = false;
+    for (int p = sizeAtBegin; p < size; p++) {
+      if (owner[p] == generation && pages[p] != ZERO) {
+        keepSpare(spare, pages[p]);
+      }
+    }
     if (size > sizeAtBegin) {
       resize(sizeAtBegin);
     } else if (size < sizeAtBegin) {
       throw new IllegalStateException("a memory cannot shrink in a message");
+    }
+  }
+
+  private static void keepSpare(ArrayDeque<byte[]> spare, byte[] page) {
+    if (spare.size() < MAX_SPARE) {
+      spare.addFirst(page);
     }
   }
 

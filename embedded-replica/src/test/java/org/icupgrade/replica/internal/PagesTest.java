@@ -133,6 +133,33 @@ class PagesTest {
   }
 
   @Test
+  void undo_recyclesOnlyItsOwnPages_viewsTakenBeforeAndInsideStayIntact() {
+    pages.resize(2);
+    pages.write(0, bytes(4, 1), 0, 4);
+    PageSnapshot before = pages.freeze();
+    pages.begin();
+    pages.write(0, bytes(4, 2), 0, 4);
+    PageSnapshot inside = pages.freeze();
+    pages.write(0, bytes(4, 3), 0, 4);
+    pages.resize(3);
+    pages.write(2L * PAGE, bytes(4, 4), 0, 4);
+    pages.undo();
+    // Pages the undo dropped may be reused by this thread's next writes, in any store.
+    Pages other = new Pages();
+    other.resize(16);
+    for (int p = 0; p < 16; p++) {
+      other.write((long) p * PAGE, bytes(PAGE, 9), 0, PAGE);
+    }
+    assertArrayEquals(bytes(4, 1), before.read(0, 4));
+    assertArrayEquals(bytes(4, 2), inside.read(0, 4));
+    assertArrayEquals(bytes(4, 1), read(0, 4));
+    pages.resize(3);
+    assertArrayEquals(new byte[PAGE], read(2L * PAGE, PAGE), "a reused page is zero");
+    pages.write(PAGE, bytes(1, 5), 0, 1);
+    assertArrayEquals(new byte[PAGE - 1], read(PAGE + 1, PAGE - 1));
+  }
+
+  @Test
   void stableMemory_64BitOffsetsPast4GiB_onlyTheWrittenPageAllocated() {
     StableMemory stable = new StableMemory();
     JournaledMemory heap = new JournaledMemory(new MemoryLimits(1, 1));
