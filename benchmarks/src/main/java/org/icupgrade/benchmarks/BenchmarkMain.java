@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
@@ -49,6 +50,10 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *       tool run in the same JMH run, {@link TextReleaseBenchmark}), against {@link #NATIVE_BARS}.
  *   <li><b>peak heap / module size</b>: {@link InstallHeapBenchmark}'s counter, at most
  *       {@link #MAX_HEAP_RATIO}.
+ *   <li><b>paged memory</b>: {@link MemoryBenchmark}'s one-page grow on a 256 MiB heap over a
+ *       16 MiB heap, at most {@link #MAX_GROW_RATIO}; {@link StableUpgradeBenchmark}'s bytes
+ *       allocated per upgrade over its 72 MiB of stable memory, at most {@link
+ *       #MAX_UPGRADE_HEAP_RATIO}.
  *   <li><b>over HTTP / in process</b>: {@link InstallOverHttpBenchmark}'s time over HTTP as a
  *       multiple of the same install's time in process, measured in the same run.
  *   <li><b>end to end</b>: each benchmark that records {@link E2eCounters} (the embedded-replica
@@ -105,6 +110,19 @@ public final class BenchmarkMain {
 
   /** The replica's share of an install's time on the embedded replica: issue 11's goal. */
   static final double MAX_REPLICA_SHARE = 1.0 / 3;
+
+  /**
+   * {@code memory.grow} by one page on a 256 MiB heap may take at most this many times its time on
+   * a 16 MiB heap ({@link MemoryBenchmark}; issue 11: independent of the heap's size, so about 1,
+   * with room for the noise of one short run).
+   */
+  static final double MAX_GROW_RATIO = 1.5;
+
+  /**
+   * An upgrade of a canister with 72 MiB of stable memory may allocate at most this many times
+   * that ({@link StableUpgradeBenchmark}; issue 11).
+   */
+  static final double MAX_UPGRADE_HEAP_RATIO = 1.3;
 
   private BenchmarkMain() {}
 
@@ -245,6 +263,7 @@ public final class BenchmarkMain {
         "library / C reader (tar-sha256-reader.c) throughput, same run:");
     execution(rows, sb);
     heap(rows, sb);
+    memory(rows, sb);
     endToEnd(rows, sb);
     overHttp(rows, sb);
     fleetScale(rows, sb);
@@ -352,6 +371,47 @@ public final class BenchmarkMain {
     }
     if (heap.length() > 0) {
       sb.append("peak heap / module size (at most the bar):\n").append(heap);
+    }
+  }
+
+  /**
+   * {@link MemoryBenchmark}: the time of a one-page {@code memory.grow} on the largest heap over
+   * the smallest; {@link StableUpgradeBenchmark}: bytes allocated per upgrade over the stable
+   * memory's size.
+   */
+  @SuppressWarnings("rawtypes") // as JMH declares it
+  private static void memory(List<Row> rows, StringBuilder sb) {
+    StringBuilder part = new StringBuilder();
+    TreeMap<Integer, Double> grow = new TreeMap<>();
+    for (Row row : rows) {
+      if (row.cls().equals("MemoryBenchmark") && row.method().equals("grow")) {
+        grow.put(Integer.parseInt(row.result().getParams().getParam("heapMiB")),
+            row.result().getPrimaryResult().getScore());
+      }
+      Map<String, Result> s = row.result().getSecondaryResults();
+      if (row.cls().equals("StableUpgradeBenchmark") && score(s, "upgrades") > 0) {
+        double perUpgrade = score(s, "allocatedBytes") / score(s, "upgrades");
+        double ratio = perUpgrade / ((double) StableUpgradeBenchmark.STABLE_MIB * (1 << 20));
+        part.append(String.format(Locale.ROOT,
+            "  %-45s %6.3f  (%.1f MiB allocated per upgrade; bar %.2f)%s%n",
+            "StableUpgradeBenchmark.upgrade / " + StableUpgradeBenchmark.STABLE_MIB + " MiB",
+            ratio, perUpgrade / (1 << 20), MAX_UPGRADE_HEAP_RATIO,
+            ratio > MAX_UPGRADE_HEAP_RATIO ? "  ABOVE BAR" : ""));
+      }
+    }
+    if (grow.size() >= 2) {
+      int small = grow.firstKey();
+      int large = grow.lastKey();
+      double ratio = grow.get(large) / grow.get(small);
+      part.append(String.format(Locale.ROOT,
+          "  %-45s %6.3f  (%.1f vs %.1f us per grow; bar %.2f)%s%n",
+          "MemoryBenchmark.grow " + large + " MiB / " + small + " MiB heap", ratio,
+          grow.get(large), grow.get(small), MAX_GROW_RATIO,
+          ratio > MAX_GROW_RATIO ? "  ABOVE BAR" : ""));
+    }
+    if (part.length() > 0) {
+      sb.append("paged memory (grow time by heap size; upgrade allocation / stable memory):\n")
+          .append(part);
     }
   }
 

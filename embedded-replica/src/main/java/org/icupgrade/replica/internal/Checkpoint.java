@@ -6,9 +6,11 @@ import org.icupgrade.core.Principal;
 
 /**
  * A canister's code state as a later rollback returns to it (a snapshot, an upgrade that
- * failed): the heap, the globals, stable memory and certified data, all copied.
+ * failed): the heap, the globals, stable memory and certified data. The memories are frozen
+ * views that share their pages with the canister ({@link Pages}): taking one copies the page
+ * references, and a page is copied only when the canister next writes it.
  */
-record Checkpoint(byte[] memory, Globals globals, byte[] stable, byte[] certified, int pages) {
+record Checkpoint(PageSnapshot memory, Globals globals, PageSnapshot stable, byte[] certified) {
   /** The values of an instance's globals. */
   record Globals(long[] low, long[] high) {
     static Globals of(Instance instance) {
@@ -31,22 +33,27 @@ record Checkpoint(byte[] memory, Globals globals, byte[] stable, byte[] certifie
   }
 
   static Checkpoint of(WasmCanister w) {
-    Memory m = w.instance().memory();
-    int pages = m == null ? 0 : m.pages();
-    byte[] mem = m == null ? new byte[0] : m.readBytes(0, pages * WasmCanister.PAGE);
-    return new Checkpoint(mem, Globals.of(w.instance()), w.stable().bytes().clone(),
-        w.certifiedData().clone(), pages);
+    JournaledMemory m = w.heap();
+    PageSnapshot mem = m == null ? PageSnapshot.EMPTY : m.freeze();
+    return new Checkpoint(mem, Globals.of(w.instance()), w.stable().freeze(),
+        w.certifiedData().clone());
+  }
+
+  /** The heap's size in pages when this was taken. */
+  int pages() {
+    return memory.size();
   }
 
   void restore(WasmCanister w) {
     w.start(Principal.MANAGEMENT_CANISTER);
     Memory m = w.instance().memory();
     if (m != null) {
-      ((JournaledMemory) m).replaceContents(pages, memory);
+      // Shared, not copied: the canister copies a page when it writes it, so this state may be
+      // restored again (a snapshot loaded twice).
+      ((JournaledMemory) m).replaceContents(memory);
     }
     globals.restore(w.instance());
-    // Copies: a snapshot's state may be restored more than once.
-    w.stable().replace(stable.clone());
+    w.stable().restore(stable);
     w.certifiedData(certified.clone());
   }
 }

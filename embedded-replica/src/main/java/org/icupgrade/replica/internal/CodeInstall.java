@@ -148,7 +148,7 @@ final class CodeInstall {
           caller, method, 0);
     }
     if (old != null) {
-      next.restoreStable(old.stableMemory());
+      next.keepStableMemoryOf(old);
     }
     try {
       // Spec, "IC method install_code": with wasm_memory_persistence = keep the new module runs

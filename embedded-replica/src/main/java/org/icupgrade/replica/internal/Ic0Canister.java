@@ -106,7 +106,7 @@ final class Ic0Canister {
   }
 
   static BigInteger freezingLimit(SystemCall s) {
-    long pages = (s.mem() == null ? 0 : s.mem().pages()) + (long) s.canister().stable().pages();
+    long pages = (s.mem() == null ? 0 : s.mem().pages()) + s.canister().stable().pages();
     long bytes = pages * WasmCanister.PAGE;
     BigInteger perSecondTimesGib = BigInteger.valueOf(bytes)
         .multiply(BigInteger.valueOf(GIB_STORAGE_PER_SECOND_FEE))

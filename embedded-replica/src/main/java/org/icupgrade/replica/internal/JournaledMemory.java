@@ -1,70 +1,58 @@
 package org.icupgrade.replica.internal;
 
-import com.dylibso.chicory.runtime.ByteArrayMemory;
+import com.dylibso.chicory.runtime.ConstantEvaluators;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.runtime.WasmRuntimeException;
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.UninstantiableException;
+import com.dylibso.chicory.wasm.types.ActiveDataSegment;
 import com.dylibso.chicory.wasm.types.DataSegment;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
-import java.util.Arrays;
-import java.util.BitSet;
+import com.dylibso.chicory.wasm.types.PassiveDataSegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A canister's main memory that can undo one message's writes. A message that traps must leave
- * no trace (interface spec, "Message execution"), but copying a heap of up to 4 GiB before every
- * message would make each call cost as much as the heap is large. Instead, between {@link #begin}
- * and {@link #commit} or {@link #undo}, the first write to each 64 KiB page saves that page's old
- * contents; undoing writes those pages back. A message costs the pages it writes, not the pages
- * the canister has.
+ * A canister's main memory: Chicory's {@link Memory} over a {@link Pages} store, so that pages
+ * are allocated when first written and shared copy-on-write with checkpoints and snapshots, and
+ * one message's writes can be undone. A message that traps must leave no trace (interface spec,
+ * "Message execution"), but copying a heap of up to 4 GiB before every message would make each
+ * call cost as much as the heap is large: between {@link #begin} and {@link #commit} or {@link
+ * #undo}, the first write to each page copies it and keeps the old one, and undoing puts the old
+ * pages back and drops the pages the message grew. A message costs the pages it writes.
  *
- * <p>Pages a message grew are not given back to the JVM when it is undone (Chicory's memory
- * cannot shrink): this memory's size ({@link #pages}) is its own count, at most the delegate's,
- * and every access is checked against it, so an address past it traps as the WebAssembly spec
- * says ("Memory instructions": out of bounds traps) even though the delegate still has the page.
- * The delegate's pages past the size are kept all zero (undo zeroes those the message wrote), so
- * a later {@code memory.grow} reuses them as the fresh zeroed pages the spec requires. Undoing a
- * message that grew the memory therefore costs the pages it wrote, as any other undo.
+ * <p>Every access is checked against this memory's size and an address past it traps as the
+ * WebAssembly spec says ("Memory instructions": out of bounds traps). Loads and stores within one
+ * page (all but those straddling a page boundary) are one bounds test, one array load and a
+ * little-endian {@link VarHandle} access; a store first compares the page's generation with the
+ * store's (copy-on-write, see {@link Pages}). The compiled code calls these on every load and
+ * store.
  *
- * <p>Every method that writes to memory saves the pages it touches before delegating; the
- * interface's default methods (strings, atomics) go through those methods. {@code data.drop} is
- * not undone (a dropped passive segment stays dropped), as no toolchain drops a segment in a
- * message that then traps and relies on it afterwards.
+ * <p>{@code data.drop} is not undone (a dropped passive segment stays dropped), as no toolchain
+ * drops a segment in a message that then traps and relies on it afterwards.
  */
-final class JournaledMemory implements Memory {
-  private static final int PAGE = Memory.PAGE_SIZE;
+final class JournaledMemory extends Pages implements Memory {
+  private static final VarHandle SHORT =
+      MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle INT =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle LONG =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle FLOAT =
+      MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle DOUBLE =
+      MethodHandles.byteArrayViewVarHandle(double[].class, ByteOrder.LITTLE_ENDIAN);
 
-  private final Memory inner;
-  /** This memory's size in pages; {@code inner.pages()} may be more (pages an undo dropped). */
-  private int size;
-  /** {@code size} in bytes, the bound every access is checked against. */
-  private long limit;
-
-  private boolean journaling;
-  private int pagesAtBegin;
-  private byte[][] saved = new byte[0][];
-  private int[] touched = new int[16];
-  private int touchedCount;
-  /** Pages at or past {@code pagesAtBegin} the message wrote: undo zeroes them. */
-  private final BitSet grownWritten = new BitSet();
-
-  /** Bytes saved before writes, put back and zeroed by undos so far (tests, measurements). */
-  private long bytesCopied;
-
-  /** A memory whose contents the next instantiation starts from, instead of zeroes. */
-  private @Nullable Memory keep;
-
-  /**
-   * Makes the instantiation that comes next ({@code Instance.initialize}, which zeroes the memory
-   * and then applies the active data segments) start from {@code kept}'s contents instead of
-   * zeroes, as an upgrade with {@code wasm_memory_persistence = keep} does.
-   */
-  void keepOnInitialize(Memory kept) {
-    this.keep = kept;
-  }
-
-  /** The most pages this memory grows to: the replica's heap budget. */
+  private final MemoryLimits limits;
+  /** The most pages: the module's maximum, Chicory's and the replica's heap budget. */
   private final int maxPages;
+  private DataSegment[] segments = new DataSegment[0];
+
+  /** The contents the next instantiation starts from, instead of zeroes. */
+  private @Nullable PageSnapshot keep;
 
   JournaledMemory(MemoryLimits limits) {
     this(limits, Integer.MAX_VALUE);
@@ -72,257 +60,193 @@ final class JournaledMemory implements Memory {
 
   /**
    * A memory that grows to at most {@code maxPages} pages (the replica's heap budget; the module
-   * has been checked to declare no more initial pages than that).
+   * has been checked to declare no more initial pages than that). Its initial pages are zero and
+   * allocate nothing until written.
    */
   JournaledMemory(MemoryLimits limits, int maxPages) {
-    this.maxPages = maxPages;
-    this.inner = new ByteArrayMemory(limits);
-    resize(inner.pages());
-  }
-
-  /** Starts recording: from now on, the first write to a page saves it. */
-  void begin() {
-    journaling = true;
-    pagesAtBegin = size;
-    if (saved.length < pagesAtBegin) {
-      saved = new byte[pagesAtBegin][];
-    }
-    touchedCount = 0;
-    grownWritten.clear();
-  }
-
-  /** Keeps the message's writes and stops recording. */
-  void commit() {
-    forget();
-    journaling = false;
+    this.limits = limits;
+    this.maxPages = Math.min(maxPages, Math.min(limits.maximumPages(), RUNTIME_MAX_PAGES));
+    resize(limits.initialPages());
   }
 
   /**
-   * Puts back every page the message wrote and the size it began with, and stops recording. The
-   * pages it grew and wrote are zeroed, so that growing again finds them as fresh pages.
+   * Makes the instantiation that comes next ({@code Instance.initialize}, which zeroes the memory
+   * and then applies the active data segments) start from {@code kept} instead of zeroes, as an
+   * upgrade with {@code wasm_memory_persistence = keep} does; the pages are shared, not copied.
    */
-  void undo() {
-    for (int i = 0; i < touchedCount; i++) {
-      int p = touched[i];
-      inner.write(p * PAGE, saved[p]);
-      bytesCopied += PAGE;
-    }
-    for (int p = grownWritten.nextSetBit(0); p >= 0; p = grownWritten.nextSetBit(p + 1)) {
-      inner.fill((byte) 0, p * PAGE, (p + 1) * PAGE);
-      bytesCopied += PAGE;
-    }
-    forget();
-    journaling = false;
-    resize(pagesAtBegin);
-  }
-
-  /** How many pages the current message has written so far (for tests and measurements). */
-  int pagesWritten() {
-    return touchedCount + grownWritten.cardinality();
+  void keepOnInitialize(PageSnapshot kept) {
+    this.keep = kept;
   }
 
   /**
-   * Bytes this memory has copied or zeroed to be able to undo and to undo so far: pages saved
-   * before their first write, put back, and grown pages zeroed (for tests and measurements).
+   * Bytes this memory has copied so far, each a page shared with a view or kept for an undo and
+   * copied before its first write (for tests and measurements). Undoing copies nothing.
    */
   long bytesCopied() {
-    return bytesCopied;
+    return copiedPages() * PAGE;
   }
 
-  /**
-   * Replaces the whole contents with {@code contents}, which is {@code pages} pages long, as when
-   * a snapshot is loaded or a failed upgrade is undone.
-   */
-  void replaceContents(int pages, byte[] contents) {
-    if (size > pages) {
-      // The dropped pages become spare pages, which are kept zero.
-      inner.fill((byte) 0, pages * PAGE, size * PAGE);
-      resize(pages);
-    } else if (size < pages && growBy(pages - size) < 0) {
-      throw new IllegalStateException(
-          "cannot grow memory to " + pages + " pages; it held them when they were saved");
-    }
-    inner.write(0, contents);
+  /** Replaces the whole contents with {@code contents}' pages, shared (a snapshot, a rollback). */
+  void replaceContents(PageSnapshot contents) {
+    restore(contents);
   }
 
-  private void forget() {
-    for (int i = 0; i < touchedCount; i++) {
-      saved[touched[i]] = null;
-    }
-    touchedCount = 0;
-    grownWritten.clear();
-  }
-
-  private void resize(int pages) {
-    size = pages;
-    limit = (long) pages * PAGE;
-  }
-
-  /** Grows by {@code n} pages, reusing the delegate's spare pages first; the old size or -1. */
-  private int growBy(int n) {
+  @Override
+  public int grow(int n) {
+    // WebAssembly spec, memory.grow: it may fail, returning -1, and a canister sees the same
+    // when its Wasm memory limit is reached on the IC. Here the limit is also the replica's heap
+    // budget. Growing adds zero pages that allocate nothing until written.
     int old = size;
-    long wanted = (long) size + n;
-    if (wanted > inner.pages() && inner.grow((int) (wanted - inner.pages())) < 0) {
+    if (n < 0 || (long) old + n > maxPages) {
       return -1;
     }
-    resize((int) wanted);
+    resize(old + n);
     return old;
   }
 
-  /**
-   * Traps, as Chicory's memory does, when {@code [addr, addr + len)} is not inside this memory's
-   * size: past it the delegate may still hold a page an undo dropped.
-   */
-  private void check(int addr, long len) {
-    if (Integer.toUnsignedLong(addr) + len > limit) {
-      throw new WasmRuntimeException(
-          "out of bounds memory access: attempted to access address: "
-              + addr
-              + " but limit is: "
-              + limit
-              + " and size: "
-              + len);
+  /** Traps, as Chicory's memory does, unless {@code [addr, addr + len)} is inside this memory. */
+  void check(int addr, long len) {
+    if (len < 0 || Integer.toUnsignedLong(addr) + len > limit) {
+      throw outOfBounds(addr, len);
     }
   }
 
-  private void touch(int address, long size) {
-    if (!journaling || size <= 0 || address < 0) {
-      return; // an invalid access traps without writing
+  private WasmRuntimeException outOfBounds(int addr, long len) {
+    return new WasmRuntimeException("out of bounds memory access: attempted to access address: "
+        + addr + " but limit is: " + limit + " and size: " + len);
+  }
+
+  // ---- bulk operations ----
+
+  @Override
+  public void write(int addr, byte[] data, int offset, int len) {
+    if (offset < 0 || len < 0 || offset > data.length - len) {
+      throw new WasmRuntimeException("out of bounds memory access: attempted to access address: "
+          + offset + " but limit is: " + data.length + " and size: " + len);
     }
-    int first = address / PAGE;
-    long last = (address + size - 1) / PAGE;
-    for (int p = first; p <= last; p++) {
-      if (p >= pagesAtBegin) {
-        // Pages the message grew need no saving: undo zeroes them and drops them from the size.
-        grownWritten.set(p);
-      } else if (saved[p] == null) {
-        saved[p] = inner.readBytes(p * PAGE, PAGE);
-        bytesCopied += PAGE;
-        if (touchedCount == touched.length) {
-          touched = Arrays.copyOf(touched, touchedCount * 2);
-        }
-        touched[touchedCount++] = p;
-      }
-    }
-  }
-
-  // ---- writes: check the bounds, save the pages, then delegate ----
-
-  @Override
-  public void write(int addr, byte[] data, int offset, int size) {
-    check(addr, size);
-    touch(addr, size);
-    inner.write(addr, data, offset, size);
+    check(addr, len);
+    write(Integer.toUnsignedLong(addr), data, offset, len);
   }
 
   @Override
-  public void writeI32(int addr, int data) {
-    check(addr, 4);
-    touch(addr, 4);
-    inner.writeI32(addr, data);
+  public byte[] readBytes(int addr, int len) {
+    check(addr, len);
+    byte[] out = new byte[len];
+    read(Integer.toUnsignedLong(addr), out, 0, len);
+    return out;
   }
 
-  @Override
-  public void writeLong(int addr, long data) {
-    check(addr, 8);
-    touch(addr, 8);
-    inner.writeLong(addr, data);
-  }
-
-  @Override
-  public void writeShort(int addr, short data) {
-    check(addr, 2);
-    touch(addr, 2);
-    inner.writeShort(addr, data);
-  }
-
-  @Override
-  public void writeByte(int addr, byte data) {
-    check(addr, 1);
-    touch(addr, 1);
-    inner.writeByte(addr, data);
-  }
-
-  @Override
-  public void writeF32(int addr, float data) {
-    check(addr, 4);
-    touch(addr, 4);
-    inner.writeF32(addr, data);
-  }
-
-  @Override
-  public void writeF64(int addr, double data) {
-    check(addr, 8);
-    touch(addr, 8);
-    inner.writeF64(addr, data);
+  /** Copies {@code len} bytes at {@code addr} into {@code dst} at {@code at}; out of bounds traps. */
+  void readInto(int addr, byte[] dst, int at, int len) {
+    check(addr, len);
+    read(Integer.toUnsignedLong(addr), dst, at, len);
   }
 
   @Override
   public void zero() {
-    Memory kept = keep;
+    PageSnapshot kept = keep;
     if (kept != null) {
-      // Instantiation on a kept memory (keepOnInitialize): its contents instead of zeroes.
+      // Instantiation on a kept memory (keepOnInitialize): its pages instead of zeroes.
       keep = null;
-      if (size < kept.pages() && growBy(kept.pages() - size) < 0) {
+      if (kept.size() > maxPages) {
         throw new WasmRuntimeException(
-            "the kept memory's " + kept.pages() + " pages do not fit this module's memory");
+            "the kept memory's " + kept.size() + " pages do not fit this module's memory");
       }
-      for (int p = 0; p < kept.pages(); p++) {
-        inner.write(p * PAGE, kept.readBytes(p * PAGE, PAGE));
-      }
+      int pages = Math.max(size, kept.size());
+      replaceContents(kept);
+      resize(pages);
       return;
     }
-    touch(0, limit);
-    inner.fill((byte) 0, 0, size * PAGE);
+    fill(0, limit, (byte) 0);
   }
 
   @Override
   public void fill(byte value, int fromIndex, int toIndex) {
-    check(fromIndex, (long) toIndex - fromIndex);
-    touch(fromIndex, (long) toIndex - fromIndex);
-    inner.fill(value, fromIndex, toIndex);
+    long len = (long) toIndex - fromIndex;
+    check(fromIndex, len);
+    fill(Integer.toUnsignedLong(fromIndex), len, value);
   }
 
   @Override
-  public void copy(int dest, int src, int size) {
-    check(src, size);
-    check(dest, size);
-    touch(dest, size);
-    inner.copy(dest, src, size);
-  }
-
-  @Override
-  public void initPassiveSegment(int segmentId, int dest, int offset, int size) {
-    check(dest, size);
-    touch(dest, size);
-    inner.initPassiveSegment(segmentId, dest, offset, size);
+  public void copy(int dest, int src, int len) {
+    check(src, len);
+    check(dest, len);
+    if (len == 0) {
+      return;
+    }
+    long d = Integer.toUnsignedLong(dest);
+    long s = Integer.toUnsignedLong(src);
+    if (d > s && d < s + len) {
+      // Overlapping with the destination after the source: backwards, page piece by piece.
+      long end = len;
+      while (end > 0) {
+        long ds = d + end - 1;
+        long ss = s + end - 1;
+        int chunk = (int) Math.min(end, Math.min((ds & MASK) + 1, (ss & MASK) + 1));
+        byte[] to = writable((int) (ds >>> SHIFT));
+        byte[] from = page((int) (ss >>> SHIFT));
+        System.arraycopy(from, (int) ((ss & MASK) - chunk + 1), to,
+            (int) ((ds & MASK) - chunk + 1), chunk);
+        end -= chunk;
+      }
+      return;
+    }
+    long done = 0;
+    while (done < len) {
+      long ds = d + done;
+      long ss = s + done;
+      int chunk = (int) Math.min(len - done,
+          PAGE - Math.max(ds & MASK, ss & MASK));
+      byte[] to = writable((int) (ds >>> SHIFT));
+      byte[] from = page((int) (ss >>> SHIFT));
+      System.arraycopy(from, (int) (ss & MASK), to, (int) (ds & MASK), chunk);
+      done += chunk;
+    }
   }
 
   @Override
   public void initialize(Instance instance, DataSegment[] dataSegments) {
-    // Instantiation, on a memory that has never been undone past its size: the delegate's
-    // bounds are this memory's, so its checks of the active segments are the spec's.
-    touch(0, limit);
-    inner.initialize(instance, dataSegments);
+    initialize(instance, dataSegments, 0);
+  }
+
+  @Override
+  public void initialize(Instance instance, DataSegment[] dataSegments, int memoryIndex) {
+    // WebAssembly spec, "Instantiation": active segments are copied in at their offsets (out of
+    // bounds makes the module uninstantiable); passive ones wait for memory.init.
+    if (dataSegments == null) {
+      return;
+    }
+    segments = dataSegments.clone(); // data.drop changes this instance's copy only
+    for (DataSegment s : segments) {
+      if (s instanceof ActiveDataSegment a) {
+        if (a.index() != memoryIndex) {
+          continue;
+        }
+        byte[] data = a.data();
+        int offset = (int) ConstantEvaluators.computeConstantValue(
+            instance, a.offsetInstructions())[0];
+        if (offset < 0 || Integer.toUnsignedLong(offset) + data.length > limit) {
+          throw new UninstantiableException("out of bounds memory access: attempted to access"
+              + " address: " + offset + " but limit is: " + limit + " and size: " + data.length);
+        }
+        write(Integer.toUnsignedLong(offset), data, 0, data.length);
+      } else if (!(s instanceof PassiveDataSegment)) {
+        throw new ChicoryException("Data segment should be active or passive: " + s);
+      }
+    }
+  }
+
+  @Override
+  public void initPassiveSegment(int segmentId, int dest, int offset, int len) {
+    write(dest, segments[segmentId].data(), offset, len);
   }
 
   @Override
   public void drop(int segment) {
-    inner.drop(segment);
+    segments[segment] = PassiveDataSegment.EMPTY;
   }
 
-  @Override
-  public int grow(int size) {
-    // WebAssembly spec, memory.grow: it may fail, returning -1, and a canister sees the same
-    // when its Wasm memory limit is reached on the IC. Here the limit is the replica's heap
-    // budget, so that growing never allocates more than the budget.
-    if (size < 0 || (long) this.size + size > maxPages) {
-      return -1;
-    }
-    return growBy(size);
-  }
-
-  // ---- reads and properties: check the bounds, then delegate ----
+  // ---- properties ----
 
   @Override
   public int pages() {
@@ -331,103 +255,209 @@ final class JournaledMemory implements Memory {
 
   @Override
   public int initialPages() {
-    return inner.initialPages();
+    return limits.initialPages();
   }
 
   @Override
   public int maximumPages() {
-    return inner.maximumPages();
+    return Math.min(limits.maximumPages(), RUNTIME_MAX_PAGES);
   }
 
   @Override
   public boolean shared() {
-    return inner.shared();
+    return limits.shared();
   }
 
   // lock, waitOn and notify (the threads proposal) are abstract in Chicory's Memory and
-  // deprecated for removal there: an implementation must still override them, so the removal
-  // warning is suppressed on these four overrides only. They delegate, as everything here does.
+  // deprecated for removal there; canisters have no threads, so a shared memory never reaches
+  // them (the module is refused), and they fail as Chicory's own unshared memory does.
   @SuppressWarnings("removal")
   @Override
   public Object lock(int address) {
-    return inner.lock(address);
+    throw new UnsupportedOperationException();
   }
 
   @SuppressWarnings("removal")
   @Override
   public int waitOn(int address, int expected, long timeout) {
-    return inner.waitOn(address, expected, timeout);
+    throw new ChicoryException("Attempt to wait on a non-shared memory, not supported.");
   }
 
   @SuppressWarnings("removal")
   @Override
   public int waitOn(int address, long expected, long timeout) {
-    return inner.waitOn(address, expected, timeout);
+    throw new ChicoryException("Attempt to wait on a non-shared memory, not supported.");
   }
 
   @SuppressWarnings("removal")
   @Override
   public int notify(int address, int maxThreads) {
-    return inner.notify(address, maxThreads);
+    return 0;
   }
+
+  // ---- loads: within one page, the fast path; across a boundary, byte by byte ----
 
   @Override
   public byte read(int addr) {
-    check(addr, 1);
-    return inner.read(addr);
-  }
-
-  @Override
-  public byte[] readBytes(int addr, int len) {
-    check(addr, len);
-    return inner.readBytes(addr, len);
-  }
-
-  @Override
-  public int readInt(int addr) {
-    check(addr, 4);
-    return inner.readInt(addr);
-  }
-
-  @Override
-  public long readLong(int addr) {
-    check(addr, 8);
-    return inner.readLong(addr);
+    if (Integer.toUnsignedLong(addr) >= limit) {
+      throw outOfBounds(addr, 1);
+    }
+    return pages[addr >>> SHIFT][addr & MASK];
   }
 
   @Override
   public short readShort(int addr) {
-    check(addr, 2);
-    return inner.readShort(addr);
+    int off = addr & MASK;
+    if (Integer.toUnsignedLong(addr) + 2 > limit) {
+      throw outOfBounds(addr, 2);
+    }
+    if (off <= PAGE - 2) {
+      return (short) SHORT.get(pages[addr >>> SHIFT], off);
+    }
+    return (short) slowRead(addr, 2);
   }
 
   @Override
   public long readU16(int addr) {
-    check(addr, 2);
-    return inner.readU16(addr);
+    return readShort(addr) & 0xFFFFL;
   }
 
   @Override
-  public long readF32(int addr) {
-    check(addr, 4);
-    return inner.readF32(addr);
+  public int readInt(int addr) {
+    int off = addr & MASK;
+    if (Integer.toUnsignedLong(addr) + 4 > limit) {
+      throw outOfBounds(addr, 4);
+    }
+    if (off <= PAGE - 4) {
+      return (int) INT.get(pages[addr >>> SHIFT], off);
+    }
+    return (int) slowRead(addr, 4);
+  }
+
+  @Override
+  public long readLong(int addr) {
+    int off = addr & MASK;
+    if (Integer.toUnsignedLong(addr) + 8 > limit) {
+      throw outOfBounds(addr, 8);
+    }
+    if (off <= PAGE - 8) {
+      return (long) LONG.get(pages[addr >>> SHIFT], off);
+    }
+    return slowRead(addr, 8);
   }
 
   @Override
   public float readFloat(int addr) {
-    check(addr, 4);
-    return inner.readFloat(addr);
+    int off = addr & MASK;
+    if (Integer.toUnsignedLong(addr) + 4 > limit) {
+      throw outOfBounds(addr, 4);
+    }
+    if (off <= PAGE - 4) {
+      return (float) FLOAT.get(pages[addr >>> SHIFT], off);
+    }
+    return Float.intBitsToFloat((int) slowRead(addr, 4));
+  }
+
+  @Override
+  public long readF32(int addr) {
+    return readInt(addr); // sign-extended, as Chicory's own memory answers
   }
 
   @Override
   public double readDouble(int addr) {
-    check(addr, 8);
-    return inner.readDouble(addr);
+    int off = addr & MASK;
+    if (Integer.toUnsignedLong(addr) + 8 > limit) {
+      throw outOfBounds(addr, 8);
+    }
+    if (off <= PAGE - 8) {
+      return (double) DOUBLE.get(pages[addr >>> SHIFT], off);
+    }
+    return Double.longBitsToDouble(slowRead(addr, 8));
   }
 
   @Override
   public long readF64(int addr) {
-    check(addr, 8);
-    return inner.readF64(addr);
+    return readLong(addr);
+  }
+
+  /** {@code n} bytes at {@code addr} as a little-endian number; the bounds are checked. */
+  private long slowRead(int addr, int n) {
+    long v = 0;
+    for (int i = n - 1; i >= 0; i--) {
+      int a = addr + i;
+      v = (v << 8) | (pages[a >>> SHIFT][a & MASK] & 0xFF);
+    }
+    return v;
+  }
+
+  // ---- stores: the page is copied first when it is shared (Pages.writable) ----
+
+  @Override
+  public void writeByte(int addr, byte data) {
+    if (Integer.toUnsignedLong(addr) >= limit) {
+      throw outOfBounds(addr, 1);
+    }
+    int p = addr >>> SHIFT;
+    (owner[p] == generation ? pages[p] : writable(p))[addr & MASK] = data;
+  }
+
+  @Override
+  public void writeShort(int addr, short data) {
+    int off = addr & MASK;
+    if (Integer.toUnsignedLong(addr) + 2 > limit) {
+      throw outOfBounds(addr, 2);
+    }
+    if (off <= PAGE - 2) {
+      int p = addr >>> SHIFT;
+      SHORT.set(owner[p] == generation ? pages[p] : writable(p), off, data);
+    } else {
+      slowWrite(addr, data, 2);
+    }
+  }
+
+  @Override
+  public void writeI32(int addr, int data) {
+    int off = addr & MASK;
+    if (Integer.toUnsignedLong(addr) + 4 > limit) {
+      throw outOfBounds(addr, 4);
+    }
+    if (off <= PAGE - 4) {
+      int p = addr >>> SHIFT;
+      INT.set(owner[p] == generation ? pages[p] : writable(p), off, data);
+    } else {
+      slowWrite(addr, data, 4);
+    }
+  }
+
+  @Override
+  public void writeLong(int addr, long data) {
+    int off = addr & MASK;
+    if (Integer.toUnsignedLong(addr) + 8 > limit) {
+      throw outOfBounds(addr, 8);
+    }
+    if (off <= PAGE - 8) {
+      int p = addr >>> SHIFT;
+      LONG.set(owner[p] == generation ? pages[p] : writable(p), off, data);
+    } else {
+      slowWrite(addr, data, 8);
+    }
+  }
+
+  @Override
+  public void writeF32(int addr, float data) {
+    writeI32(addr, Float.floatToRawIntBits(data));
+  }
+
+  @Override
+  public void writeF64(int addr, double data) {
+    writeLong(addr, Double.doubleToRawLongBits(data));
+  }
+
+  /** Stores {@code n} bytes of {@code v} little-endian at {@code addr}; the bounds are checked. */
+  private void slowWrite(int addr, long v, int n) {
+    for (int i = 0; i < n; i++) {
+      int a = addr + i;
+      writable(a >>> SHIFT)[a & MASK] = (byte) (v >>> (8 * i));
+    }
   }
 }

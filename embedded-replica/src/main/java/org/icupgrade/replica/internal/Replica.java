@@ -169,6 +169,14 @@ public final class Replica {
     }
   }
 
+  /** The canister's running code, for tests of its memories; null when none is installed. */
+  @Nullable WasmCanister code(Principal canisterId) {
+    CanisterState c = canisters.state(canisterId, "read_state");
+    synchronized (c) {
+      return c.code;
+    }
+  }
+
   public Optional<Sha256> moduleHash(Principal canisterId) {
     CanisterState c = canisters.state(canisterId, "read_state");
     synchronized (c) {

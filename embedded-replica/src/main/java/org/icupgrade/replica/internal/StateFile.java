@@ -5,6 +5,7 @@ import com.dylibso.chicory.runtime.Memory;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -100,7 +101,7 @@ final class StateFile {
       out.writeInt(-1);
       Checkpoint.Globals g = Checkpoint.Globals.of(instance);
       globals(out, g, code.ownGlobals());
-      dense(out, code.stable().bytes());
+      dense(out, code.stable().freeze());
       bytes(out, code.certifiedData());
       out.writeLong(code.version());
       out.writeLong(code.timerDeadline());
@@ -117,7 +118,7 @@ final class StateFile {
       out.writeBoolean(cp != null);
       if (cp != null) {
         out.writeInt(cp.pages());
-        pages(out, cp.memory(), cp.pages());
+        pages(out, cp.memory());
         globals(out, cp.globals(), cp.globals().low().length);
         dense(out, cp.stable());
         bytes(out, cp.certified());
@@ -165,23 +166,30 @@ final class StateFile {
     }
   }
 
-  /** Memory held in one array: its length in bytes, then its non-zero pages. */
-  private static void dense(DataOutputStream out, byte[] memory) throws IOException {
-    out.writeLong(memory.length);
-    pages(out, memory, (int) ((memory.length + PAGE - 1L) / PAGE));
+  /** A memory's length in bytes, then its non-zero pages. */
+  private static void dense(DataOutputStream out, PageSnapshot memory) throws IOException {
+    out.writeLong(memory.byteSize());
+    pages(out, memory);
   }
 
-  private static void pages(DataOutputStream out, byte[] memory, int pages) throws IOException {
-    for (int p = 0; p < pages; p++) {
-      int from = p * PAGE;
-      int len = Math.min(PAGE, memory.length - from);
-      if (len > 0 && !isZero(memory, from, len)) {
-        out.writeInt(p);
-        out.write(memory, from, len);
-        if (len < PAGE) {
-          out.write(ZERO_PAGE, 0, PAGE - len);
-        }
+  /** A memory's non-zero pages, each its index and its bytes, then -1. */
+  private static void pages(DataOutputStream out, PageSnapshot memory) throws IOException {
+    IOException[] failed = {null};
+    byte[] buffer = new byte[PAGE];
+    memory.forEachNonZeroPage((index, contents) -> {
+      if (failed[0] != null) {
+        return;
       }
+      try {
+        contents.get(buffer);
+        out.writeInt(index);
+        out.write(buffer);
+      } catch (IOException e) {
+        failed[0] = e;
+      }
+    });
+    if (failed[0] != null) {
+      throw failed[0];
     }
     out.writeInt(-1);
   }
@@ -288,7 +296,7 @@ final class StateFile {
       Map<Integer, byte[]> heap = r.sparse(pages);
       long[][] globals = r.globals();
       // Stable memory first: the (start) function, which must not run, could read it.
-      code.stable().replace(r.dense());
+      code.stable().restore(r.dense());
       code.initializeWithoutStart();
       Memory m = code.instance().memory();
       if (m == null ? pages != 0 : !heap(m, pages, heap)) {
@@ -319,9 +327,9 @@ final class StateFile {
       Checkpoint cp = null;
       if (in.readBoolean()) {
         int pages = r.count();
-        byte[] memory = r.denseOf(pages);
+        PageSnapshot memory = r.denseOf(pages);
         long[][] g = r.globals();
-        byte[] stable = r.dense();
+        PageSnapshot stable = r.dense();
         byte[] certified = r.nonNull();
         if (module == null) {
           throw new Malformed("a snapshot of canister " + id + " has code state but no module");
@@ -340,7 +348,7 @@ final class StateFile {
         long[] high = new long[count];
         System.arraycopy(g[0], 0, low, 0, own);
         System.arraycopy(g[1], 0, high, 0, own);
-        cp = new Checkpoint(memory, new Checkpoint.Globals(low, high), stable, certified, pages);
+        cp = new Checkpoint(memory, new Checkpoint.Globals(low, high), stable, certified);
       }
       Map<Sha256, byte[]> chunks = new LinkedHashMap<>();
       r.chunks(chunks);
@@ -477,30 +485,25 @@ final class StateFile {
       return out;
     }
 
-    /** A memory of {@code pages} pages held in one array. */
-    byte[] denseOf(int pages) throws IOException {
-      if (pages < 0 || (long) pages * PAGE > Integer.MAX_VALUE - 8) {
+    /** A memory of {@code pages} pages, its pages shared by nothing else yet. */
+    PageSnapshot denseOf(int pages) throws IOException {
+      if (pages < 0) {
         throw new Malformed("a memory of " + pages + " pages");
       }
-      return fill(new byte[Math.multiplyExact(pages, PAGE)], pages);
-    }
-
-    /** A memory held in one array, written by {@link #dense}. */
-    byte[] dense() throws IOException {
-      long length = in.readLong();
-      if (length < 0 || length > Integer.MAX_VALUE - 8) {
-        throw new Malformed("a memory of " + length + " bytes");
-      }
-      byte[] memory = new byte[(int) length];
-      return fill(memory, (int) ((length + PAGE - 1) / PAGE));
-    }
-
-    private byte[] fill(byte[] memory, int pages) throws IOException {
+      PageSnapshot.Builder b = PageSnapshot.builder(pages);
       for (Map.Entry<Integer, byte[]> e : sparse(pages).entrySet()) {
-        int from = e.getKey() * PAGE;
-        System.arraycopy(e.getValue(), 0, memory, from, Math.min(PAGE, memory.length - from));
+        b.page(e.getKey(), ByteBuffer.wrap(e.getValue()));
       }
-      return memory;
+      return b.build();
+    }
+
+    /** A stable memory, written by {@link #dense}: whole pages, at most the IC's limit. */
+    PageSnapshot dense() throws IOException {
+      long length = in.readLong();
+      if (length < 0 || length % PAGE != 0 || length / PAGE > StableMemory.MAX_PAGES) {
+        throw new Malformed("a stable memory of " + length + " bytes");
+      }
+      return denseOf((int) (length / PAGE));
     }
   }
 }

@@ -6,7 +6,6 @@ import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
-import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
@@ -42,7 +41,7 @@ import org.jspecify.annotations.Nullable;
  * defined once in {@link SystemApi}'s table, in the class of its group. Any other ic0 import links
  * as a function that traps naming itself, so a module that merely imports it still installs.
  * What a message changes is journaled ({@link Journal}) so that a trap can undo it; a {@link
- * Checkpoint} copies the whole state for a later rollback.
+ * Checkpoint} freezes the whole state for a later rollback, sharing the memories' pages.
  */
 final class WasmCanister {
   /** A WASM page. */
@@ -436,12 +435,13 @@ final class WasmCanister {
     ((Checkpoint) checkpoint).restore(this);
   }
 
-  byte[] stableMemory() {
-    return stable.bytes();
-  }
-
-  void restoreStable(byte[] bytes) {
-    stable.replace(bytes.clone());
+  /**
+   * Takes over {@code old}'s stable memory, as an upgrade does (spec, "IC method install_code":
+   * stable memory is kept): its pages are shared, not copied, and the page written first by
+   * either canister is copied then.
+   */
+  void keepStableMemoryOf(WasmCanister old) {
+    stable.restore(old.stable.freeze());
   }
 
   /**
@@ -449,7 +449,7 @@ final class WasmCanister {
    * keep} does for enhanced orthogonal persistence (spec, "IC method install_code").
    */
   void keepMainMemoryOf(WasmCanister old) {
-    Memory from = old.instance.memory();
+    JournaledMemory from = old.heap();
     JournaledMemory to = heap();
     if (from == null || to == null) {
       return;
@@ -458,8 +458,8 @@ final class WasmCanister {
       throw new IllegalStateException("the main memory is kept before the module starts");
     }
     // Instantiation zeroes the memory before the data segments and the (start) function: the
-    // old contents go in there.
-    to.keepOnInitialize(from);
+    // old contents go in there, their pages shared rather than copied.
+    to.keepOnInitialize(from.freeze());
   }
 
   /**

@@ -2,6 +2,7 @@ package org.icupgrade.replica.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.dylibso.chicory.runtime.Memory;
@@ -10,7 +11,7 @@ import com.dylibso.chicory.wasm.types.MemoryLimits;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** Undoing one message's writes to main memory by saved pages. */
+/** Undoing one message's writes to main memory by kept pages, and its paged storage. */
 class JournaledMemoryTest {
   static final int PAGE = Memory.PAGE_SIZE;
 
@@ -79,7 +80,7 @@ class JournaledMemoryTest {
   @Test
   void replaceContents_smallerThanNow_shrinks() {
     memory.grow(2);
-    memory.replaceContents(4, new byte[4 * PAGE]);
+    memory.replaceContents(PageSnapshot.builder(4).build());
     assertEquals(4, memory.pages());
   }
 
@@ -90,14 +91,17 @@ class JournaledMemoryTest {
     big.write(0, before);
     big.begin();
     long copiedAtBegin = big.bytesCopied();
+    long allocatedAtBegin = big.allocatedPages();
     assertEquals(100, big.grow(50));
     big.writeI32(120 * PAGE, 42); // a grown page
     big.writeByte(10, (byte) 99); // an old page
     big.undo();
     assertEquals(100, big.pages());
     assertArrayEquals(before, big.readBytes(0, 100 * PAGE));
-    // One old page saved and put back, one grown page zeroed: three pages, not 100.
-    assertEquals(3L * PAGE, big.bytesCopied() - copiedAtBegin);
+    // The old page copied before its write (the undo puts the original back, copying nothing),
+    // the grown page allocated and dropped: one page copied and two allocated, not 100.
+    assertEquals(1L * PAGE, big.bytesCopied() - copiedAtBegin);
+    assertEquals(2, big.allocatedPages() - allocatedAtBegin);
   }
 
   @Test
@@ -168,12 +172,119 @@ class JournaledMemoryTest {
     memory.grow(4);
     memory.undo();
     byte[] saved = pattern(6 * PAGE, 5);
-    memory.replaceContents(6, saved);
+    JournaledMemory other = new JournaledMemory(new MemoryLimits(6, 100));
+    other.write(0, saved);
+    memory.replaceContents(other.freeze());
     assertEquals(6, memory.pages());
     assertArrayEquals(saved, memory.readBytes(0, 6 * PAGE));
-    memory.replaceContents(4, new byte[4 * PAGE]);
+    memory.replaceContents(PageSnapshot.builder(4).build());
     assertEquals(4, memory.grow(2));
     assertArrayEquals(new byte[2 * PAGE], memory.readBytes(4 * PAGE, 2 * PAGE));
+  }
+
+  @Test
+  void construct_initialPages_allocateNothingUntilWritten() {
+    JournaledMemory m = new JournaledMemory(new MemoryLimits(4096, 8192)); // 256 MiB
+    assertEquals(0, m.residentPages());
+    assertEquals(0, m.readLong(200 * PAGE));
+    m.writeByte(3000 * PAGE + 5, (byte) 1);
+    assertEquals(1, m.allocatedPages());
+    assertEquals(1, m.residentPages());
+  }
+
+  @Test
+  void grow_largeHeap_copiesNoPageAndKeepsEveryPage() {
+    JournaledMemory m = new JournaledMemory(new MemoryLimits(64, 10_000));
+    for (int p = 0; p < 64; p++) {
+      m.writeI32(p * PAGE, p + 1);
+    }
+    byte[] page7 = m.page(7);
+    long allocated = m.allocatedPages();
+    assertEquals(64, m.grow(1));
+    assertEquals(allocated, m.allocatedPages());
+    assertEquals(0, m.bytesCopied());
+    assertSame(page7, m.page(7), "the grow kept the page itself, not a copy");
+    assertEquals(8, m.readInt(7 * PAGE));
+  }
+
+  @Test
+  void freeze_writeAfter_viewUnchanged_andOnlyThatPageCopied() {
+    memory.writeI32(PAGE + 8, 11);
+    PageSnapshot view = memory.freeze();
+    memory.writeI32(PAGE + 8, 22);
+    memory.writeI32(PAGE + 12, 33);
+    assertEquals(11, readInt(view, PAGE + 8));
+    assertEquals(0, readInt(view, PAGE + 12));
+    assertEquals(22, memory.readInt(PAGE + 8));
+    assertEquals(1L * PAGE, memory.bytesCopied());
+  }
+
+  @Test
+  void replaceContents_thenWrite_viewUnchanged_andRestoresAgain() {
+    memory.writeI32(8, 1);
+    PageSnapshot view = memory.freeze();
+    memory.writeI32(8, 2);
+    memory.replaceContents(view);
+    assertEquals(1, memory.readInt(8));
+    memory.writeI32(8, 3);
+    assertEquals(1, readInt(view, 8));
+    memory.replaceContents(view);
+    assertEquals(1, memory.readInt(8));
+  }
+
+  @Test
+  void undo_afterFreezeInsideTheMessage_contentsOfBegin() {
+    memory.writeI32(8, 1);
+    memory.begin();
+    memory.writeI32(8, 2);
+    PageSnapshot mid = memory.freeze();
+    memory.writeI32(8, 3);
+    memory.undo();
+    assertEquals(1, memory.readInt(8));
+    assertEquals(2, readInt(mid, 8));
+  }
+
+  @Test
+  void fill_wholePagesWithZero_releasesThem() {
+    memory.write(0, pattern(4 * PAGE, 6));
+    assertEquals(4, memory.residentPages());
+    memory.fill((byte) 0, 0, 3 * PAGE + 1);
+    assertEquals(1, memory.residentPages()); // page 3 keeps its bytes after the first
+    assertArrayEquals(new byte[3 * PAGE + 1], memory.readBytes(0, 3 * PAGE + 1));
+  }
+
+  @Test
+  void copy_overlappingAcrossPages_bothDirections() {
+    byte[] data = pattern(3 * PAGE, 7);
+    memory.write(0, data);
+    memory.copy(100, 0, 2 * PAGE + 5); // destination after the source, overlapping
+    byte[] expected = data.clone();
+    System.arraycopy(data, 0, expected, 100, 2 * PAGE + 5);
+    assertArrayEquals(expected, memory.readBytes(0, 3 * PAGE));
+    memory.copy(0, 100, 2 * PAGE + 5); // destination before the source, overlapping
+    System.arraycopy(expected.clone(), 100, expected, 0, 2 * PAGE + 5);
+    assertArrayEquals(expected, memory.readBytes(0, 3 * PAGE));
+  }
+
+  @Test
+  void loadsAndStores_straddlingAPageBoundary_littleEndian() {
+    memory.writeLong(PAGE - 3, 0x0807060504030201L);
+    assertEquals(0x01, memory.read(PAGE - 3));
+    assertEquals(0x08, memory.read(PAGE + 4));
+    assertEquals(0x0807060504030201L, memory.readLong(PAGE - 3));
+    memory.writeI32(2 * PAGE - 1, 0xA1B2C3D4);
+    assertEquals(0xA1B2C3D4, memory.readInt(2 * PAGE - 1));
+    memory.writeShort(3 * PAGE - 1, (short) 0x1234);
+    assertEquals(0x1234, memory.readU16(3 * PAGE - 1));
+    memory.writeF64(PAGE - 2, 1.5);
+    assertEquals(1.5, memory.readDouble(PAGE - 2));
+    memory.writeF32(PAGE - 1, 2.5f);
+    assertEquals(2.5f, memory.readFloat(PAGE - 1));
+  }
+
+  private static int readInt(PageSnapshot view, int addr) {
+    return java.nio.ByteBuffer.wrap(view.read(addr, 4)).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+        .getInt();
   }
 
   private static byte[] pattern(int length, long seed) {
