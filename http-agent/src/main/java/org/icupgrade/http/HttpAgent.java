@@ -20,6 +20,7 @@ import org.icupgrade.core.IcException;
 import org.icupgrade.core.IcTimeoutException;
 import org.icupgrade.core.IntegrityException;
 import org.icupgrade.core.Principal;
+import org.icupgrade.core.RateLimitedException;
 import org.icupgrade.core.RejectCode;
 import org.icupgrade.core.Sha256;
 import org.icupgrade.core.TransportException;
@@ -54,8 +55,11 @@ import org.jspecify.annotations.Nullable;
  * never data. Rejections become {@link HttpRejectException} (a {@link
  * org.icupgrade.core.CanisterRejectException}) with the reject code, message and error code read
  * from the answer's fields. An unknown host, a refused connection, a TLS failure and an HTTP
- * status become {@link TransportException}s that name it (retryable: a refused connection, 429 and
- * 5xx); a deadline passed, an {@link IcTimeoutException}. Keys are never logged nor put in
+ * status become {@link TransportException}s that name it (retryable: a refused connection and
+ * 5xx); HTTP 429, and 503 with a {@code Retry-After}, a {@link RateLimitedException} carrying the
+ * delay the answer asked for (seconds or an HTTP date), thrown without a resend of its own so
+ * that the caller's retry policy and rate limiter see it; a deadline passed, an {@link
+ * IcTimeoutException}. Keys are never logged nor put in
  * messages.
  */
 public final class HttpAgent implements Agent {
@@ -215,8 +219,9 @@ public final class HttpAgent implements Agent {
 
   /**
    * POSTs a signed call, sending the same bytes again after a transient failure in transit (a
-   * refused connection, 429, 5xx): the same request id makes that idempotent (spec, "Request
-   * ids": the IC runs a request at most once).
+   * refused connection, a 5xx): the same request id makes that idempotent (spec, "Request
+   * ids": the IC runs a request at most once). A 429, or a 503 with {@code Retry-After}, is
+   * thrown at once as a {@link RateLimitedException}: the caller's retry policy waits as asked.
    */
   private Transport.Response submit(String path, byte[] envelope, long deadline, String what) {
     Duration pause = Duration.ofMillis(100);
@@ -228,7 +233,15 @@ public final class HttpAgent implements Agent {
           return r;
         }
         failure = transport.status(r, what);
+        if (failure instanceof RateLimitedException) {
+          // The IC asks the caller to slow down: its retry policy and rate limiter decide when
+          // to ask again, not a quick resend from here.
+          throw failure;
+        }
       } catch (TransportException e) {
+        if (e instanceof RateLimitedException) {
+          throw e;
+        }
         if (!e.isTransient()) {
           throw e;
         }
@@ -258,7 +271,12 @@ public final class HttpAgent implements Agent {
         if (!e.isTransient()) {
           throw e;
         }
-        // A read_state may be repeated freely; the next round asks again.
+        // A read_state may be repeated freely; the next round asks again, no sooner than a
+        // refusal's Retry-After.
+        if (e instanceof RateLimitedException rl && rl.retryAfter().isPresent()
+            && rl.retryAfter().get().compareTo(pause) > 0) {
+          pause = rl.retryAfter().get();
+        }
       }
       if (System.nanoTime() + pause.toNanos() >= deadline) {
         throw new IcTimeoutException("timeout: no outcome of " + what + " from "
@@ -591,7 +609,7 @@ public final class HttpAgent implements Agent {
       }
       HttpClient client = httpClient != null ? httpClient
           : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
-      Transport transport = new Transport(client, replicaUrl);
+      Transport transport = new Transport(client, replicaUrl, clock);
       byte[] key = rootKey != null ? rootKey : MAINNET_ROOT_KEY;
       if (fetchRootKey && rootKey == null) {
         key = fetchRootKey(transport, System.nanoTime() + timeout.toNanos());
