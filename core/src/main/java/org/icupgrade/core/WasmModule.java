@@ -33,6 +33,11 @@ public final class WasmModule {
   private final byte[] bytes;
   private final boolean gzip;
   private volatile @Nullable Sha256 hash;
+  /**
+   * The {@link #CHUNK_SIZE} chunks, made once: their hashes are computed once per module, not
+   * once per install (a fleet installs one module into many canisters).
+   */
+  private volatile @Nullable List<WasmChunk> defaultChunks;
 
   private WasmModule(byte[] bytes, boolean gzip) {
     this.bytes = bytes;
@@ -141,12 +146,27 @@ public final class WasmModule {
     return chunks(CHUNK_SIZE);
   }
 
-  /** The module cut into chunks of {@code chunkSize} bytes (the last may be shorter), as views. */
+  /**
+   * The module cut into chunks of {@code chunkSize} bytes (the last may be shorter), as views;
+   * the {@link #CHUNK_SIZE} ones are the same instances each time, their hashes computed once.
+   */
   public List<WasmChunk> chunks(int chunkSize) {
     if (chunkSize <= 0 || chunkSize > CHUNK_SIZE) {
       throw new IllegalArgumentException(
           "chunk size must be between 1 and " + CHUNK_SIZE + ", got " + chunkSize);
     }
+    if (chunkSize == CHUNK_SIZE) {
+      List<WasmChunk> made = defaultChunks;
+      if (made == null) {
+        made = cut(chunkSize);
+        defaultChunks = made;
+      }
+      return made;
+    }
+    return cut(chunkSize);
+  }
+
+  private List<WasmChunk> cut(int chunkSize) {
     int count = (bytes.length + chunkSize - 1) / chunkSize;
     List<WasmChunk> out = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {

@@ -3,6 +3,8 @@ package org.icupgrade.core;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,6 +39,18 @@ class WasmModuleTest {
       gz.write(data);
     }
     return out.toByteArray();
+  }
+
+  @Test
+  void chunks_defaultSize_sameChunksEachTime_otherSizesFresh() {
+    WasmModule m = WasmModule.of(wasmOfSize(WasmModule.CHUNK_SIZE * 2 + 5));
+    List<WasmChunk> first = m.chunks();
+    assertEquals(3, first.size());
+    // one module installed into many canisters: its chunk hashes are computed once
+    assertSame(first.get(2), m.chunks().get(2));
+    assertSame(first.get(0), m.chunks(WasmModule.CHUNK_SIZE).get(0));
+    assertNotSame(m.chunks(1000).get(0), m.chunks(1000).get(0));
+    assertEquals(first.get(1).hash(), m.chunks(WasmModule.CHUNK_SIZE).get(1).hash());
   }
 
   @Test

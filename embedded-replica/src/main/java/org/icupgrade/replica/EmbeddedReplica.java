@@ -292,10 +292,37 @@ public final class EmbeddedReplica implements AutoCloseable {
       }
 
       @Override
+      public Optional<Principal> subnetOf(Principal canisterId) {
+        // One subnet holds every canister of this replica.
+        Objects.requireNonNull(canisterId, "canisterId");
+        return Optional.of(subnetId());
+      }
+
+      @Override
       public String toString() {
         return "EmbeddedReplica agent for " + caller;
       }
     };
+  }
+
+  /**
+   * The id of the one subnet this replica simulates, which holds every canister: the
+   * self-authenticating principal of its key, the root key, as the IC's root subnet's id is the
+   * principal of that subnet's key (interface spec, "Principals": self-authenticating ids are
+   * the SHA-224 of the DER key followed by 0x02). Its certificates carry no delegation, as a
+   * local replica's do.
+   *
+   * @return the subnet's id
+   */
+  public Principal subnetId() {
+    try {
+      byte[] h = java.security.MessageDigest.getInstance("SHA-224").digest(rootKey());
+      byte[] id = java.util.Arrays.copyOf(h, h.length + 1);
+      id[h.length] = 0x02;
+      return Principal.fromBytes(id);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK has no SHA-224", e);
+    }
   }
 
   /**

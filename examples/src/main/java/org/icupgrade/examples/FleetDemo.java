@@ -16,11 +16,13 @@ import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
 import org.icupgrade.core.UpgradeScope;
 import org.icupgrade.core.WasmModule;
+import org.icupgrade.core.agent.Agent;
 import org.icupgrade.core.assets.FrontendRelease;
 import org.icupgrade.core.calls.RetryPolicy;
 import org.icupgrade.core.install.ChunkedWasmInstaller;
 import org.icupgrade.core.management.ManagementCanister;
 import org.icupgrade.core.upgrade.CanisterUpgrader;
+import org.icupgrade.deployer.fleet.CallRateLimiter;
 import org.icupgrade.deployer.fleet.CanisterResult;
 import org.icupgrade.deployer.fleet.FleetListener;
 import org.icupgrade.deployer.fleet.FleetPlan;
@@ -28,6 +30,7 @@ import org.icupgrade.deployer.fleet.FleetProgress;
 import org.icupgrade.deployer.fleet.FleetReport;
 import org.icupgrade.deployer.fleet.FleetSelection;
 import org.icupgrade.deployer.fleet.FleetUpgrader;
+import org.icupgrade.deployer.fleet.RateLimitedManagementCanister;
 import org.icupgrade.deployer.fleet.SharedChunkStore;
 import org.icupgrade.deployer.fleet.WaveSummary;
 import org.icupgrade.deployer.plan.StorageDeployer;
@@ -36,10 +39,13 @@ import org.icupgrade.deployer.registry.DeploymentRegistry;
 import org.icupgrade.deployer.registry.DeploymentStatus;
 import org.icupgrade.deployer.release.ReleaseCatalog;
 import org.icupgrade.deployer.release.ReleaseSource;
+import org.icupgrade.http.HttpAgent;
+import org.icupgrade.http.Identity;
 import org.icupgrade.replica.EmbeddedReplica;
 import org.icupgrade.replica.Fault;
 import org.icupgrade.replica.RecordedCall;
 import org.icupgrade.replica.SyntheticWasm;
+import org.icupgrade.replica.http.ReplicaHttpServer;
 
 /**
  * A fleet of canisters on the embedded replica, all at v1, upgraded to v2 in waves by
@@ -51,6 +57,7 @@ import org.icupgrade.replica.SyntheticWasm;
  * <pre>
  * mvn -q -pl examples -am package -DskipTests -Pdemo -Ddemo.main=org.icupgrade.examples.FleetDemo
  * ... -Dexec.args="--canisters 40 --fail 1"   # 40 canisters, the second wave's first one fails
+ * ... -Dexec.args="--http"    # the embedded replica served on 127.0.0.1, the backend an HttpAgent
  * </pre>
  */
 public final class FleetDemo {
@@ -59,6 +66,9 @@ public final class FleetDemo {
   /** The module size of issue 13's measurement: 2.5 MB, three chunks. */
   static final int MODULE_SIZE = 2_500_000;
   static final int BAR_WIDTH = 30;
+  /** The fleet's call rate: far above what the embedded replica needs, to show the limiter. */
+  static final double CALLS_PER_SECOND = 500;
+  static final int BURST = 50;
 
   private FleetDemo() {}
 
@@ -66,25 +76,32 @@ public final class FleetDemo {
    * Runs the demo.
    *
    * @param args {@code --canisters N} (24 unless given), {@code --fail K} (K canisters of the
-   *     second wave fail their install; none unless given)
+   *     second wave fail their install; none unless given), {@code --http} (the backend talks to
+   *     the replica over HTTP, see {@link #runOverHttp})
    * @throws IOException when the releases cannot be written to a temporary directory
    */
   public static void main(String[] args) throws IOException {
     int canisters = 24;
     int fail = 0;
+    boolean http = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--canisters" -> canisters = Integer.parseInt(value(args, ++i));
         case "--fail" -> fail = Integer.parseInt(value(args, ++i));
+        case "--http" -> http = true;
         default -> {
-          System.err.println("usage: FleetDemo [--canisters N] [--fail K]");
+          System.err.println("usage: FleetDemo [--canisters N] [--fail K] [--http]");
           System.exit(2);
         }
       }
     }
     Path dir = Files.createTempDirectory("icupgrade-fleet-demo");
     try {
-      run(canisters, fail, dir, System.console() != null, System.out);
+      if (http) {
+        runOverHttp(canisters, fail, dir, System.console() != null, System.out);
+      } else {
+        run(canisters, fail, dir, System.console() != null, System.out);
+      }
     } finally {
       deleteTree(dir);
     }
@@ -112,7 +129,48 @@ public final class FleetDemo {
   public static FleetReport run(int count, int fail, Path dir, boolean terminal,
       PrintStream out) {
     EmbeddedReplica replica = EmbeddedReplica.start();
-    replica.keepCallArguments(false); // counts and sizes only: a fleet's uploads are large
+    return run(count, fail, dir, terminal, out, replica, replica.agentFor(BACKEND),
+        RetryPolicy.defaults(), CallRateLimiter.of(CALLS_PER_SECOND, BURST));
+  }
+
+  /**
+   * The same demo over the IC's HTTP interface: a fresh embedded replica served on 127.0.0.1 (a
+   * free port), the backend an {@link HttpAgent} against it signing as a new Ed25519 identity
+   * (written to a temporary PEM file, deleted afterwards) that verifies every certificate
+   * against the replica's root key. The owner creates and installs the canisters in-process.
+   *
+   * @param count how many canisters
+   * @param fail how many canisters of the second wave fail their install (0 for none)
+   * @param dir where the releases are written
+   * @param terminal whether {@code out} is a terminal (a redrawn bar) or not (plain lines)
+   * @param out where to print
+   * @return the fleet's report
+   * @throws IOException if the temporary identity file cannot be written
+   */
+  public static FleetReport runOverHttp(int count, int fail, Path dir, boolean terminal,
+      PrintStream out) throws IOException {
+    EmbeddedReplica replica = EmbeddedReplica.start();
+    Path pem = Files.createTempFile("icupgrade-fleet-identity", ".pem");
+    try (ReplicaHttpServer server = replica.serveHttp(0)) {
+      Identity.generateEd25519().writePem(pem);
+      out.println("Embedded replica served at " + server.url());
+      Agent backend = HttpAgent.builder(server.url()).rootKey(server.rootKey())
+          .identity(pem).build();
+      return run(count, fail, dir, terminal, out, replica, backend, RetryPolicy.defaults(),
+          CallRateLimiter.of(CALLS_PER_SECOND, BURST));
+    } finally {
+      Files.deleteIfExists(pem);
+    }
+  }
+
+  /**
+   * The demo with the backend calling through {@code backend} (in-process, or an HTTP agent
+   * against {@code replica} served over HTTP), repeating calls by {@code retry} and keeping to
+   * {@code limiter}.
+   */
+  static FleetReport run(int count, int fail, Path dir, boolean terminal, PrintStream out,
+      EmbeddedReplica replica, Agent backend, RetryPolicy retry, CallRateLimiter limiter) {
+    Principal backendId = backend.sender();
     byte[] v1 = SyntheticWasm.ofSize(MODULE_SIZE, 1);
     byte[] v2 = SyntheticWasm.ofSize(MODULE_SIZE + 100, 2);
     // The frontend is not what this demo upgrades: every release carries the same (empty) one.
@@ -127,7 +185,7 @@ public final class FleetDemo {
         ChunkedWasmInstaller.builder(CandidManagementCanister.over(replica.agentFor(OWNER)))
             .build();
     for (int i = 0; i < count; i++) {
-      Principal id = replica.createCanister(OWNER, BACKEND);
+      Principal id = replica.createCanister(OWNER, backendId);
       ownerInstaller.install(id, WasmModule.of(v1), InstallMode.install());
       registry.insert(new DeploymentRecord(id, OWNER, DeploymentStatus.COMPLETED, null,
           Sha256.of(v1), frontend.frontendHash(), "v1.0.0", 0));
@@ -136,10 +194,11 @@ public final class FleetDemo {
     catalog.refresh();
 
     // The backend: one store canister for the module's chunks, the upgrader, the deployer.
-    ManagementCanister mc = CandidManagementCanister.over(replica.agentFor(BACKEND));
-    RetryPolicy retry = RetryPolicy.defaults();
-    SharedChunkStore store = new SharedChunkStore(mc, replica.createCanister(BACKEND), retry);
-    CanisterUpgrader upgrader = CanisterUpgrader.builder(BACKEND, mc,
+    // Every management call of the fleet keeps to one rate, and waits when the IC pushes back.
+    ManagementCanister mc = new RateLimitedManagementCanister(
+        CandidManagementCanister.over(backend), limiter);
+    SharedChunkStore store = new SharedChunkStore(mc, replica.createCanister(backendId), retry);
+    CanisterUpgrader upgrader = CanisterUpgrader.builder(backendId, mc,
         store.installer(ChunkedWasmInstaller.builder(mc).retryPolicy(retry).build()))
         .retryPolicy(retry).build();
     StorageDeployer deployer = StorageDeployer.builder(registry, catalog, upgrader, Runnable::run)
@@ -182,6 +241,8 @@ public final class FleetDemo {
     }
     out.println("calls to the replica: " + replica.calls().size() + " (" + bytes
         + " bytes of arguments), by method " + calls);
+    out.println("rate limit: " + limiter.calls() + " management calls let through, "
+        + limiter.pushBacks() + " push-backs from the IC");
     return report;
   }
 

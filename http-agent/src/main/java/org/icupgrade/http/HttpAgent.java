@@ -20,12 +20,14 @@ import org.icupgrade.core.IcException;
 import org.icupgrade.core.IcTimeoutException;
 import org.icupgrade.core.IntegrityException;
 import org.icupgrade.core.Principal;
+import org.icupgrade.core.RateLimitedException;
 import org.icupgrade.core.RejectCode;
 import org.icupgrade.core.Sha256;
 import org.icupgrade.core.TransportException;
 import org.icupgrade.core.agent.Agent;
 import org.icupgrade.protocol.Cbor;
 import org.icupgrade.protocol.Certificate;
+import org.icupgrade.protocol.HashTree;
 import org.icupgrade.protocol.LookupResult;
 import org.icupgrade.protocol.RequestId;
 import org.jspecify.annotations.Nullable;
@@ -56,8 +58,11 @@ import org.jspecify.annotations.Nullable;
  * never data. Rejections become {@link HttpRejectException} (a {@link
  * org.icupgrade.core.CanisterRejectException}) with the reject code, message and error code read
  * from the answer's fields. An unknown host, a refused connection, a TLS failure and an HTTP
- * status become {@link TransportException}s that name it (retryable: a refused connection, 429 and
- * 5xx); a deadline passed, an {@link IcTimeoutException}. Keys are never logged nor put in
+ * status become {@link TransportException}s that name it (retryable: a refused connection and
+ * 5xx); HTTP 429, and 503 with a {@code Retry-After}, a {@link RateLimitedException} carrying the
+ * delay the answer asked for (seconds or an HTTP date), thrown without a resend of its own so
+ * that the caller's retry policy and rate limiter see it; a deadline passed, an {@link
+ * IcTimeoutException}. Keys are never logged nor put in
  * messages.
  */
 public final class HttpAgent implements Agent {
@@ -105,6 +110,8 @@ public final class HttpAgent implements Agent {
   private final SecureRandom random = new SecureRandom();
   private final @Nullable QuerySignatures queryVerifier;
   private volatile boolean v3Absent;
+  /** Canisters' subnets, as {@link #subnetOf} learned them. */
+  private final Map<Principal, Principal> subnets = new java.util.concurrent.ConcurrentHashMap<>();
 
   private HttpAgent(Transport transport, Identity identity, Duration timeout, Clock clock,
       CertificateCheck certificates, byte[] rootKey, boolean verifyQuerySignatures) {
@@ -229,8 +236,9 @@ public final class HttpAgent implements Agent {
 
   /**
    * POSTs a signed call, sending the same bytes again after a transient failure in transit (a
-   * refused connection, 429, 5xx): the same request id makes that idempotent (spec, "Request
-   * ids": the IC runs a request at most once).
+   * refused connection, a 5xx): the same request id makes that idempotent (spec, "Request
+   * ids": the IC runs a request at most once). A 429, or a 503 with {@code Retry-After}, is
+   * thrown at once as a {@link RateLimitedException}: the caller's retry policy waits as asked.
    */
   private Transport.Response submit(String path, byte[] envelope, long deadline, String what) {
     Duration pause = Duration.ofMillis(100);
@@ -242,7 +250,15 @@ public final class HttpAgent implements Agent {
           return r;
         }
         failure = transport.status(r, what);
+        if (failure instanceof RateLimitedException) {
+          // The IC asks the caller to slow down: its retry policy and rate limiter decide when
+          // to ask again, not a quick resend from here.
+          throw failure;
+        }
       } catch (TransportException e) {
+        if (e instanceof RateLimitedException) {
+          throw e;
+        }
         if (!e.isTransient()) {
           throw e;
         }
@@ -272,7 +288,12 @@ public final class HttpAgent implements Agent {
         if (!e.isTransient()) {
           throw e;
         }
-        // A read_state may be repeated freely; the next round asks again.
+        // A read_state may be repeated freely; the next round asks again, no sooner than a
+        // refusal's Retry-After.
+        if (e instanceof RateLimitedException rl && rl.retryAfter().isPresent()
+            && rl.retryAfter().get().compareTo(pause) > 0) {
+          pause = rl.retryAfter().get();
+        }
       }
       if (System.nanoTime() + pause.toNanos() >= deadline) {
         throw new IcTimeoutException("timeout: no outcome of " + what + " from "
@@ -374,6 +395,91 @@ public final class HttpAgent implements Agent {
   public Optional<byte[]> metadata(Principal canisterId, String name) {
     Objects.requireNonNull(name, "name");
     return canisterState(canisterId, bytes("metadata"), name.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The canister's subnet, learned from a certificate about it: a read_state of {@code /subnet}
+   * sent to the canister (spec, "Request: Read state"; the subnet that holds the canister
+   * answers). A certificate signed by a subnet's key carries the delegation naming that subnet,
+   * which {@link CertificateCheck} verified to cover the canister (spec, "Delegation"); one
+   * signed by the root key alone comes from the root subnet, whose id is the subnet listed there
+   * with the root key as its {@code public_key}. The answer is kept for this agent's lifetime.
+   *
+   * @return the subnet's id; empty when the replica lists no subnet with the root key
+   */
+  @Override
+  public Optional<Principal> subnetOf(Principal canisterId) {
+    Objects.requireNonNull(canisterId, "canisterId");
+    Principal known = subnets.get(canisterId);
+    if (known != null) {
+      return Optional.of(known);
+    }
+    String what = "read_state of subnet for " + canisterId;
+    long deadline = deadline();
+    Map<String, Object> content = new LinkedHashMap<>();
+    content.put("request_type", "read_state");
+    content.put("paths", List.of(List.of(bytes("subnet"))));
+    content.put("sender", identity.sender().toBytes());
+    content.put("ingress_expiry", ingressExpiry());
+    Transport.Response r = transport.post("api/v2/canister/" + canisterId.toText()
+        + "/read_state", envelope(content), deadline, what);
+    if (r.status() != 200) {
+      throw transport.status(r, what);
+    }
+    if (!(cborMap(r.body(), what).get("certificate") instanceof byte[] raw)) {
+      throw malformed(what, "a read_state answer without a certificate");
+    }
+    certificates.check(raw, canisterId);
+    Certificate c = Certificate.decode(raw);
+    Optional<Principal> subnet = c.delegationSubnet().or(() -> rootSubnet(c.tree()));
+    subnet.ifPresent(s -> subnets.put(canisterId, s));
+    return subnet;
+  }
+
+  /** The subnet listed under {@code /subnet} whose {@code public_key} is the root key. */
+  private Optional<Principal> rootSubnet(HashTree tree) {
+    for (Map.Entry<byte[], Object> subnet : children(child(tree.cbor(), bytes("subnet")))) {
+      Object key = child(subnet.getValue(), bytes("public_key"));
+      if (key instanceof List<?> leaf && leaf.size() == 2 && Long.valueOf(3).equals(leaf.get(0))
+          && leaf.get(1) instanceof byte[] der && java.util.Arrays.equals(der, rootKey)) {
+        return Optional.of(Principal.fromBytes(subnet.getKey()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The labeled children of a tree node in its CBOR form (spec, "Encoding of certificates":
+   * 0 empty, 1 fork, 2 labeled, 3 leaf, 4 pruned), forks flattened.
+   */
+  private static List<Map.Entry<byte[], Object>> children(@Nullable Object node) {
+    List<Map.Entry<byte[], Object>> out = new ArrayList<>();
+    java.util.ArrayDeque<Object> todo = new java.util.ArrayDeque<>();
+    if (node != null) {
+      todo.push(node);
+    }
+    while (!todo.isEmpty()) {
+      if (!(todo.pop() instanceof List<?> n) || n.isEmpty()) {
+        continue;
+      }
+      Object tag = n.get(0);
+      if (Long.valueOf(1).equals(tag) && n.size() == 3) {
+        todo.push(n.get(2));
+        todo.push(n.get(1));
+      } else if (Long.valueOf(2).equals(tag) && n.size() == 3 && n.get(1) instanceof byte[] l) {
+        out.add(Map.entry(l, n.get(2)));
+      }
+    }
+    return out;
+  }
+
+  private static @Nullable Object child(@Nullable Object node, byte[] label) {
+    for (Map.Entry<byte[], Object> e : children(node)) {
+      if (java.util.Arrays.equals(e.getKey(), label)) {
+        return e.getValue();
+      }
+    }
+    return null;
   }
 
   private Optional<byte[]> canisterState(Principal canisterId, byte[]... labels) {
@@ -671,7 +777,7 @@ public final class HttpAgent implements Agent {
       }
       HttpClient client = httpClient != null ? httpClient
           : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
-      Transport transport = new Transport(client, replicaUrl);
+      Transport transport = new Transport(client, replicaUrl, clock);
       byte[] key = rootKey != null ? rootKey : MAINNET_ROOT_KEY;
       if (fetchRootKey && rootKey == null) {
         key = fetchRootKey(transport, System.nanoTime() + timeout.toNanos());

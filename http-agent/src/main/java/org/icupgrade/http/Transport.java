@@ -10,7 +10,12 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -19,7 +24,9 @@ import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 import org.icupgrade.core.IcException;
 import org.icupgrade.core.IcTimeoutException;
+import org.icupgrade.core.RateLimitedException;
 import org.icupgrade.core.TransportException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The HTTP exchanges of the agent over the JDK's {@link HttpClient}, on the caller's thread: each
@@ -32,9 +39,17 @@ final class Transport {
 
   private final HttpClient client;
   private final URI base;
+  private final Clock clock;
 
-  /** An HTTP answer: its status and body. */
-  record Response(int status, byte[] body) {
+  /**
+   * An HTTP answer: its status, body, and {@code Retry-After} header (null when absent), read
+   * when the answer arrived as the delay it asks for (null when absent or unreadable).
+   */
+  record Response(int status, byte[] body, @Nullable Duration retryAfter) {
+    Response(int status, byte[] body) {
+      this(status, body, null);
+    }
+
     String text() {
       String s = new String(body, StandardCharsets.UTF_8).strip();
       return s.length() > 2000 ? s.substring(0, 2000) + "..." : s;
@@ -42,7 +57,13 @@ final class Transport {
   }
 
   Transport(HttpClient client, URI base) {
+    this(client, base, Clock.systemUTC());
+  }
+
+  /** {@code clock} reads a {@code Retry-After} date. */
+  Transport(HttpClient client, URI base, Clock clock) {
     this.client = client;
+    this.clock = clock;
     String s = base.toString();
     this.base = URI.create(s.endsWith("/") ? s : s + "/");
   }
@@ -72,7 +93,9 @@ final class Transport {
         client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
     try {
       HttpResponse<byte[]> r = f.get(remaining, TimeUnit.NANOSECONDS);
-      return new Response(r.statusCode(), r.body() == null ? new byte[0] : r.body());
+      return new Response(r.statusCode(), r.body() == null ? new byte[0] : r.body(),
+          r.headers().firstValue("Retry-After").map(v -> retryAfter(v, clock.instant()))
+              .orElse(null));
     } catch (InterruptedException e) {
       f.cancel(true);
       Thread.currentThread().interrupt();
@@ -125,9 +148,38 @@ final class Transport {
         + t, true, t);
   }
 
-  /** The HTTP status error of an answer not expected. 429 and 5xx may pass; other 4xx will not. */
+  /**
+   * RFC 9110, 10.2.3: {@code Retry-After} is {@code delay-seconds} (a non-negative decimal
+   * integer) or an {@code HTTP-date} (IMF-fixdate, RFC 9110 5.6.7), a date in the past meaning
+   * no wait. Null when the value is neither.
+   */
+  static @Nullable Duration retryAfter(String value, Instant now) {
+    String v = value.strip();
+    if (!v.isEmpty() && v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      // Beyond ~31 years the number is nonsense; 18 digits still fit a long.
+      return v.length() > 18 ? null : Duration.ofSeconds(Long.parseLong(v));
+    }
+    try {
+      Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+      return at.isAfter(now) ? Duration.between(now, at) : Duration.ZERO;
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The HTTP status error of an answer not expected. 429, and 503 with a {@code Retry-After},
+   * are a {@link RateLimitedException} (the IC refused the call for now, before running it);
+   * other 5xx may pass on a retry; other 4xx will not.
+   */
   TransportException status(Response r, String what) {
-    boolean retryable = r.status() == 429 || r.status() >= 500;
+    if (r.status() == 429 || (r.status() == 503 && r.retryAfter() != null)) {
+      return new RateLimitedException("HTTP " + r.status() + " from " + host() + " for " + what
+          + (r.retryAfter() == null ? "" : " (Retry-After " + r.retryAfter().toSeconds() + " s)")
+          + (r.body().length == 0 ? "" : ": " + r.text()) + "; the IC asks to slow down",
+          r.status(), r.retryAfter());
+    }
+    boolean retryable = r.status() >= 500;
     return new TransportException("HTTP " + r.status() + " from " + host() + " for " + what
         + (r.body().length == 0 ? "" : ": " + r.text()), retryable, null);
   }

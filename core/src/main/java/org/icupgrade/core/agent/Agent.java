@@ -71,4 +71,21 @@ public interface Agent {
     throw new UnsupportedOperationException(
         getClass().getName() + " does not read canister metadata");
   }
+
+  /**
+   * The subnet the canister is on, learned from the IC: the subnet whose key certifies state
+   * about the canister (interface spec, "Certification", "Delegation": a certificate signed by
+   * a subnet carries that subnet's delegation; one without is the root subnet's).
+   *
+   * <p>The default implementation says unknown, for agents that cannot tell; the agents of this
+   * library implement it. A caller that needs the subnet (such as {@code SubnetStores} choosing
+   * a store canister on the target's subnet) then has to be given it.
+   *
+   * @param canisterId the canister
+   * @return its subnet's id; empty when this agent cannot tell
+   * @throws org.icupgrade.core.IcException as the other calls do, when asking the IC failed
+   */
+  default Optional<Principal> subnetOf(Principal canisterId) {
+    return Optional.empty();
+  }
 }

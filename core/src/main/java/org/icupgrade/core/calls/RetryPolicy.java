@@ -6,6 +6,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.icupgrade.core.IcException;
 import org.icupgrade.core.IcTimeoutException;
+import org.icupgrade.core.RateLimitedException;
 import org.icupgrade.core.TransportException;
 import org.jspecify.annotations.Nullable;
 
@@ -17,6 +18,10 @@ import org.jspecify.annotations.Nullable;
  * the transport marks retryable (a refused connection, HTTP 429 or 5xx), a {@code SYS_TRANSIENT}
  * reject, a timeout. Failures that cannot change by repeating (not a controller, an invalid
  * module, a hash mismatch, a malformed reply) are never repeated, whatever the policy.
+ *
+ * <p>A refusal that says when to ask again ({@link RateLimitedException#retryAfter()}, an HTTP
+ * {@code Retry-After}) is repeated no sooner than that, even when this policy's own delay is
+ * shorter; one asking for more than {@link #MAX_RETRY_AFTER} is not repeated.
  *
  * <p>A transport failure or a timeout may hide a call that was executed and whose reply was lost.
  * {@link #call(String, Supplier, BooleanSupplier, RetryListener)} asks the caller, before repeating
@@ -31,6 +36,12 @@ public final class RetryPolicy {
       new RetryPolicy(1, Duration.ZERO, Duration.ZERO, Sleeper.SYSTEM);
   private static final RetryPolicy DEFAULT =
       new RetryPolicy(5, Duration.ofMillis(250), Duration.ofSeconds(8), Sleeper.SYSTEM);
+
+  /**
+   * The longest {@code Retry-After} a policy waits for: an answer asking for more is passed on as
+   * the failure, rather than holding the caller's thread for it.
+   */
+  public static final Duration MAX_RETRY_AFTER = Duration.ofMinutes(10);
 
   private final int maxAttempts;
   private final Duration initialDelay;
@@ -145,7 +156,11 @@ public final class RetryPolicy {
         if (!e.isTransient() || attempt >= maxAttempts) {
           throw e;
         }
-        Duration delay = delayBefore(attempt + 1);
+        Duration delay = delayAfter(e, attempt + 1);
+        if (delay == null) {
+          // Asked to wait longer than this policy ever waits: give the refusal to the caller.
+          throw e;
+        }
         listener.retrying(method, attempt, delay, e);
         try {
           sleeper.sleep(delay);
@@ -161,6 +176,25 @@ public final class RetryPolicy {
     }
   }
 
+  /**
+   * The wait before attempt {@code attempt} after {@code e}: this policy's delay, or the {@code
+   * Retry-After} of a refusal when that is longer (RFC 9110, 10.2.3: the client ought to wait at
+   * least that long). Null when that wait is longer than {@link #MAX_RETRY_AFTER}.
+   */
+  private @Nullable Duration delayAfter(IcException e, int attempt) {
+    Duration delay = delayBefore(attempt);
+    if (e instanceof RateLimitedException r && r.retryAfter().isPresent()) {
+      Duration asked = r.retryAfter().get();
+      if (asked.compareTo(MAX_RETRY_AFTER) > 0) {
+        return null;
+      }
+      if (asked.compareTo(delay) > 0) {
+        return asked;
+      }
+    }
+    return delay;
+  }
+
   @SuppressWarnings("unchecked")
   private static <T extends @Nullable Object> T nothing() {
     return (T) null;
@@ -168,7 +202,9 @@ public final class RetryPolicy {
 
   /** Whether the failure may hide a call that ran: its reply, not its request, may be what got lost. */
   static boolean outcomeUnknown(IcException e) {
-    return e instanceof TransportException || e instanceof IcTimeoutException;
+    // A refusal (429, 503) came before the call ran: its outcome is known, nothing happened.
+    return (e instanceof TransportException && !(e instanceof RateLimitedException))
+        || e instanceof IcTimeoutException;
   }
 
   @Override

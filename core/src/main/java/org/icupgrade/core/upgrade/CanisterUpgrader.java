@@ -49,7 +49,10 @@ import org.jspecify.annotations.Nullable;
  *       snapshot it did not take). Nothing is changed when any is missing. The run status and the
  *       module the canister had are persisted: they are what the job brings it back to.
  *   <li>WASM scopes: stop the canister (no calls in flight during the upgrade), take the job's
- *       snapshot, install in mode upgrade (nothing when the module is already installed), start
+ *       snapshot (the job's is the one whose id {@code take_canister_snapshot} returned,
+ *       persisted at once; when that reply is lost, the one snapshot that appeared, and when
+ *       the owner took one meanwhile too, none: the job fails before installing rather than
+ *       guess), install in mode upgrade (nothing when the module is already installed), start
  *       the canister again if it was running whatever the install did, run the health check if
  *       one is configured and load the snapshot back if it fails.
  *   <li>Frontend scopes: sync the release (only what changed), once the WASM part succeeded.
@@ -479,10 +482,10 @@ public final class CanisterUpgrader {
             ? List.of()
             : ic("list_canister_snapshots",
                 () -> managementCanister.listCanisterSnapshots(canisterId));
-        // What the snapshot phase tells the job's snapshot by (persisted with this phase's end).
-        // A snapshot the owner takes while the job stops the canister would be taken for the
-        // job's only if the take's reply is then lost: the window the list read just before the
-        // take had, widened by the stop.
+        // What the snapshot phase tells a snapshot of unknown origin by (persisted with this
+        // phase's end), needed only when the take's reply is lost: the job's snapshot is the id
+        // the take returns. A snapshot the owner takes meanwhile makes a lost reply ambiguous,
+        // and the job then refuses to guess (see soleNewSnapshot).
         snapshotsBefore = ids(existing);
         if (existing.size() >= MAX_SNAPSHOTS) {
           // The snapshots are the owner's: replacing one would lose their data.
@@ -507,41 +510,74 @@ public final class CanisterUpgrader {
       }
       if (snapshotsBefore == null) {
         // Persisted before the take: a snapshot that appears after a crash or a lost reply and
-        // is not among these is the job's. (The preflight reads them; a job saved by an older
-        // version may not have them.)
+        // is not among these may be the job's. (The preflight reads them; a job saved by an
+        // older version may not have them.)
         snapshotsBefore = ids(ic("list_canister_snapshots",
             () -> managementCanister.listCanisterSnapshots(canisterId)));
         journal.save(progress());
       } else if (attempts > 1) {
         // Started before: its take may have gone through before the runner died.
-        SnapshotId adopted = newSnapshot();
+        SnapshotId adopted = soleNewSnapshot("the job's runner died during take_canister_snapshot");
         if (adopted != null) {
-          snapshotId = adopted;
-          steps.add("snapshot " + adopted + " found: taken before the job was interrupted");
-          return Phase.INSTALL;
+          return adopt(adopted, "found: taken before the job was interrupted");
         }
       }
       Snapshot taken = retryPolicy.call("take_canister_snapshot",
           () -> managementCanister.takeCanisterSnapshot(canisterId, null),
-          () -> newSnapshot() != null, RetryListener.NONE);
-      snapshotId = taken != null ? taken.id() : newSnapshot();
-      if (snapshotId == null) {
-        throw new IcException("take_canister_snapshot of " + canisterId
-            + " was reported done, yet no new snapshot is listed");
+          () -> !newSnapshots().isEmpty(), RetryListener.NONE);
+      if (taken == null) {
+        // The reply was lost but a snapshot appeared: the job's, unless the owner took one too.
+        SnapshotId adopted = soleNewSnapshot("the reply of take_canister_snapshot was lost");
+        if (adopted == null) {
+          throw new IcException("take_canister_snapshot of " + canisterId
+              + " was reported done, yet no new snapshot is listed");
+        }
+        return adopt(adopted, "found after its reply was lost");
       }
+      // The id the IC returned is the job's snapshot, whatever else the owner takes meanwhile:
+      // persisted before anything relies on it (a rollback loads it, the cleanup deletes it).
+      snapshotId = taken.id();
+      journal.save(progress());
       steps.add("snapshot " + snapshotId + " taken");
       return Phase.INSTALL;
     }
 
-    private @Nullable SnapshotId newSnapshot() {
+    private Phase adopt(SnapshotId id, String how) {
+      snapshotId = id;
+      journal.save(progress());
+      steps.add("snapshot " + id + " " + how);
+      return Phase.INSTALL;
+    }
+
+    /**
+     * The one snapshot listed now that was not before the take, when the take's outcome is
+     * unknown ({@code why}); null when there is none. Several new ones cannot be told apart: the
+     * owner took a snapshot while the job's outcome was unknown, and loading or deleting the
+     * wrong one would lose the owner's data, so the job fails before installing anything and
+     * names them.
+     */
+    private @Nullable SnapshotId soleNewSnapshot(String why) {
+      List<SnapshotId> added = newSnapshots();
+      if (added.size() > 1) {
+        throw new IcException(why + " and " + added.size() + " new snapshots of " + canisterId
+            + " are listed (" + added + "): one may be the job's, the others the owner's, and"
+            + " they cannot be told apart. Nothing was installed and none of them is loaded or"
+            + " deleted by the upgrade: check them (list_canister_snapshots), delete the one"
+            + " that is not the owner's, and upgrade again");
+      }
+      return added.isEmpty() ? null : added.get(0);
+    }
+
+    private List<SnapshotId> newSnapshots() {
       List<SnapshotId> before = snapshotsBefore == null ? List.of() : snapshotsBefore;
+      List<SnapshotId> added = new ArrayList<>();
       for (SnapshotId id : ids(ic("list_canister_snapshots",
           () -> managementCanister.listCanisterSnapshots(canisterId)))) {
         if (!before.contains(id)) {
-          return id;
+          added.add(id);
         }
       }
-      return null;
+      return added;
     }
 
     private Phase install() {

@@ -14,6 +14,7 @@ import org.icupgrade.core.CandidException;
 import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.IcException;
 import org.icupgrade.core.IcTimeoutException;
+import org.icupgrade.core.RateLimitedException;
 import org.icupgrade.core.RejectCode;
 import org.icupgrade.core.TransportException;
 import org.junit.jupiter.api.Test;
@@ -125,6 +126,61 @@ class RetryPolicyTest {
     } finally {
       Thread.interrupted();
     }
+  }
+
+  @Test
+  void call_retryAfterLongerThanBackoff_waitsTheRetryAfter() {
+    AtomicInteger attempts = new AtomicInteger();
+    String r = policy.call("upload_chunk", () -> {
+      if (attempts.incrementAndGet() == 1) {
+        throw new RateLimitedException("HTTP 429", 429, Duration.ofSeconds(3));
+      }
+      return "ok";
+    }, RetryListener.NONE);
+    assertEquals("ok", r);
+    assertEquals(List.of(Duration.ofSeconds(3)), slept);
+  }
+
+  @Test
+  void call_retryAfterShorterThanBackoff_waitsTheBackoff() {
+    AtomicInteger attempts = new AtomicInteger();
+    policy.call("upload_chunk", () -> {
+      if (attempts.incrementAndGet() == 1) {
+        throw new RateLimitedException("HTTP 503", 503, Duration.ofMillis(1));
+      }
+      return "ok";
+    }, RetryListener.NONE);
+    assertEquals(List.of(Duration.ofMillis(100)), slept);
+  }
+
+  @Test
+  void call_refusalWithoutRetryAfter_backoffAndNoAlreadyDoneQuestion() {
+    // A 429 came before the call ran: nothing to check before repeating it.
+    AtomicInteger attempts = new AtomicInteger();
+    String r = policy.call("install_code", () -> {
+      if (attempts.incrementAndGet() == 1) {
+        throw new RateLimitedException("HTTP 429", 429, null);
+      }
+      return "done";
+    }, () -> {
+      throw new AssertionError("asked");
+    }, RetryListener.NONE);
+    assertEquals("done", r);
+    assertEquals(List.of(Duration.ofMillis(100)), slept);
+  }
+
+  @Test
+  void call_retryAfterBeyondTheMaximum_notRepeated() {
+    AtomicInteger attempts = new AtomicInteger();
+    RateLimitedException e = assertThrows(RateLimitedException.class, () -> policy.call("m",
+        () -> {
+          attempts.incrementAndGet();
+          throw new RateLimitedException("HTTP 429", 429,
+              RetryPolicy.MAX_RETRY_AFTER.plusSeconds(1));
+        }, RetryListener.NONE));
+    assertEquals(1, attempts.get());
+    assertEquals(429, e.httpStatus());
+    assertTrue(slept.isEmpty());
   }
 
   @Test

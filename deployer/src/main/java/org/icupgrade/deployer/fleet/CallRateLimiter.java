@@ -12,8 +12,9 @@ import org.icupgrade.core.calls.Sleeper;
  * caller for a cool-down that doubles while push-backs keep coming and resets after a call goes
  * through; the call itself is retried by the upgrader's {@link org.icupgrade.core.calls.RetryPolicy}.
  *
- * <p>The transport does not report a {@code Retry-After} value today, so the cool-down is this
- * limiter's own: {@code initialCoolDown}, doubled up to {@code maxCoolDown}.
+ * <p>The hold is this limiter's cool-down ({@code initialCoolDown}, doubled up to {@code
+ * maxCoolDown}), or the push-back's {@code Retry-After} when the IC gave a longer one (a {@link
+ * org.icupgrade.core.RateLimitedException#retryAfter()}, see {@link #pushedBack(Duration)}).
  */
 public final class CallRateLimiter {
   private final double perNano;
@@ -101,11 +102,22 @@ public final class CallRateLimiter {
     }
   }
 
-  /** The IC pushed back (HTTP 429): hold every caller for the cool-down, then double it. */
-  public synchronized void pushedBack() {
+  /** The IC pushed back (HTTP 429) without saying for how long: the limiter's own cool-down. */
+  public void pushedBack() {
+    pushedBack(Duration.ZERO);
+  }
+
+  /**
+   * The IC pushed back and asked for {@code retryAfter} (its {@code Retry-After}): hold every
+   * caller for that long, or for the cool-down if that is longer, then double the cool-down.
+   *
+   * @param retryAfter the wait the IC asked for; zero when it did not say
+   */
+  public synchronized void pushedBack(Duration retryAfter) {
     pushBacks.incrementAndGet();
     long now = nanoTime.getAsLong();
-    holdUntil = Math.max(holdUntil, now + coolDown.toNanos());
+    Duration hold = retryAfter.compareTo(coolDown) > 0 ? retryAfter : coolDown;
+    holdUntil = Math.max(holdUntil, now + hold.toNanos());
     Duration next = coolDown.multipliedBy(2);
     coolDown = next.compareTo(maxCoolDown) > 0 ? maxCoolDown : next;
     tokens = 0;

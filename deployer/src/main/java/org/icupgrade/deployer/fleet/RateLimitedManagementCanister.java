@@ -2,12 +2,14 @@ package org.icupgrade.deployer.fleet;
 
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.icupgrade.core.InstallMode;
 import org.icupgrade.core.Principal;
+import org.icupgrade.core.RateLimitedException;
 import org.icupgrade.core.Sha256;
 import org.icupgrade.core.TransportException;
 import org.icupgrade.core.management.CanisterSettings;
@@ -21,9 +23,12 @@ import org.jspecify.annotations.Nullable;
 /**
  * A management canister whose every call first takes a token of a shared
  * {@link CallRateLimiter}: give the same limiter to the management canister of every upgrader a
- * fleet uses, and the whole fleet keeps to one rate. A retryable {@link TransportException} (what
- * the transport makes of HTTP 429 and 5xx) is reported to the limiter as a push-back and thrown on,
- * for the caller's retry policy to retry after the limiter's cool-down.
+ * fleet uses, and the whole fleet keeps to one rate. A {@link RateLimitedException} (what the
+ * HTTP agent makes of a 429, or a 503 with {@code Retry-After}) is reported to the limiter as a
+ * push-back with its {@code Retry-After}, holding every caller of the fleet that long; another
+ * retryable {@link TransportException} (a 5xx) as a push-back of the limiter's own cool-down.
+ * Either is thrown on, for the caller's retry policy to repeat (no sooner than the
+ * {@code Retry-After}).
  *
  * <p>The limit is applied per call, not per job: a job makes about a dozen calls, and a call is
  * what the IC's boundary nodes count.
@@ -49,6 +54,9 @@ public final class RateLimitedManagementCanister implements ManagementCanister {
       T out = call.get();
       limiter.wentThrough();
       return out;
+    } catch (RateLimitedException e) {
+      limiter.pushedBack(e.retryAfter().orElse(Duration.ZERO));
+      throw e;
     } catch (TransportException e) {
       if (e.isTransient()) {
         limiter.pushedBack();

@@ -6,9 +6,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.icupgrade.core.IcException;
 import org.icupgrade.core.Principal;
+import org.icupgrade.core.agent.Agent;
 import org.icupgrade.core.calls.RetryPolicy;
 import org.icupgrade.core.install.ChunkedWasmInstaller;
 import org.icupgrade.core.install.InstallOutcome;
@@ -22,9 +24,10 @@ import org.icupgrade.core.install.InstallRequest;
  * fleet uploads the module once to each store whose subnet has a target in the plan, and clears
  * every store when it ends, done, halted or cancelled.
  *
- * <p>The subnet of each target is given ({@code subnetOf}): the backend knows where it created
- * each canister, or asks the IC (the registry canister's {@code get_subnet_for_canister}) and
- * keeps the answer. A target whose subnet has no store is refused before the first wave.
+ * <p>The subnet of each target is given ({@link #of}: the backend knows where it created each
+ * canister) or learned from the IC ({@link #learned}: the agent's {@link Agent#subnetOf}, from
+ * the certificate of a read_state about the canister). A target whose subnet has no store is
+ * refused before the first wave.
  *
  * <pre>{@code
  * SubnetStores stores = SubnetStores.of(Map.of(subnetA, storeOnA, subnetB, storeOnB),
@@ -59,6 +62,39 @@ public final class SubnetStores {
     }
     return new SubnetStores(new LinkedHashMap<>(storeBySubnet),
         Objects.requireNonNull(subnetOf, "subnetOf"));
+  }
+
+  /**
+   * A store for each subnet, every subnet learned from the IC through {@code agent}'s {@link
+   * Agent#subnetOf}: the stores' own (once, here) and each target's (once, when first needed).
+   * The HTTP agent ({@code HttpAgent}) learns it from the certificate of a
+   * read_state about the canister, the embedded replica from its own knowledge.
+   *
+   * @param agent the agent asking the IC
+   * @param stores the store canisters, one on each subnet the fleet's targets are on
+   * @return the stores
+   * @throws IcException when a store's subnet cannot be learned, or two stores share one
+   */
+  public static SubnetStores learned(Agent agent, Collection<SharedChunkStore> stores) {
+    Objects.requireNonNull(agent, "agent");
+    Map<Principal, SharedChunkStore> bySubnet = new LinkedHashMap<>();
+    for (SharedChunkStore store : stores) {
+      Principal subnet = learn(agent, store.canisterId(), "store canister");
+      SharedChunkStore other = bySubnet.putIfAbsent(subnet, store);
+      if (other != null) {
+        throw new IcException("store canisters " + other.canisterId() + " and "
+            + store.canisterId() + " are both on subnet " + subnet + ": one store per subnet");
+      }
+    }
+    Map<Principal, Principal> known = new ConcurrentHashMap<>();
+    return of(bySubnet, target -> known.computeIfAbsent(target,
+        t -> learn(agent, t, "target canister")));
+  }
+
+  private static Principal learn(Agent agent, Principal canister, String what) {
+    return agent.subnetOf(canister).orElseThrow(() -> new IcException("the subnet of " + what
+        + " " + canister + " is unknown to " + agent + ": give the subnets with"
+        + " SubnetStores.of instead"));
   }
 
   /**

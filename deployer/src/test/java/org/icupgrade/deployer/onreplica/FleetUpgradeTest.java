@@ -686,4 +686,74 @@ class FleetUpgradeTest {
     assertEquals(List.of(), t.w.replica.calls("upload_chunk"));
     assertEquals(List.of(), t.w.replica.calls("stop_canister"), "nothing upgraded");
   }
+
+  /**
+   * Subnets learned from the IC: the agent's subnetOf (here the embedded replica's agent, its
+   * answers for two canisters and the store B replaced to make two subnets) picks each target's
+   * store; each subnet is asked about once per canister.
+   */
+  @Test
+  void subnetsLearnedFromTheAgent_eachTargetFromItsSubnetsStore() throws IOException {
+    World w = new World(6, DeploymentRegistry.inMemory());
+    Principal subnetB = Principal.fromBytes(new byte[] {(byte) 0xb0, 1, 2});
+    Principal home = w.replica.agentFor(BACKEND).subnetOf(w.canisters.get(0)).orElseThrow();
+    assertEquals(w.replica.subnetId(), home);
+    Principal storeIdB = w.replica.createCanister(BACKEND);
+    Set<Principal> onB = Set.of(w.canisters.get(1), w.canisters.get(4), storeIdB);
+    Map<Principal, Integer> asked = new java.util.concurrent.ConcurrentHashMap<>();
+    Agent agent = new InterceptingAgent(w.replica.agentFor(BACKEND)) {
+      @Override
+      public java.util.Optional<Principal> subnetOf(Principal canisterId) {
+        asked.merge(canisterId, 1, Integer::sum);
+        return onB.contains(canisterId) ? java.util.Optional.of(subnetB)
+            : super.subnetOf(canisterId);
+      }
+    };
+    ManagementCanister backend = CandidManagementCanister.over(agent);
+    SharedChunkStore storeA = new SharedChunkStore(backend, w.replica.createCanister(BACKEND),
+        UpgradeWorld.fastRetries());
+    SharedChunkStore storeB = new SharedChunkStore(backend, storeIdB, UpgradeWorld.fastRetries());
+    SubnetStores stores = SubnetStores.learned(agent, List.of(storeA, storeB));
+    RetryPolicy retry = UpgradeWorld.fastRetries();
+    CanisterUpgrader upgrader = CanisterUpgrader.builder(BACKEND, backend,
+        stores.installer(ChunkedWasmInstaller.builder(backend).retryPolicy(retry).build()))
+        .retryPolicy(retry).build();
+    StorageDeployer d = StorageDeployer.builder(w.registry, w.catalog, upgrader, Runnable::run)
+        .ownerCheck(backend).clock(w.clock).leaseDuration(UpgradeWorld.LEASE)
+        .holderId("backend-1").build();
+    FleetUpgrader fleet = w.fleet(d, w.registry).canary(2).sharedStores(stores, w.catalog)
+        .build();
+
+    FleetReport report = assertTimeoutPreemptively(HANG_GUARD,
+        () -> fleet.start(fleet.plan(FleetSelection.behindCurrentRelease(), UpgradeScope.ALL))
+            .await());
+
+    assertEquals(6, report.with(Outcome.DONE).size(), report.toString());
+    for (RecordedCall c : w.replica.calls("install_chunked_code")) {
+      InstallChunkedCodeRequest r = ManagementCandid.decodeInstallChunkedCodeArgs(c.arg());
+      Principal expected = onB.contains(r.targetCanister()) ? storeIdB : storeA.canisterId();
+      assertEquals(java.util.Optional.of(expected), r.storeCanister(), r.toString());
+    }
+    assertEquals(6, w.replica.calls("install_chunked_code").size());
+    for (Principal id : w.canisters) {
+      assertTrue(w.runsV2(id));
+      assertEquals(1, asked.get(id), id + " asked once");
+    }
+  }
+
+  @Test
+  void subnetsLearned_agentThatCannotTell_refusedNamingTheWayOut() throws IOException {
+    World w = new World(1, DeploymentRegistry.inMemory());
+    Agent unknowing = new InterceptingAgent(w.replica.agentFor(BACKEND)) {
+      @Override
+      public java.util.Optional<Principal> subnetOf(Principal canisterId) {
+        return java.util.Optional.empty();
+      }
+    };
+    SharedChunkStore store = new SharedChunkStore(CandidManagementCanister.over(unknowing),
+        w.replica.createCanister(BACKEND), UpgradeWorld.fastRetries());
+    IcException e = assertThrows(IcException.class,
+        () -> SubnetStores.learned(unknowing, List.of(store)));
+    assertTrue(e.getMessage().contains("SubnetStores.of"), e.getMessage());
+  }
 }

@@ -47,4 +47,10 @@ class InterceptingAgent implements Agent {
     before("read_state metadata");
     return target.metadata(canisterId, name);
   }
+
+  @Override
+  public Optional<Principal> subnetOf(Principal canisterId) {
+    before("read_state subnet");
+    return target.subnetOf(canisterId);
+  }
 }

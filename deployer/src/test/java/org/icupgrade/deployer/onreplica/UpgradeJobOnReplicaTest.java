@@ -20,6 +20,7 @@ import org.icupgrade.deployer.plan.UpgradeStorageException;
 import org.icupgrade.deployer.registry.DeploymentRecord;
 import org.icupgrade.deployer.registry.DeploymentRegistry;
 import org.icupgrade.deployer.registry.DeploymentStatus;
+import org.icupgrade.replica.Fault;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,6 +82,75 @@ class UpgradeJobOnReplicaTest {
     assertEquals(List.of(owners), owner.listCanisterSnapshots(w.canister),
         "the owner's snapshot stays, the job's is gone");
     assertEquals(Optional.of(Sha256.of(w.releases.v2)), w.replica.moduleHash(w.canister));
+  }
+
+  /** The backend's agent, the owner taking a snapshot just before the job's own take. */
+  InterceptingAgent ownerSnapshotsFirst(UpgradeWorld w, Snapshot[] owners) {
+    ManagementCanister owner = w.ic(UpgradeWorld.OWNER);
+    return new InterceptingAgent(w.replica.agentFor(UpgradeWorld.BACKEND)) {
+      @Override
+      void before(String method) {
+        if (method.equals("take_canister_snapshot") && owners[0] == null) {
+          owners[0] = owner.takeCanisterSnapshot(w.canister, null);
+        }
+      }
+    };
+  }
+
+  /**
+   * The owner takes a snapshot while the job runs (after its preflight listed none): the job's
+   * snapshot is the id its take returned, so the owner's is neither loaded nor deleted.
+   */
+  @Test
+  void ownerSnapshotsConcurrently_jobKnowsItsOwnById_deletesOnlyThat() throws IOException {
+    UpgradeWorld w = new UpgradeWorld(Kind.DEMO, new UpgradeWorld.Releases(dir, Kind.DEMO),
+        DeploymentRegistry.inMemory());
+    w.ownerGrantsRights();
+    Snapshot[] owners = new Snapshot[1];
+    StorageDeployer d = w.deployer(ownerSnapshotsFirst(w, owners), w.registry, "deployer");
+    w.replica.clearCalls();
+    d.upgradeStorage(UpgradeWorld.OWNER, w.canister, w.scope());
+
+    assertEquals(DeploymentStatus.COMPLETED, w.registry.find(w.canister).orElseThrow().status());
+    assertEquals(List.of(owners[0]), w.ic(UpgradeWorld.OWNER).listCanisterSnapshots(w.canister),
+        "the owner's snapshot stays, the job's is gone");
+    assertEquals(Optional.of(Sha256.of(w.releases.v2)), w.replica.moduleHash(w.canister));
+  }
+
+  /**
+   * The same, and the reply of the job's take is lost: two new snapshots, one the job's, one the
+   * owner's, which nothing tells apart. The job does not guess: it fails before installing,
+   * starts the canister again, and loads and deletes neither.
+   */
+  @Test
+  void ownerSnapshotsConcurrently_jobsTakeReplyLost_failsBeforeInstallingTouchingNeither()
+      throws IOException {
+    UpgradeWorld w = new UpgradeWorld(Kind.DEMO, new UpgradeWorld.Releases(dir, Kind.DEMO),
+        DeploymentRegistry.inMemory());
+    w.ownerGrantsRights();
+    Snapshot[] owners = new Snapshot[1];
+    StorageDeployer d = w.deployer(ownerSnapshotsFirst(w, owners), w.registry, "deployer");
+    // the owner's take is the first on the canister, the job's the second
+    w.replica.fault(Fault.on("take_canister_snapshot").canister(w.canister).attempt(2)
+        .loseReply());
+    w.replica.clearCalls();
+    d.upgradeStorage(UpgradeWorld.OWNER, w.canister, w.scope());
+
+    DeploymentRecord r = w.registry.find(w.canister).orElseThrow();
+    assertEquals(DeploymentStatus.FAILED, r.status());
+    assertTrue(r.failureReason().orElseThrow().contains("cannot be told apart"),
+        r.failureReason().get());
+    List<Snapshot> left = w.ic(UpgradeWorld.OWNER).listCanisterSnapshots(w.canister);
+    assertEquals(2, left.size(), left.toString());
+    assertTrue(left.contains(owners[0]), "the owner's snapshot is kept");
+    assertEquals(List.of(), w.replica.calls("load_canister_snapshot"));
+    assertEquals(List.of(), w.replica.calls("delete_canister_snapshot"));
+    assertEquals(List.of(), w.replica.calls("install_chunked_code"));
+    assertEquals(List.of(), w.replica.calls("install_code"));
+    assertEquals(Optional.of(Sha256.of(w.releases.v1)), w.replica.moduleHash(w.canister));
+    assertEquals(UpgradeWorld.INCREMENTS, UpgradeWorld.nat64(
+        w.replica.agentFor(UpgradeWorld.OWNER).query(w.canister, "get_count",
+            UpgradeWorld.NO_ARGS)), "started again, its state as it was");
   }
 
   @Test

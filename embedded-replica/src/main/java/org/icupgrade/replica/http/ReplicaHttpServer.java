@@ -363,7 +363,7 @@ public final class ReplicaHttpServer implements AutoCloseable {
    * root key, as the IC's root subnet's is (spec, "Request: Query call", {@code RootSubnetId}).
    */
   private Principal subnetId() {
-    return Principal.fromBytes(Envelopes.selfAuthenticating(replica.rootKey()));
+    return replica.subnetId();
   }
 
   /** The node id that signs query answers (tests). */
