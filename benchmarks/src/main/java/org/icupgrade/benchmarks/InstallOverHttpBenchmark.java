@@ -42,6 +42,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Before each operation (outside the time): a fresh replica, served on a free port for {@code
  * overHttp}, one empty canister controlled by the caller, the module made afresh from its bytes,
  * and for {@code overHttp} an agent pinned to that replica's root key.
+ *
+ * <p>{@code replica=shared} measures the steady state instead: one replica, one server and one
+ * agent for the whole trial (connections open, the root key's precomputed pairing lines and the
+ * node keys of signed queries already held), a fresh empty canister per operation. {@code fresh}
+ * is a backend's first install after it starts.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -56,11 +61,16 @@ public class InstallOverHttpBenchmark {
   @Param({"5242880"})
   public int size = 5 * 1024 * 1024;
 
+  /** {@code fresh}: a new replica, server and agent per operation; {@code shared}: one per trial. */
+  @Param({"fresh", "shared"})
+  public String replicaPerOp = "fresh";
+
   byte[] wasm = new byte[0];
   Path identity = Path.of("identity.pem");
   WasmModule module = WasmModule.of(Inputs.wasm(8));
   EmbeddedReplica replica = EmbeddedReplica.start();
   ReplicaHttpServer server;
+  Agent agent;
   Principal localCanister = ME;
   Principal httpCanister = ME;
   ChunkedWasmInstaller local = installer(replica.agentFor(ME));
@@ -84,27 +94,41 @@ public class InstallOverHttpBenchmark {
 
   @TearDown(Level.Trial)
   public void deleteIdentity() throws IOException {
+    if (server != null && shared()) {
+      server.close();
+    }
     Files.deleteIfExists(identity);
   }
 
-  /** A fresh replica, served, with an empty canister for each caller. */
+  private boolean shared() {
+    return replicaPerOp.equals("shared");
+  }
+
+  /**
+   * An empty canister for each caller; with {@code fresh}, on a new replica served anew and
+   * reached by a new agent.
+   */
   @Setup(Level.Invocation)
   public void freshReplica() {
-    replica = EmbeddedReplica.start();
-    server = replica.serveHttp(0);
+    if (server == null || !shared()) {
+      replica = EmbeddedReplica.start();
+      server = replica.serveHttp(0);
+      agent = HttpAgent.builder(server.url()).rootKey(server.rootKey()).identity(identity)
+          .build();
+      http = installer(agent);
+      local = installer(replica.agentFor(ME));
+    }
     module = WasmModule.of(wasm);
     System.gc();
-    Agent agent = HttpAgent.builder(server.url()).rootKey(server.rootKey()).identity(identity)
-        .build();
-    http = installer(agent);
-    local = installer(replica.agentFor(ME));
     localCanister = replica.createCanister(ME);
     httpCanister = replica.createCanister(agent.sender());
   }
 
   @TearDown(Level.Invocation)
   public void stopServing() {
-    server.close();
+    if (!shared()) {
+      server.close();
+    }
   }
 
   @Benchmark
