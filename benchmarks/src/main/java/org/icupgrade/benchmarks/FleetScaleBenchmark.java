@@ -24,6 +24,7 @@ import org.icupgrade.core.install.ChunkedWasmInstaller;
 import org.icupgrade.core.install.InstallRequest;
 import org.icupgrade.core.management.ManagementCanister;
 import org.icupgrade.core.upgrade.CanisterUpgrader;
+import org.icupgrade.core.upgrade.OwnerSetup;
 import org.icupgrade.deployer.fleet.CanisterResult;
 import org.icupgrade.deployer.fleet.FleetReport;
 import org.icupgrade.deployer.fleet.FleetSelection;
@@ -193,9 +194,17 @@ public class FleetScaleBenchmark {
         .build();
   }
 
-  /** The next release published and in the catalog; the counts and the heap peaks reset. */
+  /**
+   * The next release published and in the catalog; the backend a controller of each canister
+   * again (each upgrade hands its rights back, so the owners grant them anew, outside the counts);
+   * the counts and the heap peaks reset.
+   */
   @Setup(Level.Iteration)
   public void nextRelease() {
+    ManagementCanister owner = CandidManagementCanister.over(replica.agentFor(OWNER));
+    for (Principal id : ids) {
+      OwnerSetup.grantUpgradeRights(owner, null, id, BACKEND);
+    }
     release++;
     publish(release);
     catalog.refresh();
