@@ -185,6 +185,41 @@ class ChunkedInstallOnReplicaTest {
     assertEquals(Optional.empty(), replica.moduleHash(canister));
   }
 
+  /**
+   * The replica remembers what a chunk list joined to (a fleet installs one store's chunks into
+   * many canisters): the second install of the same list still checks the chunks are in the store
+   * and the hash given, and installs the same module.
+   */
+  @Test
+  void installChunkedCode_sameChunkListTwice_secondStillChecksStoreAndHash() {
+    Principal store = replica.createCanister(ME);
+    Principal second = replica.createCanister(ME);
+    WasmModule m = module(2 * MIB + 100, 9);
+    m.chunks().forEach(c -> ic.uploadChunk(store, c.content()));
+    List<Sha256> list = m.chunks().stream().map(c -> c.hash()).toList();
+    ic.installChunkedCode(new InstallChunkedCodeRequest(InstallMode.install(), canister, store,
+        list, m.hash(), new byte[0]));
+    CanisterRejectException wrongHash = assertThrows(CanisterRejectException.class,
+        () -> ic.installChunkedCode(new InstallChunkedCodeRequest(InstallMode.install(), second,
+            store, list, Sha256.of(new byte[] {1}), new byte[0])));
+    assertTrue(wrongHash.rejectMessage().contains("does not match"), wrongHash.getMessage());
+    CanisterRejectException elsewhere = assertThrows(CanisterRejectException.class,
+        () -> ic.installChunkedCode(new InstallChunkedCodeRequest(InstallMode.install(), second,
+            second, list, m.hash(), new byte[0])));
+    assertTrue(elsewhere.rejectMessage().contains("not in the chunk store"),
+        elsewhere.getMessage());
+    assertEquals(Optional.empty(), replica.moduleHash(second));
+    ic.installChunkedCode(new InstallChunkedCodeRequest(InstallMode.install(), second, store,
+        list, m.hash(), new byte[0]));
+    assertEquals(Optional.of(m.hash()), replica.moduleHash(second));
+    ic.clearChunkStore(store);
+    Principal third = replica.createCanister(ME);
+    CanisterRejectException cleared = assertThrows(CanisterRejectException.class,
+        () -> ic.installChunkedCode(new InstallChunkedCodeRequest(InstallMode.install(), third,
+            store, list, m.hash(), new byte[0])));
+    assertTrue(cleared.rejectMessage().contains("not in the chunk store"), cleared.getMessage());
+  }
+
   @Test
   void install_viaStoreCanister_uploadsThereAndInstallsTarget() {
     Principal store = replica.createCanister(ME);
