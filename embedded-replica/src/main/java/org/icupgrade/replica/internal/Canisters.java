@@ -2,7 +2,6 @@ package org.icupgrade.replica.internal;
 
 import java.math.BigInteger;
 import java.time.Clock;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,7 +9,6 @@ import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
 import org.icupgrade.replica.ExecutionMode;
 import org.icupgrade.replica.InstructionLimits;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The canisters on this replica, looked up with the management canister's access rules, and what
@@ -124,47 +122,6 @@ final class Canisters {
     ModuleValidator.checkMemory(code.checked().module(), method, heapBudget);
     return code;
   }
-
-  /**
-   * Chunk-hash lists joined lately and the hash of what they joined to. Chunks are
-   * content-addressed (each stored under the SHA-256 of its bytes, computed at upload: spec,
-   * "IC method upload_chunk"), so a list determines the module's bytes: a fleet installing one
-   * store's chunks into many canisters joins and hashes them once, not once per canister.
-   */
-  private final Map<List<Sha256>, Sha256> joined = new LinkedHashMap<>(16, 0.75f, true) {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<List<Sha256>, Sha256> eldest) {
-      return size() > 64;
-    }
-  };
-
-  /**
-   * The module that {@code chunks} join to, with its hash, if this replica has joined that list
-   * before and the module cache still holds its bytes; null otherwise.
-   */
-  @Nullable JoinedModule joinedBefore(List<Sha256> chunks) {
-    Sha256 hash;
-    synchronized (joined) {
-      hash = joined.get(chunks);
-    }
-    if (hash == null) {
-      return null;
-    }
-    byte[] bytes = ModuleCode.CACHE.installed(hash, execution == ExecutionMode.COMPILED);
-    return bytes == null ? null : new JoinedModule(bytes, hash);
-  }
-
-  /** Remembers that {@code chunks} joined to a module whose hash is {@code hash}. */
-  void joined(List<Sha256> chunks, Sha256 hash) {
-    synchronized (joined) {
-      joined.put(List.copyOf(chunks), hash);
-    }
-  }
-
-  /** A module joined from chunks, and its hash. */
-  record JoinedModule(byte[] bytes, Sha256 hash) {}
 
   /** Instantiates a validated module as {@code c}'s code; no entry point runs yet. */
   WasmCanister instantiate(CanisterState c, ModuleCode module) {

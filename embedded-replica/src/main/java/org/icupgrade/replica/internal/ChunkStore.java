@@ -67,16 +67,6 @@ final class ChunkStore {
    * The chunks {@code hashes} of {@code store}'s chunk store, concatenated in that order, for a
    * module ({@code install_chunked_code}); the caller holds {@code store}'s lock.
    */
-  /** Rejects, as {@link #concatenate} does, when a chunk of {@code hashes} is not in the store. */
-  static void requirePresent(CanisterState store, List<Sha256> hashes, String method) {
-    for (Sha256 h : hashes) {
-      if (!store.chunkStore.containsKey(h)) {
-        throw Rejects.invalid(method, "Chunk " + h + " is not in the chunk store of "
-            + store.id + "; upload it first", "IC0505");
-      }
-    }
-  }
-
   static byte[] concatenate(CanisterState store, List<Sha256> hashes, String method) {
     long total = 0;
     for (Sha256 h : hashes) {

@@ -48,20 +48,8 @@ final class CodeInstall {
     CanisterState second = first == target ? store : target;
     synchronized (first) {
       synchronized (second) {
-        Canisters.JoinedModule before = call.canisters().joinedBefore(r.chunkHashes());
-        byte[] bytes;
-        Sha256 actual;
-        if (before != null) {
-          // The same list joined before: the same bytes (chunks are content-addressed); each
-          // chunk must still be in this store.
-          ChunkStore.requirePresent(store, r.chunkHashes(), method);
-          bytes = before.bytes();
-          actual = before.hash();
-        } else {
-          bytes = ChunkStore.concatenate(store, r.chunkHashes(), method);
-          actual = Sha256.of(bytes);
-          call.canisters().joined(r.chunkHashes(), actual);
-        }
+        byte[] bytes = ChunkStore.concatenate(store, r.chunkHashes(), method);
+        Sha256 actual = Sha256.of(bytes);
         if (!actual.equals(r.wasmModuleHash())) {
           throw Rejects.invalid(method, "wasm_module_hash " + r.wasmModuleHash()
               + " does not match the hash of the concatenated chunks, " + actual, "IC0505");

@@ -135,13 +135,6 @@ final class ModuleCode {
       }
     }
 
-    /** The installed bytes of the cached module {@code hash}, metered as asked; null if absent. */
-    synchronized byte @Nullable [] installed(Sha256 hash, boolean metered) {
-      SoftReference<ModuleCode> ref = entries.get(new Key(hash, metered));
-      ModuleCode hit = ref == null ? null : ref.get();
-      return hit == null ? null : hit.installed;
-    }
-
     synchronized int size() {
       return entries.size();
     }
