@@ -39,6 +39,25 @@ public final class Principal implements Comparable<Principal> {
   }
 
   /**
+   * The self-authenticating principal of a public key (interface spec, "Principals":
+   * {@code SHA-224(DER public key) · 0x02}), the id a key's owner sends as and a subnet's key
+   * names its subnet by.
+   *
+   * @param derPublicKey the public key, DER-encoded
+   * @return the key's principal
+   */
+  public static Principal selfAuthenticating(byte[] derPublicKey) {
+    try {
+      byte[] h = java.security.MessageDigest.getInstance("SHA-224").digest(derPublicKey);
+      byte[] id = Arrays.copyOf(h, h.length + 1);
+      id[h.length] = 0x02;
+      return new Principal(id);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK has no SHA-224", e);
+    }
+  }
+
+  /**
    * Parses the textual form.
    *
    * @throws IllegalArgumentException naming what is wrong: a character outside base32, misplaced

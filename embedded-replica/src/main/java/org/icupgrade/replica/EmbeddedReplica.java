@@ -315,14 +315,7 @@ public final class EmbeddedReplica implements AutoCloseable {
    * @return the subnet's id
    */
   public Principal subnetId() {
-    try {
-      byte[] h = java.security.MessageDigest.getInstance("SHA-224").digest(rootKey());
-      byte[] id = java.util.Arrays.copyOf(h, h.length + 1);
-      id[h.length] = 0x02;
-      return Principal.fromBytes(id);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK has no SHA-224", e);
-    }
+    return Principal.selfAuthenticating(rootKey());
   }
 
   /**

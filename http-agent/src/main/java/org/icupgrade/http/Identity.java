@@ -8,8 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.spec.EdECPrivateKeySpec;
@@ -279,14 +277,7 @@ public final class Identity {
 
   /** Spec, "Principals", self-authenticating ids: SHA-224(DER public key) ++ 0x02. */
   static Principal selfAuthenticating(byte[] der) {
-    try {
-      byte[] h = MessageDigest.getInstance("SHA-224").digest(der);
-      byte[] id = Arrays.copyOf(h, h.length + 1);
-      id[h.length] = 0x02;
-      return Principal.fromBytes(id);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK has no SHA-224", e);
-    }
+    return Principal.selfAuthenticating(der);
   }
 
   /**

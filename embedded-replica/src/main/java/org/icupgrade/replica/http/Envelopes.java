@@ -6,8 +6,6 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.spec.X509EncodedKeySpec;
@@ -148,12 +146,7 @@ final class Envelopes {
   }
 
   static byte[] selfAuthenticating(byte[] derKey) {
-    try {
-      byte[] h = MessageDigest.getInstance("SHA-224").digest(derKey);
-      return RequestId.concat(h, new byte[] {0x02});
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK has no SHA-224", e);
-    }
+    return Principal.selfAuthenticating(derKey).toBytes();
   }
 
   private static boolean startsWith(byte[] a, byte[] prefix) {
