@@ -53,9 +53,17 @@ final class JournaledMemory extends Pages implements Memory {
 
   /** The contents the next instantiation starts from, instead of zeroes. */
   private @Nullable PageSnapshot keep;
+  /** Whether the last {@link #zero()} left every page zero (no kept memory went in). */
+  private boolean zeroed;
+  /** The module's initial contents, shared by every memory of that module; null: none kept. */
+  private final @Nullable InitialImage image;
 
   JournaledMemory(MemoryLimits limits) {
     this(limits, Integer.MAX_VALUE);
+  }
+
+  JournaledMemory(MemoryLimits limits, int maxPages) {
+    this(limits, maxPages, null);
   }
 
   /**
@@ -63,7 +71,8 @@ final class JournaledMemory extends Pages implements Memory {
    * has been checked to declare no more initial pages than that). Its initial pages are zero and
    * allocate nothing until written.
    */
-  JournaledMemory(MemoryLimits limits, int maxPages) {
+  JournaledMemory(MemoryLimits limits, int maxPages, @Nullable InitialImage image) {
+    this.image = image;
     this.limits = limits;
     this.maxPages = Math.min(maxPages, Math.min(limits.maximumPages(), RUNTIME_MAX_PAGES));
     resize(limits.initialPages());
@@ -145,6 +154,7 @@ final class JournaledMemory extends Pages implements Memory {
   @Override
   public void zero() {
     PageSnapshot kept = keep;
+    zeroed = kept == null;
     if (kept != null) {
       // Instantiation on a kept memory (keepOnInitialize): its pages instead of zeroes.
       keep = null;
@@ -217,6 +227,22 @@ final class JournaledMemory extends Pages implements Memory {
       return;
     }
     segments = dataSegments.clone(); // data.drop changes this instance's copy only
+    InitialImage shared = image;
+    if (shared != null && zeroed && size == limits.initialPages()) {
+      // Every instance of a module starts from the same contents (the offsets are constant
+      // expressions over the module's own immutable globals: a module imports only ic0
+      // functions), so they are computed once and each instance shares their pages, copying a
+      // page only when it first writes it: a fleet of canisters running one module holds its
+      // data once, and an install costs the page references, not the data's bytes.
+      adopt(shared.of(this, instance, memoryIndex));
+      return;
+    }
+    apply(this, instance, segments, memoryIndex);
+  }
+
+  /** Writes the active segments of memory {@code memoryIndex} into {@code into}. */
+  private static void apply(
+      Pages into, Instance instance, DataSegment[] segments, int memoryIndex) {
     for (DataSegment s : segments) {
       if (s instanceof ActiveDataSegment a) {
         if (a.index() != memoryIndex) {
@@ -225,16 +251,40 @@ final class JournaledMemory extends Pages implements Memory {
         byte[] data = a.data();
         int offset = (int) ConstantEvaluators.computeConstantValue(
             instance, a.offsetInstructions())[0];
-        if (offset < 0 || Integer.toUnsignedLong(offset) + data.length > limit) {
+        if (offset < 0 || Integer.toUnsignedLong(offset) + data.length > into.limit) {
           throw new UninstantiableException("out of bounds memory access: attempted to access"
-              + " address: " + offset + " but limit is: " + limit + " and size: " + data.length);
+              + " address: " + offset + " but limit is: " + into.limit + " and size: "
+              + data.length);
         }
-        write(Integer.toUnsignedLong(offset), data, 0, data.length);
+        into.write(Integer.toUnsignedLong(offset), data, 0, data.length);
       } else if (!(s instanceof PassiveDataSegment)) {
         throw new ChicoryException("Data segment should be active or passive: " + s);
       }
     }
   }
+
+  /**
+   * A module's initial memory contents: its active data segments applied to a zero memory of
+   * its initial size, computed by the first instance that needs them and then shared (read-only,
+   * page by page) by every memory of the module. A module whose segments do not fit is not
+   * remembered: each instantiation fails the same way.
+   */
+  static final class InitialImage {
+    private @Nullable PageSnapshot contents;
+
+    synchronized PageSnapshot of(JournaledMemory m, Instance instance, int memoryIndex) {
+      PageSnapshot c = contents;
+      if (c == null || c.size() != m.size) {
+        Pages scratch = new Pages();
+        scratch.resize(m.size);
+        apply(scratch, instance, m.segments, memoryIndex);
+        c = scratch.freeze();
+        contents = c;
+      }
+      return c;
+    }
+  }
+
 
   @Override
   public void initPassiveSegment(int segmentId, int dest, int offset, int len) {

@@ -32,6 +32,8 @@ final class ModuleCode {
 
   private final byte[] installed;
   private final ModuleValidator.Checked checked;
+  /** The initial memory contents every instance of this module shares. */
+  final JournaledMemory.InitialImage initialImage = new JournaledMemory.InitialImage();
   private boolean compileTried;
   private @Nullable Function<Instance, Machine> machine;
   private @Nullable RuntimeException compileFailure;

@@ -68,6 +68,11 @@ final class PageSnapshot {
     return out;
   }
 
+  /** Page {@code p}, shared: never write to it. */
+  byte[] page(int p) {
+    return pages[p];
+  }
+
   void copyRefsInto(byte[][] into) {
     System.arraycopy(pages, 0, into, 0, pages.length);
   }

@@ -205,6 +205,28 @@ class Pages {
     Arrays.fill(owner, 0, n, 0);
   }
 
+  /**
+   * Takes {@code from}'s pages in place of this store's, which are all zero (a fresh memory's
+   * instantiation): shared, so the first write to each copies it; journaled like writes.
+   */
+  final void adopt(PageSnapshot from) {
+    int n = Math.min(size, from.size());
+    for (int p = 0; p < n; p++) {
+      byte[] page = from.page(p);
+      if (page == ZERO) {
+        continue;
+      }
+      if (pages[p] != ZERO) {
+        throw new IllegalStateException("page " + p + " is not zero");
+      }
+      if (journaling && p < sizeAtBegin) {
+        record(p, ZERO);
+      }
+      pages[p] = page;
+      owner[p] = 0;
+    }
+  }
+
   /** A message begins: from now on, the first write to a page keeps the page it replaces. */
   final void begin() {
     journaling = true;

@@ -125,6 +125,8 @@ final class WasmCanister {
   private final InstructionLimits limits;
   /** The most pages main memory may have: the replica's heap budget. */
   private final int maxPages;
+  /** The module's initial memory contents, shared with its other instances. */
+  private final JournaledMemory.InitialImage initialImage;
   private Instance instance;
   private final StableMemory stable = new StableMemory();
   private byte[] certifiedData = new byte[0];
@@ -203,6 +205,7 @@ final class WasmCanister {
     this.env = env;
     this.limits = limits;
     this.maxPages = (int) Math.min(Integer.MAX_VALUE, heapBudget / PAGE);
+    this.initialImage = code.initialImage;
     Function<Instance, Machine> machine = null;
     String unmetered = checked.unmetered();
     String because = unmetered != null ? unmetered : "the interpreter was asked for";
@@ -330,7 +333,7 @@ final class WasmCanister {
         // initialize(): the start function may already use stable memory (spec: functions
         // marked s), which an upgrade carries over only after instantiation.
         .withInitialize(false)
-        .withMemoryFactory(l -> new JournaledMemory(l, maxPages));
+        .withMemoryFactory(l -> new JournaledMemory(l, maxPages, initialImage));
     if (counterGlobal >= 0) {
       // Globals come into being in initialize(), just before the (start) function runs: the
       // counter starts at that execution's budget.

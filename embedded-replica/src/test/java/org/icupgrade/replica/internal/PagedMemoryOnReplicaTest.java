@@ -173,6 +173,32 @@ class PagedMemoryOnReplicaTest {
   }
 
   @Test
+  void twoCanistersOfOneModule_shareTheDataPages_aWriteCopiesOnlyItsPage() {
+    installed();
+    Principal other = replica.create(ME, null, BigInteger.valueOf(1_000_000_000_000L), null);
+    ic.installCode(other, InstallMode.install(), ByteBuffer.wrap(module(false)), NONE);
+    JournaledMemory mine = replica.code(canister).heap();
+    JournaledMemory theirs = replica.code(other).heap();
+    assertNotNull(mine);
+    assertNotNull(theirs);
+    // Instantiation copies no data: page 0 (the segments) is one page for both.
+    assertEquals(0, mine.allocatedPages());
+    assertEquals(0, theirs.allocatedPages());
+    assertTrue(mine.freeze().sharesPage(0, theirs.freeze()), "the data page is not shared");
+    assertEquals(1, mine.residentPages());
+    // A write in one canister copies that page for it alone; the other still reads the data.
+    agent.update(canister, "poke", NONE);
+    assertEquals(1, mine.allocatedPages());
+    assertEquals(0x55, tail(agent.query(canister, "heap", NONE), 8)[0]);
+    assertArrayEquals(new byte[] {1, 2, 3, 4, 5, 6, 7, 8},
+        tail(agent.query(other, "heap", NONE), 8));
+    // A third instance (a reinstall) starts from the segments again, not from the write.
+    ic.installCode(canister, InstallMode.reinstall(), ByteBuffer.wrap(module(false)), NONE);
+    assertArrayEquals(new byte[] {1, 2, 3, 4, 5, 6, 7, 8},
+        tail(agent.query(canister, "heap", NONE), 8));
+  }
+
+  @Test
   void upgrade_postUpgradeTraps_oldCanisterAsBefore_itsPagesStillItsOwn() {
     installed();
     WasmCanister before = replica.code(canister);
