@@ -1,7 +1,10 @@
 package org.icupgrade.replica.internal;
 
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.icupgrade.candid.internal.ManagementArgs;
 import org.icupgrade.candid.internal.ManagementCandid;
 import org.icupgrade.core.Principal;
@@ -64,10 +67,12 @@ final class ChunkStore {
   }
 
   /**
-   * The chunks {@code hashes} of {@code store}'s chunk store, concatenated in that order, for a
-   * module ({@code install_chunked_code}); the caller holds {@code store}'s lock.
+   * The chunks {@code hashes} of {@code store}'s chunk store, in that order, for a module ({@code
+   * install_chunked_code}); the caller holds {@code store}'s lock. The arrays are the store's own:
+   * callers must not write to them.
    */
-  static byte[] concatenate(CanisterState store, List<Sha256> hashes, String method) {
+  static List<byte[]> chunks(CanisterState store, List<Sha256> hashes, String method) {
+    List<byte[]> chunks = new ArrayList<>(hashes.size());
     long total = 0;
     for (Sha256 h : hashes) {
       byte[] chunk = store.chunkStore.get(h);
@@ -76,19 +81,69 @@ final class ChunkStore {
             + store.id + "; upload it first", "IC0505");
       }
       total += chunk.length;
+      chunks.add(chunk);
     }
     if (total > ModuleValidator.MAX_MODULE_SIZE) {
       throw Rejects.invalid(method, "The chunks add up to " + total + " bytes, more than a"
           + " module may have", "IC0505");
     }
-    // One exact-size array: the module is the largest thing the replica holds.
-    byte[] bytes = new byte[(int) total];
+    return chunks;
+  }
+
+  /** The bytes {@code chunks} add up to. */
+  static long length(List<byte[]> chunks) {
+    long total = 0;
+    for (byte[] c : chunks) {
+      total += c.length;
+    }
+    return total;
+  }
+
+  /** The chunks concatenated in order: one exact-size array (at most a module's size). */
+  static byte[] concatenate(List<byte[]> chunks) {
+    byte[] bytes = new byte[Math.toIntExact(length(chunks))];
     int at = 0;
-    for (Sha256 h : hashes) {
-      byte[] chunk = store.chunkStore.get(h);
+    for (byte[] chunk : chunks) {
       System.arraycopy(chunk, 0, bytes, at, chunk.length);
       at += chunk.length;
     }
     return bytes;
   }
+
+  /**
+   * The SHA-256 of the concatenation of {@code chunks}, whose hashes are {@code hashes}, without
+   * joining them. Chunks are content-addressed, so the hash list determines the bytes and so
+   * their hash: it is remembered for the lists installed lately ({@link #MODULE_HASHES}), so
+   * that a fleet installing one store's module into many canisters hashes it once. Each install
+   * still checks that its chunks are in the store and compares the hash it was given.
+   */
+  static Sha256 moduleHash(List<Sha256> hashes, List<byte[]> chunks) {
+    List<Sha256> key = List.copyOf(hashes);
+    synchronized (MODULE_HASHES) {
+      Sha256 known = MODULE_HASHES.get(key);
+      if (known != null) {
+        return known;
+      }
+    }
+    MessageDigest md = Sha256.newDigest();
+    for (byte[] chunk : chunks) {
+      md.update(chunk);
+    }
+    Sha256 hash = Sha256.fromDigest(md);
+    synchronized (MODULE_HASHES) {
+      MODULE_HASHES.put(key, hash);
+    }
+    return hash;
+  }
+
+  /** The module hashes of the chunk lists installed lately in this JVM (at most 64 lists). */
+  private static final Map<List<Sha256>, Sha256> MODULE_HASHES =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<List<Sha256>, Sha256> eldest) {
+          return size() > 64;
+        }
+      };
 }

@@ -1,5 +1,7 @@
 package org.icupgrade.replica.internal;
 
+import java.util.List;
+import java.util.function.Supplier;
 import org.icupgrade.candid.internal.ManagementArgs;
 import org.icupgrade.candid.internal.ManagementCandid;
 import org.icupgrade.core.CanisterRejectException;
@@ -22,7 +24,8 @@ final class CodeInstall {
         ManagementArgs.InstallCode::canisterId);
     CanisterState c = call.controlled(a.canisterId());
     synchronized (c) {
-      install(call, c, a.installMode(), a.wasmModule(), Sha256.of(a.wasmModule()), a.arg());
+      byte[] module = a.wasmModule();
+      install(call, c, a.installMode(), module.length, () -> module, Sha256.of(module), a.arg());
     }
     return ManagementCandid.encodeEmptyResult();
   }
@@ -48,13 +51,15 @@ final class CodeInstall {
     CanisterState second = first == target ? store : target;
     synchronized (first) {
       synchronized (second) {
-        byte[] bytes = ChunkStore.concatenate(store, r.chunkHashes(), method);
-        Sha256 actual = Sha256.of(bytes);
+        List<byte[]> chunks = ChunkStore.chunks(store, r.chunkHashes(), method);
+        Sha256 actual = ChunkStore.moduleHash(r.chunkHashes(), chunks);
         if (!actual.equals(r.wasmModuleHash())) {
           throw Rejects.invalid(method, "wasm_module_hash " + r.wasmModuleHash()
               + " does not match the hash of the concatenated chunks, " + actual, "IC0505");
         }
-        install(call, target, r.installMode(), bytes, actual, r.arg());
+        // The chunks are joined only when this JVM has not decoded the module already.
+        install(call, target, r.installMode(), ChunkStore.length(chunks),
+            () -> ChunkStore.concatenate(chunks), actual, r.arg());
       }
     }
   }
@@ -69,13 +74,14 @@ final class CodeInstall {
 
   /**
    * Installs into a locked canister; both install methods end here. {@code hash} is the hash of
-   * {@code module}, which each install computes once (install_chunked_code compares it with the
-   * hash it was given).
+   * the {@code length} bytes {@code module} makes, which each install computes once
+   * (install_chunked_code compares it with the hash it was given); the bytes are made only when
+   * the module is not decoded in this JVM already.
    */
   private static void install(ManagementCall call, CanisterState c, InstallMode mode,
-      byte[] module, Sha256 hash, byte[] arg) {
+      long length, Supplier<byte[]> module, Sha256 hash, byte[] arg) {
     String method = call.method();
-    ModuleCode code = call.canisters().load(module, hash, method);
+    ModuleCode code = call.canisters().load(length, module, hash, method);
     ModuleValidator.Checked checked = code.checked();
     switch (mode.kind()) {
       case INSTALL:

@@ -116,20 +116,31 @@ final class ModuleCode {
      */
     ModuleCode get(Sha256 hash, boolean metered, byte[] installed,
         Supplier<ModuleValidator.Checked> decode) {
+      return get(hash, metered, installed.length, () -> installed, bytes -> decode.get());
+    }
+
+    /**
+     * As {@link #get(Sha256, boolean, byte[], Supplier)} for a module of {@code length} bytes
+     * that is made only when it is not cached ({@code installed}: a chunked install joins its
+     * chunks only then), and decoded from those bytes.
+     */
+    ModuleCode get(Sha256 hash, boolean metered, long length, Supplier<byte[]> installed,
+        Function<byte[], ModuleValidator.Checked> decode) {
       Key key = new Key(hash, metered);
       synchronized (this) {
         SoftReference<ModuleCode> ref = entries.get(key);
         ModuleCode hit = ref == null ? null : ref.get();
-        if (hit != null && hit.installed.length == installed.length) {
+        if (hit != null && hit.installed.length == length) {
           return hit;
         }
       }
       // Decoded outside the lock: a large module takes seconds, and other modules need not wait.
-      ModuleCode made = new ModuleCode(installed, decode.get());
+      byte[] bytes = installed.get();
+      ModuleCode made = new ModuleCode(bytes, decode.apply(bytes));
       synchronized (this) {
         SoftReference<ModuleCode> ref = entries.get(key);
         ModuleCode raced = ref == null ? null : ref.get();
-        if (raced != null && raced.installed.length == installed.length) {
+        if (raced != null && raced.installed.length == length) {
           return raced;
         }
         entries.put(key, new SoftReference<>(made));
