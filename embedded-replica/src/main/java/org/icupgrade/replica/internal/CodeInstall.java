@@ -116,7 +116,16 @@ final class CodeInstall {
       default:
         throw new IllegalStateException();
     }
-    c.code = run(call, c, mode, code, arg);
+    // Spec, "IC method install_code": if the install fails the canister is as it was, cycles
+    // burnt by its earlier hooks (a pre_upgrade that committed before post_upgrade trapped)
+    // included.
+    java.math.BigInteger cyclesBefore = c.cycles;
+    try {
+      c.code = run(call, c, mode, code, arg);
+    } catch (RuntimeException e) {
+      c.cycles = cyclesBefore;
+      throw e;
+    }
     // The module's bytes shared with every canister running it (one array per distinct module).
     c.module = code.installed();
     c.moduleHash = hash;

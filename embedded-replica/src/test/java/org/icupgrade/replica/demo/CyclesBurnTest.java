@@ -44,6 +44,15 @@ class CyclesBurnTest {
    * canister_liquid_cycle_balance128.
    */
   static byte[] module() {
+    return module(false, false);
+  }
+
+  /**
+   * {@link #module()}, with a {@code canister_pre_upgrade} that burns {@link #HOOK_BURN} cycles
+   * when {@code burnInPreUpgrade}, and a {@code canister_post_upgrade} that traps when {@code
+   * trapInPostUpgrade}.
+   */
+  static byte[] module(boolean burnInPreUpgrade, boolean trapInPostUpgrade) {
     WasmBuilder w = new WasmBuilder();
     int argCopy = w.importFunction("ic0", "msg_arg_data_copy", types(I32, I32, I32), types());
     int append = w.importFunction("ic0", "msg_reply_data_append", types(I32, I32), types());
@@ -66,9 +75,19 @@ class CyclesBurnTest {
         .i32(OUT).call(balance).i32(OUT).i32(16).call(append).call(reply).end()));
     w.export("canister_query liquid", w.function(types(), types(), types(), new Code()
         .i32(OUT).call(liquid).i32(OUT).i32(16).call(append).call(reply).end()));
+    if (burnInPreUpgrade) {
+      w.export("canister_pre_upgrade", w.function(types(), types(), types(), new Code()
+          .i64(0).i64(HOOK_BURN).i32(OUT).call(burn).end()));
+    }
+    if (trapInPostUpgrade) {
+      w.export("canister_post_upgrade", w.function(types(), types(), types(), new Code()
+          .op(0x00).end()));
+    }
     w.memory(1);
     return w.build();
   }
+
+  static final long HOOK_BURN = 7_000;
 
   Principal canister(CanisterSettings settings) {
     Principal id = ic.provisionalCreateCanisterWithCycles(START, settings, null);
@@ -152,5 +171,19 @@ class CyclesBurnTest {
     assertThrows(CanisterRejectException.class,
         () -> agent.update(id, "burn_and_trap", amount(BigInteger.valueOf(5_000))));
     assertEquals(START, query(id, "balance"));
+  }
+
+  @Test
+  void burnInPreUpgrade_postUpgradeTraps_theFailedUpgradeBurnsNothing() {
+    Principal id = ic.provisionalCreateCanisterWithCycles(START, CanisterSettings.empty(), null);
+    ic.installCode(id, InstallMode.install(), ByteBuffer.wrap(module(true, false)), NONE);
+    // Spec, "IC method install_code": a failed install leaves the canister as it was, and the
+    // burn in pre_upgrade is part of that install.
+    assertThrows(CanisterRejectException.class, () -> ic.installCode(id, InstallMode.upgrade(),
+        ByteBuffer.wrap(module(true, true)), NONE));
+    assertEquals(START, query(id, "balance"));
+    // The same hook in an upgrade that succeeds burns.
+    ic.installCode(id, InstallMode.upgrade(), ByteBuffer.wrap(module(true, false)), NONE);
+    assertEquals(START.subtract(BigInteger.valueOf(HOOK_BURN)), query(id, "balance"));
   }
 }
