@@ -15,39 +15,128 @@ import org.jspecify.annotations.Nullable;
  * only sizes ({@link EmbeddedReplica#keepCallArguments(boolean)}, for big fleets whose uploads
  * would otherwise stay in memory) records an empty argument and its length in {@link #argBytes()};
  * {@link #arg()} then refuses, {@link #argKept()} says which.
- *
- * @param caller who sent the call
- * @param canisterId the canister called (the management canister for its methods)
- * @param method the method called
- * @param effectiveCanisterId the canister the call was routed by
- * @param arg the Candid argument bytes as sent
- * @param rejected whether the replica rejected the call (or a scripted fault failed it before it
- *     ran); a call that ran and was answered, even if its reply was then lost, is not rejected
- * @param replyLost whether the call ran but a scripted fault replaced its answer, reply or
- *     reject, with a failure
- * @param argBytes the argument's length in bytes, kept even when its bytes are not
  */
-public record RecordedCall(
-    Principal caller,
-    Principal canisterId,
-    String method,
-    Principal effectiveCanisterId,
-    byte[] arg,
-    boolean rejected,
-    boolean replyLost,
-    int argBytes) {
+public final class RecordedCall {
+  private final Principal caller;
+  private final Principal canisterId;
+  private final String method;
+  private final Principal effectiveCanisterId;
+  private final byte[] arg;
+  private final boolean rejected;
+  private final boolean replyLost;
+  private final int argBytes;
 
-  /** Copies {@code arg}; {@code argBytes} is its length, or the length of an argument not kept. */
-  public RecordedCall {
-    Objects.requireNonNull(caller, "caller");
-    Objects.requireNonNull(canisterId, "canisterId");
-    Objects.requireNonNull(method, "method");
-    Objects.requireNonNull(effectiveCanisterId, "effectiveCanisterId");
-    if (arg.length != 0 && arg.length != argBytes || argBytes < 0) {
+  /**
+   * Copies {@code arg}; {@code argBytes} is its length, or the length of an argument not kept.
+   *
+   * @param caller who sent the call
+   * @param canisterId the canister called
+   * @param method the method called
+   * @param effectiveCanisterId the canister the call was routed by
+   * @param arg the argument bytes, copied; empty for an argument not kept
+   * @param rejected whether the call was rejected
+   * @param replyLost whether its answer was replaced by a failure
+   * @param argBytes the argument's length
+   */
+  public RecordedCall(Principal caller, Principal canisterId, String method,
+      Principal effectiveCanisterId, byte[] arg, boolean rejected, boolean replyLost,
+      int argBytes) {
+    this(caller, canisterId, method, effectiveCanisterId, arg.clone(), rejected, replyLost,
+        argBytes, true);
+  }
+
+  private RecordedCall(Principal caller, Principal canisterId, String method,
+      Principal effectiveCanisterId, byte[] owned, boolean rejected, boolean replyLost,
+      int argBytes, boolean unused) {
+    this.caller = Objects.requireNonNull(caller, "caller");
+    this.canisterId = Objects.requireNonNull(canisterId, "canisterId");
+    this.method = Objects.requireNonNull(method, "method");
+    this.effectiveCanisterId = Objects.requireNonNull(effectiveCanisterId, "effectiveCanisterId");
+    if (owned.length != 0 && owned.length != argBytes || argBytes < 0) {
       throw new IllegalArgumentException("argBytes " + argBytes + " is neither the argument's"
-          + " length " + arg.length + " nor that of an argument not kept");
+          + " length " + owned.length + " nor that of an argument not kept");
     }
-    arg = arg.clone();
+    this.arg = owned;
+    this.rejected = rejected;
+    this.replyLost = replyLost;
+    this.argBytes = argBytes;
+  }
+
+  /**
+   * A call with its whole argument kept, taking {@code arg} as its own without copying it: for
+   * the replica, which records the copy it received and shares it with what the call stored (a
+   * chunk store keeps its chunk inside it), so a large argument is held once. No one may write
+   * to {@code arg} afterwards.
+   *
+   * @param caller who sent the call
+   * @param canisterId the canister called
+   * @param method the method called
+   * @param effectiveCanisterId the canister the call was routed by
+   * @param arg the argument bytes, taken as they are
+   * @param rejected whether the call was rejected
+   * @param replyLost whether its answer was replaced by a failure
+   * @return the record
+   */
+  public static RecordedCall taking(Principal caller, Principal canisterId, String method,
+      Principal effectiveCanisterId, byte[] arg, boolean rejected, boolean replyLost) {
+    return new RecordedCall(caller, canisterId, method, effectiveCanisterId, arg, rejected,
+        replyLost, arg.length, true);
+  }
+
+  /**
+   * Who sent the call.
+   *
+   * @return the caller
+   */
+  public Principal caller() {
+    return caller;
+  }
+
+  /**
+   * The canister called (the management canister for its methods).
+   *
+   * @return the canister
+   */
+  public Principal canisterId() {
+    return canisterId;
+  }
+
+  /**
+   * The method called.
+   *
+   * @return the method's name
+   */
+  public String method() {
+    return method;
+  }
+
+  /**
+   * The canister the call was routed by.
+   *
+   * @return the effective canister id
+   */
+  public Principal effectiveCanisterId() {
+    return effectiveCanisterId;
+  }
+
+  /**
+   * Whether the replica rejected the call (or a scripted fault failed it before it ran); a call
+   * that ran and was answered, even if its reply was then lost, is not rejected.
+   *
+   * @return whether it was rejected
+   */
+  public boolean rejected() {
+    return rejected;
+  }
+
+  /**
+   * Whether the call ran but a scripted fault replaced its answer, reply or reject, with a
+   * failure.
+   *
+   * @return whether its answer was lost
+   */
+  public boolean replyLost() {
+    return replyLost;
   }
 
   /**
@@ -98,7 +187,6 @@ public record RecordedCall(
    *
    * @return the argument, copied
    */
-  @Override
   public byte[] arg() {
     if (!argKept()) {
       throw new IllegalStateException("the replica kept only the size of this " + method
@@ -113,7 +201,6 @@ public record RecordedCall(
    *
    * @return how many argument bytes were sent
    */
-  @Override
   public int argBytes() {
     return argBytes;
   }

@@ -66,6 +66,10 @@ final class CallRouter {
       Principal effectiveCanisterId, boolean query) {
     boolean rejected = true;
     boolean replyLost = false;
+    // What the replica received: its own copy, as a message that came over the network is, so
+    // that the call log and what the call stores (an upload_chunk's chunk is a view of it) can
+    // share it, and the caller may reuse its array.
+    byte[] received = arg.clone();
     try {
       Faults.Plan plan = faults.plan(effectiveCanisterId, method);
       faults.sleep(plan.delay(), method);
@@ -77,7 +81,7 @@ final class CallRouter {
       Supplier<? extends RuntimeException> lost = plan.lost();
       byte[] reply;
       try {
-        reply = route(caller, canisterId, method, arg, effectiveCanisterId, query);
+        reply = route(caller, canisterId, method, received, effectiveCanisterId, query);
       } catch (RuntimeException e) {
         if (lost == null) {
           throw e;
@@ -93,8 +97,8 @@ final class CallRouter {
       return reply;
     } finally {
       calls.add(keepArguments
-          ? new RecordedCall(caller, canisterId, method, effectiveCanisterId, arg, rejected,
-              replyLost)
+          ? RecordedCall.taking(caller, canisterId, method, effectiveCanisterId, received,
+              rejected, replyLost)
           : RecordedCall.sizeOnly(caller, canisterId, method, effectiveCanisterId, arg.length,
               rejected, replyLost));
     }

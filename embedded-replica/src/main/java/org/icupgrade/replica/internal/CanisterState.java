@@ -20,7 +20,7 @@ final class CanisterState {
   List<Principal> controllers;
   CanisterStatus.RunStatus status = CanisterStatus.RunStatus.RUNNING;
   /** The chunk store: chunk hash to chunk bytes, in upload order. */
-  final Map<Sha256, byte[]> chunkStore = new LinkedHashMap<>();
+  final Map<Sha256, Chunk> chunkStore = new LinkedHashMap<>();
   /** The installed module as installed (gzip stays gzip), or null when empty. */
   byte @Nullable [] module;
   @Nullable Sha256 moduleHash;
@@ -83,5 +83,5 @@ final class CanisterState {
    */
   record SnapshotState(
       Snapshot snapshot, byte @Nullable [] module, @Nullable Sha256 moduleHash, boolean eop,
-      @Nullable Object codeState, Map<Sha256, byte[]> chunkStore, long canisterVersion) {}
+      @Nullable Object codeState, Map<Sha256, Chunk> chunkStore, long canisterVersion) {}
 }

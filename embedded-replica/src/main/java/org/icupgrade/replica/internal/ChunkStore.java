@@ -2,6 +2,7 @@ package org.icupgrade.replica.internal;
 
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +10,7 @@ import org.icupgrade.candid.internal.ManagementArgs;
 import org.icupgrade.candid.internal.ManagementCandid;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
+import org.icupgrade.core.internal.Leb128;
 
 /**
  * The management methods of a canister's chunk store, with its limits (spec, "IC method
@@ -26,16 +28,38 @@ final class ChunkStore {
   static byte[] uploadChunk(ManagementCall call) {
     ManagementArgs.UploadChunk a = call.decode(ManagementCandid::decodeUploadChunkArgs,
         ManagementArgs.UploadChunk::canisterId);
-    return ManagementCandid.encodeUploadChunkResult(upload(call, a.canisterId(), a.chunk()));
+    return ManagementCandid.encodeUploadChunkResult(
+        upload(call, a.canisterId(), stored(call.arg(), a.canisterId(), a.chunk())));
   }
 
-  private static Sha256 upload(ManagementCall call, Principal canisterId, byte[] chunk) {
+  /**
+   * The chunk to store: a view of the call's argument where the decoded chunk lies in it, else
+   * the decoded copy. Candid orders a record's fields by id, and {@code chunk}'s id is below
+   * {@code canister_id}'s, so the blob comes just before the principal's encoding (a 1 flag, the
+   * length, the bytes) at the argument's end; the position is checked byte for byte. The
+   * argument is the replica's own copy of what it received ({@link CallRouter}), which the call
+   * log may record as well: the chunk is then held once.
+   */
+  private static Chunk stored(byte[] arg, Principal canisterId, byte[] decoded) {
+    int principal = canisterId.toBytes().length;
+    long at = (long) arg.length - decoded.length - 1 - Leb128.unsignedLength(principal)
+        - principal;
+    if (at >= 0 && Arrays.equals(arg, (int) at, (int) at + decoded.length, decoded, 0,
+        decoded.length)) {
+      return new Chunk(arg, (int) at, decoded.length);
+    }
+    return Chunk.of(decoded);
+  }
+
+  private static Sha256 upload(ManagementCall call, Principal canisterId, Chunk chunk) {
     CanisterState c = call.controlledOrSelf(canisterId);
-    if (chunk.length > MAX_CHUNK_SIZE) {
-      throw Rejects.invalid("upload_chunk", "Wasm chunk is " + chunk.length
+    if (chunk.length() > MAX_CHUNK_SIZE) {
+      throw Rejects.invalid("upload_chunk", "Wasm chunk is " + chunk.length()
           + " bytes; a chunk is at most " + MAX_CHUNK_SIZE + " bytes", "IC0505");
     }
-    Sha256 hash = Sha256.of(chunk);
+    MessageDigest md = Sha256.newDigest();
+    chunk.update(md);
+    Sha256 hash = Sha256.fromDigest(md);
     synchronized (c) {
       // Spec, "IC method upload_chunk": uploading a chunk already stored is a no-op, even when
       // the store is full.
@@ -71,16 +95,16 @@ final class ChunkStore {
    * install_chunked_code}); the caller holds {@code store}'s lock. The arrays are the store's own:
    * callers must not write to them.
    */
-  static List<byte[]> chunks(CanisterState store, List<Sha256> hashes, String method) {
-    List<byte[]> chunks = new ArrayList<>(hashes.size());
+  static List<Chunk> chunks(CanisterState store, List<Sha256> hashes, String method) {
+    List<Chunk> chunks = new ArrayList<>(hashes.size());
     long total = 0;
     for (Sha256 h : hashes) {
-      byte[] chunk = store.chunkStore.get(h);
+      Chunk chunk = store.chunkStore.get(h);
       if (chunk == null) {
         throw Rejects.invalid(method, "Chunk " + h + " is not in the chunk store of "
             + store.id + "; upload it first", "IC0505");
       }
-      total += chunk.length;
+      total += chunk.length();
       chunks.add(chunk);
     }
     if (total > ModuleValidator.MAX_MODULE_SIZE) {
@@ -91,21 +115,21 @@ final class ChunkStore {
   }
 
   /** The bytes {@code chunks} add up to. */
-  static long length(List<byte[]> chunks) {
+  static long length(List<Chunk> chunks) {
     long total = 0;
-    for (byte[] c : chunks) {
-      total += c.length;
+    for (Chunk c : chunks) {
+      total += c.length();
     }
     return total;
   }
 
   /** The chunks concatenated in order: one exact-size array (at most a module's size). */
-  static byte[] concatenate(List<byte[]> chunks) {
+  static byte[] concatenate(List<Chunk> chunks) {
     byte[] bytes = new byte[Math.toIntExact(length(chunks))];
     int at = 0;
-    for (byte[] chunk : chunks) {
-      System.arraycopy(chunk, 0, bytes, at, chunk.length);
-      at += chunk.length;
+    for (Chunk chunk : chunks) {
+      chunk.copyTo(bytes, at);
+      at += chunk.length();
     }
     return bytes;
   }
@@ -117,7 +141,7 @@ final class ChunkStore {
    * that a fleet installing one store's module into many canisters hashes it once. Each install
    * still checks that its chunks are in the store and compares the hash it was given.
    */
-  static Sha256 moduleHash(List<Sha256> hashes, List<byte[]> chunks) {
+  static Sha256 moduleHash(List<Sha256> hashes, List<Chunk> chunks) {
     List<Sha256> key = List.copyOf(hashes);
     synchronized (MODULE_HASHES) {
       Sha256 known = MODULE_HASHES.get(key);
@@ -126,8 +150,8 @@ final class ChunkStore {
       }
     }
     MessageDigest md = Sha256.newDigest();
-    for (byte[] chunk : chunks) {
-      md.update(chunk);
+    for (Chunk chunk : chunks) {
+      chunk.update(md);
     }
     Sha256 hash = Sha256.fromDigest(md);
     synchronized (MODULE_HASHES) {

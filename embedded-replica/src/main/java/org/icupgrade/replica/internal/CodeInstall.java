@@ -51,7 +51,7 @@ final class CodeInstall {
     CanisterState second = first == target ? store : target;
     synchronized (first) {
       synchronized (second) {
-        List<byte[]> chunks = ChunkStore.chunks(store, r.chunkHashes(), method);
+        List<Chunk> chunks = ChunkStore.chunks(store, r.chunkHashes(), method);
         Sha256 actual = ChunkStore.moduleHash(r.chunkHashes(), chunks);
         if (!actual.equals(r.wasmModuleHash())) {
           throw Rejects.invalid(method, "wasm_module_hash " + r.wasmModuleHash()

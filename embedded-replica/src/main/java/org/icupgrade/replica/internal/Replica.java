@@ -170,6 +170,11 @@ public final class Replica {
   }
 
   /** The canister's running code, for tests of its memories; null when none is installed. */
+  /** The canisters' state, for tests of this package. */
+  Canisters canisters() {
+    return canisters;
+  }
+
   @Nullable WasmCanister code(Principal canisterId) {
     CanisterState c = canisters.state(canisterId, "read_state");
     synchronized (c) {

@@ -202,11 +202,11 @@ final class StateFile {
     return Arrays.mismatch(bytes, from, from + len, ZERO_PAGE, 0, len) < 0;
   }
 
-  private static void chunks(DataOutputStream out, Map<Sha256, byte[]> chunks)
+  private static void chunks(DataOutputStream out, Map<Sha256, Chunk> chunks)
       throws IOException {
     out.writeInt(chunks.size());
-    for (byte[] chunk : chunks.values()) {
-      bytes(out, chunk);
+    for (Chunk chunk : chunks.values()) {
+      chunk.writeTo(out);
     }
   }
 
@@ -350,7 +350,7 @@ final class StateFile {
         System.arraycopy(g[1], 0, high, 0, own);
         cp = new Checkpoint(memory, new Checkpoint.Globals(low, high), stable, certified);
       }
-      Map<Sha256, byte[]> chunks = new LinkedHashMap<>();
+      Map<Sha256, Chunk> chunks = new LinkedHashMap<>();
       r.chunks(chunks);
       c.snapshots.add(new CanisterState.SnapshotState(s, module, moduleHash, eop, cp, chunks,
           in.readLong()));
@@ -450,11 +450,11 @@ final class StateFile {
       return List.copyOf(ps);
     }
 
-    void chunks(Map<Sha256, byte[]> into) throws IOException {
+    void chunks(Map<Sha256, Chunk> into) throws IOException {
       int n = count();
       for (int i = 0; i < n; i++) {
         byte[] chunk = nonNull();
-        into.put(Sha256.of(chunk), chunk);
+        into.put(Sha256.of(chunk), Chunk.of(chunk));
       }
     }
 
