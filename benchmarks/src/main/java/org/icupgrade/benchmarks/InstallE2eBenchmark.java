@@ -56,7 +56,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2)
 @Measurement(iterations = 5)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-XX:+UseSerialGC"})
+// A young generation of 24 MiB: the heap sampled while the install runs is then what is live
+// plus at most that much garbage (and what garbage was promoted), not a young generation of
+// hundreds of megabytes of chunks already sent.
+@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-Xmn24m", "-XX:+UseSerialGC"})
 public class InstallE2eBenchmark {
   static final Principal ME = Principal.fromBytes(new byte[] {1, 1, 1, 2});
 
@@ -70,6 +73,16 @@ public class InstallE2eBenchmark {
    */
   @Param({"true"})
   public boolean keepCallArguments = true;
+
+  /**
+   * {@code warm}: this JVM has installed the module before (the benchmark's warm-up did), so
+   * the replica's module cache has its decoded and compiled code and initial memory, as for
+   * every install of a fleet or a test suite after the first; {@code cold}: the cache is
+   * emptied before each install ({@link EmbeddedReplica#forgetInstalledModules()}), a first
+   * install.
+   */
+  @Param({"warm", "cold"})
+  public String modules = "warm";
 
   byte[] wasm = new byte[0];
   WasmModule module = WasmModule.of(Inputs.wasm(8));
@@ -95,6 +108,9 @@ public class InstallE2eBenchmark {
   /** A fresh replica with one empty canister, and the module made afresh from its bytes. */
   @Setup(Level.Invocation)
   public void freshReplica() {
+    if (modules.equals("cold")) {
+      EmbeddedReplica.forgetInstalledModules();
+    }
     replica = EmbeddedReplica.start();
     replica.keepCallArguments(keepCallArguments);
     module = WasmModule.of(wasm);

@@ -164,6 +164,17 @@ public final class EmbeddedReplica implements AutoCloseable {
   }
 
   /**
+   * Makes this JVM forget the modules replicas installed: their decoded, instrumented and
+   * compiled code and initial memory, which every replica of the JVM shares so that installing
+   * one module into many canisters (a fleet, a test suite that starts many replicas) does that
+   * work once. The next install of a module then does it again, as a first install does: for
+   * measuring one. Canisters keep running the code they have.
+   */
+  public static void forgetInstalledModules() {
+    Replica.forgetModules();
+  }
+
+  /**
    * A fresh replica with no canisters, on the system clock, with the IC's instruction limits
    * ({@link InstructionLimits#IC}).
    *

@@ -82,6 +82,9 @@ final class CandidDecoder {
   /** The UTF-8 decoder of this message's texts, made at the first. */
   private @Nullable CharsetDecoder utf8;
 
+  /** Whether blobs are decoded as {@link BlobView}s of {@link #in} rather than copies. */
+  private boolean blobViews;
+
   private CandidDecoder(byte[] in, @Nullable String method, DecodeBudget budget) {
     this.in = in;
     this.method = method;
@@ -98,6 +101,14 @@ final class CandidDecoder {
   static List<@Nullable Object> decode(
       byte[] candid, @Nullable String method, DecodeBudget budget) {
     return new CandidDecoder(candid, method, budget).message();
+  }
+
+  /** {@link #decode}, with each blob a {@link BlobView} of {@code candid}, not a copy. */
+  static List<@Nullable Object> decodeWithBlobViews(
+      byte[] candid, @Nullable String method, DecodeBudget budget) {
+    CandidDecoder d = new CandidDecoder(candid, method, budget);
+    d.blobViews = true;
+    return d.message();
   }
 
   private List<@Nullable Object> message() {
@@ -259,6 +270,11 @@ final class CandidDecoder {
         long n = leb();
         if (e.inner == CandidType.NAT8) {
           int len = checkedLength(n, 1);
+          if (blobViews) {
+            BlobView view = new BlobView(in, pos, len);
+            pos += len;
+            return view;
+          }
           byte[] blob = Arrays.copyOfRange(in, pos, pos + len);
           pos += len;
           return blob;

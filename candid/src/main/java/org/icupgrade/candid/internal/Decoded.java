@@ -157,6 +157,20 @@ public final class Decoded {
     if (raw instanceof byte[] b) {
       return b;
     }
+    if (raw instanceof BlobView v) {
+      return v.copy();
+    }
+    throw expected("blob");
+  }
+
+  /** A {@code blob} as a view of the message when it was decoded with views, else of its array. */
+  public BlobView blobView() {
+    if (raw instanceof BlobView v) {
+      return v;
+    }
+    if (raw instanceof byte[] b) {
+      return new BlobView(b, 0, b.length);
+    }
     throw expected("blob");
   }
 
@@ -363,7 +377,7 @@ public final class Decoded {
     if (v instanceof Principal) {
       return "principal";
     }
-    if (v instanceof byte[]) {
+    if (v instanceof byte[] || v instanceof BlobView) {
       return "blob";
     }
     if (v instanceof List<?> || v instanceof Object[]) {

@@ -47,6 +47,19 @@ public final class Fields {
     return Idl.decodeFirst(candid, method, budget).record();
   }
 
+  /**
+   * {@link #of(byte[], String)}, its blobs {@link BlobView}s of {@code candid} rather than copies
+   * ({@link #blobView}; {@link #blob} copies them).
+   */
+  public static Fields ofViews(byte[] candid, String method) {
+    List<@Nullable Object> args =
+        CandidDecoder.decodeWithBlobViews(candid, method, DecodeBudget.DEFAULT);
+    if (args.isEmpty()) {
+      throw new CandidException(method, null, "expected a value, got none", null);
+    }
+    return Decoded.of(args.get(0), method).record();
+  }
+
   private @Nullable Object raw(String name) {
     long id = Idl.hash(name);
     if (fields instanceof FieldValues decoded) {
@@ -113,6 +126,11 @@ public final class Fields {
 
   public byte[] blob(String name) {
     return get(name).blob();
+  }
+
+  /** A {@code blob} field as a view ({@link #ofViews}). */
+  public BlobView blobView(String name) {
+    return get(name).blobView();
   }
 
   public Sha256 sha256(String name) {

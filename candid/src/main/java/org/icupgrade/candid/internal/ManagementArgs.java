@@ -82,6 +82,9 @@ public final class ManagementArgs {
     }
   }
 
+  /** {@code upload_chunk_args} with the chunk where it lies in the argument. */
+  public record UploadChunkView(Principal canisterId, BlobView chunk) {}
+
   /** {@code take_canister_snapshot_args}; {@code uninstallCode} is its {@code opt bool}. */
   public record TakeSnapshot(Principal canisterId, @Nullable SnapshotId replaceSnapshot,
       boolean uninstallCode) {

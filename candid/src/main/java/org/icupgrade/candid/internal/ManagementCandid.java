@@ -436,6 +436,15 @@ public final class ManagementCandid {
     return new ManagementArgs.UploadChunk(f.principal("canister_id"), f.blob("chunk"));
   }
 
+  /**
+   * {@code upload_chunk_args} with the chunk a view of {@code candid}, not copied: for a replica
+   * that keeps the argument it received and stores the chunk as a part of it.
+   */
+  public static ManagementArgs.UploadChunkView decodeUploadChunkArgsAsView(byte[] candid) {
+    Fields f = Fields.ofViews(candid, "upload_chunk argument");
+    return new ManagementArgs.UploadChunkView(f.principal("canister_id"), f.blobView("chunk"));
+  }
+
   /** {@code upload_chunk_result = chunk_hash = record { hash : blob }}. */
   public static byte[] encodeUploadChunkResult(Sha256 hash) {
     return Idl.encode(value("hash", hash.toBytes()), CHUNK_HASH);

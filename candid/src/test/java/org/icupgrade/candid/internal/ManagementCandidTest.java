@@ -26,6 +26,31 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class ManagementCandidTest {
+  @Test
+  void uploadChunkArgs_asView_theChunkWhereItLiesInTheArgument() {
+    Principal canister = Principal.fromText("rrkah-fqaaa-aaaaa-aaaaq-cai");
+    byte[] chunk = new byte[70_000];
+    new java.util.SplittableRandom(3).nextBytes(chunk);
+    byte[] arg = ManagementCandid.encodeUploadChunkArgs(canister, ByteBuffer.wrap(chunk));
+    ManagementArgs.UploadChunkView v = ManagementCandid.decodeUploadChunkArgsAsView(arg);
+    assertEquals(canister, v.canisterId());
+    assertTrue(v.chunk().source() == arg, "not a view of the argument");
+    assertEquals(chunk.length, v.chunk().length());
+    assertArrayEquals(chunk, java.util.Arrays.copyOfRange(arg, v.chunk().offset(),
+        v.chunk().offset() + v.chunk().length()));
+    assertArrayEquals(chunk, v.chunk().copy());
+    // The copying decoder agrees.
+    assertArrayEquals(chunk, ManagementCandid.decodeUploadChunkArgs(arg).chunk());
+  }
+
+  @Test
+  void uploadChunkArgs_asView_blobLongerThanTheMessage_refused() {
+    Principal canister = Principal.fromText("rrkah-fqaaa-aaaaa-aaaaq-cai");
+    byte[] arg = ManagementCandid.encodeUploadChunkArgs(canister, ByteBuffer.wrap(new byte[10]));
+    byte[] cut = java.util.Arrays.copyOf(arg, arg.length - 20);
+    assertThrows(CandidException.class, () -> ManagementCandid.decodeUploadChunkArgsAsView(cut));
+  }
+
   static final Principal CANISTER = Principal.fromText("rrkah-fqaaa-aaaaa-aaaaq-cai");
   static final Principal STORE = Principal.fromText("ryjl3-tyaaa-aaaaa-aaaba-cai");
   static final HexFormat HEX = HexFormat.of();

@@ -2,15 +2,14 @@ package org.icupgrade.replica.internal;
 
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.icupgrade.candid.internal.BlobView;
 import org.icupgrade.candid.internal.ManagementArgs;
 import org.icupgrade.candid.internal.ManagementCandid;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.Sha256;
-import org.icupgrade.core.internal.Leb128;
 
 /**
  * The management methods of a canister's chunk store, with its limits (spec, "IC method
@@ -26,29 +25,14 @@ final class ChunkStore {
   private ChunkStore() {}
 
   static byte[] uploadChunk(ManagementCall call) {
-    ManagementArgs.UploadChunk a = call.decode(ManagementCandid::decodeUploadChunkArgs,
-        ManagementArgs.UploadChunk::canisterId);
+    // The chunk stays where it lies in the argument: the argument is the replica's own copy of
+    // what it received (CallRouter), which the call log may record as well, so the chunk is
+    // held once.
+    ManagementArgs.UploadChunkView a = call.decode(
+        ManagementCandid::decodeUploadChunkArgsAsView, ManagementArgs.UploadChunkView::canisterId);
+    BlobView v = a.chunk();
     return ManagementCandid.encodeUploadChunkResult(
-        upload(call, a.canisterId(), stored(call.arg(), a.canisterId(), a.chunk())));
-  }
-
-  /**
-   * The chunk to store: a view of the call's argument where the decoded chunk lies in it, else
-   * the decoded copy. Candid orders a record's fields by id, and {@code chunk}'s id is below
-   * {@code canister_id}'s, so the blob comes just before the principal's encoding (a 1 flag, the
-   * length, the bytes) at the argument's end; the position is checked byte for byte. The
-   * argument is the replica's own copy of what it received ({@link CallRouter}), which the call
-   * log may record as well: the chunk is then held once.
-   */
-  private static Chunk stored(byte[] arg, Principal canisterId, byte[] decoded) {
-    int principal = canisterId.toBytes().length;
-    long at = (long) arg.length - decoded.length - 1 - Leb128.unsignedLength(principal)
-        - principal;
-    if (at >= 0 && Arrays.equals(arg, (int) at, (int) at + decoded.length, decoded, 0,
-        decoded.length)) {
-      return new Chunk(arg, (int) at, decoded.length);
-    }
-    return Chunk.of(decoded);
+        upload(call, a.canisterId(), new Chunk(v.source(), v.offset(), v.length())));
   }
 
   private static Sha256 upload(ManagementCall call, Principal canisterId, Chunk chunk) {
@@ -158,6 +142,13 @@ final class ChunkStore {
       MODULE_HASHES.put(key, hash);
     }
     return hash;
+  }
+
+  /** Forgets the remembered module hashes ({@link Replica#forgetModules()}). */
+  static void forgetModuleHashes() {
+    synchronized (MODULE_HASHES) {
+      MODULE_HASHES.clear();
+    }
   }
 
   /** The module hashes of the chunk lists installed lately in this JVM (at most 64 lists). */

@@ -170,6 +170,16 @@ public final class Replica {
   }
 
   /** The canister's running code, for tests of its memories; null when none is installed. */
+  /**
+   * Forgets what this JVM remembers of modules it installed (their decoded, rewritten and
+   * compiled code, their initial memory, the hashes of chunk lists), so that the next install
+   * of any module does that work again. Canisters keep the code they run.
+   */
+  public static void forgetModules() {
+    ModuleCode.CACHE.clear();
+    ChunkStore.forgetModuleHashes();
+  }
+
   /** The canisters' state, for tests of this package. */
   Canisters canisters() {
     return canisters;
