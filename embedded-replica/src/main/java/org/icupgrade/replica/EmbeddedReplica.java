@@ -70,16 +70,17 @@ public final class EmbeddedReplica implements AutoCloseable {
 
   /**
    * The most main memory, in bytes, the replica gives one canister unless told otherwise: 1 GiB.
-   * The IC gives a wasm32 canister up to 4 GiB, but this replica holds a canister's heap in one
-   * Java array and allocates a module's initial memory when it is installed, so it refuses (with
-   * an {@code IC0505} reject saying so) a module declaring more initial memory than the budget,
-   * and {@code memory.grow} fails (returns -1) past it.
+   * The IC gives a wasm32 canister up to 4 GiB. Here memory is held in 64 KiB pages allocated
+   * when first written, so declared but untouched memory costs nothing; the budget bounds what
+   * a canister may make this JVM hold: the replica refuses (with an {@code IC0505} reject saying
+   * so) a module declaring more initial memory than the budget, and {@code memory.grow} fails
+   * (returns -1) past it.
    */
   public static final long DEFAULT_HEAP_BUDGET = 1L << 30;
 
   /**
-   * The largest heap budget: 2 GiB less one 64 KiB page, the most one Java array holds in whole
-   * WASM pages.
+   * The largest heap budget: 2 GiB less one 64 KiB page (32,767 pages), the most Chicory's
+   * memory interface addresses (its {@code RUNTIME_MAX_PAGES}).
    */
   public static final long MAX_HEAP_BUDGET = (long) (Integer.MAX_VALUE / 65_536) * 65_536;
 

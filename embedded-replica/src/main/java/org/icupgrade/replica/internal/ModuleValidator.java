@@ -195,16 +195,16 @@ final class ModuleValidator {
     if (initial * 65_536 > heapBudget) {
       throw invalid(method, "Wasm module declares an initial memory of " + initial + " pages ("
           + initial * 65_536 + " bytes), more than the embedded replica's heap budget of "
-          + heapBudget + " bytes per canister; the IC would give it, but this replica allocates"
-          + " the initial memory at once: start the replica with a larger heap budget"
+          + heapBudget + " bytes per canister; the IC would give it, but this replica bounds"
+          + " what one canister may hold in the JVM's heap: start the replica with a larger heap budget"
           + " (EmbeddedReplica.start(clock, limits, heapBudget), at most "
           + MAX_HEAP_BUDGET + " bytes) or declare less initial memory");
     }
   }
 
   /**
-   * The largest heap budget: Chicory keeps a memory in one Java array, which holds at most
-   * 32,767 whole pages (2 GiB less 64 KiB).
+   * The largest heap budget: Chicory's memory interface addresses at most 32,767 whole pages
+   * (2 GiB less 64 KiB).
    */
   static final long MAX_HEAP_BUDGET = org.icupgrade.replica.EmbeddedReplica.MAX_HEAP_BUDGET;
 
