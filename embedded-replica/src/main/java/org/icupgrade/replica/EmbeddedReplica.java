@@ -280,13 +280,14 @@ public final class EmbeddedReplica implements AutoCloseable {
       @Override
       public byte[] query(
           Principal canisterId, String method, byte[] arg, Principal effectiveCanisterId) {
-        return replica.query(caller, canisterId, method, arg.clone(), effectiveCanisterId);
+        // The replica takes its own copy of what it receives (its router): none here.
+        return replica.query(caller, canisterId, method, arg, effectiveCanisterId);
       }
 
       @Override
       public byte[] update(
           Principal canisterId, String method, byte[] arg, Principal effectiveCanisterId) {
-        return replica.update(caller, canisterId, method, arg.clone(), effectiveCanisterId);
+        return replica.update(caller, canisterId, method, arg, effectiveCanisterId);
       }
 
       @Override
