@@ -12,6 +12,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.icupgrade.core.IcException;
 import org.jspecify.annotations.Nullable;
 
@@ -75,14 +76,16 @@ public final class Bls12381 {
   private static final int[] NAF_H_EFF_G1 = Jac.wnaf(H_EFF_G1, 5);
 
   /** RFC 9380 section 8.8.1: A' and B' of the curve E' 11-isogenous to E, and Z = 11. */
-  private static final BlsFp SSWU_A = fp(
+  static final BlsFp SSWU_A = fp(
       "144698a3b8e9433d693a02c96d4982b0ea985383ee66a8d8e8981aefd881ac98936f8da0e0f97f5cf428082d584c1d");
-  private static final BlsFp SSWU_B = fp(
+  static final BlsFp SSWU_B = fp(
       "12e2908d11688030018b12e8753eee3b2016c1f0f24f4070a0b9c14fcef35ef55a23215a316ceaa5d1cc48e98e172be0");
-  private static final BlsFp SSWU_Z = BlsFp.of(11);
-  /** -B' / A' and B' / (Z A'), the two constant x1 of the simplified SWU map. */
-  private static final BlsFp SSWU_MINUS_B_OVER_A = SSWU_B.neg().mul(SSWU_A.inv());
-  private static final BlsFp SSWU_B_OVER_ZA = SSWU_B.mul(SSWU_Z.mul(SSWU_A).inv());
+  static final BlsFp SSWU_Z = BlsFp.of(11);
+  /** RFC 9380 Appendix F.2.1.2: c1 = (p - 3) / 4 and c2 = sqrt(-Z) of sqrt_ratio. */
+  private static final int[] SQRT_RATIO_EXP = BlsFp.nibbles(BlsFp.MODULUS
+      .subtract(BigInteger.valueOf(3)).shiftRight(2));
+  private static final BlsFp SQRT_MINUS_Z = Objects.requireNonNull(SSWU_Z.neg().sqrt(),
+      "-Z is a square for p = 3 mod 4 and a non-square Z");
 
   /** RFC 9380 Appendix E.2: k_(1,0) .. k_(1,11), lowest degree first. */
   private static final BlsFp[] ISO_X_NUM = fps(
@@ -205,13 +208,14 @@ public final class Bls12381 {
     BETA = minusX2G.sameAs(new Jac<>(G1.x.mul(root), G1.y, G1.z)) ? root : root.sqr();
   }
 
-  private final int[] secretKeyNaf;
+  /** The secret key k as the width-5 NAFs of k mod x^2 and k div x^2 ({@link #glvTimes}). */
+  private final int[][] secretKeyGlv;
   private final byte[] publicKey;
 
   private Bls12381(BigInteger secretKey) {
-    // The secret key is kept only as its width-5 NAF, the form scalar multiplication reads.
-    this.secretKeyNaf = Jac.wnaf(secretKey, 5);
-    this.publicKey = encodeG2(G2.times(secretKeyNaf, 5));
+    // The secret key is kept only in the form scalar multiplication reads.
+    this.secretKeyGlv = glvNafs(secretKey);
+    this.publicKey = encodeG2(G2.times(Jac.wnaf(secretKey, 5), 5));
   }
 
   /** A BLS12-381 key or signature that does not decode, or a secret key out of range. */
@@ -267,7 +271,7 @@ public final class Bls12381 {
 
   /** The 48-byte compressed signature of {@code message}: secretKey * H(message) in G1. */
   public byte[] sign(byte[] message) {
-    return encodeG1(hashToG1(message, DST_BYTES).times(secretKeyNaf, 5));
+    return encodeG1(glvTimes(hashToG1(message, DST_BYTES), secretKeyGlv));
   }
 
   /** Does not show the secret key. */
@@ -462,6 +466,57 @@ public final class Bls12381 {
     return q.times(NAF_X_ABS, 5).negate().sameAs(psi);
   }
 
+  /**
+   * The GLV split (Gallant, Lambert and Vanstone, CRYPTO 2001) of a scalar 0 <= k < r for G1:
+   * k = k0 + k1 x^2 with k0 = k mod x^2 and k1 = k div x^2, both about 128 bits (r is about x^4),
+   * as width-5 NAFs.
+   */
+  static int[][] glvNafs(BigInteger k) {
+    BigInteger[] qr = k.divideAndRemainder(X_ABS.multiply(X_ABS));
+    return new int[][] {Jac.wnaf(qr[1], 5), Jac.wnaf(qr[0], 5)};
+  }
+
+  /**
+   * k P for P in G1 and k given by {@link #glvNafs}: x^2 P = -phi(P) (phi acts on G1 as -x^2, see
+   * {@link #BETA}), so k P = k0 P + k1 (-phi(P)), one joint loop of about 128 doublings where the
+   * plain NAF needs 255; the odd multiples of -phi(P) are those of P with X times beta and Y
+   * negated. Only for points of G1.
+   */
+  static Jac<BlsFp> glvTimes(Jac<BlsFp> p, int[][] nafs) {
+    int[] naf0 = nafs[0];
+    int[] naf1 = nafs[1];
+    int size = 1 << 3; // w = 5: P, 3P, .., 15P
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    Jac<BlsFp>[] odd = new Jac[size];
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    Jac<BlsFp>[] oddPhi = new Jac[size];
+    odd[0] = p;
+    Jac<BlsFp> twice = p.twice();
+    for (int j = 1; j < size; j++) {
+      odd[j] = odd[j - 1].plus(twice);
+    }
+    for (int j = 0; j < size; j++) {
+      oddPhi[j] = new Jac<>(odd[j].x.mul(BETA), odd[j].y.neg(), odd[j].z);
+    }
+    Jac<BlsFp> acc = Jac.infinity(BlsFp.ONE);
+    for (int i = Math.max(naf0.length, naf1.length) - 1; i >= 0; i--) {
+      acc = acc.twice();
+      int d = i < naf0.length ? naf0[i] : 0;
+      if (d > 0) {
+        acc = acc.plus(odd[d >> 1]);
+      } else if (d < 0) {
+        acc = acc.plus(odd[-d >> 1].negate());
+      }
+      d = i < naf1.length ? naf1[i] : 0;
+      if (d > 0) {
+        acc = acc.plus(oddPhi[d >> 1]);
+      } else if (d < 0) {
+        acc = acc.plus(oddPhi[-d >> 1].negate());
+      }
+    }
+    return acc;
+  }
+
   /** The order check r P = 0 the subgroup checks replace, kept for the tests to compare with. */
   static boolean inG1ByOrder(Jac<BlsFp> p) {
     return p.times(R).isInfinity();
@@ -532,58 +587,79 @@ public final class Bls12381 {
     }
   }
 
-  /** RFC 9380 section 6.6.2, map_to_curve_simple_swu onto E' (A', B', Z of section 8.8.1). */
-  private static BlsFp[] mapToCurveSswu(BlsFp u) {
-    BlsFp a = SSWU_A;
-    BlsFp b = SSWU_B;
-    BlsFp zu2 = SSWU_Z.mul(u.sqr());
-    BlsFp den = zu2.sqr().add(zu2);
-    BlsFp x1 = den.isZero()
-        ? SSWU_B_OVER_ZA
-        : SSWU_MINUS_B_OVER_A.mul(BlsFp.ONE.add(den.inv()));
-    BlsFp gx1 = x1.sqr().mul(x1).add(a.mul(x1)).add(b);
+  /**
+   * RFC 9380 Appendix F.2, the optimised simplified SWU onto E' (A', B', Z of section 8.8.1) with
+   * sqrt_ratio for q = 3 mod 4 (Appendix F.2.1.2): one exponentiation per field element where the
+   * straightforward section 6.6.2 needs an inversion and one or two square roots. Returns {xn,
+   * xd, y} with x = xn / xd; the isogeny takes the fraction as it is.
+   */
+  static BlsFp[] mapToCurveSswu(BlsFp u) {
+    BlsFp tv1 = SSWU_Z.mul(u.sqr());
+    BlsFp tv2 = tv1.sqr().add(tv1);
+    BlsFp tv3 = SSWU_B.mul(tv2.add(BlsFp.ONE));
+    BlsFp tv4 = SSWU_A.mul(tv2.isZero() ? SSWU_Z : tv2.neg());
+    BlsFp tv6 = tv4.sqr();
+    // gx1 = (tv3^3 + A tv3 tv4^2 + B tv4^3) / tv4^3 as tv2 / tv6
+    BlsFp num = tv3.sqr().add(SSWU_A.mul(tv6)).mul(tv3);
+    tv6 = tv6.mul(tv4);
+    num = num.add(SSWU_B.mul(tv6));
+    // sqrt_ratio(num, tv6): y1 = (num tv6^3)^((p - 3) / 4) num tv6, a root of num / tv6 when that
+    // is square, else y1 sqrt(-Z) is a root of Z num / tv6 (the g(x2) of x2 = Z u^2 x1).
+    BlsFp uv = num.mul(tv6);
+    BlsFp y1 = uv.mul(tv6.sqr()).pow(SQRT_RATIO_EXP).mul(uv);
+    boolean square = y1.sqr().mul(tv6).equals(num);
     BlsFp x;
-    BlsFp y = gx1.sqrt();
-    if (y != null) {
-      x = x1;
+    BlsFp y;
+    if (square) {
+      x = tv3;
+      y = y1;
     } else {
-      x = zu2.mul(x1);
-      y = x.sqr().mul(x).add(a.mul(x)).add(b).sqrt();
-      if (y == null) {
-        throw new IllegalStateException("simplified SWU: neither g(x1) nor g(x2) is square");
-      }
+      x = tv1.mul(tv3);
+      y = tv1.mul(u).mul(y1).mul(SQRT_MINUS_Z);
     }
     // sgn0 (RFC 9380 section 4.1) for m = 1 is the parity.
     if (u.isOdd() != y.isOdd()) {
       y = y.neg();
     }
-    return new BlsFp[] {x, y};
+    return new BlsFp[] {x, tv4, y};
   }
 
-  /** RFC 9380 Appendix E.2: the 11-isogeny map from E' to E. */
-  private static Jac<BlsFp> isoMap(BlsFp[] point) {
-    BlsFp x = point[0];
-    BlsFp xNum = horner(ISO_X_NUM, x, false);
-    BlsFp xDen = horner(ISO_X_DEN, x, true);
-    BlsFp yNum = horner(ISO_Y_NUM, x, false);
-    BlsFp yDen = horner(ISO_Y_DEN, x, true);
+  /**
+   * RFC 9380 Appendix E.2: the 11-isogeny map from E' to E, for x' = xn / xd. The rational maps
+   * are evaluated homogeneously (sum k_i xn^i xd^(n - i)), so x = X_num / (X_den xd) (degrees 11
+   * and 10) and y = y' Y_num / Y_den (both of degree 15): no inversion.
+   */
+  static Jac<BlsFp> isoMap(BlsFp[] point) {
+    BlsFp xn = point[0];
+    BlsFp[] xdPow = new BlsFp[16];
+    xdPow[0] = BlsFp.ONE;
+    for (int i = 1; i < 16; i++) {
+      xdPow[i] = xdPow[i - 1].mul(point[1]);
+    }
+    BlsFp xNum = homogeneous(ISO_X_NUM, xn, xdPow, false);
+    BlsFp xDen = homogeneous(ISO_X_DEN, xn, xdPow, true).mul(point[1]);
+    BlsFp yNum = homogeneous(ISO_Y_NUM, xn, xdPow, false).mul(point[2]);
+    BlsFp yDen = homogeneous(ISO_Y_DEN, xn, xdPow, true);
     if (xDen.isZero() || yDen.isZero()) {
       return Jac.infinity(BlsFp.ONE);
     }
-    // No inversion: in Jacobian coordinates with Z = xDen yDen, X = xNum xDen yDen^2 gives
-    // X / Z^2 = xNum / xDen, and Y = y yNum xDen^3 yDen^2 gives Y / Z^3 = y yNum / yDen.
+    // In Jacobian coordinates with Z = xDen yDen, X = xNum xDen yDen^2 gives X / Z^2 = xNum / xDen,
+    // and Y = yNum xDen^3 yDen^2 gives Y / Z^3 = yNum / yDen.
     BlsFp z = xDen.mul(yDen);
     BlsFp yDen2 = yDen.sqr();
     BlsFp xDen2 = xDen.sqr();
-    return new Jac<>(xNum.mul(xDen).mul(yDen2), point[1].mul(yNum).mul(xDen2).mul(xDen).mul(yDen2),
-        z);
+    return new Jac<>(xNum.mul(xDen).mul(yDen2), yNum.mul(xDen2).mul(xDen).mul(yDen2), z);
   }
 
-  /** sum k_i x^i, plus x^n if {@code monic} (the denominators' leading coefficient is 1). */
-  private static BlsFp horner(BlsFp[] k, BlsFp x, boolean monic) {
-    BlsFp acc = monic ? BlsFp.ONE : k[k.length - 1];
-    for (int i = monic ? k.length - 1 : k.length - 2; i >= 0; i--) {
-      acc = acc.mul(x).add(k[i]);
+  /**
+   * sum k_i xn^i xd^(n - i) for n = k.length (monic: with k_n = 1) or k.length - 1, by Horner's
+   * rule on xn with the powers of xd given.
+   */
+  private static BlsFp homogeneous(BlsFp[] k, BlsFp xn, BlsFp[] xdPow, boolean monic) {
+    int n = monic ? k.length : k.length - 1;
+    BlsFp acc = monic ? BlsFp.ONE : k[n];
+    for (int i = n - 1; i >= 0; i--) {
+      acc = acc.mul(xn).add(k[i].mul(xdPow[n - i]));
     }
     return acc;
   }

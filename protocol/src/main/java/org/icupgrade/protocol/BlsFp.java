@@ -293,7 +293,7 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
    * tabulate this^2..this^15, then per digit four squarings and at most one product, about 20%
    * fewer products than bit by bit).
    */
-  private BlsFp pow(int[] digits) {
+  BlsFp pow(int[] digits) {
     BlsFp[] table = new BlsFp[16];
     table[1] = this;
     for (int i = 2; i < 16; i++) {
@@ -315,7 +315,8 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
     return acc;
   }
 
-  private static int[] nibbles(BigInteger e) {
+  /** The 4-bit digits of e, most significant first, as {@link #pow(int[])} reads them. */
+  static int[] nibbles(BigInteger e) {
     int n = Math.max(1, (e.bitLength() + 3) / 4);
     int[] out = new int[n];
     for (int i = 0; i < n; i++) {

@@ -1,0 +1,123 @@
+package org.icupgrade.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.icupgrade.protocol.Bls12381.Jac;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The shortcuts of {@link Bls12381}'s hot paths against their straightforward definitions, on
+ * values from a fixed seed: the sqrt_ratio simplified SWU map against RFC 9380 section 6.6.2 as
+ * written, the homogeneous isogeny against the affine one, and the GLV scalar multiplication
+ * against the plain NAF.
+ */
+class Bls12381FastPathTest {
+  private static final BigInteger P = BlsFp.MODULUS;
+
+  private static List<BlsFp> fieldElements(long seed, int n) {
+    Random random = new Random(seed);
+    List<BlsFp> out = new ArrayList<>();
+    out.add(BlsFp.ZERO);
+    out.add(BlsFp.ONE);
+    out.add(BlsFp.ONE.neg());
+    out.add(BlsFp.of(2));
+    while (out.size() < n) {
+      out.add(BlsFp.of(new BigInteger(384, random).mod(P)));
+    }
+    return out;
+  }
+
+  /** RFC 9380 section 6.6.2, map_to_curve_simple_swu, step by step with an inversion and roots. */
+  private static BlsFp[] sswuAsWritten(BlsFp u) {
+    BlsFp a = Bls12381.SSWU_A;
+    BlsFp b = Bls12381.SSWU_B;
+    BlsFp z = Bls12381.SSWU_Z;
+    BlsFp zu2 = z.mul(u.sqr());
+    BlsFp tv1 = zu2.sqr().add(zu2).inv(); // inv0: 0 maps to 0
+    BlsFp x1 = tv1.isZero()
+        ? b.mul(z.mul(a).inv())
+        : b.neg().mul(a.inv()).mul(BlsFp.ONE.add(tv1));
+    BlsFp gx1 = x1.sqr().mul(x1).add(a.mul(x1)).add(b);
+    BlsFp x2 = zu2.mul(x1);
+    BlsFp gx2 = x2.sqr().mul(x2).add(a.mul(x2)).add(b);
+    BlsFp x;
+    BlsFp y;
+    if (gx1.sqrt() != null) {
+      x = x1;
+      y = gx1.sqrt();
+    } else {
+      x = x2;
+      y = gx2.sqrt();
+    }
+    assertNotNull(y, "one of g(x1), g(x2) is square");
+    if (u.isOdd() != y.isOdd()) {
+      y = y.neg();
+    }
+    return new BlsFp[] {x, y};
+  }
+
+  @Test
+  void mapToCurveSswu_randomElements_agreesWithTheRfcStepsAndLiesOnTheIsogenousCurve() {
+    int nonSquareBranch = 0;
+    for (BlsFp u : fieldElements(11, 2000)) {
+      BlsFp[] fast = Bls12381.mapToCurveSswu(u);
+      BlsFp x = fast[0].mul(fast[1].inv());
+      BlsFp y = fast[2];
+      BlsFp[] slow = sswuAsWritten(u);
+      assertEquals(slow[0], x, () -> "x for u = " + u);
+      assertEquals(slow[1], y, () -> "y for u = " + u);
+      assertEquals(y.sqr(), x.sqr().mul(x).add(Bls12381.SSWU_A.mul(x)).add(Bls12381.SSWU_B));
+      nonSquareBranch += x.equals(sswuX1(u)) ? 0 : 1;
+    }
+    assertTrue(nonSquareBranch > 500 && nonSquareBranch < 1500,
+        "both branches of sqrt_ratio are taken: " + nonSquareBranch + " of 2000 used x2");
+  }
+
+  private static BlsFp sswuX1(BlsFp u) {
+    BlsFp zu2 = Bls12381.SSWU_Z.mul(u.sqr());
+    BlsFp tv1 = zu2.sqr().add(zu2).inv();
+    return tv1.isZero()
+        ? Bls12381.SSWU_B.mul(Bls12381.SSWU_Z.mul(Bls12381.SSWU_A).inv())
+        : Bls12381.SSWU_B.neg().mul(Bls12381.SSWU_A.inv()).mul(BlsFp.ONE.add(tv1));
+  }
+
+  @Test
+  void isoMap_fractionX_sameAsTheAffineX() {
+    List<BlsFp> us = fieldElements(12, 500);
+    for (BlsFp u : us) {
+      BlsFp[] fraction = Bls12381.mapToCurveSswu(u);
+      BlsFp x = fraction[0].mul(fraction[1].inv());
+      Jac<BlsFp> viaFraction = Bls12381.isoMap(fraction);
+      Jac<BlsFp> viaAffine = Bls12381.isoMap(new BlsFp[] {x, BlsFp.ONE, fraction[2]});
+      assertTrue(viaFraction.sameAs(viaAffine), () -> "u = " + u);
+      Jac<BlsFp> a = viaFraction.affine();
+      assertEquals(a.y().sqr(), a.x().sqr().mul(a.x()).add(BlsFp.of(4)), "on E: y^2 = x^3 + 4");
+    }
+  }
+
+  @Test
+  void glvTimes_randomScalarsAndEdges_agreesWithThePlainNaf() {
+    Random random = new Random(13);
+    BigInteger x2 = new BigInteger("d201000000010000", 16).pow(2);
+    List<BigInteger> scalars = new ArrayList<>(List.of(BigInteger.ZERO, BigInteger.ONE,
+        BigInteger.TWO, x2.subtract(BigInteger.ONE), x2, x2.add(BigInteger.ONE),
+        x2.multiply(x2).mod(Bls12381.R), Bls12381.R.subtract(BigInteger.ONE),
+        Bls12381.R.subtract(BigInteger.TWO), BigInteger.ONE.shiftLeft(254)));
+    while (scalars.size() < 300) {
+      scalars.add(new BigInteger(255, random).mod(Bls12381.R));
+    }
+    for (int i = 0; i < scalars.size(); i++) {
+      BigInteger k = scalars.get(i);
+      Jac<BlsFp> p = Bls12381.hashToG1(new byte[] {(byte) i, (byte) (i >> 8)}, new byte[] {7});
+      Jac<BlsFp> expected = p.times(k);
+      Jac<BlsFp> actual = Bls12381.glvTimes(p, Bls12381.glvNafs(k));
+      assertTrue(expected.sameAs(actual), () -> "k = " + k.toString(16));
+    }
+  }
+}
