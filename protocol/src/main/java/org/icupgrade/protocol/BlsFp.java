@@ -45,6 +45,8 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
   /** R^2 2^256 mod p: montMul(x, it) is the Montgomery form of x 2^256. */
   private static final BlsFp R2_SHIFT_256 =
       raw(limbs(BigInteger.ONE.shiftLeft(2 * N * BITS + 256).mod(MODULUS)));
+  /** p^2 as 14 limbs of 56 bits, the offset that keeps {@link #reduceWide}'s input positive. */
+  private static final long[] P_SQUARED = wideLimbs(MODULUS.multiply(MODULUS));
   private static final BlsFp PLAIN_ONE = new BlsFp(1, 0, 0, 0, 0, 0, 0);
   private static final BigInteger HALF = MODULUS.subtract(BigInteger.ONE).shiftRight(1);
   private static final int[] SQRT_EXP = nibbles(MODULUS.add(BigInteger.ONE).shiftRight(2));
@@ -1110,6 +1112,385 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
   }
 
 
+  /**
+   * The 14 columns of a b for limbs below 2^57 (an element's, or the limb-wise sum of two),
+   * unreduced and not normalised: column k is the sum of the low 56 bits of the limb products
+   * with i + j = k and the higher bits of those with i + j = k - 1 (each product is below 2^114,
+   * so {@link Math#multiplyHigh} and a shift split it exactly), below 7 (2^56 + 2^58) < 2^62.
+   */
+  private static long[] wideMul(long a0, long a1, long a2, long a3, long a4, long a5, long a6,
+      long b0, long b1, long b2, long b3, long b4, long b5, long b6) {
+    long c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0, c8 = 0, c9 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+    long lo;
+    lo = a0 * b0;
+    c0 += lo & M;
+    c1 += (Math.multiplyHigh(a0, b0) << 8) | (lo >>> 56);
+    lo = a0 * b1;
+    c1 += lo & M;
+    c2 += (Math.multiplyHigh(a0, b1) << 8) | (lo >>> 56);
+    lo = a0 * b2;
+    c2 += lo & M;
+    c3 += (Math.multiplyHigh(a0, b2) << 8) | (lo >>> 56);
+    lo = a0 * b3;
+    c3 += lo & M;
+    c4 += (Math.multiplyHigh(a0, b3) << 8) | (lo >>> 56);
+    lo = a0 * b4;
+    c4 += lo & M;
+    c5 += (Math.multiplyHigh(a0, b4) << 8) | (lo >>> 56);
+    lo = a0 * b5;
+    c5 += lo & M;
+    c6 += (Math.multiplyHigh(a0, b5) << 8) | (lo >>> 56);
+    lo = a0 * b6;
+    c6 += lo & M;
+    c7 += (Math.multiplyHigh(a0, b6) << 8) | (lo >>> 56);
+    lo = a1 * b0;
+    c1 += lo & M;
+    c2 += (Math.multiplyHigh(a1, b0) << 8) | (lo >>> 56);
+    lo = a1 * b1;
+    c2 += lo & M;
+    c3 += (Math.multiplyHigh(a1, b1) << 8) | (lo >>> 56);
+    lo = a1 * b2;
+    c3 += lo & M;
+    c4 += (Math.multiplyHigh(a1, b2) << 8) | (lo >>> 56);
+    lo = a1 * b3;
+    c4 += lo & M;
+    c5 += (Math.multiplyHigh(a1, b3) << 8) | (lo >>> 56);
+    lo = a1 * b4;
+    c5 += lo & M;
+    c6 += (Math.multiplyHigh(a1, b4) << 8) | (lo >>> 56);
+    lo = a1 * b5;
+    c6 += lo & M;
+    c7 += (Math.multiplyHigh(a1, b5) << 8) | (lo >>> 56);
+    lo = a1 * b6;
+    c7 += lo & M;
+    c8 += (Math.multiplyHigh(a1, b6) << 8) | (lo >>> 56);
+    lo = a2 * b0;
+    c2 += lo & M;
+    c3 += (Math.multiplyHigh(a2, b0) << 8) | (lo >>> 56);
+    lo = a2 * b1;
+    c3 += lo & M;
+    c4 += (Math.multiplyHigh(a2, b1) << 8) | (lo >>> 56);
+    lo = a2 * b2;
+    c4 += lo & M;
+    c5 += (Math.multiplyHigh(a2, b2) << 8) | (lo >>> 56);
+    lo = a2 * b3;
+    c5 += lo & M;
+    c6 += (Math.multiplyHigh(a2, b3) << 8) | (lo >>> 56);
+    lo = a2 * b4;
+    c6 += lo & M;
+    c7 += (Math.multiplyHigh(a2, b4) << 8) | (lo >>> 56);
+    lo = a2 * b5;
+    c7 += lo & M;
+    c8 += (Math.multiplyHigh(a2, b5) << 8) | (lo >>> 56);
+    lo = a2 * b6;
+    c8 += lo & M;
+    c9 += (Math.multiplyHigh(a2, b6) << 8) | (lo >>> 56);
+    lo = a3 * b0;
+    c3 += lo & M;
+    c4 += (Math.multiplyHigh(a3, b0) << 8) | (lo >>> 56);
+    lo = a3 * b1;
+    c4 += lo & M;
+    c5 += (Math.multiplyHigh(a3, b1) << 8) | (lo >>> 56);
+    lo = a3 * b2;
+    c5 += lo & M;
+    c6 += (Math.multiplyHigh(a3, b2) << 8) | (lo >>> 56);
+    lo = a3 * b3;
+    c6 += lo & M;
+    c7 += (Math.multiplyHigh(a3, b3) << 8) | (lo >>> 56);
+    lo = a3 * b4;
+    c7 += lo & M;
+    c8 += (Math.multiplyHigh(a3, b4) << 8) | (lo >>> 56);
+    lo = a3 * b5;
+    c8 += lo & M;
+    c9 += (Math.multiplyHigh(a3, b5) << 8) | (lo >>> 56);
+    lo = a3 * b6;
+    c9 += lo & M;
+    c10 += (Math.multiplyHigh(a3, b6) << 8) | (lo >>> 56);
+    lo = a4 * b0;
+    c4 += lo & M;
+    c5 += (Math.multiplyHigh(a4, b0) << 8) | (lo >>> 56);
+    lo = a4 * b1;
+    c5 += lo & M;
+    c6 += (Math.multiplyHigh(a4, b1) << 8) | (lo >>> 56);
+    lo = a4 * b2;
+    c6 += lo & M;
+    c7 += (Math.multiplyHigh(a4, b2) << 8) | (lo >>> 56);
+    lo = a4 * b3;
+    c7 += lo & M;
+    c8 += (Math.multiplyHigh(a4, b3) << 8) | (lo >>> 56);
+    lo = a4 * b4;
+    c8 += lo & M;
+    c9 += (Math.multiplyHigh(a4, b4) << 8) | (lo >>> 56);
+    lo = a4 * b5;
+    c9 += lo & M;
+    c10 += (Math.multiplyHigh(a4, b5) << 8) | (lo >>> 56);
+    lo = a4 * b6;
+    c10 += lo & M;
+    c11 += (Math.multiplyHigh(a4, b6) << 8) | (lo >>> 56);
+    lo = a5 * b0;
+    c5 += lo & M;
+    c6 += (Math.multiplyHigh(a5, b0) << 8) | (lo >>> 56);
+    lo = a5 * b1;
+    c6 += lo & M;
+    c7 += (Math.multiplyHigh(a5, b1) << 8) | (lo >>> 56);
+    lo = a5 * b2;
+    c7 += lo & M;
+    c8 += (Math.multiplyHigh(a5, b2) << 8) | (lo >>> 56);
+    lo = a5 * b3;
+    c8 += lo & M;
+    c9 += (Math.multiplyHigh(a5, b3) << 8) | (lo >>> 56);
+    lo = a5 * b4;
+    c9 += lo & M;
+    c10 += (Math.multiplyHigh(a5, b4) << 8) | (lo >>> 56);
+    lo = a5 * b5;
+    c10 += lo & M;
+    c11 += (Math.multiplyHigh(a5, b5) << 8) | (lo >>> 56);
+    lo = a5 * b6;
+    c11 += lo & M;
+    c12 += (Math.multiplyHigh(a5, b6) << 8) | (lo >>> 56);
+    lo = a6 * b0;
+    c6 += lo & M;
+    c7 += (Math.multiplyHigh(a6, b0) << 8) | (lo >>> 56);
+    lo = a6 * b1;
+    c7 += lo & M;
+    c8 += (Math.multiplyHigh(a6, b1) << 8) | (lo >>> 56);
+    lo = a6 * b2;
+    c8 += lo & M;
+    c9 += (Math.multiplyHigh(a6, b2) << 8) | (lo >>> 56);
+    lo = a6 * b3;
+    c9 += lo & M;
+    c10 += (Math.multiplyHigh(a6, b3) << 8) | (lo >>> 56);
+    lo = a6 * b4;
+    c10 += lo & M;
+    c11 += (Math.multiplyHigh(a6, b4) << 8) | (lo >>> 56);
+    lo = a6 * b5;
+    c11 += lo & M;
+    c12 += (Math.multiplyHigh(a6, b5) << 8) | (lo >>> 56);
+    lo = a6 * b6;
+    c12 += lo & M;
+    c13 += (Math.multiplyHigh(a6, b6) << 8) | (lo >>> 56);
+    return new long[] {c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13};
+  }
+
+  /**
+   * (t + p^2) R^-1 mod p for columns t (as {@link #wideMul} leaves them, or sums and differences
+   * of a few) of a value -p^2 <= t < p^2: the Montgomery reduction of {@link #montMul} with signed
+   * carries, and one subtraction of p, the result being below (2p^2 + R p) / R < 2p.
+   */
+  private static BlsFp reduceWide(long[] t) {
+    long c0 = t[0] + P_SQUARED[0];
+    long c1 = t[1] + P_SQUARED[1];
+    long c2 = t[2] + P_SQUARED[2];
+    long c3 = t[3] + P_SQUARED[3];
+    long c4 = t[4] + P_SQUARED[4];
+    long c5 = t[5] + P_SQUARED[5];
+    long c6 = t[6] + P_SQUARED[6];
+    long c7 = t[7] + P_SQUARED[7];
+    long c8 = t[8] + P_SQUARED[8];
+    long c9 = t[9] + P_SQUARED[9];
+    long c10 = t[10] + P_SQUARED[10];
+    long c11 = t[11] + P_SQUARED[11];
+    long c12 = t[12] + P_SQUARED[12];
+    long c13 = t[13] + P_SQUARED[13];
+    long lo, m;
+    m = (c0 * INV) & M;
+    lo = m * P0;
+    c0 += lo & M;
+    c1 += (Math.multiplyHigh(m, P0) << 8) | (lo >>> 56);
+    lo = m * P1;
+    c1 += lo & M;
+    c2 += (Math.multiplyHigh(m, P1) << 8) | (lo >>> 56);
+    lo = m * P2;
+    c2 += lo & M;
+    c3 += (Math.multiplyHigh(m, P2) << 8) | (lo >>> 56);
+    lo = m * P3;
+    c3 += lo & M;
+    c4 += (Math.multiplyHigh(m, P3) << 8) | (lo >>> 56);
+    lo = m * P4;
+    c4 += lo & M;
+    c5 += (Math.multiplyHigh(m, P4) << 8) | (lo >>> 56);
+    lo = m * P5;
+    c5 += lo & M;
+    c6 += (Math.multiplyHigh(m, P5) << 8) | (lo >>> 56);
+    lo = m * P6;
+    c6 += lo & M;
+    c7 += (Math.multiplyHigh(m, P6) << 8) | (lo >>> 56);
+    c1 += c0 >> 56;
+    m = (c1 * INV) & M;
+    lo = m * P0;
+    c1 += lo & M;
+    c2 += (Math.multiplyHigh(m, P0) << 8) | (lo >>> 56);
+    lo = m * P1;
+    c2 += lo & M;
+    c3 += (Math.multiplyHigh(m, P1) << 8) | (lo >>> 56);
+    lo = m * P2;
+    c3 += lo & M;
+    c4 += (Math.multiplyHigh(m, P2) << 8) | (lo >>> 56);
+    lo = m * P3;
+    c4 += lo & M;
+    c5 += (Math.multiplyHigh(m, P3) << 8) | (lo >>> 56);
+    lo = m * P4;
+    c5 += lo & M;
+    c6 += (Math.multiplyHigh(m, P4) << 8) | (lo >>> 56);
+    lo = m * P5;
+    c6 += lo & M;
+    c7 += (Math.multiplyHigh(m, P5) << 8) | (lo >>> 56);
+    lo = m * P6;
+    c7 += lo & M;
+    c8 += (Math.multiplyHigh(m, P6) << 8) | (lo >>> 56);
+    c2 += c1 >> 56;
+    m = (c2 * INV) & M;
+    lo = m * P0;
+    c2 += lo & M;
+    c3 += (Math.multiplyHigh(m, P0) << 8) | (lo >>> 56);
+    lo = m * P1;
+    c3 += lo & M;
+    c4 += (Math.multiplyHigh(m, P1) << 8) | (lo >>> 56);
+    lo = m * P2;
+    c4 += lo & M;
+    c5 += (Math.multiplyHigh(m, P2) << 8) | (lo >>> 56);
+    lo = m * P3;
+    c5 += lo & M;
+    c6 += (Math.multiplyHigh(m, P3) << 8) | (lo >>> 56);
+    lo = m * P4;
+    c6 += lo & M;
+    c7 += (Math.multiplyHigh(m, P4) << 8) | (lo >>> 56);
+    lo = m * P5;
+    c7 += lo & M;
+    c8 += (Math.multiplyHigh(m, P5) << 8) | (lo >>> 56);
+    lo = m * P6;
+    c8 += lo & M;
+    c9 += (Math.multiplyHigh(m, P6) << 8) | (lo >>> 56);
+    c3 += c2 >> 56;
+    m = (c3 * INV) & M;
+    lo = m * P0;
+    c3 += lo & M;
+    c4 += (Math.multiplyHigh(m, P0) << 8) | (lo >>> 56);
+    lo = m * P1;
+    c4 += lo & M;
+    c5 += (Math.multiplyHigh(m, P1) << 8) | (lo >>> 56);
+    lo = m * P2;
+    c5 += lo & M;
+    c6 += (Math.multiplyHigh(m, P2) << 8) | (lo >>> 56);
+    lo = m * P3;
+    c6 += lo & M;
+    c7 += (Math.multiplyHigh(m, P3) << 8) | (lo >>> 56);
+    lo = m * P4;
+    c7 += lo & M;
+    c8 += (Math.multiplyHigh(m, P4) << 8) | (lo >>> 56);
+    lo = m * P5;
+    c8 += lo & M;
+    c9 += (Math.multiplyHigh(m, P5) << 8) | (lo >>> 56);
+    lo = m * P6;
+    c9 += lo & M;
+    c10 += (Math.multiplyHigh(m, P6) << 8) | (lo >>> 56);
+    c4 += c3 >> 56;
+    m = (c4 * INV) & M;
+    lo = m * P0;
+    c4 += lo & M;
+    c5 += (Math.multiplyHigh(m, P0) << 8) | (lo >>> 56);
+    lo = m * P1;
+    c5 += lo & M;
+    c6 += (Math.multiplyHigh(m, P1) << 8) | (lo >>> 56);
+    lo = m * P2;
+    c6 += lo & M;
+    c7 += (Math.multiplyHigh(m, P2) << 8) | (lo >>> 56);
+    lo = m * P3;
+    c7 += lo & M;
+    c8 += (Math.multiplyHigh(m, P3) << 8) | (lo >>> 56);
+    lo = m * P4;
+    c8 += lo & M;
+    c9 += (Math.multiplyHigh(m, P4) << 8) | (lo >>> 56);
+    lo = m * P5;
+    c9 += lo & M;
+    c10 += (Math.multiplyHigh(m, P5) << 8) | (lo >>> 56);
+    lo = m * P6;
+    c10 += lo & M;
+    c11 += (Math.multiplyHigh(m, P6) << 8) | (lo >>> 56);
+    c5 += c4 >> 56;
+    m = (c5 * INV) & M;
+    lo = m * P0;
+    c5 += lo & M;
+    c6 += (Math.multiplyHigh(m, P0) << 8) | (lo >>> 56);
+    lo = m * P1;
+    c6 += lo & M;
+    c7 += (Math.multiplyHigh(m, P1) << 8) | (lo >>> 56);
+    lo = m * P2;
+    c7 += lo & M;
+    c8 += (Math.multiplyHigh(m, P2) << 8) | (lo >>> 56);
+    lo = m * P3;
+    c8 += lo & M;
+    c9 += (Math.multiplyHigh(m, P3) << 8) | (lo >>> 56);
+    lo = m * P4;
+    c9 += lo & M;
+    c10 += (Math.multiplyHigh(m, P4) << 8) | (lo >>> 56);
+    lo = m * P5;
+    c10 += lo & M;
+    c11 += (Math.multiplyHigh(m, P5) << 8) | (lo >>> 56);
+    lo = m * P6;
+    c11 += lo & M;
+    c12 += (Math.multiplyHigh(m, P6) << 8) | (lo >>> 56);
+    c6 += c5 >> 56;
+    m = (c6 * INV) & M;
+    lo = m * P0;
+    c6 += lo & M;
+    c7 += (Math.multiplyHigh(m, P0) << 8) | (lo >>> 56);
+    lo = m * P1;
+    c7 += lo & M;
+    c8 += (Math.multiplyHigh(m, P1) << 8) | (lo >>> 56);
+    lo = m * P2;
+    c8 += lo & M;
+    c9 += (Math.multiplyHigh(m, P2) << 8) | (lo >>> 56);
+    lo = m * P3;
+    c9 += lo & M;
+    c10 += (Math.multiplyHigh(m, P3) << 8) | (lo >>> 56);
+    lo = m * P4;
+    c10 += lo & M;
+    c11 += (Math.multiplyHigh(m, P4) << 8) | (lo >>> 56);
+    lo = m * P5;
+    c11 += lo & M;
+    c12 += (Math.multiplyHigh(m, P5) << 8) | (lo >>> 56);
+    lo = m * P6;
+    c12 += lo & M;
+    c13 += (Math.multiplyHigh(m, P6) << 8) | (lo >>> 56);
+    c7 += c6 >> 56;
+    c8 += c7 >> 56;
+    c7 &= M;
+    c9 += c8 >> 56;
+    c8 &= M;
+    c10 += c9 >> 56;
+    c9 &= M;
+    c11 += c10 >> 56;
+    c10 &= M;
+    c12 += c11 >> 56;
+    c11 &= M;
+    c13 += c12 >> 56;
+    c12 &= M;
+    return reduceOnce(c7, c8, c9, c10, c11, c12, c13);
+  }
+
+  /**
+   * (a0 + a1 u)(b0 + b1 u) in Fp2 = Fp[u] / (u^2 + 1) with Karatsuba and lazy reduction: three
+   * limb products (the sums a0 + a1 and b0 + b1 unreduced), combined as a0 b0 - a1 b1 and
+   * (a0 + a1)(b0 + b1) - a0 b0 - a1 b1 before two Montgomery reductions, where three full
+   * products reduce three times.
+   */
+  static Bls12381.Fp2 fp2Mul(BlsFp a0, BlsFp a1, BlsFp b0, BlsFp b1) {
+    long[] t0 = wideMul(a0.l0, a0.l1, a0.l2, a0.l3, a0.l4, a0.l5, a0.l6,
+        b0.l0, b0.l1, b0.l2, b0.l3, b0.l4, b0.l5, b0.l6);
+    long[] t1 = wideMul(a1.l0, a1.l1, a1.l2, a1.l3, a1.l4, a1.l5, a1.l6,
+        b1.l0, b1.l1, b1.l2, b1.l3, b1.l4, b1.l5, b1.l6);
+    long[] t2 = wideMul(a0.l0 + a1.l0, a0.l1 + a1.l1, a0.l2 + a1.l2, a0.l3 + a1.l3,
+        a0.l4 + a1.l4, a0.l5 + a1.l5, a0.l6 + a1.l6, b0.l0 + b1.l0, b0.l1 + b1.l1,
+        b0.l2 + b1.l2, b0.l3 + b1.l3, b0.l4 + b1.l4, b0.l5 + b1.l5, b0.l6 + b1.l6);
+    for (int k = 0; k < 14; k++) {
+      long s = t0[k] + t1[k];
+      t0[k] -= t1[k];
+      t2[k] -= s;
+    }
+    return new Bls12381.Fp2(reduceWide(t0), reduceWide(t2));
+  }
+
   private static int compare(long[] a, long[] b) {
     for (int i = N - 1; i >= 0; i--) {
       int c = Long.compare(a[i], b[i]); // limbs below 2^56: signed order is unsigned order
@@ -1118,6 +1499,14 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
       }
     }
     return 0;
+  }
+
+  private static long[] wideLimbs(BigInteger v) {
+    long[] out = new long[2 * N];
+    for (int i = 0; i < 2 * N; i++) {
+      out[i] = v.shiftRight(BITS * i).longValue() & M;
+    }
+    return out;
   }
 
   private static long[] limbs(BigInteger v) {

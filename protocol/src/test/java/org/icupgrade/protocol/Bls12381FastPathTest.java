@@ -8,6 +8,7 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.icupgrade.protocol.Bls12381.Fp2;
 import org.icupgrade.protocol.Bls12381.Jac;
 import org.junit.jupiter.api.Test;
 
@@ -98,6 +99,21 @@ class Bls12381FastPathTest {
       assertTrue(viaFraction.sameAs(viaAffine), () -> "u = " + u);
       Jac<BlsFp> a = viaFraction.affine();
       assertEquals(a.y().sqr(), a.x().sqr().mul(a.x()).add(BlsFp.of(4)), "on E: y^2 = x^3 + 4");
+    }
+  }
+
+  @Test
+  void fp2Mul_randomElementsAndEdges_agreesWithAReductionPerProduct() {
+    List<BlsFp> as = fieldElements(14, 3000);
+    List<BlsFp> bs = fieldElements(15, 3000);
+    for (int i = 0; i < as.size(); i++) {
+      Fp2 x = new Fp2(as.get(i), as.get((i * 5 + 1) % as.size()));
+      Fp2 y = new Fp2(bs.get((i * 7 + 3) % bs.size()), bs.get(i));
+      Fp2 lazy = x.mul(y);
+      assertEquals(x.mulReduced(y), lazy, () -> x + " * " + y);
+      // and against the definition (a + bu)(c + du) = (ac - bd) + (ad + bc) u
+      assertEquals(x.a().mul(y.a()).sub(x.b().mul(y.b())), lazy.a());
+      assertEquals(x.a().mul(y.b()).add(x.b().mul(y.a())), lazy.b());
     }
   }
 
