@@ -965,15 +965,38 @@ public final class Bls12381 {
       return new Fp2[] {c[1], c[3], c[5]};
     }
 
-    /** (A + B w)(A' + B' w) = (A A' + v B B') + ((A + B)(A' + B') - A A' - B B') w. */
+    /**
+     * (A + B w)(A' + B' w) = (A A' + v B B') + ((A + B)(A' + B') - A A' - B B') w, the three Fp6
+     * products combined unreduced ({@link #mul6Wide}): six reductions per coefficient pair where
+     * reduced Fp2 products need 36.
+     */
     Fp12 mul(Fp12 o) {
       Fp2[] a = even();
       Fp2[] b = odd();
       Fp2[] oa = o.even();
       Fp2[] ob = o.odd();
-      Fp2[] aa = mul6(a, oa);
-      Fp2[] bb = mul6(b, ob);
-      Fp2[] cross = sub6(sub6(mul6(add6(a, b), add6(oa, ob)), aa), bb);
+      long[][][] aa = mul6Wide(a, oa);
+      long[][][] bb = mul6Wide(b, ob);
+      long[][][] cross = mul6Wide(add6(a, b), add6(oa, ob));
+      for (int i = 0; i < 3; i++) {
+        subFrom(cross[i], aa[i]);
+        subFrom(cross[i], bb[i]);
+      }
+      addXiTo(aa[0], bb[2]);
+      addTo(aa[1], bb[0]);
+      addTo(aa[2], bb[1]);
+      return of(reduce6(aa), reduce6(cross));
+    }
+
+    /** The reduced product of the Fp12 slow path, for the tests. */
+    Fp12 mulReduced(Fp12 o) {
+      Fp2[] a = even();
+      Fp2[] b = odd();
+      Fp2[] oa = o.even();
+      Fp2[] ob = o.odd();
+      Fp2[] aa = mul6Reduced(a, oa);
+      Fp2[] bb = mul6Reduced(b, ob);
+      Fp2[] cross = sub6(sub6(mul6Reduced(add6(a, b), add6(oa, ob)), aa), bb);
       return of(add6(aa, mulV6(bb)), cross);
     }
 
@@ -988,22 +1011,62 @@ public final class Bls12381 {
       return of(add6(mul6By01(a, l0, l1), mulV6(mulV6(b))), add6(mulV6(a), mul6By01(b, l0, l1)));
     }
 
-    /** (a0 + a1 v + a2 v^2)(l0 + l1 v) = (a0 l0 + xi a2 l1) + (a0 l1 + a1 l0) v + (a1 l1 + a2 l0) v^2. */
-    private static Fp2[] mul6By01(Fp2[] a, Fp2 l0, Fp2 l1) {
-      Fp2 v0 = a[0].mul(l0);
-      Fp2 v1 = a[1].mul(l1);
-      Fp2 c0 = a[2].mul(l1).mulXi().add(v0);
-      Fp2 c1 = a[0].add(a[1]).mul(l0.add(l1)).sub(v0).sub(v1);
-      Fp2 c2 = a[2].mul(l0).add(v1);
+    /**
+     * (a0 + a1 v + a2 v^2)(l0 + l1 v) = (a0 l0 + xi a2 l1) + (a0 l1 + a1 l0) v + (a1 l1 + a2 l0) v^2,
+     * five Fp2 products combined unreduced.
+     */
+    static Fp2[] mul6By01(Fp2[] a, Fp2 l0, Fp2 l1) {
+      long[][] v0 = wide(a[0], l0);
+      long[][] v1 = wide(a[1], l1);
+      long[][] c0 = mulXiWide(wide(a[2], l1));
+      addTo(c0, v0);
+      long[][] c1 = wide(a[0].add(a[1]), l0.add(l1));
+      subFrom(c1, v0);
+      subFrom(c1, v1);
+      long[][] c2 = wide(a[2], l0);
+      addTo(c2, v1);
+      return new Fp2[] {reduce2(c0), reduce2(c1), reduce2(c2)};
+    }
+
+    /** {@link #mul6By01} with every Fp2 product reduced, for the tests. */
+    static Fp2[] mul6By01Reduced(Fp2[] a, Fp2 l0, Fp2 l1) {
+      Fp2 v0 = a[0].mulReduced(l0);
+      Fp2 v1 = a[1].mulReduced(l1);
+      Fp2 c0 = a[2].mulReduced(l1).mulXi().add(v0);
+      Fp2 c1 = a[0].add(a[1]).mulReduced(l0.add(l1)).sub(v0).sub(v1);
+      Fp2 c2 = a[2].mulReduced(l0).add(v1);
       return new Fp2[] {c0, c1, c2};
     }
 
-    /** (A + B w)^2 = ((A + B)(A + v B) - A B - v A B) + 2 A B w: two Fp6 products. */
+    /**
+     * (A + B w)^2 = ((A + B)(A + v B) - A B - v A B) + 2 A B w: two Fp6 products, combined
+     * unreduced.
+     */
     Fp12 sqr() {
       Fp2[] a = even();
       Fp2[] b = odd();
-      Fp2[] ab = mul6(a, b);
-      Fp2[] c0 = sub6(sub6(mul6(add6(a, b), add6(a, mulV6(b))), ab), mulV6(ab));
+      long[][][] ab = mul6Wide(a, b);
+      long[][][] c0 = mul6Wide(add6(a, b), add6(a, mulV6(b)));
+      for (int i = 0; i < 3; i++) {
+        subFrom(c0[i], ab[i]);
+      }
+      // v A B = xi ab2 + ab0 v + ab1 v^2
+      long[][] t = mulXiWide(copy(ab[2]));
+      subFrom(c0[0], t);
+      subFrom(c0[1], ab[0]);
+      subFrom(c0[2], ab[1]);
+      for (int i = 0; i < 3; i++) {
+        addTo(ab[i], ab[i]);
+      }
+      return of(reduce6(c0), reduce6(ab));
+    }
+
+    /** The reduced square of the slow path, for the tests. */
+    Fp12 sqrReduced() {
+      Fp2[] a = even();
+      Fp2[] b = odd();
+      Fp2[] ab = mul6Reduced(a, b);
+      Fp2[] c0 = sub6(sub6(mul6Reduced(add6(a, b), add6(a, mulV6(b))), ab), mulV6(ab));
       return of(c0, add6(ab, ab));
     }
 
@@ -1092,14 +1155,100 @@ public final class Bls12381 {
 
     // ---- Fp6 = Fp2[v] / (v^3 - xi), as coefficient triples ----
 
-    /** Karatsuba for three coefficients: six Fp2 products. */
+    /** Karatsuba for three coefficients: six Fp2 products, reduced once per coefficient. */
     private static Fp2[] mul6(Fp2[] a, Fp2[] b) {
-      Fp2 v0 = a[0].mul(b[0]);
-      Fp2 v1 = a[1].mul(b[1]);
-      Fp2 v2 = a[2].mul(b[2]);
-      Fp2 c0 = a[1].add(a[2]).mul(b[1].add(b[2])).sub(v1).sub(v2).mulXi().add(v0);
-      Fp2 c1 = a[0].add(a[1]).mul(b[0].add(b[1])).sub(v0).sub(v1).add(v2.mulXi());
-      Fp2 c2 = a[0].add(a[2]).mul(b[0].add(b[2])).sub(v0).sub(v2).add(v1);
+      return reduce6(mul6Wide(a, b));
+    }
+
+    /**
+     * {@link #mul6} before its reductions: each coefficient as {@link BlsFp#fp2MulWide} columns
+     * (magnitude below 14 p^2 for reduced inputs).
+     */
+    private static long[][][] mul6Wide(Fp2[] a, Fp2[] b) {
+      long[][] v0 = wide(a[0], b[0]);
+      long[][] v1 = wide(a[1], b[1]);
+      long[][] v2 = wide(a[2], b[2]);
+      long[][] c0 = wide(a[1].add(a[2]), b[1].add(b[2]));
+      subFrom(c0, v1);
+      subFrom(c0, v2);
+      c0 = mulXiWide(c0);
+      addTo(c0, v0);
+      long[][] c1 = wide(a[0].add(a[1]), b[0].add(b[1]));
+      subFrom(c1, v0);
+      subFrom(c1, v1);
+      addXiTo(c1, v2);
+      long[][] c2 = wide(a[0].add(a[2]), b[0].add(b[2]));
+      subFrom(c2, v0);
+      subFrom(c2, v2);
+      addTo(c2, v1);
+      return new long[][][] {c0, c1, c2};
+    }
+
+    private static long[][] wide(Fp2 x, Fp2 y) {
+      return BlsFp.fp2MulWide(x.a(), x.b(), y.a(), y.b());
+    }
+
+    private static void addTo(long[][] acc, long[][] x) {
+      for (int j = 0; j < 2; j++) {
+        long[] a = acc[j];
+        long[] b = x[j];
+        for (int k = 0; k < 14; k++) {
+          a[k] += b[k];
+        }
+      }
+    }
+
+    private static void subFrom(long[][] acc, long[][] x) {
+      for (int j = 0; j < 2; j++) {
+        long[] a = acc[j];
+        long[] b = x[j];
+        for (int k = 0; k < 14; k++) {
+          a[k] -= b[k];
+        }
+      }
+    }
+
+    /** acc += xi x, xi x = (re - im) + (re + im) u. */
+    private static void addXiTo(long[][] acc, long[][] x) {
+      for (int k = 0; k < 14; k++) {
+        long re = x[0][k];
+        long im = x[1][k];
+        acc[0][k] += re - im;
+        acc[1][k] += re + im;
+      }
+    }
+
+    /** x times xi, in place. */
+    private static long[][] mulXiWide(long[][] x) {
+      for (int k = 0; k < 14; k++) {
+        long re = x[0][k];
+        long im = x[1][k];
+        x[0][k] = re - im;
+        x[1][k] = re + im;
+      }
+      return x;
+    }
+
+    private static long[][] copy(long[][] x) {
+      return new long[][] {x[0].clone(), x[1].clone()};
+    }
+
+    private static Fp2 reduce2(long[][] x) {
+      return new Fp2(BlsFp.reduce(x[0]), BlsFp.reduce(x[1]));
+    }
+
+    private static Fp2[] reduce6(long[][][] x) {
+      return new Fp2[] {reduce2(x[0]), reduce2(x[1]), reduce2(x[2])};
+    }
+
+    /** {@link #mul6} with every Fp2 product reduced, for the tests. */
+    static Fp2[] mul6Reduced(Fp2[] a, Fp2[] b) {
+      Fp2 v0 = a[0].mulReduced(b[0]);
+      Fp2 v1 = a[1].mulReduced(b[1]);
+      Fp2 v2 = a[2].mulReduced(b[2]);
+      Fp2 c0 = a[1].add(a[2]).mulReduced(b[1].add(b[2])).sub(v1).sub(v2).mulXi().add(v0);
+      Fp2 c1 = a[0].add(a[1]).mulReduced(b[0].add(b[1])).sub(v0).sub(v1).add(v2.mulXi());
+      Fp2 c2 = a[0].add(a[2]).mulReduced(b[0].add(b[2])).sub(v0).sub(v2).add(v1);
       return new Fp2[] {c0, c1, c2};
     }
 

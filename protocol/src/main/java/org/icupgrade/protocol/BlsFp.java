@@ -45,8 +45,12 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
   /** R^2 2^256 mod p: montMul(x, it) is the Montgomery form of x 2^256. */
   private static final BlsFp R2_SHIFT_256 =
       raw(limbs(BigInteger.ONE.shiftLeft(2 * N * BITS + 256).mod(MODULUS)));
-  /** p^2 as 14 limbs of 56 bits, the offset that keeps {@link #reduceWide}'s input positive. */
-  private static final long[] P_SQUARED = wideLimbs(MODULUS.multiply(MODULUS));
+  /**
+   * 128 p^2 as 14 limbs of 56 bits, the offset that keeps {@link #reduceWide}'s input positive:
+   * the lazy Fp6 and Fp12 products combine up to about 60 p^2 of either sign.
+   */
+  private static final long[] P_SQUARED =
+      wideLimbs(MODULUS.multiply(MODULUS).shiftLeft(7));
   private static final BlsFp PLAIN_ONE = new BlsFp(1, 0, 0, 0, 0, 0, 0);
   private static final BigInteger HALF = MODULUS.subtract(BigInteger.ONE).shiftRight(1);
   private static final int[] SQRT_EXP = nibbles(MODULUS.add(BigInteger.ONE).shiftRight(2));
@@ -1273,9 +1277,10 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
   }
 
   /**
-   * (t + p^2) R^-1 mod p for columns t (as {@link #wideMul} leaves them, or sums and differences
-   * of a few) of a value -p^2 <= t < p^2: the Montgomery reduction of {@link #montMul} with signed
-   * carries, and one subtraction of p, the result being below (2p^2 + R p) / R < 2p.
+   * t R^-1 mod p for columns t (as {@link #wideMul} leaves them, or sums and differences of a few
+   * normalised ones) of a value -128 p^2 <= t < 128 p^2: 128 p^2 is added, then the Montgomery
+   * reduction of {@link #montMul} with signed carries and one subtraction of p, the result being
+   * below (256 p^2 + R p) / R < 2p (R = 2^392 > 512 p).
    */
   private static BlsFp reduceWide(long[] t) {
     long c0 = t[0] + P_SQUARED[0];
@@ -1489,6 +1494,38 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
       t2[k] -= s;
     }
     return new Bls12381.Fp2(reduceWide(t0), reduceWide(t2));
+  }
+
+  /**
+   * The unreduced {@link #fp2Mul}: {real, imaginary} as 14 normalised signed limbs each (value
+   * times R, magnitude below 2 p^2), for the towers to add and subtract before {@link #reduce}.
+   */
+  static long[][] fp2MulWide(BlsFp a0, BlsFp a1, BlsFp b0, BlsFp b1) {
+    long[] t0 = wideMul(a0.l0, a0.l1, a0.l2, a0.l3, a0.l4, a0.l5, a0.l6,
+        b0.l0, b0.l1, b0.l2, b0.l3, b0.l4, b0.l5, b0.l6);
+    long[] t1 = wideMul(a1.l0, a1.l1, a1.l2, a1.l3, a1.l4, a1.l5, a1.l6,
+        b1.l0, b1.l1, b1.l2, b1.l3, b1.l4, b1.l5, b1.l6);
+    long[] t2 = wideMul(a0.l0 + a1.l0, a0.l1 + a1.l1, a0.l2 + a1.l2, a0.l3 + a1.l3,
+        a0.l4 + a1.l4, a0.l5 + a1.l5, a0.l6 + a1.l6, b0.l0 + b1.l0, b0.l1 + b1.l1,
+        b0.l2 + b1.l2, b0.l3 + b1.l3, b0.l4 + b1.l4, b0.l5 + b1.l5, b0.l6 + b1.l6);
+    long c0 = 0;
+    long c2 = 0;
+    for (int k = 0; k < 14; k++) {
+      long s = t0[k] + t1[k];
+      // normalise as we go: the low 56 bits stay, the rest (signed) moves up
+      long r = t0[k] - t1[k] + c0;
+      long i = t2[k] - s + c2;
+      c0 = r >> 56;
+      c2 = i >> 56;
+      t0[k] = k == 13 ? r : r & M;
+      t2[k] = k == 13 ? i : i & M;
+    }
+    return new long[][] {t0, t2};
+  }
+
+  /** The element t R^-1 for the columns of a lazy product (see {@link #reduceWide}). */
+  static BlsFp reduce(long[] t) {
+    return reduceWide(t);
   }
 
   private static int compare(long[] a, long[] b) {

@@ -1,5 +1,6 @@
 package org.icupgrade.protocol;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +9,7 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.icupgrade.protocol.Bls12381.Fp12;
 import org.icupgrade.protocol.Bls12381.Fp2;
 import org.icupgrade.protocol.Bls12381.Jac;
 import org.junit.jupiter.api.Test;
@@ -115,6 +117,36 @@ class Bls12381FastPathTest {
       assertEquals(x.a().mul(y.a()).sub(x.b().mul(y.b())), lazy.a());
       assertEquals(x.a().mul(y.b()).add(x.b().mul(y.a())), lazy.b());
     }
+  }
+
+  private static Fp12 fp12(List<BlsFp> values, int at) {
+    Fp2[] c = new Fp2[6];
+    for (int i = 0; i < 6; i++) {
+      c[i] = new Fp2(values.get((at + 2 * i) % values.size()),
+          values.get((at + 2 * i + 1) % values.size()));
+    }
+    return new Fp12(c);
+  }
+
+  @Test
+  void fp12MulAndSqr_randomElements_agreeWithReducedFp2Products() {
+    // The edges (0, 1, -1, 2) sit at the list's start, so the first elements mix them in.
+    List<BlsFp> values = fieldElements(16, 4000);
+    for (int i = 0; i < 1000; i++) {
+      Fp12 x = fp12(values, i * 12);
+      Fp12 y = fp12(values, i * 12 + 6 + i % 7);
+      assertEquals(x.mulReduced(y), x.mul(y), "mul");
+      assertEquals(x.sqrReduced(), x.sqr(), "sqr");
+      assertEquals(x.mulReduced(x), x.sqr(), "sqr is mul by itself");
+      Fp2[] even = {x.c[0], x.c[2], x.c[4]};
+      assertArrayEquals(Fp12.mul6By01Reduced(even, y.c[0], y.c[1]),
+          Fp12.mul6By01(even, y.c[0], y.c[1]), "mul6By01");
+    }
+    // all coefficients p - 1: the largest magnitudes the lazy sums see
+    Fp2 top = new Fp2(BlsFp.ONE.neg(), BlsFp.ONE.neg());
+    Fp12 max = new Fp12(new Fp2[] {top, top, top, top, top, top});
+    assertEquals(max.mulReduced(max), max.mul(max));
+    assertEquals(max.sqrReduced(), max.sqr());
   }
 
   @Test
