@@ -1523,6 +1523,29 @@ final class BlsFp implements Bls12381.Field<BlsFp> {
     return new long[][] {t0, t2};
   }
 
+  /**
+   * The unreduced square of a0 + a1 u: {(a0 + a1)(a0 - a1), 2 a0 a1} as normalised columns (the
+   * sum unreduced, the difference reduced), magnitude below 2 p^2.
+   */
+  static long[][] fp2SqrWide(BlsFp a0, BlsFp a1) {
+    BlsFp d = a0.sub(a1);
+    long[] re = wideMul(a0.l0 + a1.l0, a0.l1 + a1.l1, a0.l2 + a1.l2, a0.l3 + a1.l3,
+        a0.l4 + a1.l4, a0.l5 + a1.l5, a0.l6 + a1.l6, d.l0, d.l1, d.l2, d.l3, d.l4, d.l5, d.l6);
+    long[] im = wideMul(a0.l0, a0.l1, a0.l2, a0.l3, a0.l4, a0.l5, a0.l6,
+        a1.l0, a1.l1, a1.l2, a1.l3, a1.l4, a1.l5, a1.l6);
+    long c0 = 0;
+    long c1 = 0;
+    for (int k = 0; k < 14; k++) {
+      long r = re[k] + c0;
+      long i = 2 * im[k] + c1;
+      c0 = r >> 56;
+      c1 = i >> 56;
+      re[k] = k == 13 ? r : r & M;
+      im[k] = k == 13 ? i : i & M;
+    }
+    return new long[][] {re, im};
+  }
+
   /** The element t R^-1 for the columns of a lazy product (see {@link #reduceWide}). */
   static BlsFp reduce(long[] t) {
     return reduceWide(t);
