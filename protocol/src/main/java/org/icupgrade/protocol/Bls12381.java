@@ -27,9 +27,11 @@ import org.jspecify.annotations.Nullable;
  * <p>An instance holds a secret key (for signing, as the embedded replica does); {@link #verify} is
  * static. Verification checks that both points decode, lie on their curves and in the prime-order
  * subgroups, and are not the point at infinity; a malformed encoding is a {@link BlsException}.
- * The field arithmetic is {@link BlsFp} (six 64-bit Montgomery limbs; {@link BigInteger} only for
- * constants and scalars' digits), with Karatsuba towers, sparse Miller-loop lines, cyclotomic
- * squaring in the final exponentiation and endomorphism subgroup checks. <b>Nothing here is
+ * The field arithmetic is {@link BlsFp} (seven 56-bit Montgomery limbs; {@link BigInteger} only
+ * for constants and scalars' digits), with Karatsuba towers whose Fp2, Fp6 and Fp12 products and
+ * cyclotomic squares reduce once per output coefficient (lazy reduction), sparse Miller-loop
+ * lines, endomorphism subgroup checks, the sqrt_ratio form of the simplified SWU map (one
+ * exponentiation per field element) and GLV signing. <b>Nothing here is
  * constant-time</b>: fine for verification (public data) and for a test replica's key, <b>not</b>
  * for guarding a secret key that matters.
  */
