@@ -12,6 +12,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.icupgrade.core.IcException;
 import org.jspecify.annotations.Nullable;
 
@@ -26,9 +27,11 @@ import org.jspecify.annotations.Nullable;
  * <p>An instance holds a secret key (for signing, as the embedded replica does); {@link #verify} is
  * static. Verification checks that both points decode, lie on their curves and in the prime-order
  * subgroups, and are not the point at infinity; a malformed encoding is a {@link BlsException}.
- * The field arithmetic is {@link BlsFp} (six 64-bit Montgomery limbs; {@link BigInteger} only for
- * constants and scalars' digits), with Karatsuba towers, sparse Miller-loop lines, cyclotomic
- * squaring in the final exponentiation and endomorphism subgroup checks. <b>Nothing here is
+ * The field arithmetic is {@link BlsFp} (seven 56-bit Montgomery limbs; {@link BigInteger} only
+ * for constants and scalars' digits), with Karatsuba towers whose Fp2, Fp6 and Fp12 products and
+ * cyclotomic squares reduce once per output coefficient (lazy reduction), sparse Miller-loop
+ * lines, endomorphism subgroup checks, the sqrt_ratio form of the simplified SWU map (one
+ * exponentiation per field element) and GLV signing. <b>Nothing here is
  * constant-time</b>: fine for verification (public data) and for a test replica's key, <b>not</b>
  * for guarding a secret key that matters.
  */
@@ -75,14 +78,16 @@ public final class Bls12381 {
   private static final int[] NAF_H_EFF_G1 = Jac.wnaf(H_EFF_G1, 5);
 
   /** RFC 9380 section 8.8.1: A' and B' of the curve E' 11-isogenous to E, and Z = 11. */
-  private static final BlsFp SSWU_A = fp(
+  static final BlsFp SSWU_A = fp(
       "144698a3b8e9433d693a02c96d4982b0ea985383ee66a8d8e8981aefd881ac98936f8da0e0f97f5cf428082d584c1d");
-  private static final BlsFp SSWU_B = fp(
+  static final BlsFp SSWU_B = fp(
       "12e2908d11688030018b12e8753eee3b2016c1f0f24f4070a0b9c14fcef35ef55a23215a316ceaa5d1cc48e98e172be0");
-  private static final BlsFp SSWU_Z = BlsFp.of(11);
-  /** -B' / A' and B' / (Z A'), the two constant x1 of the simplified SWU map. */
-  private static final BlsFp SSWU_MINUS_B_OVER_A = SSWU_B.neg().mul(SSWU_A.inv());
-  private static final BlsFp SSWU_B_OVER_ZA = SSWU_B.mul(SSWU_Z.mul(SSWU_A).inv());
+  static final BlsFp SSWU_Z = BlsFp.of(11);
+  /** RFC 9380 Appendix F.2.1.2: c1 = (p - 3) / 4 and c2 = sqrt(-Z) of sqrt_ratio. */
+  private static final int[] SQRT_RATIO_EXP = BlsFp.nibbles(BlsFp.MODULUS
+      .subtract(BigInteger.valueOf(3)).shiftRight(2));
+  private static final BlsFp SQRT_MINUS_Z = Objects.requireNonNull(SSWU_Z.neg().sqrt(),
+      "-Z is a square for p = 3 mod 4 and a non-square Z");
 
   /** RFC 9380 Appendix E.2: k_(1,0) .. k_(1,11), lowest degree first. */
   private static final BlsFp[] ISO_X_NUM = fps(
@@ -205,13 +210,14 @@ public final class Bls12381 {
     BETA = minusX2G.sameAs(new Jac<>(G1.x.mul(root), G1.y, G1.z)) ? root : root.sqr();
   }
 
-  private final int[] secretKeyNaf;
+  /** The secret key k as the width-5 NAFs of k mod x^2 and k div x^2 ({@link #glvTimes}). */
+  private final int[][] secretKeyGlv;
   private final byte[] publicKey;
 
   private Bls12381(BigInteger secretKey) {
-    // The secret key is kept only as its width-5 NAF, the form scalar multiplication reads.
-    this.secretKeyNaf = Jac.wnaf(secretKey, 5);
-    this.publicKey = encodeG2(G2.times(secretKeyNaf, 5));
+    // The secret key is kept only in the form scalar multiplication reads.
+    this.secretKeyGlv = glvNafs(secretKey);
+    this.publicKey = encodeG2(G2.times(Jac.wnaf(secretKey, 5), 5));
   }
 
   /** A BLS12-381 key or signature that does not decode, or a secret key out of range. */
@@ -267,7 +273,7 @@ public final class Bls12381 {
 
   /** The 48-byte compressed signature of {@code message}: secretKey * H(message) in G1. */
   public byte[] sign(byte[] message) {
-    return encodeG1(hashToG1(message, DST_BYTES).times(secretKeyNaf, 5));
+    return encodeG1(glvTimes(hashToG1(message, DST_BYTES), secretKeyGlv));
   }
 
   /** Does not show the secret key. */
@@ -462,6 +468,57 @@ public final class Bls12381 {
     return q.times(NAF_X_ABS, 5).negate().sameAs(psi);
   }
 
+  /**
+   * The GLV split (Gallant, Lambert and Vanstone, CRYPTO 2001) of a scalar 0 <= k < r for G1:
+   * k = k0 + k1 x^2 with k0 = k mod x^2 and k1 = k div x^2, both about 128 bits (r is about x^4),
+   * as width-5 NAFs.
+   */
+  static int[][] glvNafs(BigInteger k) {
+    BigInteger[] qr = k.divideAndRemainder(X_ABS.multiply(X_ABS));
+    return new int[][] {Jac.wnaf(qr[1], 5), Jac.wnaf(qr[0], 5)};
+  }
+
+  /**
+   * k P for P in G1 and k given by {@link #glvNafs}: x^2 P = -phi(P) (phi acts on G1 as -x^2, see
+   * {@link #BETA}), so k P = k0 P + k1 (-phi(P)), one joint loop of about 128 doublings where the
+   * plain NAF needs 255; the odd multiples of -phi(P) are those of P with X times beta and Y
+   * negated. Only for points of G1.
+   */
+  static Jac<BlsFp> glvTimes(Jac<BlsFp> p, int[][] nafs) {
+    int[] naf0 = nafs[0];
+    int[] naf1 = nafs[1];
+    int size = 1 << 3; // w = 5: P, 3P, .., 15P
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    Jac<BlsFp>[] odd = new Jac[size];
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    Jac<BlsFp>[] oddPhi = new Jac[size];
+    odd[0] = p;
+    Jac<BlsFp> twice = p.twice();
+    for (int j = 1; j < size; j++) {
+      odd[j] = odd[j - 1].plus(twice);
+    }
+    for (int j = 0; j < size; j++) {
+      oddPhi[j] = new Jac<>(odd[j].x.mul(BETA), odd[j].y.neg(), odd[j].z);
+    }
+    Jac<BlsFp> acc = Jac.infinity(BlsFp.ONE);
+    for (int i = Math.max(naf0.length, naf1.length) - 1; i >= 0; i--) {
+      acc = acc.twice();
+      int d = i < naf0.length ? naf0[i] : 0;
+      if (d > 0) {
+        acc = acc.plus(odd[d >> 1]);
+      } else if (d < 0) {
+        acc = acc.plus(odd[-d >> 1].negate());
+      }
+      d = i < naf1.length ? naf1[i] : 0;
+      if (d > 0) {
+        acc = acc.plus(oddPhi[d >> 1]);
+      } else if (d < 0) {
+        acc = acc.plus(oddPhi[-d >> 1].negate());
+      }
+    }
+    return acc;
+  }
+
   /** The order check r P = 0 the subgroup checks replace, kept for the tests to compare with. */
   static boolean inG1ByOrder(Jac<BlsFp> p) {
     return p.times(R).isInfinity();
@@ -532,58 +589,79 @@ public final class Bls12381 {
     }
   }
 
-  /** RFC 9380 section 6.6.2, map_to_curve_simple_swu onto E' (A', B', Z of section 8.8.1). */
-  private static BlsFp[] mapToCurveSswu(BlsFp u) {
-    BlsFp a = SSWU_A;
-    BlsFp b = SSWU_B;
-    BlsFp zu2 = SSWU_Z.mul(u.sqr());
-    BlsFp den = zu2.sqr().add(zu2);
-    BlsFp x1 = den.isZero()
-        ? SSWU_B_OVER_ZA
-        : SSWU_MINUS_B_OVER_A.mul(BlsFp.ONE.add(den.inv()));
-    BlsFp gx1 = x1.sqr().mul(x1).add(a.mul(x1)).add(b);
+  /**
+   * RFC 9380 Appendix F.2, the optimised simplified SWU onto E' (A', B', Z of section 8.8.1) with
+   * sqrt_ratio for q = 3 mod 4 (Appendix F.2.1.2): one exponentiation per field element where the
+   * straightforward section 6.6.2 needs an inversion and one or two square roots. Returns {xn,
+   * xd, y} with x = xn / xd; the isogeny takes the fraction as it is.
+   */
+  static BlsFp[] mapToCurveSswu(BlsFp u) {
+    BlsFp tv1 = SSWU_Z.mul(u.sqr());
+    BlsFp tv2 = tv1.sqr().add(tv1);
+    BlsFp tv3 = SSWU_B.mul(tv2.add(BlsFp.ONE));
+    BlsFp tv4 = SSWU_A.mul(tv2.isZero() ? SSWU_Z : tv2.neg());
+    BlsFp tv6 = tv4.sqr();
+    // gx1 = (tv3^3 + A tv3 tv4^2 + B tv4^3) / tv4^3 as tv2 / tv6
+    BlsFp num = tv3.sqr().add(SSWU_A.mul(tv6)).mul(tv3);
+    tv6 = tv6.mul(tv4);
+    num = num.add(SSWU_B.mul(tv6));
+    // sqrt_ratio(num, tv6): y1 = (num tv6^3)^((p - 3) / 4) num tv6, a root of num / tv6 when that
+    // is square, else y1 sqrt(-Z) is a root of Z num / tv6 (the g(x2) of x2 = Z u^2 x1).
+    BlsFp uv = num.mul(tv6);
+    BlsFp y1 = uv.mul(tv6.sqr()).pow(SQRT_RATIO_EXP).mul(uv);
+    boolean square = y1.sqr().mul(tv6).equals(num);
     BlsFp x;
-    BlsFp y = gx1.sqrt();
-    if (y != null) {
-      x = x1;
+    BlsFp y;
+    if (square) {
+      x = tv3;
+      y = y1;
     } else {
-      x = zu2.mul(x1);
-      y = x.sqr().mul(x).add(a.mul(x)).add(b).sqrt();
-      if (y == null) {
-        throw new IllegalStateException("simplified SWU: neither g(x1) nor g(x2) is square");
-      }
+      x = tv1.mul(tv3);
+      y = tv1.mul(u).mul(y1).mul(SQRT_MINUS_Z);
     }
     // sgn0 (RFC 9380 section 4.1) for m = 1 is the parity.
     if (u.isOdd() != y.isOdd()) {
       y = y.neg();
     }
-    return new BlsFp[] {x, y};
+    return new BlsFp[] {x, tv4, y};
   }
 
-  /** RFC 9380 Appendix E.2: the 11-isogeny map from E' to E. */
-  private static Jac<BlsFp> isoMap(BlsFp[] point) {
-    BlsFp x = point[0];
-    BlsFp xNum = horner(ISO_X_NUM, x, false);
-    BlsFp xDen = horner(ISO_X_DEN, x, true);
-    BlsFp yNum = horner(ISO_Y_NUM, x, false);
-    BlsFp yDen = horner(ISO_Y_DEN, x, true);
+  /**
+   * RFC 9380 Appendix E.2: the 11-isogeny map from E' to E, for x' = xn / xd. The rational maps
+   * are evaluated homogeneously (sum k_i xn^i xd^(n - i)), so x = X_num / (X_den xd) (degrees 11
+   * and 10) and y = y' Y_num / Y_den (both of degree 15): no inversion.
+   */
+  static Jac<BlsFp> isoMap(BlsFp[] point) {
+    BlsFp xn = point[0];
+    BlsFp[] xdPow = new BlsFp[16];
+    xdPow[0] = BlsFp.ONE;
+    for (int i = 1; i < 16; i++) {
+      xdPow[i] = xdPow[i - 1].mul(point[1]);
+    }
+    BlsFp xNum = homogeneous(ISO_X_NUM, xn, xdPow, false);
+    BlsFp xDen = homogeneous(ISO_X_DEN, xn, xdPow, true).mul(point[1]);
+    BlsFp yNum = homogeneous(ISO_Y_NUM, xn, xdPow, false).mul(point[2]);
+    BlsFp yDen = homogeneous(ISO_Y_DEN, xn, xdPow, true);
     if (xDen.isZero() || yDen.isZero()) {
       return Jac.infinity(BlsFp.ONE);
     }
-    // No inversion: in Jacobian coordinates with Z = xDen yDen, X = xNum xDen yDen^2 gives
-    // X / Z^2 = xNum / xDen, and Y = y yNum xDen^3 yDen^2 gives Y / Z^3 = y yNum / yDen.
+    // In Jacobian coordinates with Z = xDen yDen, X = xNum xDen yDen^2 gives X / Z^2 = xNum / xDen,
+    // and Y = yNum xDen^3 yDen^2 gives Y / Z^3 = yNum / yDen.
     BlsFp z = xDen.mul(yDen);
     BlsFp yDen2 = yDen.sqr();
     BlsFp xDen2 = xDen.sqr();
-    return new Jac<>(xNum.mul(xDen).mul(yDen2), point[1].mul(yNum).mul(xDen2).mul(xDen).mul(yDen2),
-        z);
+    return new Jac<>(xNum.mul(xDen).mul(yDen2), yNum.mul(xDen2).mul(xDen).mul(yDen2), z);
   }
 
-  /** sum k_i x^i, plus x^n if {@code monic} (the denominators' leading coefficient is 1). */
-  private static BlsFp horner(BlsFp[] k, BlsFp x, boolean monic) {
-    BlsFp acc = monic ? BlsFp.ONE : k[k.length - 1];
-    for (int i = monic ? k.length - 1 : k.length - 2; i >= 0; i--) {
-      acc = acc.mul(x).add(k[i]);
+  /**
+   * sum k_i xn^i xd^(n - i) for n = k.length (monic: with k_n = 1) or k.length - 1, by Horner's
+   * rule on xn with the powers of xd given.
+   */
+  private static BlsFp homogeneous(BlsFp[] k, BlsFp xn, BlsFp[] xdPow, boolean monic) {
+    int n = monic ? k.length : k.length - 1;
+    BlsFp acc = monic ? BlsFp.ONE : k[n];
+    for (int i = n - 1; i >= 0; i--) {
+      acc = acc.mul(xn).add(k[i].mul(xdPow[n - i]));
     }
     return acc;
   }
@@ -756,9 +834,14 @@ public final class Bls12381 {
       return new Fp2(a.dbl(), b.dbl());
     }
 
-    /** Karatsuba: three Fp products. */
+    /** Karatsuba with lazy reduction ({@link BlsFp#fp2Mul}). */
     @Override
     public Fp2 mul(Fp2 o) {
+      return BlsFp.fp2Mul(a, b, o.a, o.b);
+    }
+
+    /** Karatsuba with a reduction per Fp product, the slow path the tests compare with. */
+    Fp2 mulReduced(Fp2 o) {
       BlsFp ac = a.mul(o.a);
       BlsFp bd = b.mul(o.b);
       BlsFp cross = a.add(b).mul(o.a.add(o.b)).sub(ac).sub(bd);
@@ -884,15 +967,38 @@ public final class Bls12381 {
       return new Fp2[] {c[1], c[3], c[5]};
     }
 
-    /** (A + B w)(A' + B' w) = (A A' + v B B') + ((A + B)(A' + B') - A A' - B B') w. */
+    /**
+     * (A + B w)(A' + B' w) = (A A' + v B B') + ((A + B)(A' + B') - A A' - B B') w, the three Fp6
+     * products combined unreduced ({@link #mul6Wide}): six reductions per coefficient pair where
+     * reduced Fp2 products need 36.
+     */
     Fp12 mul(Fp12 o) {
       Fp2[] a = even();
       Fp2[] b = odd();
       Fp2[] oa = o.even();
       Fp2[] ob = o.odd();
-      Fp2[] aa = mul6(a, oa);
-      Fp2[] bb = mul6(b, ob);
-      Fp2[] cross = sub6(sub6(mul6(add6(a, b), add6(oa, ob)), aa), bb);
+      long[][][] aa = mul6Wide(a, oa);
+      long[][][] bb = mul6Wide(b, ob);
+      long[][][] cross = mul6Wide(add6(a, b), add6(oa, ob));
+      for (int i = 0; i < 3; i++) {
+        subFrom(cross[i], aa[i]);
+        subFrom(cross[i], bb[i]);
+      }
+      addXiTo(aa[0], bb[2]);
+      addTo(aa[1], bb[0]);
+      addTo(aa[2], bb[1]);
+      return of(reduce6(aa), reduce6(cross));
+    }
+
+    /** The reduced product of the Fp12 slow path, for the tests. */
+    Fp12 mulReduced(Fp12 o) {
+      Fp2[] a = even();
+      Fp2[] b = odd();
+      Fp2[] oa = o.even();
+      Fp2[] ob = o.odd();
+      Fp2[] aa = mul6Reduced(a, oa);
+      Fp2[] bb = mul6Reduced(b, ob);
+      Fp2[] cross = sub6(sub6(mul6Reduced(add6(a, b), add6(oa, ob)), aa), bb);
       return of(add6(aa, mulV6(bb)), cross);
     }
 
@@ -907,22 +1013,62 @@ public final class Bls12381 {
       return of(add6(mul6By01(a, l0, l1), mulV6(mulV6(b))), add6(mulV6(a), mul6By01(b, l0, l1)));
     }
 
-    /** (a0 + a1 v + a2 v^2)(l0 + l1 v) = (a0 l0 + xi a2 l1) + (a0 l1 + a1 l0) v + (a1 l1 + a2 l0) v^2. */
-    private static Fp2[] mul6By01(Fp2[] a, Fp2 l0, Fp2 l1) {
-      Fp2 v0 = a[0].mul(l0);
-      Fp2 v1 = a[1].mul(l1);
-      Fp2 c0 = a[2].mul(l1).mulXi().add(v0);
-      Fp2 c1 = a[0].add(a[1]).mul(l0.add(l1)).sub(v0).sub(v1);
-      Fp2 c2 = a[2].mul(l0).add(v1);
+    /**
+     * (a0 + a1 v + a2 v^2)(l0 + l1 v) = (a0 l0 + xi a2 l1) + (a0 l1 + a1 l0) v + (a1 l1 + a2 l0) v^2,
+     * five Fp2 products combined unreduced.
+     */
+    static Fp2[] mul6By01(Fp2[] a, Fp2 l0, Fp2 l1) {
+      long[][] v0 = wide(a[0], l0);
+      long[][] v1 = wide(a[1], l1);
+      long[][] c0 = mulXiWide(wide(a[2], l1));
+      addTo(c0, v0);
+      long[][] c1 = wide(a[0].add(a[1]), l0.add(l1));
+      subFrom(c1, v0);
+      subFrom(c1, v1);
+      long[][] c2 = wide(a[2], l0);
+      addTo(c2, v1);
+      return new Fp2[] {reduce2(c0), reduce2(c1), reduce2(c2)};
+    }
+
+    /** {@link #mul6By01} with every Fp2 product reduced, for the tests. */
+    static Fp2[] mul6By01Reduced(Fp2[] a, Fp2 l0, Fp2 l1) {
+      Fp2 v0 = a[0].mulReduced(l0);
+      Fp2 v1 = a[1].mulReduced(l1);
+      Fp2 c0 = a[2].mulReduced(l1).mulXi().add(v0);
+      Fp2 c1 = a[0].add(a[1]).mulReduced(l0.add(l1)).sub(v0).sub(v1);
+      Fp2 c2 = a[2].mulReduced(l0).add(v1);
       return new Fp2[] {c0, c1, c2};
     }
 
-    /** (A + B w)^2 = ((A + B)(A + v B) - A B - v A B) + 2 A B w: two Fp6 products. */
+    /**
+     * (A + B w)^2 = ((A + B)(A + v B) - A B - v A B) + 2 A B w: two Fp6 products, combined
+     * unreduced.
+     */
     Fp12 sqr() {
       Fp2[] a = even();
       Fp2[] b = odd();
-      Fp2[] ab = mul6(a, b);
-      Fp2[] c0 = sub6(sub6(mul6(add6(a, b), add6(a, mulV6(b))), ab), mulV6(ab));
+      long[][][] ab = mul6Wide(a, b);
+      long[][][] c0 = mul6Wide(add6(a, b), add6(a, mulV6(b)));
+      for (int i = 0; i < 3; i++) {
+        subFrom(c0[i], ab[i]);
+      }
+      // v A B = xi ab2 + ab0 v + ab1 v^2
+      long[][] t = mulXiWide(copy(ab[2]));
+      subFrom(c0[0], t);
+      subFrom(c0[1], ab[0]);
+      subFrom(c0[2], ab[1]);
+      for (int i = 0; i < 3; i++) {
+        addTo(ab[i], ab[i]);
+      }
+      return of(reduce6(c0), reduce6(ab));
+    }
+
+    /** The reduced square of the slow path, for the tests. */
+    Fp12 sqrReduced() {
+      Fp2[] a = even();
+      Fp2[] b = odd();
+      Fp2[] ab = mul6Reduced(a, b);
+      Fp2[] c0 = sub6(sub6(mul6Reduced(add6(a, b), add6(a, mulV6(b))), ab), mulV6(ab));
       return of(c0, add6(ab, ab));
     }
 
@@ -935,6 +1081,47 @@ public final class Bls12381 {
      * conj A2) w^2, conj being s -> -s: nine Fp2 squarings.
      */
     Fp12 cyclotomicSqr() {
+      // the nine Fp2 squares unreduced; each output coefficient is reduced once, as 3 A_i^2,
+      // before the 2 conj term is added
+      long[][][] a0 = fp4SqrWide(c[0], c[3]);
+      long[][][] a1 = fp4SqrWide(c[1], c[4]);
+      long[][][] a2 = fp4SqrWide(c[2], c[5]);
+      Fp2[] out = new Fp2[6];
+      out[0] = reduce2(times3(a0[0])).sub(c[0].dbl());
+      out[3] = reduce2(times3(a0[1])).add(c[3].dbl());
+      // s A2^2 = s (x + y s) = xi y + x s
+      out[1] = reduce2(times3(mulXiWide(a2[1]))).add(c[1].dbl());
+      out[4] = reduce2(times3(a2[0])).sub(c[4].dbl());
+      out[2] = reduce2(times3(a1[0])).sub(c[2].dbl());
+      out[5] = reduce2(times3(a1[1])).add(c[5].dbl());
+      return new Fp12(out);
+    }
+
+    /**
+     * (x + y s)^2 = (x^2 + xi y^2) + ((x + y)^2 - x^2 - y^2) s, unreduced (magnitude below 6 p^2).
+     */
+    private static long[][][] fp4SqrWide(Fp2 x, Fp2 y) {
+      long[][] x2 = BlsFp.fp2SqrWide(x.a(), x.b());
+      long[][] y2 = BlsFp.fp2SqrWide(y.a(), y.b());
+      Fp2 s = x.add(y);
+      long[][] cross = BlsFp.fp2SqrWide(s.a(), s.b());
+      subFrom(cross, x2);
+      subFrom(cross, y2);
+      addXiTo(x2, y2);
+      return new long[][][] {x2, cross};
+    }
+
+    private static long[][] times3(long[][] x) {
+      for (int j = 0; j < 2; j++) {
+        for (int k = 0; k < 14; k++) {
+          x[j][k] *= 3;
+        }
+      }
+      return x;
+    }
+
+    /** {@link #cyclotomicSqr} with every Fp2 square reduced, for the tests. */
+    Fp12 cyclotomicSqrReduced() {
       Fp2[] a0 = fp4Sqr(c[0], c[3]);
       Fp2[] a1 = fp4Sqr(c[1], c[4]);
       Fp2[] a2 = fp4Sqr(c[2], c[5]);
@@ -1011,14 +1198,100 @@ public final class Bls12381 {
 
     // ---- Fp6 = Fp2[v] / (v^3 - xi), as coefficient triples ----
 
-    /** Karatsuba for three coefficients: six Fp2 products. */
+    /** Karatsuba for three coefficients: six Fp2 products, reduced once per coefficient. */
     private static Fp2[] mul6(Fp2[] a, Fp2[] b) {
-      Fp2 v0 = a[0].mul(b[0]);
-      Fp2 v1 = a[1].mul(b[1]);
-      Fp2 v2 = a[2].mul(b[2]);
-      Fp2 c0 = a[1].add(a[2]).mul(b[1].add(b[2])).sub(v1).sub(v2).mulXi().add(v0);
-      Fp2 c1 = a[0].add(a[1]).mul(b[0].add(b[1])).sub(v0).sub(v1).add(v2.mulXi());
-      Fp2 c2 = a[0].add(a[2]).mul(b[0].add(b[2])).sub(v0).sub(v2).add(v1);
+      return reduce6(mul6Wide(a, b));
+    }
+
+    /**
+     * {@link #mul6} before its reductions: each coefficient as {@link BlsFp#fp2MulWide} columns
+     * (magnitude below 14 p^2 for reduced inputs).
+     */
+    private static long[][][] mul6Wide(Fp2[] a, Fp2[] b) {
+      long[][] v0 = wide(a[0], b[0]);
+      long[][] v1 = wide(a[1], b[1]);
+      long[][] v2 = wide(a[2], b[2]);
+      long[][] c0 = wide(a[1].add(a[2]), b[1].add(b[2]));
+      subFrom(c0, v1);
+      subFrom(c0, v2);
+      c0 = mulXiWide(c0);
+      addTo(c0, v0);
+      long[][] c1 = wide(a[0].add(a[1]), b[0].add(b[1]));
+      subFrom(c1, v0);
+      subFrom(c1, v1);
+      addXiTo(c1, v2);
+      long[][] c2 = wide(a[0].add(a[2]), b[0].add(b[2]));
+      subFrom(c2, v0);
+      subFrom(c2, v2);
+      addTo(c2, v1);
+      return new long[][][] {c0, c1, c2};
+    }
+
+    private static long[][] wide(Fp2 x, Fp2 y) {
+      return BlsFp.fp2MulWide(x.a(), x.b(), y.a(), y.b());
+    }
+
+    private static void addTo(long[][] acc, long[][] x) {
+      for (int j = 0; j < 2; j++) {
+        long[] a = acc[j];
+        long[] b = x[j];
+        for (int k = 0; k < 14; k++) {
+          a[k] += b[k];
+        }
+      }
+    }
+
+    private static void subFrom(long[][] acc, long[][] x) {
+      for (int j = 0; j < 2; j++) {
+        long[] a = acc[j];
+        long[] b = x[j];
+        for (int k = 0; k < 14; k++) {
+          a[k] -= b[k];
+        }
+      }
+    }
+
+    /** acc += xi x, xi x = (re - im) + (re + im) u. */
+    private static void addXiTo(long[][] acc, long[][] x) {
+      for (int k = 0; k < 14; k++) {
+        long re = x[0][k];
+        long im = x[1][k];
+        acc[0][k] += re - im;
+        acc[1][k] += re + im;
+      }
+    }
+
+    /** x times xi, in place. */
+    private static long[][] mulXiWide(long[][] x) {
+      for (int k = 0; k < 14; k++) {
+        long re = x[0][k];
+        long im = x[1][k];
+        x[0][k] = re - im;
+        x[1][k] = re + im;
+      }
+      return x;
+    }
+
+    private static long[][] copy(long[][] x) {
+      return new long[][] {x[0].clone(), x[1].clone()};
+    }
+
+    private static Fp2 reduce2(long[][] x) {
+      return new Fp2(BlsFp.reduce(x[0]), BlsFp.reduce(x[1]));
+    }
+
+    private static Fp2[] reduce6(long[][][] x) {
+      return new Fp2[] {reduce2(x[0]), reduce2(x[1]), reduce2(x[2])};
+    }
+
+    /** {@link #mul6} with every Fp2 product reduced, for the tests. */
+    static Fp2[] mul6Reduced(Fp2[] a, Fp2[] b) {
+      Fp2 v0 = a[0].mulReduced(b[0]);
+      Fp2 v1 = a[1].mulReduced(b[1]);
+      Fp2 v2 = a[2].mulReduced(b[2]);
+      Fp2 c0 = a[1].add(a[2]).mulReduced(b[1].add(b[2])).sub(v1).sub(v2).mulXi().add(v0);
+      Fp2 c1 = a[0].add(a[1]).mulReduced(b[0].add(b[1])).sub(v0).sub(v1).add(v2.mulXi());
+      Fp2 c2 = a[0].add(a[2]).mulReduced(b[0].add(b[2])).sub(v0).sub(v2).add(v1);
       return new Fp2[] {c0, c1, c2};
     }
 
