@@ -711,7 +711,10 @@ public final class HttpAgent implements Agent {
     }
 
     /**
-     * The JDK HTTP client to use; a default one (30 s connect timeout) otherwise.
+     * The JDK HTTP client to use, with its proxy, TLS, HTTP/2 and executor settings. Without
+     * one the agent speaks HTTP/1.1 itself over blocking sockets (keep-alive, the JDK's default
+     * TLS trust, no proxy, 30 s connect timeout), which costs a fraction of the JDK client's
+     * time per call until the JVM has warmed up (see {@code InstallOverHttpBenchmark}).
      *
      * @param httpClient the client, with its proxy, TLS and executor settings
      * @return this builder
@@ -775,9 +778,7 @@ public final class HttpAgent implements Agent {
             + ", a mainnet host: a man in the middle could hand over his own key. Mainnet's root"
             + " key is built in: drop fetchRootKey(true)");
       }
-      HttpClient client = httpClient != null ? httpClient
-          : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
-      Transport transport = new Transport(client, replicaUrl, clock);
+      Transport transport = new Transport(httpClient, replicaUrl, clock);
       byte[] key = rootKey != null ? rootKey : MAINNET_ROOT_KEY;
       if (fetchRootKey && rootKey == null) {
         key = fetchRootKey(transport, System.nanoTime() + timeout.toNanos());
