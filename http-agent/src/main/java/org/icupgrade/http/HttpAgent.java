@@ -159,8 +159,10 @@ public final class HttpAgent implements Agent {
     long deadline = deadline();
     String what = "query " + method + " on " + canisterId;
     Map<String, Object> content = content("query", canisterId, method, arg);
+    // Hashed once: the arg may be large (spec, "Request ids": the id covers every field).
+    byte[] requestId = RequestId.of(content);
     Transport.Response r = transport.post("api/v2/canister/" + effectiveCanisterId.toText()
-        + "/query", envelope(content), deadline, what);
+        + "/query", envelope(content, requestId), deadline, what);
     if (r.status() != 200) {
       throw transport.status(r, what);
     }
@@ -169,14 +171,14 @@ public final class HttpAgent implements Agent {
     if ("replied".equals(status) && m.get("reply") instanceof Map<?, ?> reply
         && reply.get("arg") instanceof byte[] bytes) {
       if (queryVerifier != null) {
-        queryVerifier.verify(m, RequestId.of(content), effectiveCanisterId, deadline, what);
+        queryVerifier.verify(m, requestId, effectiveCanisterId, deadline, what);
       }
       return bytes;
     }
     if ("rejected".equals(status)) {
       HttpRejectException rejected = reject(m, false, canisterId, method, what);
       if (queryVerifier != null) {
-        queryVerifier.verify(m, RequestId.of(content), effectiveCanisterId, deadline, what);
+        queryVerifier.verify(m, requestId, effectiveCanisterId, deadline, what);
       }
       throw rejected;
     }
@@ -192,7 +194,7 @@ public final class HttpAgent implements Agent {
     random.nextBytes(nonce);
     content.put("nonce", nonce);
     byte[] requestId = RequestId.of(content);
-    byte[] envelope = envelope(content);
+    byte[] envelope = envelope(content, requestId);
     String canister = "api/v3/canister/" + effectiveCanisterId.toText() + "/call";
     if (!v3Absent) {
       Transport.Response r = submit(canister, envelope, deadline, what);
@@ -422,7 +424,7 @@ public final class HttpAgent implements Agent {
     content.put("sender", identity.sender().toBytes());
     content.put("ingress_expiry", ingressExpiry());
     Transport.Response r = transport.post("api/v2/canister/" + canisterId.toText()
-        + "/read_state", envelope(content), deadline, what);
+        + "/read_state", envelope(content, RequestId.of(content)), deadline, what);
     if (r.status() != 200) {
       throw transport.status(r, what);
     }
@@ -503,7 +505,7 @@ public final class HttpAgent implements Agent {
     content.put("sender", identity.sender().toBytes());
     content.put("ingress_expiry", ingressExpiry());
     Transport.Response r = transport.post("api/v2/canister/" + effective.toText()
-        + "/read_state", envelope(content), deadline, what);
+        + "/read_state", envelope(content, RequestId.of(content)), deadline, what);
     if (r.status() != 200) {
       throw transport.status(r, what);
     }
@@ -536,16 +538,15 @@ public final class HttpAgent implements Agent {
 
   /**
    * The CBOR envelope {@code {content, sender_pubkey, sender_sig}}; the signature is over {@code
-   * "\x0Aic-request" ++ request_id}. The anonymous sender sends the content alone.
+   * "\x0Aic-request" ++ request_id} ({@code requestId}, the content's). The anonymous sender sends the content alone.
    */
-  private byte[] envelope(Map<String, Object> content) {
+  private byte[] envelope(Map<String, Object> content, byte[] requestId) {
     Map<String, Object> env = new LinkedHashMap<>();
     env.put("content", content);
     byte[] key = identity.publicKeyDer();
     if (key != null) {
       env.put("sender_pubkey", key);
-      env.put("sender_sig", identity.sign(RequestId.concat(REQUEST_DOMAIN,
-          RequestId.of(content))));
+      env.put("sender_sig", identity.sign(RequestId.concat(REQUEST_DOMAIN, requestId)));
     }
     return Cbor.encode(env);
   }
@@ -711,7 +712,10 @@ public final class HttpAgent implements Agent {
     }
 
     /**
-     * The JDK HTTP client to use; a default one (30 s connect timeout) otherwise.
+     * The JDK HTTP client to use, with its proxy, TLS, HTTP/2 and executor settings. Without
+     * one the agent speaks HTTP/1.1 itself over blocking sockets (keep-alive, the JDK's default
+     * TLS trust, no proxy, 30 s connect timeout), which costs a fraction of the JDK client's
+     * time per call until the JVM has warmed up (see {@code InstallOverHttpBenchmark}).
      *
      * @param httpClient the client, with its proxy, TLS and executor settings
      * @return this builder
@@ -775,9 +779,7 @@ public final class HttpAgent implements Agent {
             + ", a mainnet host: a man in the middle could hand over his own key. Mainnet's root"
             + " key is built in: drop fetchRootKey(true)");
       }
-      HttpClient client = httpClient != null ? httpClient
-          : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
-      Transport transport = new Transport(client, replicaUrl, clock);
+      Transport transport = new Transport(httpClient, replicaUrl, clock);
       byte[] key = rootKey != null ? rootKey : MAINNET_ROOT_KEY;
       if (fetchRootKey && rootKey == null) {
         key = fetchRootKey(transport, System.nanoTime() + timeout.toNanos());

@@ -1,6 +1,8 @@
 package org.icupgrade.http;
 
+import java.io.IOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
@@ -8,6 +10,7 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -29,15 +32,17 @@ import org.icupgrade.core.TransportException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The HTTP exchanges of the agent over the JDK's {@link HttpClient}, on the caller's thread: each
- * waits at most until the call's deadline, and an interrupt of the caller cancels the exchange at
+ * The HTTP exchanges of the agent, on the caller's thread, over the agent's own {@link
+ * Http11Client} or, when the user gave one, the JDK's {@link HttpClient}: each waits at most
+ * until the call's deadline, and an interrupt of the caller cancels the exchange at
  * once, restores the thread's interrupt flag and throws. Failures are named as a user meets them:
  * an unknown host, a refused connection, a TLS failure, a timeout, an HTTP status.
  */
 final class Transport {
   static final String CBOR = "application/cbor";
 
-  private final HttpClient client;
+  private final @Nullable HttpClient client;
+  private final @Nullable Http11Client http;
   private final URI base;
   private final Clock clock;
 
@@ -56,16 +61,20 @@ final class Transport {
     }
   }
 
-  Transport(HttpClient client, URI base) {
+  Transport(@Nullable HttpClient client, URI base) {
     this(client, base, Clock.systemUTC());
   }
 
-  /** {@code clock} reads a {@code Retry-After} date. */
-  Transport(HttpClient client, URI base, Clock clock) {
+  /**
+   * Over {@code client}, or the agent's own {@link Http11Client} (30 s connect timeout) when it
+   * is null; {@code clock} reads a {@code Retry-After} date.
+   */
+  Transport(@Nullable HttpClient client, URI base, Clock clock) {
     this.client = client;
     this.clock = clock;
     String s = base.toString();
     this.base = URI.create(s.endsWith("/") ? s : s + "/");
+    this.http = client == null ? new Http11Client(this.base, Duration.ofSeconds(30)) : null;
   }
 
   URI base() {
@@ -74,13 +83,42 @@ final class Transport {
 
   /** GET {@code path} (relative to the base URL). */
   Response get(String path, long deadlineNanos, String what) {
+    if (http != null) {
+      return exchange(http, "GET", path, null, deadlineNanos, what);
+    }
     return send(HttpRequest.newBuilder(base.resolve(path)).GET(), deadlineNanos, what);
   }
 
   /** POST a CBOR {@code body} to {@code path} (relative to the base URL). */
   Response post(String path, byte[] body, long deadlineNanos, String what) {
+    if (http != null) {
+      return exchange(http, "POST", path, body, deadlineNanos, what);
+    }
     return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", CBOR)
         .POST(HttpRequest.BodyPublishers.ofByteArray(body)), deadlineNanos, what);
+  }
+
+  private Response exchange(Http11Client h, String method, String path, byte @Nullable [] body,
+      long deadlineNanos, String what) {
+    if (deadlineNanos - System.nanoTime() <= 0) {
+      throw timeout(what, null);
+    }
+    try {
+      Http11Client.Answer a = h.exchange(method, base.resolve(path), body, CBOR, deadlineNanos);
+      return new Response(a.status(), a.body(),
+          a.retryAfter() == null ? null : retryAfter(a.retryAfter(), clock.instant()));
+    } catch (Http11Client.DeadlinePassed e) {
+      throw timeout(what, e);
+    } catch (IOException e) {
+      // An interrupt closes the channel the caller's thread was blocked on (its flag stays set).
+      if (e instanceof ClosedByInterruptException || Thread.currentThread().isInterrupted()) {
+        Thread.currentThread().interrupt();
+        InterruptedException ie = new InterruptedException("the exchange was interrupted");
+        ie.initCause(e);
+        throw interrupted(what, ie);
+      }
+      throw failure(e, what);
+    }
   }
 
   private Response send(HttpRequest.Builder b, long deadlineNanos, String what) {
@@ -88,6 +126,7 @@ final class Transport {
     if (remaining <= 0) {
       throw timeout(what, null);
     }
+    HttpClient client = java.util.Objects.requireNonNull(this.client);
     HttpRequest request = b.timeout(Duration.ofNanos(remaining)).build();
     CompletableFuture<HttpResponse<byte[]>> f =
         client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
@@ -134,7 +173,8 @@ final class Transport {
             + c.getMessage() + "; check the URL's scheme (http for a local replica) and the"
             + " certificates the HTTP client trusts", false, t);
       }
-      if (c instanceof HttpConnectTimeoutException || c instanceof HttpTimeoutException) {
+      if (c instanceof HttpConnectTimeoutException || c instanceof HttpTimeoutException
+          || c instanceof SocketTimeoutException) {
         return timeout(what, t);
       }
     }

@@ -96,6 +96,15 @@ class HttpAgentOverHttpTest {
   }
 
   @Test
+  void update_overAGivenJdkHttpClient_roundTripsAsOverTheAgentsOwnClient() {
+    Identity me = ed25519();
+    HttpAgent agent = builder(me).httpClient(java.net.http.HttpClient.newBuilder()
+        .version(java.net.http.HttpClient.Version.HTTP_1_1).build()).build();
+    assertArrayEquals(new byte[] {1}, agent.update(canister, "bump", DIDL));
+    assertArrayEquals(me.sender().toBytes(), agent.update(canister, "whoami", DIDL));
+  }
+
+  @Test
   void update_signedWithSecp256k1_acceptedAndSenderIsTheCaller() {
     Identity me = Identity.secp256k1(new BigInteger("1234567890abcdef1234567890abcdef", 16));
     HttpAgent agent = builder(me).build();

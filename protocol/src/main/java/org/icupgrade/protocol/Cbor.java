@@ -46,10 +46,79 @@ public final class Cbor {
 
   /** Encodes {@code value} behind the self-describing tag. */
   public static byte[] encode(Object value) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    // Sized first, so that a large blob (a 1 MiB chunk in an envelope) is copied once, into the
+    // result, instead of through the stream's doublings and toByteArray.
+    Exact out = new Exact(3 + size(value, 0));
     head(out, 6, SELF_DESCRIBE);
     write(out, value, 0);
-    return out.toByteArray();
+    return out.bytes();
+  }
+
+  /** A stream whose array is handed out without a copy when it was sized exactly. */
+  private static final class Exact extends ByteArrayOutputStream {
+    Exact(long size) {
+      super((int) Math.min(size, Integer.MAX_VALUE - 8));
+    }
+
+    byte[] bytes() {
+      return count == buf.length ? buf : toByteArray();
+    }
+  }
+
+  /** The encoded size of {@code v} (an estimate only for types {@link #write} refuses). */
+  private static long size(Object v, int depth) {
+    if (depth > MAX_DEPTH) {
+      return 0; // write refuses it
+    }
+    if (v instanceof byte[] bytes) {
+      return headSize(bytes.length) + bytes.length;
+    }
+    if (v instanceof String s) {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit; exact for ASCII, the common case.
+      long n = s.length();
+      for (int i = 0; i < s.length(); i++) {
+        if (s.charAt(i) >= 0x80) {
+          n = s.getBytes(StandardCharsets.UTF_8).length;
+          break;
+        }
+      }
+      return headSize(n) + n;
+    }
+    if (v instanceof Integer || v instanceof Long) {
+      long n = ((Number) v).longValue();
+      return headSize(n >= 0 ? n : -1 - n);
+    }
+    if (v instanceof BigInteger b) {
+      return b.signum() < 0 || b.bitLength() > 64 ? 0 : headSize(b.longValue());
+    }
+    if (v instanceof List<?> list) {
+      long n = headSize(list.size());
+      for (Object o : list) {
+        n += size(o, depth + 1);
+      }
+      return n;
+    }
+    if (v instanceof Map<?, ?> map) {
+      long n = headSize(map.size());
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        n += size(e.getKey(), depth + 1) + size(e.getValue(), depth + 1);
+      }
+      return n;
+    }
+    return 1; // null, booleans
+  }
+
+  private static int headSize(long arg) {
+    if (arg >= 0 && arg < 24) {
+      return 1;
+    }
+    if (arg >= 0 && arg < 0x100) {
+      return 2;
+    }
+    if (arg >= 0 && arg < 0x10000) {
+      return 3;
+    }
+    return arg >= 0 && arg < 0x1_0000_0000L ? 5 : 9;
   }
 
   private static void write(ByteArrayOutputStream out, Object v, int depth) {

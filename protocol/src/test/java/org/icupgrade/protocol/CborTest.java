@@ -12,6 +12,34 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class CborTest {
+  @Test
+  void encode_envelopeWithLargeBlobAndNonAsciiText_decodesToTheSameValues() {
+    byte[] blob = new byte[(1 << 20) + 3];
+    blob[0] = 7;
+    blob[blob.length - 1] = 9;
+    Map<String, Object> content = new LinkedHashMap<>();
+    content.put("arg", blob);
+    content.put("method_name", "h\u00e9llo \u4e16\u754c");
+    content.put("ingress_expiry", 1L << 40);
+    content.put("negative", -500L);
+    content.put("paths", List.of(List.of(new byte[0], new byte[300]), List.of()));
+    content.put("flag", true);
+    Map<String, Object> env = new LinkedHashMap<>();
+    env.put("content", content);
+    byte[] encoded = Cbor.encode(env);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> back = (Map<String, Object>) ((Map<String, Object>) Cbor.decode(encoded))
+        .get("content");
+    assertArrayEquals(blob, (byte[]) back.get("arg"));
+    assertEquals("h\u00e9llo \u4e16\u754c", back.get("method_name"));
+    assertEquals(1L << 40, back.get("ingress_expiry"));
+    assertEquals(-500L, back.get("negative"));
+    assertEquals(true, back.get("flag"));
+    assertEquals(2, ((List<?>) back.get("paths")).size());
+    assertArrayEquals(new byte[300], (byte[]) ((List<?>) ((List<?>) back.get("paths")).get(0))
+        .get(1));
+  }
+
   private static byte[] hex(String s) {
     return HexFormat.of().parseHex(s);
   }
