@@ -1,11 +1,6 @@
 package org.icupgrade.benchmarks;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.icupgrade.candid.management.CandidManagementCanister;
 import org.icupgrade.core.InstallMode;
 import org.icupgrade.core.Principal;
@@ -122,30 +117,10 @@ public class InstallE2eBenchmark {
 
   @Benchmark
   public InstallOutcome install(E2eCounters counters, InstallHeap heap) {
-    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-    long before = memory.getHeapMemoryUsage().getUsed();
-    AtomicLong peak = new AtomicLong(before);
-    AtomicBoolean done = new AtomicBoolean();
-    Thread sampler = new Thread(() -> {
-      while (!done.get()) {
-        peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
-        LockSupport.parkNanos(200_000);
-      }
-    });
-    sampler.setDaemon(true);
-    sampler.start();
-    InstallOutcome outcome;
-    try {
-      outcome = installer.install(canister, module, InstallMode.install());
-    } finally {
-      done.set(true);
-      try {
-        sampler.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    heap.peakHeapRatio += (double) (peak.get() - before) / size;
+    HeapPeak.Sampled<InstallOutcome> sampled = HeapPeak.during(
+        () -> installer.install(canister, module, InstallMode.install()));
+    InstallOutcome outcome = sampled.result();
+    heap.peakHeapRatio += (double) sampled.growth() / size;
     heap.installs++;
     if (!(outcome instanceof InstallOutcome.Installed i) || !i.chunked()) {
       throw new IllegalStateException("expected a chunked install, got " + outcome);

@@ -1,7 +1,5 @@
 package org.icupgrade.benchmarks;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.util.HashSet;
@@ -9,9 +7,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.icupgrade.candid.internal.ManagementCandid;
 import org.icupgrade.core.InstallMode;
 import org.icupgrade.core.Principal;
@@ -77,30 +72,12 @@ public class InstallHeapBenchmark {
   @Benchmark
   public InstallOutcome library(Heap heap) {
     System.gc();
-    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-    AtomicLong peak = new AtomicLong();
-    AtomicBoolean done = new AtomicBoolean();
-    // Heap in use (garbage included, so an upper bound), sampled while the install runs.
-    Thread sampler = new Thread(() -> {
-      while (!done.get()) {
-        peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
-        LockSupport.parkNanos(200_000);
-      }
-    });
-    sampler.setDaemon(true);
-    sampler.start();
-    try {
-      return ChunkedWasmInstaller.builder(new Sink()).build()
-          .install(CANISTER, module, InstallMode.install());
-    } finally {
-      done.set(true);
-      try {
-        sampler.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      heap.peakHeapRatio = (double) peak.get() / module.size();
-    }
+    // Heap in use from zero, so the module the caller holds counts too.
+    HeapPeak.Sampled<InstallOutcome> sampled = HeapPeak.during(
+        () -> ChunkedWasmInstaller.builder(new Sink()).build()
+            .install(CANISTER, module, InstallMode.install()));
+    heap.peakHeapRatio = (double) sampled.peak() / module.size();
+    return sampled.result();
   }
 
   /** Encodes each call as the wire would carry it, then keeps only what a replica reports. */
