@@ -1,9 +1,12 @@
 package org.icupgrade.replica;
 
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -566,6 +569,27 @@ public final class EmbeddedReplica implements AutoCloseable {
    */
   public byte[] rootKey() {
     return replica.certifier().rootKey();
+  }
+
+  /**
+   * A certificate of this replica's state tree (spec, "The system state tree": {@code /time},
+   * and per canister {@code controllers}, {@code module_hash}, {@code certified_data}, {@code
+   * metadata/<name>}), with {@code more} added at the root, pruned to {@code paths} and {@code
+   * /time} as the IC prunes what it certifies: what is under a path found is kept whole, a path
+   * absent is proven so, everything else is a pruned hash. Who may read which path is the
+   * caller's to check first. The HTTP server answers {@code read_state} and calls with it.
+   *
+   * @param timeNanos the time the tree holds, in nanoseconds since the epoch
+   * @param paths the paths asked for, each a list of labels
+   * @param more subtrees by root label (the HTTP server's {@code request_status} and {@code
+   *     subnet})
+   * @return the certificate's bytes
+   */
+  public byte[] stateCertificate(long timeNanos, List<List<byte[]>> paths,
+      Map<String, HashTree> more) {
+    List<List<byte[]>> asked = new ArrayList<>(paths);
+    asked.add(List.of("time".getBytes(StandardCharsets.US_ASCII)));
+    return certificate(replica.stateTree().tree(timeNanos, more).witness(asked));
   }
 
   /**

@@ -3,6 +3,7 @@ package org.icupgrade.protocol;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -14,9 +15,30 @@ import org.jspecify.annotations.Nullable;
  * v]}, {@code [4, hash]}, and the tree hash with the spec's domain separators.
  */
 public abstract class HashTree {
+  /** The digest, computed once: a tree is immutable, and a witness hashes what it prunes. */
+  private volatile byte @Nullable [] digest;
+
   private HashTree() {}
 
-  public abstract byte[] digest();
+  /**
+   * The tree's root hash (spec, "Certification": {@code reconstruct}).
+   *
+   * @return a new array with the 32-byte hash
+   */
+  public final byte[] digest() {
+    return hash().clone();
+  }
+
+  private byte[] hash() {
+    byte[] d = digest;
+    if (d == null) {
+      d = computeDigest();
+      digest = d;
+    }
+    return d;
+  }
+
+  abstract byte[] computeDigest();
 
   public abstract List<Object> cbor();
 
@@ -213,6 +235,94 @@ public abstract class HashTree {
     return LookupResult.UNKNOWN;
   }
 
+  /**
+   * Spec, "Certification": this tree pruned to what a reader asked for (a witness), with this
+   * tree's {@link #digest}, so that a certificate of it verifies against the same root hash.
+   * A path that is found keeps what lies under it whole; a path that is absent keeps the labels
+   * that prove it so (its level's adjacent labels, with their subtrees pruned); every other
+   * subtree becomes a pruned node holding its hash. A lookup of an asked path in the witness
+   * gives what it gives in this tree; a lookup of another path gives that or {@code Unknown}.
+   *
+   * @param paths the paths asked for (labels from the root)
+   * @return the witness
+   */
+  public HashTree witness(List<List<byte[]>> paths) {
+    return witnessOf(paths, 0);
+  }
+
+  private HashTree witnessOf(List<List<byte[]>> paths, int depth) {
+    if (paths.isEmpty()) {
+      return prunedOf(this);
+    }
+    for (List<byte[]> p : paths) {
+      if (p.size() == depth) {
+        return this; // asked for whole
+      }
+    }
+    if (this instanceof Leaf || this instanceof Empty || this instanceof Pruned) {
+      return this; // a path through a leaf or into nothing: kept, so its lookup reads the same
+    }
+    List<HashTree> forest = new ArrayList<>();
+    flattenForks(forest);
+    // The labeled nodes to keep: those found, with the paths that go on under them, and the
+    // neighbours of an absent label, whose subtrees are pruned.
+    Map<HashTree, List<List<byte[]>>> keep = new IdentityHashMap<>();
+    for (List<byte[]> p : paths) {
+      byte[] label = p.get(depth);
+      Labeled before = null;
+      Labeled after = null;
+      Labeled found = null;
+      for (HashTree t : forest) {
+        if (t instanceof Labeled lt) {
+          int c = Arrays.compareUnsigned(lt.label, label);
+          if (c == 0) {
+            found = lt;
+            break;
+          } else if (c < 0) {
+            before = lt;
+          } else {
+            after = lt;
+            break;
+          }
+        }
+      }
+      if (found != null) {
+        keep.computeIfAbsent(found, k -> new ArrayList<>()).add(p);
+      } else {
+        for (Labeled n : new Labeled[] {before, after}) {
+          if (n != null) {
+            keep.computeIfAbsent(n, k -> new ArrayList<>());
+          }
+        }
+      }
+    }
+    HashTree kept = keptOf(this, keep, depth + 1);
+    return kept == null ? prunedOf(this) : kept;
+  }
+
+  /** {@code t}'s forks down to the kept labels, or null when none of them is under {@code t}. */
+  private static @Nullable HashTree keptOf(
+      HashTree t, Map<HashTree, List<List<byte[]>>> keep, int depth) {
+    if (t instanceof Fork f) {
+      HashTree l = keptOf(f.left, keep, depth);
+      HashTree r = keptOf(f.right, keep, depth);
+      if (l == null && r == null) {
+        return null;
+      }
+      return new Fork(l == null ? prunedOf(f.left) : l, r == null ? prunedOf(f.right) : r);
+    }
+    List<List<byte[]>> under = keep.get(t);
+    if (under == null) {
+      return null;
+    }
+    Labeled lt = (Labeled) t;
+    return new Labeled(lt.label, lt.tree.witnessOf(under, depth));
+  }
+
+  private static HashTree prunedOf(HashTree t) {
+    return t instanceof Pruned || t instanceof Empty ? t : new Pruned(t.hash());
+  }
+
   /** The deepest tree {@link #fromCbor} accepts (the CBOR decoder's bound). */
   public static final int MAX_DEPTH = Cbor.MAX_DEPTH;
 
@@ -276,7 +386,7 @@ public abstract class HashTree {
 
   private static final class Empty extends HashTree {
     @Override
-    public byte[] digest() {
+    byte[] computeDigest() {
       return RequestId.sha256(domainSep("ic-hashtree-empty"));
     }
 
@@ -296,8 +406,8 @@ public abstract class HashTree {
     }
 
     @Override
-    public byte[] digest() {
-      return RequestId.sha256(domainSep("ic-hashtree-fork"), left.digest(), right.digest());
+    byte[] computeDigest() {
+      return RequestId.sha256(domainSep("ic-hashtree-fork"), left.hash(), right.hash());
     }
 
     @Override
@@ -316,8 +426,8 @@ public abstract class HashTree {
     }
 
     @Override
-    public byte[] digest() {
-      return RequestId.sha256(domainSep("ic-hashtree-labeled"), label, tree.digest());
+    byte[] computeDigest() {
+      return RequestId.sha256(domainSep("ic-hashtree-labeled"), label, tree.hash());
     }
 
     @Override
@@ -334,7 +444,7 @@ public abstract class HashTree {
     }
 
     @Override
-    public byte[] digest() {
+    byte[] computeDigest() {
       return RequestId.sha256(domainSep("ic-hashtree-leaf"), value);
     }
 
@@ -352,8 +462,8 @@ public abstract class HashTree {
     }
 
     @Override
-    public byte[] digest() {
-      return hash.clone();
+    byte[] computeDigest() {
+      return hash;
     }
 
     @Override

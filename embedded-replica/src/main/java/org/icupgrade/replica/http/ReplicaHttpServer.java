@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,7 +32,6 @@ import java.util.concurrent.Executors;
 import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.IcException;
 import org.icupgrade.core.Principal;
-import org.icupgrade.core.Sha256;
 import org.icupgrade.core.agent.Agent;
 import org.icupgrade.replica.EmbeddedReplica;
 
@@ -72,6 +70,8 @@ public final class ReplicaHttpServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final Map<String, CompletableFuture<Status>> requests = new ConcurrentHashMap<>();
+  /** Each completed request's subtree of the state tree, made once (its reply hashed once). */
+  private final Map<String, HashTree> statusTrees = new ConcurrentHashMap<>();
   private final NodeKey node = new NodeKey();
   private volatile boolean serveV3 = true;
 
@@ -388,29 +388,19 @@ public final class ReplicaHttpServer implements AutoCloseable {
 
   /**
    * Spec, "Subnet information": {@code /subnet/<subnet_id>/public_key}, {@code
-   * canister_ranges} and {@code node/<node_id>/public_key}; every value whose path has {@code
-   * path} as a prefix is revealed (spec, "Request: Read state").
+   * canister_ranges} and {@code node/<node_id>/public_key}.
    */
-  private void subnetPath(TreeMap<String, Object> root, List<byte[]> path) {
-    byte[] sid = subnetId().toBytes();
+  private HashTree subnetTree() {
     // Every principal up to 29 bytes of 0xff: the one subnet holds every canister.
     byte[] highest = new byte[Principal.MAX_LENGTH];
     java.util.Arrays.fill(highest, (byte) 0xff);
     List<Object> ranges = List.of(List.of(new byte[0], highest));
-    Map<List<byte[]>, byte[]> values = new LinkedHashMap<>();
-    values.put(List.of(bytesOf("subnet"), sid, bytesOf("public_key")), replica.rootKey());
-    values.put(List.of(bytesOf("subnet"), sid, bytesOf("canister_ranges")), Cbor.encode(ranges));
-    values.put(List.of(bytesOf("subnet"), sid, bytesOf("node"), node.id.toBytes(),
-        bytesOf("public_key")), node.publicKeyDer.clone());
-    values.forEach((p, v) -> {
-      boolean under = p.size() >= path.size();
-      for (int i = 0; under && i < path.size(); i++) {
-        under = java.util.Arrays.equals(p.get(i), path.get(i));
-      }
-      if (under) {
-        put(root, p, v);
-      }
-    });
+    HashTree nodeKey = HashTree.node(Map.of(bytesOf("public_key"),
+        HashTree.leaf(node.publicKeyDer)));
+    return HashTree.node(Map.of(subnetId().toBytes(), HashTree.node(Map.of(
+        bytesOf("public_key"), HashTree.leaf(replica.rootKey()),
+        bytesOf("canister_ranges"), HashTree.leaf(Cbor.encode(ranges)),
+        bytesOf("node"), HashTree.node(Map.of(node.id.toBytes(), nodeKey))))));
   }
 
   /** Spec, "Overview of canister calling", {@code /api/v2/status}. */
@@ -490,13 +480,11 @@ public final class ReplicaHttpServer implements AutoCloseable {
    * certificate}}, the certificate holding {@code request_status/<id>} and {@code time}.
    */
   private byte[] callSync(Envelopes.Checked req, Principal effective) {
-    Status s = call(req, effective);
-    TreeMap<String, Object> root = labels();
-    putRequestStatus(root, req.requestId(), s);
-    putTime(root);
+    call(req, effective);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("status", "replied");
-    m.put("certificate", replica.certificate(tree(root)));
+    m.put("certificate", replica.stateCertificate(nowNanos(),
+        List.of(List.of(bytesOf("request_status"), req.requestId())), serverTrees()));
     return Cbor.encode(m);
   }
 
@@ -509,8 +497,7 @@ public final class ReplicaHttpServer implements AutoCloseable {
     if (!(req.content().get("paths") instanceof List<?> paths)) {
       throw new Envelopes.Refused("content.paths is missing or not an array of paths");
     }
-    TreeMap<String, Object> root = labels();
-    putTime(root);
+    List<List<byte[]>> asked = new ArrayList<>();
     for (Object o : paths) {
       List<byte[]> path = path(o);
       if (path.isEmpty()) {
@@ -518,34 +505,38 @@ public final class ReplicaHttpServer implements AutoCloseable {
       }
       String first = new String(path.get(0), StandardCharsets.UTF_8);
       switch (first) {
-        case "time" -> { }
+        case "time", "subnet" -> { }
         case "request_status" -> {
           if (path.size() < 2) {
             throw new Envelopes.Refused("request_status needs a request id");
           }
           CompletableFuture<Status> f = requests.get(HexFormat.of().formatHex(path.get(1)));
           Status s = f == null ? null : f.getNow(null);
-          if (s != null) {
-            if (!s.sender().equals(req.sender())) {
-              throw new Envelopes.Refused(403, "request_status/" + HexFormat.of()
-                  .formatHex(path.get(1)) + " is readable by the request's sender only (spec,"
-                  + " \"Request: Read state\")");
-            }
-            putRequestStatus(root, path.get(1), s);
+          if (s != null && !s.sender().equals(req.sender())) {
+            throw new Envelopes.Refused(403, "request_status/" + HexFormat.of()
+                .formatHex(path.get(1)) + " is readable by the request's sender only (spec,"
+                + " \"Request: Read state\")");
           }
         }
-        case "canister" -> canisterPath(root, path, effective, req.sender());
-        case "subnet" -> subnetPath(root, path);
+        case "canister" -> checkCanisterPath(path, effective, req.sender());
         default -> throw new Envelopes.Refused("read_state of path " + first
             + " is not supported by the embedded replica (supported: time, request_status,"
             + " canister/<id>/{module_hash,controllers,metadata/<name>}, subnet)");
       }
+      asked.add(path);
     }
-    return Cbor.encode(Map.of("certificate", replica.certificate(tree(root))));
+    // Spec, "Request: Read state": the certificate reveals the paths asked for (and /time),
+    // everything else of the state tree pruned.
+    return Cbor.encode(Map.of("certificate",
+        replica.stateCertificate(nowNanos(), asked, serverTrees())));
   }
 
-  private void canisterPath(
-      TreeMap<String, Object> root, List<byte[]> path, Principal effective, Principal sender) {
+  /**
+   * Refuses a {@code canister/<id>/...} path that the sender may not read: another canister's
+   * than the effective one, a field the replica does not keep, a private metadata section read
+   * by someone who is not a controller.
+   */
+  private void checkCanisterPath(List<byte[]> path, Principal effective, Principal sender) {
     if (path.size() < 3) {
       throw new Envelopes.Refused("a canister path is canister/<id>/<field>");
     }
@@ -561,38 +552,22 @@ public final class ReplicaHttpServer implements AutoCloseable {
           + " canister id)");
     }
     String field = new String(path.get(2), StandardCharsets.UTF_8);
-    byte[] label = path.get(1);
     switch (field) {
-      case "module_hash" -> {
-        Optional<Sha256> h = existing(() -> replica.moduleHash(id));
-        h.ifPresent(v -> put(root, List.of(bytesOf("canister"), label, bytesOf("module_hash")),
-            v.toBytes()));
-      }
-      case "controllers" -> {
-        Optional<List<Principal>> cs = existing(() -> Optional.of(replica.controllers(id)));
-        cs.ifPresent(list -> {
-          List<Object> blobs = new ArrayList<>();
-          list.forEach(pr -> blobs.add(pr.toBytes()));
-          put(root, List.of(bytesOf("canister"), label, bytesOf("controllers")),
-              Cbor.encode(blobs));
-        });
-      }
+      case "module_hash", "controllers", "certified_data" -> { }
       case "metadata" -> {
         if (path.size() != 4) {
           throw new Envelopes.Refused("a metadata path is canister/<id>/metadata/<name>");
         }
         String name = new String(path.get(3), StandardCharsets.UTF_8);
-        Optional<byte[]> v;
         try {
-          v = existing(() -> replica.agentFor(sender).metadata(id, name));
+          existing(() -> replica.agentFor(sender).metadata(id, name));
         } catch (IcException e) {
           throw new Envelopes.Refused(403, String.valueOf(e.getMessage()));
         }
-        v.ifPresent(b -> put(root,
-            List.of(bytesOf("canister"), label, bytesOf("metadata"), path.get(3)), b));
       }
       default -> throw new Envelopes.Refused("read_state of canister/<id>/" + field
-          + " is not supported (supported: module_hash, controllers, metadata/<name>)");
+          + " is not supported (supported: module_hash, controllers, certified_data,"
+          + " metadata/<name>)");
     }
   }
 
@@ -619,57 +594,41 @@ public final class ReplicaHttpServer implements AutoCloseable {
     return out;
   }
 
-  // ---- the state tree, as nested maps keyed by hex labels ----
-
-  private static TreeMap<String, Object> labels() {
-    return new TreeMap<>();
-  }
+  // ---- what this server adds to the replica's state tree ----
 
   private static byte[] bytesOf(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** Spec, "Certified state tree": {@code /time}, nanoseconds as LEB128. */
-  private void putTime(TreeMap<String, Object> root) {
-    put(root, List.of(bytesOf("time")), RequestId.leb128(BigInteger.valueOf(nowNanos())));
+  /** The subtrees this server keeps: {@code request_status} of the calls it ran, and {@code subnet}. */
+  private Map<String, HashTree> serverTrees() {
+    Map<byte[], HashTree> statuses = new LinkedHashMap<>();
+    requests.forEach((id, f) -> {
+      Status s = f.getNow(null);
+      if (s != null && !f.isCompletedExceptionally()) {
+        statuses.put(HexFormat.of().parseHex(id),
+            statusTrees.computeIfAbsent(id, k -> requestStatus(s)));
+      }
+    });
+    return Map.of("request_status", HashTree.node(statuses), "subnet", subnetTree());
   }
 
-  /** Spec, "Certified state tree", "Request status". */
-  private static void putRequestStatus(TreeMap<String, Object> root, byte[] id, Status s) {
-    byte[] rs = bytesOf("request_status");
+  /** Spec, "Certified state tree", "Request status": one request's subtree. */
+  private static HashTree requestStatus(Status s) {
+    Map<byte[], HashTree> m = new LinkedHashMap<>();
     if (s.replied()) {
-      put(root, List.of(rs, id, bytesOf("status")), bytesOf("replied"));
-      put(root, List.of(rs, id, bytesOf("reply")), s.reply());
+      m.put(bytesOf("status"), HashTree.leaf(bytesOf("replied")));
+      m.put(bytesOf("reply"), HashTree.leaf(s.reply()));
     } else {
-      put(root, List.of(rs, id, bytesOf("status")), bytesOf("rejected"));
-      put(root, List.of(rs, id, bytesOf("reject_code")),
-          RequestId.leb128(BigInteger.valueOf(s.rejectCode())));
-      put(root, List.of(rs, id, bytesOf("reject_message")), bytesOf(s.rejectMessage()));
+      m.put(bytesOf("status"), HashTree.leaf(bytesOf("rejected")));
+      m.put(bytesOf("reject_code"),
+          HashTree.leaf(RequestId.leb128(BigInteger.valueOf(s.rejectCode()))));
+      m.put(bytesOf("reject_message"), HashTree.leaf(bytesOf(s.rejectMessage())));
       if (!s.errorCode().isEmpty()) {
-        put(root, List.of(rs, id, bytesOf("error_code")), bytesOf(s.errorCode()));
+        m.put(bytesOf("error_code"), HashTree.leaf(bytesOf(s.errorCode())));
       }
     }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static void put(TreeMap<String, Object> root, List<byte[]> path, byte[] value) {
-    TreeMap<String, Object> node = root;
-    for (int i = 0; i < path.size() - 1; i++) {
-      String k = HexFormat.of().formatHex(path.get(i));
-      node = (TreeMap<String, Object>) node.computeIfAbsent(k, x -> new TreeMap<String, Object>());
-    }
-    node.put(HexFormat.of().formatHex(path.get(path.size() - 1)), value);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static HashTree tree(Object node) {
-    if (node instanceof byte[] leaf) {
-      return HashTree.leaf(leaf);
-    }
-    Map<byte[], HashTree> children = new LinkedHashMap<>();
-    ((TreeMap<String, Object>) node).forEach(
-        (k, v) -> children.put(HexFormat.of().parseHex(k), tree(v)));
-    return HashTree.node(children);
+    return HashTree.node(m);
   }
 
   @Override

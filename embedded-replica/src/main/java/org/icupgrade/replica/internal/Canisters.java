@@ -23,6 +23,8 @@ final class Canisters {
   private final InstructionLimits limits;
   private final long heapBudget;
   private final Certifier certifier;
+  /** The state tree every certificate of this replica is a witness of. */
+  private final StateTree stateTree = new StateTree(this);
   /** How code is to run: compiled, or interpreted when asked for. */
   private final ExecutionMode execution;
 
@@ -46,6 +48,11 @@ final class Canisters {
   /** The replica's BLS key, which signs every certificate it issues. */
   Certifier certifier() {
     return certifier;
+  }
+
+  /** The replica's state tree (spec, "The system state tree"). */
+  StateTree stateTree() {
+    return stateTree;
   }
 
   /** The replica's time in nanoseconds since the epoch. */
@@ -161,7 +168,7 @@ final class Canisters {
 
       @Override
       public byte[] dataCertificate(byte[] certifiedData) {
-        return certifier.dataCertificate(c.id, certifiedData, nowNanos());
+        return stateTree.dataCertificate(certifier, c.id, certifiedData, nowNanos());
       }
 
       @Override

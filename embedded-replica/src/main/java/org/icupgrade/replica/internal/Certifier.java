@@ -1,16 +1,12 @@
 package org.icupgrade.replica.internal;
 
-import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.icupgrade.core.Principal;
 import org.icupgrade.protocol.Bls12381;
 import org.icupgrade.protocol.Cbor;
 import org.icupgrade.protocol.Certificate;
 import org.icupgrade.protocol.HashTree;
-import org.icupgrade.protocol.RequestId;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -74,19 +70,6 @@ public final class Certifier {
   /** The DER root key (spec, "Certification": the DER prefix, then the 96-byte G2 key). */
   public byte[] rootKey() {
     return key().publicKeyDer();
-  }
-
-  /**
-   * Spec, "Certified data": the data certificate of canister {@code id}, a certificate of the
-   * tree holding {@code /canister/<id>/certified_data} and {@code /time} (nanoseconds, LEB128).
-   */
-  public byte[] dataCertificate(Principal id, byte[] certifiedData, long timeNanos) {
-    HashTree canister = HashTree.node(Map.of(id.toBytes(), HashTree.node(Map.of(
-        "certified_data".getBytes(StandardCharsets.US_ASCII), HashTree.leaf(certifiedData)))));
-    return certificate(HashTree.node(Map.of(
-        "canister".getBytes(StandardCharsets.US_ASCII), canister,
-        "time".getBytes(StandardCharsets.US_ASCII),
-        HashTree.leaf(RequestId.leb128(BigInteger.valueOf(timeNanos))))));
   }
 
   /** The certificate of {@code tree}, CBOR-encoded with the self-describing tag. */

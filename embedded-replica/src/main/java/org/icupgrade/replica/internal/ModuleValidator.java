@@ -15,7 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.zip.GZIPInputStream;
 import org.jspecify.annotations.Nullable;
@@ -271,6 +273,26 @@ final class ModuleValidator {
       }
     }
     return null;
+  }
+
+  /**
+   * Every exported custom section of {@code module} ({@code icp:public <name>} and {@code
+   * icp:private <name>}) by name, in the module's order; the first of a name wins, as in {@link
+   * #exportedSection}.
+   */
+  static Map<String, Section> exportedSections(byte[] module) {
+    byte[] wasm = webAssembly(module, "read_state");
+    Map<String, Section> out = new LinkedHashMap<>();
+    for (CustomSection section : customSections(wasm)) {
+      String name = section.name().startsWith(PUBLIC) ? section.name().substring(PUBLIC.length())
+          : section.name().startsWith(PRIVATE) ? section.name().substring(PRIVATE.length())
+          : null;
+      if (name != null && !out.containsKey(name)) {
+        out.put(name, new Section(Arrays.copyOfRange(wasm, section.content(), section.end()),
+            section.name().startsWith(PRIVATE)));
+      }
+    }
+    return out;
   }
 
   /**

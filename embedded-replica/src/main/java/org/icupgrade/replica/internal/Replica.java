@@ -118,6 +118,11 @@ public final class Replica {
     return canisters.certifier();
   }
 
+  /** The state tree every certificate of this replica is a witness of. */
+  public StateTree stateTree() {
+    return canisters.stateTree();
+  }
+
   public Faults faults() {
     return router.faults();
   }

@@ -11,6 +11,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import org.icupgrade.candid.management.CandidManagementCanister;
 import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.InstallMode;
@@ -19,6 +21,7 @@ import org.icupgrade.core.agent.Agent;
 import org.icupgrade.protocol.Bls12381;
 import org.icupgrade.protocol.Certificate;
 import org.icupgrade.protocol.CertificateException;
+import org.icupgrade.protocol.LookupResult;
 import org.icupgrade.replica.EmbeddedReplica;
 import org.icupgrade.replica.demo.WasmBuilder.Code;
 import org.junit.jupiter.api.Test;
@@ -107,5 +110,37 @@ class DataCertificateTest {
     assertArrayEquals(new byte[] {0}, agent.update(relay, "relay",
         InterCanisterCallTest.relayArg(canister, "present", new byte[0])));
     assertArrayEquals(new byte[] {1}, agent.query(canister, "present", NONE));
+  }
+
+  /**
+   * Spec, "Certified data" and "The system state tree": the data certificate is the state
+   * tree pruned to the canister's certified data and the time, so another canister's subtree is
+   * a pruned hash (Unknown), an absent canister is proven absent, and the root hash is the one
+   * the replica's whole tree has at that time.
+   */
+  @Test
+  void dataCertificate_isAWitnessOfTheReplicasStateTree() {
+    install();
+    Principal other = replica.createCanister(ME);
+    install(other);
+    agent.update(canister, "set", NONE);
+    Certificate c = Certificate.decode(agent.query(canister, "cert", NONE));
+    c.verify(replica.rootKey(), canister, Instant.now(), Duration.ofMinutes(5));
+    assertArrayEquals(HELLO,
+        c.lookup("canister", canister.toBytes(), "certified_data").found().orElseThrow());
+    assertEquals(LookupResult.UNKNOWN,
+        c.lookup("canister", other.toBytes(), "certified_data"));
+    assertEquals(LookupResult.UNKNOWN, c.lookup("canister", canister.toBytes(), "module_hash"));
+    byte[] absent = Principal.fromText("aaaaa-aa").toBytes();
+    assertEquals(LookupResult.ABSENT, c.lookup("canister", absent, "certified_data"));
+    // The same tree, whole, at the certificate's time: same root hash.
+    Instant at = c.time();
+    long nanos = at.getEpochSecond() * 1_000_000_000L + at.getNano();
+    Certificate whole = Certificate.decode(replica.stateCertificate(nanos, List.of(List.of()),
+        Map.of()));
+    assertArrayEquals(HELLO,
+        whole.lookup("canister", canister.toBytes(), "certified_data").found().orElseThrow());
+    assertTrue(whole.lookup("canister", other.toBytes(), "module_hash").found().isPresent());
+    assertArrayEquals(whole.tree().digest(), c.tree().digest());
   }
 }

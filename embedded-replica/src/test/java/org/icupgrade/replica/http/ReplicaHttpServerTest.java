@@ -5,6 +5,7 @@ import org.icupgrade.protocol.Cbor;
 import org.icupgrade.protocol.Certificate;
 import org.icupgrade.protocol.CertificateException;
 import org.icupgrade.protocol.HashTree;
+import org.icupgrade.protocol.LookupResult;
 import org.icupgrade.protocol.RequestId;
 import org.icupgrade.protocol.Secp256k1;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -326,6 +327,45 @@ class ReplicaHttpServerTest {
     assertArrayEquals(OWNER.toBytes(), (byte[]) ((List<?>) controllers).get(0));
     assertEquals(replica.moduleHash(canister).isPresent(), tree.lookup(
         List.of(b("canister"), canister.toBytes(), b("module_hash"))).found().isPresent());
+  }
+
+  /**
+   * Spec, "Request: Read state": the certificate is the state tree pruned to the paths asked
+   * for; another canister, the subnet and other requests' statuses are pruned hashes (Unknown),
+   * and an asked path that is not there is proven absent.
+   */
+  @Test
+  void readState_revealsWhatWasAsked_theRestPruned_absenceProven() throws Exception {
+    Principal other = replica.createCanister(OWNER);
+    Map<String, Object> call = content("call", me, "bump", new byte[0]);
+    assertEquals(202, post(api("v2", "call"), signed(call)).statusCode());
+    byte[] requestId = RequestId.of(call);
+    Map<String, Object> rs = content("read_state", Principal.ANONYMOUS, null, null);
+    rs.put("paths", List.of(List.of(b("canister"), canister.toBytes(), b("controllers")),
+        List.of(b("canister"), canister.toBytes(), b("metadata"), b("candid:service"))));
+    HashTree tree = certifiedTree(
+        (byte[]) map(post(api("v2", "read_state"), anonymous(rs)).body()).get("certificate"));
+    assertTrue(tree.lookup(List.of(b("canister"), canister.toBytes(), b("controllers")))
+        .found().isPresent());
+    assertTrue(tree.lookup(List.of(b("time"))).found().isPresent());
+    assertEquals(LookupResult.ABSENT, tree.lookup(List.of(b("canister"), canister.toBytes(),
+        b("metadata"), b("candid:service"))));
+    assertEquals(LookupResult.UNKNOWN,
+        tree.lookup(List.of(b("canister"), other.toBytes(), b("controllers"))));
+    assertEquals(LookupResult.UNKNOWN,
+        tree.lookup(List.of(b("request_status"), requestId, b("status"))));
+    assertEquals(LookupResult.UNKNOWN, tree.lookup(List.of(b("subnet"),
+        replica.subnetId().toBytes(), b("public_key"))));
+    // The sender reads its request's status from the same tree.
+    Map<String, Object> mine = content("read_state", me, null, null);
+    mine.put("paths", List.of(List.of(b("request_status"), requestId)));
+    HashTree status = certifiedTree(
+        (byte[]) map(post(api("v2", "read_state"), signed(mine)).body()).get("certificate"));
+    assertArrayEquals(b("replied"),
+        status.lookup(List.of(b("request_status"), requestId, b("status"))).found()
+            .orElseThrow());
+    assertEquals(LookupResult.UNKNOWN,
+        status.lookup(List.of(b("canister"), canister.toBytes(), b("controllers"))));
   }
 
   @Test
