@@ -20,24 +20,24 @@ class HashTreeLookupTest {
   private static final HexFormat HEX = HexFormat.of();
 
   /** Spec, "Example": the tree pruned to /a/y, /ax and /d. */
-  private static final String PRUNED_EXAMPLE = "83018301830241618301820458201b4feff9bef8131788b0c9"
+  static final String PRUNED_EXAMPLE = "83018301830241618301820458201b4feff9bef8131788b0c9"
       + "dc6dbad6e81e524249c879e9f10f71ce3749f5a63883024179820345776f726c6483024162820458207b32"
       + "ac0c6ba8ce35ac82c255fc7906f7fc130dab2a090f80fe12f9c2cae83ba6830182045820ec8324b8a1f1ac"
       + "16bd2e806edba78006479c9877fed4eb464a25485465af601d830241648203476d6f726e696e67";
 
   /** Spec, "Example": the unpruned tree. */
-  private static final String FULL_EXAMPLE = "8301830183024161830183018302417882034568656c6c6f8100"
+  static final String FULL_EXAMPLE = "8301830183024161830183018302417882034568656c6c6f8100"
       + "83024179820345776f726c6483024162820344676f6f648301830241638100830241648203476d6f726e69"
       + "6e67";
 
   private static final String ROOT_HASH =
       "eb5c5b2195e62d996b84c9bcc8259d19a83786a2f59e0878cec84c811f669aa0";
 
-  private static byte[] b(String s) {
+  static byte[] b(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  private static List<byte[]> path(String... labels) {
+  static List<byte[]> path(String... labels) {
     List<byte[]> p = new ArrayList<>();
     for (String l : labels) {
       p.add(b(l));
@@ -45,7 +45,7 @@ class HashTreeLookupTest {
     return p;
   }
 
-  private static HashTree decode(String hex) {
+  static HashTree decode(String hex) {
     return HashTree.fromCbor(Cbor.decode(HEX.parseHex(hex)));
   }
 

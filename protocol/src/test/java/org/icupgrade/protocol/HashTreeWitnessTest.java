@@ -1,11 +1,15 @@
 package org.icupgrade.protocol;
 
+import static org.icupgrade.protocol.HashTreeLookupTest.FULL_EXAMPLE;
+import static org.icupgrade.protocol.HashTreeLookupTest.PRUNED_EXAMPLE;
+import static org.icupgrade.protocol.HashTreeLookupTest.b;
+import static org.icupgrade.protocol.HashTreeLookupTest.decode;
+import static org.icupgrade.protocol.HashTreeLookupTest.path;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -15,38 +19,11 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Spec, "Certification": a witness (the state tree pruned to the paths asked for) keeps the root
+ * Spec, "Certification" (its "Example" tree, from {@link HashTreeLookupTest}): a witness (the state tree pruned to the paths asked for) keeps the root
  * hash and answers every asked path as the whole tree does, proving absence where it must.
  */
 class HashTreeWitnessTest {
   private static final HexFormat HEX = HexFormat.of();
-
-  /** Spec, "Example": the unpruned tree. */
-  private static final String FULL_EXAMPLE = "8301830183024161830183018302417882034568656c6c6f8100"
-      + "83024179820345776f726c6483024162820344676f6f648301830241638100830241648203476d6f726e69"
-      + "6e67";
-
-  /** Spec, "Example": the same tree pruned to /a/y, /ax and /d. */
-  private static final String PRUNED_EXAMPLE = "83018301830241618301820458201b4feff9bef8131788b0c9"
-      + "dc6dbad6e81e524249c879e9f10f71ce3749f5a63883024179820345776f726c6483024162820458207b32"
-      + "ac0c6ba8ce35ac82c255fc7906f7fc130dab2a090f80fe12f9c2cae83ba6830182045820ec8324b8a1f1ac"
-      + "16bd2e806edba78006479c9877fed4eb464a25485465af601d830241648203476d6f726e696e67";
-
-  private static byte[] b(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static List<byte[]> path(String... labels) {
-    List<byte[]> p = new ArrayList<>();
-    for (String l : labels) {
-      p.add(b(l));
-    }
-    return p;
-  }
-
-  private static HashTree decode(String hex) {
-    return HashTree.fromCbor(Cbor.decode(HEX.parseHex(hex)));
-  }
 
   @Test
   void theSpecsExample_prunesToTheSpecsWitness() {
