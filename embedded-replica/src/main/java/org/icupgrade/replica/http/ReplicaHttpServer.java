@@ -72,6 +72,8 @@ public final class ReplicaHttpServer implements AutoCloseable {
   private final Map<String, CompletableFuture<Status>> requests = new ConcurrentHashMap<>();
   /** Each completed request's subtree of the state tree, made once (its reply hashed once). */
   private final Map<String, HashTree> statusTrees = new ConcurrentHashMap<>();
+  /** Each known request's ingress_expiry (nanoseconds), after which it is forgotten. */
+  private final Map<String, Long> expiries = new ConcurrentHashMap<>();
   private final NodeKey node = new NodeKey();
   private volatile boolean serveV3 = true;
 
@@ -443,7 +445,12 @@ public final class ReplicaHttpServer implements AutoCloseable {
   private Status call(Envelopes.Checked req, Principal effective) {
     String key = HexFormat.of().formatHex(req.requestId());
     CompletableFuture<Status> mine = new CompletableFuture<>();
+    forgetExpired(nowNanos());
     CompletableFuture<Status> known = requests.putIfAbsent(key, mine);
+    if (known == null) {
+      Object expiry = req.content().get("ingress_expiry");
+      expiries.put(key, expiry instanceof Long l ? l : Long.MAX_VALUE);
+    }
     if (known != null) {
       try {
         return known.join();
@@ -470,9 +477,28 @@ public final class ReplicaHttpServer implements AutoCloseable {
     } catch (RuntimeException e) {
       // Not run, or its answer lost (a scripted fault): the request may be sent again.
       requests.remove(key, mine);
+      expiries.remove(key);
       mine.completeExceptionally(e);
       throw e;
     }
+  }
+
+  /**
+   * Forgets the requests whose {@code ingress_expiry} has passed (plus the clock drift this
+   * replica allows), so that the statuses kept, and the state tree, stay as large as five
+   * minutes of calls. Spec, "Request status": the IC keeps a status at least until the request
+   * expires, and then may drop it; the request cannot be submitted again by then (its expiry is
+   * refused), so forgetting it cannot run it twice.
+   */
+  private void forgetExpired(long now) {
+    long before = now - Envelopes.DRIFT.toNanos();
+    expiries.forEach((id, expiry) -> {
+      if (expiry < before) {
+        expiries.remove(id);
+        requests.remove(id);
+        statusTrees.remove(id);
+      }
+    });
   }
 
   /**

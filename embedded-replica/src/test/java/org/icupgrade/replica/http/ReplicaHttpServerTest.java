@@ -24,14 +24,19 @@ import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Signature;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.RejectCode;
@@ -256,6 +261,55 @@ class ReplicaHttpServerTest {
     assertArrayEquals(new byte[] {1},
         tree.lookup(List.of(b("request_status"), id, b("reply"))).found().orElseThrow());
     assertTrue(tree.lookup(List.of(b("time"))).found().isPresent());
+  }
+
+  /**
+   * Spec, "Request status": a status is kept until its request expires, then forgotten (the
+   * next call clears it), so the kept statuses stay as many as five minutes of calls.
+   */
+  @Test
+  void requestStatus_isForgottenOnceTheRequestExpired() throws Exception {
+    server.close();
+    AtomicReference<Instant> now =
+        new AtomicReference<>(Instant.now());
+    Clock clock = new Clock() {
+      @Override
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        return now.get();
+      }
+    };
+    server = ReplicaHttpServer.start(replica, 0, clock);
+    Function<Map<String, Object>, Map<String, Object>> expiring = c -> {
+      Instant t = now.get().plus(Duration.ofMinutes(3));
+      c.put("ingress_expiry", t.getEpochSecond() * 1_000_000_000L + t.getNano());
+      return c;
+    };
+    Map<String, Object> call = expiring.apply(content("call", me, "bump", new byte[0]));
+    assertEquals(202, post(api("v2", "call"), signed(call)).statusCode());
+    byte[] id = RequestId.of(call);
+    Map<String, Object> rs = expiring.apply(content("read_state", me, null, null));
+    rs.put("paths", List.of(List.of(b("request_status"), id, b("status"))));
+    assertArrayEquals(b("replied"), certifiedTree((byte[]) map(post(api("v2", "read_state"),
+        signed(rs)).body()).get("certificate")).lookup(
+            List.of(b("request_status"), id, b("status"))).found().orElseThrow());
+    now.set(now.get().plus(Duration.ofMinutes(4)));
+    assertEquals(202, post(api("v2", "call"),
+        signed(expiring.apply(content("call", me, "bump", new byte[] {1})))).statusCode());
+    Map<String, Object> again = expiring.apply(content("read_state", me, null, null));
+    again.put("paths", List.of(List.of(b("request_status"), id, b("status"))));
+    assertEquals(LookupResult.ABSENT, certifiedTree((byte[]) map(post(api("v2", "read_state"),
+        signed(again)).body()).get("certificate")).lookup(
+            List.of(b("request_status"), id, b("status"))));
   }
 
   @Test
