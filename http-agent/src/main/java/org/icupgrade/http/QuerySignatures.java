@@ -2,11 +2,6 @@ package org.icupgrade.http;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.PublicKey;
-import java.security.Signature;
-import java.security.spec.X509EncodedKeySpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.icupgrade.core.IntegrityException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.protocol.Certificate;
+import org.icupgrade.protocol.Ed25519;
 import org.icupgrade.protocol.HashTree;
 import org.icupgrade.protocol.RequestId;
 import org.jspecify.annotations.Nullable;
@@ -86,10 +82,10 @@ final class QuerySignatures {
             + " stale answer");
       }
       Principal node = Principal.fromBytes(identity);
-      PublicKey key = nodeKey(effective, node, deadline, what);
+      byte[] key = nodeKey(effective, node, deadline, what);
       byte[] message = RequestId.concat(RESPONSE_DOMAIN,
           RequestId.hashOfMap(signedFields(answer, timestamp, requestId, what)));
-      if (!ed25519Verifies(key, message, signature)) {
+      if (!Ed25519.verify(key, message, signature)) {
         throw new IntegrityException("the node signature of the answer to " + what + " does not"
             + " verify against node " + node + "'s key: the answer was altered after the node"
             + " signed it, or another key signed it");
@@ -124,7 +120,7 @@ final class QuerySignatures {
   }
 
   /** The node's key, from the cached subnet certificate or a fresh one. */
-  private PublicKey nodeKey(Principal effective, Principal node, long deadline, String what) {
+  private byte[] nodeKey(Principal effective, Principal node, long deadline, String what) {
     Subnet s = cached(effective);
     Optional<byte[]> der = s == null ? Optional.empty() : nodeKeyIn(s, node, what);
     if (der.isEmpty()) {
@@ -135,8 +131,8 @@ final class QuerySignatures {
         + " is signed by node " + node + ", which the certified state tree does not list in"
         + " the canister's subnet: refused"));
     try {
-      return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(key));
-    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      return Ed25519.fromDer(key);
+    } catch (IllegalArgumentException e) {
       throw new IntegrityException("node " + node + "'s certified public key is not a DER"
           + " Ed25519 key (spec, \"Subnet information\")");
     }
@@ -173,19 +169,6 @@ final class QuerySignatures {
     Subnet s = new Subnet(id, c, scope, clock.instant());
     subnets.put(id, s);
     return s;
-  }
-
-  private static boolean ed25519Verifies(PublicKey key, byte[] message, byte[] signature) {
-    try {
-      Signature v = Signature.getInstance("Ed25519");
-      v.initVerify(key);
-      v.update(message);
-      return v.verify(signature);
-    } catch (java.security.SignatureException e) {
-      return false;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("the JDK has no Ed25519", e);
-    }
   }
 
   private static @Nullable BigInteger nat(@Nullable Object o) {
