@@ -56,8 +56,6 @@ final class JournaledMemory extends Pages implements Memory {
    * hold their bytes.
    */
   private final @Nullable SegmentBytes data;
-  /** With {@link #data}: whether each segment has been dropped (data.drop). */
-  private boolean[] dropped = new boolean[0];
 
   /** The contents the next instantiation starts from, instead of zeroes. */
   private @Nullable PageSnapshot keep;
@@ -232,13 +230,15 @@ final class JournaledMemory extends Pages implements Memory {
     if (dataSegments == null) {
       return;
     }
-    segments = dataSegments.clone(); // data.drop changes this instance's copy only
+    // The instance's own array (Chicory makes one per instance): its data.drop replaces the
+    // segment there with PassiveDataSegment.EMPTY (Instance.dropDataSegment), which memory.init
+    // must then see.
+    segments = dataSegments;
     SegmentBytes bytes = data;
     if (bytes != null && bytes.count() != segments.length) {
       throw new IllegalStateException("data segments: " + segments.length + " decoded, "
           + bytes.count() + " read");
     }
-    dropped = new boolean[segments.length];
     InitialImage shared = image;
     if (shared != null && zeroed && size == limits.initialPages()) {
       // Every instance of a module starts from the same contents (the offsets are constant
@@ -399,6 +399,18 @@ final class JournaledMemory extends Pages implements Memory {
       return new PageSnapshot(view, this);
     }
 
+    /** Pages of the lazy image made so far (for tests and measurements). */
+    synchronized int pagesMade() {
+      byte[][] pages = made;
+      int n = 0;
+      if (pages != null) {
+        for (byte[] page : pages) {
+          n += page != null ? 1 : 0;
+        }
+      }
+      return n;
+    }
+
     /** Page {@code p} of the lazy image, made now if it is not yet. */
     synchronized byte[] page(int p) {
       byte[][] pages = java.util.Objects.requireNonNull(made, "the image is not laid out");
@@ -434,7 +446,7 @@ final class JournaledMemory extends Pages implements Memory {
     }
     // WebAssembly spec, "memory.init": traps when offset + len is past the segment's length (0
     // once dropped) or dest + len past the memory; otherwise copies, page piece by page piece.
-    int length = dropped[segmentId] ? 0 : bytes.length(segmentId);
+    int length = segments[segmentId] == PassiveDataSegment.EMPTY ? 0 : bytes.length(segmentId);
     if (offset < 0 || len < 0 || offset > length - len) {
       throw new WasmRuntimeException("out of bounds memory access: attempted to access address: "
           + offset + " but limit is: " + length + " and size: " + len);
@@ -452,9 +464,6 @@ final class JournaledMemory extends Pages implements Memory {
   @Override
   public void drop(int segment) {
     segments[segment] = PassiveDataSegment.EMPTY;
-    if (segment < dropped.length) {
-      dropped[segment] = true;
-    }
   }
 
   // ---- properties ----
