@@ -21,6 +21,8 @@ final class CanisterState {
   CanisterStatus.RunStatus status = CanisterStatus.RunStatus.RUNNING;
   /** The chunk store: chunk hash to chunk bytes, in upload order. */
   final Map<Sha256, Chunk> chunkStore = new LinkedHashMap<>();
+  /** The hash of the chunks in upload order, computed as they come; reset with the store. */
+  final UploadDigest uploadDigest = new UploadDigest();
   /** The installed module as installed (gzip stays gzip), or null when empty. */
   @Nullable ModuleBytes module;
   @Nullable Sha256 moduleHash;

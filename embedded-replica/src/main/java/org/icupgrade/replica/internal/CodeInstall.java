@@ -51,7 +51,7 @@ final class CodeInstall {
     synchronized (first) {
       synchronized (second) {
         List<Chunk> chunks = ChunkStore.chunks(store, r.chunkHashes(), method);
-        Sha256 actual = ChunkStore.moduleHash(r.chunkHashes(), chunks);
+        Sha256 actual = ChunkStore.moduleHash(store, r.chunkHashes(), chunks);
         if (!actual.equals(r.wasmModuleHash())) {
           throw Rejects.invalid(method, "wasm_module_hash " + r.wasmModuleHash()
               + " does not match the hash of the concatenated chunks, " + actual, "IC0505");
@@ -227,6 +227,7 @@ final class CodeInstall {
     c.enhancedOrthogonalPersistence = false;
     c.code = null;
     c.chunkStore.clear();
+    c.uploadDigest.reset();
     c.version++;
     c.recordChange(call.canisters().nowNanos(), call.caller(), call.ingress(),
         new ManagementArgs.ChangeDetails.CodeUninstall());
