@@ -155,7 +155,23 @@ final class ModuleValidator {
     if (skeleton == null) {
       return decodeWasm(source.toArray(), method, meter, null);
     }
-    return decodeWasm(skeleton.wasm(), method, meter, skeleton.data());
+    Checked checked = decodeWasm(skeleton.wasm(), method, meter, skeleton.data());
+    if (declaresArrays(checked.module())) {
+      // WebAssembly GC's array.new_data and array.init_data read a segment's bytes from
+      // Chicory's segments (Instance.dataSegmentData), not through the memory: such a module
+      // keeps its bytes there.
+      return decodeWasm(source.toArray(), method, meter, null);
+    }
+    return checked;
+  }
+
+  private static boolean declaresArrays(WasmModule m) {
+    for (int i = 0; i < m.typeSection().subTypeCount(); i++) {
+      if (m.typeSection().getSubType(i).compType().arrayType() != null) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
