@@ -100,26 +100,6 @@ final class ChunkStore {
     return chunks;
   }
 
-  /** The bytes {@code chunks} add up to. */
-  static long length(List<Chunk> chunks) {
-    long total = 0;
-    for (Chunk c : chunks) {
-      total += c.length();
-    }
-    return total;
-  }
-
-  /** The chunks concatenated in order: one exact-size array (at most a module's size). */
-  static byte[] concatenate(List<Chunk> chunks) {
-    byte[] bytes = new byte[Math.toIntExact(length(chunks))];
-    int at = 0;
-    for (Chunk chunk : chunks) {
-      chunk.copyTo(bytes, at);
-      at += chunk.length();
-    }
-    return bytes;
-  }
-
   /**
    * The SHA-256 of the concatenation of {@code chunks}, whose hashes are {@code hashes}, without
    * joining them. Chunks are content-addressed, so the hash list determines the bytes and so
