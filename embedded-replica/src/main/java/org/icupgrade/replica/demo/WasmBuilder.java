@@ -24,6 +24,7 @@ public final class WasmBuilder {
 
   private record Export(String name, int function) {}
 
+  /** A data segment; {@code offset} -1: passive. */
   private record Data(int offset, byte[] bytes) {}
 
   private record Global(byte type, boolean mutable, long init) {}
@@ -156,8 +157,23 @@ public final class WasmBuilder {
    * @return this builder
    */
   public WasmBuilder data(int offset, byte[] bytes) {
+    if (offset < 0) {
+      throw new IllegalArgumentException("negative offset " + offset);
+    }
     data.add(new Data(offset, bytes.clone()));
     return this;
+  }
+
+  /**
+   * A passive data segment: {@code bytes} that {@code memory.init} copies into memory (the
+   * module then has a data count section, as {@code memory.init} requires).
+   *
+   * @param bytes the content
+   * @return the segment's index
+   */
+  public int passiveData(byte[] bytes) {
+    data.add(new Data(-1, bytes.clone()));
+    return data.size() - 1;
   }
 
   /**
@@ -232,6 +248,13 @@ public final class WasmBuilder {
         }
       });
     }
+    if (data.stream().anyMatch(d -> d.offset() < 0)) {
+      ByteArrayOutputStream s = new ByteArrayOutputStream();
+      leb(s, data.size());
+      out.write(12); // the data count section
+      leb(out, s.size());
+      out.writeBytes(s.toByteArray());
+    }
     section(out, 10, functions.size(), s -> functions.forEach(f -> {
       ByteArrayOutputStream body = new ByteArrayOutputStream();
       leb(body, f.locals().length);
@@ -244,10 +267,14 @@ public final class WasmBuilder {
       s.writeBytes(body.toByteArray());
     }));
     section(out, 11, data.size(), s -> data.forEach(d -> {
-      s.write(0x00);
-      s.write(0x41);
-      sleb(s, d.offset());
-      s.write(0x0b);
+      if (d.offset() < 0) {
+        s.write(0x01); // passive
+      } else {
+        s.write(0x00);
+        s.write(0x41);
+        sleb(s, d.offset());
+        s.write(0x0b);
+      }
       leb(s, d.bytes().length);
       s.writeBytes(d.bytes());
     }));

@@ -166,7 +166,7 @@ final class CanisterLifecycle {
 
   /** The caller holds {@code c}'s lock. */
   private static CanisterStatus statusOf(CanisterState c) {
-    long memory = c.module == null ? 0 : c.module.length;
+    long memory = c.module == null ? 0 : c.module.length();
     // Spec, "IC method canister_status": memory_metrics.snapshots_size, the memory the
     // canister's snapshots take (each one's total_size).
     long snapshots = 0;

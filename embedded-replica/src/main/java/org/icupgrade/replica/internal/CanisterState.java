@@ -21,8 +21,10 @@ final class CanisterState {
   CanisterStatus.RunStatus status = CanisterStatus.RunStatus.RUNNING;
   /** The chunk store: chunk hash to chunk bytes, in upload order. */
   final Map<Sha256, Chunk> chunkStore = new LinkedHashMap<>();
+  /** The hash of the chunks in upload order, computed as they come; reset with the store. */
+  final UploadDigest uploadDigest = new UploadDigest();
   /** The installed module as installed (gzip stays gzip), or null when empty. */
-  byte @Nullable [] module;
+  @Nullable ModuleBytes module;
   @Nullable Sha256 moduleHash;
   /** Whether the installed module declares enhanced orthogonal persistence. */
   boolean enhancedOrthogonalPersistence;
@@ -82,6 +84,6 @@ final class CanisterState {
    * canister's version then (a load's history entry names it).
    */
   record SnapshotState(
-      Snapshot snapshot, byte @Nullable [] module, @Nullable Sha256 moduleHash, boolean eop,
+      Snapshot snapshot, @Nullable ModuleBytes module, @Nullable Sha256 moduleHash, boolean eop,
       @Nullable Object codeState, Map<Sha256, Chunk> chunkStore, long canisterVersion) {}
 }

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.icupgrade.core.Principal;
-import java.util.function.Supplier;
 import org.icupgrade.core.Sha256;
 import org.icupgrade.replica.ExecutionMode;
 import org.icupgrade.replica.InstructionLimits;
@@ -122,18 +121,15 @@ final class Canisters {
    * {@code hash} is the SHA-256 of {@code module}, which the caller has computed already.
    */
   ModuleCode load(byte[] module, Sha256 hash, String method) {
-    return load(module.length, () -> module, hash, method);
+    return load(ModuleBytes.of(module), hash, method);
   }
 
-  /**
-   * As {@link #load(byte[], Sha256, String)} for a module of {@code length} bytes made by
-   * {@code module} only when this JVM does not have it decoded already.
-   */
-  ModuleCode load(long length, Supplier<byte[]> module, Sha256 hash, String method) {
+  /** As {@link #load(byte[], Sha256, String)} for a module as installed from its chunks. */
+  ModuleCode load(ModuleBytes module, Sha256 hash, String method) {
     // Interpreting as asked runs the module as installed, counted per instruction: the reference
     // the compiled mode's counter is compared with.
     boolean meter = execution == ExecutionMode.COMPILED;
-    ModuleCode code = ModuleCode.CACHE.get(hash, meter, length, module,
+    ModuleCode code = ModuleCode.CACHE.get(hash, meter, module,
         bytes -> ModuleValidator.decode(bytes, method, meter));
     ModuleValidator.checkMemory(code.checked().module(), method, heapBudget);
     return code;

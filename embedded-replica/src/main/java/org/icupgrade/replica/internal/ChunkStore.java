@@ -55,6 +55,7 @@ final class ChunkStore {
             + " is full (" + MAX_CHUNKS + " chunks); call clear_chunk_store first", "IC0505");
       }
       c.chunkStore.put(hash, chunk);
+      c.uploadDigest.added(hash, chunk, remembered(hash));
     }
     return hash;
   }
@@ -70,6 +71,7 @@ final class ChunkStore {
     CanisterState c = call.controlledOrSelf(call.canisterIdArg());
     synchronized (c) {
       c.chunkStore.clear();
+      c.uploadDigest.reset();
     }
     return ManagementCandid.encodeEmptyResult();
   }
@@ -98,26 +100,6 @@ final class ChunkStore {
     return chunks;
   }
 
-  /** The bytes {@code chunks} add up to. */
-  static long length(List<Chunk> chunks) {
-    long total = 0;
-    for (Chunk c : chunks) {
-      total += c.length();
-    }
-    return total;
-  }
-
-  /** The chunks concatenated in order: one exact-size array (at most a module's size). */
-  static byte[] concatenate(List<Chunk> chunks) {
-    byte[] bytes = new byte[Math.toIntExact(length(chunks))];
-    int at = 0;
-    for (Chunk chunk : chunks) {
-      chunk.copyTo(bytes, at);
-      at += chunk.length();
-    }
-    return bytes;
-  }
-
   /**
    * The SHA-256 of the concatenation of {@code chunks}, whose hashes are {@code hashes}, without
    * joining them. Chunks are content-addressed, so the hash list determines the bytes and so
@@ -125,7 +107,7 @@ final class ChunkStore {
    * that a fleet installing one store's module into many canisters hashes it once. Each install
    * still checks that its chunks are in the store and compares the hash it was given.
    */
-  static Sha256 moduleHash(List<Sha256> hashes, List<Chunk> chunks) {
+  static Sha256 moduleHash(CanisterState store, List<Sha256> hashes, List<Chunk> chunks) {
     List<Sha256> key = List.copyOf(hashes);
     synchronized (MODULE_HASHES) {
       Sha256 known = MODULE_HASHES.get(key);
@@ -133,15 +115,33 @@ final class ChunkStore {
         return known;
       }
     }
-    MessageDigest md = Sha256.newDigest();
-    for (Chunk chunk : chunks) {
-      chunk.update(md);
+    Sha256 hash = store.uploadDigest.hashOf(key);
+    if (hash == null) {
+      MessageDigest md = Sha256.newDigest();
+      for (Chunk chunk : chunks) {
+        chunk.update(md);
+      }
+      hash = Sha256.fromDigest(md);
     }
-    Sha256 hash = Sha256.fromDigest(md);
     synchronized (MODULE_HASHES) {
       MODULE_HASHES.put(key, hash);
     }
     return hash;
+  }
+
+  /**
+   * Whether {@code chunk} is in a chunk list whose module hash is remembered: then the store's
+   * {@link UploadDigest} need not hash the uploads (a fleet uploading one module again).
+   */
+  private static boolean remembered(Sha256 chunk) {
+    synchronized (MODULE_HASHES) {
+      for (List<Sha256> list : MODULE_HASHES.keySet()) {
+        if (list.contains(chunk)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** Forgets the remembered module hashes ({@link Replica#forgetModules()}). */

@@ -1,7 +1,6 @@
 package org.icupgrade.replica.internal;
 
 import java.util.List;
-import java.util.function.Supplier;
 import org.icupgrade.candid.internal.ManagementArgs;
 import org.icupgrade.candid.internal.ManagementCandid;
 import org.icupgrade.core.CanisterRejectException;
@@ -25,7 +24,7 @@ final class CodeInstall {
     CanisterState c = call.controlled(a.canisterId());
     synchronized (c) {
       byte[] module = a.wasmModule();
-      install(call, c, a.installMode(), module.length, () -> module, Sha256.of(module), a.arg());
+      install(call, c, a.installMode(), ModuleBytes.of(module), Sha256.of(module), a.arg());
     }
     return ManagementCandid.encodeEmptyResult();
   }
@@ -52,14 +51,15 @@ final class CodeInstall {
     synchronized (first) {
       synchronized (second) {
         List<Chunk> chunks = ChunkStore.chunks(store, r.chunkHashes(), method);
-        Sha256 actual = ChunkStore.moduleHash(r.chunkHashes(), chunks);
+        Sha256 actual = ChunkStore.moduleHash(store, r.chunkHashes(), chunks);
         if (!actual.equals(r.wasmModuleHash())) {
           throw Rejects.invalid(method, "wasm_module_hash " + r.wasmModuleHash()
               + " does not match the hash of the concatenated chunks, " + actual, "IC0505");
         }
-        // The chunks are joined only when this JVM has not decoded the module already.
-        install(call, target, r.installMode(), ChunkStore.length(chunks),
-            () -> ChunkStore.concatenate(chunks), actual, r.arg());
+        // The module is the store's chunks, never joined: the canister and its snapshots
+        // refer to them (the store holds them until clear_chunk_store, and after only the
+        // module's referrers do).
+        install(call, target, r.installMode(), ModuleBytes.of(chunks), actual, r.arg());
       }
     }
   }
@@ -74,14 +74,13 @@ final class CodeInstall {
 
   /**
    * Installs into a locked canister; both install methods end here. {@code hash} is the hash of
-   * the {@code length} bytes {@code module} makes, which each install computes once
-   * (install_chunked_code compares it with the hash it was given); the bytes are made only when
-   * the module is not decoded in this JVM already.
+   * {@code module}, which each install computes once (install_chunked_code compares it with the
+   * hash it was given).
    */
   private static void install(ManagementCall call, CanisterState c, InstallMode mode,
-      long length, Supplier<byte[]> module, Sha256 hash, byte[] arg) {
+      ModuleBytes module, Sha256 hash, byte[] arg) {
     String method = call.method();
-    ModuleCode code = call.canisters().load(length, module, hash, method);
+    ModuleCode code = call.canisters().load(module, hash, method);
     ModuleValidator.Checked checked = code.checked();
     switch (mode.kind()) {
       case INSTALL:
@@ -228,6 +227,7 @@ final class CodeInstall {
     c.enhancedOrthogonalPersistence = false;
     c.code = null;
     c.chunkStore.clear();
+    c.uploadDigest.reset();
     c.version++;
     c.recordChange(call.canisters().nowNanos(), call.caller(), call.ingress(),
         new ManagementArgs.ChangeDetails.CodeUninstall());

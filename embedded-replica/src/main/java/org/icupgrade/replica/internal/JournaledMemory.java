@@ -27,9 +27,10 @@ import org.jspecify.annotations.Nullable;
  * <p>Every access is checked against this memory's size and an address past it traps as the
  * WebAssembly spec says ("Memory instructions": out of bounds traps). Loads and stores within one
  * page (all but those straddling a page boundary) are one bounds test, one array load and a
- * little-endian {@link VarHandle} access; a store first compares the page's generation with the
- * store's (copy-on-write, see {@link Pages}). The compiled code calls these on every load and
- * store.
+ * little-endian {@link VarHandle} access; a load also tests the page for null (a page of the
+ * module's lazy initial image not made yet, {@link InitialImage}), a store first compares the
+ * page's generation with the store's (copy-on-write, see {@link Pages}). The compiled code calls
+ * these on every load and store.
  *
  * <p>{@code data.drop} is not undone (a dropped passive segment stays dropped), as no toolchain
  * drops a segment in a message that then traps and relies on it afterwards.
@@ -50,14 +51,16 @@ final class JournaledMemory extends Pages implements Memory {
   /** The most pages: the module's maximum, Chicory's and the replica's heap budget. */
   private final int maxPages;
   private DataSegment[] segments = new DataSegment[0];
+  /**
+   * The segments' bytes when Chicory's segments hold none ({@link SegmentBytes}); null when they
+   * hold their bytes.
+   */
+  private final @Nullable SegmentBytes data;
 
   /** The contents the next instantiation starts from, instead of zeroes. */
   private @Nullable PageSnapshot keep;
   /** Whether the last {@link #zero()} left every page zero (no kept memory went in). */
   private boolean zeroed;
-  /** The module's initial contents, shared by every memory of that module; null: none kept. */
-  private final @Nullable InitialImage image;
-
   JournaledMemory(MemoryLimits limits) {
     this(limits, Integer.MAX_VALUE);
   }
@@ -72,7 +75,8 @@ final class JournaledMemory extends Pages implements Memory {
    * allocate nothing until written.
    */
   JournaledMemory(MemoryLimits limits, int maxPages, @Nullable InitialImage image) {
-    this.image = image;
+    super(image);
+    this.data = image == null ? null : image.data;
     this.limits = limits;
     this.maxPages = Math.min(maxPages, Math.min(limits.maximumPages(), RUNTIME_MAX_PAGES));
     resize(limits.initialPages());
@@ -226,7 +230,15 @@ final class JournaledMemory extends Pages implements Memory {
     if (dataSegments == null) {
       return;
     }
-    segments = dataSegments.clone(); // data.drop changes this instance's copy only
+    // The instance's own array (Chicory makes one per instance): its data.drop replaces the
+    // segment there with PassiveDataSegment.EMPTY (Instance.dropDataSegment), which memory.init
+    // must then see.
+    segments = dataSegments;
+    SegmentBytes bytes = data;
+    if (bytes != null && bytes.count() != segments.length) {
+      throw new IllegalStateException("data segments: " + segments.length + " decoded, "
+          + bytes.count() + " read");
+    }
     InitialImage shared = image;
     if (shared != null && zeroed && size == limits.initialPages()) {
       // Every instance of a module starts from the same contents (the offsets are constant
@@ -234,61 +246,219 @@ final class JournaledMemory extends Pages implements Memory {
       // functions), so they are computed once and each instance shares their pages, copying a
       // page only when it first writes it: a fleet of canisters running one module holds its
       // data once, and an install costs the page references, not the data's bytes.
-      adopt(shared.of(this, instance, memoryIndex));
-      return;
+      PageSnapshot contents = shared.of(this, instance, memoryIndex);
+      if (contents != null) {
+        adopt(contents);
+        return;
+      }
     }
-    apply(this, instance, segments, memoryIndex);
+    writeSegments(this, segments, data, offsets(instance, segments, data, memoryIndex, limit));
   }
 
-  /** Writes the active segments of memory {@code memoryIndex} into {@code into}. */
-  private static void apply(
-      Pages into, Instance instance, DataSegment[] segments, int memoryIndex) {
-    for (DataSegment s : segments) {
-      if (s instanceof ActiveDataSegment a) {
-        if (a.index() != memoryIndex) {
-          continue;
-        }
-        byte[] data = a.data();
-        int offset = (int) ConstantEvaluators.computeConstantValue(
-            instance, a.offsetInstructions())[0];
-        if (offset < 0 || Integer.toUnsignedLong(offset) + data.length > into.limit) {
-          throw new UninstantiableException("out of bounds memory access: attempted to access"
-              + " address: " + offset + " but limit is: " + into.limit + " and size: "
-              + data.length);
-        }
-        into.write(Integer.toUnsignedLong(offset), data, 0, data.length);
-      } else if (!(s instanceof PassiveDataSegment)) {
-        throw new ChicoryException("Data segment should be active or passive: " + s);
+  /** Writes the segments at their {@code offsets} (-1: not written) into {@code into}. */
+  private static void writeSegments(Pages into, DataSegment[] segments,
+      @Nullable SegmentBytes data, long[] offsets) {
+    for (int i = 0; i < segments.length; i++) {
+      if (offsets[i] < 0) {
+        continue;
+      }
+      if (data == null) {
+        byte[] bytes = segments[i].data();
+        into.write(offsets[i], bytes, 0, bytes.length);
+        continue;
+      }
+      int length = data.length(i);
+      for (int done = 0; done < length; ) {
+        long at = offsets[i] + done;
+        int n = (int) Math.min(length - done, PAGE - (at & MASK));
+        data.copyTo(i, done, into.writable((int) (at >>> SHIFT)), (int) (at & MASK), n);
+        done += n;
       }
     }
   }
 
   /**
-   * A module's initial memory contents: its active data segments applied to a zero memory of
-   * its initial size, computed by the first instance that needs them and then shared (read-only,
-   * page by page) by every memory of the module. A module whose segments do not fit is not
-   * remembered: each instantiation fails the same way.
+   * The memory offset of each active segment of memory {@code memoryIndex}, -1 for the others;
+   * WebAssembly spec, "Instantiation": an active segment out of bounds ({@code limit} bytes)
+   * makes the module uninstantiable.
    */
-  static final class InitialImage {
-    private @Nullable PageSnapshot contents;
-
-    synchronized PageSnapshot of(JournaledMemory m, Instance instance, int memoryIndex) {
-      PageSnapshot c = contents;
-      if (c == null || c.size() != m.size) {
-        Pages scratch = new Pages();
-        scratch.resize(m.size);
-        apply(scratch, instance, m.segments, memoryIndex);
-        c = scratch.freeze();
-        contents = c;
+  private static long[] offsets(Instance instance, DataSegment[] segments,
+      @Nullable SegmentBytes data, int memoryIndex, long limit) {
+    long[] offsets = new long[segments.length];
+    for (int i = 0; i < segments.length; i++) {
+      offsets[i] = -1;
+      DataSegment s = segments[i];
+      if (s instanceof ActiveDataSegment a) {
+        if (a.index() != memoryIndex) {
+          continue;
+        }
+        int length = length(segments, data, i);
+        int offset = (int) ConstantEvaluators.computeConstantValue(
+            instance, a.offsetInstructions())[0];
+        if (offset < 0 || Integer.toUnsignedLong(offset) + length > limit) {
+          throw new UninstantiableException("out of bounds memory access: attempted to access"
+              + " address: " + offset + " but limit is: " + limit + " and size: " + length);
+        }
+        offsets[i] = offset;
+      } else if (!(s instanceof PassiveDataSegment)) {
+        throw new ChicoryException("Data segment should be active or passive: " + s);
       }
-      return c;
     }
+    return offsets;
+  }
+
+  /** The length of segment {@code i}: its bytes in Chicory's segment, or in {@code data}. */
+  private static int length(DataSegment[] segments, @Nullable SegmentBytes data, int i) {
+    return data == null ? segments[i].data().length : data.length(i);
   }
 
 
+  /**
+   * A module's initial memory contents: its active data segments applied to a zero memory of
+   * its initial size, laid out by the first instance that needs them and then shared (read-only,
+   * page by page) by every memory of the module. A module whose segments do not fit is not
+   * remembered: each instantiation fails the same way.
+   *
+   * <p>When the segments' bytes are in the module ({@link SegmentBytes}), the image is lazy: a
+   * page is made from the segments when a memory first reads or writes it ({@link #page}), so
+   * that an install of a module with 100 MiB of data allocates the pages its canister touches,
+   * not the data. Its view holds null for a page to make (see {@link Pages}); a page, once made,
+   * never changes, so making it is idempotent, and it is made under the image's lock.
+   */
+  static final class InitialImage {
+    /** Where the module's data segments' bytes are; null when Chicory's segments hold them. */
+    final @Nullable SegmentBytes data;
+    private @Nullable PageSnapshot contents;
+    // The lazy image: the pages made so far, and for each page the segments over it, in order.
+    private byte @Nullable [][] made;
+    private int @Nullable [][] segmentsOf;
+    private long[] offsets = new long[0];
+
+    InitialImage() {
+      this(null);
+    }
+
+    InitialImage(@Nullable SegmentBytes data) {
+      this.data = data;
+    }
+
+    /**
+     * The image for {@code m}, a fresh memory of the module's initial size; null when {@code m}
+     * is of another size than the lazy image made first (then {@code m} is written itself).
+     */
+    synchronized @Nullable PageSnapshot of(JournaledMemory m, Instance instance,
+        int memoryIndex) {
+      PageSnapshot c = contents;
+      if (c != null && c.size() == m.size) {
+        return c;
+      }
+      if (c != null && data != null) {
+        return null; // pages of the lazy image are shared already: it stays as laid out
+      }
+      long[] offs = offsets(instance, m.segments, data, memoryIndex, m.limit);
+      SegmentBytes bytes = data;
+      if (bytes == null) {
+        Pages scratch = new Pages();
+        scratch.resize(m.size);
+        writeSegments(scratch, m.segments, null, offs);
+        c = scratch.freeze();
+      } else {
+        c = lay(m.size, bytes, offs);
+      }
+      contents = c;
+      return c;
+    }
+
+    /** The lazy image's view: ZERO where no segment lies, null where one does. */
+    private PageSnapshot lay(int size, SegmentBytes bytes, long[] offs) {
+      int[] count = new int[size];
+      for (int i = 0; i < offs.length; i++) {
+        if (offs[i] >= 0 && bytes.length(i) > 0) {
+          for (long p = offs[i] >>> SHIFT; p <= (offs[i] + bytes.length(i) - 1) >>> SHIFT; p++) {
+            count[(int) p]++;
+          }
+        }
+      }
+      int[][] over = new int[size][];
+      byte[][] view = new byte[size][];
+      for (int p = 0; p < size; p++) {
+        over[p] = new int[count[p]];
+        view[p] = count[p] == 0 ? ZERO : null;
+        count[p] = 0;
+      }
+      for (int i = 0; i < offs.length; i++) {
+        if (offs[i] >= 0 && bytes.length(i) > 0) {
+          for (long p = offs[i] >>> SHIFT; p <= (offs[i] + bytes.length(i) - 1) >>> SHIFT; p++) {
+            over[(int) p][count[(int) p]++] = i;
+          }
+        }
+      }
+      segmentsOf = over;
+      made = new byte[size][];
+      offsets = offs;
+      return new PageSnapshot(view, this);
+    }
+
+    /** Pages of the lazy image made so far (for tests and measurements). */
+    synchronized int pagesMade() {
+      byte[][] pages = made;
+      int n = 0;
+      if (pages != null) {
+        for (byte[] page : pages) {
+          n += page != null ? 1 : 0;
+        }
+      }
+      return n;
+    }
+
+    /** Page {@code p} of the lazy image, made now if it is not yet. */
+    synchronized byte[] page(int p) {
+      byte[][] pages = java.util.Objects.requireNonNull(made, "the image is not laid out");
+      byte[] page = pages[p];
+      if (page != null) {
+        return page;
+      }
+      int[] over = java.util.Objects.requireNonNull(segmentsOf)[p];
+      if (over.length == 0) {
+        return ZERO;
+      }
+      SegmentBytes bytes = java.util.Objects.requireNonNull(data);
+      page = new byte[PAGE];
+      long base = (long) p << SHIFT;
+      // In the segments' order: where two overlap, the later one's bytes stand, as if written
+      // one after the other (WebAssembly spec, "Instantiation").
+      for (int i : over) {
+        long from = Math.max(base, offsets[i]);
+        long to = Math.min(base + PAGE, offsets[i] + bytes.length(i));
+        bytes.copyTo(i, (int) (from - offsets[i]), page, (int) (from - base), (int) (to - from));
+      }
+      pages[p] = page;
+      return page;
+    }
+  }
+
   @Override
   public void initPassiveSegment(int segmentId, int dest, int offset, int len) {
-    write(dest, segments[segmentId].data(), offset, len);
+    SegmentBytes bytes = data;
+    if (bytes == null) {
+      write(dest, segments[segmentId].data(), offset, len);
+      return;
+    }
+    // WebAssembly spec, "memory.init": traps when offset + len is past the segment's length (0
+    // once dropped) or dest + len past the memory; otherwise copies, page piece by page piece.
+    int length = segments[segmentId] == PassiveDataSegment.EMPTY ? 0 : bytes.length(segmentId);
+    if (offset < 0 || len < 0 || offset > length - len) {
+      throw new WasmRuntimeException("out of bounds memory access: attempted to access address: "
+          + offset + " but limit is: " + length + " and size: " + len);
+    }
+    check(dest, len);
+    long at = Integer.toUnsignedLong(dest);
+    for (int done = 0; done < len; ) {
+      int n = (int) Math.min(len - done, PAGE - (at & MASK));
+      bytes.copyTo(segmentId, offset + done, writable((int) (at >>> SHIFT)), (int) (at & MASK), n);
+      done += n;
+      at += n;
+    }
   }
 
   @Override
@@ -352,7 +522,7 @@ final class JournaledMemory extends Pages implements Memory {
     if (Integer.toUnsignedLong(addr) >= limit) {
       throw outOfBounds(addr, 1);
     }
-    return pages[addr >>> SHIFT][addr & MASK];
+    return page(addr >>> SHIFT)[addr & MASK];
   }
 
   @Override
@@ -362,7 +532,7 @@ final class JournaledMemory extends Pages implements Memory {
       throw outOfBounds(addr, 2);
     }
     if (off <= PAGE - 2) {
-      return (short) SHORT.get(pages[addr >>> SHIFT], off);
+      return (short) SHORT.get(page(addr >>> SHIFT), off);
     }
     return (short) slowRead(addr, 2);
   }
@@ -379,7 +549,7 @@ final class JournaledMemory extends Pages implements Memory {
       throw outOfBounds(addr, 4);
     }
     if (off <= PAGE - 4) {
-      return (int) INT.get(pages[addr >>> SHIFT], off);
+      return (int) INT.get(page(addr >>> SHIFT), off);
     }
     return (int) slowRead(addr, 4);
   }
@@ -391,7 +561,7 @@ final class JournaledMemory extends Pages implements Memory {
       throw outOfBounds(addr, 8);
     }
     if (off <= PAGE - 8) {
-      return (long) LONG.get(pages[addr >>> SHIFT], off);
+      return (long) LONG.get(page(addr >>> SHIFT), off);
     }
     return slowRead(addr, 8);
   }
@@ -403,7 +573,7 @@ final class JournaledMemory extends Pages implements Memory {
       throw outOfBounds(addr, 4);
     }
     if (off <= PAGE - 4) {
-      return (float) FLOAT.get(pages[addr >>> SHIFT], off);
+      return (float) FLOAT.get(page(addr >>> SHIFT), off);
     }
     return Float.intBitsToFloat((int) slowRead(addr, 4));
   }
@@ -420,7 +590,7 @@ final class JournaledMemory extends Pages implements Memory {
       throw outOfBounds(addr, 8);
     }
     if (off <= PAGE - 8) {
-      return (double) DOUBLE.get(pages[addr >>> SHIFT], off);
+      return (double) DOUBLE.get(page(addr >>> SHIFT), off);
     }
     return Double.longBitsToDouble(slowRead(addr, 8));
   }
@@ -435,7 +605,7 @@ final class JournaledMemory extends Pages implements Memory {
     long v = 0;
     for (int i = n - 1; i >= 0; i--) {
       int a = addr + i;
-      v = (v << 8) | (pages[a >>> SHIFT][a & MASK] & 0xFF);
+      v = (v << 8) | (page(a >>> SHIFT)[a & MASK] & 0xFF);
     }
     return v;
   }

@@ -30,22 +30,27 @@ final class ModuleCode {
   /** The modules of this JVM, by the hash of their bytes as installed and the metering. */
   static final Cache CACHE = new Cache(32);
 
-  private final byte[] installed;
+  private final ModuleBytes installed;
   private final ModuleValidator.Checked checked;
   /** The initial memory contents every instance of this module shares. */
-  final JournaledMemory.InitialImage initialImage = new JournaledMemory.InitialImage();
+  final JournaledMemory.InitialImage initialImage;
   private boolean compileTried;
   private @Nullable Function<Instance, Machine> machine;
   private @Nullable RuntimeException compileFailure;
   private @Nullable LinkageError compileLinkageFailure;
 
   ModuleCode(byte[] installed, ModuleValidator.Checked checked) {
-    this.installed = installed;
-    this.checked = checked;
+    this(ModuleBytes.of(installed), checked);
   }
 
-  /** The module as installed (gzip stays gzip); callers must not write to it. */
-  byte[] installed() {
+  ModuleCode(ModuleBytes installed, ModuleValidator.Checked checked) {
+    this.installed = installed;
+    this.checked = checked;
+    this.initialImage = new JournaledMemory.InitialImage(checked.data());
+  }
+
+  /** The module as installed (gzip stays gzip), its chunks when it was installed from them. */
+  ModuleBytes installed() {
     return installed;
   }
 
@@ -116,31 +121,30 @@ final class ModuleCode {
      */
     ModuleCode get(Sha256 hash, boolean metered, byte[] installed,
         Supplier<ModuleValidator.Checked> decode) {
-      return get(hash, metered, installed.length, () -> installed, bytes -> decode.get());
+      return get(hash, metered, ModuleBytes.of(installed), bytes -> decode.get());
     }
 
     /**
-     * As {@link #get(Sha256, boolean, byte[], Supplier)} for a module of {@code length} bytes
-     * that is made only when it is not cached ({@code installed}: a chunked install joins its
-     * chunks only then), and decoded from those bytes.
+     * As {@link #get(Sha256, boolean, byte[], Supplier)} for a module as installed from its
+     * chunks (never joined), decoded from them with {@code decode} when it is not cached.
      */
-    ModuleCode get(Sha256 hash, boolean metered, long length, Supplier<byte[]> installed,
-        Function<byte[], ModuleValidator.Checked> decode) {
+    ModuleCode get(Sha256 hash, boolean metered, ModuleBytes installed,
+        Function<ModuleBytes, ModuleValidator.Checked> decode) {
+      long length = installed.length();
       Key key = new Key(hash, metered);
       synchronized (this) {
         SoftReference<ModuleCode> ref = entries.get(key);
         ModuleCode hit = ref == null ? null : ref.get();
-        if (hit != null && hit.installed.length == length) {
+        if (hit != null && hit.installed.length() == length) {
           return hit;
         }
       }
       // Decoded outside the lock: a large module takes seconds, and other modules need not wait.
-      byte[] bytes = installed.get();
-      ModuleCode made = new ModuleCode(bytes, decode.apply(bytes));
+      ModuleCode made = new ModuleCode(installed, decode.apply(installed));
       synchronized (this) {
         SoftReference<ModuleCode> ref = entries.get(key);
         ModuleCode raced = ref == null ? null : ref.get();
-        if (raced != null && raced.installed.length == length) {
+        if (raced != null && raced.installed.length() == length) {
           return raced;
         }
         entries.put(key, new SoftReference<>(made));

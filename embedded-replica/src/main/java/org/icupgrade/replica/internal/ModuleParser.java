@@ -35,7 +35,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * this costs little for a module of 100 MiB, which is mostly data segments, Chicory is given
  * {@link ModuleRewriter}'s output for the parser, with every data segment's bytes left out
  * (their headers and offsets stay), and the segments get their bytes from the module as
- * installed afterwards, each copied once.
+ * installed afterwards, each copied once. {@link ModuleValidator} gives it a {@link
+ * ModuleSkeleton}, whose segments have no bytes at all: then Chicory's segments stay empty and
+ * {@link JournaledMemory} reads the bytes from the module ({@link SegmentBytes}).
  */
 final class ModuleParser {
   /** How many modules have been decoded in this JVM, for tests that count parses. */

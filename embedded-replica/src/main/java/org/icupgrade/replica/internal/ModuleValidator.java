@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -85,7 +84,17 @@ final class ModuleValidator {
    * no copy of the module's bytes (a {@link ModuleCode} shares one per distinct module).
    */
   record Checked(WasmModule module, boolean enhancedOrthogonalPersistence,
-      boolean memory64, int counterGlobal, @Nullable String unmetered) {
+      boolean memory64, int counterGlobal, @Nullable String unmetered,
+      @Nullable SegmentBytes data) {
+    /**
+     * Without {@code data}: Chicory's data segments hold their bytes. With it, they hold none and
+     * the bytes are in the module ({@link ModuleSkeleton}).
+     */
+    Checked(WasmModule module, boolean enhancedOrthogonalPersistence, boolean memory64,
+        int counterGlobal, @Nullable String unmetered) {
+      this(module, enhancedOrthogonalPersistence, memory64, counterGlobal, unmetered, null);
+    }
+
     /** Whether {@link #module()} carries {@link Metering}'s instruction counter. */
     boolean metered() {
       return counterGlobal >= 0;
@@ -119,20 +128,60 @@ final class ModuleValidator {
    * against each replica's budget.
    */
   static Checked decode(byte[] module, String method, boolean meter) {
-    if (module.length == 0) {
+    return decode(ModuleBytes.of(module), method, meter);
+  }
+
+  /**
+   * As {@link #decode(byte[], String, boolean)} for a module read where it lies (its chunks):
+   * what is decoded is its {@link ModuleSkeleton}, and the data segments' bytes stay in the
+   * module ({@link Checked#data()}), so that decoding a module of 100 MiB of data copies its
+   * code, not its data. A module whose headers the skeleton cannot read is decoded joined.
+   */
+  static Checked decode(ModuleBytes module, String method, boolean meter) {
+    if (module.length() == 0) {
       throw invalid(method, "Wasm module is empty: it has no bytes");
     }
-    byte[] wasm = webAssembly(module, method);
-    if (wasm.length > MAX_MODULE_SIZE) {
-      throw invalid(method, "Wasm module is " + wasm.length + " bytes uncompressed; the limit"
-          + " is " + MAX_MODULE_SIZE);
+    ModuleBytes source = module.isGzip()
+        ? ModuleBytes.of(gunzip(module.inputStream(), module.length(), method)) : module;
+    if (source.length() > MAX_MODULE_SIZE) {
+      throw invalid(method, "Wasm module is " + source.length() + " bytes uncompressed; the"
+          + " limit is " + MAX_MODULE_SIZE);
     }
     // Spec, "IC method install_code": a raw module starts with \0asm.
-    if (wasm.length < 8 || wasm[0] != 0 || wasm[1] != 0x61 || wasm[2] != 0x73
-        || wasm[3] != 0x6d) {
+    if (source.length() < 8 || source.byteAt(0) != 0 || source.byteAt(1) != 0x61
+        || source.byteAt(2) != 0x73 || source.byteAt(3) != 0x6d) {
       throw invalid(method, "Wasm module is not valid: it does not start with the WebAssembly"
           + " magic \\0asm (nor with the gzip magic 1f 8b 08)");
     }
+    ModuleSkeleton.Skeleton skeleton = ModuleSkeleton.of(source);
+    if (skeleton == null) {
+      return decodeWasm(source.toArray(), method, meter, null);
+    }
+    Checked checked = decodeWasm(skeleton.wasm(), method, meter, skeleton.data());
+    if (declaresArrays(checked.module())) {
+      // WebAssembly GC's array.new_data and array.init_data read a segment's bytes from
+      // Chicory's segments (Instance.dataSegmentData), not through the memory: such a module
+      // keeps its bytes there.
+      return decodeWasm(source.toArray(), method, meter, null);
+    }
+    return checked;
+  }
+
+  private static boolean declaresArrays(WasmModule m) {
+    for (int i = 0; i < m.typeSection().subTypeCount(); i++) {
+      if (m.typeSection().getSubType(i).compType().arrayType() != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Decodes a WebAssembly binary; with {@code data}, a skeleton whose data segments' bytes are
+   * there.
+   */
+  private static Checked decodeWasm(byte[] wasm, String method, boolean meter,
+      @Nullable SegmentBytes data) {
     checkCodeSectionSize(wasm, method);
     WasmModule parsed;
     boolean memory64;
@@ -172,7 +221,14 @@ final class ModuleValidator {
     checkDeclarations(parsed, counter >= 0 ? 1 : 0, method);
     checkMemory(parsed, method, WASM32_MAX_PAGES * 65_536);
     checkExports(parsed, method);
-    return new Checked(parsed, eop, memory64, counter, unmetered);
+    if (data != null) {
+      int decoded = parsed.dataSection().dataSegmentCount();
+      if (decoded != data.count()) {
+        throw new IllegalStateException("data segments: " + data.count() + " read, " + decoded
+            + " decoded");
+      }
+    }
+    return new Checked(parsed, eop, memory64, counter, unmetered, data);
   }
 
   /**
@@ -265,12 +321,28 @@ final class ModuleValidator {
    * is private; null when the module has neither.
    */
   static @Nullable Section exportedSection(byte[] module, String name) {
-    byte[] wasm = webAssembly(module, "read_state");
-    for (CustomSection section : customSections(wasm)) {
-      if (section.name().equals(PUBLIC + name) || section.name().equals(PRIVATE + name)) {
-        return new Section(Arrays.copyOfRange(wasm, section.content(), section.end()),
-            section.name().startsWith(PRIVATE));
+    return exportedSection(ModuleBytes.of(module), name);
+  }
+
+  /** As {@link #exportedSection(byte[], String)}, read a section header at a time. */
+  static @Nullable Section exportedSection(ModuleBytes module, String name) {
+    ModuleBytes wasm = module.isGzip()
+        ? ModuleBytes.of(gunzip(module.inputStream(), module.length(), "read_state")) : module;
+    ModuleBytes.Cursor r = wasm.new Cursor(8);
+    while (!r.atEnd()) {
+      int id = r.u8();
+      long size = r.u32();
+      int end = (int) (r.pos + size);
+      if (id == 0) {
+        int nameLength = (int) r.u32();
+        String n = new String(wasm.copyOfRange(r.pos, r.pos + nameLength),
+            StandardCharsets.UTF_8);
+        if (n.equals(PUBLIC + name) || n.equals(PRIVATE + name)) {
+          return new Section(wasm.copyOfRange(r.pos + nameLength, end),
+              n.startsWith(PRIVATE));
+        }
       }
+      r.pos = end;
     }
     return null;
   }
@@ -302,7 +374,7 @@ final class ModuleValidator {
   static byte[] webAssembly(byte[] module, String method) {
     if (module.length >= 3 && (module[0] & 0xFF) == 0x1f && (module[1] & 0xFF) == 0x8b
         && module[2] == 0x08) {
-      return gunzip(module, method);
+      return gunzip(new ByteArrayInputStream(module), module.length, method);
     }
     return module;
   }
@@ -467,9 +539,10 @@ final class ModuleValidator {
     return value;
   }
 
-  private static byte[] gunzip(byte[] gz, String method) {
-    try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(gz), 64 * 1024)) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream(gz.length * 2);
+  private static byte[] gunzip(InputStream gz, int length, String method) {
+    try (InputStream in = new GZIPInputStream(gz, 64 * 1024)) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream(
+          (int) Math.min(MAX_MODULE_SIZE, 2L * length));
       byte[] buf = new byte[64 * 1024];
       int n;
       while ((n = in.read(buf)) > 0) {

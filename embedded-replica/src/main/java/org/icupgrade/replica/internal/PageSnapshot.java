@@ -2,6 +2,7 @@ package org.icupgrade.replica.internal;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable memory in 64 KiB pages, frozen from a {@link Pages} store ({@link Pages#freeze()})
@@ -15,11 +16,21 @@ final class PageSnapshot {
   /** A memory of no pages. */
   static final PageSnapshot EMPTY = new PageSnapshot(new byte[0][]);
 
-  /** Never written: entries are {@link Pages#ZERO} or pages no store writes any more. */
+  /**
+   * Never written: entries are {@link Pages#ZERO}, pages no store writes any more, or null for
+   * a page of {@link #image} not made yet.
+   */
   private final byte[][] pages;
+  /** The lazy initial image the null entries are pages of; null when there are none. */
+  private final JournaledMemory.@Nullable InitialImage image;
 
   PageSnapshot(byte[][] pages) {
+    this(pages, null);
+  }
+
+  PageSnapshot(byte[][] pages, JournaledMemory.@Nullable InitialImage image) {
     this.pages = pages;
+    this.image = image;
   }
 
   /** The size in pages. */
@@ -45,7 +56,7 @@ final class PageSnapshot {
 
   /** Whether page {@code p} is the very same page as {@code other}'s page {@code p}. */
   boolean sharesPage(int p, PageSnapshot other) {
-    return p < pages.length && p < other.pages.length && pages[p] == other.pages[p];
+    return p < pages.length && p < other.pages.length && page(p) == other.page(p);
   }
 
   /** {@code len} bytes at {@code offset}, copied. */
@@ -60,7 +71,7 @@ final class PageSnapshot {
       int p = (int) (offset >>> Pages.SHIFT);
       int off = (int) (offset & Pages.MASK);
       int chunk = Math.min(len, Pages.PAGE - off);
-      System.arraycopy(pages[p], off, out, at, chunk);
+      System.arraycopy(page(p), off, out, at, chunk);
       offset += chunk;
       at += chunk;
       len -= chunk;
@@ -70,11 +81,33 @@ final class PageSnapshot {
 
   /** Page {@code p}, shared: never write to it. */
   byte[] page(int p) {
-    return pages[p];
+    byte[] page = pages[p];
+    if (page == null) {
+      // Not cached here: the initial image's own view is shared by threads; the image hands
+      // out each page under its lock.
+      page = java.util.Objects.requireNonNull(image).page(p);
+    }
+    return page;
   }
 
-  void copyRefsInto(byte[][] into) {
-    System.arraycopy(pages, 0, into, 0, pages.length);
+  /**
+   * Page {@code p} for a store whose null pages are {@code image}'s: null when it is a page of
+   * that image not made yet, which the store then makes when it first needs it.
+   */
+  byte @Nullable [] pageOrNullFor(int p, JournaledMemory.@Nullable InitialImage image) {
+    byte[] page = pages[p];
+    return page == null && this.image != image ? page(p) : page;
+  }
+
+  /** Copies the page references into {@code into}, for a store whose null pages are {@code image}'s. */
+  void copyRefsInto(byte[][] into, JournaledMemory.@Nullable InitialImage image) {
+    if (this.image == null || this.image == image) {
+      System.arraycopy(pages, 0, into, 0, pages.length);
+      return;
+    }
+    for (int p = 0; p < pages.length; p++) {
+      into[p] = page(p);
+    }
   }
 
   /** What {@link #forEachNonZeroPage} hands each page to. */
@@ -89,7 +122,7 @@ final class PageSnapshot {
    */
   void forEachNonZeroPage(PageVisitor visitor) {
     for (int p = 0; p < pages.length; p++) {
-      byte[] page = pages[p];
+      byte[] page = page(p);
       if (page != Pages.ZERO && Arrays.mismatch(page, Pages.ZERO) >= 0) {
         visitor.page(p, ByteBuffer.wrap(page).asReadOnlyBuffer());
       }

@@ -2,6 +2,7 @@ package org.icupgrade.replica.internal;
 
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A memory held in 64 KiB pages that are allocated when first written and shared copy-on-write
@@ -46,8 +47,14 @@ class Pages {
       ThreadLocal.withInitial(ArrayDeque::new);
   private static final int MAX_SPARE = 8;
 
-  /** The pages; entries at and past {@link #size} are {@link #ZERO}. */
+  /**
+   * The pages; entries at and past {@link #size} are {@link #ZERO}. An entry is null only when
+   * {@link #image} is set: that page of the module's initial image, not made yet ({@link
+   * #resolve}).
+   */
   byte[][] pages = new byte[0][];
+  /** Where the null entries' pages come from: the module's lazy initial image, or null. */
+  final JournaledMemory.@Nullable InitialImage image;
   /** The generation each page was allocated or copied in; only equal to it is writable. */
   int[] owner = new int[0];
   int generation = 1;
@@ -66,11 +73,30 @@ class Pages {
   private byte[][] journalOld = new byte[8][];
   private int journalCount;
 
-  Pages() {}
+  Pages() {
+    this.image = null;
+  }
+
+  /** A store whose null pages are {@code image}'s (a module's main memory). */
+  Pages(JournaledMemory.@Nullable InitialImage image) {
+    this.image = image;
+  }
 
   /** A store whose contents are {@code from}'s, sharing its pages. */
   Pages(PageSnapshot from) {
+    this.image = null;
     restore(from);
+  }
+
+  /**
+   * Page {@code p} of the initial image, made now if no memory has asked for it yet, put in
+   * place of the null entry (shared, as an adopted page: a write copies it).
+   */
+  final byte[] resolve(int p) {
+    byte[] page = java.util.Objects.requireNonNull(image, "a null page without an image")
+        .page(p);
+    pages[p] = page;
+    return page;
   }
 
   /** The size in pages. */
@@ -92,7 +118,7 @@ class Pages {
   final int residentPages() {
     int n = 0;
     for (int p = 0; p < size; p++) {
-      if (pages[p] != ZERO) {
+      if (pages[p] != ZERO) { // a page of the image not made yet counts: it is the module's
         n++;
       }
     }
@@ -121,7 +147,8 @@ class Pages {
 
   /** Page {@code p} to read; {@code p < size}. Never write to it. */
   final byte[] page(int p) {
-    return pages[p];
+    byte[] page = pages[p];
+    return page != null ? page : resolve(p);
   }
 
   /** Page {@code p} to write, copied first when it is shared; {@code p < size}. */
@@ -130,7 +157,7 @@ class Pages {
   }
 
   private byte[] copyOnWrite(int p) {
-    byte[] old = pages[p];
+    byte[] old = page(p);
     byte[] fresh = SPARE.get().pollFirst();
     if (old == ZERO) {
       if (fresh == null) {
@@ -191,7 +218,7 @@ class Pages {
    */
   final PageSnapshot freeze() {
     nextGeneration();
-    return new PageSnapshot(Arrays.copyOf(pages, size));
+    return new PageSnapshot(Arrays.copyOf(pages, size), image);
   }
 
   /** Replaces the contents with {@code from}'s, sharing its pages (writes here copy them). */
@@ -201,7 +228,7 @@ class Pages {
     }
     int n = from.size();
     resize(n);
-    from.copyRefsInto(pages);
+    from.copyRefsInto(pages, image);
     Arrays.fill(owner, 0, n, 0);
   }
 
@@ -212,7 +239,7 @@ class Pages {
   final void adopt(PageSnapshot from) {
     int n = Math.min(size, from.size());
     for (int p = 0; p < n; p++) {
-      byte[] page = from.page(p);
+      byte[] page = from.pageOrNullFor(p, image);
       if (page == ZERO) {
         continue;
       }
@@ -293,7 +320,7 @@ class Pages {
       int p = (int) (offset >>> SHIFT);
       int off = (int) (offset & MASK);
       int chunk = Math.min(len, PAGE - off);
-      System.arraycopy(pages[p], off, dst, at, chunk);
+      System.arraycopy(page(p), off, dst, at, chunk);
       offset += chunk;
       at += chunk;
       len -= chunk;

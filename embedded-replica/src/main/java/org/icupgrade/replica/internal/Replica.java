@@ -212,7 +212,7 @@ public final class Replica {
    */
   public Optional<byte[]> metadata(Principal caller, Principal canisterId, String name) {
     CanisterState c = canisters.state(canisterId, "read_state");
-    byte[] module;
+    ModuleBytes module;
     boolean controller;
     synchronized (c) {
       module = c.module;

@@ -61,7 +61,7 @@ final class Snapshots {
       // One reading of the clock (two readings could straddle a second).
       long now = call.canisters().nowNanos();
       Snapshot s = new Snapshot(SnapshotId.of(idBytes), now,
-          c.module == null ? 0 : c.module.length);
+          c.module == null ? 0 : c.module.length());
       if (replace != null) {
         c.snapshots.removeIf(x -> x.snapshot().id().equals(replace));
       }
@@ -99,15 +99,16 @@ final class Snapshots {
       // Spec, formal model, "Load canister snapshot": chunk_store = Snapshot.chunk_store.
       c.chunkStore.clear();
       c.chunkStore.putAll(s.chunkStore());
+      c.uploadDigest.reset();
       // Spec, "IC method load_canister_snapshot": the module, heap, globals and stable memory
       // come back exactly as they were when the snapshot was taken.
       c.code = null;
-      byte[] module = s.module();
+      ModuleBytes module = s.module();
       if (module != null) {
         Sha256 hash = s.moduleHash();
         // The module is the canister's, installed before: decoded and compiled then, shared now.
         WasmCanister code = call.canisters().instantiate(c,
-            call.canisters().load(module, hash != null ? hash : Sha256.of(module), method));
+            call.canisters().load(module, hash != null ? hash : module.sha256(), method));
         if (s.codeState() != null) {
           code.rollback(s.codeState());
         }

@@ -81,7 +81,7 @@ final class StateFile {
       change(out, change);
     }
     chunks(out, c.chunkStore);
-    bytes(out, c.module);
+    module(out, c.module);
     bytes(out, c.moduleHash == null ? null : c.moduleHash.toBytes());
     out.writeBoolean(c.enhancedOrthogonalPersistence);
     WasmCanister code = c.code;
@@ -111,7 +111,7 @@ final class StateFile {
       bytes(out, s.snapshot().id().toBytes());
       out.writeLong(s.snapshot().takenAtTimestampNanos());
       out.writeLong(s.snapshot().totalSize());
-      bytes(out, s.module());
+      module(out, s.module());
       bytes(out, s.moduleHash() == null ? null : s.moduleHash().toBytes());
       out.writeBoolean(s.eop());
       Checkpoint cp = (Checkpoint) s.codeState();
@@ -217,6 +217,15 @@ final class StateFile {
     }
   }
 
+  /** A module as {@link #bytes} writes an array: a chunked module's chunks in order. */
+  private static void module(DataOutputStream out, @Nullable ModuleBytes m) throws IOException {
+    if (m == null) {
+      out.writeInt(-1);
+    } else {
+      m.writeTo(out);
+    }
+  }
+
   private static void bytes(DataOutputStream out, byte @Nullable [] b) throws IOException {
     if (b == null) {
       out.writeInt(-1);
@@ -279,10 +288,11 @@ final class StateFile {
       c.history.addLast(change(r));
     }
     r.chunks(c.chunkStore);
-    c.module = r.bytes();
+    byte[] installed = r.bytes();
+    c.module = installed == null ? null : ModuleBytes.of(installed);
     byte[] hash = r.bytes();
     c.moduleHash = hash == null ? null : Sha256.fromBytes(hash);
-    if (c.module != null && (c.moduleHash == null || !c.moduleHash.equals(Sha256.of(c.module)))) {
+    if (c.module != null && (c.moduleHash == null || !c.moduleHash.equals(c.module.sha256()))) {
       throw new Malformed("canister " + id + ": the module's hash is not the hash recorded");
     }
     c.enhancedOrthogonalPersistence = in.readBoolean();
@@ -320,7 +330,8 @@ final class StateFile {
     int snapshots = r.count();
     for (int i = 0; i < snapshots; i++) {
       Snapshot s = new Snapshot(SnapshotId.of(r.nonNull()), in.readLong(), in.readLong());
-      byte[] module = r.bytes();
+      byte[] saved = r.bytes();
+      ModuleBytes module = saved == null ? null : ModuleBytes.of(saved);
       byte[] h = r.bytes();
       Sha256 moduleHash = h == null ? null : Sha256.fromBytes(h);
       boolean eop = in.readBoolean();
@@ -359,9 +370,9 @@ final class StateFile {
   }
 
   /** The module validated once per hash while reading (snapshots often hold the same one). */
-  private static ModuleCode check(Canisters canisters, byte[] module,
+  private static ModuleCode check(Canisters canisters, ModuleBytes module,
       @Nullable Sha256 hash, Map<Sha256, ModuleCode> checked) {
-    Sha256 h = hash != null ? hash : Sha256.of(module);
+    Sha256 h = hash != null ? hash : module.sha256();
     return checked.computeIfAbsent(h, k -> canisters.load(module, h, "load_state"));
   }
 

@@ -229,6 +229,11 @@ final class WasmCanister {
     this.instance = built != null ? built : newInstance(null);
   }
 
+  /** The module's initial memory contents, shared with its other instances. */
+  JournaledMemory.InitialImage initialImage() {
+    return initialImage;
+  }
+
   /** How this code runs. */
   ExecutionMode mode() {
     return compiled != null ? ExecutionMode.COMPILED : ExecutionMode.INTERPRETED;
