@@ -326,8 +326,22 @@ final class ModuleValidator {
 
   /** As {@link #exportedSection(byte[], String)}, read a section header at a time. */
   static @Nullable Section exportedSection(ModuleBytes module, String name) {
+    return exportedSections(module, name).get(name);
+  }
+
+  /**
+   * Every exported custom section of {@code module} ({@code icp:public <name>} and {@code
+   * icp:private <name>}) by name, in the module's order; the first of a name wins.
+   */
+  static Map<String, Section> exportedSections(ModuleBytes module) {
+    return exportedSections(module, null);
+  }
+
+  /** The exported sections, or only the one named {@code only} when it is not null. */
+  private static Map<String, Section> exportedSections(ModuleBytes module, @Nullable String only) {
     ModuleBytes wasm = module.isGzip()
         ? ModuleBytes.of(gunzip(module.inputStream(), module.length(), "read_state")) : module;
+    Map<String, Section> out = new LinkedHashMap<>();
     ModuleBytes.Cursor r = wasm.new Cursor(8);
     while (!r.atEnd()) {
       int id = r.u8();
@@ -337,32 +351,17 @@ final class ModuleValidator {
         int nameLength = (int) r.u32();
         String n = new String(wasm.copyOfRange(r.pos, r.pos + nameLength),
             StandardCharsets.UTF_8);
-        if (n.equals(PUBLIC + name) || n.equals(PRIVATE + name)) {
-          return new Section(wasm.copyOfRange(r.pos + nameLength, end),
-              n.startsWith(PRIVATE));
+        String name = n.startsWith(PUBLIC) ? n.substring(PUBLIC.length())
+            : n.startsWith(PRIVATE) ? n.substring(PRIVATE.length()) : null;
+        if (name != null && (only == null || only.equals(name)) && !out.containsKey(name)) {
+          out.put(name, new Section(wasm.copyOfRange(r.pos + nameLength, end),
+              n.startsWith(PRIVATE)));
+          if (only != null) {
+            return out;
+          }
         }
       }
       r.pos = end;
-    }
-    return null;
-  }
-
-  /**
-   * Every exported custom section of {@code module} ({@code icp:public <name>} and {@code
-   * icp:private <name>}) by name, in the module's order; the first of a name wins, as in {@link
-   * #exportedSection}.
-   */
-  static Map<String, Section> exportedSections(byte[] module) {
-    byte[] wasm = webAssembly(module, "read_state");
-    Map<String, Section> out = new LinkedHashMap<>();
-    for (CustomSection section : customSections(wasm)) {
-      String name = section.name().startsWith(PUBLIC) ? section.name().substring(PUBLIC.length())
-          : section.name().startsWith(PRIVATE) ? section.name().substring(PRIVATE.length())
-          : null;
-      if (name != null && !out.containsKey(name)) {
-        out.put(name, new Section(Arrays.copyOfRange(wasm, section.content(), section.end()),
-            section.name().startsWith(PRIVATE)));
-      }
     }
     return out;
   }

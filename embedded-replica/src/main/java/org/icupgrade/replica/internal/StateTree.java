@@ -97,7 +97,7 @@ public final class StateTree {
       }
       fields.put(CONTROLLERS, HashTree.leaf(Cbor.encode(controllers)));
       Sha256 hash = c.moduleHash;
-      byte[] module = c.module;
+      ModuleBytes module = c.module;
       if (hash != null && module != null) {
         fields.put(MODULE_HASH, HashTree.leaf(hash.toBytes()));
         WasmCanister code = c.code;
@@ -115,7 +115,7 @@ public final class StateTree {
   }
 
   /** The module's {@code metadata} subtree, or null when it exports no custom section. */
-  private @Nullable HashTree metadataOf(Sha256 hash, byte[] module) {
+  private @Nullable HashTree metadataOf(Sha256 hash, ModuleBytes module) {
     synchronized (metadata) {
       HashTree known = metadata.get(hash);
       if (known != null) {
