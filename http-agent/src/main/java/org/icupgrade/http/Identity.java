@@ -10,7 +10,6 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
 import org.icupgrade.core.Principal;
-import org.icupgrade.protocol.Ed25519;
 import org.icupgrade.protocol.RequestId;
 import org.icupgrade.protocol.Secp256k1;
 import org.jspecify.annotations.Nullable;

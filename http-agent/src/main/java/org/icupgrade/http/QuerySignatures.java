@@ -14,7 +14,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.icupgrade.core.IntegrityException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.protocol.Certificate;
-import org.icupgrade.protocol.Ed25519;
 import org.icupgrade.protocol.HashTree;
 import org.icupgrade.protocol.RequestId;
 import org.jspecify.annotations.Nullable;

@@ -3,7 +3,6 @@ package org.icupgrade.replica.http;
 import org.icupgrade.protocol.Bls12381;
 import org.icupgrade.protocol.Cbor;
 import org.icupgrade.protocol.Certificate;
-import org.icupgrade.protocol.Ed25519;
 import org.icupgrade.protocol.HashTree;
 import org.icupgrade.protocol.RequestId;
 import com.sun.net.httpserver.HttpExchange;
@@ -335,10 +334,20 @@ public final class ReplicaHttpServer implements AutoCloseable {
     /** Spec, "Request: Query call": the domain separator of a response signature. */
     private static final byte[] RESPONSE_DOMAIN = HashTree.domainSep("ic-response");
 
-    private final byte[] seed = Ed25519.newSeed(new java.security.SecureRandom());
-    private final byte[] publicKey = Ed25519.publicKey(seed);
-    private final byte[] publicKeyDer = RequestId.concat(Ed25519.DER_PREFIX, publicKey);
-    private final Principal id = Principal.fromBytes(Envelopes.selfAuthenticating(publicKeyDer));
+    private final java.security.KeyPair keys;
+    private final byte[] publicKeyDer;
+    private final Principal id;
+
+    NodeKey() {
+      try {
+        keys = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+      } catch (java.security.GeneralSecurityException e) {
+        throw new IllegalStateException("the JDK has no Ed25519", e);
+      }
+      // The JDK's X.509 form of an Ed25519 key is the RFC 8410 DER the spec names.
+      publicKeyDer = keys.getPublic().getEncoded();
+      id = Principal.fromBytes(Envelopes.selfAuthenticating(publicKeyDer));
+    }
 
     /**
      * Spec, "Request: Query call": {@code {timestamp, signature, identity}}, the signature over
@@ -348,8 +357,15 @@ public final class ReplicaHttpServer implements AutoCloseable {
       Map<String, Object> signed = new LinkedHashMap<>(answer);
       signed.put("timestamp", timestamp);
       signed.put("request_id", requestId);
-      byte[] signature = Ed25519.sign(seed, publicKey,
-          RequestId.concat(RESPONSE_DOMAIN, RequestId.hashOfMap(signed)));
+      byte[] signature;
+      try {
+        java.security.Signature s = java.security.Signature.getInstance("Ed25519");
+        s.initSign(keys.getPrivate());
+        s.update(RequestId.concat(RESPONSE_DOMAIN, RequestId.hashOfMap(signed)));
+        signature = s.sign();
+      } catch (java.security.GeneralSecurityException e) {
+        throw new IllegalStateException("Ed25519 signing failed", e);
+      }
       Map<String, Object> sig = new LinkedHashMap<>();
       sig.put("timestamp", timestamp);
       sig.put("signature", signature);

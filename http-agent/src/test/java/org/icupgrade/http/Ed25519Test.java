@@ -1,4 +1,4 @@
-package org.icupgrade.protocol;
+package org.icupgrade.http;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

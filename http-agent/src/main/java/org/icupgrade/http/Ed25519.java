@@ -1,32 +1,33 @@
-package org.icupgrade.protocol;
+package org.icupgrade.http;
 
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HexFormat;
+import org.icupgrade.protocol.RequestId;
 
 /**
  * Ed25519 (RFC 8032) as the IC uses it (spec, "Signatures"): a 32-byte seed as the private key,
  * the public key in its DER form (RFC 8410: {@link #DER_PREFIX} then the 32-byte key), 64-byte
- * signatures. Every request an agent sends is signed and checked this way, and every query
- * answer a node gives, so its speed is part of each call's cost: the arithmetic is Bouncy
- * Castle's {@code rfc8032} code (already this library's PEM reader), measured on this project's
- * 2-core machine at 52 µs a signature and 72 µs a verification against the JDK's 510 µs and
- * 515 µs.
+ * signatures. The agent signs every request this way and checks every query answer's node
+ * signature, so its speed is part of each call's cost: the arithmetic is Bouncy Castle's {@code
+ * rfc8032} code (already the agent's PEM reader), measured on this project's 2-core machine at
+ * 52 µs a signature and 72 µs a verification against the JDK's 510 µs and 515 µs. (The embedded
+ * replica keeps the JDK's: it carries no Bouncy Castle into its users' tests.)
  */
-public final class Ed25519 {
+final class Ed25519 {
   /** Spec, "Signatures", Ed25519: the DER (RFC 8410) prefix of a 32-byte public key. */
-  public static final byte[] DER_PREFIX = HexFormat.of().parseHex("302a300506032b6570032100");
+  static final byte[] DER_PREFIX = HexFormat.of().parseHex("302a300506032b6570032100");
   /** A seed (private key) is 32 bytes. */
-  public static final int SEED_LENGTH = 32;
+  static final int SEED_LENGTH = 32;
   /** A public key is 32 bytes, 44 in DER. */
-  public static final int PUBLIC_KEY_LENGTH = 32;
+  static final int PUBLIC_KEY_LENGTH = 32;
   /** A signature is 64 bytes. */
-  public static final int SIGNATURE_LENGTH = 64;
+  static final int SIGNATURE_LENGTH = 64;
 
   private Ed25519() {}
 
   /** A new random seed. */
-  public static byte[] newSeed(SecureRandom random) {
+  static byte[] newSeed(SecureRandom random) {
     byte[] seed = new byte[SEED_LENGTH];
     random.nextBytes(seed);
     return seed;
@@ -37,7 +38,7 @@ public final class Ed25519 {
    *
    * @throws IllegalArgumentException if the seed is not 32 bytes
    */
-  public static byte[] publicKey(byte[] seed) {
+  static byte[] publicKey(byte[] seed) {
     checkSeed(seed);
     byte[] pk = new byte[PUBLIC_KEY_LENGTH];
     org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(seed, 0, pk, 0);
@@ -45,7 +46,7 @@ public final class Ed25519 {
   }
 
   /** The DER public key of {@code seed}. */
-  public static byte[] publicKeyDer(byte[] seed) {
+  static byte[] publicKeyDer(byte[] seed) {
     return RequestId.concat(DER_PREFIX, publicKey(seed));
   }
 
@@ -55,7 +56,7 @@ public final class Ed25519 {
    *
    * @throws IllegalArgumentException if the seed or the key is not of its length
    */
-  public static byte[] sign(byte[] seed, byte[] publicKey, byte[] message) {
+  static byte[] sign(byte[] seed, byte[] publicKey, byte[] message) {
     checkSeed(seed);
     if (publicKey.length != PUBLIC_KEY_LENGTH) {
       throw new IllegalArgumentException("an Ed25519 public key is 32 bytes");
@@ -71,7 +72,7 @@ public final class Ed25519 {
    *
    * @throws IllegalArgumentException if {@code der} is not {@link #DER_PREFIX} and 32 bytes
    */
-  public static byte[] fromDer(byte[] der) {
+  static byte[] fromDer(byte[] der) {
     if (der.length != DER_PREFIX.length + PUBLIC_KEY_LENGTH
         || !Arrays.equals(der, 0, DER_PREFIX.length, DER_PREFIX, 0, DER_PREFIX.length)) {
       throw new IllegalArgumentException("not a DER Ed25519 public key (RFC 8410: 302a3005"
@@ -85,7 +86,7 @@ public final class Ed25519 {
    * publicKey} (RFC 8032 verification: a canonical S, a key and an R that decode to points).
    * False for a signature or key of the wrong length.
    */
-  public static boolean verify(byte[] publicKey, byte[] message, byte[] signature) {
+  static boolean verify(byte[] publicKey, byte[] message, byte[] signature) {
     if (publicKey.length != PUBLIC_KEY_LENGTH || signature.length != SIGNATURE_LENGTH) {
       return false;
     }
