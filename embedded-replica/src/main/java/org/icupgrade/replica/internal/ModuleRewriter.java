@@ -8,7 +8,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The one pass that turns a module as installed into the module the replica runs: {@link
  * Memory64Lowering} (a 64-bit memory and table made 32-bit) and {@link Metering} (the
- * instruction counter), section by section and function by function, writing the output once.
+ * instruction counter), section by section and function by function, writing the output once;
+ * then, for a metered module with a function too large for the JIT, {@link FunctionOutliner}.
  * The module hash stays the hash of the bytes installed; this output is the replica's alone.
  *
  * <p>For {@link ModuleParser} ({@code forParser}), the output leaves out what Chicory need not
@@ -95,8 +96,12 @@ final class ModuleRewriter {
     if (meter && !globalsWritten) {
       section(out, GLOBAL_SECTION, Metering.globals(null, 0, 0));
     }
-    return new Rewritten(out.toByteArray(), meter ? importedGlobals + definedGlobals : -1,
-        segments);
+    byte[] rewritten = out.toByteArray();
+    if (meter) {
+      // After metering, so the counter's code moves with the code it meters (FunctionOutliner).
+      rewritten = FunctionOutliner.outline(rewritten);
+    }
+    return new Rewritten(rewritten, meter ? importedGlobals + definedGlobals : -1, segments);
   }
 
   /**
