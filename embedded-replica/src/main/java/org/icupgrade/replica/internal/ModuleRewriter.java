@@ -42,6 +42,15 @@ final class ModuleRewriter {
    * @throws RuntimeException when the module is malformed (the parser then says how)
    */
   static Rewritten rewrite(byte[] wasm, boolean lower, boolean meter, boolean forParser) {
+    return rewrite(wasm, lower, meter, forParser, meter);
+  }
+
+  /**
+   * {@link #rewrite(byte[], boolean, boolean, boolean)}, the huge functions of a metered module
+   * split with {@code outline} only (tests compare the two).
+   */
+  static Rewritten rewrite(byte[] wasm, boolean lower, boolean meter, boolean forParser,
+      boolean outline) {
     if (wasm.length < 8) {
       throw new Metering.Unsupported("not a module");
     }
@@ -97,7 +106,7 @@ final class ModuleRewriter {
       section(out, GLOBAL_SECTION, Metering.globals(null, 0, 0));
     }
     byte[] rewritten = out.toByteArray();
-    if (meter) {
+    if (meter && outline) {
       // After metering, so the counter's code moves with the code it meters (FunctionOutliner).
       rewritten = FunctionOutliner.outline(rewritten);
     }
