@@ -21,7 +21,6 @@ import org.icupgrade.replica.demo.DemoCanisters;
 import org.icupgrade.replica.demo.WasmBuilder;
 import org.icupgrade.replica.demo.WasmBuilder.Code;
 import org.junit.jupiter.api.Test;
-import org.objectweb.asm.ClassReader;
 
 /**
  * A function far over the JIT's limit is split; the split module, compiled, answers, traps and
@@ -148,40 +147,52 @@ class FunctionOutlinerTest {
     return sizes;
   }
 
-  /** Reads each method's Code attribute length from a class file. */
+  /** Reads each method's Code attribute length from a class file (JVMS 4.1, 4.4, 4.7.3). */
   private static void codeSizes(byte[] cls, String className, Map<String, Integer> sizes) {
-    ClassReader cr = new ClassReader(cls);
-    char[] buf = new char[cr.getMaxStringLength()];
-    int off = cr.header + 6;
-    off += 2 + 2 * cr.readUnsignedShort(off); // interfaces
-    int fields = cr.readUnsignedShort(off);
-    off += 2;
-    for (int f = 0; f < fields; f++) {
-      off = skipMember(cr, off);
-    }
-    int methods = cr.readUnsignedShort(off);
-    off += 2;
-    for (int m = 0; m < methods; m++) {
-      String name = cr.readUTF8(off + 2, buf);
-      int attributes = cr.readUnsignedShort(off + 6);
-      int a = off + 8;
-      for (int k = 0; k < attributes; k++) {
-        int length = cr.readInt(a + 2);
-        if ("Code".equals(cr.readUTF8(a, buf))) {
-          sizes.put(className + "." + name + "#" + m, cr.readInt(a + 10));
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(cls);
+    b.position(8);
+    int count = b.getShort() & 0xffff;
+    String[] utf8 = new String[count];
+    for (int k = 1; k < count; k++) {
+      int tag = b.get() & 0xff;
+      switch (tag) {
+        case 1 -> {
+          byte[] text = new byte[b.getShort() & 0xffff];
+          b.get(text);
+          utf8[k] = new String(text, java.nio.charset.StandardCharsets.UTF_8);
         }
-        a += 6 + length;
+        case 7, 8, 16, 19, 20 -> b.position(b.position() + 2);
+        case 15 -> b.position(b.position() + 3);
+        case 3, 4, 9, 10, 11, 12, 17, 18 -> b.position(b.position() + 4);
+        case 5, 6 -> {
+          b.position(b.position() + 8);
+          k++; // a long or double takes two entries
+        }
+        default -> throw new IllegalStateException("constant tag " + tag);
       }
-      off = a;
     }
-  }
-
-  private static int skipMember(ClassReader cr, int off) {
-    int attributes = cr.readUnsignedShort(off + 6);
-    int a = off + 8;
-    for (int k = 0; k < attributes; k++) {
-      a += 6 + cr.readInt(a + 2);
+    b.position(b.position() + 6); // access, this, super
+    int interfaces = b.getShort() & 0xffff;
+    b.position(b.position() + 2 * interfaces);
+    for (int kind = 0; kind < 2; kind++) { // fields, then methods
+      int members = b.getShort() & 0xffff;
+      for (int m = 0; m < members; m++) {
+        b.getShort();
+        String name = utf8[b.getShort() & 0xffff];
+        b.getShort();
+        int attributes = b.getShort() & 0xffff;
+        for (int a = 0; a < attributes; a++) {
+          String attribute = utf8[b.getShort() & 0xffff];
+          int length = b.getInt();
+          int next = b.position() + length;
+          if (kind == 1 && "Code".equals(attribute)) {
+            b.getShort(); // max_stack
+            b.getShort(); // max_locals
+            sizes.put(className + "." + name + "#" + m, b.getInt());
+          }
+          b.position(next);
+        }
+      }
     }
-    return a;
   }
 }
