@@ -8,7 +8,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The one pass that turns a module as installed into the module the replica runs: {@link
  * Memory64Lowering} (a 64-bit memory and table made 32-bit) and {@link Metering} (the
- * instruction counter), section by section and function by function, writing the output once.
+ * instruction counter), section by section and function by function, writing the output once;
+ * then, for a metered module with a function too large for the JIT, {@link FunctionOutliner}.
  * The module hash stays the hash of the bytes installed; this output is the replica's alone.
  *
  * <p>For {@link ModuleParser} ({@code forParser}), the output leaves out what Chicory need not
@@ -41,6 +42,15 @@ final class ModuleRewriter {
    * @throws RuntimeException when the module is malformed (the parser then says how)
    */
   static Rewritten rewrite(byte[] wasm, boolean lower, boolean meter, boolean forParser) {
+    return rewrite(wasm, lower, meter, forParser, meter);
+  }
+
+  /**
+   * {@link #rewrite(byte[], boolean, boolean, boolean)}, the huge functions of a metered module
+   * split with {@code outline} only (tests compare the two).
+   */
+  static Rewritten rewrite(byte[] wasm, boolean lower, boolean meter, boolean forParser,
+      boolean outline) {
     if (wasm.length < 8) {
       throw new Metering.Unsupported("not a module");
     }
@@ -95,8 +105,12 @@ final class ModuleRewriter {
     if (meter && !globalsWritten) {
       section(out, GLOBAL_SECTION, Metering.globals(null, 0, 0));
     }
-    return new Rewritten(out.toByteArray(), meter ? importedGlobals + definedGlobals : -1,
-        segments);
+    byte[] rewritten = out.toByteArray();
+    if (meter && outline) {
+      // After metering, so the counter's code moves with the code it meters (FunctionOutliner).
+      rewritten = FunctionOutliner.outline(rewritten);
+    }
+    return new Rewritten(rewritten, meter ? importedGlobals + definedGlobals : -1, segments);
   }
 
   /**

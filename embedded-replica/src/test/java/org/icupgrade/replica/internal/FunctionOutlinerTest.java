@@ -1,0 +1,198 @@
+package org.icupgrade.replica.internal;
+
+import static org.icupgrade.replica.demo.WasmBuilder.I32;
+import static org.icupgrade.replica.demo.WasmBuilder.I64;
+import static org.icupgrade.replica.demo.WasmBuilder.types;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.dylibso.chicory.compiler.InterpreterFallback;
+import com.dylibso.chicory.compiler.internal.Compiler;
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.icupgrade.replica.ExecutionMode;
+import org.icupgrade.replica.demo.DemoCanisters;
+import org.icupgrade.replica.demo.WasmBuilder;
+import org.icupgrade.replica.demo.WasmBuilder.Code;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A function far over the JIT's limit is split; the split module, compiled, answers, traps and
+ * counts instructions exactly as the module as installed does in the interpreter.
+ */
+class FunctionOutlinerTest {
+  /** HotSpot's HugeMethodLimit: a method of more bytecode is never JIT-compiled. */
+  static final int HUGE_METHOD_LIMIT = 8_000;
+
+  static final int UNITS = 120;
+
+  /**
+   * {@code big(mode, at)}: {@link #UNITS} units in blocks of ten inside one outer block, each a
+   * straight run (locals 2 and 4 written), a loop of three, and at unit {@code at}: with mode 1
+   * a branch out of the outer block, mode 2 a return, mode 3 a trap, mode 5 a br_table out of
+   * its block of ten. Then the sum of the locals.
+   */
+  static Code big() {
+    Code c = new Code();
+    c.op(0x02, 0x40); // block $outer
+    for (int u = 0; u < UNITS; u++) {
+      if (u % 10 == 0) {
+        c.op(0x02, 0x40); // block $group
+      }
+      c.localGet(2).i32(31).op(0x6c).i32(u).i32Add().localSet(2);
+      c.localGet(4).localGet(2).op(0xad).op(0x7c).localSet(4); // sum64 += (u64) acc
+      c.op(0x02, 0x40); // block $unit
+      c.loop().localGet(3).i32(1).i32Add().op(0x22, 3).i32(3).op(0x70).op(0x0d, 0).end();
+      when(c, 1, u).br(3).end(); // if(0) unit(1) group(2) outer(3)
+      when(c, 2, u).localGet(2).op(0x0f).end();
+      when(c, 3, u).op(0x00).end();
+      // mode 5 at u: index 1, out of the group; else index 0, out of the unit (its end).
+      c.localGet(0).i32(5).op(0x46).localGet(1).i32(u).op(0x46).op(0x71)
+          .op(0x0e, 1, 0, 1, 0);
+      c.end(); // unit
+      if (u % 10 == 9) {
+        c.end(); // group
+      }
+    }
+    c.end(); // outer
+    c.localGet(2).localGet(3).i32Add().localGet(4).i64(3).op(0x88).op(0xa7).i32Add();
+    return c.end();
+  }
+
+  private static Code when(Code c, int mode, int u) {
+    return c.localGet(0).i32(mode).op(0x46).localGet(1).i32(u).op(0x46).op(0x71).ifThen();
+  }
+
+  /** A canister whose queries call {@code big} in every mode, and reply with its result. */
+  static byte[] module() {
+    WasmBuilder w = new WasmBuilder();
+    int reply = w.importFunction("ic0", "msg_reply", types(), types());
+    int append = w.importFunction("ic0", "msg_reply_data_append", types(I32, I32), types());
+    int big = w.function(types(I32, I32), types(I32), types(I32, I32, I64), big());
+    int[][] calls = {{0, 0}, {1, 37}, {2, 55}, {3, 71}, {5, 42}, {1, 0}, {2, UNITS - 1}};
+    for (int[] call : calls) {
+      w.export("canister_query mode" + call[0] + "at" + call[1], w.function(types(), types(),
+          types(), new Code().i32(0).i32(call[0]).i32(call[1]).call(big).i32Store()
+              .i32(0).i32(4).call(append).call(reply).end()));
+    }
+    w.memory(1);
+    return w.build();
+  }
+
+  @Test
+  void hugeFunction_compiledSplit_agreesWithTheInterpreterOnTheModuleAsInstalled() {
+    byte[] module = module();
+    List<ExecutionModesTest.Outcome> compiled =
+        ExecutionModesTest.script(module, ExecutionMode.COMPILED);
+    List<ExecutionModesTest.Outcome> interpreted =
+        ExecutionModesTest.script(module, ExecutionMode.INTERPRETED);
+    assertEquals(interpreted.size(), compiled.size());
+    Set<String> answers = new TreeSet<>();
+    int traps = 0;
+    for (int i = 0; i < compiled.size(); i++) {
+      ExecutionModesTest.Outcome c = compiled.get(i);
+      ExecutionModesTest.Outcome n = interpreted.get(i);
+      assertEquals(n, c, n.what());
+      answers.add(n.answer());
+      traps += n.trapped() ? 1 : 0;
+    }
+    // Each mode takes a different way out: distinct results, and the trap (run once for each
+    // of the script's two arguments).
+    assertEquals(2, traps, interpreted.toString());
+    assertTrue(answers.size() >= 6, answers.toString());
+  }
+
+  @Test
+  void hugeFunction_split_everyMethodUnderTheJitLimit() {
+    byte[] metered = ModuleRewriter.rewrite(module(), false, true, false).wasm();
+    WasmModule split = Parser.parse(metered);
+    WasmModule unsplit = Parser.parse(
+        ModuleRewriter.rewrite(module(), false, false, false).wasm());
+    assertTrue(split.functionSection().functionCount()
+        > unsplit.functionSection().functionCount() + 3, "regions moved");
+    Map<String, Integer> sizes = methodSizes(split);
+    assertTrue(sizes.size() >= split.functionSection().functionCount(), sizes.toString());
+    sizes.forEach((name, size) -> assertTrue(size < HUGE_METHOD_LIMIT, name + ": " + size));
+    // Unsplit, the function is far over the limit: the test means something.
+    int biggest = methodSizes(Parser.parse(meteredUnsplit())).values().stream()
+        .max(Integer::compare).orElseThrow();
+    assertTrue(biggest > 3 * HUGE_METHOD_LIMIT, "unsplit: " + biggest);
+  }
+
+  @Test
+  void moduleWithoutHugeFunction_returnedAsItIs() {
+    byte[] metered = ModuleRewriter.rewrite(DemoCanisters.targetV1(), false, true, false).wasm();
+    assertSame(metered, FunctionOutliner.outline(metered));
+  }
+
+  /** The metered module as it was before the outliner. */
+  private static byte[] meteredUnsplit() {
+    return ModuleRewriter.rewrite(module(), false, true, false, false).wasm();
+  }
+
+  /** Chicory's compiled methods' bytecode sizes, by method name. */
+  static Map<String, Integer> methodSizes(WasmModule module) {
+    Map<String, byte[]> classes = Compiler.builder(module)
+        .withInterpreterFallback(InterpreterFallback.SILENT).build().compile().classBytes();
+    Map<String, Integer> sizes = new HashMap<>();
+    for (Map.Entry<String, byte[]> e : classes.entrySet()) {
+      codeSizes(e.getValue(), e.getKey(), sizes);
+    }
+    return sizes;
+  }
+
+  /** Reads each method's Code attribute length from a class file (JVMS 4.1, 4.4, 4.7.3). */
+  private static void codeSizes(byte[] cls, String className, Map<String, Integer> sizes) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(cls);
+    b.position(8);
+    int count = b.getShort() & 0xffff;
+    String[] utf8 = new String[count];
+    for (int k = 1; k < count; k++) {
+      int tag = b.get() & 0xff;
+      switch (tag) {
+        case 1 -> {
+          byte[] text = new byte[b.getShort() & 0xffff];
+          b.get(text);
+          utf8[k] = new String(text, java.nio.charset.StandardCharsets.UTF_8);
+        }
+        case 7, 8, 16, 19, 20 -> b.position(b.position() + 2);
+        case 15 -> b.position(b.position() + 3);
+        case 3, 4, 9, 10, 11, 12, 17, 18 -> b.position(b.position() + 4);
+        case 5, 6 -> {
+          b.position(b.position() + 8);
+          k++; // a long or double takes two entries
+        }
+        default -> throw new IllegalStateException("constant tag " + tag);
+      }
+    }
+    b.position(b.position() + 6); // access, this, super
+    int interfaces = b.getShort() & 0xffff;
+    b.position(b.position() + 2 * interfaces);
+    for (int kind = 0; kind < 2; kind++) { // fields, then methods
+      int members = b.getShort() & 0xffff;
+      for (int m = 0; m < members; m++) {
+        b.getShort();
+        String name = utf8[b.getShort() & 0xffff];
+        b.getShort();
+        int attributes = b.getShort() & 0xffff;
+        for (int a = 0; a < attributes; a++) {
+          String attribute = utf8[b.getShort() & 0xffff];
+          int length = b.getInt();
+          int next = b.position() + length;
+          if (kind == 1 && "Code".equals(attribute)) {
+            b.getShort(); // max_stack
+            b.getShort(); // max_locals
+            sizes.put(className + "." + name + "#" + m, b.getInt());
+          }
+          b.position(next);
+        }
+      }
+    }
+  }
+}
