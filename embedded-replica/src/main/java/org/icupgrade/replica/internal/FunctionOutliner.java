@@ -6,6 +6,7 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.icupgrade.core.internal.Leb128;
 
 /**
  * Moves regions of a function too large for the JIT into functions of their own, so that every
@@ -326,38 +327,38 @@ final class FunctionOutliner {
             typesWritten = true;
             Reader t = new Reader(wasm, start);
             int n = t.u32();
-            Writer.u32(content, n + newTypes.size());
+            Leb128.writeUnsigned(content, n + newTypes.size());
             content.write(wasm, t.pos, end - t.pos);
             for (FuncType ft : newTypes) {
               content.write(0x60);
-              Writer.u32(content, ft.params().length);
+              Leb128.writeUnsigned(content, ft.params().length);
               content.writeBytes(ft.params());
-              Writer.u32(content, ft.results().length);
+              Leb128.writeUnsigned(content, ft.results().length);
               content.writeBytes(ft.results());
             }
           }
           case 3 -> {
             Reader f = new Reader(wasm, start);
             int n = f.u32();
-            Writer.u32(content, n + newFuncTypes.size());
+            Leb128.writeUnsigned(content, n + newFuncTypes.size());
             content.write(wasm, f.pos, end - f.pos);
             for (int t : newFuncTypes) {
-              Writer.u32(content, t);
+              Leb128.writeUnsigned(content, t);
             }
           }
           case 10 -> {
-            Writer.u32(content, bodyStart.length + newBodies.size());
+            Leb128.writeUnsigned(content, bodyStart.length + newBodies.size());
             for (int i = 0; i < bodyStart.length; i++) {
               if (replaced[i] != null) {
-                Writer.u32(content, replaced[i].length);
+                Leb128.writeUnsigned(content, replaced[i].length);
                 content.writeBytes(replaced[i]);
               } else {
-                Writer.u32(content, bodyEnd[i] - bodyStart[i]);
+                Leb128.writeUnsigned(content, bodyEnd[i] - bodyStart[i]);
                 content.write(wasm, bodyStart[i], bodyEnd[i] - bodyStart[i]);
               }
             }
             for (byte[] b : newBodies) {
-              Writer.u32(content, b.length);
+              Leb128.writeUnsigned(content, b.length);
               content.writeBytes(b);
             }
           }
@@ -367,7 +368,7 @@ final class FunctionOutliner {
           }
         }
         out.write(id);
-        Writer.u32(out, content.size());
+        Leb128.writeUnsigned(out, content.size());
         out.write(content.toByteArray(), 0, content.size());
       }
       return out.toByteArray();
@@ -877,7 +878,7 @@ final class FunctionOutliner {
       ByteArrayOutputStream out = new ByteArrayOutputStream(bodyEnd - bodyStart + 1024);
       Reader r = new Reader(code, bodyStart);
       int groups = r.u32();
-      Writer.u32(out, groups + 1 + c.retTemps.length);
+      Leb128.writeUnsigned(out, groups + 1 + c.retTemps.length);
       out.write(code, r.pos, localsStart - r.pos);
       out.write(1);
       out.write(0x7f);
@@ -965,14 +966,14 @@ final class FunctionOutliner {
           case 0x0c, 0x0d -> {
             int d = r.u32();
             out.write(op);
-            Writer.u32(out, c.depth(d, 0));
+            Leb128.writeUnsigned(out, c.depth(d, 0));
           }
           case 0x0e -> {
             int count = r.u32();
             out.write(op);
-            Writer.u32(out, count);
+            Leb128.writeUnsigned(out, count);
             for (int k = 0; k <= count; k++) {
-              Writer.u32(out, c.depth(r.u32(), 0));
+              Leb128.writeUnsigned(out, c.depth(r.u32(), 0));
             }
           }
           case 0x0f -> {
@@ -981,15 +982,15 @@ final class FunctionOutliner {
             } else {
               for (int k = c.retTemps.length - 1; k >= 0; k--) {
                 out.write(0x21);
-                Writer.u32(out, c.retTemps[k]);
+                Leb128.writeUnsigned(out, c.retTemps[k]);
               }
               out.write(0x0c);
-              Writer.u32(out, c.nesting + c.retExit() - 1);
+              Leb128.writeUnsigned(out, c.nesting + c.retExit() - 1);
             }
           }
           case 0x20, 0x21, 0x22 -> {
             out.write(op);
-            Writer.u32(out, c.local(r.u32()));
+            Leb128.writeUnsigned(out, c.local(r.u32()));
           }
           default -> out.write(code, start, at[i + 1] - start);
         }
@@ -1002,25 +1003,25 @@ final class FunctionOutliner {
       Seg s = region.seg();
       for (int x = s.used.nextSetBit(0); x >= 0; x = s.used.nextSetBit(x + 1)) {
         out.write(0x20);
-        Writer.u32(out, c.local(x));
+        Leb128.writeUnsigned(out, c.local(x));
       }
       out.write(0x10);
-      Writer.u32(out, region.function());
+      Leb128.writeUnsigned(out, region.function());
       int exits = region.exitDepths().length + (s.ret ? 1 : 0);
       if (exits > 0) {
         out.write(0x21);
-        Writer.u32(out, c.codeTemp);
+        Leb128.writeUnsigned(out, c.codeTemp);
       }
       if (s.ret) {
         for (int k = c.retTemps.length - 1; k >= 0; k--) {
           out.write(0x21);
-          Writer.u32(out, c.retTemps[k]);
+          Leb128.writeUnsigned(out, c.retTemps[k]);
         }
       }
       for (int x = s.written.previousSetBit(localTypes.length - 1); x >= 0;
           x = s.written.previousSetBit(x - 1)) {
         out.write(0x21);
-        Writer.u32(out, c.local(x));
+        Leb128.writeUnsigned(out, c.local(x));
       }
       if (exits > 0) {
         for (int k = 0; k <= exits; k++) {
@@ -1028,29 +1029,29 @@ final class FunctionOutliner {
           out.write(0x40);
         }
         out.write(0x20);
-        Writer.u32(out, c.codeTemp);
+        Leb128.writeUnsigned(out, c.codeTemp);
         out.write(0x0e);
-        Writer.u32(out, exits + 1); // codes 0 to exits, then the default
-        Writer.u32(out, exits); // 0: falls through, out of the outermost block
+        Leb128.writeUnsigned(out, exits + 1); // codes 0 to exits, then the default
+        Leb128.writeUnsigned(out, exits); // 0: falls through, out of the outermost block
         for (int e = 1; e <= exits; e++) {
-          Writer.u32(out, e - 1);
+          Leb128.writeUnsigned(out, e - 1);
         }
-        Writer.u32(out, exits);
+        Leb128.writeUnsigned(out, exits);
         for (int e = 1; e <= exits; e++) {
           out.write(0x0b);
           int glue = exits - e + 1;
           if (e <= region.exitDepths().length) {
             out.write(0x0c);
-            Writer.u32(out, c.depth(region.exitDepths()[e - 1], glue));
+            Leb128.writeUnsigned(out, c.depth(region.exitDepths()[e - 1], glue));
           } else if (c.region == null) {
             for (int t : c.retTemps) {
               out.write(0x20);
-              Writer.u32(out, t);
+              Leb128.writeUnsigned(out, t);
             }
             out.write(0x0f);
           } else {
             out.write(0x0c);
-            Writer.u32(out, c.nesting + glue + c.retExit() - 1);
+            Leb128.writeUnsigned(out, c.nesting + glue + c.retExit() - 1);
           }
         }
         out.write(0x0b);
@@ -1093,7 +1094,7 @@ final class FunctionOutliner {
       }
       ByteArrayOutputStream out = new ByteArrayOutputStream(
           at[region.to()] - at[region.from()] + 256);
-      Writer.u32(out, 1 + c.retTemps.length);
+      Leb128.writeUnsigned(out, 1 + c.retTemps.length);
       out.write(1);
       out.write(0x7f);
       for (int j = 0; j < c.retTemps.length; j++) {
@@ -1111,15 +1112,15 @@ final class FunctionOutliner {
         }
         for (int x = s.written.nextSetBit(0); x >= 0; x = s.written.nextSetBit(x + 1)) {
           out.write(0x20);
-          Writer.u32(out, map[x]);
+          Leb128.writeUnsigned(out, map[x]);
         }
         for (int t : c.retTemps) {
           out.write(0x20);
-          Writer.u32(out, t);
+          Leb128.writeUnsigned(out, t);
         }
         if (exits > 0) {
           out.write(0x41);
-          Writer.s32(out, e);
+          Leb128.writeSigned(out, e);
           out.write(0x0f);
         }
       }
@@ -1177,28 +1178,4 @@ final class FunctionOutliner {
     }
   }
 
-  /** Writes LEB128. */
-  private static final class Writer {
-    private Writer() {}
-
-    static void u32(ByteArrayOutputStream out, long v) {
-      do {
-        int b = (int) (v & 0x7f);
-        v >>>= 7;
-        out.write(v != 0 ? b | 0x80 : b);
-      } while (v != 0);
-    }
-
-    static void s32(ByteArrayOutputStream out, long v) {
-      while (true) {
-        int b = (int) (v & 0x7f);
-        v >>= 7;
-        boolean done = (v == 0 && (b & 0x40) == 0) || (v == -1 && (b & 0x40) != 0);
-        out.write(done ? b : b | 0x80);
-        if (done) {
-          return;
-        }
-      }
-    }
-  }
 }

@@ -2,6 +2,7 @@ package org.icupgrade.replica.internal;
 
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayDeque;
+import org.icupgrade.core.internal.Leb128;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -134,7 +135,7 @@ final class Metering {
       n = r.u32();
       body = r.pos;
     }
-    Writer.u32(out, n + 1);
+    Leb128.writeUnsigned(out, n + 1);
     if (wasm != null) {
       out.write(wasm, body, end - body);
     }
@@ -203,14 +204,14 @@ final class Metering {
     /** Writes the counter's decrement by {@code n} and the trap when it goes below zero. */
     private void charge(long n) {
       out.write(0x23); // global.get counter
-      Writer.u32(out, counter);
+      Leb128.writeUnsigned(out, counter);
       out.write(0x42); // i64.const n
-      Writer.s64(out, n);
+      Leb128.writeSigned(out, n);
       out.write(0x7d); // i64.sub
       out.write(0x24); // global.set counter
-      Writer.u32(out, counter);
+      Leb128.writeUnsigned(out, counter);
       out.write(0x23);
-      Writer.u32(out, counter);
+      Leb128.writeUnsigned(out, counter);
       out.write(0x42); // i64.const 0
       out.write(0x00);
       out.write(0x53); // i64.lt_s
@@ -347,28 +348,4 @@ final class Metering {
     }
   }
 
-  /** Writes LEB128. */
-  private static final class Writer {
-    private Writer() {}
-
-    static void u32(ByteArrayOutputStream out, long v) {
-      do {
-        int b = (int) (v & 0x7f);
-        v >>>= 7;
-        out.write(v != 0 ? b | 0x80 : b);
-      } while (v != 0);
-    }
-
-    static void s64(ByteArrayOutputStream out, long v) {
-      while (true) {
-        int b = (int) (v & 0x7f);
-        v >>= 7;
-        boolean done = (v == 0 && (b & 0x40) == 0) || (v == -1 && (b & 0x40) != 0);
-        out.write(done ? b : b | 0x80);
-        if (done) {
-          return;
-        }
-      }
-    }
-  }
 }
