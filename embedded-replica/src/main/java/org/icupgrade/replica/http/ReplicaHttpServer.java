@@ -630,10 +630,10 @@ public final class ReplicaHttpServer implements AutoCloseable {
   private Map<String, HashTree> serverTrees() {
     Map<byte[], HashTree> statuses = new LinkedHashMap<>();
     requests.forEach((id, f) -> {
-      Status s = f.getNow(null);
-      if (s != null && !f.isCompletedExceptionally()) {
+      // Only calls that ran: one still running has no status yet, a failed one is forgotten.
+      if (f.isDone() && !f.isCompletedExceptionally()) {
         statuses.put(HexFormat.of().parseHex(id),
-            statusTrees.computeIfAbsent(id, k -> requestStatus(s)));
+            statusTrees.computeIfAbsent(id, k -> requestStatus(f.join())));
       }
     });
     return Map.of("request_status", HashTree.node(statuses), "subnet", subnetTree());
