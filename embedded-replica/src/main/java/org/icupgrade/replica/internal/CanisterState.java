@@ -86,4 +86,13 @@ final class CanisterState {
   record SnapshotState(
       Snapshot snapshot, @Nullable ModuleBytes module, @Nullable Sha256 moduleHash, boolean eop,
       @Nullable Object codeState, Map<Sha256, Chunk> chunkStore, long canisterVersion) {}
+
+  /**
+   * Empties the chunk store and starts its upload digest anew (clear_chunk_store, uninstall, a
+   * snapshot load): the two change together.
+   */
+  void clearChunkStore() {
+    chunkStore.clear();
+    uploadDigest.reset();
+  }
 }

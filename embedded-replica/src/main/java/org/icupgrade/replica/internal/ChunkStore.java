@@ -70,8 +70,7 @@ final class ChunkStore {
   static byte[] clearChunkStore(ManagementCall call) {
     CanisterState c = call.controlledOrSelf(call.canisterIdArg());
     synchronized (c) {
-      c.chunkStore.clear();
-      c.uploadDigest.reset();
+      c.clearChunkStore();
     }
     return ManagementCandid.encodeEmptyResult();
   }

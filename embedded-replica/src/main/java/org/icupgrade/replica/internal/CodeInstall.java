@@ -226,8 +226,7 @@ final class CodeInstall {
     c.moduleHash = null;
     c.enhancedOrthogonalPersistence = false;
     c.code = null;
-    c.chunkStore.clear();
-    c.uploadDigest.reset();
+    c.clearChunkStore();
     c.version++;
     c.recordChange(call.canisters().nowNanos(), call.caller(), call.ingress(),
         new ManagementArgs.ChangeDetails.CodeUninstall());

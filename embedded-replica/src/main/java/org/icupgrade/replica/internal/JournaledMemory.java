@@ -267,13 +267,21 @@ final class JournaledMemory extends Pages implements Memory {
         into.write(offsets[i], bytes, 0, bytes.length);
         continue;
       }
-      int length = data.length(i);
-      for (int done = 0; done < length; ) {
-        long at = offsets[i] + done;
-        int n = (int) Math.min(length - done, PAGE - (at & MASK));
-        data.copyTo(i, done, into.writable((int) (at >>> SHIFT)), (int) (at & MASK), n);
-        done += n;
-      }
+      copySegment(into, data, i, 0, offsets[i], data.length(i));
+    }
+  }
+
+  /**
+   * Copies {@code len} bytes of segment {@code segment} from {@code from} into {@code into} at
+   * {@code at}, a page piece at a time (each page written copied first when shared).
+   */
+  private static void copySegment(Pages into, SegmentBytes data, int segment, int from,
+      long at, int len) {
+    for (int done = 0; done < len; ) {
+      long to = at + done;
+      int n = (int) Math.min(len - done, PAGE - (to & MASK));
+      data.copyTo(segment, from + done, into.writable((int) (to >>> SHIFT)), (int) (to & MASK), n);
+      done += n;
     }
   }
 
@@ -452,13 +460,7 @@ final class JournaledMemory extends Pages implements Memory {
           + offset + " but limit is: " + length + " and size: " + len);
     }
     check(dest, len);
-    long at = Integer.toUnsignedLong(dest);
-    for (int done = 0; done < len; ) {
-      int n = (int) Math.min(len - done, PAGE - (at & MASK));
-      bytes.copyTo(segmentId, offset + done, writable((int) (at >>> SHIFT)), (int) (at & MASK), n);
-      done += n;
-      at += n;
-    }
+    copySegment(this, bytes, segmentId, offset, Integer.toUnsignedLong(dest), len);
   }
 
   @Override

@@ -7,7 +7,6 @@ import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.Import;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -141,8 +140,7 @@ final class ModuleValidator {
     if (module.length() == 0) {
       throw invalid(method, "Wasm module is empty: it has no bytes");
     }
-    ModuleBytes source = module.isGzip()
-        ? ModuleBytes.of(gunzip(module.inputStream(), module.length(), method)) : module;
+    ModuleBytes source = webAssembly(module, method);
     if (source.length() > MAX_MODULE_SIZE) {
       throw invalid(method, "Wasm module is " + source.length() + " bytes uncompressed; the"
           + " limit is " + MAX_MODULE_SIZE);
@@ -339,8 +337,7 @@ final class ModuleValidator {
 
   /** The exported sections, or only the one named {@code only} when it is not null. */
   private static Map<String, Section> exportedSections(ModuleBytes module, @Nullable String only) {
-    ModuleBytes wasm = module.isGzip()
-        ? ModuleBytes.of(gunzip(module.inputStream(), module.length(), "read_state")) : module;
+    ModuleBytes wasm = webAssembly(module, "read_state");
     Map<String, Section> out = new LinkedHashMap<>();
     ModuleBytes.Cursor r = wasm.new Cursor(8);
     while (!r.atEnd()) {
@@ -371,11 +368,13 @@ final class ModuleValidator {
    * starting with 1f 8b 08 is a gzip stream whose content is parsed as the WebAssembly binary.
    */
   static byte[] webAssembly(byte[] module, String method) {
-    if (module.length >= 3 && (module[0] & 0xFF) == 0x1f && (module[1] & 0xFF) == 0x8b
-        && module[2] == 0x08) {
-      return gunzip(new ByteArrayInputStream(module), module.length, method);
-    }
-    return module;
+    return webAssembly(ModuleBytes.of(module), method).toArray();
+  }
+
+  /** As {@link #webAssembly(byte[], String)}, for a module as installed from its chunks. */
+  static ModuleBytes webAssembly(ModuleBytes module, String method) {
+    return module.isGzip()
+        ? ModuleBytes.of(gunzip(module.inputStream(), module.length(), method)) : module;
   }
 
   /** A custom section of a module: its name and where its content starts and ends. */

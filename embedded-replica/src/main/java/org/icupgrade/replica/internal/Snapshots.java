@@ -97,9 +97,8 @@ final class Snapshots {
       c.moduleHash = s.moduleHash();
       c.enhancedOrthogonalPersistence = s.eop();
       // Spec, formal model, "Load canister snapshot": chunk_store = Snapshot.chunk_store.
-      c.chunkStore.clear();
+      c.clearChunkStore();
       c.chunkStore.putAll(s.chunkStore());
-      c.uploadDigest.reset();
       // Spec, "IC method load_canister_snapshot": the module, heap, globals and stable memory
       // come back exactly as they were when the snapshot was taken.
       c.code = null;
