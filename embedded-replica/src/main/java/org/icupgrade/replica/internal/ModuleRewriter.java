@@ -3,6 +3,7 @@ package org.icupgrade.replica.internal;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import org.icupgrade.core.internal.Leb128;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -123,7 +124,7 @@ final class ModuleRewriter {
     long count = u32(wasm, pos);
     int size = end - start;
     ByteArrayOutputStream out = new ByteArrayOutputStream(size + (counter >= 0 ? size / 2 : 0));
-    u32(out, count);
+    Leb128.writeUnsigned(out, count);
     ByteArrayOutputStream metered = new ByteArrayOutputStream();
     for (int i = 0; i < count; i++) {
       int bodySize = (int) u32(wasm, pos);
@@ -143,10 +144,10 @@ final class ModuleRewriter {
       if (counter >= 0) {
         metered.reset();
         Metering.function(body, from, to, counter, metered);
-        u32(out, metered.size());
+        Leb128.writeUnsigned(out, metered.size());
         out.write(metered.toByteArray(), 0, metered.size());
       } else {
-        u32(out, to - from);
+        Leb128.writeUnsigned(out, to - from);
         out.write(body, from, to - from);
       }
       pos[0] = bodyEnd;
@@ -183,7 +184,7 @@ final class ModuleRewriter {
   private static void section(ByteArrayOutputStream out, int id, byte[] from, int start,
       int end) {
     out.write(id);
-    u32(out, end - start);
+    Leb128.writeUnsigned(out, end - start);
     out.write(from, start, end - start);
   }
 
@@ -199,13 +200,5 @@ final class ModuleRewriter {
         return v;
       }
     }
-  }
-
-  private static void u32(ByteArrayOutputStream out, long v) {
-    do {
-      int b = (int) (v & 0x7f);
-      v >>>= 7;
-      out.write(v != 0 ? b | 0x80 : b);
-    } while (v != 0);
   }
 }

@@ -2,6 +2,7 @@ package org.icupgrade.replica.internal;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import org.icupgrade.core.internal.Leb128;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -70,7 +71,7 @@ final class ModuleSkeleton {
         if (count < 0 || count > size) {
           throw new IllegalArgumentException("too many data segments");
         }
-        u32(headers, count);
+        Leb128.writeUnsigned(headers, count);
         start = new int[count];
         length = new int[count];
         for (int i = 0; i < count; i++) {
@@ -148,15 +149,7 @@ final class ModuleSkeleton {
 
   private static void section(ByteArrayOutputStream out, int id, byte[] content) {
     out.write(id);
-    u32(out, content.length);
+    Leb128.writeUnsigned(out, content.length);
     out.write(content, 0, content.length);
-  }
-
-  private static void u32(ByteArrayOutputStream out, long v) {
-    do {
-      int b = (int) (v & 0x7f);
-      v >>>= 7;
-      out.write(v != 0 ? b | 0x80 : b);
-    } while (v != 0);
   }
 }
