@@ -42,6 +42,19 @@ public final class WasmBuilder {
   private int start = -1;
   private int[] table = new int[0];
 
+  /**
+   * The index of the function type {@code params -> results}, added when it is new: the block
+   * type of a {@code block}, {@code loop} or {@code if} that takes values from the stack or
+   * leaves several (multi-value), written as {@code op(0x02, index)} for an index under 64.
+   *
+   * @param params the parameter types
+   * @param results the result types
+   * @return the type's index
+   */
+  public int typeIndex(byte[] params, byte[] results) {
+    return type(params, results);
+  }
+
   private int type(byte[] params, byte[] results) {
     ByteArrayOutputStream t = new ByteArrayOutputStream();
     t.write(0x60);

@@ -20,16 +20,21 @@ import org.icupgrade.core.internal.Leb128;
  * the {@code br_table} that re-dispatches a region's way out) is metered: a module runs the same
  * instructions, by the counter, split or not.
  *
- * <p>A region is a run of instructions of one block, loop, if-arm or function body that starts
- * and ends at operand-stack height 0 (relative to that body), nested constructs whole. The new
- * function takes every local the region reads or writes as a parameter and returns those it
- * writes, then an i32 exit code when the region can leave other than by falling through (a
- * branch to a label outside it, or {@code return}, whose values go through locals): the call
- * site stores the results back and branches on the code with {@code br_table}. Regions are
- * chosen in one pass over each function, innermost bodies first: a body estimated over the
- * chunk size is cut into chunks of segments, so every function ends under {@link #LIMIT} where
- * the code allows it. A region is not moved when it branches out to a label that carries values
- * or makes a tail call; what cannot be split stays, and Chicory's compiler treats it as before.
+ * <p>A region is a run of instructions of one block, loop, if-arm or function body, nested
+ * constructs whole. The new function takes every local the region reads or writes as a
+ * parameter and returns those it writes, then an i32 exit code when the region can leave other
+ * than by falling through (a branch to a label outside it, or {@code return}, whose values go
+ * through locals): the call site stores the results back and branches on the code with one
+ * {@code br_table}. Regions are chosen in one pass over each function, innermost bodies first:
+ * a body estimated over the chunk size is cut into chunks of the runs between places where its
+ * operand stack is empty; a run that cannot go into a chunk (larger than one, or with values on
+ * the stack at its edges, as in an unrolled hash whose stack is never empty) is cut on its own
+ * where the stack holds few values: the values a piece consumes from below its start become
+ * its first parameters and those it leaves in their place its first results, so the call site
+ * leaves the stack as the piece would have. So every function ends under {@link #LIMIT} where
+ * the code allows it. A piece is not moved when it branches out to a label that carries
+ * values, makes a tail call, or passes a value whose type this pass does not follow; what
+ * cannot be split stays, and Chicory's compiler treats it as before.
  *
  * <p>New functions and their types are appended, so the indices of existing functions, and the
  * element, export and start sections, stay valid. A module with no function over the limit is
@@ -118,6 +123,9 @@ final class FunctionOutliner {
     final Map<String, Integer> typeIndex = new HashMap<>();
     /** The type of every function, imported ones first. */
     final List<Integer> funcTypes = new ArrayList<>();
+    /** The value type of every global, imported ones first. */
+    final ByteArrayOutputStream globalTypes = new ByteArrayOutputStream();
+    byte[] globals = NONE;
     int importedFuncs;
     int typeStart = -1;
     int typeEnd;
@@ -163,6 +171,7 @@ final class FunctionOutliner {
               funcTypes.add(f.u32());
             }
           }
+          case 6 -> readGlobals(new Reader(wasm, start));
           case 10 -> {
             codeStart = start;
             codeEnd = end;
@@ -173,6 +182,7 @@ final class FunctionOutliner {
         }
         r.pos = end;
       }
+      globals = globalTypes.toByteArray();
       if (codeStart < 0) {
         return wasm;
       }
@@ -248,12 +258,46 @@ final class FunctionOutliner {
           }
           case 2 -> limits(r);
           case 3 -> {
-            r.u8();
+            globalTypes.write(r.u8());
             r.u8();
           }
           default -> throw new Unreadable("import kind");
         }
       }
+    }
+
+    /** Each global's type; its initializer, a constant expression, is skipped. */
+    private void readGlobals(Reader r) {
+      int n = r.u32();
+      for (int i = 0; i < n; i++) {
+        globalTypes.write(r.u8());
+        r.u8();
+        while (true) {
+          int op = r.u8();
+          if (op == 0x0b) {
+            break;
+          }
+          switch (op) {
+            case 0x41, 0x42 -> r.skipLeb();
+            case 0x43 -> r.pos += 4;
+            case 0x44 -> r.pos += 8;
+            case 0x23, 0xd2 -> r.u32();
+            case 0xd0 -> r.u8();
+            case 0x6a, 0x6b, 0x6c, 0x7c, 0x7d, 0x7e -> {
+              // extended constant expressions: add, sub, mul
+            }
+            default -> throw new Unreadable("constant expression opcode " + op);
+          }
+        }
+      }
+    }
+
+    /** The value type of global {@code g}. */
+    int globalType(int g) {
+      if (g < 0 || g >= globals.length) {
+        throw new Unreadable("global index");
+      }
+      return globals[g];
     }
 
     private static void limits(Reader r) {
@@ -379,9 +423,15 @@ final class FunctionOutliner {
     return (t >= 0x7b && t <= 0x7f) || t == 0x70 || t == 0x6f;
   }
 
+  /** No value types. */
+  private static final byte[] NONE = new byte[0];
+
+  /** A value of a type this pass does not follow (in dead code, or from a table): not moved. */
+  private static final byte UNKNOWN = 0;
+
   /**
-   * A run of a body between two places at stack height 0, nested constructs whole: what it
-   * costs, which locals it uses, where it can branch to outside itself.
+   * A run of a body, nested constructs whole: what it costs, which locals it uses, where it can
+   * branch to outside itself, and the operand-stack values it takes and leaves.
    */
   private static final class Seg {
     final int from;
@@ -394,10 +444,19 @@ final class FunctionOutliner {
     /** The same, for labels whose branches carry values (such regions are not moved). */
     BitSet bad = new BitSet();
     boolean ret;
-    /** A tail call, or values on the stack where it starts or ends: not moved. */
-    boolean unmovable;
+    /** A tail call (not moved: its callee's results would have to come back through here). */
+    boolean tail;
+    /**
+     * Values on the stack where it starts or ends: it is not moved whole with its neighbours,
+     * but can be cut with the values passed ({@link Splitter#cut}).
+     */
+    boolean edges;
     /** Whether the code after it is reached (false: it ends in dead code). */
     boolean fallsThrough = true;
+    /** The types of the values it takes from the stack, bottom first. */
+    byte[] takes = NONE;
+    /** The types of the values it leaves on the stack in their place, bottom first. */
+    byte[] leaves = NONE;
 
     Seg(int from) {
       this.from = from;
@@ -410,34 +469,102 @@ final class FunctionOutliner {
       out.or(inner.out);
       bad.or(inner.bad);
       ret |= inner.ret;
-      unmovable |= inner.unmovable;
+      tail |= inner.tail;
+      edges |= inner.edges;
+    }
+  }
+
+  /** The value types on one body's operand stack, and the lowest it has been since a mark. */
+  private static final class Types {
+    byte[] t;
+    int size;
+    int low;
+
+    Types(byte[] start) {
+      t = java.util.Arrays.copyOf(start, Math.max(8, start.length));
+      size = start.length;
+      low = size;
+    }
+
+    Types copy() {
+      Types c = new Types(NONE);
+      c.t = t.clone();
+      c.size = size;
+      c.low = low;
+      return c;
+    }
+
+    void push(int type) {
+      if (size == t.length) {
+        t = java.util.Arrays.copyOf(t, size * 2);
+      }
+      t[size++] = (byte) type;
+    }
+
+    void push(byte[] types) {
+      for (byte b : types) {
+        push(b);
+      }
+    }
+
+    /** The top value's type; in dead code, below the body's values, {@link #UNKNOWN}. */
+    int pop() {
+      if (size == 0) {
+        return UNKNOWN;
+      }
+      size--;
+      low = Math.min(low, size);
+      return t[size];
+    }
+
+    void pop(int n) {
+      for (int k = 0; k < n; k++) {
+        pop();
+      }
+    }
+
+    byte[] slice(int from) {
+      return java.util.Arrays.copyOfRange(t, from, size);
     }
   }
 
   /** One body being read: a function's, a block's, a loop's or an if-arm's. */
   private static final class Frame {
     final int opcode;
-    final int params;
+    /** The instruction that opens it (the function's body: -1). */
+    final int open;
+    final byte[] params;
+    final byte[] results;
     final int labelArity;
-    final int resultArity;
-    int height;
+    /** The instruction its code starts at (an if's else-arm: the one after the else). */
+    int first;
+    final Types types;
     boolean reachable = true;
     final List<Seg> segs = new ArrayList<>();
     Seg cur;
     /** For an if: its then-arm's summary, merged with the else-arm's. */
     Seg thenArm;
 
-    Frame(int opcode, int params, int results, int at) {
+    Frame(int opcode, int open, byte[] params, byte[] results) {
       this.opcode = opcode;
+      this.open = open;
       this.params = params;
-      this.labelArity = opcode == 0x03 ? params : results;
-      this.resultArity = results;
-      this.height = params;
+      this.results = results;
+      this.labelArity = opcode == 0x03 ? params.length : results.length;
+      int at = open + 1;
+      this.types = new Types(params);
+      this.first = at;
       this.cur = new Seg(at);
       // Values on the stack where the body starts: its first segment does not start at 0.
-      this.cur.unmovable = params > 0;
+      this.cur.edges = params.length > 0;
     }
   }
+
+  /**
+   * A construct (block, loop, if) as one unit of the body around it: the instruction after its
+   * end, its stack types, and what it holds once its own regions have moved.
+   */
+  private record Construct(int next, int pops, byte[] results, Seg summary) {}
 
   /** A region chosen to move, its instructions [from, to). */
   private record Region(int from, int to, Seg seg, int[] exitDepths, int function) {}
@@ -456,6 +583,10 @@ final class FunctionOutliner {
     int n;
     /** The regions to move, by their first instruction. */
     final Map<Integer, Region> regions = new HashMap<>();
+    /** Every construct read, by the instruction that opens it. */
+    final Map<Integer, Construct> constructs = new HashMap<>();
+    /** The bodies open at the instruction being read, the innermost last. */
+    final List<Frame> stack = new ArrayList<>();
     int localsStart;
 
     Splitter(Module m, int func, int bodyStart, int bodyEnd) {
@@ -497,13 +628,12 @@ final class FunctionOutliner {
     }
 
     /**
-     * Reads the instructions once, tracking each body's stack height, and chooses the regions
-     * to move, innermost bodies first; the function's estimated cost after that.
+     * Reads the instructions once, tracking each body's stack types, and chooses the regions
+     * to move, innermost bodies first.
      */
-    private long analyse(int pos) {
+    private void analyse(int pos) {
       Reader r = new Reader(code, pos);
-      List<Frame> stack = new ArrayList<>();
-      stack.add(new Frame(-1, 0, type.results().length, 0));
+      stack.add(new Frame(-1, -1, NONE, type.results()));
       while (true) {
         if (n + 1 >= at.length) {
           at = java.util.Arrays.copyOf(at, at.length * 2);
@@ -512,31 +642,32 @@ final class FunctionOutliner {
         at[i] = r.pos;
         Frame f = stack.get(stack.size() - 1);
         int op = r.u8();
-        if (f.reachable && f.height == 0 && op != 0x0b && op != 0x05 && f.cur.from != i) {
+        if (f.reachable && f.types.size == 0 && op != 0x0b && op != 0x05 && f.cur.from != i) {
           close(f, i, true);
         }
         Seg s = f.cur;
-        s.cost += op == 0xfc ? PREFIXED : WEIGHT[op];
         switch (op) {
-          case 0x00 -> f.reachable = false;
-          case 0x01 -> {
-          }
           case 0x02, 0x03, 0x04 -> {
-            int[] bt = blockType(r);
-            f.height -= bt[0] + (op == 0x04 ? 1 : 0);
-            stack.add(new Frame(op, bt[0], bt[1], i + 1));
+            s.cost += WEIGHT[op];
+            byte[][] bt = blockType(r);
+            f.types.pop(bt[0].length + (op == 0x04 ? 1 : 0));
+            stack.add(new Frame(op, i, bt[0], bt[1]));
           }
           case 0x05 -> {
             // The then-arm ends; the else-arm starts at its own height.
+            s.cost += WEIGHT[op];
             finish(f, i);
             f.thenArm = sum(f);
             f.segs.clear();
             f.cur = new Seg(i + 1);
-            f.cur.unmovable = f.params > 0;
+            f.cur.edges = f.params.length > 0;
+            f.first = i + 1;
             f.reachable = true;
-            f.height = f.params;
+            f.types.size = 0;
+            f.types.push(f.params);
           }
           case 0x0b -> {
+            s.cost += WEIGHT[op];
             finish(f, i);
             stack.remove(stack.size() - 1);
             Seg all = sum(f);
@@ -548,137 +679,191 @@ final class FunctionOutliner {
               if (r.pos != bodyEnd) {
                 throw new Unreadable("function ends early");
               }
-              return all.cost;
+              return;
             }
             Frame parent = stack.get(stack.size() - 1);
             // A branch to this construct's own label is inside the parent's segment.
             all.out = all.out.get(1, Math.max(1, all.out.length()));
             all.bad = all.bad.get(1, Math.max(1, all.bad.length()));
+            // Values that cross the construct's edges are the body around it's concern.
+            all.edges = false;
             parent.cur.add(all);
-            parent.height += f.resultArity;
+            // The body around it is cut with the construct as one unit (cut).
+            constructs.put(f.open, new Construct(i + 1,
+                f.params.length + (f.opcode == 0x04 ? 1 : 0), f.results, all));
+            parent.types.push(f.results);
           }
-          case 0x0c, 0x0d -> {
-            int d = r.u32();
-            branch(stack, s, d);
-            if (op == 0x0c) {
-              f.reachable = false;
-            } else {
-              f.height -= 1;
-            }
-          }
-          case 0x0e -> {
-            int count = r.u32();
-            for (int k = 0; k <= count; k++) {
-              branch(stack, s, r.u32());
-            }
-            s.cost += 5L * count;
-            f.reachable = false;
-          }
-          case 0x0f -> {
-            s.ret = true;
-            f.reachable = false;
-          }
-          case 0x10 -> {
-            FuncType t = m.funcType(r.u32());
-            f.height += t.results().length - t.params().length;
-          }
-          case 0x11 -> {
-            FuncType t = m.typeOf(r.u32());
-            r.u32();
-            f.height += t.results().length - t.params().length - 1;
-          }
-          case 0x12, 0x13 -> {
-            s.unmovable = true;
-            r.u32();
-            if (op == 0x13) {
-              r.u32();
-            }
-            f.reachable = false;
-          }
-          case 0x1a -> f.height -= 1;
-          case 0x1b -> f.height -= 2;
-          case 0x1c -> {
-            int k = r.u32();
-            for (int j = 0; j < k; j++) {
-              r.u8();
-            }
-            f.height -= 2;
-          }
-          case 0x20 -> {
-            int x = local(r);
-            s.used.set(x);
-            f.height += 1;
-          }
-          case 0x21 -> {
-            int x = local(r);
-            s.used.set(x);
-            s.written.set(x);
-            f.height -= 1;
-          }
-          case 0x22 -> {
-            int x = local(r);
-            s.used.set(x);
-            s.written.set(x);
-          }
-          case 0x23 -> {
-            r.u32();
-            f.height += 1;
-          }
-          case 0x24 -> {
-            r.u32();
-            f.height -= 1;
-          }
-          case 0x25 -> r.u32();
-          case 0x26 -> {
-            r.u32();
-            f.height -= 2;
-          }
-          case 0x3f -> {
-            r.u32();
-            f.height += 1;
-          }
-          case 0x40 -> r.u32();
-          case 0x41, 0x42 -> {
-            r.skipLeb();
-            f.height += 1;
-          }
-          case 0x43 -> {
-            r.pos += 4;
-            f.height += 1;
-          }
-          case 0x44 -> {
-            r.pos += 8;
-            f.height += 1;
-          }
-          case 0xd0 -> {
-            r.u8();
-            f.height += 1;
-          }
-          case 0xd1 -> {
-          }
-          case 0xd2 -> {
-            r.u32();
-            f.height += 1;
-          }
-          case 0xfc -> f.height += prefixed(r);
           default -> {
-            if (op >= 0x28 && op <= 0x3e) {
-              int align = r.u32();
-              if ((align & 0x40) != 0) {
-                r.u32();
-              }
-              r.u32();
-              if (op >= 0x36) {
-                f.height -= 2;
-              }
-            } else if (op >= 0x45 && op <= 0xc4) {
-              f.height -= binary(op) ? 1 : 0;
-            } else {
-              throw new Unreadable("opcode " + op);
+            if (!step(r, op, f.types, s)) {
+              f.reachable = false;
             }
           }
         }
       }
+    }
+
+    /**
+     * One instruction other than a construct's start, else or end: its cost, its effect on the
+     * operand stack's types and what it adds to segment {@code s}; false when the code after it
+     * is not reached.
+     */
+    private boolean step(Reader r, int op, Types t, Seg s) {
+      s.cost += op == 0xfc ? PREFIXED : WEIGHT[op];
+      switch (op) {
+        case 0x00 -> {
+          return false;
+        }
+        case 0x01 -> {
+        }
+        case 0x0c -> {
+          branch(s, r.u32());
+          return false;
+        }
+        case 0x0d -> {
+          int d = r.u32();
+          t.pop();
+          branch(s, d);
+        }
+        case 0x0e -> {
+          int count = r.u32();
+          t.pop();
+          for (int k = 0; k <= count; k++) {
+            branch(s, r.u32());
+          }
+          s.cost += 5L * count;
+          return false;
+        }
+        case 0x0f -> {
+          s.ret = true;
+          return false;
+        }
+        case 0x10 -> {
+          FuncType ft = m.funcType(r.u32());
+          t.pop(ft.params().length);
+          t.push(ft.results());
+        }
+        case 0x11 -> {
+          FuncType ft = m.typeOf(r.u32());
+          r.u32();
+          t.pop(ft.params().length + 1);
+          t.push(ft.results());
+        }
+        case 0x12, 0x13 -> {
+          s.tail = true;
+          r.u32();
+          if (op == 0x13) {
+            r.u32();
+          }
+          return false;
+        }
+        case 0x1a -> t.pop();
+        case 0x1b -> {
+          t.pop();
+          int b = t.pop();
+          int a = t.pop();
+          t.push(a != UNKNOWN ? a : b);
+        }
+        case 0x1c -> {
+          int k = r.u32();
+          int vt = UNKNOWN;
+          for (int j = 0; j < k; j++) {
+            vt = r.u8();
+          }
+          t.pop(3);
+          t.push(k == 1 ? vt : UNKNOWN);
+        }
+        case 0x20 -> {
+          int x = local(r);
+          s.used.set(x);
+          t.push(localTypes[x]);
+        }
+        case 0x21 -> {
+          int x = local(r);
+          s.used.set(x);
+          s.written.set(x);
+          t.pop();
+        }
+        case 0x22 -> {
+          int x = local(r);
+          s.used.set(x);
+          s.written.set(x);
+          t.pop();
+          t.push(localTypes[x]);
+        }
+        case 0x23 -> t.push(m.globalType(r.u32()));
+        case 0x24 -> {
+          r.u32();
+          t.pop();
+        }
+        case 0x25 -> {
+          r.u32();
+          t.pop();
+          t.push(UNKNOWN);
+        }
+        case 0x26 -> {
+          r.u32();
+          t.pop(2);
+        }
+        case 0x3f -> {
+          r.u32();
+          t.push(0x7f);
+        }
+        case 0x40 -> {
+          r.u32();
+          t.pop();
+          t.push(0x7f);
+        }
+        case 0x41 -> {
+          r.skipLeb();
+          t.push(0x7f);
+        }
+        case 0x42 -> {
+          r.skipLeb();
+          t.push(0x7e);
+        }
+        case 0x43 -> {
+          r.pos += 4;
+          t.push(0x7d);
+        }
+        case 0x44 -> {
+          r.pos += 8;
+          t.push(0x7c);
+        }
+        case 0xd0 -> {
+          int ht = r.u8();
+          t.push(ht == 0x70 || ht == 0x6f ? ht : UNKNOWN);
+        }
+        case 0xd1 -> {
+          t.pop();
+          t.push(0x7f);
+        }
+        case 0xd2 -> {
+          r.u32();
+          t.push(0x70);
+        }
+        case 0xfc -> prefixed(r, t);
+        default -> {
+          if (op >= 0x28 && op <= 0x3e) {
+            int align = r.u32();
+            if ((align & 0x40) != 0) {
+              r.u32();
+            }
+            r.u32();
+            if (op >= 0x36) {
+              t.pop(2);
+            } else {
+              t.pop();
+              t.push(loadType(op));
+            }
+          } else if (op >= 0x45 && op <= 0xc4) {
+            t.pop(binary(op) ? 2 : 1);
+            t.push(numericType(op));
+          } else {
+            throw new Unreadable("opcode " + op);
+          }
+        }
+      }
+      return true;
     }
 
     private int local(Reader r) {
@@ -690,7 +875,7 @@ final class FunctionOutliner {
     }
 
     /** A branch of depth {@code d} from a segment of the innermost body. */
-    private void branch(List<Frame> stack, Seg s, int d) {
+    private void branch(Seg s, int d) {
       if (d >= stack.size()) {
         throw new Unreadable("branch depth");
       }
@@ -711,13 +896,15 @@ final class FunctionOutliner {
 
     /**
      * The body ends before instruction {@code i} (its end or else): when it is estimated over
-     * {@link #CHUNK} (the function's own body: {@link #LIMIT}), chunks of it are moved.
+     * {@link #CHUNK} (the function's own body: {@link #LIMIT}), chunks of it are moved: runs of
+     * stack-height-0 segments together, and a segment that cannot go with them (too large, or
+     * with values at its edges) cut on its own ({@link #cut}).
      */
     private void finish(Frame f, int i) {
       if (f.cur.from != i) {
         // The body's results are on the stack at its end: a run up to there ends at height 0
         // only in a body without results, or in dead code.
-        f.cur.unmovable |= f.reachable && f.height != 0;
+        f.cur.edges |= f.reachable && f.types.size != 0;
         close(f, i, f.reachable);
       }
       long cost = 0;
@@ -732,9 +919,8 @@ final class FunctionOutliner {
       }
       List<Seg> out = new ArrayList<>();
       Seg chunk = null;
-      int slots = 0;
       for (Seg s : f.segs) {
-        boolean movable = !s.unmovable && s.bad.isEmpty();
+        boolean movable = !s.tail && !s.edges && s.bad.isEmpty();
         if (chunk != null && movable && chunk.cost + s.cost <= CHUNK
             && slots(chunk.used, s.used) <= MAX_PARAM_SLOTS) {
           chunk.to = s.to;
@@ -751,6 +937,8 @@ final class FunctionOutliner {
           chunk.to = s.to;
           chunk.fallsThrough = s.fallsThrough;
           chunk.add(s);
+        } else if (s.cost >= 2 * MIN_REGION) {
+          out.addAll(cut(f, s));
         } else {
           out.add(s);
         }
@@ -760,6 +948,121 @@ final class FunctionOutliner {
       }
       f.segs.clear();
       f.segs.addAll(out);
+    }
+
+    /**
+     * Segment {@code s} of body {@code f} cut into pieces of at most {@link #CHUNK}, each moved
+     * when it can be: the cuts may fall where values are on the stack, so a piece takes the
+     * values it consumes from below its start as parameters and leaves those it puts in their
+     * place as results (values below the lowest it reaches stay where they are). Each cut is
+     * chosen, among the places that leave a piece of a third of a chunk or more, for the most
+     * code moved for the fewest values passed. Constructs stay whole.
+     */
+    private List<Seg> cut(Frame f, Seg s) {
+      List<Seg> out = new ArrayList<>();
+      // A segment starts at height 0, or at the body's start with its parameters.
+      Types t = new Types(s.from == f.first ? f.params : NONE);
+      int a = s.from;
+      while (a < s.to) {
+        // Look ahead for the end of the piece that starts at a.
+        Types scan = t.copy();
+        scan.low = scan.size;
+        Seg probe = new Seg(a);
+        int end = -1;
+        int firstUnit = -1;
+        long best = Long.MIN_VALUE;
+        int k = a;
+        while (k < s.to) {
+          boolean live = unit(k, scan, probe);
+          k = probe.to;
+          if (firstUnit < 0) {
+            firstUnit = k;
+          }
+          if (probe.cost > CHUNK) {
+            break;
+          }
+          int passed = t.size - scan.low + (live ? scan.size - scan.low : 0);
+          long score = probe.cost - 16L * passed;
+          if ((probe.cost >= CHUNK / 3 || k == s.to || !live) && score >= best
+              && known(t, scan.low, t.size) && (!live || known(scan, scan.low, scan.size))) {
+            best = score;
+            end = k;
+          }
+          if (!live) {
+            break; // dead code from here to the segment's end
+          }
+        }
+        if (end < 0) {
+          end = firstUnit; // one unit over a chunk, or nothing worth it before one is
+        }
+        // The piece [a, end), read again with the types it starts with.
+        Seg piece = new Seg(a);
+        Types before = t.copy();
+        t.low = t.size;
+        int j = a;
+        boolean live = true;
+        while (j < end) {
+          live = unit(j, t, piece);
+          j = piece.to;
+        }
+        piece.to = end;
+        piece.fallsThrough = live;
+        piece.takes = java.util.Arrays.copyOfRange(before.t, t.low, before.size);
+        piece.leaves = live ? t.slice(t.low) : NONE;
+        // A piece is at most a chunk, or one construct that is more (moved when its function
+        // stays under the limit).
+        boolean movable = !piece.tail && piece.bad.isEmpty() && piece.cost <= LIMIT - 500
+            && known(before, t.low, before.size) && (!live || known(t, t.low, t.size))
+            && slots(piece.used, null) + slots(piece.takes) <= MAX_PARAM_SLOTS;
+        out.add(movable ? move(piece) : piece);
+        if (!live && end < s.to) {
+          // The rest is dead code: it stays as it is.
+          Seg dead = new Seg(end);
+          dead.to = s.to;
+          dead.fallsThrough = false;
+          Types ignored = new Types(NONE);
+          int d = end;
+          while (d < s.to) {
+            unit(d, ignored, dead);
+            d = dead.to;
+          }
+          dead.to = s.to;
+          out.add(dead);
+          break;
+        }
+        a = end;
+      }
+      return out;
+    }
+
+    /**
+     * Adds the unit at instruction {@code k} (an instruction, or a construct whole) to {@code
+     * s} and its effect to {@code t}; {@code s.to} becomes the instruction after it. False when
+     * the code after it is not reached.
+     */
+    private boolean unit(int k, Types t, Seg s) {
+      Construct c = constructs.get(k);
+      int op = code[at[k]] & 0xff;
+      if (c != null) {
+        s.cost += WEIGHT[op];
+        t.pop(c.pops());
+        t.push(c.results());
+        s.add(c.summary());
+        s.to = c.next();
+        return true; // the code after an end is reached (or dead only at run time)
+      }
+      s.to = k + 1;
+      return step(new Reader(code, at[k] + 1), op, t, s);
+    }
+
+    private static boolean known(Types t, int from, int to) {
+      for (int k = from; k < to; k++) {
+        int v = t.t[k] & 0xff;
+        if (v == UNKNOWN || v == 0x7b) {
+          return false;
+        }
+      }
+      return to - from <= 32;
     }
 
     private int slots(BitSet a, BitSet b) {
@@ -776,6 +1079,14 @@ final class FunctionOutliner {
       return slots;
     }
 
+    private static int slots(byte[] types) {
+      int slots = 0;
+      for (byte t : types) {
+        slots += t == 0x7e || t == 0x7c ? 2 : 1;
+      }
+      return slots;
+    }
+
     /** Moves {@code chunk} when it is worth a call; what stays in the body in its place. */
     private Seg move(Seg chunk) {
       long glue = glueCost(chunk);
@@ -783,21 +1094,24 @@ final class FunctionOutliner {
         return chunk;
       }
       int[] depths = chunk.out.stream().toArray();
-      int exits = depths.length + (chunk.ret ? 1 : 0);
       int function = m.reserveFunction();
       regions.put(chunk.from, new Region(chunk.from, chunk.to, chunk, depths, function));
       Seg stays = new Seg(chunk.from);
       stays.to = chunk.to;
       stays.fallsThrough = chunk.fallsThrough;
       stays.add(chunk);
-      stays.cost = glue + exits * 12L;
+      stays.takes = chunk.takes;
+      stays.leaves = chunk.leaves;
+      stays.cost = glue;
       return stays;
     }
 
+    /** The estimated bytecode of a region's call and of the dispatch on its way out. */
     private long glueCost(Seg s) {
       int exits = s.out.cardinality() + (s.ret ? 1 : 0);
       return 20 + 6L * s.used.cardinality() + 12L * s.written.cardinality()
-          + (s.ret ? 12L * type.results().length : 0) + (exits > 0 ? 30 + 10L * exits : 0);
+          + 3L * s.takes.length + 12L * s.leaves.length
+          + (s.ret ? 12L * type.results().length : 0) + (exits > 0 ? 25 + 6L * exits : 0);
     }
 
     private static Seg sum(Frame f) {
@@ -808,60 +1122,64 @@ final class FunctionOutliner {
       return all;
     }
 
-    /** The block type's parameter and result counts. */
-    private int[] blockType(Reader r) {
+    /** The block type's parameter and result types. */
+    private byte[][] blockType(Reader r) {
       int b = code[r.pos] & 0xff;
       if (b == 0x40) {
         r.pos++;
-        return new int[] {0, 0};
+        return new byte[][] {NONE, NONE};
       }
       if (isValType(b)) {
         r.pos++;
-        return new int[] {0, 1};
+        return new byte[][] {NONE, {(byte) b}};
       }
       int t = r.u32();
       FuncType ft = m.typeOf(t);
-      return new int[] {ft.params().length, ft.results().length};
+      return new byte[][] {ft.params(), ft.results()};
     }
 
-    /** The stack effect of a 0xFC instruction. */
-    private static int prefixed(Reader r) {
+    /** A 0xFC instruction's effect on the stack's types. */
+    private static void prefixed(Reader r, Types t) {
       int sub = r.u32();
       switch (sub) {
-        case 0, 1, 2, 3, 4, 5, 6, 7:
-          return 0;
-        case 8:
+        case 0, 1, 2, 3, 4, 5, 6, 7 -> {
+          t.pop();
+          t.push(sub < 4 ? 0x7f : 0x7e);
+        }
+        case 8 -> {
           r.u32();
           r.u8();
-          return -3;
-        case 9:
-          r.u32();
-          return 0;
-        case 10:
+          t.pop(3);
+        }
+        case 9, 13 -> r.u32();
+        case 10 -> {
           r.u8();
           r.u8();
-          return -3;
-        case 11:
+          t.pop(3);
+        }
+        case 11 -> {
           r.u8();
-          return -3;
-        case 12, 14:
+          t.pop(3);
+        }
+        case 12, 14 -> {
           r.u32();
           r.u32();
-          return -3;
-        case 13:
+          t.pop(3);
+        }
+        case 15 -> {
           r.u32();
-          return 0;
-        case 15:
+          t.pop(2);
+          t.push(0x7f);
+        }
+        case 16 -> {
           r.u32();
-          return -1;
-        case 16:
+          t.push(0x7f);
+        }
+        case 17 -> {
           r.u32();
-          return 1;
-        case 17:
-          r.u32();
-          return -3;
-        default:
-          throw new Unreadable("opcode 0xfc " + sub);
+          t.pop(3);
+        }
+        default -> throw new Unreadable("opcode 0xfc " + sub);
       }
     }
 
@@ -886,7 +1204,12 @@ final class FunctionOutliner {
         out.write(1);
         out.write(t);
       }
-      emit(0, n, c, out, -1);
+      emit(0, n - 1, c, out, -1);
+      // A nop before the function's end: with code moved, the function may now end with two
+      // ends, and Chicory 1.7.5 then compiles the original's branches to the function's label
+      // against the inner block (see glue).
+      out.write(0x01);
+      out.write(0x0b);
       return out.toByteArray();
     }
 
@@ -998,7 +1321,10 @@ final class FunctionOutliner {
       }
     }
 
-    /** The call of {@code region} in context {@code c}, and the dispatch on its exit code. */
+    /**
+     * The call of {@code region} in context {@code c}, and the dispatch on its exit code. The
+     * values the region takes are on the stack already; those it leaves stay there.
+     */
     private void glue(Region region, Context c, ByteArrayOutputStream out) {
       Seg s = region.seg();
       for (int x = s.used.nextSetBit(0); x >= 0; x = s.used.nextSetBit(x + 1)) {
@@ -1007,7 +1333,8 @@ final class FunctionOutliner {
       }
       out.write(0x10);
       Leb128.writeUnsigned(out, region.function());
-      int exits = region.exitDepths().length + (s.ret ? 1 : 0);
+      int[] depths = region.exitDepths();
+      int exits = depths.length + (s.ret ? 1 : 0);
       if (exits > 0) {
         out.write(0x21);
         Leb128.writeUnsigned(out, c.codeTemp);
@@ -1024,7 +1351,14 @@ final class FunctionOutliner {
         Leb128.writeUnsigned(out, c.local(x));
       }
       if (exits > 0) {
-        for (int k = 0; k <= exits; k++) {
+        // One br_table straight to each exit's label (no exit label carries values): code 0
+        // falls through, code k takes exit k. A return from the original function has an arm
+        // of its own after the table, with the function's results pushed: not a branch to the
+        // function's label, which Chicory 1.7.5's compiler cannot follow when the function's
+        // last end follows another end (its parser gives that end the inner block's scope).
+        boolean retArm = s.ret && c.region == null;
+        int glue = retArm ? 2 : 1;
+        for (int k = 0; k < glue; k++) {
           out.write(0x02);
           out.write(0x40);
         }
@@ -1032,42 +1366,42 @@ final class FunctionOutliner {
         Leb128.writeUnsigned(out, c.codeTemp);
         out.write(0x0e);
         Leb128.writeUnsigned(out, exits + 1); // codes 0 to exits, then the default
-        Leb128.writeUnsigned(out, exits); // 0: falls through, out of the outermost block
-        for (int e = 1; e <= exits; e++) {
-          Leb128.writeUnsigned(out, e - 1);
+        Leb128.writeUnsigned(out, glue - 1);
+        for (int d : depths) {
+          Leb128.writeUnsigned(out, c.depth(d, glue));
         }
-        Leb128.writeUnsigned(out, exits);
-        for (int e = 1; e <= exits; e++) {
-          out.write(0x0b);
-          int glue = exits - e + 1;
-          if (e <= region.exitDepths().length) {
-            out.write(0x0c);
-            Leb128.writeUnsigned(out, c.depth(region.exitDepths()[e - 1], glue));
-          } else if (c.region == null) {
-            for (int t : c.retTemps) {
-              out.write(0x20);
-              Leb128.writeUnsigned(out, t);
-            }
-            out.write(0x0f);
-          } else {
-            out.write(0x0c);
-            Leb128.writeUnsigned(out, c.nesting + glue + c.retExit() - 1);
-          }
+        if (s.ret) {
+          Leb128.writeUnsigned(out, retArm ? 0 : c.nesting + glue + c.retExit() - 1);
         }
+        Leb128.writeUnsigned(out, glue - 1);
         out.write(0x0b);
+        if (retArm) {
+          for (int t : c.retTemps) {
+            out.write(0x20);
+            Leb128.writeUnsigned(out, t);
+          }
+          out.write(0x0f);
+          out.write(0x0b);
+        }
       }
       if (!s.fallsThrough) {
         out.write(0x00); // never reached: the region does not fall through
       }
     }
 
-    /** Writes the function of {@code region}. */
+    /**
+     * Writes the function of {@code region}: its parameters are the values it takes from the
+     * stack, then the locals it uses; its results the values it leaves, the locals it writes,
+     * the function's results when it can return, and its exit code when it can leave other
+     * than by falling through.
+     */
     private void writeRegion(Region region) {
       Seg s = region.seg();
-      int params = s.used.cardinality();
+      int taken = s.takes.length;
+      int params = taken + s.used.cardinality();
       int[] map = new int[localTypes.length];
-      byte[] paramTypes = new byte[params];
-      int k = 0;
+      byte[] paramTypes = java.util.Arrays.copyOf(s.takes, params);
+      int k = taken;
       for (int x = s.used.nextSetBit(0); x >= 0; x = s.used.nextSetBit(x + 1)) {
         map[x] = k;
         paramTypes[k++] = localTypes[x];
@@ -1081,8 +1415,10 @@ final class FunctionOutliner {
       }
       int exits = region.exitDepths().length + (s.ret ? 1 : 0);
       int written = s.written.cardinality();
-      byte[] resultTypes = new byte[written + c.retTemps.length + (exits > 0 ? 1 : 0)];
-      k = 0;
+      int left = s.leaves.length;
+      byte[] resultTypes = java.util.Arrays.copyOf(s.leaves,
+          left + written + c.retTemps.length + (exits > 0 ? 1 : 0));
+      k = left;
       for (int x = s.written.nextSetBit(0); x >= 0; x = s.written.nextSetBit(x + 1)) {
         resultTypes[k++] = localTypes[x];
       }
@@ -1101,33 +1437,92 @@ final class FunctionOutliner {
         out.write(1);
         out.write(results[j]);
       }
-      for (int e = 0; e < exits; e++) {
+      // A block for the ways out, then one for each exit (exit 1 the innermost): a branch to
+      // exit k lands after the k-th end, sets the code and joins the others after the first.
+      for (int e = 0; e < exits + (exits > 0 ? 1 : 0); e++) {
         out.write(0x02);
         out.write(0x40);
       }
+      for (int j = 0; j < taken; j++) {
+        out.write(0x20);
+        Leb128.writeUnsigned(out, j);
+      }
       emit(region.from(), region.to(), c, out, region.from());
-      for (int e = 0; e <= exits; e++) {
-        if (e > 0) {
+      // Falling through: the values it leaves are on the stack.
+      results(s, map, c, out);
+      if (exits > 0) {
+        out.write(0x41);
+        out.write(0x00);
+        out.write(0x0f);
+        for (int e = 1; e <= exits; e++) {
           out.write(0x0b);
-        }
-        for (int x = s.written.nextSetBit(0); x >= 0; x = s.written.nextSetBit(x + 1)) {
-          out.write(0x20);
-          Leb128.writeUnsigned(out, map[x]);
-        }
-        for (int t : c.retTemps) {
-          out.write(0x20);
-          Leb128.writeUnsigned(out, t);
-        }
-        if (exits > 0) {
           out.write(0x41);
           Leb128.writeSigned(out, e);
-          out.write(0x0f);
+          out.write(0x21);
+          Leb128.writeUnsigned(out, c.codeTemp);
+          out.write(0x0c);
+          Leb128.writeUnsigned(out, exits - e);
         }
+        out.write(0x0b);
+        // Another way out: the values it would leave are not used.
+        for (byte t : s.leaves) {
+          zero(t, out);
+        }
+        results(s, map, c, out);
+        out.write(0x20);
+        Leb128.writeUnsigned(out, c.codeTemp);
       }
       out.write(0x0b);
       m.setFunction(region.function(), m.type(new FuncType(paramTypes, resultTypes)),
           out.toByteArray());
     }
+
+    /** Pushes the written locals and the return values, a region function's results. */
+    private static void results(Seg s, int[] map, Context c, ByteArrayOutputStream out) {
+      for (int x = s.written.nextSetBit(0); x >= 0; x = s.written.nextSetBit(x + 1)) {
+        out.write(0x20);
+        Leb128.writeUnsigned(out, map[x]);
+      }
+      for (int t : c.retTemps) {
+        out.write(0x20);
+        Leb128.writeUnsigned(out, t);
+      }
+    }
+
+    /** A constant of type {@code t} (a number or a reference type, never v128: see known). */
+    private static void zero(byte t, ByteArrayOutputStream out) {
+      switch (t) {
+        case 0x7f -> out.writeBytes(new byte[] {0x41, 0});
+        case 0x7e -> out.writeBytes(new byte[] {0x42, 0});
+        case 0x7d -> out.writeBytes(new byte[] {0x43, 0, 0, 0, 0});
+        case 0x7c -> out.writeBytes(new byte[] {0x44, 0, 0, 0, 0, 0, 0, 0, 0});
+        default -> out.writeBytes(new byte[] {(byte) 0xd0, t}); // ref.null funcref / externref
+      }
+    }
+  }
+
+  /** The type of the value a numeric instruction (0x45 to 0xc4) leaves. */
+  private static int numericType(int op) {
+    if (op <= 0x78 || (op >= 0xa7 && op <= 0xab) || op == 0xbc || op == 0xc0 || op == 0xc1) {
+      return 0x7f;
+    }
+    if (op <= 0x8a || (op >= 0xac && op <= 0xb1) || op == 0xbd || op >= 0xc2) {
+      return 0x7e;
+    }
+    if (op <= 0x98 || (op >= 0xb2 && op <= 0xb6) || op == 0xbe) {
+      return 0x7d;
+    }
+    return 0x7c;
+  }
+
+  /** The type of the value a load (0x28 to 0x35) leaves. */
+  private static int loadType(int op) {
+    return switch (op) {
+      case 0x29, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35 -> 0x7e;
+      case 0x2a -> 0x7d;
+      case 0x2b -> 0x7c;
+      default -> 0x7f;
+    };
   }
 
   /** Whether {@code op}, a numeric instruction, pops two operands (the others pop one). */

@@ -125,6 +125,152 @@ class FunctionOutlinerTest {
     assertTrue(biggest > 3 * HUGE_METHOD_LIMIT, "unsplit: " + biggest);
   }
 
+  /**
+   * {@code chain(mode, at)}: one expression {@link #LINKS} links long whose operand stack is
+   * never empty (as in an unrolled hash: each link folds a rotated, shifted, selected or i64
+   * detour of a local into the running value), inside a block with a result, so no cut of it
+   * falls at height 0. At link {@code at}: mode 1 branches out of the outer block with values on
+   * the stack, mode 2 returns, mode 3 traps, mode 4 leaves through a br_table. Every 13th link
+   * goes through a block that takes the running value as its parameter.
+   */
+  static Code chain(int addOne) {
+    Code c = new Code();
+    c.op(0x02, 0x40); // block $outer
+    c.op(0x02, 0x7f); // block $value (result i32)
+    c.localGet(2);
+    for (int u = 0; u < LINKS; u++) {
+      c.localGet(3).i32(u).i32Add().op(0x22, 3).i32(7).op(0x77).op(0x73); // v ^= rotl(t, 7)
+      c.localGet(2).i32(3).op(0x74).i32Add(); // v += acc << 3
+      if (u % 5 == 0) { // an i64 detour: v = wrap(extend(v) + l4), l4 updated
+        c.op(0xad).localGet(4).op(0x7c).op(0x22, 4).op(0xa7);
+      }
+      if (u % 7 == 0) { // select(v, v + 1, v & 1)
+        c.localGet(2).i32(1).i32Add().localGet(3).i32(1).op(0x71).op(0x1b);
+      }
+      if (u % 13 == 0) { // block (param i32) (result i32): v + 5
+        c.op(0x02, addOne).i32(5).i32Add().end();
+      }
+      if (u % 11 == 0) {
+        c.localGet(2).i32(u).i32Add().localSet(2); // a height-0 store in the middle of it
+      }
+      whenLink(c, 1, u).br(2).end(); // if(0) value(1) outer(2): out of the outer block
+      whenLink(c, 2, u).localGet(3).op(0x0f).end();
+      whenLink(c, 3, u).op(0x00).end();
+      // mode 4 at u: index 1, out of the outer block from inside $value; else index 0 (the if)
+      c.localGet(0).i32(4).op(0x46).localGet(1).i32(u).op(0x46).op(0x71).ifThen()
+          .localGet(0).i32(4).op(0x46).op(0x0e, 1, 0, 2).end();
+    }
+    c.end(); // $value
+    c.localSet(2);
+    c.end(); // $outer
+    c.localGet(2).localGet(3).i32Add().localGet(4).op(0xa7).i32Add();
+    return c.end();
+  }
+
+  static final int LINKS = 120;
+
+  private static Code whenLink(Code c, int mode, int u) {
+    return c.localGet(0).i32(mode).op(0x46).localGet(1).i32(u).op(0x46).op(0x71).ifThen();
+  }
+
+  /**
+   * {@code cases(mode, selector)}: {@link #CASES} nested blocks, the innermost dispatching on
+   * the selector with a br_table (selector s: case {@code CASES - 1 - s}), each level's case
+   * code after its inner block's end and then a branch out of all of them (a Rust match as
+   * rustc lowers it); mode 3 traps in case 41.
+   */
+  static Code cases() {
+    Code c = new Code();
+    for (int k = 0; k < CASES; k++) {
+      c.op(0x02, 0x40);
+    }
+    c.localGet(1).op(0x0e, CASES);
+    for (int k = 0; k < CASES; k++) {
+      c.op(k);
+    }
+    c.op(CASES - 1);
+    c.end();
+    for (int k = CASES - 1; k >= 0; k--) {
+      // case k, in the body of block k - 1 (the outermost's: of the function)
+      for (int rep = 0; rep < 14; rep++) {
+        c.localGet(2).i32(k * 31 + rep).i32Add().localGet(0).op(0x73).localSet(2);
+        c.i32(8 * (rep % 4)).localGet(2).i32Store();
+      }
+      if (k == 41) {
+        c.localGet(0).i32(3).op(0x46).ifThen().op(0x00).end();
+      }
+      if (k > 0) {
+        c.br(k - 1);
+        c.end();
+      }
+    }
+    c.localGet(2).i32(0).i32Load().i32Add();
+    return c.end();
+  }
+
+  static final int CASES = 80;
+
+  /** A canister whose queries call chain and cases in every mode, and reply with the result. */
+  static byte[] stackModule() {
+    WasmBuilder w = new WasmBuilder();
+    int reply = w.importFunction("ic0", "msg_reply", types(), types());
+    int append = w.importFunction("ic0", "msg_reply_data_append", types(I32, I32), types());
+    int addOne = w.typeIndex(types(I32), types(I32));
+    int chain = w.function(types(I32, I32), types(I32), types(I32, I32, I64), chain(addOne));
+    int cases = w.function(types(I32, I32), types(I32), types(I32), cases());
+    int[][] chainCalls = {{0, 0}, {1, 37}, {2, 55}, {3, 101}, {4, 72}, {1, 0},
+        {2, LINKS - 1}, {4, 110}};
+    for (int[] call : chainCalls) {
+      w.export("canister_query chain" + call[0] + "at" + call[1], caller(w, chain, call,
+          reply, append));
+    }
+    int[][] caseCalls = {{0, 0}, {0, 5}, {0, 38}, {3, 38}, {3, 39}, {0, CASES - 1}, {0, 200}};
+    for (int[] call : caseCalls) {
+      w.export("canister_query case" + call[0] + "of" + call[1], caller(w, cases, call,
+          reply, append));
+    }
+    w.memory(1);
+    return w.build();
+  }
+
+  private static int caller(WasmBuilder w, int f, int[] args, int reply, int append) {
+    return w.function(types(), types(), types(), new Code().i32(64).i32(args[0]).i32(args[1])
+        .call(f).i32Store().i32(64).i32(4).call(append).call(reply).end());
+  }
+
+  @Test
+  void stackNeverEmpty_cutWithValuesPassed_agreesWithTheInterpreter() {
+    byte[] module = stackModule();
+    List<ExecutionModesTest.Outcome> compiled =
+        ExecutionModesTest.script(module, ExecutionMode.COMPILED);
+    List<ExecutionModesTest.Outcome> interpreted =
+        ExecutionModesTest.script(module, ExecutionMode.INTERPRETED);
+    assertEquals(interpreted.size(), compiled.size());
+    Set<String> answers = new TreeSet<>();
+    int traps = 0;
+    for (int i = 0; i < compiled.size(); i++) {
+      assertEquals(interpreted.get(i), compiled.get(i), interpreted.get(i).what());
+      answers.add(interpreted.get(i).answer());
+      traps += interpreted.get(i).trapped() ? 1 : 0;
+    }
+    // chain mode 3 and case mode 3 at 41 trap (each run with the script's two arguments).
+    assertEquals(4, traps, interpreted.toString());
+    assertTrue(answers.size() >= 12, answers.toString());
+  }
+
+  @Test
+  void stackNeverEmpty_and_nestedCases_everyMethodUnderTheJitLimit() {
+    WasmModule split = Parser.parse(ModuleRewriter.rewrite(stackModule(), false, true, false)
+        .wasm());
+    methodSizes(split).forEach((name, size) ->
+        assertTrue(size < HUGE_METHOD_LIMIT, name + ": " + size));
+    // Unsplit, both functions are far over it, and chain has no place at height 0 to cut.
+    Map<String, Integer> unsplit = methodSizes(Parser.parse(
+        ModuleRewriter.rewrite(stackModule(), false, true, false, false).wasm()));
+    long over = unsplit.values().stream().filter(v -> v > 2 * HUGE_METHOD_LIMIT).count();
+    assertEquals(2, over, unsplit.toString());
+  }
+
   @Test
   void moduleWithoutHugeFunction_returnedAsItIs() {
     byte[] metered = ModuleRewriter.rewrite(DemoCanisters.targetV1(), false, true, false).wasm();
