@@ -146,10 +146,10 @@ final class FunctionOutliner {
       if (wasm.length < 8) {
         throw new Unreadable("not a module");
       }
-      Reader r = new Reader(wasm, 8);
+      WasmReader r = reader(wasm, 8);
       while (r.pos < wasm.length) {
         int id = r.u8();
-        int size = r.u32();
+        int size = r.index();
         int start = r.pos;
         int end = start + size;
         if (size < 0 || end > wasm.length) {
@@ -159,19 +159,19 @@ final class FunctionOutliner {
           case 1 -> {
             typeStart = start;
             typeEnd = end;
-            readTypes(new Reader(wasm, start));
+            readTypes(reader(wasm, start));
           }
-          case 2 -> readImports(new Reader(wasm, start));
+          case 2 -> readImports(reader(wasm, start));
           case 3 -> {
             funcStart = start;
             funcEnd = end;
-            Reader f = new Reader(wasm, start);
-            int n = f.u32();
+            WasmReader f = reader(wasm, start);
+            int n = f.index();
             for (int i = 0; i < n; i++) {
-              funcTypes.add(f.u32());
+              funcTypes.add(f.index());
             }
           }
-          case 6 -> readGlobals(new Reader(wasm, start));
+          case 6 -> readGlobals(reader(wasm, start));
           case 10 -> {
             codeStart = start;
             codeEnd = end;
@@ -186,8 +186,8 @@ final class FunctionOutliner {
       if (codeStart < 0) {
         return wasm;
       }
-      Reader c = new Reader(wasm, codeStart);
-      int count = c.u32();
+      WasmReader c = reader(wasm, codeStart);
+      int count = c.index();
       if (count != funcTypes.size() - importedFuncs) {
         throw new Unreadable("function and code sections disagree");
       }
@@ -196,7 +196,7 @@ final class FunctionOutliner {
       byte[][] replaced = new byte[count][];
       boolean any = false;
       for (int i = 0; i < count; i++) {
-        int size = c.u32();
+        int size = c.index();
         bodyStart[i] = c.pos;
         bodyEnd[i] = c.pos + size;
         c.pos = bodyEnd[i];
@@ -213,8 +213,8 @@ final class FunctionOutliner {
       return write(bodyStart, bodyEnd, replaced);
     }
 
-    private void readTypes(Reader r) {
-      int n = r.u32();
+    private void readTypes(WasmReader r) {
+      int n = r.index();
       for (int i = 0; i < n; i++) {
         if (r.u8() != 0x60) {
           throw new Unreadable("type form");
@@ -227,8 +227,8 @@ final class FunctionOutliner {
       }
     }
 
-    private static byte[] valTypes(Reader r) {
-      int n = r.u32();
+    private static byte[] valTypes(WasmReader r) {
+      int n = r.index();
       byte[] t = new byte[n];
       for (int i = 0; i < n; i++) {
         t[i] = (byte) r.u8();
@@ -239,17 +239,17 @@ final class FunctionOutliner {
       return t;
     }
 
-    private void readImports(Reader r) {
-      int n = r.u32();
+    private void readImports(WasmReader r) {
+      int n = r.index();
       for (int i = 0; i < n; i++) {
-        int module = r.u32();
+        int module = r.index();
         r.pos += module;
-        int field = r.u32();
+        int field = r.index();
         r.pos += field;
         int kind = r.u8();
         switch (kind) {
           case 0 -> {
-            funcTypes.add(r.u32());
+            funcTypes.add(r.index());
             importedFuncs++;
           }
           case 1 -> {
@@ -267,8 +267,8 @@ final class FunctionOutliner {
     }
 
     /** Each global's type; its initializer, a constant expression, is skipped. */
-    private void readGlobals(Reader r) {
-      int n = r.u32();
+    private void readGlobals(WasmReader r) {
+      int n = r.index();
       for (int i = 0; i < n; i++) {
         globalTypes.write(r.u8());
         r.u8();
@@ -281,7 +281,7 @@ final class FunctionOutliner {
             case 0x41, 0x42 -> r.skipLeb();
             case 0x43 -> r.pos += 4;
             case 0x44 -> r.pos += 8;
-            case 0x23, 0xd2 -> r.u32();
+            case 0x23, 0xd2 -> r.index();
             case 0xd0 -> r.u8();
             case 0x6a, 0x6b, 0x6c, 0x7c, 0x7d, 0x7e -> {
               // extended constant expressions: add, sub, mul
@@ -300,11 +300,11 @@ final class FunctionOutliner {
       return globals[g];
     }
 
-    private static void limits(Reader r) {
+    private static void limits(WasmReader r) {
       int flags = r.u8();
-      r.u32();
+      r.index();
       if ((flags & 1) != 0) {
-        r.u32();
+        r.index();
       }
     }
 
@@ -352,12 +352,12 @@ final class FunctionOutliner {
     private byte[] write(int[] bodyStart, int[] bodyEnd, byte[][] replaced) {
       ByteArrayOutputStream out = new ByteArrayOutputStream(wasm.length + wasm.length / 8);
       out.write(wasm, 0, 8);
-      Reader r = new Reader(wasm, 8);
+      WasmReader r = reader(wasm, 8);
       boolean typesWritten = false;
       while (r.pos < wasm.length) {
         int idStart = r.pos;
         int id = r.u8();
-        int size = r.u32();
+        int size = r.index();
         int start = r.pos;
         int end = start + size;
         r.pos = end;
@@ -369,8 +369,8 @@ final class FunctionOutliner {
         switch (id) {
           case 1 -> {
             typesWritten = true;
-            Reader t = new Reader(wasm, start);
-            int n = t.u32();
+            WasmReader t = reader(wasm, start);
+            int n = t.index();
             Leb128.writeUnsigned(content, n + newTypes.size());
             content.write(wasm, t.pos, end - t.pos);
             for (FuncType ft : newTypes) {
@@ -382,8 +382,8 @@ final class FunctionOutliner {
             }
           }
           case 3 -> {
-            Reader f = new Reader(wasm, start);
-            int n = f.u32();
+            WasmReader f = reader(wasm, start);
+            int n = f.index();
             Leb128.writeUnsigned(content, n + newFuncTypes.size());
             content.write(wasm, f.pos, end - f.pos);
             for (int t : newFuncTypes) {
@@ -599,13 +599,13 @@ final class FunctionOutliner {
 
     /** The new body, or null when the function is under the limit or cannot be split. */
     byte[] split() {
-      Reader r = new Reader(code, bodyStart);
-      int groups = r.u32();
+      WasmReader r = reader(code, bodyStart);
+      int groups = r.index();
       long total = type.params().length;
       int[] counts = new int[groups];
       byte[] groupTypes = new byte[groups];
       for (int g = 0; g < groups; g++) {
-        counts[g] = r.u32();
+        counts[g] = r.index();
         groupTypes[g] = (byte) r.u8();
         total += counts[g] & 0xffffffffL;
       }
@@ -632,7 +632,7 @@ final class FunctionOutliner {
      * to move, innermost bodies first.
      */
     private void analyse(int pos) {
-      Reader r = new Reader(code, pos);
+      WasmReader r = reader(code, pos);
       stack.add(new Frame(-1, -1, NONE, type.results()));
       while (true) {
         if (n + 1 >= at.length) {
@@ -707,7 +707,7 @@ final class FunctionOutliner {
      * operand stack's types and what it adds to segment {@code s}; false when the code after it
      * is not reached.
      */
-    private boolean step(Reader r, int op, Types t, Seg s) {
+    private boolean step(WasmReader r, int op, Types t, Seg s) {
       s.cost += op == 0xfc ? PREFIXED : WEIGHT[op];
       switch (op) {
         case 0x00 -> {
@@ -716,19 +716,19 @@ final class FunctionOutliner {
         case 0x01 -> {
         }
         case 0x0c -> {
-          branch(s, r.u32());
+          branch(s, r.index());
           return false;
         }
         case 0x0d -> {
-          int d = r.u32();
+          int d = r.index();
           t.pop();
           branch(s, d);
         }
         case 0x0e -> {
-          int count = r.u32();
+          int count = r.index();
           t.pop();
           for (int k = 0; k <= count; k++) {
-            branch(s, r.u32());
+            branch(s, r.index());
           }
           s.cost += 5L * count;
           return false;
@@ -738,21 +738,21 @@ final class FunctionOutliner {
           return false;
         }
         case 0x10 -> {
-          FuncType ft = m.funcType(r.u32());
+          FuncType ft = m.funcType(r.index());
           t.pop(ft.params().length);
           t.push(ft.results());
         }
         case 0x11 -> {
-          FuncType ft = m.typeOf(r.u32());
-          r.u32();
+          FuncType ft = m.typeOf(r.index());
+          r.index();
           t.pop(ft.params().length + 1);
           t.push(ft.results());
         }
         case 0x12, 0x13 -> {
           s.tail = true;
-          r.u32();
+          r.index();
           if (op == 0x13) {
-            r.u32();
+            r.index();
           }
           return false;
         }
@@ -764,7 +764,7 @@ final class FunctionOutliner {
           t.push(a != UNKNOWN ? a : b);
         }
         case 0x1c -> {
-          int k = r.u32();
+          int k = r.index();
           int vt = UNKNOWN;
           for (int j = 0; j < k; j++) {
             vt = r.u8();
@@ -790,26 +790,26 @@ final class FunctionOutliner {
           t.pop();
           t.push(localTypes[x]);
         }
-        case 0x23 -> t.push(m.globalType(r.u32()));
+        case 0x23 -> t.push(m.globalType(r.index()));
         case 0x24 -> {
-          r.u32();
+          r.index();
           t.pop();
         }
         case 0x25 -> {
-          r.u32();
+          r.index();
           t.pop();
           t.push(UNKNOWN);
         }
         case 0x26 -> {
-          r.u32();
+          r.index();
           t.pop(2);
         }
         case 0x3f -> {
-          r.u32();
+          r.index();
           t.push(0x7f);
         }
         case 0x40 -> {
-          r.u32();
+          r.index();
           t.pop();
           t.push(0x7f);
         }
@@ -838,17 +838,17 @@ final class FunctionOutliner {
           t.push(0x7f);
         }
         case 0xd2 -> {
-          r.u32();
+          r.index();
           t.push(0x70);
         }
         case 0xfc -> prefixed(r, t);
         default -> {
           if (op >= 0x28 && op <= 0x3e) {
-            int align = r.u32();
+            int align = r.index();
             if ((align & 0x40) != 0) {
-              r.u32();
+              r.index();
             }
-            r.u32();
+            r.index();
             if (op >= 0x36) {
               t.pop(2);
             } else {
@@ -866,8 +866,8 @@ final class FunctionOutliner {
       return true;
     }
 
-    private int local(Reader r) {
-      int x = r.u32();
+    private int local(WasmReader r) {
+      int x = r.index();
       if (x < 0 || x >= localTypes.length) {
         throw new Unreadable("local index");
       }
@@ -1052,7 +1052,7 @@ final class FunctionOutliner {
         return true; // the code after an end is reached (or dead only at run time)
       }
       s.to = k + 1;
-      return step(new Reader(code, at[k] + 1), op, t, s);
+      return step(reader(code, at[k] + 1), op, t, s);
     }
 
     private static boolean known(Types t, int from, int to) {
@@ -1123,7 +1123,7 @@ final class FunctionOutliner {
     }
 
     /** The block type's parameter and result types. */
-    private byte[][] blockType(Reader r) {
+    private byte[][] blockType(WasmReader r) {
       int b = code[r.pos] & 0xff;
       if (b == 0x40) {
         r.pos++;
@@ -1133,25 +1133,25 @@ final class FunctionOutliner {
         r.pos++;
         return new byte[][] {NONE, {(byte) b}};
       }
-      int t = r.u32();
+      int t = r.index();
       FuncType ft = m.typeOf(t);
       return new byte[][] {ft.params(), ft.results()};
     }
 
     /** A 0xFC instruction's effect on the stack's types. */
-    private static void prefixed(Reader r, Types t) {
-      int sub = r.u32();
+    private static void prefixed(WasmReader r, Types t) {
+      int sub = r.index();
       switch (sub) {
         case 0, 1, 2, 3, 4, 5, 6, 7 -> {
           t.pop();
           t.push(sub < 4 ? 0x7f : 0x7e);
         }
         case 8 -> {
-          r.u32();
+          r.index();
           r.u8();
           t.pop(3);
         }
-        case 9, 13 -> r.u32();
+        case 9, 13 -> r.index();
         case 10 -> {
           r.u8();
           r.u8();
@@ -1162,21 +1162,21 @@ final class FunctionOutliner {
           t.pop(3);
         }
         case 12, 14 -> {
-          r.u32();
-          r.u32();
+          r.index();
+          r.index();
           t.pop(3);
         }
         case 15 -> {
-          r.u32();
+          r.index();
           t.pop(2);
           t.push(0x7f);
         }
         case 16 -> {
-          r.u32();
+          r.index();
           t.push(0x7f);
         }
         case 17 -> {
-          r.u32();
+          r.index();
           t.pop(3);
         }
         default -> throw new Unreadable("opcode 0xfc " + sub);
@@ -1194,8 +1194,8 @@ final class FunctionOutliner {
         c.retTemps[k] = localTypes.length + 1 + k;
       }
       ByteArrayOutputStream out = new ByteArrayOutputStream(bodyEnd - bodyStart + 1024);
-      Reader r = new Reader(code, bodyStart);
-      int groups = r.u32();
+      WasmReader r = reader(code, bodyStart);
+      int groups = r.index();
       Leb128.writeUnsigned(out, groups + 1 + c.retTemps.length);
       out.write(code, r.pos, localsStart - r.pos);
       out.write(1);
@@ -1276,7 +1276,7 @@ final class FunctionOutliner {
         }
         int start = at[i];
         int op = code[start] & 0xff;
-        Reader r = new Reader(code, start + 1);
+        WasmReader r = reader(code, start + 1);
         switch (op) {
           case 0x02, 0x03, 0x04 -> {
             c.nesting++;
@@ -1287,16 +1287,16 @@ final class FunctionOutliner {
             out.write(op);
           }
           case 0x0c, 0x0d -> {
-            int d = r.u32();
+            int d = r.index();
             out.write(op);
             Leb128.writeUnsigned(out, c.depth(d, 0));
           }
           case 0x0e -> {
-            int count = r.u32();
+            int count = r.index();
             out.write(op);
             Leb128.writeUnsigned(out, count);
             for (int k = 0; k <= count; k++) {
-              Leb128.writeUnsigned(out, c.depth(r.u32(), 0));
+              Leb128.writeUnsigned(out, c.depth(r.index(), 0));
             }
           }
           case 0x0f -> {
@@ -1313,7 +1313,7 @@ final class FunctionOutliner {
           }
           case 0x20, 0x21, 0x22 -> {
             out.write(op);
-            Leb128.writeUnsigned(out, c.local(r.u32()));
+            Leb128.writeUnsigned(out, c.local(r.index()));
           }
           default -> out.write(code, start, at[i + 1] - start);
         }
@@ -1532,45 +1532,7 @@ final class FunctionOutliner {
         || (op >= 0x92 && op <= 0x98) || (op >= 0xa0 && op <= 0xa6);
   }
 
-  /** Reads LEB128 and bytes. */
-  private static final class Reader {
-    final byte[] bytes;
-    int pos;
-
-    Reader(byte[] bytes, int pos) {
-      this.bytes = bytes;
-      this.pos = pos;
-    }
-
-    int u8() {
-      if (pos >= bytes.length) {
-        throw new Unreadable("module ends early");
-      }
-      return bytes[pos++] & 0xff;
-    }
-
-    int u32() {
-      long v = 0;
-      for (int shift = 0; ; shift += 7) {
-        int b = u8();
-        v |= (long) (b & 0x7f) << shift;
-        if ((b & 0x80) == 0) {
-          if (v > Integer.MAX_VALUE) {
-            throw new Unreadable("index too large");
-          }
-          return (int) v;
-        }
-        if (shift > 28) {
-          throw new Unreadable("LEB128 too long");
-        }
-      }
-    }
-
-    void skipLeb() {
-      while ((u8() & 0x80) != 0) {
-        // continuation bytes
-      }
-    }
+  private static WasmReader reader(byte[] bytes, int pos) {
+    return new WasmReader(bytes, pos, Unreadable::new);
   }
-
 }

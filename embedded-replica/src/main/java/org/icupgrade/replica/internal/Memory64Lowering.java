@@ -58,13 +58,13 @@ final class Memory64Lowering {
 
   /** Whether the module's memory (or table) is 64-bit, read from its section headers. */
   static boolean isMemory64(byte[] wasm) {
-    Reader r = new Reader(wasm, 8);
+    WasmReader r = reader(wasm, 8);
     while (r.pos < wasm.length) {
       int id = r.u8();
-      int size = (int) r.u32();
+      int size = (int) r.u64();
       int end = r.pos + size;
       if (id == 5 || id == 4) {
-        int count = (int) r.u32();
+        int count = (int) r.u64();
         for (int i = 0; i < count; i++) {
           if (id == 4) {
             r.u8(); // reference type
@@ -119,16 +119,16 @@ final class Memory64Lowering {
           importedFunctions = functionTypes.size();
           return null;
         case 3: {
-          Reader f = new Reader(wasm, start);
-          int count = (int) f.u32();
+          WasmReader f = reader(wasm, start);
+          int count = (int) f.u64();
           for (int i = 0; i < count; i++) {
-            functionTypes.add((int) f.u32());
+            functionTypes.add((int) f.u64());
           }
           return null;
         }
         case 4: {
-          Reader t = new Reader(wasm, start);
-          int count = (int) t.u32();
+          WasmReader t = reader(wasm, start);
+          int count = (int) t.u64();
           table64 = new boolean[count];
           Writer w = new Writer();
           w.u32(count);
@@ -139,8 +139,8 @@ final class Memory64Lowering {
           return w.bytes();
         }
         case 5: {
-          Reader m = new Reader(wasm, start);
-          int count = (int) m.u32();
+          WasmReader m = reader(wasm, start);
+          int count = (int) m.u64();
           Writer w = new Writer();
           w.u32(count);
           for (int i = 0; i < count; i++) {
@@ -160,16 +160,16 @@ final class Memory64Lowering {
      * function, whose body in {@code wasm} runs from {@code start} to {@code end}.
      */
     byte[] function(byte[] wasm, int start, int end, int index) {
-      Reader r = new Reader(wasm, start);
+      WasmReader r = reader(wasm, start);
       Writer body = new Writer();
-      int groups = (int) r.u32();
+      int groups = (int) r.u64();
       long locals = typeParams.get(functionTypes.get(importedFunctions + index));
       body.u32(groups + SCRATCH.length);
       for (int g = 0; g < groups; g++) {
-        long n = r.u32();
+        long n = r.u64();
         locals += n;
         body.u32(n);
-        body.u8(r.valType());
+        body.u8(valType(r));
       }
       for (int type : SCRATCH) {
         body.u32(1);
@@ -181,7 +181,7 @@ final class Memory64Lowering {
   }
 
   /** Copies limits, made 32-bit; returns whether they were 64-bit. */
-  private static boolean limits(Reader r, Writer w) {
+  private static boolean limits(WasmReader r, Writer w) {
     int flags = r.u8();
     boolean is64 = (flags & 0x04) != 0;
     w.u8(flags & ~0x04);
@@ -194,36 +194,36 @@ final class Memory64Lowering {
   }
 
   private static void readTypes(byte[] wasm, int at, List<Integer> typeParams) {
-    Reader r = new Reader(wasm, at);
-    int count = (int) r.u32();
+    WasmReader r = reader(wasm, at);
+    int count = (int) r.u64();
     for (int i = 0; i < count; i++) {
       if (r.u8() != 0x60) {
         throw new Unsupported("type " + i + " is not a function type");
       }
-      int params = (int) r.u32();
+      int params = (int) r.u64();
       for (int p = 0; p < params; p++) {
-        r.valType();
+        valType(r);
       }
       typeParams.add(params);
-      int results = (int) r.u32();
+      int results = (int) r.u64();
       for (int p = 0; p < results; p++) {
-        r.valType();
+        valType(r);
       }
     }
   }
 
   private static void readImportedFunctions(byte[] wasm, int at, List<Integer> functionTypes) {
-    Reader r = new Reader(wasm, at);
-    int count = (int) r.u32();
+    WasmReader r = reader(wasm, at);
+    int count = (int) r.u64();
     for (int i = 0; i < count; i++) {
       for (int name = 0; name < 2; name++) {
-        int length = (int) r.u32();
+        int length = (int) r.u64();
         r.pos += length;
       }
       int kind = r.u8();
       switch (kind) {
         case 0:
-          functionTypes.add((int) r.u32());
+          functionTypes.add((int) r.u64());
           break;
         case 1:
           r.u8();
@@ -233,7 +233,7 @@ final class Memory64Lowering {
           skipLimits(r);
           break;
         case 3:
-          r.valType();
+          valType(r);
           r.u8();
           break;
         default:
@@ -242,7 +242,7 @@ final class Memory64Lowering {
     }
   }
 
-  private static void skipLimits(Reader r) {
+  private static void skipLimits(WasmReader r) {
     int flags = r.u8();
     r.u64();
     if ((flags & 0x01) != 0) {
@@ -251,7 +251,7 @@ final class Memory64Lowering {
   }
 
   /** Copies a constant offset expression, an {@code i64.const} made {@code i32.const}. */
-  private static void offset(Reader r, Writer w, boolean is64) {
+  private static void offset(WasmReader r, Writer w, boolean is64) {
     int op = r.u8();
     if (is64 && op == 0x42) {
       long v = r.s64();
@@ -276,15 +276,15 @@ final class Memory64Lowering {
    */
   static byte[] data(byte[] wasm, int at, boolean lower, boolean keepBytes,
       List<int[]> segments) {
-    Reader r = new Reader(wasm, at);
+    WasmReader r = reader(wasm, at);
     Writer w = new Writer();
-    int count = (int) r.u32();
+    int count = (int) r.u64();
     w.u32(count);
     for (int i = 0; i < count; i++) {
-      int flags = (int) r.u32();
+      int flags = (int) r.u64();
       w.u32(flags);
       if (flags == 2) {
-        w.u32(r.u32());
+        w.u32(r.u64());
       }
       if (flags != 1) {
         if (lower) {
@@ -295,7 +295,7 @@ final class Memory64Lowering {
           w.raw(wasm, s, r.pos - s);
         }
       }
-      int len = (int) r.u32();
+      int len = (int) r.u64();
       if (len < 0 || r.pos + len > wasm.length) {
         throw new Unsupported("data segment " + i + " runs past the end of the module");
       }
@@ -312,16 +312,16 @@ final class Memory64Lowering {
   }
 
   private static byte[] elements(byte[] wasm, int at, boolean[] table64) {
-    Reader r = new Reader(wasm, at);
+    WasmReader r = reader(wasm, at);
     Writer w = new Writer();
-    int count = (int) r.u32();
+    int count = (int) r.u64();
     w.u32(count);
     for (int i = 0; i < count; i++) {
-      int flags = (int) r.u32();
+      int flags = (int) r.u64();
       w.u32(flags);
       int table = 0;
       if (flags == 2 || flags == 6) {
-        table = (int) r.u32();
+        table = (int) r.u64();
         w.u32(table);
       }
       boolean active = (flags & 0x01) == 0;
@@ -331,11 +331,11 @@ final class Memory64Lowering {
       if (flags != 0 && flags != 4) {
         w.u8(r.u8()); // element kind or reference type
       }
-      int n = (int) r.u32();
+      int n = (int) r.u64();
       w.u32(n);
       for (int j = 0; j < n; j++) {
         if ((flags & 0x04) == 0) {
-          w.u32(r.u32());
+          w.u32(r.u64());
         } else {
           int s = r.pos;
           skipConstExpr(r);
@@ -346,7 +346,7 @@ final class Memory64Lowering {
     return w.bytes();
   }
 
-  private static void skipConstExpr(Reader r) {
+  private static void skipConstExpr(WasmReader r) {
     while (true) {
       int op = r.u8();
       switch (op) {
@@ -358,7 +358,7 @@ final class Memory64Lowering {
           break;
         case 0x23:
         case 0xd2:
-          r.u32();
+          r.u64();
           break;
         case 0xd0:
           r.u8();
@@ -371,12 +371,12 @@ final class Memory64Lowering {
 
   /** Rewrites one function body's instructions. */
   private static final class FunctionRewriter {
-    private final Reader r;
+    private final WasmReader r;
     private final Writer w;
     private final int scratch;
     private final boolean[] table64;
 
-    FunctionRewriter(Reader r, Writer w, int scratch, boolean[] table64) {
+    FunctionRewriter(WasmReader r, Writer w, int scratch, boolean[] table64) {
       this.r = r;
       this.w = w;
       this.scratch = scratch;
@@ -399,10 +399,10 @@ final class Memory64Lowering {
 
     /** Copies a memarg, its offset as a u32. */
     private void memarg() {
-      long align = r.u32();
+      long align = r.u64();
       w.u32(align);
       if ((align & 0x40) != 0) {
-        w.u32(r.u32());
+        w.u32(r.u64());
       }
       long offset = r.u64();
       if (offset > 0xffff_ffffL) {
@@ -432,21 +432,21 @@ final class Memory64Lowering {
           case 0x24:
           case 0xd2:
             w.u8(op);
-            w.u32(r.u32());
+            w.u32(r.u64());
             break;
           case 0x0e: {
             w.u8(op);
-            long n = r.u32();
+            long n = r.u64();
             w.u32(n);
             for (long i = 0; i <= n; i++) {
-              w.u32(r.u32());
+              w.u32(r.u64());
             }
             break;
           }
           case 0x11:
           case 0x13: {
-            long type = r.u32();
-            long table = r.u32();
+            long type = r.u64();
+            long table = r.u64();
             if (t64(table)) {
               w.u8(WRAP);
             }
@@ -457,15 +457,15 @@ final class Memory64Lowering {
           }
           case 0x1c: {
             w.u8(op);
-            long n = r.u32();
+            long n = r.u64();
             w.u32(n);
             for (long i = 0; i < n; i++) {
-              w.u8(r.valType());
+              w.u8(valType(r));
             }
             break;
           }
           case 0x25: {
-            long table = r.u32();
+            long table = r.u64();
             if (t64(table)) {
               w.u8(WRAP);
             }
@@ -474,7 +474,7 @@ final class Memory64Lowering {
             break;
           }
           case 0x26: {
-            long table = r.u32();
+            long table = r.u64();
             if (t64(table)) {
               set(S_FUNCREF);
               w.u8(WRAP);
@@ -486,13 +486,13 @@ final class Memory64Lowering {
           }
           case 0x3f:
             w.u8(op);
-            w.u32(r.u32());
+            w.u32(r.u64());
             w.u8(EXTEND_U);
             break;
           case 0x40:
             w.u8(WRAP);
             w.u8(op);
-            w.u32(r.u32());
+            w.u32(r.u64());
             w.u8(EXTEND_S);
             break;
           case 0x41:
@@ -569,7 +569,7 @@ final class Memory64Lowering {
 
     /** The 0xFC instructions: saturating truncations, bulk memory, tables. */
     private void prefixed() {
-      long sub = r.u32();
+      long sub = r.u64();
       int s = (int) sub;
       if (s <= 7) {
         w.u8(0xfc);
@@ -578,8 +578,8 @@ final class Memory64Lowering {
       }
       switch (s) {
         case 8: { // memory.init: [d:i64, s:i32, n:i32]
-          long data = r.u32();
-          long mem = r.u32();
+          long data = r.u64();
+          long mem = r.u64();
           set(S_I32A);
           set(S_I32B);
           w.u8(WRAP);
@@ -590,17 +590,17 @@ final class Memory64Lowering {
         }
         case 9:
         case 13:
-          emit(sub, r.u32());
+          emit(sub, r.u64());
           break;
         case 10: { // memory.copy: [d:i64, s:i64, n:i64]
-          long a = r.u32();
-          long b = r.u32();
+          long a = r.u64();
+          long b = r.u64();
           copy();
           emit(sub, a, b);
           break;
         }
         case 11: { // memory.fill: [d:i64, v:i32, n:i64]
-          long mem = r.u32();
+          long mem = r.u64();
           set(S_I64A);
           set(S_I32A);
           w.u8(WRAP);
@@ -611,8 +611,8 @@ final class Memory64Lowering {
           break;
         }
         case 12: { // table.init: [d, s:i32, n:i32]
-          long elem = r.u32();
-          long table = r.u32();
+          long elem = r.u64();
+          long table = r.u64();
           if (t64(table)) {
             set(S_I32A);
             set(S_I32B);
@@ -624,8 +624,8 @@ final class Memory64Lowering {
           break;
         }
         case 14: { // table.copy: [d, s, n]
-          long dst = r.u32();
-          long src = r.u32();
+          long dst = r.u64();
+          long src = r.u64();
           if (t64(dst) != t64(src)) {
             throw new Unsupported("table.copy between a 64-bit and a 32-bit table");
           }
@@ -636,7 +636,7 @@ final class Memory64Lowering {
           break;
         }
         case 15: { // table.grow: [ref, n] -> old
-          long table = r.u32();
+          long table = r.u64();
           boolean is64 = t64(table);
           if (is64) {
             w.u8(WRAP);
@@ -648,7 +648,7 @@ final class Memory64Lowering {
           break;
         }
         case 16: { // table.size
-          long table = r.u32();
+          long table = r.u64();
           emit(sub, table);
           if (t64(table)) {
             w.u8(EXTEND_U);
@@ -656,7 +656,7 @@ final class Memory64Lowering {
           break;
         }
         case 17: { // table.fill: [i, ref, n]
-          long table = r.u32();
+          long table = r.u64();
           if (t64(table)) {
             set(S_I64A);
             set(S_FUNCREF);
@@ -693,59 +693,6 @@ final class Memory64Lowering {
     }
   }
 
-  /** Reads LEB128 and bytes. */
-  private static final class Reader {
-    final byte[] bytes;
-    int pos;
-
-    Reader(byte[] bytes, int pos) {
-      this.bytes = bytes;
-      this.pos = pos;
-    }
-
-    int u8() {
-      return bytes[pos++] & 0xff;
-    }
-
-    long u32() {
-      return u64();
-    }
-
-    long u64() {
-      long v = 0;
-      int shift = 0;
-      int b;
-      do {
-        b = u8();
-        v |= (long) (b & 0x7f) << shift;
-        shift += 7;
-      } while ((b & 0x80) != 0);
-      return v;
-    }
-
-    long s64() {
-      long v = 0;
-      int shift = 0;
-      int b;
-      do {
-        b = u8();
-        v |= (long) (b & 0x7f) << shift;
-        shift += 7;
-      } while ((b & 0x80) != 0);
-      if (shift < 64 && (b & 0x40) != 0) {
-        v |= -1L << shift;
-      }
-      return v;
-    }
-
-    int valType() {
-      int t = u8();
-      if (t == 0x63 || t == 0x64) {
-        throw new Unsupported("typed function references");
-      }
-      return t;
-    }
-  }
 
   /** Writes LEB128 and bytes. */
   private static final class Writer {
@@ -792,5 +739,22 @@ final class Memory64Lowering {
     byte[] bytes() {
       return out.toByteArray();
     }
+  }
+
+  /**
+   * A reader of {@code bytes}: a module that ends early or has an over-long integer is refused
+   * as malformed (the parser then says why), not as Unsupported, which means a valid module
+   * this lowering does not handle.
+   */
+  private static WasmReader reader(byte[] bytes, int pos) {
+    return new WasmReader(bytes, pos, IllegalArgumentException::new);
+  }
+
+  private static int valType(WasmReader r) {
+    int t = r.u8();
+    if (t == 0x63 || t == 0x64) {
+      throw new Unsupported("typed function references");
+    }
+    return t;
   }
 }

@@ -55,12 +55,12 @@ final class Metering {
 
   /** The number of globals the module defines, read from its global section at {@code at}. */
   static int definedGlobals(byte[] wasm, int at) {
-    return (int) new Reader(wasm, at).u32();
+    return (int) reader(wasm, at).u64();
   }
 
   /** The number of globals the module imports, read from its import section at {@code at}. */
   static int importedGlobals(byte[] wasm, int at) {
-    return importedGlobals(new Reader(wasm, at));
+    return importedGlobals(reader(wasm, at));
   }
 
   /**
@@ -69,10 +69,10 @@ final class Metering {
    * block.
    */
   static void function(byte[] body, int start, int end, int counter, ByteArrayOutputStream out) {
-    Reader r = new Reader(body, start);
-    long groups = r.u32();
+    WasmReader r = reader(body, start);
+    long groups = r.u64();
     for (long g = 0; g < groups; g++) {
-      r.u32();
+      r.u64();
       r.skipLeb(); // value type
     }
     out.write(body, start, r.pos - start);
@@ -84,19 +84,19 @@ final class Metering {
     return id == 7 || id == 8 || id == 9 || id == 12 || id == 10 || id == 11;
   }
 
-  private static int importedGlobals(Reader r) {
-    int n = (int) r.u32();
+  private static int importedGlobals(WasmReader r) {
+    int n = (int) r.u64();
     int globals = 0;
     for (int i = 0; i < n; i++) {
-      // Not r.pos += r.u32(): Java would add the length to the position before the read.
-      int moduleName = (int) r.u32();
+      // Not r.pos += r.u64(): Java would add the length to the position before the read.
+      int moduleName = (int) r.u64();
       r.pos += moduleName;
-      int fieldName = (int) r.u32();
+      int fieldName = (int) r.u64();
       r.pos += fieldName;
       int kind = r.u8();
       switch (kind) {
         case 0: // function: type index
-          r.u32();
+          r.u64();
           break;
         case 1: // table: reference type, limits
           r.u8();
@@ -117,11 +117,11 @@ final class Metering {
     return globals;
   }
 
-  private static void limits(Reader r) {
+  private static void limits(WasmReader r) {
     int flags = r.u8();
-    r.u32();
+    r.u64();
     if ((flags & 1) != 0) {
-      r.u32();
+      r.u64();
     }
   }
 
@@ -131,8 +131,8 @@ final class Metering {
     long n = 0;
     int body = start;
     if (wasm != null) {
-      Reader r = new Reader(wasm, start);
-      n = r.u32();
+      WasmReader r = reader(wasm, start);
+      n = r.u64();
       body = r.pos;
     }
     Leb128.writeUnsigned(out, n + 1);
@@ -145,13 +145,13 @@ final class Metering {
 
   /** Copies one function's instructions, a counter decrement before each block. */
   private static final class BlockWriter {
-    private final Reader r;
+    private final WasmReader r;
     private final ByteArrayOutputStream out;
     private final int counter;
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
     private long instructions;
 
-    BlockWriter(Reader r, ByteArrayOutputStream out, int counter) {
+    BlockWriter(WasmReader r, ByteArrayOutputStream out, int counter) {
       this.r = r;
       this.out = out;
       this.counter = counter;
@@ -249,14 +249,14 @@ final class Metering {
           r.skipLeb();
           break;
         case 0x0e: {
-          long n = r.u32();
+          long n = r.u64();
           for (long i = 0; i <= n; i++) {
             r.skipLeb();
           }
           break;
         }
         case 0x1c: {
-          long n = r.u32();
+          long n = r.u64();
           for (long i = 0; i < n; i++) {
             r.skipLeb();
           }
@@ -273,7 +273,7 @@ final class Metering {
           break;
         default:
           if (op >= 0x28 && op <= 0x3e) {
-            long align = r.u32();
+            long align = r.u64();
             if ((align & 0x40) != 0) {
               r.skipLeb(); // memory index
             }
@@ -287,7 +287,7 @@ final class Metering {
 
     /** The 0xFC instructions: saturating truncations, bulk memory, tables. */
     private void prefixed() {
-      long sub = r.u32();
+      long sub = r.u64();
       if (sub <= 7) {
         return;
       }
@@ -313,39 +313,7 @@ final class Metering {
     }
   }
 
-  /** Reads LEB128 and bytes. */
-  private static final class Reader {
-    final byte[] bytes;
-    int pos;
-
-    Reader(byte[] bytes, int pos) {
-      this.bytes = bytes;
-      this.pos = pos;
-    }
-
-    int u8() {
-      if (pos >= bytes.length) {
-        throw new Unsupported("module ends early");
-      }
-      return bytes[pos++] & 0xff;
-    }
-
-    long u32() {
-      long v = 0;
-      for (int shift = 0; ; shift += 7) {
-        int b = u8();
-        v |= (long) (b & 0x7f) << shift;
-        if ((b & 0x80) == 0 || shift > 63) {
-          return v;
-        }
-      }
-    }
-
-    void skipLeb() {
-      while ((u8() & 0x80) != 0) {
-        // continuation bytes
-      }
-    }
+  private static WasmReader reader(byte[] bytes, int pos) {
+    return new WasmReader(bytes, pos, Unsupported::new);
   }
-
 }
