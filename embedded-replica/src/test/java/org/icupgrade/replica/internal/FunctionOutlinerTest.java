@@ -85,27 +85,39 @@ class FunctionOutlinerTest {
     return w.build();
   }
 
-  @Test
-  void hugeFunction_compiledSplit_agreesWithTheInterpreterOnTheModuleAsInstalled() {
-    byte[] module = module();
+  /**
+   * The module's script run compiled (split) and interpreted (as installed): every outcome
+   * equal, replies, traps and instruction counts; the interpreted outcomes.
+   */
+  static List<ExecutionModesTest.Outcome> agree(byte[] module) {
     List<ExecutionModesTest.Outcome> compiled =
         ExecutionModesTest.script(module, ExecutionMode.COMPILED);
     List<ExecutionModesTest.Outcome> interpreted =
         ExecutionModesTest.script(module, ExecutionMode.INTERPRETED);
     assertEquals(interpreted.size(), compiled.size());
-    Set<String> answers = new TreeSet<>();
-    int traps = 0;
     for (int i = 0; i < compiled.size(); i++) {
-      ExecutionModesTest.Outcome c = compiled.get(i);
-      ExecutionModesTest.Outcome n = interpreted.get(i);
-      assertEquals(n, c, n.what());
-      answers.add(n.answer());
-      traps += n.trapped() ? 1 : 0;
+      assertEquals(interpreted.get(i), compiled.get(i), interpreted.get(i).what());
     }
+    return interpreted;
+  }
+
+  private static long traps(List<ExecutionModesTest.Outcome> outcomes) {
+    return outcomes.stream().filter(ExecutionModesTest.Outcome::trapped).count();
+  }
+
+  private static Set<String> answers(List<ExecutionModesTest.Outcome> outcomes) {
+    Set<String> answers = new TreeSet<>();
+    outcomes.forEach(o -> answers.add(o.answer()));
+    return answers;
+  }
+
+  @Test
+  void hugeFunction_compiledSplit_agreesWithTheInterpreterOnTheModuleAsInstalled() {
+    List<ExecutionModesTest.Outcome> interpreted = agree(module());
     // Each mode takes a different way out: distinct results, and the trap (run once for each
     // of the script's two arguments).
-    assertEquals(2, traps, interpreted.toString());
-    assertTrue(answers.size() >= 6, answers.toString());
+    assertEquals(2, traps(interpreted), interpreted.toString());
+    assertTrue(answers(interpreted).size() >= 6, answers(interpreted).toString());
   }
 
   @Test
@@ -240,22 +252,10 @@ class FunctionOutlinerTest {
 
   @Test
   void stackNeverEmpty_cutWithValuesPassed_agreesWithTheInterpreter() {
-    byte[] module = stackModule();
-    List<ExecutionModesTest.Outcome> compiled =
-        ExecutionModesTest.script(module, ExecutionMode.COMPILED);
-    List<ExecutionModesTest.Outcome> interpreted =
-        ExecutionModesTest.script(module, ExecutionMode.INTERPRETED);
-    assertEquals(interpreted.size(), compiled.size());
-    Set<String> answers = new TreeSet<>();
-    int traps = 0;
-    for (int i = 0; i < compiled.size(); i++) {
-      assertEquals(interpreted.get(i), compiled.get(i), interpreted.get(i).what());
-      answers.add(interpreted.get(i).answer());
-      traps += interpreted.get(i).trapped() ? 1 : 0;
-    }
+    List<ExecutionModesTest.Outcome> interpreted = agree(stackModule());
     // chain mode 3 and case mode 3 at 41 trap (each run with the script's two arguments).
-    assertEquals(4, traps, interpreted.toString());
-    assertTrue(answers.size() >= 12, answers.toString());
+    assertEquals(4, traps(interpreted), interpreted.toString());
+    assertTrue(answers(interpreted).size() >= 12, answers(interpreted).toString());
   }
 
   @Test
