@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -50,13 +51,13 @@ import org.icupgrade.deployer.fleet.WaveSummary;
 import org.icupgrade.deployer.onreplica.FaultMatrixTest.Died;
 import org.icupgrade.deployer.onreplica.FaultMatrixTest.Mortality;
 import org.icupgrade.deployer.onreplica.UpgradeWorld.Kind;
-import org.icupgrade.deployer.onreplica.UpgradeWorld.TestClock;
 import org.icupgrade.deployer.plan.StorageDeployer;
 import org.icupgrade.deployer.registry.DeploymentRecord;
 import org.icupgrade.deployer.registry.DeploymentRegistry;
 import org.icupgrade.deployer.registry.DeploymentStatus;
 import org.icupgrade.deployer.release.ReleaseCatalog;
 import org.icupgrade.replica.EmbeddedReplica;
+import org.icupgrade.replica.ManualClock;
 import org.icupgrade.replica.Fault;
 import org.icupgrade.replica.RecordedCall;
 import org.icupgrade.replica.SyntheticWasm;
@@ -77,7 +78,7 @@ class FleetUpgradeTest {
   /** The replica, the canisters at v1 with their records, the release v2 in the catalog. */
   final class World {
     final EmbeddedReplica replica = EmbeddedReplica.start();
-    final TestClock clock = new TestClock();
+    final ManualClock clock = ManualClock.at(Instant.parse("2026-12-01T00:00:00Z"));
     final UpgradeWorld.Releases releases;
     final ReleaseCatalog catalog;
     final DeploymentRegistry registry;

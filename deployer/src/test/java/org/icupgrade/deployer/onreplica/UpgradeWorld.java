@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +45,7 @@ import org.icupgrade.deployer.registry.DeploymentStatus;
 import org.icupgrade.deployer.release.ReleaseCatalog;
 import org.icupgrade.deployer.release.ReleaseSource;
 import org.icupgrade.replica.EmbeddedReplica;
+import org.icupgrade.replica.ManualClock;
 import org.icupgrade.replica.SyntheticWasm;
 import org.icupgrade.replica.assets.EmbeddedAssetCanister;
 import org.icupgrade.replica.demo.DemoCanisters;
@@ -68,30 +68,6 @@ final class UpgradeWorld {
   enum Kind {
     DEMO,
     ASSETS
-  }
-
-  /** A clock the test moves; leases are measured with it. */
-  static final class TestClock extends Clock {
-    private volatile Instant now = Instant.parse("2026-12-01T00:00:00Z");
-
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
   }
 
   /** The releases on disk, written once per test class. */
@@ -161,7 +137,7 @@ final class UpgradeWorld {
 
   final Kind kind;
   final Releases releases;
-  final TestClock clock = new TestClock();
+  final ManualClock clock = ManualClock.at(Instant.parse("2026-12-01T00:00:00Z"));
   final EmbeddedReplica replica = EmbeddedReplica.start();
   final DeploymentRegistry registry;
   final ReleaseCatalog catalog;

@@ -7,11 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.icupgrade.candid.internal.AssetCandid;
@@ -32,6 +29,7 @@ import org.icupgrade.core.assets.HeaderField;
 import org.icupgrade.core.assets.Permission;
 import org.icupgrade.core.assets.PropertyUpdate;
 import org.icupgrade.replica.EmbeddedReplica;
+import org.icupgrade.replica.ManualClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -42,31 +40,7 @@ class EmbeddedAssetCanisterTest {
   static final Principal OTHER = Principal.fromBytes(new byte[] {4, 5, 6, 2});
   static final byte[] ROOT_KEY = {0x30, 0x10, (byte) 0xab};
 
-  /** A clock tests move by hand. */
-  static final class FakeClock extends Clock {
-    Instant now = Instant.parse("2026-11-24T12:00:00Z");
-
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    void advance(long seconds) {
-      now = now.plusSeconds(seconds);
-    }
-  }
-
-  final FakeClock clock = new FakeClock();
+  final ManualClock clock = ManualClock.at(Instant.parse("2026-11-24T12:00:00Z"));
   final EmbeddedReplica replica = EmbeddedReplica.start(clock);
 
   Principal create(AssetCanisterFlavor flavor) {
@@ -193,13 +167,13 @@ class EmbeddedAssetCanisterTest {
   void batch_expiresThreeHundredSecondsAfterLastChunk_sweptByNextCreateBatch() {
     AssetCanister c = committer(AssetCanisterFlavor.DFINITY);
     BatchId kept = c.createBatch();
-    clock.advance(299);
+    clock.advance(Duration.ofSeconds(299));
     c.createChunk(kept, utf8("a")); // renews the batch for another 300 s
     BatchId dropped = c.createBatch();
     ChunkId lost = c.createChunk(dropped, utf8("b"));
-    clock.advance(299);
+    clock.advance(Duration.ofSeconds(299));
     c.createChunk(kept, utf8("c"));
-    clock.advance(1); // dropped's last chunk is now 300 s old
+    clock.advance(Duration.ofSeconds(1)); // dropped's last chunk is now 300 s old
     c.createBatch(); // sweeps expired batches and their chunks
     CanisterRejectException e = assertThrows(CanisterRejectException.class,
         () -> c.createChunk(dropped, utf8("d")));

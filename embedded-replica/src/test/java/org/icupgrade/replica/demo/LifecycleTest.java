@@ -22,6 +22,7 @@ import org.icupgrade.core.Sha256;
 import org.icupgrade.core.agent.Agent;
 import org.icupgrade.core.management.ManagementCanister;
 import org.icupgrade.replica.EmbeddedReplica;
+import org.icupgrade.replica.ManualClock;
 import org.icupgrade.replica.demo.WasmBuilder.Code;
 import org.junit.jupiter.api.Test;
 
@@ -279,7 +280,7 @@ class LifecycleTest {
 
   @Test
   void globalTimer_firesOnceWhenDue() {
-    MutableClock clock = new MutableClock();
+    ManualClock clock = ManualClock.at(java.time.Instant.parse("2026-11-24T12:00:00Z"));
     EmbeddedReplica r = EmbeddedReplica.start(clock, 2_000_000);
     Principal id = r.createCanister(ME);
     Agent a = r.agentFor(ME);
@@ -307,30 +308,6 @@ class LifecycleTest {
     assertEquals(0, r.tick(), "a timer fires once");
     byte[] count = a.query(id, "fired", NONE);
     assertEquals(1, ByteBuffer.wrap(count).order(ByteOrder.LITTLE_ENDIAN).getLong());
-  }
-
-  /** A clock the test moves. */
-  static final class MutableClock extends Clock {
-    java.time.Instant now = java.time.Instant.parse("2026-11-24T12:00:00Z");
-
-    void advance(java.time.Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return java.time.ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public java.time.Instant instant() {
-      return now;
-    }
   }
 
   @Test

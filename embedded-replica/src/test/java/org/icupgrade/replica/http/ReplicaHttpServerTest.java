@@ -24,24 +24,21 @@ import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Signature;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.icupgrade.core.CanisterRejectException;
 import org.icupgrade.core.Principal;
 import org.icupgrade.core.RejectCode;
 import org.icupgrade.replica.BuiltinCanister;
 import org.icupgrade.replica.EmbeddedReplica;
+import org.icupgrade.replica.ManualClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -270,27 +267,10 @@ class ReplicaHttpServerTest {
   @Test
   void requestStatus_isForgottenOnceTheRequestExpired() throws Exception {
     server.close();
-    AtomicReference<Instant> now =
-        new AtomicReference<>(Instant.now());
-    Clock clock = new Clock() {
-      @Override
-      public ZoneId getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return now.get();
-      }
-    };
+    ManualClock clock = ManualClock.at(Instant.now());
     server = ReplicaHttpServer.start(replica, 0, clock);
     Function<Map<String, Object>, Map<String, Object>> expiring = c -> {
-      Instant t = now.get().plus(Duration.ofMinutes(3));
+      Instant t = clock.instant().plus(Duration.ofMinutes(3));
       c.put("ingress_expiry", t.getEpochSecond() * 1_000_000_000L + t.getNano());
       return c;
     };
@@ -302,7 +282,7 @@ class ReplicaHttpServerTest {
     assertArrayEquals(b("replied"), certifiedTree((byte[]) map(post(api("v2", "read_state"),
         signed(rs)).body()).get("certificate")).lookup(
             List.of(b("request_status"), id, b("status"))).found().orElseThrow());
-    now.set(now.get().plus(Duration.ofMinutes(4)));
+    clock.advance(Duration.ofMinutes(4));
     assertEquals(202, post(api("v2", "call"),
         signed(expiring.apply(content("call", me, "bump", new byte[] {1})))).statusCode());
     Map<String, Object> again = expiring.apply(content("read_state", me, null, null));
