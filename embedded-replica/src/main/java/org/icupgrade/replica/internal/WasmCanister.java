@@ -627,7 +627,8 @@ final class WasmCanister {
     ctx = c;
     Throwable failure = null;
     try {
-      body.run();
+      // On a thread with the stack canister code gets, whoever the caller (ExecutionThreads).
+      ExecutionThreads.run(body);
     } catch (RuntimeException | StackOverflowError e) {
       failure = e;
     } finally {
