@@ -3,7 +3,6 @@ package org.icupgrade.benchmarks;
 import static org.icupgrade.replica.demo.WasmBuilder.I32;
 import static org.icupgrade.replica.demo.WasmBuilder.types;
 
-import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
@@ -34,9 +33,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * An upgrade of a canister with {@value #STABLE_MIB} MiB of stable memory on the embedded
  * replica, through the public API (issue 11: "an upgrade of a canister with 72 MiB of stable
  * memory needs less than 1.3x that extra"). The canister's init wrote every page of its stable
- * memory; the {@code allocatedBytes} counter is what the calling thread allocated during the
- * upgrades (the replica runs an upgrade on that thread: {@code
- * com.sun.management.ThreadMXBean#getCurrentThreadAllocatedBytes}), an upper bound of the extra
+ * memory; the {@code allocatedBytes} counter is what the calling thread and the replica's
+ * execution threads, on which the upgrade's code runs, allocated during the upgrades
+ * ({@link WorkThreads#allocatedBytes}), an upper bound of the extra
  * heap an upgrade needs. {@link BenchmarkMain} prints it per upgrade over the stable memory's
  * size, against the bar {@link BenchmarkMain#MAX_UPGRADE_HEAP_RATIO}.
  */
@@ -114,11 +113,9 @@ public class StableUpgradeBenchmark {
 
   @Benchmark
   public void upgrade(Allocated allocated) {
-    com.sun.management.ThreadMXBean threads =
-        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-    long before = threads.getCurrentThreadAllocatedBytes();
+    long before = WorkThreads.allocatedBytes();
     ic.installCode(upgradeCanister, InstallMode.upgrade(), ByteBuffer.wrap(upgradeModule), NONE);
-    allocated.allocatedBytes += threads.getCurrentThreadAllocatedBytes() - before;
+    allocated.allocatedBytes += WorkThreads.allocatedBytes() - before;
     allocated.upgrades++;
   }
 
